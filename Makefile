@@ -1,0 +1,65 @@
+# Witness Archive: `make run` serves the sample case, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Everything the commands read (database, index, media) lives under ARCHIVE_DATA_DIR.
+export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
+
+.PHONY: run test check lint bench lock install install-test browser clean
+
+run: $(VENV)/.installed
+	$(BIN)/archive init
+	$(BIN)/archive load-corpus
+	$(BIN)/archive run
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(VENV)/.installed-test
+	@echo "no benchmark yet: benchmarks arrive with the media, redaction and search issues"
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Exact versions from the lock files, then the project itself (editable, without resolving again).
+$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python requirements-test.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.installed
+
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+		fi; }
+
+# Regenerate the lock files on purpose, after changing dependencies in pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --no-header -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --no-header --extra test -o requirements-test.lock
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache tests/artifacts

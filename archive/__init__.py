@@ -1,0 +1,31 @@
+"""Witness Archive: a human-rights documentation archive."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from archive.config import load_config
+from archive.resources import resource_dir
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: load config, call each init_app, register blueprints."""
+    from archive.web import api, database, editing, errors, i18n, login, logs, pages, security
+
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    app.config.update(load_config(config))
+    logs.init_app(app)
+    database.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    login.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(editing.bp)
+    app.register_blueprint(login.bp)
+    app.register_blueprint(api.bp)
+    return app

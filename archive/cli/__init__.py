@@ -1,0 +1,189 @@
+"""The `archive` command: thin click commands over the use cases."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command
+from werkzeug.serving import run_simple
+
+from archive import create_app
+from archive.auth.users import create_user, ensure_first_custodian
+from archive.config import document_kinds
+from archive.errors import ArchiveError
+from archive.ingest.corpus import corpus_files, load_corpus
+from archive.ingest.documents import expand_paths, ingest_paths
+from archive.ingest.sample import sample_case, sample_documents
+from archive.storage.models import ROLES
+from archive.web.database import get_db
+
+
+def _make_app(*_args):
+    # Commands report on the terminal themselves; the log says more only when asked to.
+    quiet = {} if "ARCHIVE_LOG_LEVEL" in os.environ else {"LOG_LEVEL": "WARNING"}
+    try:
+        return create_app(quiet)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False)
+def main() -> None:
+    """Witness Archive: ingest, protect and publish human-rights documentation."""
+
+
+main.add_command(routes_command)
+main.add_command(shell_command)
+
+
+@main.command("init")
+def init_command() -> None:
+    """Create or migrate the database; create the first custodian account."""
+    db = get_db()
+    db.upgrade()
+    click.echo(f"database at revision {db.revision()}")
+    with db.session() as session:
+        created = ensure_first_custodian(session)
+    if created:
+        user, password = created
+        click.echo("")
+        click.echo("A custodian account was created (role admin). Its password is shown once:")
+        click.echo(f"    user name: {user.username}")
+        click.echo(f"    password:  {password}")
+        click.echo("Keep it somewhere safe; `archive create-user` makes more accounts.")
+        click.echo("")
+
+
+@main.command("load-corpus")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def load_corpus_command(path: Path | None) -> None:
+    """Load a corpus folder (default: ARCHIVE_CORPUS_DIR); already loaded items are skipped."""
+    root = path or Path(current_app.config["CORPUS_DIR"])
+    total = len(corpus_files(root)) if root.is_dir() else 0
+    _ensure_schema()
+    with get_db().session() as session, _progress(total, "loading corpus") as bar:
+        try:
+            report = load_corpus(
+                session, root, _kinds(), progress=lambda r: bar.update(1, _short(r.path))
+            )
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for result in report.results:
+        if result.status == "error":
+            click.echo(f"error: {result.message}", err=True)
+    click.echo(
+        f"corpus {root}: {report.count('ingested')} added, {report.count('skipped')} already "
+        f"loaded, {report.count('error')} errors"
+    )
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def ingest_command(paths: tuple[Path, ...]) -> None:
+    """Ingest Markdown (YAML front matter) or JSON files, or folders of them, one by one."""
+    _ensure_schema()
+    files = expand_paths(paths)
+    with get_db().session() as session, _progress(len(files), "ingesting") as bar:
+        results = ingest_paths(
+            session,
+            files,
+            _kinds(),
+            None,
+            "cli",
+            current_app.config["MAX_UPLOAD_BYTES"],
+            progress=lambda r: bar.update(1, _short(r.path)),
+        )
+    for r in results:
+        detail = f"document {r.object_id}" if r.object_id else ""
+        click.echo(f"{r.status:9} {r.path} {detail} {r.message}".rstrip())
+    counts = {s: sum(r.status == s for r in results) for s in ("ingested", "duplicate", "error")}
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+    if counts["error"] or counts["duplicate"]:
+        sys.exit(1)
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="researcher", show_default=True)
+@click.password_option(help="Asked for when not given (at least 12 characters).")
+def create_user_command(username: str, role: str, password: str) -> None:
+    """Create an account with a role: researcher, custodian or admin."""
+    _ensure_schema()
+    with get_db().session() as session:
+        try:
+            user = create_user(session, username, password, role, None, "cli")
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {role} {user.username} (id {user.id})")
+
+
+@main.command("generate-sample")
+@click.option("--count", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option(
+    "--out", default="instance/sample", show_default=True, type=click.Path(path_type=Path)
+)
+@click.option("--seed", default=1, show_default=True, type=int)
+def generate_sample_command(count: int, out: Path, seed: int) -> None:
+    """Write a clearly labelled SYNTHETIC corpus for benchmarks (load it with load-corpus)."""
+    case_dir = out / "synthetic-sample"
+    (case_dir / "documents").mkdir(parents=True, exist_ok=True)
+    name, data = sample_case()
+    (case_dir / name).write_bytes(data)
+    with _progress(count, "generating") as bar:
+        for name, data in sample_documents(count, seed):
+            (case_dir / name).write_bytes(data)
+            bar.update(1)
+    click.echo(f"wrote {count} synthetic documents under {case_dir}")
+
+
+@main.command("run")
+@click.option("--host", default=None, help="Default: ARCHIVE_HOST (127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Default: ARCHIVE_PORT (5000).")
+def run_command(host: str | None, port: int | None) -> None:
+    """Serve the archive with the development server."""
+    app = current_app._get_current_object()
+    host = host or app.config["HOST"]
+    port = port or app.config["PORT"]
+    _ensure_schema()
+    click.echo(f"Witness Archive on http://{host}:{port}/  (Ctrl+C stops it)")
+    run_simple(host, port, app, threaded=True)
+
+
+def _ensure_schema() -> None:
+    db = get_db()
+    if db.revision() != db.head():
+        raise click.ClickException(
+            "the database is not initialised or not migrated: run `archive init`"
+        )
+
+
+def _kinds() -> tuple[str, ...]:
+    return document_kinds(current_app.config)
+
+
+def _progress(total: int, label: str):
+    # A bar on a terminal; nothing when piped (CI logs stay readable).
+    return click.progressbar(
+        length=max(total, 1), label=label, file=sys.stderr if sys.stderr.isatty() else _Null()
+    )
+
+
+class _Null:
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _short(path: str) -> str:
+    return Path(path).name

@@ -1,0 +1,85 @@
+"""Configuration: defaults in code, ARCHIVE_* environment variables override them.
+
+Every key is documented in README ("Configuration"); tests/test_docs.py keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from archive.errors import ConfigError
+
+DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the one value production refuses
+
+# Each entry: name -> (default, parser, one-line meaning). The default may be a callable of the
+# already-resolved settings so that derived paths follow ARCHIVE_DATA_DIR.
+_SETTINGS = {
+    # "development" or "production"; production refuses the dev secret, sets Secure cookies
+    "ENV": ("development", str),
+    # where the SQLite database, the search index and media live
+    "DATA_DIR": (lambda s: str(Path.cwd() / "instance"), str),
+    # any SQLAlchemy URL; SQLite under DATA_DIR by default
+    "DATABASE_URL": (lambda s: f"sqlite:///{Path(s['DATA_DIR']) / 'archive.sqlite3'}", str),
+    # signs sessions and CSRF tokens; must be set to a long random value in production
+    "SECRET_KEY": (DEV_SECRET, str),
+    # the folder `archive load-corpus` reads when no path is given
+    "CORPUS_DIR": (lambda s: str(Path.cwd() / "corpus"), str),
+    # comma-separated document kinds accepted at ingest (extend to add your own)
+    "DOCUMENT_KINDS": ("testimony,news_report,official_statement", str),
+    # largest request body or ingested file, in bytes
+    "MAX_UPLOAD_BYTES": (20 * 1024 * 1024, int),
+    # items per page in lists and the API when the client does not say
+    "PER_PAGE": (20, int),
+    # the most items per page a client may ask for
+    "MAX_PER_PAGE": (100, int),
+    # log level for the archive's own logger (DEBUG, INFO, WARNING…)
+    "LOG_LEVEL": ("INFO", str),
+    # address and port of `archive run`
+    "HOST": ("127.0.0.1", str),
+    "PORT": (5000, int),
+}
+
+SETTING_NAMES = tuple(_SETTINGS)
+
+
+def load_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
+    """Resolve every setting from overrides, then ARCHIVE_* variables, then defaults."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    resolved: dict = {}
+    for name, (default, parse) in _SETTINGS.items():
+        if name in overrides:
+            value = overrides.pop(name)
+        elif f"ARCHIVE_{name}" in environ:
+            raw = environ[f"ARCHIVE_{name}"]
+            try:
+                value = parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"ARCHIVE_{name} must be {parse.__name__}, got {raw!r}") from exc
+        else:
+            value = default(resolved) if callable(default) else default
+        resolved[name] = value
+    resolved.update(overrides)  # Flask's own keys (TESTING, WTF_CSRF_ENABLED…) pass through
+    _validate(resolved)
+    return resolved
+
+
+def document_kinds(config: dict) -> tuple[str, ...]:
+    """Return the configured document kinds."""
+    return tuple(k.strip() for k in config["DOCUMENT_KINDS"].split(",") if k.strip())
+
+
+def _validate(config: dict) -> None:
+    if config["ENV"] not in ("development", "production"):
+        raise ConfigError(f"ARCHIVE_ENV must be development or production, got {config['ENV']!r}")
+    weak = config["SECRET_KEY"] == DEV_SECRET or len(config["SECRET_KEY"]) < 32
+    if config["ENV"] == "production" and weak:
+        raise ConfigError(
+            "refusing to start in production with the development secret: "
+            "set ARCHIVE_SECRET_KEY to a random value of at least 32 characters"
+        )
+    if not document_kinds(config):
+        raise ConfigError("ARCHIVE_DOCUMENT_KINDS names no kind")
+    if config["PER_PAGE"] < 1 or config["MAX_PER_PAGE"] < config["PER_PAGE"]:
+        raise ConfigError("ARCHIVE_PER_PAGE must be at least 1 and at most ARCHIVE_MAX_PER_PAGE")

@@ -1,0 +1,45 @@
+"""Domain errors. They carry no HTTP: web/errors.py alone maps them to responses."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base of every error the archive raises on purpose."""
+
+
+class ConfigError(ArchiveError):
+    """The configuration cannot be used."""
+
+
+class ValidationError(ArchiveError):
+    """Submitted data is invalid; `field` names what is wrong, `source` where it came from."""
+
+    def __init__(self, message: str, field: str | None = None, source: str | None = None):
+        self.message = message
+        self.field = field
+        self.source = source
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ": ".join(p for p in (self.source, self.field) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class IngestError(ValidationError):
+    """A submission cannot be ingested."""
+
+
+class DuplicateContent(IngestError):
+    """The same bytes were ingested before (same SHA-256)."""
+
+    def __init__(self, message: str, existing_id: int, source: str | None = None):
+        super().__init__(message, field="sha256", source=source)
+        self.existing_id = existing_id
+
+
+class NotFound(ArchiveError):
+    """The object does not exist, or the actor may not know that it does."""
+
+
+class NotPermitted(ArchiveError):
+    """The actor may not do this."""

@@ -1,0 +1,261 @@
+"""The archive's tables. Every schema change comes with an Alembic migration in migrations/."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+CONSENT_LEVELS = ("public", "researchers", "custodians")  # widest audience first
+REVIEW_STATUSES = ("draft", "in_review", "published")
+ENTRY_KINDS = ("event", "denial", "statement", "response")
+ROLES = ("researcher", "custodian", "admin")  # least to most trusted
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+document_places = Table(
+    "document_places",
+    Base.metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("place_id", ForeignKey("places.id", ondelete="CASCADE"), primary_key=True),
+)
+
+document_tags = Table(
+    "document_tags",
+    Base.metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+timeline_denials = Table(
+    "timeline_denials",
+    Base.metadata,
+    Column("denial_id", ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    region: Mapped[str] = mapped_column(String(200), default="")
+    period_edtf: Mapped[str | None] = mapped_column(String(64))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    documents: Mapped[list[Document]] = relationship(back_populates="case")
+
+
+class Source(Base):
+    """Who published or recorded a document."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet: Mapped[str] = mapped_column(String(300), default="")
+    author: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    reported_by: Mapped[str] = mapped_column(String(300), default="")  # the original outlet
+    date_edtf: Mapped[str | None] = mapped_column(String(64))
+    reliability: Mapped[str] = mapped_column(Text, default="")
+
+
+class Place(Base):
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # The attributes Flask-Login reads, written out so that storage does not import Flask.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("case_id", "slug", name="uq_documents_case_slug"),
+        CheckConstraint(_in("consent", CONSENT_LEVELS), name="consent"),
+        CheckConstraint(_in("status", REVIEW_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    slug: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(12), index=True)
+    # The text as submitted; only custodians ever see it. Pages, API, exports and the index
+    # read body_public, which the redaction step derives (equal to the original until then).
+    body_original: Mapped[str] = mapped_column(Text)
+    body_public: Mapped[str] = mapped_column(Text)
+    published_edtf: Mapped[str | None] = mapped_column(String(64))
+    published_start: Mapped[date | None] = mapped_column(Date, index=True)
+    published_end: Mapped[date | None] = mapped_column(Date)
+    events_edtf: Mapped[str | None] = mapped_column(String(64))
+    events_start: Mapped[date | None] = mapped_column(Date, index=True)
+    events_end: Mapped[date | None] = mapped_column(Date)
+    consent: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    attribution: Mapped[str] = mapped_column(Text, default="")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="documents")
+    source: Mapped[Source | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    places: Mapped[list[Place]] = relationship(secondary=document_places, order_by=Place.name)
+    tags: Mapped[list[Tag]] = relationship(secondary=document_tags, order_by=Tag.name)
+
+
+class TimelineEntry(Base):
+    __tablename__ = "timeline_entries"
+    __table_args__ = (
+        UniqueConstraint("case_id", "slug", name="uq_timeline_entries_case_slug"),
+        CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    slug: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    date_edtf: Mapped[str] = mapped_column(String(64))
+    date_start: Mapped[date | None] = mapped_column(Date, index=True)
+    date_end: Mapped[date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(300), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
+    citations: Mapped[list[Citation]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="Citation.id"
+    )
+    accounts: Mapped[list[ConflictingAccount]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="ConflictingAccount.id"
+    )
+    denies: Mapped[list[TimelineEntry]] = relationship(
+        secondary=timeline_denials,
+        primaryjoin=lambda: TimelineEntry.id == timeline_denials.c.denial_id,
+        secondaryjoin=lambda: TimelineEntry.id == timeline_denials.c.event_id,
+        backref="denied_by",
+    )
+
+
+class Citation(Base):
+    """A timeline entry's reference to a document, with the passage that supports it."""
+
+    __tablename__ = "citations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("timeline_entries.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+
+    entry: Mapped[TimelineEntry] = relationship(back_populates="citations")
+    document: Mapped[Document] = relationship()
+
+
+class ConflictingAccount(Base):
+    """One source's version of an entry where the sources disagree."""
+
+    __tablename__ = "conflicting_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("timeline_entries.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    account: Mapped[str] = mapped_column(Text)
+
+    entry: Mapped[TimelineEntry] = relationship(back_populates="accounts")
+    document: Mapped[Document] = relationship()
+
+
+class AuditEntry(Base):
+    """Who did what to which object, when. Details carry ids and hashes, never text or names."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    via: Mapped[str] = mapped_column(String(20))  # web | api | cli
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()

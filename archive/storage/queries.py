@@ -1,0 +1,206 @@
+"""Reads and small writes of rows; the use cases decide who may ask for what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, extract, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from archive.storage.models import (
+    Case,
+    Citation,
+    ConflictingAccount,
+    Document,
+    Place,
+    Source,
+    Tag,
+    TimelineEntry,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Which documents a reader may see: consent levels and review statuses."""
+
+    consents: tuple[str, ...]
+    statuses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    case_slug: str | None = None
+    kind: str | None = None
+    language: str | None = None
+    year: int | None = None
+    place: str | None = None
+    tag: str | None = None
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def visible_documents(audience: Audience) -> Select:
+    return select(Document).where(
+        Document.consent.in_(audience.consents), Document.status.in_(audience.statuses)
+    )
+
+
+def get_document(session: Session, doc_id: int, audience: Audience) -> Document | None:
+    stmt = visible_documents(audience).where(Document.id == doc_id).options(*_document_loads())
+    return session.scalars(stmt).first()
+
+
+def list_documents(
+    session: Session, audience: Audience, filters: DocumentFilters, page: int, per_page: int
+) -> Page:
+    stmt = _filtered(visible_documents(audience), filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.options(*_document_loads())
+        .order_by(Document.published_start.desc().nulls_last(), Document.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return Page(list(rows), total, page, per_page)
+
+
+def document_facets(session: Session, audience: Audience, case_slug: str | None = None) -> dict:
+    """Count visible documents by kind, language and year of publication."""
+    base = _filtered(visible_documents(audience), DocumentFilters(case_slug=case_slug)).subquery()
+    year = extract("year", base.c.published_start)
+    facets = {}
+    for name, column in (("kind", base.c.kind), ("language", base.c.language), ("year", year)):
+        rows = session.execute(select(column, func.count()).group_by(column).order_by(column)).all()
+        facets[name] = {(int(k) if name == "year" else k): n for k, n in rows if k is not None}
+    return facets
+
+
+def latest_documents(session: Session, audience: Audience, limit: int) -> Sequence[Document]:
+    stmt = visible_documents(audience).options(*_document_loads())
+    return session.scalars(
+        stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit)
+    ).all()
+
+
+def list_cases(session: Session) -> Sequence[Case]:
+    return session.scalars(select(Case).order_by(Case.period_start, Case.title)).all()
+
+
+def get_case(session: Session, slug: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.slug == slug)).first()
+
+
+def document_by_sha256(session: Session, sha256: str) -> Document | None:
+    return session.scalars(select(Document).where(Document.sha256 == sha256)).first()
+
+
+def document_by_slug(session: Session, case_id: int, slug: str) -> Document | None:
+    return session.scalars(
+        select(Document).where(Document.case_id == case_id, Document.slug == slug)
+    ).first()
+
+
+def entry_by_slug(session: Session, case_id: int, slug: str) -> TimelineEntry | None:
+    return session.scalars(
+        select(TimelineEntry).where(TimelineEntry.case_id == case_id, TimelineEntry.slug == slug)
+    ).first()
+
+
+def list_timeline(session: Session, case_slug: str | None, page: int, per_page: int) -> Page:
+    """Return timeline entries in date order with their citations loaded."""
+    stmt = select(TimelineEntry)
+    if case_slug:
+        stmt = stmt.join(Case).where(Case.slug == case_slug)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    entries = session.scalars(
+        stmt.options(
+            selectinload(TimelineEntry.citations).selectinload(Citation.document),
+            selectinload(TimelineEntry.accounts).selectinload(ConflictingAccount.document),
+            selectinload(TimelineEntry.denies),
+            selectinload(TimelineEntry.case),
+        )
+        .order_by(TimelineEntry.date_start.nulls_first(), TimelineEntry.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return Page(list(entries), total, page, per_page)
+
+
+def count_timeline(session: Session, case_id: int | None = None) -> dict[str, int]:
+    stmt = select(TimelineEntry.kind, func.count()).group_by(TimelineEntry.kind)
+    if case_id is not None:
+        stmt = stmt.where(TimelineEntry.case_id == case_id)
+    return dict(session.execute(stmt).all())
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def count_users(session: Session, roles: Iterable[str]) -> int:
+    return session.scalar(select(func.count()).select_from(User).where(User.role.in_(roles))) or 0
+
+
+def places_named(session: Session, names: Iterable[str]) -> list[Place]:
+    return [_get_or_create(session, Place, name=n) for n in names]
+
+
+def tags_named(session: Session, names: Iterable[str]) -> list[Tag]:
+    return [_get_or_create(session, Tag, name=n) for n in names]
+
+
+def source_for(session: Session, **values) -> Source:
+    """Return the source with exactly these values, creating it if new."""
+    return _get_or_create(session, Source, **values)
+
+
+def _get_or_create(session: Session, model, **values):
+    row = session.scalars(select(model).filter_by(**values)).first()
+    if row is None:
+        row = model(**values)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _filtered(stmt: Select, filters: DocumentFilters) -> Select:
+    if filters.case_slug:
+        stmt = stmt.join(Case, Document.case_id == Case.id).where(Case.slug == filters.case_slug)
+    if filters.kind:
+        stmt = stmt.where(Document.kind == filters.kind)
+    if filters.language:
+        stmt = stmt.where(Document.language == filters.language)
+    if filters.year:
+        # a document belongs to a year when its publication period overlaps it
+        stmt = stmt.where(
+            Document.published_start <= date(filters.year, 12, 31),
+            Document.published_end >= date(filters.year, 1, 1),
+        )
+    if filters.place:
+        stmt = stmt.where(Document.places.any(Place.name == filters.place))
+    if filters.tag:
+        stmt = stmt.where(Document.tags.any(Tag.name == filters.tag))
+    return stmt
+
+
+def _document_loads() -> tuple:
+    return (
+        selectinload(Document.places),
+        selectinload(Document.tags),
+        selectinload(Document.source),
+        selectinload(Document.case),
+    )

@@ -1,0 +1,149 @@
+"""JSON API under /api/v1/: the same access rules as the pages, public text only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from archive.auth.permissions import audience_for
+from archive.config import document_kinds
+from archive.errors import ValidationError
+from archive.ingest.documents import ingest_bytes
+from archive.storage import queries
+from archive.storage.queries import Page
+from archive.web.database import get_session
+from archive.web.helpers import actor, get_document_or_404, page_args, require
+from archive.web.pages import document_filters
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/cases")
+def cases():
+    page, per_page = page_args()
+    rows = queries.list_cases(get_session())
+    chunk = rows[(page - 1) * per_page : page * per_page]
+    return jsonify(_page(Page([_case(c) for c in chunk], len(rows), page, per_page)))
+
+
+@bp.get("/documents")
+def documents():
+    filters = document_filters()
+    page, per_page = page_args()
+    result = queries.list_documents(get_session(), audience_for(actor()), filters, page, per_page)
+    result.items = [_document(d, full=False) for d in result.items]
+    return jsonify(_page(result))
+
+
+@bp.post("/documents")
+def create_document():
+    """Ingest one document from a JSON body (custodians; CSRF token in X-CSRFToken)."""
+    who = require("document:create")
+    if not request.is_json:
+        raise ValidationError("send the document as application/json", field="content-type")
+    document = ingest_bytes(
+        get_session(),
+        request.get_data(cache=False),
+        "request",
+        document_kinds(current_app.config),
+        who,
+        "api",
+        fmt="json",
+        max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+    )
+    return jsonify(_document(document, full=True)), 201
+
+
+@bp.get("/documents/<int:doc_id>")
+def document(doc_id: int):
+    return jsonify(_document(get_document_or_404(doc_id), full=True))
+
+
+@bp.get("/timeline")
+def timeline():
+    from archive.timeline.read import visible_timeline
+
+    page, per_page = page_args()
+    result = visible_timeline(
+        get_session(), actor(), request.args.get("case") or None, page, per_page
+    )
+    result.items = [_entry(v) for v in result.items]
+    return jsonify(_page(result))
+
+
+def _page(result: Page) -> dict:
+    return {
+        "items": result.items,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": result.pages,
+    }
+
+
+def _case(case) -> dict:
+    return {
+        "slug": case.slug,
+        "title": case.title,
+        "summary": case.summary,
+        "region": case.region,
+        "period": case.period_edtf,
+        "url": url_for("pages.case", slug=case.slug, _external=True),
+    }
+
+
+def _document(doc, full: bool) -> dict:
+    data = {
+        "id": doc.id,
+        "url": url_for("pages.document", doc_id=doc.id, _external=True),
+        "case": doc.case.slug,
+        "slug": doc.slug,
+        "kind": doc.kind,
+        "title": doc.title,
+        "language": doc.language,
+        "published": doc.published_edtf,
+        "events": doc.events_edtf,
+        "places": [p.name for p in doc.places],
+        "tags": [t.name for t in doc.tags],
+        "consent": doc.consent,
+        "status": doc.status,
+        "sha256": doc.sha256,
+        "revision": doc.revision,
+    }
+    if full:
+        source = doc.source
+        data["source"] = (
+            {
+                "outlet": source.outlet,
+                "author": source.author,
+                "url": source.url,
+                "date": source.date_edtf,
+                "reliability": source.reliability,
+            }
+            if source
+            else None
+        )
+        data["attribution"] = doc.attribution
+        data["body"] = doc.body_public  # never the original: that is for custodians' pages only
+    return data
+
+
+def _entry(visible) -> dict:
+    entry = visible.entry
+    return {
+        "id": entry.id,
+        "slug": entry.slug,
+        "case": entry.case.slug,
+        "kind": entry.kind,
+        "date": entry.date_edtf,
+        "date_earliest": entry.date_start.isoformat() if entry.date_start else None,
+        "date_latest": entry.date_end.isoformat() if entry.date_end else None,
+        "title": entry.title,
+        "description": entry.description,
+        "actor": entry.actor,
+        "place": entry.place,
+        "citations": [{"document": c.document_id, "excerpt": c.excerpt} for c in visible.citations],
+        "denies": [e.id for e in entry.denies],
+        "conflicting_accounts": [
+            {"document": a.document_id, "account": a.account} for a in visible.accounts
+        ],
+    }

@@ -1,0 +1,84 @@
+"""Custodians create and edit documents through a form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from archive.config import document_kinds
+from archive.errors import IngestError
+from archive.ingest.documents import create_document, update_document
+from archive.ingest.validate import validate_document
+from archive.storage import queries
+from archive.web.database import get_session
+from archive.web.forms import DocumentForm
+from archive.web.helpers import get_document_or_404, require
+
+bp = Blueprint("editing", __name__)
+
+
+@bp.route("/documents/new", methods=["GET", "POST"])
+def new_document():
+    who = require("document:create")
+    form = _form()
+    if form.validate_on_submit():
+        fields = form.fields_for_ingest()
+        # The custody hash covers what was submitted: the form's fields, canonically encoded.
+        data = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+        try:
+            submission = validate_document(fields, _kinds(), "form")
+            document = create_document(
+                get_session(), submission, hashlib.sha256(data).hexdigest(), who, "web", "form"
+            )
+        except IngestError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("Document %(id)s saved.", id=document.id), "info")
+            return redirect(url_for("pages.document", doc_id=document.id))
+    return _render(form, None)
+
+
+@bp.route("/documents/<int:doc_id>/edit", methods=["GET", "POST"])
+def edit_document(doc_id: int):
+    who = require("document:edit")
+    document = get_document_or_404(doc_id, "document:edit")
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            submission = validate_document(form.fields_for_ingest(), _kinds(), "form")
+            update_document(get_session(), document, submission, who, "web")
+        except IngestError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("Document %(id)s updated.", id=document.id), "info")
+            return redirect(url_for("pages.document", doc_id=document.id))
+    elif not form.is_submitted():
+        form.fill_from(document)
+    return _render(form, document)
+
+
+def _form() -> DocumentForm:
+    form = DocumentForm()
+    form.case.choices = [(c.slug, c.title) for c in queries.list_cases(get_session())]
+    form.kind.choices = [(k, k.replace("_", " ")) for k in _kinds()]
+    return form
+
+
+def _kinds() -> tuple[str, ...]:
+    return document_kinds(current_app.config)
+
+
+def _field_error(form: DocumentForm, exc: IngestError) -> None:
+    name = (exc.field or "").replace("source.", "source_")
+    target = getattr(form, name, None)
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, exc.message]
+    flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
+
+
+def _render(form: DocumentForm, document):
+    status = 400 if form.is_submitted() else 200
+    return render_template("document_form.html", form=form, doc=document), status

@@ -1,0 +1,87 @@
+"""Map domain errors to an HTML page or a JSON body; roll back; log ids, never content.
+
+Threat: an error page or log line echoing submitted text (a witness's name) or a traceback.
+Messages shown are the domain error's own, written to name fields, never values; unexpected
+errors show a generic page with an incident id that matches the log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from archive.errors import NotFound, NotPermitted, ValidationError
+
+log = logging.getLogger("archive.web")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ValidationError, _validation)
+    app.register_error_handler(NotFound, lambda e: _respond(404, _("Not found.")))
+    app.register_error_handler(NotPermitted, _not_permitted)
+    app.register_error_handler(
+        CSRFError,
+        lambda e: _respond(
+            400,
+            _("The form expired or was not sent from this site; reload the page and try again."),
+        ),
+    )
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _rollback() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def _respond(status: int, message: str, field: str | None = None):
+    _rollback()
+    if wants_json():
+        body = {"error": message, "status": status}
+        if field:
+            body["field"] = field
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _validation(exc: ValidationError):
+    return _respond(400, exc.message if not exc.field else f"{exc.field}: {exc.message}", exc.field)
+
+
+def _not_permitted(exc: NotPermitted):
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return _respond(401, _("Please sign in to do this."))
+    return _respond(403, _("You are not allowed to do this."))
+
+
+def _http(exc: HTTPException):
+    messages = {
+        404: _("Not found."),
+        405: _("This address does not accept that method."),
+        413: _("The upload is larger than this archive accepts."),
+    }
+    return _respond(exc.code or 500, messages.get(exc.code, exc.name))
+
+
+def _unexpected(exc: Exception):
+    incident = secrets.token_hex(6)
+    # The exception type and where it came from, not its message: messages can quote input.
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+    log.error("incident %s: %s at %s", incident, type(exc).__name__, where)
+    return _respond(500, _("Something went wrong on our side (incident %(id)s).", id=incident))

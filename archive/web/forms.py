@@ -1,0 +1,75 @@
+"""Web forms (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from archive.storage.models import CONSENT_LEVELS, REVIEW_STATUSES
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+class DocumentForm(FlaskForm):
+    """The fields of a document; the ingest validator checks their content."""
+
+    case = SelectField(_l("Case"), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    language = StringField(_l("Language code"), default="en", validators=[DataRequired()])
+    published = StringField(_l("Published (EDTF, e.g. 2017-09 or 2017-04-21)"), [Optional()])
+    events = StringField(_l("Period of events (EDTF, e.g. 2017-02/2017-04)"), [Optional()])
+    places = StringField(_l("Places (comma-separated)"), [Optional()])
+    tags = StringField(_l("Tags (comma-separated)"), [Optional()])
+    consent = SelectField(
+        _l("Consent"), choices=[(c, c) for c in CONSENT_LEVELS], default="custodians"
+    )
+    status = SelectField(_l("Review status"), choices=[(s, s) for s in REVIEW_STATUSES])
+    source_outlet = StringField(_l("Source: outlet"), [Optional(), Length(max=300)])
+    source_author = StringField(_l("Source: author or organisation"), [Optional()])
+    source_url = StringField(_l("Source: URL"), [Optional(), Length(max=2000)])
+    source_date = StringField(_l("Source: date (EDTF)"), [Optional()])
+    source_reliability = TextAreaField(_l("Source: reliability note"), [Optional()])
+    attribution = TextAreaField(_l("Attribution and provenance"), [Optional()])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired()])
+
+    def fields_for_ingest(self) -> dict:
+        """Return the submission as the ingest validator expects it."""
+        source = {
+            key: getattr(self, f"source_{key}").data
+            for key in ("outlet", "author", "url", "date", "reliability")
+            if getattr(self, f"source_{key}").data
+        }
+        fields = {
+            name: getattr(self, name).data
+            for name in ("case", "kind", "title", "language", "published", "events", "places",
+                         "tags", "consent", "status", "attribution", "body")
+            if getattr(self, name).data
+        }  # fmt: skip
+        if source:
+            fields["source"] = source
+        return fields
+
+    def fill_from(self, document) -> None:
+        """Set the fields from a stored document (its original text: custodians only)."""
+        self.case.data = document.case.slug
+        self.kind.data = document.kind
+        self.title.data = document.title
+        self.language.data = document.language
+        self.published.data = document.published_edtf or ""
+        self.events.data = document.events_edtf or ""
+        self.places.data = ", ".join(p.name for p in document.places)
+        self.tags.data = ", ".join(t.name for t in document.tags)
+        self.consent.data = document.consent
+        self.status.data = document.status
+        source = document.source
+        for key in ("outlet", "author", "url", "reliability"):
+            getattr(self, f"source_{key}").data = getattr(source, key) if source else ""
+        self.source_date.data = (source.date_edtf or "") if source else ""
+        self.attribution.data = document.attribution
+        self.body.data = document.body_original

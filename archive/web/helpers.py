@@ -1,0 +1,58 @@
+"""What every view needs: the actor, pagination arguments, and permission-checked fetches."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+
+from archive.auth.permissions import audience_for, can
+from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.storage import queries
+from archive.storage.models import Document, User
+from archive.web.database import get_session
+
+
+def actor() -> User | None:
+    """Return the signed-in user, or None for an anonymous visitor."""
+    return current_user if current_user.is_authenticated else None
+
+
+def require(action: str) -> User | None:
+    """Return the actor if it may perform the action, else raise NotPermitted."""
+    who = actor()
+    if not can(who, action):
+        raise NotPermitted(f"not allowed: {action}")
+    return who
+
+
+def get_document_or_404(doc_id: int, action: str = "document:read") -> Document:
+    """Fetch a document the actor may see and act on; anything else is 'not found'."""
+    who = actor()
+    document = queries.get_document(get_session(), doc_id, audience_for(who))
+    if document is None:
+        # Not found and not allowed look the same, so ids cannot be probed.
+        raise NotFound(f"no document {doc_id}")
+    if action != "document:read" and not can(who, action, document):
+        raise NotPermitted(f"not allowed: {action}")
+    return document
+
+
+def page_args() -> tuple[int, int]:
+    """Return (page, per_page) from the query string, validated."""
+    config = current_app.config
+    page = _positive_int("page", 1)
+    per_page = _positive_int("per_page", config["PER_PAGE"])
+    if per_page > config["MAX_PER_PAGE"]:
+        raise ValidationError(f"must be at most {config['MAX_PER_PAGE']}", field="per_page")
+    if page > 1_000_000:
+        raise ValidationError("is too large", field="page")
+    return page, per_page
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationError("must be a whole number of at least 1", field=name)
+    return int(raw)

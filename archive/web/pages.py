@@ -1,0 +1,116 @@
+"""Public pages: home, cases, the document list and document pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+
+from archive.auth.permissions import audience_for, can
+from archive.citations import cite_document
+from archive.config import document_kinds
+from archive.dates import parse_edtf
+from archive.errors import NotFound, ValidationError
+from archive.rendering import render_markdown
+from archive.storage import queries
+from archive.storage.queries import DocumentFilters
+from archive.timeline.read import visible_timeline
+from archive.web.database import get_session
+from archive.web.helpers import actor, get_document_or_404, page_args
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.app_template_filter("fuzzy_date")
+def fuzzy_date(edtf: str | None) -> str:
+    return parse_edtf(edtf).display() if edtf else ""
+
+
+@bp.app_template_filter("markdown")
+def markdown_filter(text: str) -> str:
+    from markupsafe import Markup
+
+    return Markup(render_markdown(text))  # noqa: S704 - bleach-sanitised in render_markdown
+
+
+@bp.app_context_processor
+def _globals():
+    return {"current_actor": actor(), "can": lambda action, obj=None: can(actor(), action, obj)}
+
+
+@bp.get("/")
+def home():
+    session = get_session()
+    audience = audience_for(actor())
+    return render_template(
+        "home.html",
+        cases=queries.list_cases(session),
+        facets=queries.document_facets(session, audience),
+        latest=queries.latest_documents(session, audience, 8),
+        timeline_counts=queries.count_timeline(session),
+    )
+
+
+@bp.get("/cases/<slug>")
+def case(slug: str):
+    session = get_session()
+    found = queries.get_case(session, slug)
+    if found is None:
+        raise NotFound(f"no case {slug}")
+    audience = audience_for(actor())
+    timeline = visible_timeline(session, actor(), slug, 1, 500)
+    return render_template(
+        "case.html",
+        case=found,
+        facets=queries.document_facets(session, audience, slug),
+        timeline=timeline,
+    )
+
+
+@bp.get("/documents")
+def documents():
+    filters = document_filters()
+    page, per_page = page_args()
+    session = get_session()
+    audience = audience_for(actor())
+    result = queries.list_documents(session, audience, filters, page, per_page)
+    return render_template(
+        "documents.html",
+        result=result,
+        filters=filters,
+        facets=queries.document_facets(session, audience, filters.case_slug),
+        cases=queries.list_cases(session),
+        kinds=document_kinds(_config()),
+    )
+
+
+@bp.get("/documents/<int:doc_id>")
+def document(doc_id: int):
+    doc = get_document_or_404(doc_id)
+    permalink = url_for("pages.document", doc_id=doc.id, _external=True)
+    return render_template(
+        "document.html", doc=doc, permalink=permalink, citation=cite_document(doc, permalink)
+    )
+
+
+def document_filters() -> DocumentFilters:
+    """Read list filters from the query string; an unknown value is an error, not ignored."""
+    args = request.args
+    year = args.get("year") or None
+    if year is not None and not (year.isdigit() and len(year) == 4):
+        raise ValidationError("must be a four-digit year", field="year")
+    kind = args.get("kind") or None
+    if kind is not None and kind not in document_kinds(_config()):
+        raise ValidationError(f"{kind!r} is not a document kind", field="kind")
+    return DocumentFilters(
+        case_slug=args.get("case") or None,
+        kind=kind,
+        language=args.get("language") or None,
+        year=int(year) if year else None,
+        place=args.get("place") or None,
+        tag=args.get("tag") or None,
+    )
+
+
+def _config():
+    from flask import current_app
+
+    return current_app.config

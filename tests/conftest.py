@@ -1,0 +1,186 @@
+"""Fixtures: a real SQLite file migrated by Alembic, a real app, real users and documents."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from archive import create_app
+from archive.auth.users import create_user
+from archive.config import document_kinds
+from archive.ingest.corpus import load_corpus
+from archive.ingest.documents import create_document, sha256_hex
+from archive.ingest.validate import validate_document
+from archive.storage.db import Database
+from archive.web.database import get_db
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+PASSWORD = "correct horse battery staple"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Forbid connections beyond this machine (Indico's disallow.py): tests never go online."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and host not in ("127.0.0.1", "::1", "localhost"):
+            raise RuntimeError(f"tests may not connect to {host}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def _config(tmp: Path) -> dict:
+    return {
+        "TESTING": True,
+        "DATA_DIR": str(tmp),
+        "DATABASE_URL": f"sqlite:///{tmp / 'archive.sqlite3'}",
+        "SECRET_KEY": "test-secret-" + "x" * 32,
+        "CORPUS_DIR": str(CORPUS),
+        "SERVER_NAME": "archive.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def _migrated_db(tmp_path_factory) -> Path:
+    """Migrate an empty database once; each test gets a copy of the file."""
+    folder = tmp_path_factory.mktemp("template")
+    db = Database(f"sqlite:///{folder / 'archive.sqlite3'}")
+    db.upgrade()
+    db.dispose()
+    return folder / "archive.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def _corpus_db(tmp_path_factory, _migrated_db) -> Path:
+    """The migrated database with the sample corpus loaded, once per test session."""
+    folder = tmp_path_factory.mktemp("corpus")
+    shutil.copy(_migrated_db, folder / "archive.sqlite3")
+    app = create_app(_config(folder))
+    with app.app_context():
+        with get_db().session() as session:
+            report = load_corpus(session, CORPUS, document_kinds(app.config))
+        get_db().dispose()
+    assert report.ok, [r.message for r in report.results if r.status == "error"]
+    return folder / "archive.sqlite3"
+
+
+def _make_app(tmp_path: Path, template: Path):
+    shutil.copy(template, tmp_path / "archive.sqlite3")
+    app = create_app(_config(tmp_path))
+    yield app
+    get_db(app).dispose()
+
+
+@pytest.fixture
+def app(tmp_path, _migrated_db):
+    """An app on a freshly migrated, empty database file."""
+    yield from _make_app(tmp_path, _migrated_db)
+
+
+@pytest.fixture
+def corpus_app(tmp_path, _corpus_db):
+    """An app whose database holds the Chechnya 2017 corpus."""
+    yield from _make_app(tmp_path, _corpus_db)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context(), get_db(app).session() as s:
+        yield s
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user with a role; returns the username (password: PASSWORD)."""
+
+    def make(role: str = "researcher", username: str | None = None) -> str:
+        name = username or f"{role}-user"
+        with app.app_context(), get_db(app).session() as s:
+            create_user(s, name, PASSWORD, role, None, "cli")
+        return name
+
+    return make
+
+
+@pytest.fixture
+def make_case(app):
+    def make(slug: str = "test-case", title: str = "Test case") -> str:
+        from archive.storage.models import Case
+
+        with app.app_context(), get_db(app).session() as s:
+            s.add(Case(slug=slug, title=title))
+            s.commit()
+        return slug
+
+    return make
+
+
+@pytest.fixture
+def make_document(app, make_case):
+    """Ingest a document through the real use case; returns its id."""
+
+    def make(**fields) -> int:
+        values = {
+            "case": "test-case",
+            "kind": "testimony",
+            "title": "A testimony",
+            "language": "en",
+            "consent": "public",
+            "status": "published",
+            "body": "The account.\n",
+        }
+        values.update(fields)
+        with app.app_context(), get_db(app).session() as s:
+            from archive.storage import queries
+
+            if queries.get_case(s, values["case"]) is None:
+                make_case(values["case"])
+            submission = validate_document(values, document_kinds(app.config), "test")
+            data = repr(sorted(values.items())).encode()
+            return create_document(s, submission, sha256_hex(data), None, "cli").id
+
+    return make
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Sign in through the real form, CSRF token included."""
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
+    )
+    assert response.status_code == 302, response.text
+    return response
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """Return a function that signs the test client in with a new user of the given role."""
+
+    def sign_in(role: str):
+        login(client, make_user(role, f"{role}-{len(role)}"))
+        return client
+
+    return sign_in
