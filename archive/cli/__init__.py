@@ -152,6 +152,10 @@ def run_command(host: str | None, port: int | None) -> None:
     port = port or app.config["PORT"]
     _ensure_schema()
     click.echo(f"Witness Archive on http://{host}:{port}/  (Ctrl+C stops it)")
+    click.echo(
+        f"Sign in at http://{host}:{port}/login with the account `archive init` printed on its "
+        "first run; `archive create-user` makes more."
+    )
     run_simple(host, port, app, threaded=True)
 
 
