@@ -81,5 +81,9 @@ def _validate(config: dict) -> None:
         )
     if not document_kinds(config):
         raise ConfigError("ARCHIVE_DOCUMENT_KINDS names no kind")
+    if not 0 < config["PORT"] < 65536:
+        raise ConfigError("ARCHIVE_PORT must be between 1 and 65535")
+    if config["MAX_UPLOAD_BYTES"] < 1:
+        raise ConfigError("ARCHIVE_MAX_UPLOAD_BYTES must be a positive number")
     if config["PER_PAGE"] < 1 or config["MAX_PER_PAGE"] < config["PER_PAGE"]:
         raise ConfigError("ARCHIVE_PER_PAGE must be at least 1 and at most ARCHIVE_MAX_PER_PAGE")

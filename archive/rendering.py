@@ -8,11 +8,13 @@ Content-Security-Policy (web/security.py) is the second wall.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import partial
 
 import bleach
 import markdown
+from bleach import html5lib_shim
 from bleach.linkifier import LinkifyFilter
 
 ALLOWED_TAGS = frozenset(
@@ -25,35 +27,84 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "th": ["align"], "td": ["align"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MAX_NESTING = 20  # deeper block nesting is flattened: python-markdown recurses per level
+# python-markdown scans forward from every '[' and '<' for a closing bracket, so a paragraph of
+# thousands of them takes quadratic time (10,000 '[' ≈ 10 s). A paragraph with more than this
+# many is rendered with them escaped, as plain text; real paragraphs stay far below it.
+MAX_BRACKETS_PER_BLOCK = 32
+# python-markdown's inline pass costs time in proportion to a block's length times its number of
+# matches; a block longer than this is shown as plain text (a real paragraph is far shorter).
+MAX_BLOCK_CHARS = 8000
 
 _EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+_BLOCKS = re.compile(r"\n[ \t]*\n")
 _LEADING_MARKERS = re.compile(rf"^((?:\s{{0,3}}(?:>|[-*+]|\d+[.)])\s*){{{MAX_NESTING},}})", re.M)
 
 
-def _set_link_rel(attrs, new=False):
-    href_key = (None, "href")
-    if href_key in attrs:
-        attrs[(None, "rel")] = "nofollow noopener noreferrer"
+class _SafeLinks(html5lib_shim.Filter):
+    """Give every link rel="nofollow noopener noreferrer": no referrer, no borrowed authority."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
+                token["data"][(None, "rel")] = _REL
+            yield token
+
+
+def _set_rel(attrs, new=False):
+    attrs[(None, "rel")] = _REL
     return attrs
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"})],
+_REL = "nofollow noopener noreferrer"
+_COMMON = {
+    "tags": ALLOWED_TAGS,
+    "attributes": ALLOWED_ATTRIBUTES,
+    "protocols": ALLOWED_PROTOCOLS,
+    "strip": True,
+    "strip_comments": True,
+}
+_cleaner = bleach.Cleaner(**_COMMON, filters=[_SafeLinks])
+# Bare URLs become links too, except in text with many '(' where bleach's linkify pattern
+# takes quadratic time (20,000 '(' ≈ 5 s).
+_linkifying_cleaner = bleach.Cleaner(
+    **_COMMON,
+    filters=[_SafeLinks, partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
 )
 
 
 def render_markdown(text: str) -> str:
     """Render untrusted Markdown to HTML that keeps only allowlisted tags and links."""
     source = _LEADING_MARKERS.sub(_flatten_markers, text or "")
-    html = markdown.markdown(source, extensions=_EXTENSIONS, output_format="html")
+    parts, run = [], []
+    for block in _BLOCKS.split(source):
+        if len(block) > MAX_BLOCK_CHARS:
+            # Plain text outside Markdown and bleach altogether (both slow down on such blocks);
+            # html.escape makes it safe on its own.
+            parts += [_render_run(run), f"<p>{html.escape(block)}</p>"]
+            run = []
+        else:
+            run.append(_defuse(block))
+    parts.append(_render_run(run))
+    return "\n".join(p for p in parts if p)
+
+
+def _render_run(blocks: list[str]) -> str:
+    if not blocks:
+        return ""
+    rendered = markdown.markdown("\n\n".join(blocks), extensions=_EXTENSIONS, output_format="html")
     # Headings inside a document start at h2: the page's h1 is the document title.
-    html = re.sub(r"<(/?)h1\b", r"<\1h2", html)
-    return _cleaner.clean(html)
+    rendered = re.sub(r"<(/?)h1\b", r"<\1h2", rendered)
+    text_parens = sum(block.count("(") for block in blocks)
+    cleaner = _linkifying_cleaner if text_parens <= MAX_BRACKETS_PER_BLOCK * 8 else _cleaner
+    return cleaner.clean(rendered)
+
+
+def _defuse(block: str) -> str:
+    if block.count("[") > MAX_BRACKETS_PER_BLOCK:
+        block = block.replace("[", "\\[").replace("]", "\\]")
+    if block.count("<") > MAX_BRACKETS_PER_BLOCK:
+        block = block.replace("<", "&lt;")
+    return block
 
 
 def _flatten_markers(match: re.Match) -> str:

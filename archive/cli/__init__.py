@@ -126,11 +126,12 @@ def create_user_command(username: str, role: str, password: str) -> None:
 @main.command("generate-sample")
 @click.option("--count", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option(
-    "--out", default="instance/sample", show_default=True, type=click.Path(path_type=Path)
+    "--out", default=None, type=click.Path(path_type=Path), help="Default: ARCHIVE_DATA_DIR/sample."
 )
 @click.option("--seed", default=1, show_default=True, type=int)
-def generate_sample_command(count: int, out: Path, seed: int) -> None:
+def generate_sample_command(count: int, out: Path | None, seed: int) -> None:
     """Write a clearly labelled SYNTHETIC corpus for benchmarks (load it with load-corpus)."""
+    out = out or Path(current_app.config["DATA_DIR"]) / "sample"
     case_dir = out / "synthetic-sample"
     (case_dir / "documents").mkdir(parents=True, exist_ok=True)
     name, data = sample_case()

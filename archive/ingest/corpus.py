@@ -144,7 +144,9 @@ def _load_timeline(session, case: Case, paths: list[Path], actor, via, note) -> 
             sub = validate_entry(parse_yaml(decode(path.read_bytes(), name), name), name)
             if sub.case != case.slug:
                 raise IngestError(f"belongs to {sub.case!r}, not {case.slug!r}", "case", name)
-            if sub.slug and queries.entry_by_slug(session, case.id, sub.slug):
+            if sub.slug is None:
+                raise IngestError("corpus timeline entries need a slug", "slug", name)
+            if queries.entry_by_slug(session, case.id, sub.slug):
                 results.append(FileResult(name, "skipped", "already loaded"))
                 continue
             submissions.append((name, sub))

@@ -18,6 +18,7 @@ from archive.auth.permissions import can
 from archive.errors import DuplicateContent, IngestError, NotPermitted
 from archive.ingest.parse import parse_submission
 from archive.ingest.validate import SourceInfo, Submission, validate_document
+from archive.rendering import render_markdown
 from archive.storage import audit, queries
 from archive.storage.models import Document, Source, User
 
@@ -74,7 +75,9 @@ def create_document(
     except IntegrityError as exc:  # a concurrent ingest of the same bytes won the race
         session.rollback()
         raise IngestError(
-            "conflicts with a document stored meanwhile", "sha256", source_name
+            "conflicts with data stored meanwhile (same content or slug); try again",
+            "sha256",
+            source_name,
         ) from exc
     except BaseException:
         session.rollback()
@@ -202,6 +205,7 @@ def _apply(session: Session, document: Document, s: Submission) -> None:
     # Until the redaction step exists the public text equals the original; every reader
     # outside the custodian role reads body_public only.
     document.body_public = s.body
+    document.body_html = render_markdown(document.body_public)
     document.published_edtf = s.published.edtf if s.published else None
     document.published_start = s.published.earliest if s.published else None
     document.published_end = s.published.latest if s.published else None

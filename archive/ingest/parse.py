@@ -69,6 +69,8 @@ def parse_yaml(text: str, source: str) -> dict:
     """Parse a YAML mapping with every scalar kept as a string."""
     try:
         fields = yaml.load(text, Loader=_StringLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError as exc:
+        raise IngestError("is nested too deeply", field="front matter", source=source) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -81,6 +83,8 @@ def parse_yaml(text: str, source: str) -> dict:
 def _parse_json(text: str, source: str) -> dict:
     try:
         fields = json.loads(text)
+    except RecursionError as exc:
+        raise IngestError("is nested too deeply", field="json", source=source) from exc
     except json.JSONDecodeError as exc:
         raise IngestError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}", field="json", source=source

@@ -22,6 +22,7 @@ DOCUMENT_FIELDS = frozenset(
 SOURCE_FIELDS = frozenset({"outlet", "author", "url", "date", "reliability", "reported_by"})
 MAX_TITLE = 300
 MAX_LABEL = 200
+MAX_BODY_CHARS = 1_000_000  # about 500 pages; longer material belongs in several documents
 
 
 @dataclass
@@ -89,7 +90,7 @@ def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
         published=optional_date(fields, "published"),
         events=optional_date(fields, "events"),
         places=labels(fields, "places"),
-        tags=[t.lower() for t in labels(fields, "tags")],
+        tags=list(dict.fromkeys(t.lower() for t in labels(fields, "tags"))),
         consent=choice(fields, "consent", CONSENT_LEVELS, "custodians"),
         status=choice(fields, "status", REVIEW_STATUSES, "draft"),
         source=source_info(fields.get("source")),
@@ -143,6 +144,8 @@ def body(fields: dict) -> str:
     value = fields.get("body")
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("is required: the document's text in Markdown", field="body")
+    if len(value) > MAX_BODY_CHARS:
+        raise ValidationError(f"is longer than {MAX_BODY_CHARS:,} characters", field="body")
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -173,7 +176,10 @@ def source_info(value) -> SourceInfo:
         )
     unknown = sorted(set(map(str, value)) - SOURCE_FIELDS)
     if unknown:
-        raise ValidationError(f"unknown field {unknown[0]!r}", field="source")
+        raise ValidationError(
+            f"unknown field (expected one of {', '.join(sorted(SOURCE_FIELDS))})",
+            field=f"source.{unknown[0]}",
+        )
     url = optional_text(value, "url", 2000)
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         raise ValidationError("must be an http(s) address", field="source.url")

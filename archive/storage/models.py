@@ -153,6 +153,9 @@ class Document(Base):
     # read body_public, which the redaction step derives (equal to the original until then).
     body_original: Mapped[str] = mapped_column(Text)
     body_public: Mapped[str] = mapped_column(Text)
+    # body_public rendered by archive.rendering.render_markdown when it is written: rendering
+    # hostile Markdown can take seconds, so it is done once per change, never per page view.
+    body_html: Mapped[str] = mapped_column(Text, default="")
     published_edtf: Mapped[str | None] = mapped_column(String(64))
     published_start: Mapped[date | None] = mapped_column(Date, index=True)
     published_end: Mapped[date | None] = mapped_column(Date)

@@ -14,7 +14,7 @@ from archive.ingest.documents import create_document, update_document
 from archive.ingest.validate import validate_document
 from archive.storage import queries
 from archive.web.database import get_session
-from archive.web.forms import DocumentForm
+from archive.web.forms import DocumentForm, choices
 from archive.web.helpers import get_document_or_404, require
 
 bp = Blueprint("editing", __name__)
@@ -62,8 +62,9 @@ def edit_document(doc_id: int):
 
 def _form() -> DocumentForm:
     form = DocumentForm()
-    form.case.choices = [(c.slug, c.title) for c in queries.list_cases(get_session())]
-    form.kind.choices = [(k, k.replace("_", " ")) for k in _kinds()]
+    cases = queries.list_cases(get_session())
+    form.case.choices = choices([c.slug for c in cases], {c.slug: c.title for c in cases})
+    form.kind.choices = choices(_kinds())
     return form
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -73,7 +73,13 @@ def _http(exc: HTTPException):
         405: _("This address does not accept that method."),
         413: _("The upload is larger than this archive accepts."),
     }
-    return _respond(exc.code or 500, messages.get(exc.code, exc.name))
+    response, status = _respond(exc.code or 500, messages.get(exc.code, exc.name))
+    if isinstance(response, str):
+        response = make_response(response)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":  # e.g. Allow on 405, Retry-After on 429
+            response.headers[name] = value
+    return response, status
 
 
 def _unexpected(exc: Exception):

@@ -5,9 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from archive.storage.models import CONSENT_LEVELS, REVIEW_STATUSES
+
+
+def choices(values, labels=None) -> list[SelectChoice]:
+    """Return select options; the label defaults to the value with underscores as spaces."""
+    labels = labels or {}
+    return [SelectChoice(v, labels.get(v, v.replace("_", " "))) for v in values]
 
 
 class LoginForm(FlaskForm):
@@ -26,10 +33,8 @@ class DocumentForm(FlaskForm):
     events = StringField(_l("Period of events (EDTF, e.g. 2017-02/2017-04)"), [Optional()])
     places = StringField(_l("Places (comma-separated)"), [Optional()])
     tags = StringField(_l("Tags (comma-separated)"), [Optional()])
-    consent = SelectField(
-        _l("Consent"), choices=[(c, c) for c in CONSENT_LEVELS], default="custodians"
-    )
-    status = SelectField(_l("Review status"), choices=[(s, s) for s in REVIEW_STATUSES])
+    consent = SelectField(_l("Consent"), choices=choices(CONSENT_LEVELS), default="custodians")
+    status = SelectField(_l("Review status"), choices=choices(REVIEW_STATUSES))
     source_outlet = StringField(_l("Source: outlet"), [Optional(), Length(max=300)])
     source_author = StringField(_l("Source: author or organisation"), [Optional()])
     source_url = StringField(_l("Source: URL"), [Optional(), Length(max=2000)])

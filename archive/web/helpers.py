@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, request
 from flask_login import current_user
 
@@ -44,15 +46,16 @@ def page_args() -> tuple[int, int]:
     per_page = _positive_int("per_page", config["PER_PAGE"])
     if per_page > config["MAX_PER_PAGE"]:
         raise ValidationError(f"must be at most {config['MAX_PER_PAGE']}", field="per_page")
-    if page > 1_000_000:
-        raise ValidationError("is too large", field="page")
     return page, per_page
+
+
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII only: str.isdigit() accepts '²', which int() refuses
 
 
 def _positive_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not _DIGITS.fullmatch(raw) or int(raw) < 1:
         raise ValidationError("must be a whole number of at least 1", field=name)
     return int(raw)

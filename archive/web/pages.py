@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, render_template, request, url_for
+from markupsafe import Markup
 
 from archive.auth.permissions import audience_for, can
 from archive.citations import cite_document
@@ -25,10 +28,14 @@ def fuzzy_date(edtf: str | None) -> str:
 
 
 @bp.app_template_filter("markdown")
-def markdown_filter(text: str) -> str:
-    from markupsafe import Markup
+def markdown_filter(text: str) -> Markup:
+    return Markup(render_markdown(text))  # noqa: S704 - sanitised by render_markdown
 
-    return Markup(render_markdown(text))  # noqa: S704 - bleach-sanitised in render_markdown
+
+@bp.app_template_filter("rendered")
+def rendered_filter(document) -> Markup:
+    """Return a document's public text as render_markdown() made it when it was stored."""
+    return Markup(document.body_html)  # noqa: S704 - written only by render_markdown at ingest
 
 
 @bp.app_context_processor
@@ -95,7 +102,7 @@ def document_filters() -> DocumentFilters:
     """Read list filters from the query string; an unknown value is an error, not ignored."""
     args = request.args
     year = args.get("year") or None
-    if year is not None and not (year.isdigit() and len(year) == 4):
+    if year is not None and not re.fullmatch(r"[0-9]{4}", year):
         raise ValidationError("must be a four-digit year", field="year")
     kind = args.get("kind") or None
     if kind is not None and kind not in document_kinds(_config()):

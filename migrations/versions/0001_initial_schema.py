@@ -88,6 +88,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=12), nullable=False),
     sa.Column('body_original', sa.Text(), nullable=False),
     sa.Column('body_public', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
     sa.Column('published_edtf', sa.String(length=64), nullable=True),
     sa.Column('published_start', sa.Date(), nullable=True),
     sa.Column('published_end', sa.Date(), nullable=True),

@@ -1,0 +1,90 @@
+"""Fixtures for the command line: the installed `archive` script, run in a clean environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.storage.db import Database
+
+ARCHIVE = Path(sys.executable).with_name("archive")
+
+
+def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    # the commands run under the suite's own rule: any warning is an error
+    env.update(ARCHIVE_DATA_DIR=str(data_dir), PYTHONWARNINGS="error", **extra)
+    return env
+
+
+def _run(cwd: Path, data_dir: Path, args, extra_env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(ARCHIVE), *map(str, args)],
+        cwd=cwd,
+        env=_environment(data_dir, **(extra_env or {})),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def initialised_data(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """Run `archive init` once per module; tests start from a copy of its data folder."""
+    root = tmp_path_factory.mktemp("initialised")
+    (root / "cwd").mkdir()
+    result = _run(root / "cwd", root / "data", ["init"])
+    assert result.returncode == 0, result.stderr
+    return root / "data", result
+
+
+@pytest.fixture
+def workdir(tmp_path) -> Path:
+    """An empty working directory, so that nothing falls back on the repository's folders."""
+    path = tmp_path / "cwd"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """ARCHIVE_DATA_DIR of the commands a test runs; empty until a command writes to it."""
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def initialised(initialised_data, data_dir) -> Path:
+    """A data folder holding a freshly initialised database (and its custodian)."""
+    shutil.copytree(initialised_data[0], data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def archive(workdir, data_dir):
+    """Run the installed `archive` script with ARCHIVE_DATA_DIR set and nothing else ARCHIVE_*."""
+
+    def run(*args, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return _run(workdir, data_dir, args, env)
+
+    return run
+
+
+@pytest.fixture
+def database(data_dir):
+    """Open the database the commands wrote, to check what they stored."""
+    opened = []
+
+    def open_db() -> Database:
+        db = Database(f"sqlite:///{data_dir / 'archive.sqlite3'}")
+        opened.append(db)
+        return db
+
+    yield open_db
+    for db in opened:
+        db.dispose()

@@ -1,0 +1,145 @@
+"""EDTF dates: bounds as precise as the record, never more; impossible dates refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from archive.dates import parse_edtf
+from archive.errors import ValidationError
+
+
+@pytest.mark.parametrize(
+    ("edtf", "precision", "earliest", "latest"),
+    [
+        ("2017", "year", date(2017, 1, 1), date(2017, 12, 31)),
+        ("2017-04", "month", date(2017, 4, 1), date(2017, 4, 30)),
+        ("2017-02", "month", date(2017, 2, 1), date(2017, 2, 28)),
+        ("2016-02", "month", date(2016, 2, 1), date(2016, 2, 29)),
+        ("2000-02", "month", date(2000, 2, 1), date(2000, 2, 29)),
+        ("1900-02", "month", date(1900, 2, 1), date(1900, 2, 28)),
+        ("2017-12", "month", date(2017, 12, 1), date(2017, 12, 31)),
+        ("2017-04-21", "day", date(2017, 4, 21), date(2017, 4, 21)),
+        ("2016-02-29", "day", date(2016, 2, 29), date(2016, 2, 29)),
+    ],
+)
+def test_bounds_cover_exactly_the_recorded_precision(edtf, precision, earliest, latest):
+    fuzzy = parse_edtf(edtf)
+    assert (fuzzy.precision, fuzzy.earliest, fuzzy.latest) == (precision, earliest, latest)
+    assert fuzzy.edtf == edtf
+    assert fuzzy.qualifier == ""
+
+
+@pytest.mark.parametrize(
+    ("edtf", "qualifier", "word", "precision"),
+    [
+        ("2017?", "?", "uncertain", "year"),
+        ("2017-09~", "~", "approximate", "month"),
+        ("2017-04-21%", "%", "uncertain and approximate", "day"),
+    ],
+)
+def test_qualifier_is_kept_and_does_not_change_the_bounds(edtf, qualifier, word, precision):
+    fuzzy = parse_edtf(edtf)
+    plain = parse_edtf(edtf[:-1])
+    assert fuzzy.qualifier == qualifier
+    assert fuzzy.qualifier_word == word
+    assert fuzzy.precision == precision
+    assert (fuzzy.earliest, fuzzy.latest) == (plain.earliest, plain.latest)
+
+
+def test_surrounding_whitespace_is_ignored():
+    assert parse_edtf("  2017-04 \n").edtf == "2017-04"
+
+
+@pytest.mark.parametrize(
+    ("edtf", "earliest", "latest"),
+    [
+        ("2017-02/2017-04", date(2017, 2, 1), date(2017, 4, 30)),
+        ("2017/2018", date(2017, 1, 1), date(2018, 12, 31)),
+        ("2017-04-21/2017-04-21", date(2017, 4, 21), date(2017, 4, 21)),
+        ("2017-04/2017", date(2017, 4, 1), date(2017, 12, 31)),
+        ("2017-09?/2018", date(2017, 9, 1), date(2018, 12, 31)),
+        ("2017-06/..", date(2017, 6, 1), None),
+        ("../2017-06", None, date(2017, 6, 30)),
+        ("2017-06/", date(2017, 6, 1), None),
+        ("/2017-06", None, date(2017, 6, 30)),
+    ],
+)
+def test_interval_spans_from_start_of_first_to_end_of_last(edtf, earliest, latest):
+    fuzzy = parse_edtf(edtf)
+    assert fuzzy.precision == "range"
+    assert (fuzzy.earliest, fuzzy.latest) == (earliest, latest)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("2017-13", "not a real date"),
+        ("2017-00", "not a real date"),
+        ("2017-02-29", "not a real date"),
+        ("2017-04-31", "not a real date"),
+        ("2017-04-00", "not a real date"),
+        ("0000", "not a real date"),
+        ("2018/2017", "ends before it starts"),
+        ("2017-05/2017-04", "ends before it starts"),
+        ("2017-04-22/2017-04-21", "ends before it starts"),
+        ("garbage", "not a date in EDTF notation"),
+        ("", "not a date in EDTF notation"),
+        ("17", "not a date in EDTF notation"),
+        ("2017-4", "not a date in EDTF notation"),
+        ("21.04.2017", "not a date in EDTF notation"),
+        ("April 2017", "not a date in EDTF notation"),
+        ("2017-04-21?x", "not a date in EDTF notation"),
+        ("2017/2018/2019", "not a valid EDTF interval"),
+        ("../..", "not a valid EDTF interval"),
+        ("/", "not a valid EDTF interval"),
+        ("../", "not a valid EDTF interval"),
+        ("2017/garbage", "not a date in EDTF notation"),
+        ("2017-02-30/..", "not a real date"),
+    ],
+)
+def test_impossible_or_malformed_dates_are_refused(value, reason):
+    with pytest.raises(ValidationError, match=reason) as caught:
+        parse_edtf(value)
+    assert caught.value.field == "date"
+
+
+def test_error_names_the_field_it_was_parsing():
+    with pytest.raises(ValidationError) as caught:
+        parse_edtf("2017-13", field="published")
+    assert caught.value.field == "published"
+    assert str(caught.value).startswith("published: ")
+
+
+def test_interval_error_names_the_field_of_the_bad_end():
+    with pytest.raises(ValidationError) as caught:
+        parse_edtf("2017-01/2017-13", field="events")
+    assert caught.value.field == "events"
+
+
+@pytest.mark.parametrize(
+    ("edtf", "shown"),
+    [
+        ("2017", "2017"),
+        ("2017-04", "April 2017"),
+        ("2017-04-21", "21 April 2017"),
+        ("2017-04-01", "1 April 2017"),
+        ("2017~", "c. 2017"),
+        ("2017-09?", "September 2017?"),
+        ("2017-04%", "c. April 2017?"),
+        ("2017-02/2017-04", "February 2017 – April 2017"),
+        ("2017-04-21/2017-09", "21 April 2017 – September 2017"),
+        ("2017-06/..", "June 2017 – …"),
+        ("../2017-06", "… – June 2017"),
+        ("2017-09?/2018", "September 2017? – 2018"),
+    ],
+)
+def test_display_is_never_more_precise_than_recorded(edtf, shown):
+    assert parse_edtf(edtf).display() == shown
+
+
+def test_month_precision_never_displays_a_day():
+    text = parse_edtf("2017-04").display()
+    assert text == "April 2017"
+    assert "1 April" not in text

@@ -1,0 +1,263 @@
+"""Fixtures for the web tests: readers by role, one document per consent and status, counts.
+
+The access rule is written out here on its own (`may_see`), not read from the application, so
+that the tests check the code against the specification rather than against itself.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+
+from archive import create_app
+from archive.auth.users import create_user
+from archive.storage import queries
+from archive.storage.models import AuditEntry, Document, User
+from archive.timeline.entries import create_entries, validate_entry
+from archive.web.database import get_db
+from tests.conftest import CORPUS, PASSWORD, csrf_token
+
+ROLES = ("anonymous", "researcher", "custodian", "admin")
+CONSENTS = ("public", "researchers", "custodians")
+STATUSES = ("draft", "in_review", "published")
+CASE = "test-case"
+
+
+def may_see(role: str, consent: str, status: str) -> bool:
+    """Return whether a reader of this role may open a document (the specification)."""
+    if role in ("custodian", "admin"):
+        return True
+    if status != "published":
+        return False
+    return consent == "public" or (consent == "researchers" and role == "researcher")
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: int
+    slug: str
+    consent: str
+    status: str
+
+    @property
+    def canary(self) -> str:
+        """A string that occurs only in this document's title, body and citations."""
+        return f"CANARY-{self.consent}-{self.status}-q7z"
+
+
+@pytest.fixture
+def reader(client, signed_in):
+    """Return a function giving the test client as a reader of the given role."""
+
+    def as_role(role: str):
+        return client if role == "anonymous" else signed_in(role)
+
+    return as_role
+
+
+@pytest.fixture
+def every_document(make_document) -> dict[tuple[str, str], Doc]:
+    """One document for each consent level and review status, each with its own canary."""
+    docs = {}
+    for consent in CONSENTS:
+        for status in STATUSES:
+            slug = f"doc-{consent}-{status}".replace("_", "-")
+            probe = Doc(0, slug, consent, status)
+            doc_id = make_document(
+                slug=slug,
+                title=f"Account {probe.canary}",
+                body=f"The witness said {probe.canary} in the body.\n",
+                consent=consent,
+                status=status,
+            )
+            docs[consent, status] = Doc(doc_id, slug, consent, status)
+    return docs
+
+
+@pytest.fixture
+def cited_everywhere(app, every_document) -> dict[tuple[str, str], Doc]:
+    """Give each document a timeline entry citing it, with a conflicting account from it."""
+    with app.app_context(), get_db(app).session() as s:
+        case = queries.get_case(s, CASE)
+        submissions = [
+            (
+                f"entry-{doc.slug}",
+                validate_entry(
+                    {
+                        "slug": f"entry-{doc.slug}",
+                        "case": CASE,
+                        "kind": "event",
+                        "date": "2017-04",
+                        "title": f"Event number {n}",
+                        "citations": [{"document": doc.slug, "excerpt": f"quote {doc.canary}"}],
+                        "conflicts": [{"document": doc.slug, "account": f"says {doc.canary}"}],
+                    },
+                    f"entry-{doc.slug}",
+                ),
+            )
+            for n, doc in enumerate(every_document.values())
+        ]
+        create_entries(s, case, submissions, None, "cli")
+    return every_document
+
+
+@pytest.fixture
+def count_documents(app):
+    """Return a function counting the stored documents, in a fresh transaction each time."""
+
+    def count() -> int:
+        with app.app_context(), get_db(app).session() as s:
+            return s.scalar(select(func.count(Document.id)))
+
+    return count
+
+
+@pytest.fixture
+def stored_document(app):
+    """Return a function loading a document's stored columns by id (None when absent)."""
+
+    def load(doc_id: int) -> dict | None:
+        with app.app_context(), get_db(app).session() as s:
+            doc = s.get(Document, doc_id)
+            if doc is None:
+                return None
+            return {"title": doc.title, "revision": doc.revision, "body": doc.body_original}
+
+    return load
+
+
+@pytest.fixture
+def document_audit(app):
+    """Return a function listing (action, actor_id, object_id, via) of document audit rows."""
+
+    def entries() -> list[tuple[str, int | None, int | None, str]]:
+        with app.app_context(), get_db(app).session() as s:
+            rows = s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.object_type == "document")
+                .order_by(AuditEntry.id)
+            ).all()
+            return [(r.action, r.actor_id, r.object_id, r.via) for r in rows]
+
+    return entries
+
+
+@pytest.fixture
+def user_id(app):
+    """Return a function giving a user's id by name."""
+
+    def find(username: str) -> int:
+        with app.app_context(), get_db(app).session() as s:
+            return s.scalars(select(User.id).where(User.username == username)).one()
+
+    return find
+
+
+@pytest.fixture
+def make_app(tmp_path, _migrated_db):
+    """Build extra apps on fresh copies of the migrated database, with config overrides."""
+    made = []
+
+    def make(**overrides):
+        folder = tmp_path / f"app-{len(made)}"
+        folder.mkdir()
+        shutil.copy(_migrated_db, folder / "archive.sqlite3")
+        config = {
+            "TESTING": True,
+            "DATA_DIR": str(folder),
+            "DATABASE_URL": f"sqlite:///{folder / 'archive.sqlite3'}",
+            "SECRET_KEY": "test-secret-" + "x" * 32,
+            "CORPUS_DIR": str(CORPUS),
+            "SERVER_NAME": "archive.test",
+        }
+        config.update(overrides)
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        get_db(app).dispose()
+
+
+def add_user(app, role: str, username: str | None = None) -> str:
+    """Create a user in the given app; returns the name (password: PASSWORD)."""
+    name = username or f"{role}-user"
+    with app.app_context(), get_db(app).session() as s:
+        create_user(s, name, PASSWORD, role, None, "cli")
+    return name
+
+
+def token_from(client, path: str = "/login") -> str:
+    """Load a page as this client and return the CSRF token it carries."""
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return csrf_token(page.text)
+
+
+def without_tokens(html: str) -> str:
+    """Remove CSRF token values, which differ between otherwise equal pages."""
+    return re.sub(r'(name="csrf_token"[^>]*value=)"[^"]*"', r'\1""', html)
+
+
+class _ActiveContent(HTMLParser):
+    """Collect what could run script in a browser: tags, event attributes, script URLs."""
+
+    URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data"})
+    FORBIDDEN_TAGS = frozenset({"iframe", "object", "embed", "frame", "base", "style"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "script":
+            self._in_script = True
+            if not (values.get("src") or "").startswith("/static/"):
+                self.problems.append(f"<script> not loaded from /static/: {values}")
+        if tag in self.FORBIDDEN_TAGS:
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"event attribute {name}={value!r} on <{tag}>")
+            if name in self.URL_ATTRIBUTES and value:
+                scheme = re.sub(r"[\x00-\x20]", "", value).lower()
+                if scheme.startswith(("javascript:", "vbscript:", "data:text/html")):
+                    self.problems.append(f"{name}={value!r} on <{tag}>")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.problems.append(f"inline script: {data.strip()[:40]!r}")
+
+
+def active_content(html: str) -> list[str]:
+    """Return every piece of script-capable markup in a page (empty when the page is inert)."""
+    parser = _ActiveContent()
+    parser.feed(html)
+    parser.close()
+    return parser.problems
+
+
+__all__ = [
+    "CASE",
+    "CONSENTS",
+    "PASSWORD",
+    "ROLES",
+    "STATUSES",
+    "active_content",
+    "add_user",
+    "csrf_token",
+    "may_see",
+    "token_from",
+    "without_tokens",
+]
