@@ -10,7 +10,18 @@ from archive.resources import resource_dir
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: load config, call each init_app, register blueprints."""
-    from archive.web import api, database, editing, errors, i18n, login, logs, pages, security
+    from archive.web import (
+        api,
+        database,
+        editing,
+        errors,
+        i18n,
+        login,
+        logs,
+        media,
+        pages,
+        security,
+    )
 
     app = Flask(
         __name__,
@@ -20,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     logs.init_app(app)
     database.init_app(app)
+    media.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     login.init_app(app)
@@ -28,4 +40,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(editing.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(media.bp)
     return app

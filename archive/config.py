@@ -28,7 +28,11 @@ _SETTINGS = {
     # comma-separated document kinds accepted at ingest (extend to add your own)
     "DOCUMENT_KINDS": ("testimony,news_report,official_statement", str),
     # largest request body or ingested file, in bytes
-    "MAX_UPLOAD_BYTES": (20 * 1024 * 1024, int),
+    "MAX_UPLOAD_BYTES": (50 * 1024 * 1024, int),
+    # largest image accepted, in pixels per frame (checked before decoding: bombs are refused)
+    "MAX_IMAGE_PIXELS": (80_000_000, int),
+    # URL-safe base64 of 32 random bytes; when set, originals are kept encrypted for custodians
+    "VAULT_KEY": ("", str),
     # items per page in lists and the API when the client does not say
     "PER_PAGE": (20, int),
     # the most items per page a client may ask for
@@ -83,7 +87,8 @@ def _validate(config: dict) -> None:
         raise ConfigError("ARCHIVE_DOCUMENT_KINDS names no kind")
     if not 0 < config["PORT"] < 65536:
         raise ConfigError("ARCHIVE_PORT must be between 1 and 65535")
-    if config["MAX_UPLOAD_BYTES"] < 1:
-        raise ConfigError("ARCHIVE_MAX_UPLOAD_BYTES must be a positive number")
+    for name in ("MAX_UPLOAD_BYTES", "MAX_IMAGE_PIXELS"):
+        if config[name] < 1:
+            raise ConfigError(f"ARCHIVE_{name} must be a positive number")
     if config["PER_PAGE"] < 1 or config["MAX_PER_PAGE"] < config["PER_PAGE"]:
         raise ConfigError("ARCHIVE_PER_PAGE must be at least 1 and at most ARCHIVE_MAX_PER_PAGE")

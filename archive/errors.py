@@ -43,3 +43,11 @@ class NotFound(ArchiveError):
 
 class NotPermitted(ArchiveError):
     """The actor may not do this."""
+
+
+class MediaRefused(IngestError):
+    """A media file is refused: unsupported type, too large, corrupt or hostile."""
+
+    def __init__(self, message: str, source: str | None = None, detected: str | None = None):
+        super().__init__(message, field="media", source=source)
+        self.detected = detected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,10 +15,12 @@ from werkzeug.serving import run_simple
 from archive import create_app
 from archive.auth.users import create_user, ensure_first_custodian
 from archive.config import document_kinds
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, MediaRefused
 from archive.ingest.corpus import corpus_files, load_corpus
 from archive.ingest.documents import expand_paths, ingest_paths
 from archive.ingest.sample import sample_case, sample_documents
+from archive.media import CleanMedia, Limits, sanitise
+from archive.storage.blobs import write_atomically
 from archive.storage.models import ROLES
 from archive.web.database import get_db
 
@@ -141,6 +144,80 @@ def generate_sample_command(count: int, out: Path | None, seed: int) -> None:
             (case_dir / name).write_bytes(data)
             bar.update(1)
     click.echo(f"wrote {count} synthetic documents under {case_dir}")
+
+
+@main.command("strip")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the cleaned files (same base names).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report per file.")
+def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
+    """Remove identifying metadata from media files; exit 1 if any file is refused."""
+    refused = 0
+    for path in files:
+        try:
+            clean = sanitise(path.read_bytes(), _limits(), path.name)
+        except MediaRefused as exc:
+            refused += 1
+            _print_result(path, None, str(exc), as_json)
+            continue
+        target = out_dir / f"{path.stem}.{clean.media_type.ext}"
+        if target.resolve() == path.resolve():
+            refused += 1
+            _print_result(path, None, "would overwrite the original; choose another --out", as_json)
+            continue
+        write_atomically(target, clean.data)
+        _print_result(path, clean, str(target), as_json)
+    sys.exit(1 if refused else 0)
+
+
+@main.command("inspect")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report per file.")
+def inspect_command(files: tuple[Path, ...], as_json: bool) -> None:
+    """Show what metadata media files carry (field names by risk; nothing is written)."""
+    refused = 0
+    for path in files:
+        try:
+            clean = sanitise(path.read_bytes(), _limits(), path.name)
+        except MediaRefused as exc:
+            refused += 1
+            _print_result(path, None, str(exc), as_json)
+            continue
+        _print_result(path, clean, None, as_json)
+    sys.exit(1 if refused else 0)
+
+
+def _limits() -> Limits:
+    config = current_app.config
+    return Limits(max_bytes=config["MAX_UPLOAD_BYTES"], max_pixels=config["MAX_IMAGE_PIXELS"])
+
+
+def _print_result(path: Path, clean: CleanMedia | None, note: str | None, as_json: bool) -> None:
+    if as_json:
+        data = {"file": str(path), "ok": clean is not None}
+        if clean is None:
+            data["error"] = note
+        else:
+            data |= {"type": clean.media_type.kind, "sha256_original": clean.original_sha256,
+                     "sha256_clean": clean.sha256, "report": clean.report.to_dict()}  # fmt: skip
+            if note:
+                data["written"] = note
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    if clean is None:
+        click.echo(f"refused  {note}")
+        return
+    click.echo(f"{'cleaned' if note else 'found'}  {path} → {note or clean.media_type.kind}")
+    click.echo(f"    {clean.report.summary()}")
+    for finding in sorted(clean.report.findings):
+        click.echo(f"    - {finding.category:10} {finding.field}")
+    for action in clean.report.actions:
+        click.echo(f"    · {action}")
 
 
 @main.command("run")

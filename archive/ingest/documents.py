@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from archive.auth.permissions import can
 from archive.errors import DuplicateContent, IngestError, NotPermitted
+from archive.ingest.media import Batch
 from archive.ingest.parse import parse_submission
 from archive.ingest.validate import SourceInfo, Submission, validate_document
 from archive.rendering import render_markdown
@@ -48,8 +49,9 @@ def create_document(
     actor: User | None,
     via: str,
     source_name: str = "submission",
+    media: Batch | None = None,
 ) -> Document:
-    """Store a validated submission as a new document and audit it; commit or write nothing."""
+    """Store a validated submission (and sanitised media) as a new document; all or nothing."""
     if via != "cli" and not can(actor, "document:create"):
         raise NotPermitted("only custodians can add documents")
     try:
@@ -71,19 +73,27 @@ def create_document(
             session.add(document)
         session.flush()
         audit.record(session, actor, via, "document.create", "document", document.id, sha256=sha256)
+        if media is not None:
+            media.write(session, document, actor, via)
         session.commit()
     except IntegrityError as exc:  # a concurrent ingest of the same bytes won the race
-        session.rollback()
+        _abandon(session, media)
         raise IngestError(
             "conflicts with data stored meanwhile (same content or slug); try again",
             "sha256",
             source_name,
         ) from exc
     except BaseException:
-        session.rollback()
+        _abandon(session, media)
         raise
     log.info("document %s created via %s sha256=%s", document.id, via, sha256[:16])
     return document
+
+
+def _abandon(session: Session, media: Batch | None) -> None:
+    session.rollback()
+    if media is not None:
+        media.undo()
 
 
 def update_document(

@@ -177,6 +177,37 @@ class Document(Base):
     created_by: Mapped[User | None] = relationship()
     places: Mapped[list[Place]] = relationship(secondary=document_places, order_by=Place.name)
     tags: Mapped[list[Tag]] = relationship(secondary=document_tags, order_by=Tag.name)
+    media: Mapped[list[MediaFile]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="MediaFile.id"
+    )
+
+
+class MediaFile(Base):
+    """A cleaned media file attached to a document; the bytes live in the blob store."""
+
+    __tablename__ = "media"
+    __table_args__ = (UniqueConstraint("document_id", "sha256", name="uq_media_document_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the cleaned file
+    original_sha256: Mapped[str] = mapped_column(String(64), index=True)  # chain of custody
+    kind: Mapped[str] = mapped_column(String(20))
+    mime: Mapped[str] = mapped_column(String(60))
+    ext: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    frames: Mapped[int] = mapped_column(Integer, default=1)
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    in_vault: Mapped[bool] = mapped_column(default=False)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)  # field names and categories only
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="media")
 
 
 class TimelineEntry(Base):

@@ -14,6 +14,7 @@ from archive.storage.models import (
     Citation,
     ConflictingAccount,
     Document,
+    MediaFile,
     Place,
     Source,
     Tag,
@@ -203,4 +204,9 @@ def _document_loads() -> tuple:
         selectinload(Document.tags),
         selectinload(Document.source),
         selectinload(Document.case),
+        selectinload(Document.media),
     )
+
+
+def get_media(session: Session, media_id: int) -> MediaFile | None:
+    return session.get(MediaFile, media_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from archive.auth.permissions import audience_for
+from archive.auth.permissions import audience_for, can
 from archive.config import document_kinds
 from archive.errors import ValidationError
 from archive.ingest.documents import ingest_bytes
@@ -12,6 +12,7 @@ from archive.storage import queries
 from archive.storage.queries import Page
 from archive.web.database import get_session
 from archive.web.helpers import actor, get_document_or_404, page_args, require
+from archive.web.media import media_json
 from archive.web.pages import document_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -123,6 +124,9 @@ def _document(doc, full: bool) -> dict:
             else None
         )
         data["attribution"] = doc.attribution
+        data["media"] = [
+            media_json(m, full=can(actor(), "document:read_original")) for m in doc.media
+        ]
         data["body"] = doc.body_public  # never the original: that is for custodians' pages only
     return data
 

@@ -11,11 +11,13 @@ from flask_babel import gettext as _
 from archive.config import document_kinds
 from archive.errors import IngestError
 from archive.ingest.documents import create_document, update_document
+from archive.ingest.media import attach
 from archive.ingest.validate import validate_document
 from archive.storage import queries
 from archive.web.database import get_session
 from archive.web.forms import DocumentForm, choices
 from archive.web.helpers import get_document_or_404, require
+from archive.web.media import prepare_uploads
 
 bp = Blueprint("editing", __name__)
 
@@ -25,14 +27,16 @@ def new_document():
     who = require("document:create")
     form = _form()
     if form.validate_on_submit():
-        fields = form.fields_for_ingest()
+        fields = form.fields_for_ingest()  # media are hashed on their own, file by file
         # The custody hash covers what was submitted: the form's fields, canonically encoded.
         data = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
         try:
             submission = validate_document(fields, _kinds(), "form")
+            batch = prepare_uploads("media")
             document = create_document(
-                get_session(), submission, hashlib.sha256(data).hexdigest(), who, "web", "form"
-            )
+                get_session(), submission, hashlib.sha256(data).hexdigest(), who, "web", "form",
+                media=batch,
+            )  # fmt: skip
         except IngestError as exc:
             _field_error(form, exc)
         else:
@@ -49,7 +53,10 @@ def edit_document(doc_id: int):
     if form.validate_on_submit():
         try:
             submission = validate_document(form.fields_for_ingest(), _kinds(), "form")
+            batch = prepare_uploads("media")
             update_document(get_session(), document, submission, who, "web")
+            if batch is not None:
+                attach(get_session(), document, batch, who, "web")
         except IngestError as exc:
             _field_error(form, exc)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -42,6 +42,9 @@ class DocumentForm(FlaskForm):
     source_reliability = TextAreaField(_l("Source: reliability note"), [Optional()])
     attribution = TextAreaField(_l("Attribution and provenance"), [Optional()])
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired()])
+    media = MultipleFileField(
+        _l("Attach photos, scans or PDFs (metadata is removed before anything is stored)")
+    )
 
     def fields_for_ingest(self) -> dict:
         """Return the submission as the ingest validator expects it."""
@@ -53,7 +56,7 @@ class DocumentForm(FlaskForm):
         fields = {
             name: getattr(self, name).data
             for name in ("case", "kind", "title", "language", "published", "events", "places",
-                         "tags", "consent", "status", "attribution", "body")
+                         "tags", "consent", "status", "attribution", "body")  # not media
             if getattr(self, name).data
         }  # fmt: skip
         if source:

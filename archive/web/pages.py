@@ -12,6 +12,7 @@ from archive.citations import cite_document
 from archive.config import document_kinds
 from archive.dates import parse_edtf
 from archive.errors import NotFound, ValidationError
+from archive.media.report import summarise
 from archive.rendering import render_markdown
 from archive.storage import queries
 from archive.storage.queries import DocumentFilters
@@ -36,6 +37,12 @@ def markdown_filter(text: str) -> Markup:
 def rendered_filter(document) -> Markup:
     """Return a document's public text as render_markdown() made it when it was stored."""
     return Markup(document.body_html)  # noqa: S704 - written only by render_markdown at ingest
+
+
+@bp.app_template_filter("media_summary")
+def media_summary(report: dict) -> str:
+    """Return 'metadata removed: N fields (location, device…)' from a stored report."""
+    return summarise(report)
 
 
 @bp.app_context_processor

@@ -1,0 +1,164 @@
+"""Attach media to documents: cleaned first, stored content-addressed, originals only vaulted.
+
+Order of work: every file is sanitised in memory before anything is written; only if all pass
+are the clean files (and their thumbnails) written, then the rows committed. If the commit
+fails, the files this call created are removed again. Originals are never written to disk
+unless the vault is configured, and then only encrypted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from archive.auth.permissions import can
+from archive.errors import NotFound, NotPermitted
+from archive.media import CleanMedia, Limits, sanitise
+from archive.media.thumbnail import make_thumbnail
+from archive.storage import audit
+from archive.storage.blobs import BlobStore
+from archive.storage.models import Document, MediaFile, User
+from archive.storage.vault import Vault, parse_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MediaStore:
+    """Where clean media and (optionally) encrypted originals live."""
+
+    blobs: BlobStore
+    vault: Vault | None
+    limits: Limits
+
+    @classmethod
+    def from_config(cls, config: dict) -> MediaStore:
+        root = Path(config["DATA_DIR"])
+        vault = (
+            Vault(root / "vault", parse_key(config["VAULT_KEY"])) if config["VAULT_KEY"] else None
+        )
+        limits = Limits(max_bytes=config["MAX_UPLOAD_BYTES"], max_pixels=config["MAX_IMAGE_PIXELS"])
+        return cls(BlobStore(root / "media"), vault, limits)
+
+
+@dataclass
+class Upload:
+    """A file as received, with a name used only in messages to the uploader."""
+
+    data: bytes
+    name: str = "upload"
+
+
+def prepare(uploads: list[Upload], store: MediaStore) -> Batch:
+    """Sanitise every upload in memory; raise MediaRefused for the first that fails."""
+    return Batch(store, [(u, sanitise(u.data, store.limits, u.name)) for u in uploads])
+
+
+@dataclass
+class Batch:
+    """Sanitised uploads waiting to be written, and the files written for them so far."""
+
+    store: MediaStore
+    prepared: list[tuple[Upload, CleanMedia]]
+    created_blobs: list[str] = field(default_factory=list)
+    created_vault: list[str] = field(default_factory=list)
+
+    def write(self, session: Session, document: Document, actor: User | None, via: str):
+        """Write files and add rows to the session's transaction (the caller commits)."""
+        return [_store_one(session, document, upload, clean, self, actor, via)
+                for upload, clean in self.prepared]  # fmt: skip
+
+    def undo(self) -> None:
+        """Remove the files this batch created (after a failed commit)."""
+        for sha256 in self.created_blobs:
+            self.store.blobs.delete(sha256)
+        for sha256 in self.created_vault:
+            self.store.vault.delete(sha256)
+
+
+def attach(
+    session: Session, document: Document, batch: Batch, actor: User | None, via: str
+) -> list[MediaFile]:
+    """Store sanitised files for a document and commit; on failure store nothing."""
+    if via != "cli" and not can(actor, "document:edit"):
+        raise NotPermitted("only custodians can attach media")
+    try:
+        rows = batch.write(session, document, actor, via)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        batch.undo()
+        raise
+    for row in rows:
+        log.info("media %s attached to document %s sha256=%s", row.id, document.id, row.sha256[:16])
+    return rows
+
+
+def add_media(
+    session: Session,
+    document: Document,
+    uploads: list[Upload],
+    store: MediaStore,
+    actor: User | None,
+    via: str,
+) -> list[MediaFile]:
+    """Sanitise and attach uploads to an existing document."""
+    return attach(session, document, prepare(uploads, store), actor, via)
+
+
+def read_original(
+    session: Session, media: MediaFile, store: MediaStore, actor: User | None, via: str
+) -> bytes:
+    """Return a vaulted original to a custodian, recording the view in the audit log."""
+    if not can(actor, "document:read_original"):
+        raise NotPermitted("only custodians can see originals")
+    if store.vault is None or not media.in_vault:
+        raise NotFound("no original is kept for this file")
+    data = store.vault.get(media.original_sha256)
+    audit.record(session, actor, via, "media.original.view", "media", media.id,
+                 original_sha256=media.original_sha256)  # fmt: skip
+    session.commit()
+    return data
+
+
+def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor, via):
+    store = batch.store
+    sha256, created = store.blobs.put(clean.data)
+    if created:
+        batch.created_blobs.append(sha256)
+    thumbnail = make_thumbnail(clean.data, clean.media_type.kind)
+    thumb_sha = None
+    if thumbnail is not None:
+        thumb_sha, created = store.blobs.put(thumbnail[0])
+        if created:
+            batch.created_blobs.append(thumb_sha)
+    in_vault = False
+    if store.vault is not None:
+        if not store.vault.has(clean.original_sha256):
+            store.vault.put(clean.original_sha256, upload.data)
+            batch.created_vault.append(clean.original_sha256)
+        in_vault = True
+    row = MediaFile(
+        document_id=document.id,
+        sha256=sha256,
+        original_sha256=clean.original_sha256,
+        kind=clean.media_type.kind,
+        mime=clean.media_type.mime,
+        ext=clean.media_type.ext,
+        size=len(clean.data),
+        width=clean.width,
+        height=clean.height,
+        frames=clean.frames,
+        thumbnail_sha256=thumb_sha,
+        in_vault=in_vault,
+        report=clean.report.to_dict(),
+        created_by_id=actor.id if actor else None,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, via, "media.attach", "media", row.id, document_id=document.id,
+                 sha256=sha256, original_sha256=clean.original_sha256)  # fmt: skip
+    return row

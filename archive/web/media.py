@@ -1,0 +1,159 @@
+"""Media: serve cleaned files and thumbnails, attach files, and (custodians) vaulted originals.
+
+Threat: a served file being run as a page (HTML or script in disguise), or read by someone who
+may not see its document. Files are fetched through their document's permission check, sent
+with their stored type, `nosniff`, a sandboxing Content-Security-Policy and a neutral file name
+(an original name can identify a witness); PDFs are downloads, never shown inline.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from archive.errors import MediaRefused, NotFound, ValidationError
+from archive.ingest.media import MediaStore, Upload, add_media, prepare, read_original
+from archive.storage import queries
+from archive.storage.models import MediaFile
+from archive.web.database import get_session
+from archive.web.helpers import get_document_or_404, require
+
+bp = Blueprint("media", __name__)
+FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["archive.media"] = MediaStore.from_config(app.config)
+
+
+def media_store() -> MediaStore:
+    return current_app.extensions["archive.media"]
+
+
+def uploads_from_request(field: str) -> list[Upload]:
+    """Return the files sent in a multipart field, named neutrally (file 1, file 2…)."""
+    files = [f for f in request.files.getlist(field) if f and f.filename]
+    return [Upload(f.read(), f"file {n}") for n, f in enumerate(files, start=1)]
+
+
+def get_media_or_404(media_id: int) -> MediaFile:
+    """Fetch a media file whose document the actor may see; anything else is 'not found'."""
+    media = queries.get_media(get_session(), media_id)
+    if media is None:
+        raise NotFound(f"no media {media_id}")
+    get_document_or_404(media.document_id)
+    return media
+
+
+@bp.get("/media/<int:media_id>")
+def file(media_id: int):
+    media = get_media_or_404(media_id)
+    return _send(media.sha256, media.mime, media, attachment=media.kind == "pdf")
+
+
+@bp.get("/media/<int:media_id>/thumbnail")
+def thumbnail(media_id: int):
+    media = get_media_or_404(media_id)
+    if not media.thumbnail_sha256:
+        raise NotFound("no thumbnail")
+    with media_store().blobs.path(media.thumbnail_sha256).open("rb") as handle:
+        mime = "image/png" if handle.read(4) == b"\x89PNG" else "image/jpeg"
+    return _send(media.thumbnail_sha256, mime, media, attachment=False, suffix="-thumbnail")
+
+
+@bp.get("/media/<int:media_id>/original")
+def original(media_id: int):
+    who = require("document:read_original")
+    media = get_media_or_404(media_id)
+    data = read_original(get_session(), media, media_store(), who, "web")
+    response = current_app.response_class(data, mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="original-{media.original_sha256[:16]}.bin"'
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/documents/<int:doc_id>/media")
+def upload(doc_id: int):
+    who = require("document:edit")
+    document = get_document_or_404(doc_id, "document:edit")
+    uploads = uploads_from_request("media")
+    if not uploads:
+        raise ValidationError("choose at least one file", field="media")
+    try:
+        rows = add_media(get_session(), document, uploads, media_store(), who, "web")
+    except MediaRefused as exc:
+        flash(_("Not attached: %(error)s", error=str(exc)), "error")
+    else:
+        flash(_("%(n)s file(s) attached, metadata removed.", n=len(rows)), "info")
+    return redirect(url_for("pages.document", doc_id=document.id))
+
+
+@bp.post("/api/v1/documents/<int:doc_id>/media")
+def api_upload(doc_id: int):
+    """Attach files sent as multipart field `file` (custodians; CSRF token in X-CSRFToken)."""
+    who = require("document:edit")
+    document = get_document_or_404(doc_id, "document:edit")
+    uploads = uploads_from_request("file")
+    if not uploads:
+        raise ValidationError("send one or more files in the multipart field 'file'", "file")
+    rows = add_media(get_session(), document, uploads, media_store(), who, "api")
+    return jsonify({"items": [media_json(m, full=True) for m in rows]}), 201
+
+
+def media_json(media: MediaFile, full: bool) -> dict:
+    """Describe a media file for the API; the report (field names only) for custodians."""
+    data = {
+        "id": media.id,
+        "url": url_for("media.file", media_id=media.id, _external=True),
+        "thumbnail_url": url_for("media.thumbnail", media_id=media.id, _external=True)
+        if media.thumbnail_sha256
+        else None,
+        "kind": media.kind,
+        "mime": media.mime,
+        "size": media.size,
+        "width": media.width,
+        "height": media.height,
+        "frames": media.frames,
+        "sha256": media.sha256,
+        "original_sha256": media.original_sha256,
+    }
+    if full:
+        data["metadata_removed"] = media.report
+    return data
+
+
+def prepare_uploads(field: str):
+    """Sanitise the request's files before anything is written (MediaRefused if one fails)."""
+    uploads = uploads_from_request(field)
+    return prepare(uploads, media_store()) if uploads else None
+
+
+def _send(sha256: str, mime: str, media: MediaFile, attachment: bool, suffix: str = ""):
+    path = media_store().blobs.path(sha256)
+    if not path.exists():
+        raise NotFound("the file is missing from the media store")
+    name = f"document-{media.document_id}-media-{media.id}{suffix}.{_ext(mime, media)}"
+    response = send_file(
+        path, mimetype=mime, as_attachment=attachment, download_name=name, etag=sha256,
+        conditional=True, max_age=3600,
+    )  # fmt: skip
+    response.headers["Content-Security-Policy"] = FILE_POLICY
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _ext(mime: str, media: MediaFile) -> str:
+    return {"image/png": "png", "image/jpeg": "jpg"}.get(mime, media.ext) if mime else media.ext
