@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Everything the commands read (database, index, media) lives under ARCHIVE_DATA_DIR.
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test check lint bench lock install install-test browser clean
+.PHONY: run test check lint bench bench-media lock install install-test browser clean
 
 run: $(VENV)/.installed
 	$(BIN)/archive init
@@ -24,8 +24,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(VENV)/.installed-test
-	@echo "no benchmark yet: benchmarks arrive with the media, redaction and search issues"
+# Each benchmark prints a table against a named peer measured in the same run.
+bench: bench-media
+
+bench-media: $(VENV)/.installed-test
+	@command -v exiftool >/dev/null 2>&1 && command -v mat2 >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				libimage-exiftool-perl mat2 >/dev/null || echo "could not install exiftool/mat2: skipped"; \
+		else echo "exiftool/mat2 missing (apt-get install libimage-exiftool-perl mat2): skipped"; fi; }
+	$(BIN)/python benchmarks/media.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

@@ -46,7 +46,9 @@ class DirtyFile:
 
     fmt: str
     data: bytes = field(repr=False)
-    canaries: dict[str, str]  # field → canary string; every one must vanish on sanitising
+    # field → canary: a WACANARY token, or for fields that must hold a date or a position a
+    # distinctive date or coordinate; every one must vanish on sanitising (leaked_canaries)
+    canaries: dict[str, str]
     orientation: int  # EXIF orientation written (1 when none)
     upright: Image.Image | None  # what a correct viewer shows (first frame); None for pdf
     animated: bool = False
@@ -350,8 +352,10 @@ def _icc_wide_gamut(description: str, copyright_: str) -> bytes:
         sig + struct.pack(">II", *where[sig]) for sig in tags
     )
     size = 128 + len(table) + len(blobs)
-    header = struct.pack(">I4sI4s4s4s6H4s", size, b"", 0x02100000, b"mntr", b"RGB ", b"XYZ ",
-                         2019, 3, 14, 15, 9, 26, b"acsp")  # fmt: skip
+    date = (2019, 3, 14, 15, 9, 26)
+    header = struct.pack(
+        ">I4sI4s4s4s6H4s", size, b"", 0x02100000, b"mntr", b"RGB ", b"XYZ ", *date, b"acsp"
+    )
     header += bytes(28) + struct.pack(">3i", 63190, 65536, 54061) + bytes(48)  # D50 illuminant
     return header + table + blobs
 
@@ -567,12 +571,8 @@ def _build_tiff(f: _Fields, frames: list[Image.Image], orientation: int, icc: by
 
 
 def _subblocks(data: bytes) -> bytes:
-    return (
-        b"".join(
-            bytes([len(data[i : i + 255])]) + data[i : i + 255] for i in range(0, len(data), 255)
-        )
-        + b"\0"
-    )
+    pieces = [data[i : i + 255] for i in range(0, len(data), 255)]
+    return b"".join(bytes([len(piece)]) + piece for piece in pieces) + b"\0"
 
 
 def _gif_header_end(data: bytes) -> int:
@@ -641,7 +641,7 @@ def _build_pdf(f: _Fields, frames: list[Image.Image], orientation: int, icc: byt
     xobject = pdf.make_stream(photo, Type=Name.XObject, Subtype=Name.Image, Filter=Name.DCTDecode)
     xobject.Width, xobject.Height, xobject.BitsPerComponent = image.width, image.height, 8
     xobject.ColorSpace = Name.DeviceRGB
-    if f.canaries.get("icc.desc"):
+    if f.canaries.get("icc.desc"):  # wide_gamut: the photo is tagged with its profile
         xobject.ColorSpace = Array([Name.ICCBased, pdf.make_stream(icc, N=3)])
     xobject.Metadata = pdf.make_stream(_xmp(f, "image.xmp"), Type=Name.Metadata, Subtype=Name.XML)
     thumb = _jpeg_plain(_thumbnail_picture((24, 32), (90, 90, 140)), comment=f("pdf.Thumb"))
