@@ -21,7 +21,7 @@ def test_defaults_need_no_environment(tmp_path, monkeypatch):
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'archive.sqlite3'}"
     assert config["CORPUS_DIR"] == str(tmp_path / "corpus")
     assert document_kinds(config) == ("testimony", "news_report", "official_statement")
-    assert config["MAX_UPLOAD_BYTES"] == 20 * 1024 * 1024
+    assert config["MAX_UPLOAD_BYTES"] == 50 * 1024 * 1024
     assert (config["PER_PAGE"], config["MAX_PER_PAGE"]) == (20, 100)
     assert (config["HOST"], config["PORT"]) == ("127.0.0.1", 5000)
     assert config["LOG_LEVEL"] == "INFO"

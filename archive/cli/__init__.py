@@ -156,6 +156,8 @@ def generate_sample_command(count: int, out: Path | None, seed: int) -> None:
 def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
     """Remove identifying metadata from media files; exit 1 if any file is refused."""
     refused = 0
+    inputs = {p.resolve() for p in files}
+    claimed: set[Path] = set()
     for path in files:
         try:
             clean = sanitise(path.read_bytes(), _limits(), path.name)
@@ -164,10 +166,12 @@ def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None
             _print_result(path, None, str(exc), as_json)
             continue
         target = out_dir / f"{path.stem}.{clean.media_type.ext}"
-        if target.resolve() == path.resolve():
+        if target.resolve() in inputs | claimed:
             refused += 1
-            _print_result(path, None, "would overwrite the original; choose another --out", as_json)
+            why = "an input file" if target.resolve() in inputs else "another cleaned file"
+            _print_result(path, None, f"{path.name}: would overwrite {why} ({target})", as_json)
             continue
+        claimed.add(target.resolve())
         write_atomically(target, clean.data)
         _print_result(path, clean, str(target), as_json)
     sys.exit(1 if refused else 0)

@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-_HEX = re.compile(r"^[0-9a-f]{64}$")
+_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class BlobStore:
@@ -24,7 +24,7 @@ class BlobStore:
         self.root = Path(root)
 
     def path(self, sha256: str) -> Path:
-        if not _HEX.match(sha256):
+        if not is_sha256(sha256):
             raise ValueError("not a SHA-256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
@@ -46,6 +46,11 @@ class BlobStore:
     def delete(self, sha256: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path(sha256).unlink()
+
+
+def is_sha256(name: str) -> bool:
+    """Return whether a name is a lowercase SHA-256 hex digest, and nothing more."""
+    return isinstance(name, str) and _HEX.fullmatch(name) is not None
 
 
 def write_atomically(target: Path, data: bytes) -> None:

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from archive.errors import ConfigError, NotFound
-from archive.storage.blobs import write_atomically
+from archive.storage.blobs import is_sha256, write_atomically
 
 _NONCE = 12
 
@@ -53,9 +53,11 @@ class Vault:
             sealed = self._path(original_sha256).read_bytes()
         except FileNotFoundError as exc:
             raise NotFound("the original is not in the vault") from exc
+        if len(sealed) < _NONCE + 16:  # nonce and authentication tag at the least
+            raise NotFound("the vaulted original is truncated")
         try:
             return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], original_sha256.encode())
-        except InvalidTag as exc:
+        except (InvalidTag, ValueError) as exc:
             raise NotFound("the vaulted original fails its integrity check") from exc
 
     def delete(self, original_sha256: str) -> None:
@@ -65,4 +67,6 @@ class Vault:
         return self._path(original_sha256).exists()
 
     def _path(self, original_sha256: str) -> Path:
+        if not is_sha256(original_sha256):
+            raise ValueError("not a SHA-256 hex digest")
         return self.root / f"{original_sha256}.sealed"

@@ -110,7 +110,7 @@ def api_upload(doc_id: int):
     if not uploads:
         raise ValidationError("send one or more files in the multipart field 'file'", "file")
     rows = add_media(get_session(), document, uploads, media_store(), who, "api")
-    return jsonify({"items": [media_json(m, full=True) for m in rows]}), 201
+    return jsonify({"items": [media_json(m, full=True) for m in rows]}), 201  # custodians only
 
 
 def media_json(media: MediaFile, full: bool) -> dict:
@@ -128,9 +128,9 @@ def media_json(media: MediaFile, full: bool) -> dict:
         "height": media.height,
         "frames": media.frames,
         "sha256": media.sha256,
-        "original_sha256": media.original_sha256,
     }
-    if full:
+    if full:  # custodians: the original's hash would let a holder of a copy confirm its source
+        data["original_sha256"] = media.original_sha256
         data["metadata_removed"] = media.report
     return data
 
