@@ -47,7 +47,23 @@ class _SafeLinks(html5lib_shim.Filter):
         for token in super().__iter__():
             if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
                 token["data"][(None, "rel")] = _REL
+                href = token["data"].get((None, "href"))
+                if href is not None and not _plain_href(href):
+                    del token["data"][(None, "href")]
             yield token
+
+
+def _plain_href(href: str) -> bool:
+    """Allow a relative link, or an absolute one with an allowed scheme; nothing in between.
+
+    bleach lets through values such as ":" or ":x" (an empty scheme); browsers read them as
+    relative paths today, but an href that merely looks like a scheme has no business here.
+    """
+    compact = re.sub(r"[\x00-\x20]", "", href)
+    scheme, colon, _rest = compact.partition(":")
+    if not colon or "/" in scheme:  # no colon, or only inside a path ("/a:b")
+        return True
+    return scheme.lower() in ALLOWED_PROTOCOLS
 
 
 def _set_rel(attrs, new=False):

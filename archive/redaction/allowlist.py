@@ -1,0 +1,65 @@
+"""Public people and organisations of the record: named in the public text, never redacted.
+
+Officials who ordered, carried out or denied the abuses, and the organisations and journalists
+who documented them, are facts researchers need. Each case can add its own (custodians edit the
+case's list); these defaults cover the Chechnya 2017 record and Russian federal office holders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from archive.redaction.names import WORD, word_keys
+from archive.redaction.translit import skeleton
+
+DEFAULT_PUBLIC = (
+    # Chechen Republic and its security services
+    "Ramzan Kadyrov", "Рамзан Кадыров", "Akhmat Kadyrov", "Ахмат Кадыров",
+    "Magomed Daudov", "Магомед Даудов", "Alvi Karimov", "Альви Каримов",
+    "Ayub Kataev", "Аюб Катаев", "Adam Delimkhanov", "Адам Делимханов",
+    "Apti Alaudinov", "Апти Алаудинов", "Dzhambulat Umarov", "Джамбулат Умаров",
+    "Kheda Saratova", "Хеда Саратова", "Abuzaid Vismuradov", "Абузайд Висмурадов",
+    # Russian federal officials
+    "Vladimir Putin", "Владимир Путин", "Dmitry Peskov", "Дмитрий Песков",
+    "Tatyana Moskalkova", "Татьяна Москалькова", "Sergei Lavrov", "Сергей Лавров",
+    "Alexander Bastrykin", "Александр Бастрыкин", "Yury Chaika", "Юрий Чайка",
+    "Valentina Matviyenko", "Валентина Матвиенко",
+    # Journalists, rights defenders and foreign officials of the record
+    "Elena Milashina", "Елена Милашина", "Igor Kochetkov", "Игорь Кочетков",
+    "Tanya Lokshina", "Таня Локшина", "Tatyana Lokshina", "Татьяна Локшина",
+    "Chrystia Freeland", "Кристия Фриланд", "Justin Trudeau", "Джастин Трюдо",
+    "Ahmed Hussen", "Ахмед Хуссен", "John McCain", "Джон Маккейн",
+    "Oleg Orlov", "Олег Орлов", "Natalia Estemirova", "Наталья Эстемирова",
+    "Maxim Lapunov", "Максим Лапунов", "Kimahli Powell", "Кимали Пауэлл",
+)  # fmt: skip
+ORGANISATIONS = (
+    "Human Rights Watch", "Amnesty International", "Memorial", "Мемориал",
+    "Russian LGBT Network", "Российская ЛГБТ-сеть", "ЛГБТ-сеть", "Rainbow Railroad",
+    "Novaya Gazeta", "Новая газета", "Globe and Mail", "OSCE", "ОБСЕ", "UN", "ООН",
+    "Council of Europe", "Совет Европы", "Investigative Committee", "Следственный комитет",
+    "Kremlin", "Кремль", "FSB", "ФСБ", "MVD", "МВД", "Rosgvardia", "Росгвардия",
+)  # fmt: skip
+
+
+class Allowlist:
+    """Surnames and full names that stay readable; matched in any case and script."""
+
+    def __init__(self, names: Iterable[str] = DEFAULT_PUBLIC):
+        self._surnames: set[str] = set()
+        self._full: set[tuple[str, ...]] = set()
+        for name in names:
+            tokens = WORD.findall(name)
+            if not tokens:
+                continue
+            self._surnames.add(skeleton(tokens[-1]))
+            self._full.add(tuple(skeleton(t) for t in tokens))
+
+    def covers(self, text: str) -> bool:
+        """Return whether a detected name is a public person of the record."""
+        tokens = WORD.findall(text)
+        if not tokens:
+            return False
+        if len(tokens) == 1:
+            return any(key in self._surnames for key in word_keys(tokens[0]))
+        # A multi-word name is public when its last word is a public surname (any case form).
+        return any(key in self._surnames for key in word_keys(tokens[-1]))

@@ -1,0 +1,148 @@
+"""Names of people nobody registered: found by natasha (Russian) and by morphology.
+
+natasha's NER model ships inside its package (no download at run time) and finds Russian
+person names in context, declined forms included. For Latin script the archive's names are
+mostly Russian and Chechen names romanised, which English NER models miss; a capitalised Latin
+word is taken as a name when its Cyrillic transliteration is a first name, surname or
+patronymic in the pymorphy3 dictionary (Yunus → Юнус, Kataev → Катаев), or when it has the
+shape of a Russian surname (-ov, -eva, -sky…). Public people of the record are kept by the
+allowlist, which the caller applies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from archive.redaction.names import WORD, morph
+from archive.redaction.spans import Span
+from archive.redaction.translit import to_cyrillic
+
+_NAME_TAGS = {"Name", "Surn", "Patr"}
+_SURNAME_SHAPE = re.compile(
+    r"^[A-Z][a-z]+(?:ov|ev|yov|in|yn|aev|iev|ova|eva|ina|yna|sky|skiy|skaya|enko|uk|dze|shvili|"
+    r"khanov|murzaev|gov)a?$"
+)
+_CAPITALISED = re.compile(r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?")
+# Capitalised English words that transliterate into Russian names (Max → Макс is fine, but
+# "Mark" the verb, "May" the month and "Will" are common words at a sentence start).
+_STOP = {
+    "a", "an", "and", "april", "august", "but", "december", "february", "friday", "he", "her",
+    "his", "i", "in", "it", "january", "july", "june", "march", "may", "monday", "my", "november",
+    "october", "on", "our", "saturday", "september", "she", "sunday", "the", "their", "then",
+    "they", "thursday", "tuesday", "we", "wednesday", "when", "will", "mark", "grant", "rose",
+    "amber", "dawn", "faith", "hope", "joy", "summer", "winter", "bill", "art", "guy", "max",
+    "mobile", "police", "later", "after", "before", "during", "once", "there", "this", "that",
+    "these", "those", "all", "one", "two", "both", "some", "many", "from", "at", "by", "for",
+    "with", "without", "about", "among", "only", "even", "still", "since", "until", "while",
+    "nobody", "everyone", "someone", "what", "who", "why", "how", "where", "yes", "no",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _natasha():
+    from natasha import NewsEmbedding, NewsNERTagger
+
+    return NewsNERTagger(NewsEmbedding())
+
+
+def russian_entities(text: str) -> list[Span]:
+    """Return natasha's spans (PERSON, and LOC/ORG as PLACE/ORG) in text with Cyrillic."""
+    if not re.search(r"[А-Яа-яЁё]", text):
+        return []
+    kinds = {"PER": "PERSON", "LOC": "PLACE", "ORG": "ORG"}
+    return [Span(s.start, s.stop, kinds[s.type], "natasha") for s in _natasha()(text).spans]
+
+
+def latin_persons(text: str) -> Iterator[Span]:
+    """Yield runs of capitalised Latin words that are Russian/Chechen names or surnames.
+
+    A capitalised word right before a surname joins it (Leila Murtazalieva), even when the
+    first name alone is not recognised.
+    """
+    words = list(_CAPITALISED.finditer(text))
+    names = [_is_name(m.group(0)) for m in words]
+    for i, match in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else None
+        if (
+            not names[i]
+            and following is not None
+            and text[match.end() : following.start()] == " "
+            and _SURNAME_SHAPE.match(following.group(0))
+            and match.group(0).lower() not in _STOP
+        ):
+            names[i] = True
+    run_start = run_end = None
+    for match, is_name in zip(words, names, strict=True):
+        if not is_name:
+            continue
+        if run_end is not None and text[run_end : match.start()] == " ":
+            run_end = match.end()
+            continue
+        if run_start is not None:
+            yield Span(run_start, run_end, "PERSON", "latin-names")
+        run_start, run_end = match.start(), match.end()
+    if run_start is not None:
+        yield Span(run_start, run_end, "PERSON", "latin-names")
+
+
+_CYR_SURNAME = re.compile(
+    r"^[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|аев|иев|уев)(?:а|у|ым|ом|е|ой|ою|ых)?$"
+)
+
+
+def dictionary_persons(text: str) -> Iterator[Span]:
+    """Yield capitalised Cyrillic words that are names or surnames (natasha's backup)."""
+    for match in WORD.finditer(text):
+        word = re.split(r"['’]", match.group(0))[0]  # Кирилл's
+        if not re.match(r"[А-ЯЁ]", word):
+            continue
+        if _is_russian_name(word) or (_CYR_SURNAME.match(word) and _unknown_word(word)):
+            yield Span(match.start(), match.start() + len(word), "PERSON", "pymorphy3")
+
+
+_QUOTED_WORD = re.compile(r"(?<=['‘«\"“])([a-zа-яё][a-zа-яё]{2,})(?=['’»\"”])")
+
+
+def quoted_lowercase_names(text: str) -> Iterator[Span]:
+    """Yield a lone lower-case name in quotes, as phones save contacts ('artyom', «максим»)."""
+    for match in _QUOTED_WORD.finditer(text):
+        word = match.group(1)
+        cyrillic = word if re.match(r"[а-яё]", word) else to_cyrillic(word)
+        if _is_russian_name(cyrillic.capitalize()):
+            yield Span(*match.span(1), "PERSON", "quoted-name")
+
+
+@lru_cache(maxsize=100_000)
+def _unknown_word(word: str) -> bool:
+    """True when the dictionary does not know the word (as a place or anything else)."""
+    parses = morph().parse(word)
+    return not any(p.is_known for p in parses) and not any("Geox" in p.tag for p in parses)
+
+
+@lru_cache(maxsize=100_000)
+def _is_name(word: str) -> bool:
+    base = word.split("'")[0]
+    if base.lower() in _STOP or len(base) < 3:
+        return False
+    if _SURNAME_SHAPE.match(base):
+        return True
+    return _is_russian_name(to_cyrillic(base).capitalize(), strict=False)
+
+
+@lru_cache(maxsize=100_000)
+def _is_russian_name(word: str, strict: bool = True) -> bool:
+    parses = morph().parse(word)
+    if not parses:
+        return False
+    best = parses[0]
+    if strict:
+        # Every likely reading must be a name: "Роза" (a flower, a name) is not enough, and
+        # a word that can be a place ("Грозном": Грозный the surname, the city, the adjective)
+        # is left to the NER model's judgement of its context.
+        likely = [p for p in parses if p.score >= best.score * 0.5]
+        if any("Geox" in p.tag or p.tag.POS in ("ADJF", "ADJS") for p in parses):
+            return False
+        return all(_NAME_TAGS & p.tag.grammemes for p in likely) and best.is_known
+    return bool(_NAME_TAGS & best.tag.grammemes) and best.score >= 0.3

@@ -1,0 +1,226 @@
+"""Detectors for identifiers with a shape: e-mails, handles, numbers, plates, places, dates.
+
+Each detector is a function text → spans. They run on a copy of the text in which line breaks
+are spaces (same offsets), so a number split across lines is still one number.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+
+from archive.redaction.spans import Span
+
+Detector = Callable[[str], Iterator[Span]]
+_I = re.IGNORECASE
+
+# Letters that look the same in Cyrillic and Latin, as used on Russian number plates.
+_PLATE_LETTER = "[АВЕКМНОРСТУХABEKMHOPCTYX]"
+_MONTHS_EN = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_MONTHS_RU = (
+    r"(?:январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[яй]|июн[ья]|июл[ья]|августа?|сентябр[ья]|"
+    r"октябр[ья]|ноябр[ья]|декабр[ья]|янв\.?|фев\.?|мар\.?|апр\.?|авг\.?|сент?\.?|окт\.?|"
+    r"нояб?\.?|дек\.?)"
+)
+_DATE = (
+    rf"(?:\d{{1,2}}[./-]\d{{1,2}}[./-](?:19|20)?\d{{2}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}|"
+    rf"\d{{1,2}}\s+(?:{_MONTHS_EN}|{_MONTHS_RU})\s+(?:19|20)\d{{2}}|"
+    rf"{_MONTHS_EN}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}|(?:19|20)\d{{2}})"
+)
+
+
+def _spans(pattern: re.Pattern, kind: str, name: str, group: int | str = 0) -> Detector:
+    def detect(text: str) -> Iterator[Span]:
+        for match in pattern.finditer(text):
+            start, end = match.span(group)
+            if start < end:
+                yield Span(start, end, kind, name)
+
+    detect.__name__ = name
+    return detect
+
+
+_AT = r"(?:@|\s?[\[(]\s?(?:at|собака)\s?[\])]\s?)"
+_DOT = r"(?:\.|\s?[\[(]\s?(?:dot|точка)\s?[\])]\s?)"
+EMAIL = re.compile(
+    rf"[A-Za-z0-9._%+-]+{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}[A-Za-z]{{2,}}", _I
+)
+_SOCIAL = (
+    r"t\.me|telegram\.(?:me|org)|vk\.com|m\.vk\.com|vk\.ru|vkontakte\.ru|instagram\.com|"
+    r"instagr\.am|facebook\.com|m\.facebook\.com|fb\.com|fb\.me|wa\.me|api\.whatsapp\.com|"
+    r"ok\.ru|twitter\.com|x\.com|tiktok\.com|youtube\.com|threads\.net|linkedin\.com"
+)
+PROFILE_URL = re.compile(rf"(?:https?://)?(?:www\.)?(?:{_SOCIAL})/[^\s)\]>,;«»\"']+", _I)
+AT_HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_.]{2,31}(?<!\.)")
+LABELLED_HANDLE = re.compile(
+    r"(?:telegram|телеграм\w*|tg|vk|вк|вконтакте|instagram|инстаграм\w*|insta|инста|"
+    r"whatsapp|ватсап\w*|signal|skype|скайп)\s*[:—–-]\s*(@?[A-Za-z][A-Za-z0-9_.]{2,31})",
+    _I,
+)
+IPV4 = re.compile(
+    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d)"
+)
+IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}(?![\w:])", _I)
+IMEI = re.compile(
+    r"(?:IMEI|ИМЕЙ)[^\d\n]{0,40}?(\d{2}[\s-]?\d{6}[\s-]?\d{6}[\s-]?\d)|"
+    r"(?<!\d)(\d{2}[\s-]\d{6}[\s-]\d{6}[\s-]\d|35\d{13})(?!\d)",
+    _I,
+)
+PASSPORT = re.compile(
+    r"(?:паспорт\w*|passport\w*|серия|серии|series)[^\d\n]{0,25}?"
+    r"(\d{2}\s?\d{2}\s*[,.]?\s*(?:(?:№|N|No\.?|номер|number)\s*)?\d{6}|\d{2}\s?\d{7}|\d{9,10})"
+    r"|(?<!\d)(\d{2}\s\d{2}\s*(?:№|номер|no\.?)\s*\d{6})(?!\d)",
+    _I,
+)
+FOREIGN_PASSPORT = re.compile(
+    r"(?:загранпаспорт\w*|заграничн\w+ паспорт\w*|international passport|foreign passport|"
+    r"travel passport)[^\d\n]{0,20}?(\d{2}\s?\d{7})(?!\d)",
+    _I,
+)
+SNILS = re.compile(r"(?<!\d)\d{3}[- ]\d{3}[- ]\d{3}[- ]\d{2}(?!\d)")
+LABELLED_ID = re.compile(
+    r"(?:ИНН|INN|СНИЛС|SNILS|ОМС|полис\w*|водительск\w+ удостоверени\w+|"
+    r"(?:driving|driver'?s) licen[cs]e|удостоверени\w+ личности|ID card|military ID|"
+    r"военн\w+ билет\w*|свидетельств\w+ о рождении|birth certificate)"
+    r"[^\d\n]{0,25}?(\d[\d\s-]{5,18}\d)",
+    _I,
+)
+PLATE = re.compile(
+    rf"(?<![\wА-Яа-яЁё]){_PLATE_LETTER}\s?\d{{3}}\s?{_PLATE_LETTER}{{2}}\s?/?\s?\d{{2,3}}"
+    rf"(?:\s?RUS)?(?![\wА-Яа-яЁё])",
+    _I,
+)
+GPS_DECIMAL = re.compile(
+    r"(?<![\d.])[-+]?\d{1,2}[.,]\d{3,}\s*°?\s*[NSСЮ]?\s*[,;]?\s*[-+]?\d{1,3}[.,]\d{3,}\s*°?\s*[EWВЗ]?"
+    r"(?![\d])"
+)
+GPS_DMS = re.compile(
+    r"\d{1,3}\s*°\s*\d{1,2}\s*['′]\s*(?:\d{1,2}(?:[.,]\d+)?\s*(?:[\"″]|''))?\s*[NSEWСЮВЗ]"
+    r"(?:[\s,;]*\d{1,3}\s*°\s*\d{1,2}\s*['′]\s*(?:\d{1,2}(?:[.,]\d+)?\s*(?:[\"″]|''))?\s*"
+    r"[NSEWСЮВЗ])?"
+)
+MAP_URL = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:maps\.google\.[a-z.]+|google\.[a-z.]+/maps|goo\.gl/maps|"
+    r"maps\.app\.goo\.gl|yandex\.[a-z]+/maps|2gis\.[a-z]+|openstreetmap\.org|osm\.org)"
+    r"[^\s)\]>«»\"']*",
+    _I,
+)
+DOB = re.compile(
+    rf"(?:born(?:\s+(?:on|in))?|date of birth\s*:?|d\.?o\.?b\.?\s*:?|"
+    rf"родил(?:ся|ась)(?:\s+в)?|дата рождения\s*:?|д\.\s?р\.?\s*:?)\s*({_DATE})"
+    rf"|(?<!\d)((?:19|20)\d{{2}})\s*(?:г\.\s?р\.|года рождения|г\.р\b|year of birth)",
+    _I,
+)
+_STREET_RU = (
+    r"(?:ул\.|улица|улице|улицы|пр-т|пр-кт|просп\.|проспект\w*|пер\.|переул\w+|бульвар\w*|б-р|"
+    r"шоссе|ш\.|проезд\w*|пл\.|площад\w+|мкр\.?|микрорайон\w*|наб\.|набережн\w+|тупик\w*)"
+)
+_HOUSE_RU = (
+    r"(?:,?\s*(?:д\.|дом|д)\s*\d+[а-яa-z]?(?:/\d+)?|,\s*\d+[а-яa-z]?(?:/\d+)?)"
+    r"(?:,?\s*(?:корп\.|корпус|к\.|стр\.|строение)\s*\d+)?(?:,?\s*(?:кв\.|квартира|кв)\s*\d+)?"
+)
+_NAME_RU = r"[А-ЯЁ][а-яё]+(?:[- ][А-ЯЁ][а-яё]+)?"
+ADDRESS_RU = re.compile(
+    rf"{_STREET_RU}\s*{_NAME_RU}(?:{_HOUSE_RU})?|{_NAME_RU}\s+{_STREET_RU}(?:{_HOUSE_RU})?"
+    rf"|(?<=адресу )(?:{_NAME_RU})(?:{_HOUSE_RU})"
+    rf"|{_NAME_RU},\s*\d+[а-яa-z]?,\s*(?:кв\.|квартира)\s*\d+"
+    rf"|(?<=адресу: )(?:{_NAME_RU})(?:{_HOUSE_RU})"
+)
+_STREET_EN = (
+    r"(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.|Lane|Ln\.|Boulevard|Blvd\.|Drive|Dr\.|"
+    r"Prospekt|Prospect|Square|Sq\.)"
+)
+_FLAT_EN = r"(?:,?\s*(?:apt\.?|apartment|flat|unit|kv\.)\s*\d+\w?)?"
+ADDRESS_EN = re.compile(
+    rf"\d{{1,5}}\w?,?\s+(?:[A-Z][a-z]+\s){{1,3}}{_STREET_EN}{_FLAT_EN}"
+    rf"|(?:[A-Z][a-z]+\s){{1,3}}{_STREET_EN},?\s*\d{{1,5}}\w?{_FLAT_EN}"
+    rf"|(?:house|building|bldg\.)\s*\d+\w?,\s*(?:[A-Z][a-z]+\s){{1,3}}(?:street|avenue|road|lane)"
+    rf"|(?<=\blived at )\d{{1,5}}\w?\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?{_FLAT_EN}"
+)
+_QUOTED = r"[«\"“„][^»\"”\n]{1,60}[»\"”]"
+_BUSINESS_RU = (
+    r"(?:кафе|ресторан\w*|магазин\w*|салон\w*(?: связи| красоты)?|барбершоп\w*|парикмахерск\w+|"
+    r"компани\w+|фирм\w+|заправк\w+|автомойк\w+|шиномонтаж\w*|склад\w*|рын\w+|пекарн\w+|"
+    r"аптек\w+|офис\w*|цех\w*|завод\w*|фабрик\w+|ателье|мастерск\w+|стро\w+ фирм\w+|"
+    r"автосервис\w*|СТО|ТЦ|торгов\w+ центр\w*|гостиниц\w+|отел\w+|клиник\w+|больниц\w+|школ\w+)"
+)
+WORKPLACE_RU = re.compile(
+    rf"(?:работа\w*|трудил\w+|подрабатыва\w+|на работе|по месту работы)[^.\n]{{0,12}}?"
+    rf"\b(?:в|на|во)\s+((?:{_BUSINESS_RU}\s+)?{_QUOTED}|{_BUSINESS_RU}\s+{_QUOTED})",
+    _I,
+)
+WORKPLACE_EN = re.compile(
+    r"(?:worked|works|working|employed|job|right at work)[^.\n]{0,12}?\b(?:at|for|in)\s+"
+    r"(?:the\s+)?((?:[A-Z][\w-]*(?:\s|$)){1,4}(?:[a-z]+\s){0,2}"
+    r"(?:shop|store|market|cafe|café|restaurant|barbershop|salon|service|company|garage|"
+    r"warehouse|bakery|factory|office|station|car wash|hotel|clinic)?|"
+    r"[A-Z][\w-]+(?:\s[A-Z][\w-]+){0,3})",
+)
+
+
+def _ip(text: str) -> Iterator[Span]:
+    yield from _spans(IPV4, "IP", "ipv4")(text)
+    for match in IPV6.finditer(text):
+        try:
+            ipaddress.IPv6Address(match.group(0))
+        except ValueError:
+            continue
+        yield Span(*match.span(), "IP", "ipv6")
+
+
+def _grouped(pattern: re.Pattern, kind: str, name: str) -> Detector:
+    """Yield the first non-empty group of each match (patterns with alternatives)."""
+
+    def detect(text: str) -> Iterator[Span]:
+        for match in pattern.finditer(text):
+            for index in range(1, (pattern.groups or 0) + 1):
+                if match.group(index):
+                    yield Span(*match.span(index), kind, name)
+                    break
+            else:
+                yield Span(*match.span(), kind, name)
+
+    detect.__name__ = name
+    return detect
+
+
+def _workplace(text: str) -> Iterator[Span]:
+    for pattern in (WORKPLACE_RU, WORKPLACE_EN):
+        for match in pattern.finditer(text):
+            start, end = match.span(1)
+            while end > start and text[end - 1] in " ,.;:":
+                end -= 1
+            if end - start >= 3:
+                yield Span(start, end, "WORKPLACE", "workplace")
+
+
+DETECTORS: tuple[Detector, ...] = (
+    _spans(EMAIL, "EMAIL", "email"),
+    _spans(PROFILE_URL, "HANDLE", "profile-url"),
+    _spans(AT_HANDLE, "HANDLE", "at-handle"),
+    _spans(LABELLED_HANDLE, "HANDLE", "labelled-handle", 1),
+    _ip,
+    _grouped(IMEI, "IMEI", "imei"),
+    _grouped(PASSPORT, "PASSPORT", "passport"),
+    _spans(FOREIGN_PASSPORT, "PASSPORT", "foreign-passport", 1),
+    _spans(SNILS, "ID", "snils"),
+    _spans(LABELLED_ID, "ID", "labelled-id", 1),
+    _spans(PLATE, "PLATE", "plate"),
+    _spans(MAP_URL, "GPS", "map-url"),
+    _spans(GPS_DECIMAL, "GPS", "gps-decimal"),
+    _spans(GPS_DMS, "GPS", "gps-dms"),
+    _grouped(DOB, "DOB", "date-of-birth"),
+    _spans(ADDRESS_RU, "ADDRESS", "address-ru"),
+    _spans(ADDRESS_EN, "ADDRESS", "address-en"),
+    _workplace,
+)
+
+
+def detect_patterns(text: str) -> list[Span]:
+    """Run every shape detector; line breaks count as spaces so split numbers are found."""
+    flat = text.replace("\n", " ").replace("\r", " ")
+    return [span for detector in DETECTORS for span in detector(flat)]
