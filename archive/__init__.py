@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
         logs,
         media,
         pages,
+        review,
         security,
     )
 
@@ -41,4 +42,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(login.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(review.bp)
     return app

@@ -149,6 +149,7 @@ def make_document(app, make_case):
             "language": "en",
             "consent": "public",
             "status": "published",
+            "redaction": "reviewed",
             "body": "The account.\n",
         }
         values.update(fields)

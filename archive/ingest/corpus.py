@@ -102,6 +102,7 @@ def _load_case(session, path: Path, actor, via, report, note) -> Case | None:
             period_edtf=period or None,
             period_start=fuzzy.earliest if fuzzy else None,
             period_end=fuzzy.latest if fuzzy else None,
+            public_names=_names(fields.get("public_names")),
         )
         session.add(case)
         session.flush()
@@ -116,6 +117,14 @@ def _load_case(session, path: Path, actor, via, report, note) -> Case | None:
     report.cases_created += 1
     note(FileResult(name, "ingested"))
     return case
+
+
+def _names(value) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("must be a list of names", field="public_names")
+    return [" ".join(v.split()) for v in value if v.strip()]
 
 
 def _load_document(session, case: Case, path: Path, kinds, actor, via) -> FileResult:

@@ -18,10 +18,10 @@ from archive.auth.permissions import can
 from archive.errors import DuplicateContent, IngestError, NotPermitted
 from archive.ingest.media import Batch
 from archive.ingest.parse import parse_submission
+from archive.ingest.redaction import redact_document
 from archive.ingest.validate import SourceInfo, Submission, validate_document
-from archive.rendering import render_markdown
 from archive.storage import audit, queries
-from archive.storage.models import Document, Source, User
+from archive.storage.models import Document, Source, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,9 @@ def create_document(
         with session.no_autoflush:  # the row is complete only after _apply
             document = Document(case_id=case.id, sha256=sha256, created_by=actor)
             _apply(session, document, submission)
+            if submission.redaction_reviewed and via == "cli":
+                document.redaction_reviewed_at = utcnow()
+            _require_review_to_publish(document, source_name)
             session.add(document)
         session.flush()
         audit.record(session, actor, via, "document.create", "document", document.id, sha256=sha256)
@@ -88,6 +91,16 @@ def create_document(
         raise
     log.info("document %s created via %s sha256=%s", document.id, via, sha256[:16])
     return document
+
+
+def _require_review_to_publish(document: Document, source_name: str) -> None:
+    if document.status == "published" and document.redaction_reviewed_at is None:
+        raise IngestError(
+            "cannot be published before its redaction is reviewed: save it as draft or "
+            "in_review, review the redaction, then publish",
+            "status",
+            source_name,
+        )
 
 
 def _abandon(session: Session, media: Batch | None) -> None:
@@ -109,8 +122,11 @@ def update_document(
             if other is not None and other.id != document.id:
                 raise IngestError(f"{submission.slug!r} is already used", "slug")
         with session.no_autoflush:
+            if submission.body != document.body_original:
+                document.redaction_reviewed_at = None  # a new text needs a new review
             document.case_id = case.id
             _apply(session, document, submission)
+            _require_review_to_publish(document, f"document {document.id}")
         document.revision += 1
         session.flush()
         audit.record(
@@ -212,10 +228,8 @@ def _apply(session: Session, document: Document, s: Submission) -> None:
     document.title = s.title
     document.language = s.language
     document.body_original = s.body
-    # Until the redaction step exists the public text equals the original; every reader
-    # outside the custodian role reads body_public only.
-    document.body_public = s.body
-    document.body_html = render_markdown(document.body_public)
+    # Every reader outside the custodian role reads body_public only, derived here.
+    redact_document(session, document)
     document.published_edtf = s.published.edtf if s.published else None
     document.published_start = s.published.earliest if s.published else None
     document.published_end = s.published.latest if s.published else None

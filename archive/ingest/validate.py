@@ -16,7 +16,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 DOCUMENT_FIELDS = frozenset(
     {
         "slug", "case", "kind", "title", "language", "published", "events", "places", "tags",
-        "consent", "status", "source", "attribution", "body",
+        "consent", "status", "source", "attribution", "body", "redaction",
     }
 )  # fmt: skip
 SOURCE_FIELDS = frozenset({"outlet", "author", "url", "date", "reliability", "reported_by"})
@@ -57,6 +57,9 @@ class Submission:
     status: str = "draft"
     source: SourceInfo = field(default_factory=SourceInfo)
     attribution: str = ""
+    # "reviewed": the submitter (a custodian at the command line) attests that the text was
+    # reviewed for identifying details before it was submitted; honoured only via the CLI.
+    redaction_reviewed: bool = False
 
 
 def validate_document(fields: dict, kinds: tuple[str, ...], source: str) -> Submission:
@@ -95,6 +98,8 @@ def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
         status=choice(fields, "status", REVIEW_STATUSES, "draft"),
         source=source_info(fields.get("source")),
         attribution=optional_text(fields, "attribution", 2000),
+        redaction_reviewed=choice(fields, "redaction", ("pending", "reviewed"), "pending")
+        == "reviewed",
     )
 
 

@@ -27,7 +27,8 @@ DEFAULT_PUBLIC = (
     # Journalists, rights defenders and foreign officials of the record
     "Elena Milashina", "Елена Милашина", "Igor Kochetkov", "Игорь Кочетков",
     "Tanya Lokshina", "Таня Локшина", "Tatyana Lokshina", "Татьяна Локшина",
-    "Chrystia Freeland", "Кристия Фриланд", "Justin Trudeau", "Джастин Трюдо",
+    "Chrystia Freeland", "Кристия Фриланд", "Христя Фриланд", "Христия Фриланд",
+    "Justin Trudeau", "Джастин Трюдо",
     "Ahmed Hussen", "Ахмед Хуссен", "John McCain", "Джон Маккейн",
     "Oleg Orlov", "Олег Орлов", "Natalia Estemirova", "Наталья Эстемирова",
     "Maxim Lapunov", "Максим Лапунов", "Kimahli Powell", "Кимали Пауэлл",
@@ -61,5 +62,7 @@ class Allowlist:
             return False
         if len(tokens) == 1:
             return any(key in self._surnames for key in word_keys(tokens[0]))
-        # A multi-word name is public when its last word is a public surname (any case form).
-        return any(key in self._surnames for key in word_keys(tokens[-1]))
+        # With a first name present, the whole name must be a public one (any order, any case
+        # form): Лечи Умаров the neighbour is not Джамбулат Умаров the official.
+        keys = [set(word_keys(t)) for t in tokens]
+        return any(all(any(part in k for k in keys) for part in full) for full in self._full)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pymorphy3
+from wordfreq import zipf_frequency
 
 from archive.redaction.spans import Span
 from archive.redaction.translit import is_cyrillic, skeleton, to_cyrillic
@@ -26,6 +27,11 @@ _ENDINGS = ("ами", "ями", "ого", "его", "ому", "ему", "ыми"
             "ю", "е", "ы", "и")  # fmt: skip
 _RESTORE = ("", "а", "я", "ь", "й", "ий", "ия")
 MIN_STEM = 3
+# Lower-case words at least this frequent (Zipf scale) may be ordinary words: "роза" 4.2,
+# "ислам" 4.0; a name written in lower case in a chat ("малике", "artyom") is far rarer.
+COMMON_WORD_ZIPF = 3.0
+_NAME_TAGS = {"Name", "Surn", "Patr"}
+_QUOTES = "'‘’\"“”«»"
 
 
 @lru_cache(maxsize=1)
@@ -94,19 +100,20 @@ class ProtectedNames:
         if not self._by_key:
             return
         for match in WORD.finditer(text):
-            word = match.group(0).strip("'’-")
+            word = re.split(r"['’]", match.group(0))[0].strip("-")  # Ruslan's → Ruslan
             if len(word) < 2:
                 continue
-            identity = self.match(word)
+            quoted = text[match.start() - 1 : match.start()] in _QUOTES and match.start() > 0
+            identity = self.match(word, quoted)
             if identity is not None:
                 start = match.start()
                 yield Span(
                     start, start + len(word), "PROTECTED", "protected-name", identity.pseudonym
                 )
 
-    def match(self, word: str) -> Identity | None:
-        """Return the identity this word names, if any."""
-        if word.islower() and _common_word(word):
+    def match(self, word: str, quoted: bool = False) -> Identity | None:
+        """Return the identity this word names, if any (a quoted word is a saved contact)."""
+        if word.islower() and not quoted and _common_word(word):
             return None  # "ислам" the religion, not Ислам the man
         for key in word_keys(word):
             identity = self._by_key.get(key)
@@ -122,15 +129,20 @@ def _name_keys(token: str) -> set[str]:
 
 @lru_cache(maxsize=50_000)
 def _common_word(word: str) -> bool:
-    """True for a lower-case word that the dictionary knows as something other than a name."""
-    if not is_cyrillic(word):
+    """True for a frequent lower-case word ("ислам", "роза", "вера"), not a name in passing.
+
+    Frequent, and read by the dictionary as an ordinary word at least a third of the time:
+    "малике" (a chat's lower-case name) is rare, "максим" is mostly the name.
+    """
+    language = "ru" if is_cyrillic(word) else "en"
+    if zipf_frequency(word, language) < COMMON_WORD_ZIPF:
         return False
-    parses = morph().parse(word)
-    return (
-        bool(parses)
-        and parses[0].is_known
-        and not {"Name", "Surn", "Patr"} & parses[0].tag.grammemes
+    if language == "en":
+        return True
+    ordinary = sum(
+        p.score for p in morph().parse(word) if p.is_known and not _NAME_TAGS & p.tag.grammemes
     )
+    return ordinary >= 0.3
 
 
 def _witness(n: int) -> str:

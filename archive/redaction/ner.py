@@ -15,16 +15,23 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from archive.redaction.names import WORD, morph
+from wordfreq import zipf_frequency
+
+from archive.redaction import given_names
+from archive.redaction.names import WORD, morph, word_keys
 from archive.redaction.spans import Span
-from archive.redaction.translit import to_cyrillic
+from archive.redaction.translit import skeleton, to_cyrillic
 
 _NAME_TAGS = {"Name", "Surn", "Patr"}
 _SURNAME_SHAPE = re.compile(
     r"^[A-Z][a-z]+(?:ov|ev|yov|in|yn|aev|iev|ova|eva|ina|yna|sky|skiy|skaya|enko|uk|dze|shvili|"
     r"khanov|murzaev|gov)a?$"
 )
-_CAPITALISED = re.compile(r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?")
+_CAPITALISED = re.compile(r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?")
+# A capitalised word this frequent in English (Zipf ≥ 4: "Muslim", "Reported", "Mark") is read
+# as a word, not a name, unless it is a registered identity; romanised Russian and Chechen names
+# sit far below (Yunus 2.5, Shamil 1.9, Movsar 0).
+COMMON_ENGLISH_ZIPF = 4.0
 # Capitalised English words that transliterate into Russian names (Max → Макс is fine, but
 # "Mark" the verb, "May" the month and "Will" are common words at a sentence start).
 _STOP = {
@@ -63,14 +70,16 @@ def latin_persons(text: str) -> Iterator[Span]:
     """
     words = list(_CAPITALISED.finditer(text))
     names = [_is_name(m.group(0)) for m in words]
-    for i, match in enumerate(words):
-        following = words[i + 1] if i + 1 < len(words) else None
+    for i, match in enumerate(words[:-1]):
+        following = words[i + 1]
+        word = match.group(0)
         if (
             not names[i]
-            and following is not None
+            and names[i + 1]
             and text[match.end() : following.start()] == " "
             and _SURNAME_SHAPE.match(following.group(0))
-            and match.group(0).lower() not in _STOP
+            and word.lower() not in _STOP
+            and zipf_frequency(word.lower(), "en") < COMMON_ENGLISH_ZIPF
         ):
             names[i] = True
     run_start = run_end = None
@@ -102,6 +111,18 @@ def dictionary_persons(text: str) -> Iterator[Span]:
             yield Span(match.start(), match.start() + len(word), "PERSON", "pymorphy3")
 
 
+_NAMED = re.compile(
+    r"(?:зовут|звали|по имени|по прозвищу|(?<!\w)named|nicknamed|by the name of)\s+"
+    r"([A-ZА-ЯЁ][a-zа-яё]+(?:\s[A-ZА-ЯЁ][a-zа-яё]+)?)"
+)
+
+
+def named_persons(text: str) -> Iterator[Span]:
+    """Yield the name after "зовут", "звали", "по имени", "named": said to be a name."""
+    for match in _NAMED.finditer(text):
+        yield Span(*match.span(1), "PERSON", "named")
+
+
 _QUOTED_WORD = re.compile(r"(?<=['‘«\"“])([a-zа-яё][a-zа-яё]{2,})(?=['’»\"”])")
 
 
@@ -110,8 +131,32 @@ def quoted_lowercase_names(text: str) -> Iterator[Span]:
     for match in _QUOTED_WORD.finditer(text):
         word = match.group(1)
         cyrillic = word if re.match(r"[а-яё]", word) else to_cyrillic(word)
-        if _is_russian_name(cyrillic.capitalize()):
+        if _is_russian_name(cyrillic.capitalize(), strict=False):
             yield Span(*match.span(1), "PERSON", "quoted-name")
+
+
+def is_place(text: str) -> bool:
+    """True when every word of a span can be a place name (Грозный, Аргуне)."""
+    words = WORD.findall(text)
+    return bool(words) and all(_geographic(w) for w in words)
+
+
+@lru_cache(maxsize=100_000)
+def _geographic(word: str) -> bool:
+    """A place more than a name: Аргуне, Грозный (also an adjective); not Артём (also a town)."""
+    parses = morph().parse(word)
+    place = sum(p.score for p in parses if "Geox" in p.tag)
+    name = sum(p.score for p in parses if _NAME_TAGS & p.tag.grammemes)
+    adjective = any(p.tag.POS in ("ADJF", "ADJS") for p in parses)
+    return place > 0 and (place >= name or adjective)
+
+
+_GIVEN_NAMES = frozenset(skeleton(n) for n in given_names.ALL)
+
+
+def _known_given_name(word: str) -> bool:
+    """True for a Chechen, Ingush or Dagestani first name in any case form or script."""
+    return any(key in _GIVEN_NAMES for key in word_keys(word))
 
 
 @lru_cache(maxsize=100_000)
@@ -123,8 +168,10 @@ def _unknown_word(word: str) -> bool:
 
 @lru_cache(maxsize=100_000)
 def _is_name(word: str) -> bool:
-    base = word.split("'")[0]
+    base = word.split("'")[0] if not word.startswith("O'") else word
     if base.lower() in _STOP or len(base) < 3:
+        return False
+    if zipf_frequency(base.lower(), "en") >= COMMON_ENGLISH_ZIPF:
         return False
     if _SURNAME_SHAPE.match(base):
         return True
@@ -137,12 +184,16 @@ def _is_russian_name(word: str, strict: bool = True) -> bool:
     if not parses:
         return False
     best = parses[0]
+    if _known_given_name(word):
+        return True
     if strict:
-        # Every likely reading must be a name: "Роза" (a flower, a name) is not enough, and
-        # a word that can be a place ("Грозном": Грозный the surname, the city, the adjective)
-        # is left to the NER model's judgement of its context.
-        likely = [p for p in parses if p.score >= best.score * 0.5]
-        if any("Geox" in p.tag or p.tag.POS in ("ADJF", "ADJS") for p in parses):
+        # The name readings must outweigh the others: "Надежда" is mostly hope, "Милана" mostly
+        # the city, "Артём" mostly the name; a word that can be an adjective ("Грозном":
+        # Грозный the surname, the city, the adjective) is left to the NER model's judgement.
+        if any(p.tag.POS in ("ADJF", "ADJS") for p in parses):
             return False
-        return all(_NAME_TAGS & p.tag.grammemes for p in likely) and best.is_known
-    return bool(_NAME_TAGS & best.tag.grammemes) and best.score >= 0.3
+        as_name = sum(p.score for p in parses if _NAME_TAGS & p.tag.grammemes)
+        return bool(_NAME_TAGS & best.tag.grammemes) and best.is_known and as_name > 0.5
+    # A transliterated Latin word must be a name the dictionary knows: its guesses for unknown
+    # words ("Markdown" → "маркдовн", a surname by its ending) are not evidence.
+    return bool(_NAME_TAGS & best.tag.grammemes) and best.score >= 0.3 and best.is_known

@@ -26,7 +26,11 @@ def detect_phones(text: str) -> Iterator[Span]:
             continue
         for match in matcher:
             if len(_DIGITS.findall(match.raw_string)) >= 7:
-                yield Span(match.start, match.end, "PHONE", "phonenumbers")
+                start = match.start
+                raw = match.raw_string
+                if raw.startswith("(") and ")" not in raw[1:4]:  # "(+7 999…)" keeps its bracket
+                    start += 1
+                yield Span(start, match.end, "PHONE", "phonenumbers")
     for match in _TRUNK8.finditer(flat):
         if len(_DIGITS.findall(match.group(0))) == 11:
             yield Span(*match.span(), "PHONE", "trunk-8")

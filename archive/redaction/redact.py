@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archive.redaction.allowlist import Allowlist
-from archive.redaction.names import WORD, ProtectedNames, word_keys
+from archive.redaction.names import WORD, Identity, ProtectedNames, word_keys
 from archive.redaction.ner import (
     dictionary_persons,
+    is_place,
     latin_persons,
+    named_persons,
     quoted_lowercase_names,
     russian_entities,
 )
@@ -78,16 +80,20 @@ def detect(
     entities: list[Span] = []
     if lang in ("auto", "ru") and _CYRILLIC.search(text):
         entities = russian_entities(text)
-        people += [s for s in entities if s.type == "PERSON"]
-        # The dictionary backs natasha up, but never overrules its reading of a place or of a
-        # person (whom the allowlist may keep public); its ORG readings of quoted names
-        # («Мусаев Бислан») are often wrong, so names inside them still count.
-        blocking = [e for e in entities if e.type in ("PLACE", "PERSON")]
+        people += [
+            s for s in entities if s.type == "PERSON" and not is_place(text[s.start : s.end])
+        ]
+        # The dictionary backs natasha up but never overrules its reading of a person (whom
+        # the allowlist may keep public). Its place and organisation readings may be wrong
+        # («Мусаев Бислан» as an ORG, Артём the name as a town); the dictionary only claims
+        # words whose name readings outweigh the others, and never adjectives (Грозном).
+        blocking = [e for e in entities if e.type == "PERSON"]
         people += [s for s in dictionary_persons(text) if not any(s.overlaps(e) for e in blocking)]
+    people += named_persons(text)
     if lang in ("auto", "en") and _LATIN.search(text):
         people += latin_persons(text)
     people += quoted_lowercase_names(text)
-    public = [s for s in people if allowlist.covers(text[s.start : s.end])]
+    public = [s for s in people if allowlist.covers(_with_next_word(text, s))]
     for span in people:
         span = _trim(text, span)
         if span is not None and not any(span.overlaps(p) for p in public):
@@ -100,14 +106,32 @@ def redact(
     names: Iterable[str] = (),
     lang: str = "auto",
     public: Iterable[str] = (),
-    protected: ProtectedNames | None = None,
+    identities: Iterable[Identity] | None = None,
+    keep: Iterable[str] = (),
+    add: Iterable[tuple[str, str]] = (),
 ) -> Redaction:
-    """Redact text; `names` are protected names (one identity each), `public` extra allowlist."""
+    """Redact text.
+
+    `names`: protected names, one identity per line ("Name => Pseudonym"); or `identities`,
+    registered identities with their pseudonyms. `public`: more people to keep readable.
+    `keep`: exact strings a custodian decided are not identifying; `add`: (exact string, type)
+    pairs a custodian decided are.
+    """
     if lang not in ("auto", "en", "ru"):
         raise ValueError("lang must be auto, en or ru")
-    protected = protected or _protected(tuple(n for n in names if n and n.strip()))
+    if identities is not None:
+        protected = ProtectedNames(identities)
+    else:
+        protected = _protected(tuple(n for n in names if n and n.strip()))
     spans = detect(text, protected, _allowlist(tuple(public)), lang)
-    return _replace(text, spans)
+    kept = {k for k in keep if k}
+    spans = [s for s in spans if text[s.start : s.end] not in kept]
+    for value, kind in add:
+        spans += [
+            Span(m.start(), m.end(), kind if kind in MARKERS else "PERSON", "custodian")
+            for m in re.finditer(re.escape(value), text)
+        ] if value else []  # fmt: skip
+    return _replace(text, merge(spans))
 
 
 def redact_text(text: str, names: Iterable[str] = ()) -> str:
@@ -154,10 +178,20 @@ def _markdown_safe(marker: str, text: str, span: Span) -> str:
         return marker
     following = text[span.end : span.end + 1]
     line_start = text.rfind("\n", 0, span.start) + 1
-    at_line_start = not text[line_start : span.start].strip()
+    at_line_start = bool(_BLOCK_PREFIX.fullmatch(text[line_start : span.start]))
     if following in ("(", "[") or (following == ":" and at_line_start):
         return "\\" + marker[:-1] + "\\]"
     return marker
+
+
+_BLOCK_PREFIX = re.compile(r"\s*(?:(?:[-*+]|\d+[.)]|>)\s+)*")  # a list item or a quote, or nothing
+_NEXT_WORD = re.compile(r"[ \t]+([A-ZА-ЯЁ][\w'-]+)")
+
+
+def _with_next_word(text: str, span: Span) -> str:
+    """Return the span's text and the capitalised word after it ("Ahmed" + "Hussen")."""
+    following = _NEXT_WORD.match(text, span.end)
+    return text[span.start : span.end] + (" " + following.group(1) if following else "")
 
 
 def _trim(text: str, span: Span) -> Span | None:

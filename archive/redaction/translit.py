@@ -28,9 +28,9 @@ _LAT_MAP = dict(_LAT_TO_CYR)
 # Spelling variants folded together, longest first.
 _FOLD = (
     ("shch", "s"), ("sch", "s"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("sh", "s"),
-    ("ch", "c"), ("ts", "c"), ("tz", "c"), ("yu", "u"), ("iu", "u"), ("ya", "a"), ("ia", "a"),
-    ("yo", "e"), ("ye", "e"), ("ck", "k"), ("ph", "f"), ("q", "k"), ("x", "ks"), ("w", "v"),
-    ("y", "i"),
+    ("ch", "c"), ("ts", "c"), ("tz", "c"), ("you", "u"), ("yu", "u"), ("iu", "u"), ("ya", "a"),
+    ("ia", "a"), ("yo", "e"), ("ye", "e"), ("ou", "u"), ("ck", "k"), ("ph", "f"), ("q", "k"),
+    ("x", "ks"), ("w", "v"), ("y", "i"),
 )  # fmt: skip
 _FOLD_PATTERN = re.compile("|".join(re.escape(k) for k, _ in _FOLD))
 _FOLD_MAP = dict(_FOLD)

@@ -79,9 +79,32 @@ class Case(Base):
     period_edtf: Mapped[str | None] = mapped_column(String(64))
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
+    # Public people and organisations of this case's record, kept readable by redaction.
+    public_names: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     documents: Mapped[list[Document]] = relationship(back_populates="case")
+    identities: Mapped[list[ProtectedIdentity]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="ProtectedIdentity.id"
+    )
+
+
+class ProtectedIdentity(Base):
+    """A person whose names are replaced by a pseudonym in every document of a case."""
+
+    __tablename__ = "protected_identities"
+    __table_args__ = (
+        UniqueConstraint("case_id", "pseudonym", name="uq_protected_identities_case_pseudonym"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(80))
+    names: Mapped[list] = mapped_column(JSON, default=list)  # as typed: names, aliases, nicknames
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="identities")
 
 
 class Source(Base):
@@ -156,6 +179,11 @@ class Document(Base):
     # body_public rendered by archive.rendering.render_markdown when it is written: rendering
     # hostile Markdown can take seconds, so it is done once per change, never per page view.
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # What the redaction replaced in body_original (offsets, type, detector, replacement), for
+    # the custodian's review; and when that review happened. Published requires a review.
+    redaction_spans: Mapped[list] = mapped_column(JSON, default=list)
+    redaction_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    redaction_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_edtf: Mapped[str | None] = mapped_column(String(64))
     published_start: Mapped[date | None] = mapped_column(Date, index=True)
     published_end: Mapped[date | None] = mapped_column(Date)
@@ -174,7 +202,10 @@ class Document(Base):
 
     case: Mapped[Case] = relationship(back_populates="documents")
     source: Mapped[Source | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    decisions: Mapped[list[RedactionDecision]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="RedactionDecision.id"
+    )
     places: Mapped[list[Place]] = relationship(secondary=document_places, order_by=Place.name)
     tags: Mapped[list[Tag]] = relationship(secondary=document_tags, order_by=Tag.name)
     media: Mapped[list[MediaFile]] = relationship(
@@ -208,6 +239,28 @@ class MediaFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="media")
+
+
+class RedactionDecision(Base):
+    """A custodian's correction, re-applied whenever the document is redacted again.
+
+    `reject` keeps every occurrence of the exact text readable (a false detection); `add`
+    redacts every occurrence of it as the given type (a missed identifier).
+    """
+
+    __tablename__ = "redaction_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(10))  # reject | add
+    value: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(20))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="decisions")
 
 
 class TimelineEntry(Base):

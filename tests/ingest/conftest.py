@@ -39,6 +39,7 @@ VALID_FIELDS = {
     "tags": ["detention"],
     "consent": "public",
     "status": "published",
+    "redaction": "reviewed",
     "source": {"outlet": "A newspaper", "url": "https://example.org/a", "date": "2017-04-21"},
     "attribution": "Summarised for the test suite.",
 }

@@ -238,10 +238,10 @@ def test_invalid_edit_changes_nothing(
 
 
 def test_script_in_title_and_body_is_inert_on_every_page(custodian, submit):
-    response = submit(title=SCRIPT_TITLE, body=SCRIPT_BODY, consent="public", status="published")
+    response = submit(title=SCRIPT_TITLE, body=SCRIPT_BODY, consent="public", status="in_review")
     assert response.status_code == 302
     doc = response.headers["Location"]
-    for url in (doc, f"{doc}/edit", "/", "/documents", f"/cases/{CASE}"):
+    for url in (doc, f"{doc}/edit", f"{doc}/redaction", "/", "/documents", f"/cases/{CASE}"):
         page = custodian.get(url)
         assert page.status_code == 200
         assert active_content(page.text) == [], url

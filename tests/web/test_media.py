@@ -29,7 +29,7 @@ from archive.ingest.media import Upload, add_media, attach, prepare
 from archive.ingest.validate import validate_document
 from archive.storage.models import AuditEntry, Case, Document, MediaFile, User
 from archive.web.database import get_db
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.media.dirty import DirtyFile, leaked_canaries, make_dirty, make_hostile
 from tests.web.conftest import CASE, ROLES, add_user, may_see, token_from
 
@@ -40,7 +40,7 @@ FORM = {
     "title": "Photos of the detention",
     "language": "en",
     "consent": "public",
-    "status": "published",
+    "status": "in_review",  # published only after the redaction review (publish_via_review)
     "body": "Three files were handed over.\n",
 }
 # What the form test attaches: a rotated JPEG with GPS, a PNG with text chunks, a PDF with an
@@ -188,6 +188,17 @@ def created_id(response) -> int:
     return int(re.fullmatch(r"/documents/(\d+)", _path(response.headers["Location"]))[1])
 
 
+def publish_via_review(client, doc_id: int) -> int:
+    """Review the redaction on its page (keeping every span) and publish, as a custodian does."""
+    page = client.get(f"/documents/{doc_id}/redaction")
+    assert page.status_code == 200, page.text
+    keep = re.findall(r'name="keep" value="(\d+)"', page.text)
+    data = {"csrf_token": csrf_token(page.text), "keep": keep, "publish": "1"}
+    response = client.post(f"/documents/{doc_id}/redaction", data=data)
+    assert response.status_code == 302, response.text
+    return doc_id
+
+
 def named(files) -> list[tuple[str, bytes]]:
     """Give uploads identifying names, as a phone or a witness would."""
     return [(f"{SECRET_NAME}-{n}{d.suffix}", d.data) for n, d in enumerate(files)]
@@ -215,7 +226,7 @@ def attached_files() -> list[DirtyFile]:
 @pytest.fixture
 def form_document(custodian, attached_files) -> int:
     """A public, published document made through the form with every dirty file attached."""
-    return created_id(new_document(custodian, named(attached_files)))
+    return publish_via_review(custodian, created_id(new_document(custodian, named(attached_files))))
 
 
 @pytest.fixture
@@ -249,7 +260,10 @@ def vault_readers(vault_app) -> Readers:
 @pytest.fixture
 def vaulted(vault_readers, attached_files) -> tuple[int, list[int]]:
     """A document made through the form on the vault app; its id and its media ids."""
-    doc_id = created_id(new_document(vault_readers("custodian"), named(attached_files)))
+    custodian = vault_readers("custodian")
+    doc_id = publish_via_review(
+        custodian, created_id(new_document(custodian, named(attached_files)))
+    )
     return doc_id, media_ids(vault_readers.app, doc_id)
 
 

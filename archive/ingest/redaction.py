@@ -1,0 +1,154 @@
+"""Redaction of stored documents: derive the public text, review it, protect new names.
+
+The public text is always derived from the original by archive.redaction with the case's
+protected identities and public names and the document's review decisions, so a new protected
+name or a custodian's correction is applied everywhere by running the same function again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from archive.auth.permissions import can
+from archive.errors import NotPermitted, ValidationError
+from archive.redaction import MARKERS, Identity, redact
+from archive.rendering import render_markdown
+from archive.storage import audit
+from archive.storage.models import (
+    Case,
+    Document,
+    ProtectedIdentity,
+    RedactionDecision,
+    User,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+DECISION_TYPES = tuple(MARKERS)
+
+
+def redact_document(session: Session, document: Document) -> bool:
+    """Derive the public text from the original; return whether it changed. No commit."""
+    case = session.get(Case, document.case_id)
+    identities = [Identity(tuple(i.names), i.pseudonym) for i in case.identities] if case else []
+    decisions = list(document.decisions) if document.id is not None else []
+    result = redact(
+        document.body_original,
+        lang=document.language if document.language in ("en", "ru") else "auto",
+        public=tuple(case.public_names or ()) if case else (),
+        identities=identities,
+        keep=[d.value for d in decisions if d.action == "reject"],
+        add=[(d.value, d.type) for d in decisions if d.action == "add"],
+    )
+    changed = result.text != document.body_public
+    document.body_public = result.text
+    document.redaction_spans = result.as_json()
+    document.body_html = render_markdown(result.text)
+    return changed
+
+
+def review_redaction(
+    session: Session,
+    document: Document,
+    actor: User | None,
+    via: str,
+    reject: list[str] = (),
+    add: list[tuple[str, str]] = (),
+) -> Document:
+    """Record a custodian's corrections, redact again, and mark the redaction reviewed."""
+    if not can(actor, "document:edit"):
+        raise NotPermitted("only custodians can review redactions")
+    try:
+        for value in reject:
+            _decide(document, "reject", value, "PERSON", actor)
+        for value, kind in add:
+            if kind not in DECISION_TYPES:
+                raise ValidationError(f"must be one of {', '.join(DECISION_TYPES)}", "type")
+            _decide(document, "add", value, kind, actor)
+        session.flush()
+        redact_document(session, document)
+        document.redaction_reviewed_at = utcnow()
+        document.redaction_reviewed_by_id = actor.id if actor else None
+        audit.record(session, actor, via, "redaction.review", "document", document.id,
+                     rejected=len(reject), added=len(add),
+                     spans=len(document.redaction_spans))  # fmt: skip
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    log.info("document %s redaction reviewed via %s", document.id, via)
+    return document
+
+
+def protect_identity(
+    session: Session, case: Case, names: list[str], pseudonym: str, actor: User | None, via: str
+) -> tuple[ProtectedIdentity, int]:
+    """Register a protected identity and redact every document of the case again."""
+    if via != "cli" and not can(actor, "document:edit"):
+        raise NotPermitted("only custodians can protect identities")
+    names = [n.strip() for n in names if n and n.strip()]
+    pseudonym = " ".join((pseudonym or "").split())
+    if not names:
+        raise ValidationError("give at least one name or alias", field="names")
+    if not pseudonym or len(pseudonym) > 80 or "[" in pseudonym:
+        raise ValidationError(
+            "give a pseudonym of up to 80 characters, without brackets", "pseudonym"
+        )
+    if any(i.pseudonym == pseudonym for i in case.identities):
+        raise ValidationError(f"{pseudonym!r} is already used in this case", field="pseudonym")
+    try:
+        identity = ProtectedIdentity(
+            case=case, names=names, pseudonym=pseudonym, created_by_id=actor.id if actor else None
+        )
+        session.add(identity)
+        session.flush()
+        changed = sum(redact_document(session, d) for d in case.documents)
+        audit.record(session, actor, via, "identity.protect", "case", case.id,
+                     identity_id=identity.id, documents_changed=changed)  # fmt: skip
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    log.info(
+        "identity %s protected in case %s; %d documents changed", identity.id, case.id, changed
+    )
+    return identity, changed
+
+
+def publish_document(
+    session: Session, document: Document, actor: User | None, via: str
+) -> Document:
+    """Publish a document whose redaction has been reviewed."""
+    if not can(actor, "document:edit"):
+        raise NotPermitted("only custodians can publish")
+    if document.redaction_reviewed_at is None:
+        raise ValidationError("review the redaction before publishing", field="status")
+    document.status = "published"
+    audit.record(session, actor, via, "document.publish", "document", document.id)
+    session.commit()
+    log.info("document %s published via %s", document.id, via)
+    return document
+
+
+def view_original(session: Session, document: Document, actor: User | None, via: str) -> str:
+    """Return the original text to a custodian, recording the view in the audit log."""
+    if not can(actor, "document:read_original"):
+        raise NotPermitted("only custodians can see original texts")
+    audit.record(session, actor, via, "document.original.view", "document", document.id)
+    session.commit()
+    return document.body_original
+
+
+def _decide(document: Document, action: str, value: str, kind: str, actor: User | None) -> None:
+    value = (value or "").strip()
+    if not value or len(value) > 500:
+        raise ValidationError("give the exact text (up to 500 characters)", field="value")
+    if value not in document.body_original:
+        raise ValidationError("this text does not occur in the original", field="value")
+    document.decisions.append(
+        RedactionDecision(
+            action=action, value=value, type=kind, created_by_id=actor.id if actor else None
+        )  # fmt: skip
+    )

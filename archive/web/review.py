@@ -1,0 +1,88 @@
+"""The custodian's redaction review: the original with every span marked, corrections, names.
+
+Threat: the review page is the one place the original text is shown, so it is custodians only,
+each view is recorded in the audit log, and it is never cached.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from archive.errors import NotFound, ValidationError
+from archive.ingest.redaction import (
+    DECISION_TYPES,
+    protect_identity,
+    publish_document,
+    review_redaction,
+    view_original,
+)
+from archive.storage import queries
+from archive.web.database import get_session
+from archive.web.helpers import get_document_or_404, require
+
+bp = Blueprint("review", __name__)
+
+
+@bp.route("/documents/<int:doc_id>/redaction", methods=["GET", "POST"])
+def review(doc_id: int):
+    who = require("document:read_original")
+    document = get_document_or_404(doc_id, "document:edit")
+    session = get_session()
+    if request.method == "POST":
+        spans = document.redaction_spans
+        kept = set(request.form.getlist("keep"))
+        reject = sorted({_text(document, s) for i, s in enumerate(spans) if str(i) not in kept})
+        add = []
+        if request.form.get("add_value", "").strip():
+            add.append((request.form["add_value"], request.form.get("add_type", "PERSON")))
+        review_redaction(session, document, who, "web", reject=reject, add=add)
+        if request.form.get("publish"):
+            publish_document(session, document, who, "web")
+            flash(_("Redaction reviewed; document published."), "info")
+        else:
+            flash(_("Redaction reviewed."), "info")
+        return redirect(url_for("review.review", doc_id=document.id))
+    original = view_original(session, document, who, "web")
+    return render_template(
+        "redaction_review.html",
+        doc=document,
+        segments=_segments(original, document.redaction_spans),
+        spans=[(i, s, _text(document, s)) for i, s in enumerate(document.redaction_spans)],
+        types=DECISION_TYPES,
+        identities=document.case.identities,
+    )
+
+
+@bp.post("/cases/<slug>/identities")
+def add_identity(slug: str):
+    who = require("document:edit")
+    case = queries.get_case(get_session(), slug)
+    if case is None:
+        raise NotFound(f"no case {slug}")
+    names = [n for n in request.form.get("names", "").splitlines() if n.strip()]
+    _identity, changed = protect_identity(
+        get_session(), case, names, request.form.get("pseudonym", ""), who, "web"
+    )
+    flash(_("Protected; %(n)s documents redacted again.", n=changed), "info")
+    target = request.form.get("back_to_document", "")
+    if target.isdigit():
+        return redirect(url_for("review.review", doc_id=int(target)))
+    return redirect(url_for("pages.case", slug=case.slug))
+
+
+def _text(document, span: dict) -> str:
+    return document.body_original[span["start"] : span["end"]]
+
+
+def _segments(text: str, spans: list[dict]) -> list[tuple[str, dict | None]]:
+    """Cut the original into plain runs and marked spans, for the template to escape."""
+    out, last = [], 0
+    for span in sorted(spans, key=lambda s: s["start"]):
+        if span["start"] < last:
+            raise ValidationError("overlapping spans", field="redaction")
+        out.append((text[last : span["start"]], None))
+        out.append((text[span["start"] : span["end"]], span))
+        last = span["end"]
+    out.append((text[last:], None))
+    return out
