@@ -117,6 +117,25 @@ def protect_identity(
     return identity, changed
 
 
+def add_public_name(session: Session, case: Case, name: str, actor: User | None, via: str) -> int:
+    """Keep a public person or organisation readable in the case; redact its documents again."""
+    if via != "cli" and not can(actor, "document:edit"):
+        raise NotPermitted("only custodians can change the case's public names")
+    name = " ".join((name or "").split())
+    if not name or len(name) > 200:
+        raise ValidationError("give a name of up to 200 characters", field="name")
+    try:
+        case.public_names = [*(case.public_names or []), name]
+        changed = sum(redact_document(session, d) for d in case.documents)
+        audit.record(session, actor, via, "case.public_name.add", "case", case.id,
+                     documents_changed=changed)  # fmt: skip
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return changed
+
+
 def publish_document(
     session: Session, document: Document, actor: User | None, via: str
 ) -> Document:

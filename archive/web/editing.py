@@ -12,6 +12,7 @@ from archive.config import document_kinds
 from archive.errors import IngestError
 from archive.ingest.documents import create_document, update_document
 from archive.ingest.media import attach
+from archive.ingest.redaction import view_original
 from archive.ingest.validate import validate_document
 from archive.storage import queries
 from archive.web.database import get_session
@@ -63,7 +64,8 @@ def edit_document(doc_id: int):
             flash(_("Document %(id)s updated.", id=document.id), "info")
             return redirect(url_for("pages.document", doc_id=document.id))
     elif not form.is_submitted():
-        form.fill_from(document)
+        # The form holds the original text: a custodian's view of it, recorded like any other.
+        form.fill_from(document, view_original(get_session(), document, who, "web"))
     return _render(form, document)
 
 

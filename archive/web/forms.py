@@ -63,8 +63,8 @@ class DocumentForm(FlaskForm):
             fields["source"] = source
         return fields
 
-    def fill_from(self, document) -> None:
-        """Set the fields from a stored document (its original text: custodians only)."""
+    def fill_from(self, document, original: str) -> None:
+        """Set the fields from a stored document and its original text (custodians only)."""
         self.case.data = document.case.slug
         self.kind.data = document.kind
         self.title.data = document.title
@@ -80,4 +80,4 @@ class DocumentForm(FlaskForm):
             getattr(self, f"source_{key}").data = getattr(source, key) if source else ""
         self.source_date.data = (source.date_edtf or "") if source else ""
         self.attribution.data = document.attribution
-        self.body.data = document.body_original
+        self.body.data = original

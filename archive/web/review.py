@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from archive.errors import NotFound, ValidationError
 from archive.ingest.redaction import (
     DECISION_TYPES,
+    add_public_name,
     protect_identity,
     publish_document,
     review_redaction,
@@ -65,6 +66,20 @@ def add_identity(slug: str):
         get_session(), case, names, request.form.get("pseudonym", ""), who, "web"
     )
     flash(_("Protected; %(n)s documents redacted again.", n=changed), "info")
+    target = request.form.get("back_to_document", "")
+    if target.isdigit():
+        return redirect(url_for("review.review", doc_id=int(target)))
+    return redirect(url_for("pages.case", slug=case.slug))
+
+
+@bp.post("/cases/<slug>/public-names")
+def add_public(slug: str):
+    who = require("document:edit")
+    case = queries.get_case(get_session(), slug)
+    if case is None:
+        raise NotFound(f"no case {slug}")
+    changed = add_public_name(get_session(), case, request.form.get("name", ""), who, "web")
+    flash(_("Kept readable; %(n)s documents redacted again.", n=changed), "info")
     target = request.form.get("back_to_document", "")
     if target.isdigit():
         return redirect(url_for("review.review", doc_id=int(target)))

@@ -265,3 +265,19 @@ def test_document_form_renders_without_deprecation_warnings(custodian):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert custodian.get("/documents/new").status_code == 200
+
+
+def test_opening_the_edit_form_records_a_view_of_the_original(app, custodian, submit):
+    from sqlalchemy import select
+
+    from archive.storage.models import AuditEntry
+    from archive.web.database import get_db
+
+    doc = submit().headers["Location"]
+    assert custodian.get(f"{doc}/edit").status_code == 200
+    assert custodian.get(f"{doc}/edit").status_code == 200
+    with app.app_context(), get_db(app).session() as s:
+        views = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "document.original.view")
+        ).all()
+    assert [(v.object_type, v.via) for v in views] == [("document", "web")] * 2
