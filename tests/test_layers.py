@@ -28,6 +28,7 @@ LAYERS = {  # module prefix → layer; the longest matching prefix wins
     "archive.config": "base",
     "archive.errors": "base",
     "archive.resources": "base",
+    "archive.translit": "base",
 }
 MAY_IMPORT = {
     "adapter": {"adapter", "usecase", "state", "pure", "base"},

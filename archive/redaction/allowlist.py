@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from archive.redaction.names import WORD, word_keys
-from archive.redaction.translit import skeleton
+from archive.translit import skeleton
 
 DEFAULT_PUBLIC = (
     # Chechen Republic and its security services

@@ -17,7 +17,7 @@ import pymorphy3
 from wordfreq import zipf_frequency
 
 from archive.redaction.spans import Span
-from archive.redaction.translit import is_cyrillic, skeleton, to_cyrillic
+from archive.translit import is_cyrillic, skeleton, to_cyrillic
 
 WORD = re.compile(r"[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё'’-]*")
 # Case endings of Russian nouns, names and surnames (longest first), and the endings a stem

@@ -20,7 +20,7 @@ from wordfreq import zipf_frequency
 from archive.redaction import given_names
 from archive.redaction.names import WORD, morph, word_keys
 from archive.redaction.spans import Span
-from archive.redaction.translit import skeleton, to_cyrillic
+from archive.translit import skeleton, to_cyrillic
 
 _NAME_TAGS = {"Name", "Surn", "Patr"}
 _SURNAME_SHAPE = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from archive.redaction.translit import to_latin
+from archive.translit import to_latin
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.redaction.translit import is_cyrillic, skeleton, to_cyrillic, to_latin
+from archive.translit import is_cyrillic, skeleton, to_cyrillic, to_latin
 
 SAME_NAME = [
     ("Хамзат", "Khamzat", "Hamzat"),
