@@ -36,7 +36,9 @@ def redact_document(session: Session, document: Document) -> bool:
     decisions = list(document.decisions) if document.id is not None else []
     result = redact(
         document.body_original,
-        lang=document.language if document.language in ("en", "ru") else "auto",
+        # Every script's detectors run whatever the document's language: a Russian testimony
+        # quotes English press, an English one a Russian protocol.
+        lang="auto",
         public=tuple(case.public_names or ()) if case else (),
         identities=identities,
         keep=[d.value for d in decisions if d.action == "reject"],

@@ -33,10 +33,14 @@ _DATE = (
 )
 
 
-def _spans(pattern: re.Pattern, kind: str, name: str, group: int | str = 0) -> Detector:
+def _spans(
+    pattern: re.Pattern, kind: str, name: str, group: int | str = 0, trim: str = ""
+) -> Detector:
     def detect(text: str) -> Iterator[Span]:
         for match in pattern.finditer(text):
             start, end = match.span(group)
+            while trim and end > start and text[end - 1] in trim:  # a sentence's full stop
+                end -= 1
             if start < end:
                 yield Span(start, end, kind, name)
 
@@ -203,7 +207,7 @@ def _workplace(text: str) -> Iterator[Span]:
 
 DETECTORS: tuple[Detector, ...] = (
     _spans(EMAIL, "EMAIL", "email"),
-    _spans(PROFILE_URL, "HANDLE", "profile-url"),
+    _spans(PROFILE_URL, "HANDLE", "profile-url", trim=".!?"),
     _spans(AT_HANDLE, "HANDLE", "at-handle"),
     _spans(LABELLED_HANDLE, "HANDLE", "labelled-handle", 1),
     _ip,

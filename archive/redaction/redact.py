@@ -149,7 +149,14 @@ def _replace(text: str, spans: list[Span]) -> Redaction:
             marker = f"[person {_person_number(text[span.start : span.end], people)}]"
         else:
             marker = f"[{MARKERS[span.type]}]"
-        out.append(text[last : span.start])
+        gap = text[last : span.start]
+        if replacements and marker == replacements[-1] and span.type in ("PROTECTED", "PERSON") \
+                and gap.strip() == "" and "\n" not in gap:  # fmt: skip
+            # First and last name found apart: one pseudonym, not "Witness A Witness A".
+            replacements.append(marker)
+            last = span.end
+            continue
+        out.append(gap)
         out.append(_markdown_safe(marker, text, span))
         replacements.append(marker)
         last = span.end

@@ -1,0 +1,104 @@
+"""The search interface every engine implements, and the null twin used when none is set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+FACETS = ("kind", "language", "year", "place", "tag", "case")
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What the index holds about a document: its public text and the fields to filter on."""
+
+    id: int
+    version: str  # changes whenever anything indexed changes (revision + public-text hash)
+    case: str
+    kind: str
+    language: str
+    title: str
+    body: str  # the public (redacted) text, never the original
+    places: tuple[str, ...]
+    tags: tuple[str, ...]
+    consent: str
+    status: str
+    published: date | None
+    events_start: date | None
+    events_end: date | None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    filters: dict = field(default_factory=dict)  # facet name -> value
+    date_from: date | None = None  # overlap with the period of events
+    date_to: date | None = None
+    consents: tuple[str, ...] = ("public",)
+    statuses: tuple[str, ...] = ("published",)
+    sort: str = "relevance"  # relevance | date
+    page: int = 1
+    per_page: int = 20
+    facets: bool = True
+
+
+@dataclass
+class Hit:
+    id: int
+    title: str
+    snippet: str  # HTML with <mark> around matches, escaped otherwise
+    kind: str
+    language: str
+    case: str
+    published: date | None
+    score: float
+
+
+@dataclass
+class SearchResults:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+
+@dataclass
+class IndexCheck:
+    missing: list[int]
+    stale: list[int]
+    extra: list[int]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+class SearchBackend(Protocol):
+    def index(self, documents: Iterable[IndexedDocument]) -> int: ...
+    def delete(self, ids: Iterable[int]) -> int: ...
+    def search(self, request: SearchRequest) -> SearchResults: ...
+    def versions(self) -> dict[int, str]: ...
+    def clear(self) -> None: ...
+
+
+class NullSearch:
+    """A backend that indexes nothing and finds nothing (search disabled)."""
+
+    def index(self, documents: Iterable[IndexedDocument]) -> int:
+        return 0
+
+    def delete(self, ids: Iterable[int]) -> int:
+        return 0
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        return SearchResults([], 0, request.page, request.per_page)
+
+    def versions(self) -> dict[int, str]:
+        return {}
+
+    def clear(self) -> None:
+        pass

@@ -1,0 +1,268 @@
+"""Whoosh, embedded: one index folder under the data directory.
+
+Writers wait for the lock (several processes may write) instead of failing, and commit without
+merging segments so that adding one document stays quick; `optimize()` merges when asked.
+Facets are counted from columns; date ranges use 32-bit day numbers; highlighting reads the
+whole public text, not only its first 32K characters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import qparser, sorting
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.query import And, Every, NumericRange, Or, Term
+
+from archive.errors import ValidationError
+from archive.search.analysis import exact_analyzer, fold_analyzer, text_analyzer
+from archive.search.backend import (
+    FACETS,
+    Hit,
+    IndexedDocument,
+    SearchRequest,
+    SearchResults,
+)
+
+LOCK_TIMEOUT = 60.0  # seconds a writer waits for another process to finish
+_FIELD_ALIASES = {"lang": "language", "kind": "kind", "place": "place", "tag": "tag",
+                  "case": "case", "year": "year", "language": "language"}  # fmt: skip
+
+
+def schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        version=STORED(),
+        title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=2.0),
+        body=TEXT(analyzer=text_analyzer(), stored=True),
+        fold=TEXT(analyzer=fold_analyzer()),
+        exact=TEXT(analyzer=exact_analyzer(), spelling=True),
+        case=ID(stored=True, sortable=True),
+        kind=ID(stored=True, sortable=True),
+        language=ID(stored=True, sortable=True),
+        place=KEYWORD(stored=True, commas=True, lowercase=False),
+        tag=KEYWORD(stored=True, commas=True, lowercase=False),
+        year=NUMERIC(bits=32, stored=True, sortable=True),
+        consent=ID(stored=True),
+        status=ID(stored=True),
+        published=NUMERIC(bits=32, sortable=True),
+        published_iso=STORED(),
+        events_start=NUMERIC(bits=32),
+        events_end=NUMERIC(bits=32),
+    )
+
+
+class WhooshSearch:
+    """The embedded search backend."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._ix = None
+
+    @property
+    def ix(self):
+        if self._ix is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if whoosh_index.exists_in(self.folder):
+                self._ix = whoosh_index.open_dir(self.folder)
+            else:
+                self._ix = whoosh_index.create_in(self.folder, schema())
+        return self._ix
+
+    def index(self, documents: Iterable[IndexedDocument], merge: bool = False) -> int:
+        count = 0
+        writer = self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
+        try:
+            for doc in documents:
+                writer.update_document(**_fields(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(merge=merge)
+        return count
+
+    def delete(self, ids: Iterable[int]) -> int:
+        writer = self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
+        try:
+            count = sum(writer.delete_by_term("id", str(i)) for i in ids)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(merge=False)
+        return count
+
+    def optimize(self) -> None:
+        self.ix.optimize()
+
+    def clear(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._ix = whoosh_index.create_in(self.folder, schema())
+
+    def versions(self) -> dict[int, str]:
+        with self.ix.searcher() as searcher:
+            return {int(fields["id"]): fields["version"] for fields in searcher.all_stored_fields()}
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        query = parse_query(request.q, self.ix.schema)
+        access = And([
+            Or([Term("consent", c) for c in request.consents]),
+            Or([Term("status", s) for s in request.statuses]),
+        ])  # fmt: skip
+        restrictions = [access, *_filters(request)]
+        with self.ix.searcher() as searcher:
+            facets = {name: _facet(name) for name in FACETS} if request.facets else None
+            sortedby = None if request.sort == "relevance" else sorting.FieldFacet(
+                "published", reverse=True
+            )  # fmt: skip
+            results = searcher.search_page(
+                query,
+                request.page,
+                pagelen=request.per_page,
+                filter=And(restrictions),
+                groupedby=facets,
+                sortedby=sortedby,
+                terms=True,
+            )
+            results.results.fragmenter = ContextFragmenter(
+                maxchars=240, surround=60, charlimit=None
+            )
+            results.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+            hits = [_hit(hit) for hit in results]
+            counts = _facet_counts(results.results) if request.facets else {}
+            suggestion = None
+            if results.total == 0 and request.q.strip():
+                suggestion = _suggest(searcher, request.q)
+            return SearchResults(hits, results.total, request.page, request.per_page, counts,
+                                 suggestion)  # fmt: skip
+
+
+def parse_query(text: str, schema):
+    """Parse the user's query, or raise ValidationError with a helpful message."""
+    text = (text or "").strip()
+    if not text:
+        return Every()
+    if len(text) > 1000:
+        raise ValidationError("is longer than 1000 characters", field="q")
+    if text.count('"') % 2:
+        raise ValidationError('has an unclosed quotation mark (")', field="q")
+    if text.count("(") != text.count(")"):
+        raise ValidationError("has unbalanced brackets", field="q")
+    text = re.sub(
+        r"\b(\w+):", lambda m: f"{_FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text
+    )
+    parser = qparser.MultifieldParser(
+        ["title", "body", "fold"], schema, fieldboosts={"title": 2.0, "body": 1.0, "fold": 0.6}
+    )
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    try:
+        return parser.parse(text)
+    except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds on odd input
+        raise ValidationError(
+            'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
+            "place:…, lang:…, prefix* and fuzzy~ terms",
+            field="q",
+        ) from exc
+
+
+def _fields(doc: IndexedDocument) -> dict:
+    text = f"{doc.title}\n{doc.body}"
+    fields = {
+        "id": str(doc.id),
+        "version": doc.version,
+        "title": doc.title,
+        "body": doc.body,
+        "fold": text,
+        "exact": text,
+        "case": doc.case,
+        "kind": doc.kind,
+        "language": doc.language,
+        "place": ",".join(p.replace(",", " ") for p in doc.places),
+        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
+        "consent": doc.consent,
+        "status": doc.status,
+    }
+    if doc.published:
+        fields["published"] = doc.published.toordinal()
+        fields["published_iso"] = doc.published.isoformat()
+        fields["year"] = doc.published.year
+    if doc.events_start:
+        fields["events_start"] = doc.events_start.toordinal()
+    if doc.events_end:
+        fields["events_end"] = doc.events_end.toordinal()
+    return fields
+
+
+def _filters(request: SearchRequest) -> list:
+    restrictions = []
+    for name, value in request.filters.items():
+        if value in (None, ""):
+            continue
+        if name == "year":
+            restrictions.append(NumericRange("year", int(value), int(value)))
+        elif name in ("kind", "language", "place", "tag", "case"):
+            restrictions.append(Term(name, str(value)))
+    if request.date_from or request.date_to:
+        # a document matches when the period of events it describes overlaps the range
+        low = request.date_from.toordinal() if request.date_from else None
+        high = request.date_to.toordinal() if request.date_to else None
+        if high is not None:
+            restrictions.append(NumericRange("events_start", None, high))
+        if low is not None:
+            restrictions.append(NumericRange("events_end", low, None))
+    return restrictions
+
+
+def _facet(name: str):
+    if name in ("place", "tag"):
+        return sorting.FieldFacet(name, allow_overlap=True)
+    return sorting.FieldFacet(name)
+
+
+def _facet_counts(results) -> dict[str, dict[str, int]]:
+    counts = {}
+    for name in FACETS:
+        groups = results.groups(name)
+        counts[name] = {
+            str(key): len(ids) if isinstance(ids, list) else int(ids)
+            for key, ids in groups.items()
+            if key not in (None, "")
+        }
+    return counts
+
+
+def _hit(hit) -> Hit:
+    snippet = hit.highlights("body", top=2)
+    if not snippet:
+        snippet = html.escape(hit.get("body", "")[:240])
+    published = hit.get("published_iso")
+    return Hit(
+        id=int(hit["id"]),
+        title=hit.get("title", ""),
+        snippet=snippet,
+        kind=hit.get("kind", ""),
+        language=hit.get("language", ""),
+        case=hit.get("case", ""),
+        published=date.fromisoformat(published) if published else None,
+        score=float(hit.score or 0.0),
+    )
+
+
+def _suggest(searcher, text: str) -> str | None:
+    words = re.findall(r"\w+", text)
+    corrected = []
+    changed = False
+    for word in words:
+        options = searcher.suggest("exact", word.lower(), limit=1)
+        if options and options[0] != word.lower():
+            corrected.append(options[0])
+            changed = True
+        else:
+            corrected.append(word)
+    return " ".join(corrected) if changed else None

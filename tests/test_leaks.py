@@ -1,0 +1,250 @@
+"""Leak proof: no identifying detail of a published testimony reaches anyone but a custodian.
+
+The end-to-end canary test of the redaction issue. A custodian submits, through the real web
+form, a testimony full of canaries (one of every kind of identifier the redaction handles),
+registers the witness as a protected identity through the identities form, reviews and
+publishes through the review page. Then every page and API response an anonymous visitor or a
+researcher can fetch is searched for each canary's distinctive parts, and so are every file
+the archive wrote under DATA_DIR (other than the SQLite database, which holds the original by
+design) and every log record of the whole flow. The custodian's review page must show the
+canaries, which proves they were really submitted and that the searches can find them.
+
+Search is not built yet: when it lands, its result pages and API responses (for each canary as
+the query) and the files of its index under DATA_DIR join the searches of this module.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from tests.conftest import PASSWORD, csrf_token, login
+
+CASE = "leak-case"
+PSEUDONYM = "Witness A"
+PROTECTED_NAMES = "Хамзат Байсаров\nKhamzat Baisarov"
+
+
+@dataclass(frozen=True)
+class Canary:
+    kind: str
+    tells: tuple[str, ...]  # distinctive parts, lower case, digits as normalise() joins them
+
+
+# Each canary's tells must all occur in the testimony (checked against the review page).
+CANARIES = (
+    Canary("protected name, Russian forms", ("хамзат", "байсаров")),
+    Canary("protected name, Latin", ("khamzat", "baisarov")),
+    Canary("unregistered person", ("мовсар", "дадаев")),
+    Canary("phone", ("79284175396", "9284175396", "4175396")),
+    Canary("e-mail", ("kanar.q7z@mail.ru", "kanar.q7z")),
+    Canary("telegram handle", ("@kanar_tg58", "kanar_tg58")),
+    Canary("vk url", ("vk.com/id5583901", "5583901")),
+    Canary("ipv4", ("104417203", "4417203")),
+    Canary("imei", ("356938035643809", "693803", "564380")),
+    Canary("passport", ("415433",)),
+    Canary("plate", ("к742мр",)),
+    Canary("gps", ("4331694", "4569817")),
+    Canary("date of birth", ("декабря 1991",)),
+    Canary("street address", ("береговая",)),
+    Canary("workplace", ("шовда",)),
+)
+TESTIMONY = """Меня зовут Хамзат Байсаров. Хамзата задержали 26 марта 2017 года у дома.
+Хамзату угрожали, с Хамзатом никто не говорил, о Хамзате не знали даже родные.
+Дом Байсарова обыскали ночью. В английской прессе писали: Khamzat Baisarov was detained.
+
+В камере с ним был Мовсар Дадаев; Мовсара увезли на следующий день.
+
+Его номер +7 928 417-53-96, почта kanar.q7z@mail.ru, Телеграм: @kanar_tg58,
+страница https://vk.com/id5583901 — её удалили через неделю.
+Последний вход был с адреса 10.44.17.203. IMEI 35-693803-564380-9 записан в протоколе.
+У него забрали паспорт серия 45 22 № 415433 и телефон. Его увезли на машине К742МР 95.
+Он прислал координаты 43.31694, 45.69817 и пропал. Он родился 23 декабря 1991 года.
+Меня забрали из дома по адресу ул. Береговая, д. 8, кв. 82. Он работал в кафе «Шовда» на рынке.
+"""
+# What readers do see of it, so that a reader's fetch is known to have reached the text.
+PUBLIC_MARKERS = (f"{PSEUDONYM} задержали", "[person 1]", "[phone]", "[passport]", "[workplace]")
+READER_PATHS = (
+    "/",
+    "/documents",
+    "/documents/{id}",
+    f"/cases/{CASE}",
+    "/api/v1/documents",
+    "/api/v1/documents/{id}",
+    "/api/v1/timeline",
+)
+# The database holds the original by design (custodians read it); its journal files are it too.
+DATABASE_FILES = ("archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm",
+                  "archive.sqlite3-journal")  # fmt: skip
+_DIGIT_SEPARATOR = re.compile(r"(?<=\d)[\s\-.()]+(?=\d)")
+
+
+def normalise(text: str) -> str:
+    """Lower-case the text and join digit groups, so '+7 928 417-53-96' reads '+79284175396'."""
+    return _DIGIT_SEPARATOR.sub("", text.lower())
+
+
+def readable(raw: str) -> str:
+    """Return the text as a reader could read it: raw, entities decoded, URLs decoded."""
+    return normalise("\n".join((raw, html.unescape(raw), unquote(raw))))
+
+
+def response_text(response) -> str:
+    """Return a response as readable text; JSON is decoded, since Flask escapes non-ASCII."""
+    raw = response.get_data(as_text=True)
+    if response.is_json:
+        raw += "\n" + json.dumps(response.get_json(), ensure_ascii=False)
+    return readable(raw)
+
+
+def leaked(text: str) -> list[str]:
+    """Return 'kind: tell' for every canary part found in already readable text."""
+    return [f"{c.kind}: {tell}" for c in CANARIES for tell in c.tells if tell in text]
+
+
+def may_see(role: str, consent: str) -> bool:
+    """Return whether a reader of the role may open the published testimony (the rule)."""
+    return consent == "public" or (consent == "researchers" and role == "researcher")
+
+
+@pytest.fixture
+def archive_logs(caplog):
+    """Capture every log record from the first step of a test, with the archive at INFO."""
+    caplog.set_level(logging.INFO, logger="archive")
+    return caplog
+
+
+@pytest.fixture
+def publish_through_web(app, make_case, make_user, archive_logs):
+    """Return a function running the custodian's whole flow in the web app; gives the id."""
+
+    def run(consent: str) -> int:
+        make_case(CASE, "A case with canaries")
+        custodian = app.test_client()
+        login(custodian, make_user("custodian", "custodian-leaks"))
+
+        form = custodian.get("/documents/new")
+        created = custodian.post(
+            "/documents/new",
+            data={
+                "csrf_token": csrf_token(form.text),
+                "case": CASE,
+                "kind": "testimony",
+                "title": "Testimony of a detained man",
+                "language": "ru",
+                "consent": consent,
+                "status": "in_review",
+                "body": TESTIMONY,
+            },
+        )
+        assert created.status_code == 302, created.text
+        doc_id = int(re.fullmatch(r"/documents/(\d+)", created.headers["Location"])[1])
+        review_url = f"/documents/{doc_id}/redaction"
+
+        protected = custodian.post(
+            f"/cases/{CASE}/identities",
+            data={
+                "csrf_token": csrf_token(custodian.get(review_url).text),
+                "names": PROTECTED_NAMES,
+                "pseudonym": PSEUDONYM,
+                "back_to_document": str(doc_id),
+            },
+        )
+        assert protected.status_code == 302, protected.text
+        assert protected.headers["Location"] == review_url
+
+        page = custodian.get(review_url).text
+        spans = re.findall(r'name="keep" value="(\d+)"', page)
+        assert len(spans) >= len(CANARIES)
+        reviewed = custodian.post(
+            review_url, data={"csrf_token": csrf_token(page), "keep": spans, "publish": "1"}
+        )
+        assert reviewed.status_code == 302, reviewed.text
+        return doc_id
+
+    return run
+
+
+@pytest.fixture
+def researcher_client(app, make_user):
+    """Return a function giving a new test client signed in as a researcher."""
+
+    def make():
+        client = app.test_client()
+        login(client, make_user("researcher", "researcher-leaks"), PASSWORD)
+        return client
+
+    return make
+
+
+@pytest.mark.parametrize("consent", ["public", "researchers"])
+def test_the_review_page_shows_the_custodian_every_canary(app, publish_through_web, consent):
+    doc_id = publish_through_web(consent)
+    custodian = app.test_client()
+    login(custodian, "custodian-leaks")
+    page = custodian.get(f"/documents/{doc_id}/redaction")
+    assert page.status_code == 200
+    text = response_text(page)
+    missing = [f"{c.kind}: {t}" for c in CANARIES for t in c.tells if t not in text]
+    assert missing == [], "the canaries must be in the original, as the tells spell them"
+    assert len(leaked(readable(TESTIMONY))) == sum(len(c.tells) for c in CANARIES)
+
+
+@pytest.mark.parametrize("consent", ["public", "researchers"])
+@pytest.mark.parametrize("role", ["anonymous", "researcher"])
+def test_no_canary_reaches_a_reader(app, publish_through_web, researcher_client, consent, role):
+    doc_id = publish_through_web(consent)
+    client = researcher_client() if role == "researcher" else app.test_client()
+    visible = may_see(role, consent)
+    found = {}
+    for path in READER_PATHS:
+        url = path.format(id=doc_id)
+        response = client.get(url)
+        expected = 200 if visible or "{id}" not in path else 404
+        assert response.status_code == expected, url
+        found[url] = leaked(response_text(response))
+    assert found == {path.format(id=doc_id): [] for path in READER_PATHS}
+
+    page = client.get(f"/documents/{doc_id}").text
+    api = client.get("/api/v1/documents").get_json()
+    assert (doc_id in [d["id"] for d in api["items"]]) == visible
+    for marker in PUBLIC_MARKERS:  # the reader did get the text, redacted
+        assert (html.escape(marker, quote=False) in page) == visible, marker
+
+
+@pytest.mark.parametrize("consent", ["public", "researchers"])
+def test_no_file_under_the_data_dir_holds_a_canary(app, publish_through_web, consent):
+    publish_through_web(consent)
+    root = Path(app.config["DATA_DIR"])
+    scanned, found = [], {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if path.parent == root and path.name in DATABASE_FILES:
+            continue
+        scanned.append(path)
+        hits = leaked(readable(path.read_bytes().decode("utf-8", "replace")))
+        if hits:
+            found[str(path.relative_to(root))] = hits
+    assert found == {}
+    assert (root / "archive.sqlite3").is_file()  # the database itself was where we looked
+
+
+@pytest.mark.parametrize("consent", ["public", "researchers"])
+def test_no_log_record_holds_a_canary(
+    app, publish_through_web, researcher_client, archive_logs, consent
+):
+    doc_id = publish_through_web(consent)
+    for client in (app.test_client(), researcher_client()):
+        for path in READER_PATHS:
+            client.get(path.format(id=doc_id))
+    messages = [record.getMessage() for record in archive_logs.records]
+    assert any(f"document {doc_id} published" in m for m in messages), messages
+    found = {m: leaked(readable(m)) for m in messages if leaked(readable(m))}
+    assert found == {}
+    assert leaked(readable(archive_logs.text)) == []
