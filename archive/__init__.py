@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         media,
         pages,
         review,
+        search,
         security,
     )
 
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     logs.init_app(app)
     database.init_app(app)
     media.init_app(app)
+    search.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     login.init_app(app)
@@ -43,4 +45,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(search.bp)
     return app

@@ -37,6 +37,8 @@ _SETTINGS = {
     "PER_PAGE": (20, int),
     # the most items per page a client may ask for
     "MAX_PER_PAGE": (100, int),
+    # "whoosh" (an index under DATA_DIR/index) or "none" (search disabled)
+    "SEARCH_BACKEND": ("whoosh", str),
     # log level for the archive's own logger (DEBUG, INFO, WARNING…)
     "LOG_LEVEL": ("INFO", str),
     # address and port of `archive run`
@@ -83,6 +85,8 @@ def _validate(config: dict) -> None:
             "refusing to start in production with the development secret: "
             "set ARCHIVE_SECRET_KEY to a random value of at least 32 characters"
         )
+    if config["SEARCH_BACKEND"] not in ("whoosh", "none"):
+        raise ConfigError("ARCHIVE_SEARCH_BACKEND must be whoosh or none")
     if not document_kinds(config):
         raise ConfigError("ARCHIVE_DOCUMENT_KINDS names no kind")
     if not 0 < config["PORT"] < 65536:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command
+from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
 from archive import create_app
@@ -21,7 +22,7 @@ from archive.ingest.documents import expand_paths, ingest_paths
 from archive.ingest.sample import sample_case, sample_documents
 from archive.media import CleanMedia, Limits, sanitise
 from archive.storage.blobs import write_atomically
-from archive.storage.models import ROLES
+from archive.storage.models import ROLES, Document, User
 from archive.web.database import get_db
 
 
@@ -243,6 +244,78 @@ def redact_command(names_file: Path | None, lang: str, as_json: bool) -> None:
         click.echo(json.dumps({"text": result.text, "spans": result.as_json()}, ensure_ascii=False))
     else:
         sys.stdout.write(result.text)
+
+
+@main.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the database (the source of truth)."""
+    from archive.search.indexing import reindex
+
+    _ensure_schema()
+    with get_db().session() as session:
+        total = session.scalar(select(func.count()).select_from(Document)) or 0
+        with _progress(total, "indexing") as bar:
+            count = reindex(session, _search(), progress=bar.update)
+    click.echo(f"indexed {count} documents")
+
+
+@main.command("check-index")
+@click.option("--repair", is_flag=True, help="Index what is missing or stale; drop what is extra.")
+def check_index_command(repair: bool) -> None:
+    """Report documents missing, stale or extra in the search index; exit 1 on drift."""
+    from archive.search.indexing import check
+    from archive.search.indexing import repair as repair_index
+
+    _ensure_schema()
+    with get_db().session() as session:
+        found = check(session, _search())
+        click.echo(
+            f"missing {len(found.missing)}, stale {len(found.stale)}, extra {len(found.extra)}"
+        )
+        for label, ids in (("missing", found.missing), ("stale", found.stale),
+                           ("extra", found.extra)):  # fmt: skip
+            if ids:
+                click.echo(
+                    f"  {label}: {', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}"
+                )
+        if repair and not found.ok:
+            repair_index(session, _search(), found)
+            found = check(session, _search())
+            click.echo("repaired" if found.ok else "still drifting after repair")
+    sys.exit(0 if found.ok else 1)
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--as-role", type=click.Choice(["anonymous", *ROLES]), default="anonymous",
+              show_default=True, help="Whose access rules apply.")  # fmt: skip
+@click.option("--page", default=1, type=click.IntRange(1, 1_000_000))
+def search_command(query: str, as_json: bool, as_role: str, page: int) -> None:
+    """Search the archive as an anonymous visitor (or the given role) would."""
+    from archive.search.query import search_documents
+
+    who = None if as_role == "anonymous" else User(username="cli", role=as_role, active=True)
+    try:
+        results = search_documents(_search(), who, q=query, page=page)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({"total": results.total, "facets": results.facets,
+                               "suggestion": results.suggestion,
+                               "items": [{"id": h.id, "title": h.title, "kind": h.kind,
+                                          "language": h.language, "snippet": h.snippet}
+                                         for h in results.hits]}, ensure_ascii=False))  # fmt: skip
+        return
+    click.echo(f"{results.total} results")
+    for hit in results.hits:
+        click.echo(f"{hit.id:>6}  {hit.kind:18} {hit.language}  {hit.title}")
+    if results.suggestion:
+        click.echo(f"did you mean: {results.suggestion}")
+
+
+def _search():
+    return current_app.extensions["archive.search"]
 
 
 @main.command("run")

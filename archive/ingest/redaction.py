@@ -73,6 +73,7 @@ def review_redaction(
         redact_document(session, document)
         document.redaction_reviewed_at = utcnow()
         document.redaction_reviewed_by_id = actor.id if actor else None
+        session.info["purge"] = True  # replaced words must leave the index files too
         audit.record(session, actor, via, "redaction.review", "document", document.id,
                      rejected=len(reject), added=len(add),
                      spans=len(document.redaction_spans))  # fmt: skip
@@ -107,6 +108,7 @@ def protect_identity(
         session.add(identity)
         session.flush()
         changed = sum(redact_document(session, d) for d in case.documents)
+        session.info["purge"] = True
         audit.record(session, actor, via, "identity.protect", "case", case.id,
                      identity_id=identity.id, documents_changed=changed)  # fmt: skip
         session.commit()

@@ -78,7 +78,9 @@ class IndexCheck:
 
 
 class SearchBackend(Protocol):
-    def index(self, documents: Iterable[IndexedDocument]) -> int: ...
+    def index(
+        self, documents: Iterable[IndexedDocument], merge: bool = False, purge: bool = False
+    ) -> int: ...
     def delete(self, ids: Iterable[int]) -> int: ...
     def search(self, request: SearchRequest) -> SearchResults: ...
     def versions(self) -> dict[int, str]: ...
@@ -88,7 +90,9 @@ class SearchBackend(Protocol):
 class NullSearch:
     """A backend that indexes nothing and finds nothing (search disabled)."""
 
-    def index(self, documents: Iterable[IndexedDocument]) -> int:
+    def index(
+        self, documents: Iterable[IndexedDocument], merge: bool = False, purge: bool = False
+    ) -> int:
         return 0
 
     def delete(self, ids: Iterable[int]) -> int:

@@ -75,7 +75,10 @@ class WhooshSearch:
                 self._ix = whoosh_index.create_in(self.folder, schema())
         return self._ix
 
-    def index(self, documents: Iterable[IndexedDocument], merge: bool = False) -> int:
+    def index(
+        self, documents: Iterable[IndexedDocument], merge: bool = False, purge: bool = False
+    ) -> int:
+        """Add or replace documents; `purge` rewrites the segments so replaced words are gone."""
         count = 0
         writer = self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
         try:
@@ -85,7 +88,10 @@ class WhooshSearch:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(merge=merge)
+        if purge:
+            writer.commit(optimize=True)
+        else:
+            writer.commit(merge=merge)
         return count
 
     def delete(self, ids: Iterable[int]) -> int:
@@ -95,7 +101,8 @@ class WhooshSearch:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(merge=False)
+        # A deleted document's words stay in its segment until a merge: merge now.
+        writer.commit(optimize=True)
         return count
 
     def optimize(self) -> None:

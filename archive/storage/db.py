@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -19,12 +20,37 @@ log = logging.getLogger(__name__)
 
 
 class Database:
-    """An engine and its session factory for one SQLAlchemy URL."""
+    """An engine and its session factory for one SQLAlchemy URL.
+
+    Listeners registered with `on_documents_committed` hear, after each successful commit,
+    which documents were written and which deleted (ids only), and whether text was taken out
+    of public view (`session.info["purge"]`, set by redaction): the search index follows the
+    database this way, and never learns of a change that was rolled back.
+    """
 
     def __init__(self, url: str):
         self.url = url
         self.engine = _make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._listeners: list[Callable[[set[int], set[int], bool], None]] = []
+        event.listen(self.sessionmaker, "after_flush", _note_documents)
+        event.listen(self.sessionmaker, "after_commit", self._after_commit)
+        event.listen(self.sessionmaker, "after_rollback", _forget_documents)
+
+    def on_documents_committed(self, listener: Callable[[set[int], set[int], bool], None]) -> None:
+        self._listeners.append(listener)
+
+    def _after_commit(self, session: Session) -> None:
+        written = session.info.pop("documents_written", set())
+        deleted = session.info.pop("documents_deleted", set())
+        purge = session.info.pop("purge", False)
+        if not (written or deleted):
+            return
+        for listener in self._listeners:
+            try:
+                listener(written - deleted, deleted, purge)
+            except Exception:  # noqa: BLE001 - the commit stands; check-index repairs drift
+                log.exception("after-commit listener failed for %d documents", len(written))
 
     def session(self) -> Session:
         return self.sessionmaker()
@@ -45,6 +71,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _note_documents(session: Session, _context) -> None:
+    from archive.storage.models import Document, MediaFile
+
+    written = session.info.setdefault("documents_written", set())
+    deleted = session.info.setdefault("documents_deleted", set())
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Document) and obj.id is not None:
+            written.add(obj.id)
+        elif isinstance(obj, MediaFile):
+            written.add(obj.document_id)
+    for obj in session.deleted:
+        if isinstance(obj, Document) and obj.id is not None:
+            deleted.add(obj.id)
+
+
+def _forget_documents(session: Session) -> None:
+    session.info.pop("documents_written", None)
+    session.info.pop("documents_deleted", None)
+    session.info.pop("purge", None)
 
 
 def _alembic_config(url: str) -> AlembicConfig:

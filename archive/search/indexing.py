@@ -1,0 +1,148 @@
+"""Keep the index in step with the database, which is the source of truth.
+
+Only documents whose redaction has been reviewed are indexed: a draft's automatic redaction
+may still miss something, and an index keeps the words of a replaced document on disk until
+its segments are merged. When a commit takes text out of public view (a review, a newly
+protected name), the backend merges its segments so those words are gone from the files too.
+
+Documents are indexed after each commit that wrote them (Database.on_documents_committed);
+`reindex` rebuilds from the database; `check` reports documents missing, stale or extra in the
+index, and `repair` fixes exactly those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from archive.search.backend import IndexCheck, IndexedDocument, NullSearch, SearchBackend
+from archive.storage.db import Database
+from archive.storage.models import Document
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def make_backend(config: dict) -> SearchBackend:
+    """Return the configured search backend."""
+    if config["SEARCH_BACKEND"] == "none":
+        return NullSearch()
+    from archive.search.whoosh_backend import WhooshSearch
+
+    return WhooshSearch(Path(config["DATA_DIR"]) / "index")
+
+
+def indexed(document: Document) -> IndexedDocument:
+    """Describe a document for the index: its public text only, never the original."""
+    places = tuple(p.name for p in document.places)
+    tags = tuple(t.name for t in document.tags)
+    return IndexedDocument(
+        id=document.id,
+        version=version_of(document, places, tags),
+        case=document.case.slug,
+        kind=document.kind,
+        language=document.language,
+        title=document.title,
+        body=document.body_public,
+        places=places,
+        tags=tags,
+        consent=document.consent,
+        status=document.status,
+        published=document.published_start,
+        events_start=document.events_start or document.published_start,
+        events_end=document.events_end or document.published_end,
+    )
+
+
+def version_of(document: Document, places: tuple, tags: tuple) -> str:
+    """Hash everything the index holds, so a change anywhere shows as stale."""
+    parts = (
+        document.case.slug, document.kind, document.language, document.title,
+        document.body_public, "|".join(places), "|".join(tags), document.consent,
+        document.status, str(document.published_start), str(document.events_start),
+        str(document.events_end),
+    )  # fmt: skip
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+class Indexer:
+    """Index the documents a commit wrote; remove those it deleted."""
+
+    def __init__(self, db: Database, backend: SearchBackend):
+        self.db = db
+        self.backend = backend
+
+    def __call__(self, written: set[int], deleted: set[int], purge: bool = False) -> None:
+        if written:
+            with self.db.session() as session:
+                found = list(_documents(session, written))
+                self.backend.index((indexed(d) for d in found), purge=purge)
+                deleted = deleted | (written - {d.id for d in found})
+        if deleted:
+            self.backend.delete(deleted)
+        log.info("index updated: %d written, %d deleted", len(written), len(deleted))
+
+
+def reindex(
+    session: Session, backend: SearchBackend, progress: Callable[[int], None] | None = None
+) -> int:
+    """Rebuild the whole index from the database."""
+    backend.clear()
+    ids = list(
+        session.scalars(
+            select(Document.id)
+            .where(Document.redaction_reviewed_at.is_not(None))
+            .order_by(Document.id)
+        )
+    )
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        backend.index((indexed(d) for d in _documents(session, chunk)), merge=False)
+        session.expunge_all()
+        if progress:
+            progress(len(chunk))
+    if hasattr(backend, "optimize"):
+        backend.optimize()
+    return len(ids)
+
+
+def check(session: Session, backend: SearchBackend) -> IndexCheck:
+    """Compare the index with the database."""
+    in_index = backend.versions()
+    missing, stale, seen = [], [], set()
+    for document in _documents(session, None):
+        seen.add(document.id)
+        version = in_index.get(document.id)
+        if version is None:
+            missing.append(document.id)
+        elif version != indexed(document).version:
+            stale.append(document.id)
+    extra = sorted(set(in_index) - seen)
+    return IndexCheck(sorted(missing), sorted(stale), extra)
+
+
+def repair(session: Session, backend: SearchBackend, found: IndexCheck) -> None:
+    """Index what is missing or stale; remove what is extra."""
+    todo = found.missing + found.stale
+    for start in range(0, len(todo), BATCH):
+        backend.index(indexed(d) for d in _documents(session, todo[start : start + BATCH]))
+    if found.extra:
+        backend.delete(found.extra)
+
+
+def _documents(session: Session, ids: Iterable[int] | None) -> Iterator[Document]:
+    stmt = (
+        select(Document)
+        .options(
+            selectinload(Document.places), selectinload(Document.tags), selectinload(Document.case)
+        )
+        .where(Document.redaction_reviewed_at.is_not(None))
+    )
+    if ids is not None:
+        stmt = stmt.where(Document.id.in_(list(ids)))
+    yield from session.scalars(stmt.order_by(Document.id).execution_options(yield_per=BATCH))

@@ -1,0 +1,87 @@
+"""The search page and GET /api/v1/search: the same parameters, the same access rules."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
+
+from archive.search.backend import FACETS, SearchResults
+from archive.search.indexing import Indexer, make_backend
+from archive.search.query import search_documents
+from archive.web.database import get_db
+from archive.web.helpers import actor, page_args
+
+bp = Blueprint("search", __name__)
+FILTER_PARAMS = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag",
+                 "case": "case", "year": "year"}  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    backend = make_backend(app.config)
+    app.extensions["archive.search"] = backend
+    get_db(app).on_documents_committed(Indexer(get_db(app), backend))
+
+
+def search_backend():
+    return current_app.extensions["archive.search"]
+
+
+@bp.app_template_filter("snippet")
+def snippet_filter(text: str) -> Markup:
+    # Built by the backend's formatter, which escapes the text and adds only <mark> tags.
+    return Markup(text)  # noqa: S704
+
+
+def _run() -> tuple[SearchResults, dict]:
+    page, per_page = page_args()
+    args = request.args
+    params = {key: args.get(key, "") for key in ("q", "from", "to", "sort", *FILTER_PARAMS)}
+    results = search_documents(
+        search_backend(),
+        actor(),
+        q=params["q"],
+        filters={field: args.get(param) for param, field in FILTER_PARAMS.items()},
+        date_from=params["from"] or None,
+        date_to=params["to"] or None,
+        sort=params["sort"] or "relevance",
+        page=page,
+        per_page=per_page,
+    )
+    return results, params
+
+
+@bp.get("/search")
+def page():
+    results, params = _run()
+    facet_params = {v: k for k, v in FILTER_PARAMS.items()}
+    return render_template(
+        "search.html", results=results, params=params, facet_params=facet_params, facets=FACETS
+    )
+
+
+@bp.get("/api/v1/search")
+def api():
+    results, _params = _run()
+    return jsonify(
+        {
+            "items": [
+                {
+                    "id": h.id,
+                    "url": url_for("pages.document", doc_id=h.id, _external=True),
+                    "title": h.title,
+                    "snippet": h.snippet,
+                    "kind": h.kind,
+                    "language": h.language,
+                    "case": h.case,
+                    "published": h.published.isoformat() if h.published else None,
+                    "score": round(h.score, 4),
+                }
+                for h in results.hits
+            ],
+            "total": results.total,
+            "page": results.page,
+            "per_page": results.per_page,
+            "facets": results.facets,
+            "suggestion": results.suggestion,
+        }
+    )
