@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Everything the commands read (database, index, media) lives under ARCHIVE_DATA_DIR.
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test check lint bench bench-media bench-redaction lock install install-test browser clean
+.PHONY: run test check lint bench bench-media bench-redaction bench-search lock install install-test browser clean
 
 run: $(VENV)/.installed
 	$(BIN)/archive init
@@ -25,7 +25,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 # Each benchmark prints a table against a named peer measured in the same run.
-bench: bench-media bench-redaction
+bench: bench-media bench-redaction bench-search
 
 bench-media: $(VENV)/.installed-test
 	@command -v exiftool >/dev/null 2>&1 && command -v mat2 >/dev/null 2>&1 || { \
@@ -38,6 +38,9 @@ bench-media: $(VENV)/.installed-test
 bench-redaction: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet scrubadub || echo "scrubadub could not be installed: skipped"
 	taskset -c 0 $(BIN)/python benchmarks/redaction.py
+
+bench-search: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/search.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
