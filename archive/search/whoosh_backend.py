@@ -39,8 +39,9 @@ def schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         version=STORED(),
-        title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=2.0),
-        body=TEXT(analyzer=text_analyzer(), stored=True),
+        title=STORED(),
+        body=STORED(),  # the public text, for snippets
+        text=TEXT(analyzer=text_analyzer()),  # title and body, stemmed per script
         fold=TEXT(analyzer=fold_analyzer()),
         exact=TEXT(analyzer=exact_analyzer(), spelling=True),
         case=ID(stored=True, sortable=True),
@@ -49,8 +50,9 @@ def schema() -> Schema:
         place=KEYWORD(stored=True, commas=True, lowercase=False),
         tag=KEYWORD(stored=True, commas=True, lowercase=False),
         year=NUMERIC(bits=32, stored=True, sortable=True),
-        consent=ID(stored=True),
-        status=ID(stored=True),
+        # "consent:status": access is one required term of the query, which Whoosh intersects
+        # with the matches as it goes, instead of a filter set built for every search
+        access=ID(),
         published=NUMERIC(bits=32, sortable=True),
         published_iso=STORED(),
         events_start=NUMERIC(bits=32),
@@ -117,12 +119,9 @@ class WhooshSearch:
             return {int(fields["id"]): fields["version"] for fields in searcher.all_stored_fields()}
 
     def search(self, request: SearchRequest) -> SearchResults:
-        query = parse_query(request.q, self.ix.schema)
-        access = And([
-            Or([Term("consent", c) for c in request.consents]),
-            Or([Term("status", s) for s in request.statuses]),
-        ])  # fmt: skip
-        restrictions = [access, *_filters(request)]
+        access = Or([Term("access", f"{c}:{s}") for c in request.consents
+                     for s in request.statuses])  # fmt: skip
+        query = And([parse_query(request.q, self.ix.schema), access, *_filters(request)])
         with self.ix.searcher() as searcher:
             facets = {name: _facet(name) for name in FACETS} if request.facets else None
             sortedby = None if request.sort == "relevance" else sorting.FieldFacet(
@@ -132,10 +131,8 @@ class WhooshSearch:
                 query,
                 request.page,
                 pagelen=request.per_page,
-                filter=And(restrictions),
                 groupedby=facets,
                 sortedby=sortedby,
-                terms=True,
             )
             results.results.fragmenter = ContextFragmenter(
                 maxchars=240, surround=60, charlimit=None
@@ -164,9 +161,7 @@ def parse_query(text: str, schema):
     text = re.sub(
         r"\b(\w+):", lambda m: f"{_FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text
     )
-    parser = qparser.MultifieldParser(
-        ["title", "body", "fold"], schema, fieldboosts={"title": 2.0, "body": 1.0, "fold": 0.6}
-    )
+    parser = qparser.MultifieldParser(["text", "fold"], schema, fieldboosts={"fold": 0.6})
     parser.add_plugin(qparser.FuzzyTermPlugin())
     try:
         return parser.parse(text)
@@ -185,6 +180,7 @@ def _fields(doc: IndexedDocument) -> dict:
         "version": doc.version,
         "title": doc.title,
         "body": doc.body,
+        "text": text,
         "fold": text,
         "exact": text,
         "case": doc.case,
@@ -192,8 +188,7 @@ def _fields(doc: IndexedDocument) -> dict:
         "language": doc.language,
         "place": ",".join(p.replace(",", " ") for p in doc.places),
         "tag": ",".join(t.replace(",", " ") for t in doc.tags),
-        "consent": doc.consent,
-        "status": doc.status,
+        "access": f"{doc.consent}:{doc.status}",
     }
     if doc.published:
         fields["published"] = doc.published.toordinal()
@@ -245,7 +240,7 @@ def _facet_counts(results) -> dict[str, dict[str, int]]:
 
 
 def _hit(hit) -> Hit:
-    snippet = hit.highlights("body", top=2)
+    snippet = hit.highlights("text", text=hit.get("body", ""), top=2)
     if not snippet:
         snippet = html.escape(hit.get("body", "")[:240])
     published = hit.get("published_iso")
