@@ -54,15 +54,43 @@ def sample_case() -> tuple[str, bytes]:
     )
 
 
+_CONSONANTS = {"en": "bdklmnrstvz", "ru": "бдклмнрствз"}
+_VOWELS = {"en": "aeiou", "ru": "аеиоу"}
+
+
+def _vocabulary(rng: random.Random, language: str, size: int = 20_000) -> list[str]:
+    """Invented words, shortest first: the order in which _sentence favours them."""
+    syllables = [c + v for c in _CONSONANTS[language] for v in _VOWELS[language]]
+    words = {"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(size)}
+    return sorted(words, key=lambda w: (len(w), w))
+
+
+def _sentence(rng: random.Random, pool: tuple[str, ...], vocabulary: list[str]) -> str:
+    """A sentence from the pool, or invented words with a Zipf-like spread of frequencies."""
+    if rng.random() < 0.3:
+        return rng.choice(pool).capitalize() + "."
+    # rank = n ** u for uniform u: the word of rank r comes up about 1/r as often as the first
+    words = [
+        vocabulary[int(len(vocabulary) ** rng.random()) - 1] for _ in range(rng.randint(6, 15))
+    ]
+    return " ".join(words).capitalize() + "."
+
+
 def sample_documents(count: int, seed: int = 1) -> Iterator[tuple[str, bytes]]:
     """Yield (file name, Markdown bytes) for count synthetic documents, reproducibly."""
     rng = random.Random(seed)  # noqa: S311 - reproducible text, not secrets
+    vocabularies = {
+        lang: _vocabulary(random.Random(seed + i), lang)  # noqa: S311
+        for i, lang in enumerate(("en", "ru"))
+    }
     width = max(5, len(str(count)))
     for n in range(1, count + 1):
         language = "ru" if rng.random() < 0.5 else "en"
         pool = _RU if language == "ru" else _EN
         year, month = rng.randint(2015, 2020), rng.randint(1, 12)
-        sentences = [rng.choice(pool).capitalize() + "." for _ in range(rng.randint(4, 14))]
+        sentences = [
+            _sentence(rng, pool, vocabularies[language]) for _ in range(rng.randint(4, 14))
+        ]
         front = {
             "slug": f"synthetic-{n:0{width}d}",
             "case": SAMPLE_CASE,
