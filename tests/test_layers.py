@@ -18,6 +18,7 @@ LAYERS = {  # module prefix → layer; the longest matching prefix wins
     "archive.briefs": "usecase",
     "archive.auth": "usecase",
     "archive.search.query": "usecase",
+    "archive.search.indexing": "usecase",
     "archive.storage": "state",
     "archive.search": "state",
     "archive.dates": "pure",

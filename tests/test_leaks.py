@@ -9,8 +9,9 @@ the archive wrote under DATA_DIR (other than the SQLite database, which holds th
 design) and every log record of the whole flow. The custodian's review page must show the
 canaries, which proves they were really submitted and that the searches can find them.
 
-Search is not built yet: when it lands, its result pages and API responses (for each canary as
-the query) and the files of its index under DATA_DIR join the searches of this module.
+Search is probed the same way: the search page and GET /api/v1/search, with each canary's parts
+as the query, for an anonymous visitor and a researcher; the files of the search index under
+DATA_DIR are scanned with the rest (and must be there to be scanned).
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ READER_PATHS = (
     "/api/v1/documents",
     "/api/v1/documents/{id}",
     "/api/v1/timeline",
+    "/search",
+    "/api/v1/search",
 )
+SEARCH_PATHS = ("/search", "/api/v1/search")
 # The database holds the original by design (custodians read it); its journal files are it too.
 DATABASE_FILES = ("archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm",
                   "archive.sqlite3-journal")  # fmt: skip
@@ -102,6 +106,35 @@ def response_text(response) -> str:
     if response.is_json:
         raw += "\n" + json.dumps(response.get_json(), ensure_ascii=False)
     return readable(raw)
+
+
+def without_query_echo(response, query: str) -> str:
+    """Return a search response as readable text, less where it repeats the reader's query.
+
+    The page repeats it in its title, the search box and its links; a suggestion keeps the
+    words it does not correct. What the reader typed is not a leak; anything else would be.
+    """
+    if response.is_json:
+        body = response.get_json()
+        if body.get("suggestion"):
+            typed = {w.lower() for w in re.findall(r"\w+", query)}
+            body["suggestion"] = " ".join(
+                w for w in body["suggestion"].split() if w.lower() not in typed
+            )
+        return readable(json.dumps(body, ensure_ascii=False))
+    raw = response.get_data(as_text=True)
+    raw = re.sub(r"<title>.*?</title>", "", raw, flags=re.S)
+    raw = re.sub(r'(<input id="q"[^>]*value=)"[^"]*"', r'\1""', raw)
+    raw = re.sub(r"<p>Did you mean.*?</p>", "", raw, flags=re.S)  # the API's, checked there
+    return readable(re.sub(r'href="/search\?[^"]*"', 'href=""', raw))
+
+
+def search_responses(client):
+    """Search as this client with each canary part as the query; yield (url, response)."""
+    for tell in sorted({t for c in CANARIES for t in c.tells}):
+        for path in SEARCH_PATHS:
+            response = client.get(path, query_string={"q": tell})
+            yield tell, f"{path}?q={tell}", response
 
 
 def leaked(text: str) -> list[str]:
@@ -212,6 +245,16 @@ def test_no_canary_reaches_a_reader(app, publish_through_web, researcher_client,
         found[url] = leaked(response_text(response))
     assert found == {path.format(id=doc_id): [] for path in READER_PATHS}
 
+    searched = {}
+    for tell, url, response in search_responses(client):
+        assert response.status_code in (200, 400), url  # a query may be refused, never crash
+        searched[url] = leaked(without_query_echo(response, tell))
+    assert searched == {url: [] for url in searched}
+    assert len(searched) == len(SEARCH_PATHS) * len({t for c in CANARIES for t in c.tells})
+
+    hits = client.get("/api/v1/search", query_string={"q": f'"{PSEUDONYM}"'}).get_json()
+    assert (doc_id in [h["id"] for h in hits["items"]]) == visible  # search reached the text
+
     page = client.get(f"/documents/{doc_id}").text
     api = client.get("/api/v1/documents").get_json()
     assert (doc_id in [d["id"] for d in api["items"]]) == visible
@@ -233,6 +276,8 @@ def test_no_file_under_the_data_dir_holds_a_canary(app, publish_through_web, con
             found[str(path.relative_to(root))] = hits
     assert found == {}
     assert (root / "archive.sqlite3").is_file()  # the database itself was where we looked
+    index = [p for p in scanned if p.relative_to(root).parts[0] == "index"]
+    assert any(p.suffix == ".seg" for p in index), "the search index must be among the files"
 
 
 @pytest.mark.parametrize("consent", ["public", "researchers"])
@@ -243,6 +288,8 @@ def test_no_log_record_holds_a_canary(
     for client in (app.test_client(), researcher_client()):
         for path in READER_PATHS:
             client.get(path.format(id=doc_id))
+        for _tell, _url, _response in search_responses(client):
+            pass
     messages = [record.getMessage() for record in archive_logs.records]
     assert any(f"document {doc_id} published" in m for m in messages), messages
     found = {m: leaked(readable(m)) for m in messages if leaked(readable(m))}

@@ -8,8 +8,10 @@ whole public text, not only its first 32K characters.
 
 from __future__ import annotations
 
+import fcntl
 import html
 import re
+import time
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -43,7 +45,11 @@ def schema() -> Schema:
         body=STORED(),  # the public text, for snippets
         text=TEXT(analyzer=text_analyzer()),  # title and body, stemmed per script
         fold=TEXT(analyzer=fold_analyzer()),
-        exact=TEXT(analyzer=exact_analyzer(), spelling=True),
+        # Spelling suggestions come from the words of documents the reader may see: one word
+        # list per audience, or a suggestion could reveal a word of a hidden document.
+        spell_anonymous=TEXT(analyzer=exact_analyzer(), spelling=True),
+        spell_researcher=TEXT(analyzer=exact_analyzer(), spelling=True),
+        spell_custodian=TEXT(analyzer=exact_analyzer(), spelling=True),
         case=ID(stored=True, sortable=True),
         kind=ID(stored=True, sortable=True),
         language=ID(stored=True, sortable=True),
@@ -69,12 +75,10 @@ class WhooshSearch:
 
     @property
     def ix(self):
-        if self._ix is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            if whoosh_index.exists_in(self.folder):
-                self._ix = whoosh_index.open_dir(self.folder)
-            else:
-                self._ix = whoosh_index.create_in(self.folder, schema())
+        # A deleted index folder (an operator's cleanup, a restore) is recreated empty rather
+        # than failing every search; `archive reindex` or check-index --repair fills it again.
+        if self._ix is None or not self.folder.exists():
+            self._ix = _open_or_create(self.folder)
         return self._ix
 
     def index(
@@ -82,7 +86,7 @@ class WhooshSearch:
     ) -> int:
         """Add or replace documents; `purge` rewrites the segments so replaced words are gone."""
         count = 0
-        writer = self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
+        writer = _retry(lambda: self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05))
         try:
             for doc in documents:
                 writer.update_document(**_fields(doc))
@@ -97,7 +101,7 @@ class WhooshSearch:
         return count
 
     def delete(self, ids: Iterable[int]) -> int:
-        writer = self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
+        writer = _retry(lambda: self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05))
         try:
             count = sum(writer.delete_by_term("id", str(i)) for i in ids)
         except BaseException:
@@ -112,28 +116,37 @@ class WhooshSearch:
 
     def clear(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._ix = whoosh_index.create_in(self.folder, schema())
+        with open(self.folder / ".create.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._ix = whoosh_index.create_in(self.folder, schema())
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def versions(self) -> dict[int, str]:
-        with self.ix.searcher() as searcher:
+        with _retry(self.ix.searcher) as searcher:
             return {int(fields["id"]): fields["version"] for fields in searcher.all_stored_fields()}
 
     def search(self, request: SearchRequest) -> SearchResults:
         access = Or([Term("access", f"{c}:{s}") for c in request.consents
                      for s in request.statuses])  # fmt: skip
         query = And([parse_query(request.q, self.ix.schema), access, *_filters(request)])
-        with self.ix.searcher() as searcher:
+        with _retry(self.ix.searcher) as searcher:
             facets = {name: _facet(name) for name in FACETS} if request.facets else None
             sortedby = None if request.sort == "relevance" else sorting.FieldFacet(
                 "published", reverse=True
             )  # fmt: skip
-            results = searcher.search_page(
-                query,
-                request.page,
-                pagelen=request.per_page,
-                groupedby=facets,
-                sortedby=sortedby,
-            )
+            try:
+                results = searcher.search_page(
+                    query, request.page, pagelen=request.per_page, groupedby=facets,
+                    sortedby=sortedby,
+                )  # fmt: skip
+            except ValueError:  # Whoosh refuses some pages past the end
+                results = None
+            if results is None or request.page > max(results.pagecount, 1):
+                # and clamps others to the last page; past the end is empty
+                total = len(searcher.search(query, limit=1)) if results is None else results.total
+                return SearchResults([], total, request.page, request.per_page)
             results.results.fragmenter = ContextFragmenter(
                 maxchars=240, surround=60, charlimit=None
             )
@@ -142,9 +155,41 @@ class WhooshSearch:
             counts = _facet_counts(results.results) if request.facets else {}
             suggestion = None
             if results.total == 0 and request.q.strip():
-                suggestion = _suggest(searcher, request.q)
+                suggestion = _suggest(searcher, request.q, _spelling_field(request))
             return SearchResults(hits, results.total, request.page, request.per_page, counts,
                                  suggestion)  # fmt: skip
+
+
+def _retry(opener, attempts: int = 5):
+    """Open a reader or writer, retrying when another process's commit just removed the
+    table of contents being read (Whoosh reads it without the write lock)."""
+    for attempt in range(attempts):
+        try:
+            return opener()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _open_or_create(folder: Path):
+    """Open the index, creating it under a lock so that processes starting together agree."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".create.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if whoosh_index.exists_in(folder):
+                return whoosh_index.open_dir(folder)
+            return whoosh_index.create_in(folder, schema())
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _spelling_field(request: SearchRequest) -> str:
+    if set(request.statuses) <= {"published"}:
+        return "spell_anonymous" if set(request.consents) <= {"public"} else "spell_researcher"
+    return "spell_custodian"
 
 
 def parse_query(text: str, schema):
@@ -182,7 +227,7 @@ def _fields(doc: IndexedDocument) -> dict:
         "body": doc.body,
         "text": text,
         "fold": text,
-        "exact": text,
+        "spell_custodian": text,
         "case": doc.case,
         "kind": doc.kind,
         "language": doc.language,
@@ -190,6 +235,10 @@ def _fields(doc: IndexedDocument) -> dict:
         "tag": ",".join(t.replace(",", " ") for t in doc.tags),
         "access": f"{doc.consent}:{doc.status}",
     }
+    if doc.status == "published" and doc.consent in ("public", "researchers"):
+        fields["spell_researcher"] = text
+        if doc.consent == "public":
+            fields["spell_anonymous"] = text
     if doc.published:
         fields["published"] = doc.published.toordinal()
         fields["published_iso"] = doc.published.isoformat()
@@ -256,12 +305,15 @@ def _hit(hit) -> Hit:
     )
 
 
-def _suggest(searcher, text: str) -> str | None:
+def _suggest(searcher, text: str, field: str) -> str | None:
     words = re.findall(r"\w+", text)
     corrected = []
     changed = False
     for word in words:
-        options = searcher.suggest("exact", word.lower(), limit=1)
+        if len(word) < 4 or any(c.isdigit() for c in word):  # ids and short words stay as typed
+            corrected.append(word)
+            continue
+        options = searcher.suggest(field, word.lower(), limit=1)
         if options and options[0] != word.lower():
             corrected.append(options[0])
             changed = True

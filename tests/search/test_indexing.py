@@ -1,0 +1,392 @@
+"""The index follows the database: every commit that writes a document, and only those.
+
+The database is the source of truth: a lost index is rebuilt from it with the same results,
+and `check` finds every kind of drift (missing, stale, extra) that `repair` then fixes. Only
+the public text reaches the index; the original never does, not even as bytes in its files.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import text
+
+from archive.config import document_kinds
+from archive.ingest.corpus import load_corpus
+from archive.ingest.documents import update_document
+from archive.ingest.media import MediaStore, Upload, add_media
+from archive.ingest.redaction import protect_identity, review_redaction
+from archive.ingest.validate import validate_document
+from archive.search.backend import IndexedDocument
+from archive.search.indexing import check, indexed, make_backend, reindex, repair
+from archive.storage import queries
+from archive.storage.models import Document, User, utcnow
+from archive.web.database import get_db
+from tests.conftest import CORPUS, csrf_token
+
+CUSTODIAN = "custodian-9"  # the name signed_in("custodian") gives
+
+
+@pytest.fixture
+def custodian(signed_in):
+    """The test client, signed in as a custodian (who may find every document)."""
+    return signed_in("custodian")
+
+
+@pytest.fixture
+def found(custodian):
+    """Return a function giving the ids a custodian's search finds, in order."""
+
+    def search(q: str, **params) -> list[int]:
+        response = custodian.get("/api/v1/search", query_string={"q": q, **params})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [item["id"] for item in response.get_json()["items"]]
+
+    return search
+
+
+@pytest.fixture
+def backend(app):
+    """The search backend the app itself indexes into."""
+    return app.extensions["archive.search"]
+
+
+@pytest.fixture
+def in_session(app):
+    """Return a function running fn(session) in a fresh session and returning its result."""
+
+    def run(fn):
+        with app.app_context(), get_db(app).session() as s:
+            return fn(s)
+
+    return run
+
+
+def index_dir(app) -> Path:
+    return Path(app.config["DATA_DIR"]) / "index"
+
+
+def index_bytes(app) -> bytes:
+    """Every byte of every file of the index folder, concatenated."""
+    files = sorted(p for p in index_dir(app).rglob("*") if p.is_file())
+    assert files, "the index folder holds no files"
+    return b"\n".join(p.read_bytes() for p in files)
+
+
+# -- lifecycle ---------------------------------------------------------------------------------
+
+
+def test_a_new_document_is_found_at_once(make_document, found):
+    doc_id = make_document(title="Quokka report", body="A quokka was seen near Argun.\n")
+    assert found("quokka") == [doc_id]
+
+
+def test_a_new_document_is_in_the_index_at_its_current_version(app, make_document, in_session):
+    doc_id = make_document(body="Fresh text.\n")
+    version = in_session(lambda s: indexed(s.get(Document, doc_id)).version)
+    assert app.extensions["archive.search"].versions()[doc_id] == version
+
+
+def _edit_with_use_case(app, doc_id, fields, custodian_name):
+    with app.app_context(), get_db(app).session() as s:
+        document = s.get(Document, doc_id)
+        actor = s.query(User).filter_by(username=custodian_name).one()
+        submission = validate_document(fields, document_kinds(app.config), "test")
+        update_document(s, document, submission, actor, "cli")
+
+
+def _edit_with_web_form(client, doc_id, fields):
+    form = client.get(f"/documents/{doc_id}/edit")
+    assert form.status_code == 200
+    response = client.post(
+        f"/documents/{doc_id}/edit", data={**fields, "csrf_token": csrf_token(form.text)}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _review(app, doc_id, custodian_name):
+    with app.app_context(), get_db(app).session() as s:
+        actor = s.query(User).filter_by(username=custodian_name).one()
+        review_redaction(s, s.get(Document, doc_id), actor, "cli")
+
+
+EDIT = {"case": "test-case", "kind": "testimony", "language": "en", "consent": "public"}
+
+
+@pytest.mark.parametrize("how", ["use case", "web form"])
+def test_editing_a_document_indexes_it_again(app, custodian, make_document, found, how):
+    doc_id = make_document(title="Walrus account", body="The body mentions a pelican.\n",
+                           places=["Argun"])  # fmt: skip
+    assert found("walrus") == [doc_id]
+    fields = {**EDIT, "title": "Narwhal account", "places": "Shali", "status": "published",
+              "body": "The body mentions a pelican.\n"}  # fmt: skip
+    if how == "use case":
+        _edit_with_use_case(app, doc_id, fields, CUSTODIAN)
+    else:
+        _edit_with_web_form(custodian, doc_id, fields)
+    assert found("walrus") == []
+    assert found("narwhal") == [doc_id]
+    assert found("pelican") == [doc_id]
+    assert found("", place="Shali") == [doc_id]
+    assert found("", place="Argun") == []
+
+
+@pytest.mark.parametrize("how", ["use case", "web form"])
+def test_a_new_text_is_searchable_once_its_redaction_is_reviewed(
+    app, custodian, make_document, found, how
+):
+    doc_id = make_document(title="Account", body="The walrus spoke of Argun.\n")
+    fields = {**EDIT, "title": "Account", "status": "in_review",
+              "body": "The narwhal spoke of Shali.\n"}  # fmt: skip
+    if how == "use case":
+        _edit_with_use_case(app, doc_id, fields, CUSTODIAN)
+    else:
+        _edit_with_web_form(custodian, doc_id, fields)
+    assert found("walrus") == []
+    assert found("narwhal") == []  # its automatic redaction is not reviewed yet
+    _review(app, doc_id, CUSTODIAN)
+    assert found("walrus") == []
+    assert found("narwhal") == [doc_id]
+    assert b"walrus" not in index_bytes(app).lower()
+
+
+def test_a_document_whose_redaction_is_not_reviewed_is_not_indexed(app, make_document, found):
+    doc_id = make_document(body="A pending capybara.\n", status="in_review", redaction="pending")
+    assert found("capybara") == []
+    assert doc_id not in app.extensions["archive.search"].versions()
+    assert b"capybara" not in index_bytes(app).lower()
+
+
+PROTECTED = "Borzoviy"
+PSEUDONYM = "Informant Quillon"
+
+
+@pytest.fixture
+def protected_after_ingest(app, make_document, found):
+    """A document naming a person who is protected only after it was indexed."""
+    doc_id = make_document(body=f"The shopkeeper {PROTECTED} said he was beaten in Argun.\n")
+    assert found(PROTECTED) == [doc_id], "the name must be findable before it is protected"
+    with app.app_context(), get_db(app).session() as s:
+        case = queries.get_case(s, "test-case")
+        protect_identity(s, case, [PROTECTED], PSEUDONYM, None, "cli")
+    return doc_id
+
+
+def test_protecting_an_identity_indexes_the_case_again(protected_after_ingest, found):
+    assert found(PROTECTED) == []
+    assert found(PROTECTED.lower() + "~") == []
+    assert found("Quillon") == [protected_after_ingest]
+    assert found(f'"{PSEUDONYM}"') == [protected_after_ingest]
+
+
+def test_a_protected_name_leaves_no_trace_in_the_index_files(app, protected_after_ingest):
+    # Whoosh only marks a replaced document deleted; its old text stays in the segment files
+    # until they are merged, so re-redaction must also purge the old version from disk.
+    assert PROTECTED.lower().encode() not in index_bytes(app).lower()
+
+
+def test_attaching_media_keeps_the_document_indexed(app, make_document, found, backend):
+    doc_id = make_document(title="Photo account", body="A photograph of the gate.\n")
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 30, 30)).save(picture, "PNG")
+    with app.app_context(), get_db(app).session() as s:
+        rows = add_media(s, s.get(Document, doc_id), [Upload(picture.getvalue())],
+                         MediaStore.from_config(app.config), None, "cli")  # fmt: skip
+        assert len(rows) == 1
+    assert found("photograph") == [doc_id]
+    with app.app_context(), get_db(app).session() as s:
+        assert check(s, backend).ok
+        assert backend.versions()[doc_id] == indexed(s.get(Document, doc_id)).version
+
+
+def test_a_rolled_back_transaction_indexes_nothing(app, make_document, found, backend):
+    kept = make_document(title="Kept account", body="Nothing to see.\n")
+    other = make_document(slug="other", title="Other account", body="Something else.\n")
+    before = backend.versions()
+    with app.app_context(), get_db(app).session() as s:
+        s.get(Document, kept).title = "Quixotrel account"
+        s.add(Document(case_id=s.get(Document, kept).case_id, kind="testimony",
+                       title="Ghost quixotrel", language="en", body_original="ghost",
+                       body_public="ghost quixotrel", consent="public", status="published",
+                       sha256="f" * 64, redaction_reviewed_at=utcnow()))  # fmt: skip
+        s.flush()
+        s.rollback()
+        # a later commit of the same session must not carry the rolled-back writes along
+        s.get(Document, other).attribution = "Changed after the rollback."
+        s.commit()
+    assert found("quixotrel") == []
+    assert backend.versions() == before
+    with app.app_context(), get_db(app).session() as s:
+        assert check(s, backend).ok
+
+
+def test_a_deleted_document_leaves_the_index_and_its_files(app, make_document, found):
+    doc_id = make_document(title="Doomed account", body="A mongoose story.\n")
+    kept = make_document(slug="kept", title="Kept account", body="A meerkat story.\n")
+    assert b"mongoose" in index_bytes(app).lower()
+    with app.app_context(), get_db(app).session() as s:
+        s.delete(s.get(Document, doc_id))
+        s.commit()
+    assert found("mongoose") == []
+    assert found("meerkat") == [kept]
+    assert doc_id not in app.extensions["archive.search"].versions()
+    assert b"mongoose" not in index_bytes(app).lower()
+
+
+# -- the database is the source of truth -------------------------------------------------------
+
+QUERIES = ["", "Kadyrov", "Кадыров", "Chechnya", "detained", "Canada AND refugees",
+           '"emergency visas"', "kind:testimony", "lang:ru", "place:Chechnya", "tag:denial",
+           "date:2017-04", "refug*", "Kadyrof~"]  # fmt: skip
+
+
+@pytest.fixture
+def corpus_indexed_by_commits(app, make_case):
+    """The sample corpus, indexed document by document as the loader commits it."""
+    with app.app_context(), get_db(app).session() as s:
+        report = load_corpus(s, CORPUS, document_kinds(app.config))
+    assert report.ok
+    return app
+
+
+def _answers(client) -> dict[str, tuple[int, list[int]]]:
+    answers = {}
+    for q in QUERIES:
+        body = client.get("/api/v1/search", query_string={"q": q, "per_page": 100}).get_json()
+        answers[q] = (body["total"], sorted(item["id"] for item in body["items"]))
+    return answers
+
+
+def test_reindex_after_losing_the_index_gives_the_same_results(
+    corpus_indexed_by_commits, client, backend
+):
+    app = corpus_indexed_by_commits
+    before = _answers(client)
+    versions = backend.versions()
+    assert all(total for total, _ in before.values()), before
+    shutil.rmtree(index_dir(app))
+    with app.app_context(), get_db(app).session() as s:
+        assert reindex(s, backend) == len(versions)
+    assert _answers(client) == before
+    assert backend.versions() == versions
+
+
+def test_a_running_app_keeps_working_after_its_index_folder_is_deleted(app, client, make_document):
+    make_document(title="Before", body="Written before the loss.\n")
+    client.get("/api/v1/search?q=written")  # the app has the index open
+    shutil.rmtree(index_dir(app))
+    response = client.get("/api/v1/search?q=written")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["total"] == 0
+    later = make_document(slug="later", title="After", body="Written after the loss.\n")
+    assert [i["id"] for i in client.get("/api/v1/search?q=after").get_json()["items"]] == [later]
+
+
+def _lose_the_index(app, backend, doc_ids):
+    shutil.rmtree(index_dir(app))
+    return {"missing": sorted(doc_ids)}
+
+
+def _change_a_title_behind_the_orms_back(app, backend, doc_ids):
+    with get_db(app).engine.begin() as connection:
+        connection.execute(
+            text("UPDATE documents SET title = 'Silently changed' WHERE id = :id"),
+            {"id": doc_ids[1]},
+        )
+    return {"stale": [doc_ids[1]]}
+
+
+def _index_a_document_the_database_lacks(app, backend, doc_ids):
+    backend.index([IndexedDocument(9999, "v9999", "test-case", "testimony", "en", "Phantom",
+                                   "A phantom document.", (), (), "public", "published",
+                                   date(2017, 1, 1), None, None)])  # fmt: skip
+    return {"extra": [9999]}
+
+
+DRIFTS = {
+    "missing": _lose_the_index,
+    "stale": _change_a_title_behind_the_orms_back,
+    "extra": _index_a_document_the_database_lacks,
+}
+
+
+@pytest.fixture
+def three(make_document) -> list[int]:
+    return [
+        make_document(slug=f"three-{n}", title=f"Three {n}", body=f"Number {n} of three.\n")
+        for n in range(3)
+    ]
+
+
+@pytest.mark.parametrize("drift", sorted(DRIFTS))
+def test_check_finds_each_kind_of_drift_and_repair_fixes_it(app, three, found, drift):
+    # Each step opens the index anew, as each `archive check-index` run does.
+    expected = {"missing": [], "stale": [], "extra": []}
+    expected |= DRIFTS[drift](app, make_backend(app.config), three)
+    with app.app_context(), get_db(app).session() as s:
+        drifted = check(s, make_backend(app.config))
+        assert vars(drifted) == expected
+        assert not drifted.ok
+        repair(s, make_backend(app.config), drifted)
+        assert check(s, make_backend(app.config)).ok
+    assert sorted(found("three")) == sorted(three)
+    assert found("silently") == ([three[1]] if drift == "stale" else [])
+    assert found("phantom") == []
+
+
+def test_check_reports_several_drifts_at_once_and_repair_fixes_them_all(app, three, found):
+    backend = make_backend(app.config)
+    backend.delete([three[0]])
+    _change_a_title_behind_the_orms_back(app, backend, three)
+    _index_a_document_the_database_lacks(app, backend, three)
+    with app.app_context(), get_db(app).session() as s:
+        drifted = check(s, backend)
+        assert (drifted.missing, drifted.stale, drifted.extra) == ([three[0]], [three[1]], [9999])
+        repair(s, backend, drifted)
+        assert check(s, backend).ok
+    assert sorted(found("three")) == sorted(three)
+
+
+def test_an_index_in_step_passes_the_check(app, three, backend):
+    with app.app_context(), get_db(app).session() as s:
+        assert check(s, backend).ok
+
+
+# -- only the public text ----------------------------------------------------------------------
+
+PHONE = "+7 928 417-53-96"
+PHONE_TELLS = ("9284175396", "4175396", "417-53-96", "928 417")
+PUBLIC_WORD = "Umbrellabird"
+
+
+@pytest.fixture
+def phone_document(make_document) -> int:
+    return make_document(
+        title="Call log",
+        body=f"The {PUBLIC_WORD} witness gave his number, {PHONE}, to the monitors.\n",
+    )
+
+
+def test_the_index_receives_the_public_text_only(app, phone_document, in_session):
+    public = in_session(lambda s: indexed(s.get(Document, phone_document)).body)
+    assert "[phone]" in public and PUBLIC_WORD in public
+    assert not any(tell in public for tell in PHONE_TELLS)
+
+
+@pytest.mark.parametrize("query", ["9284175396", "4175396", '"417 53 96"', "928", "+79284175396"])
+def test_a_redacted_phone_number_cannot_be_found(phone_document, found, query):
+    assert found(PUBLIC_WORD) == [phone_document]  # the document itself is indexed
+    assert found(query) == []
+
+
+def test_no_index_file_holds_the_original_text(app, phone_document):
+    data = index_bytes(app).decode("utf-8", "replace").lower()
+    assert PUBLIC_WORD.lower() in data  # the public text is there, so the scan can see text
+    joined = re.sub(r"(?<=\d)[\s\-.()]+(?=\d)", "", data)
+    assert [t for t in PHONE_TELLS if t in data or t.replace(" ", "") in joined] == []
