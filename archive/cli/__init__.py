@@ -159,12 +159,9 @@ def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None
     refused = 0
     inputs = {p.resolve() for p in files}
     claimed: set[Path] = set()
-    for path in files:
-        try:
-            clean = sanitise(path.read_bytes(), _limits(), path.name)
-        except MediaRefused as exc:
+    for path, clean in _sanitised(files, as_json):
+        if clean is None:
             refused += 1
-            _print_result(path, None, str(exc), as_json)
             continue
         target = out_dir / f"{path.stem}.{clean.media_type.ext}"
         if target.resolve() in inputs | claimed:
@@ -186,15 +183,22 @@ def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None
 def inspect_command(files: tuple[Path, ...], as_json: bool) -> None:
     """Show what metadata media files carry (field names by risk; nothing is written)."""
     refused = 0
+    for path, clean in _sanitised(files, as_json):
+        if clean is None:
+            refused += 1
+        else:
+            _print_result(path, clean, None, as_json)
+    sys.exit(1 if refused else 0)
+
+
+def _sanitised(files: tuple[Path, ...], as_json: bool):
+    """Yield (path, cleaned file), or (path, None) after printing why a file was refused."""
     for path in files:
         try:
-            clean = sanitise(path.read_bytes(), _limits(), path.name)
+            yield path, sanitise(path.read_bytes(), _limits(), path.name)
         except MediaRefused as exc:
-            refused += 1
             _print_result(path, None, str(exc), as_json)
-            continue
-        _print_result(path, clean, None, as_json)
-    sys.exit(1 if refused else 0)
+            yield path, None
 
 
 def _limits() -> Limits:
