@@ -193,3 +193,13 @@ def signed_in(client, make_user):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def reader(client, signed_in):
+    """Return a function giving the test client as a reader of the given role."""
+
+    def as_role(role: str):
+        return client if role == "anonymous" else signed_in(role)
+
+    return as_role

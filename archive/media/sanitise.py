@@ -48,8 +48,7 @@ def sanitise(data: bytes, limits: Limits | None = None, source: str = "upload") 
     report, found = Report(kind.kind), Found()
     try:
         out, out_type = _HANDLERS[kind.kind](data, report, found, limits)
-        _verify(out, out_type, found)
-        width, height, frames = _dimensions(out, out_type)
+        width, height, frames = _verify(out, out_type, found)
     except MediaRefused as exc:
         exc.source = source
         raise
@@ -287,12 +286,15 @@ _STRUCTURE = {
 _DENIED_INFO = {"exif", "xmp", "icc_profile", "comment", "photoshop", "iptc", "XML:com.adobe.xmp"}
 
 
-def _verify(out: bytes, media_type: MediaType, found: Found) -> None:
-    """Check the cleaned bytes: structure, what Pillow still sees, and no value left behind."""
+def _verify(out: bytes, media_type: MediaType, found: Found) -> tuple[int | None, int | None, int]:
+    """Check the cleaned bytes (structure, what Pillow still sees, no value left behind) and
+    return the width, height and frame count read on the way."""
     if not _STRUCTURE[media_type.kind](out):
         raise MediaRefused("still carried metadata after cleaning; refused (please report this)")
+    dimensions = (None, None, 1)
     if media_type is not PDF:
         with Image.open(io.BytesIO(out)) as image:
+            dimensions = (image.width, image.height, getattr(image, "n_frames", 1))
             left = (set(image.info) & _DENIED_INFO) | {k for k, v in image.info.items()
                                                          if isinstance(v, str) and k not in
                                                          ("version", "compression")}  # fmt: skip
@@ -303,10 +305,4 @@ def _verify(out: bytes, media_type: MediaType, found: Found) -> None:
         for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
             if value.encode(encoding) in out:
                 raise MediaRefused("a metadata value survived cleaning; refused")
-
-
-def _dimensions(out: bytes, media_type: MediaType) -> tuple[int | None, int | None, int]:
-    if media_type is PDF:
-        return None, None, 1
-    with Image.open(io.BytesIO(out)) as image:
-        return image.width, image.height, getattr(image, "n_frames", 1)
+    return dimensions

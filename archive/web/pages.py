@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from archive.auth.permissions import audience_for, can
@@ -92,7 +92,7 @@ def documents():
         filters=filters,
         facets=queries.document_facets(session, audience, filters.case_slug),
         cases=queries.list_cases(session),
-        kinds=document_kinds(_config()),
+        kinds=document_kinds(current_app.config),
     )
 
 
@@ -112,7 +112,7 @@ def document_filters() -> DocumentFilters:
     if year is not None and not re.fullmatch(r"[0-9]{4}", year):
         raise ValidationError("must be a four-digit year", field="year")
     kind = args.get("kind") or None
-    if kind is not None and kind not in document_kinds(_config()):
+    if kind is not None and kind not in document_kinds(current_app.config):
         raise ValidationError(f"{kind!r} is not a document kind", field="kind")
     return DocumentFilters(
         case_slug=args.get("case") or None,
@@ -122,9 +122,3 @@ def document_filters() -> DocumentFilters:
         place=args.get("place") or None,
         tag=args.get("tag") or None,
     )
-
-
-def _config():
-    from flask import current_app
-
-    return current_app.config

@@ -58,16 +58,6 @@ def expected_facets(docs) -> dict[str, dict[str, int]]:
 
 
 @pytest.fixture
-def reader(client, signed_in):
-    """Return a function giving the test client as a reader of the given role."""
-
-    def as_role(role: str):
-        return client if role == "anonymous" else signed_in(role)
-
-    return as_role
-
-
-@pytest.fixture
 def every_document(make_document) -> list[Seeded]:
     """One document per consent and status, each with its own word and its own facet values."""
     docs = []

@@ -51,16 +51,6 @@ class Doc:
 
 
 @pytest.fixture
-def reader(client, signed_in):
-    """Return a function giving the test client as a reader of the given role."""
-
-    def as_role(role: str):
-        return client if role == "anonymous" else signed_in(role)
-
-    return as_role
-
-
-@pytest.fixture
 def every_document(make_document) -> dict[tuple[str, str], Doc]:
     """One document for each consent level and review status, each with its own canary."""
     docs = {}
