@@ -6,7 +6,8 @@ Generates synthetic corpora with `archive generate-sample` (clearly labelled SYN
 for each engine and size reports documents indexed per second, index size on disk, and p50/p95
 latency for single terms, two-term AND, phrases, Russian stemmed terms, filtered + date-range
 queries, facet counts and snippets, and adding or updating one document. FTS5 runs with the
-unicode61 tokenizer (no stemming) over the same public text, with the same filters in SQL.
+unicode61 tokenizer (no stemming) over the same public text, with the same filters in SQL, and
+like the archive counts the total of every query and, for facet counts, all six facets.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from archive.dates import parse_edtf  # noqa: E402
 from archive.ingest.parse import parse_front_matter  # noqa: E402
 from archive.search.backend import IndexedDocument, SearchRequest  # noqa: E402
+from archive.search.indexing import BATCH  # noqa: E402
 from archive.search.whoosh_backend import WhooshSearch  # noqa: E402
 
 EN_TERMS = ["detained", "officials", "relatives", "hotline", "investigators", "witnesses",
@@ -92,10 +94,9 @@ class ArchiveEngine:
         self.backend = WhooshSearch(folder)
 
     def build(self, docs):
-        batch = 5000
-        for start in range(0, len(docs), batch):
-            self.backend.index(docs[start : start + batch])
-        self.backend.optimize()
+        # as `archive reindex` does: commits of BATCH documents, analysed in parallel
+        for start in range(0, len(docs), BATCH):
+            self.backend.index(docs[start : start + BATCH])
 
     def size(self):
         return folder_size(self.folder)
@@ -116,9 +117,11 @@ class Fts5Engine:
         self.db = sqlite3.connect(path)
         self.db.executescript(
             "CREATE TABLE docs(id INTEGER PRIMARY KEY, kind, language, consent, status, year,"
-            " events_start INTEGER, events_end INTEGER, place, tag);"
+            " events_start INTEGER, events_end INTEGER, case_slug);"
+            "CREATE TABLE places(doc INTEGER, place); CREATE TABLE tags(doc INTEGER, tag);"
             "CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='unicode61');"
             "CREATE INDEX docs_filter ON docs(consent, status, kind, events_start);"
+            "CREATE INDEX places_doc ON places(doc); CREATE INDEX tags_doc ON tags(doc);"
         )
 
     def build(self, docs):
@@ -131,11 +134,12 @@ class Fts5Engine:
 
     def add(self, d, commit=True):
         self.db.execute(
-            "INSERT OR REPLACE INTO docs VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO docs VALUES (?,?,?,?,?,?,?,?,?)",
             (d.id, d.kind, d.language, d.consent, d.status, d.published.year,
-             d.events_start.toordinal(), d.events_end.toordinal(), ",".join(d.places),
-             ",".join(d.tags)),
+             d.events_start.toordinal(), d.events_end.toordinal(), d.case),
         )  # fmt: skip
+        self.db.executemany("INSERT INTO places VALUES (?,?)", [(d.id, p) for p in d.places])
+        self.db.executemany("INSERT INTO tags VALUES (?,?)", [(d.id, t) for t in d.tags])
         self.db.execute("INSERT OR REPLACE INTO fts(rowid, title, body) VALUES (?,?,?)",
                         (d.id, d.title, d.body))  # fmt: skip
         if commit:
@@ -143,11 +147,7 @@ class Fts5Engine:
 
     def query(self, q, facets=False, filters=None, date_from=None, date_to=None, snippets=False):
         match = q.replace(" AND ", " ").strip() or None
-        where = ["d.consent = 'public'", "d.status = 'published'"]
-        params = []
-        if match:
-            where.append("fts MATCH ?")
-            params.append(match)
+        where, params = ["d.consent = 'public'", "d.status = 'published'"], []
         for name, value in (filters or {}).items():
             where.append(f"d.{name} = ?")
             params.append(value)
@@ -157,19 +157,34 @@ class Fts5Engine:
         if date_from:
             where.append("d.events_end >= ?")
             params.append(date_from.toordinal())
-        sql_where = " AND ".join(where)
+        if match:  # the full-text index first, then the filters (SQLite's plan otherwise
+            where.append("d.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)")  # scans docs)
+            params.append(match)
+        matches = f"FROM docs d WHERE {' AND '.join(where)}"
         snippet = ", snippet(fts, 1, '<mark>', '</mark>', ' … ', 24)" if snippets else ""
-        rows = self.db.execute(
-            f"SELECT d.id{snippet} FROM fts JOIN docs d ON d.id = fts.rowid WHERE {sql_where}"  # noqa: S608
-            f" ORDER BY rank LIMIT 20", params
-        ).fetchall()  # fmt: skip
+        if match:
+            rows = self.db.execute(
+                f"SELECT fts.rowid{snippet} FROM fts JOIN docs d ON d.id = fts.rowid"  # noqa: S608
+                f" WHERE fts MATCH ? AND {' AND '.join(where[:-1])} ORDER BY rank LIMIT 20",
+                [match, *params[:-1]],
+            ).fetchall()
+        else:
+            rows = self.db.execute(f"SELECT d.id {matches} LIMIT 20", params).fetchall()  # noqa: S608
+        # like the archive's search page: the total, and (when asked) six facets' counts
+        total = self.db.execute(f"SELECT count(*) {matches}", params).fetchone()[0]  # noqa: S608
         if facets:
-            for column in ("kind", "language", "year"):
+            for column in ("kind", "language", "year", "case_slug"):
                 self.db.execute(
-                    f"SELECT d.{column}, count(*) FROM fts JOIN docs d ON d.id = fts.rowid"  # noqa: S608
-                    f" WHERE {sql_where} GROUP BY d.{column}", params
-                ).fetchall()  # fmt: skip
-        return rows
+                    f"SELECT d.{column}, count(*) {matches} GROUP BY d.{column}",  # noqa: S608
+                    params,
+                ).fetchall()
+            for table, column in (("places", "place"), ("tags", "tag")):
+                self.db.execute(
+                    f"SELECT x.{column}, count(*) FROM {table} x WHERE x.doc IN"  # noqa: S608
+                    f" (SELECT d.id {matches}) GROUP BY x.{column}",
+                    params,
+                ).fetchall()
+        return rows, total
 
 
 def measure(engine, docs, queries: int, rng: random.Random) -> dict:

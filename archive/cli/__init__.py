@@ -46,10 +46,19 @@ main.add_command(shell_command)
 
 @main.command("init")
 def init_command() -> None:
-    """Create or migrate the database; create the first custodian account."""
+    """Create or migrate the database, bring the search index in line, create the first
+    custodian account."""
+    from archive.search.indexing import check, repair
+
     db = get_db()
     db.upgrade()
     click.echo(f"database at revision {db.revision()}")
+    with db.session() as session:
+        found = check(session, _search())
+        if not found.ok:  # a new index format, or writes the index missed
+            repair(session, _search(), found)
+            click.echo(f"search index: {len(found.missing) + len(found.stale)} documents "
+                       f"indexed, {len(found.extra)} removed")  # fmt: skip
     with db.session() as session:
         created = ensure_first_custodian(session)
     if created:

@@ -5,8 +5,15 @@ The index pickles analyzers by import path: keep these classes here, under these
 - `text` field: words lower-cased, accents and ё folded, then stemmed by their own script
   (Cyrillic with Snowball Russian, Latin with Snowball English; Whoosh's Russian stemmer would
   also "stem" Latin words as romanised Russian, so the stemmer is chosen per token).
-- `fold` field: a script-neutral key per word (transliterate to Cyrillic, stem as Russian,
-  spelling skeleton), so that Kadyrov finds Кадыров and Грозный finds Grozny.
+- `fold` field: a script-neutral key per capitalised word (transliterate to Cyrillic, stem as
+  Russian, spelling skeleton), so that Kadyrov finds Кадыров and Грозный finds Grozny. Only
+  capitalised words are indexed there (names, places, the first word of a sentence): spelling a
+  common word in the other script is not something readers do, and indexing every word twice
+  halved indexing speed. Queries are keyed whatever their case.
+- `pairs` field: pairs of adjacent words of the text field in which either word is common, so
+  that phrases are looked up rather than checked position by position.
+- `words` field: folded words of four letters or more, unstemmed, without positions: the word
+  list spelling suggestions are drawn from.
 """
 
 from __future__ import annotations
@@ -89,16 +96,84 @@ class FoldKeyFilter(Filter):
             yield t
 
 
+COMMON_WORDS = 3000  # per language: the words whose pairs are indexed
+
+
+@lru_cache(maxsize=1)
+def common_stems() -> frozenset[str]:
+    """Stems of the most frequent English and Russian words (wordfreq's lists)."""
+    from wordfreq import top_n_list
+
+    words = top_n_list("en", COMMON_WORDS) + top_n_list("ru", COMMON_WORDS)
+    return frozenset(stem(fold_accents(w)) for w in words)
+
+
+def is_pair_indexed(first: str, second: str) -> bool:
+    """Whether the pair of (analysed) words is in the pairs field."""
+    common = common_stems()
+    return first in common or second in common
+
+
+class PairFilter(Filter):
+    """Each word joined to the one before it ("were detain") when either is a common word:
+    a phrase is then looked up instead of checked position by position. Common words make
+    phrases slow (their posting lists are long); pairs of rare words are quick to check and
+    are left out, as Lucene's CommonGrams does, which keeps the field a fraction of the size."""
+
+    def __call__(self, tokens):
+        previous = None
+        for t in tokens:
+            current = t.text
+            if previous is not None and is_pair_indexed(previous, current):
+                t.text = f"{previous} {current}"
+                yield t
+            previous = current
+
+
+class ProperWordFilter(Filter):
+    """At index time keep only capitalised words; at query time keep every word."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.mode != "index" or t.text[:1].isupper():
+                yield t
+
+
+class SpellingWordFilter(Filter):
+    """At index time keep words worth suggesting: four letters or more, not numbers."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.mode != "index" or (len(t.text) >= 4 and not t.text.isdigit()):
+                yield t
+
+
 def text_analyzer():
     return (
         RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccentsFilter() | ScriptStemFilter()
     )
 
 
+def pair_analyzer():
+    """Pairs of adjacent words, analysed as in the text field."""
+    return text_analyzer() | PairFilter()
+
+
 def fold_analyzer():
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccentsFilter() | FoldKeyFilter()
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | ProperWordFilter()
+        | LowercaseFilter()
+        | FoldAccentsFilter()
+        | FoldKeyFilter()
+    )
 
 
-def exact_analyzer():
-    """Words folded but not stemmed: for phrases and highlighting of the exact text."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccentsFilter()
+def spelling_analyzer():
+    """Folded, unstemmed words: what a spelling suggestion offers."""
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | SpellingWordFilter()
+        | LowercaseFilter()
+        | FoldAccentsFilter()
+    )

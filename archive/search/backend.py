@@ -78,9 +78,7 @@ class IndexCheck:
 
 
 class SearchBackend(Protocol):
-    def index(
-        self, documents: Iterable[IndexedDocument], merge: bool = False, purge: bool = False
-    ) -> int: ...
+    def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int: ...
     def delete(self, ids: Iterable[int]) -> int: ...
     def search(self, request: SearchRequest) -> SearchResults: ...
     def versions(self) -> dict[int, str]: ...
@@ -90,9 +88,7 @@ class SearchBackend(Protocol):
 class NullSearch:
     """A backend that indexes nothing and finds nothing (search disabled)."""
 
-    def index(
-        self, documents: Iterable[IndexedDocument], merge: bool = False, purge: bool = False
-    ) -> int:
+    def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
         return 0
 
     def delete(self, ids: Iterable[int]) -> int:

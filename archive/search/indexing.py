@@ -25,7 +25,7 @@ from archive.storage.db import Database
 from archive.storage.models import Document
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 10_000  # documents per index commit in bulk work (analysed in parallel)
 
 
 def make_backend(config: dict) -> SearchBackend:
@@ -102,12 +102,10 @@ def reindex(
     )
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        backend.index((indexed(d) for d in _documents(session, chunk)), merge=False)
+        backend.index(indexed(d) for d in _documents(session, chunk))
         session.expunge_all()
         if progress:
             progress(len(chunk))
-    if hasattr(backend, "optimize"):
-        backend.optimize()
     return len(ids)
 
 

@@ -1,7 +1,8 @@
 """Whoosh, embedded: one index folder under the data directory.
 
-Writers wait for the lock (several processes may write) instead of failing, and commit without
-merging segments so that adding one document stays quick; `optimize()` merges when asked.
+Writers wait for the lock (several processes may write) instead of failing. Small segments are
+merged only once there are many of them, so that adding one document stays quick; a deletion or
+a purge rewrites only the segments that held the removed text; `optimize()` merges everything.
 Facets are counted from columns; date ranges use 32-bit day numbers; highlighting reads the
 whole public text, not only its first 32K characters.
 """
@@ -10,20 +11,32 @@ from __future__ import annotations
 
 import fcntl
 import html
+import logging
+import os
 import re
+import threading
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import qparser, sorting
+from whoosh import qparser
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
-from whoosh.query import And, Every, NumericRange, Or, Term
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+from whoosh.query import Every
 
 from archive.errors import ValidationError
-from archive.search.analysis import exact_analyzer, fold_analyzer, text_analyzer
+from archive.search.analysis import (
+    fold_accents,
+    fold_analyzer,
+    pair_analyzer,
+    spelling_analyzer,
+    text_analyzer,
+)
+from archive.search.arrays import IndexArrays, top
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -32,7 +45,19 @@ from archive.search.backend import (
     SearchResults,
 )
 
+log = logging.getLogger(__name__)
+# Bump when the schema or an analyzer changes: an index built by an older version is replaced
+# by an empty one, which `archive init` (or check-index --repair) fills from the database.
+SCHEMA_VERSION = "4"
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another process to finish
+WRITER_MB = 512  # a writer's sorting buffer: large batches spill to disk less often
+IDLE_SEARCHERS = 2  # searchers kept open for reuse (each holds a few files per segment open)
+SMALL_SEGMENT = 500  # documents: a segment this small is merged with its like ...
+MAX_SMALL_SEGMENTS = 24  # ... once there are this many
+BULK = 1000  # batches this large are analysed in parallel ...
+PROCESSES = min(os.cpu_count() or 1, 4)  # ... by this many processes
+_TEXT_ANALYZER = text_analyzer()
+_FOLD_ANALYZER = fold_analyzer()
 _FIELD_ALIASES = {"lang": "language", "kind": "kind", "place": "place", "tag": "tag",
                   "case": "case", "year": "year", "language": "language"}  # fmt: skip
 
@@ -45,24 +70,23 @@ def schema() -> Schema:
         body=STORED(),  # the public text, for snippets
         text=TEXT(analyzer=text_analyzer()),  # title and body, stemmed per script
         fold=TEXT(analyzer=fold_analyzer()),
-        # Spelling suggestions come from the words of documents the reader may see: one word
-        # list per audience, or a suggestion could reveal a word of a hidden document.
-        spell_anonymous=TEXT(analyzer=exact_analyzer(), spelling=True),
-        spell_researcher=TEXT(analyzer=exact_analyzer(), spelling=True),
-        spell_custodian=TEXT(analyzer=exact_analyzer(), spelling=True),
+        pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
+        # Spelling suggestions: candidates from this word list, each kept only if a document
+        # the reader may see contains it (a suggestion must not reveal a hidden document).
+        words=TEXT(analyzer=spelling_analyzer(), phrase=False),
         case=ID(stored=True, sortable=True),
         kind=ID(stored=True, sortable=True),
         language=ID(stored=True, sortable=True),
         place=KEYWORD(stored=True, commas=True, lowercase=False),
         tag=KEYWORD(stored=True, commas=True, lowercase=False),
-        year=NUMERIC(bits=32, stored=True, sortable=True),
+        year=ID(stored=True),
         # "consent:status": access is one required term of the query, which Whoosh intersects
         # with the matches as it goes, instead of a filter set built for every search
         access=ID(),
         published=NUMERIC(bits=32, sortable=True),
         published_iso=STORED(),
-        events_start=NUMERIC(bits=32),
-        events_end=NUMERIC(bits=32),
+        events_start=NUMERIC(bits=32, sortable=True),
+        events_end=NUMERIC(bits=32, sortable=True),
     )
 
 
@@ -72,6 +96,9 @@ class WhooshSearch:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._ix = None
+        self._lock = threading.Lock()
+        self._idle: list[tuple] = []  # (stamp, searcher, arrays) ready for reuse
+        self._segments: dict = {}  # segment id -> SegmentArrays
 
     @property
     def ix(self):
@@ -81,24 +108,27 @@ class WhooshSearch:
             self._ix = _open_or_create(self.folder)
         return self._ix
 
-    def index(
-        self, documents: Iterable[IndexedDocument], merge: bool = False, purge: bool = False
-    ) -> int:
-        """Add or replace documents; `purge` rewrites the segments so replaced words are gone."""
-        count = 0
-        writer = _retry(lambda: self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05))
+    def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
+        """Add or replace documents; `purge` rewrites the segments so replaced words are gone.
+
+        A large batch (a reindex, a bulk load) is analysed by one process per core."""
+        documents = list(documents)
+        options = {"timeout": LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MB, "compound": False}
+        if len(documents) >= BULK and PROCESSES > 1 and threading.active_count() == 1:
+            # forked workers (fork() is only safe in a process with one thread, such as the
+            # command line; a web server indexes in its own process); each worker's segment
+            # is kept as it is, not merged into one, which would undo the gain
+            options.update(procs=PROCESSES, multisegment=True, start_method="fork",
+                           batchsize=BULK // (2 * PROCESSES))  # fmt: skip
+        writer = _retry(lambda: self.ix.writer(**options))
         try:
             for doc in documents:
                 writer.update_document(**_fields(doc))
-                count += 1
         except BaseException:
             writer.cancel()
             raise
-        if purge:
-            writer.commit(optimize=True)
-        else:
-            writer.commit(merge=merge)
-        return count
+        writer.commit(mergetype=_merge_purge if purge else _merge_small)
+        return len(documents)
 
     def delete(self, ids: Iterable[int]) -> int:
         writer = _retry(lambda: self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05))
@@ -107,8 +137,8 @@ class WhooshSearch:
         except BaseException:
             writer.cancel()
             raise
-        # A deleted document's words stay in its segment until a merge: merge now.
-        writer.commit(optimize=True)
+        # A deleted document's words stay in its segment until it is rewritten: rewrite it now.
+        writer.commit(mergetype=_merge_purge)
         return count
 
     def optimize(self) -> None:
@@ -119,45 +149,112 @@ class WhooshSearch:
         with open(self.folder / ".create.lock", "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                self._ix = whoosh_index.create_in(self.folder, schema())
+                self._ix = _create(self.folder)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def versions(self) -> dict[int, str]:
-        with _retry(self.ix.searcher) as searcher:
-            return {int(fields["id"]): fields["version"] for fields in searcher.all_stored_fields()}
+        with self._view() as (searcher, _):
+            return {int(f["id"]): f["version"] for f in searcher.all_stored_fields()}
+
+    @contextmanager
+    def _view(self):
+        """A searcher of the index's latest version and its arrays, for this thread's use.
+
+        Searchers are not thread-safe, so each search borrows one from a small pool and puts
+        it back; one left behind by a writer's commit (any process) is closed, not reused.
+        Arrays of the segments that did not change are shared by all versions."""
+        ix = self.ix
+        stamp = _retry(lambda: self._stamp(ix))
+        view = None
+        with self._lock:
+            while self._idle and view is None:
+                candidate = self._idle.pop()
+                if candidate[0] == stamp:
+                    view = candidate
+                else:
+                    candidate[1].close()
+        if view is None:
+            searcher = _retry(ix.searcher)
+            arrays = IndexArrays(searcher, self._segments)
+            with self._lock:
+                current = {a for _, a, _ in arrays.leaves}
+                self._segments = {k: v for k, v in self._segments.items() if v in current}
+            view = (stamp, searcher, arrays)
+        try:
+            yield view[1], view[2]
+        finally:
+            with self._lock:
+                if len(self._idle) < IDLE_SEARCHERS:
+                    self._idle.append(view)
+                    view = None
+            if view is not None:
+                view[1].close()
+
+    def close(self) -> None:
+        """Close the searchers kept for reuse."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for view in idle:
+            view[1].close()
+
+    def __del__(self):
+        self.close()
+
+    def _stamp(self, ix) -> tuple:
+        """Identify the index's latest version: its generation, and the table of contents'
+        file itself (a cleared and rebuilt index can reach the same generation again)."""
+        generation = ix.latest_generation()
+        toc = (self.folder / f"_MAIN_{generation}.toc").stat()
+        return id(ix), generation, toc.st_ino, toc.st_mtime_ns
 
     def search(self, request: SearchRequest) -> SearchResults:
-        access = Or([Term("access", f"{c}:{s}") for c in request.consents
-                     for s in request.statuses])  # fmt: skip
-        query = And([parse_query(request.q, self.ix.schema), access, *_filters(request)])
-        with _retry(self.ix.searcher) as searcher:
-            facets = {name: _facet(name) for name in FACETS} if request.facets else None
-            sortedby = None if request.sort == "relevance" else sorting.FieldFacet(
-                "published", reverse=True
-            )  # fmt: skip
-            try:
-                results = searcher.search_page(
-                    query, request.page, pagelen=request.per_page, groupedby=facets,
-                    sortedby=sortedby,
-                )  # fmt: skip
-            except ValueError:  # Whoosh refuses some pages past the end
-                results = None
-            if results is None or request.page > max(results.pagecount, 1):
-                # and clamps others to the last page; past the end is empty
-                total = len(searcher.search(query, limit=1)) if results is None else results.total
-                return SearchResults([], total, request.page, request.per_page)
-            results.results.fragmenter = ContextFragmenter(
-                maxchars=240, surround=60, charlimit=None
+        query = parse_query(request.q, self.ix.schema)
+        with self._view() as (searcher, arrays):
+            # Access is a mask: nothing outside it is scored, counted, faceted or suggested.
+            allowed = arrays.any_term_mask(
+                "access", [f"{c}:{s}" for c in request.consents for s in request.statuses]
             )
-            results.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-            hits = [_hit(hit) for hit in results]
-            counts = _facet_counts(results.results) if request.facets else {}
+            found = arrays.evaluate(query)
+            mask = found.mask & allowed & _restrictions(arrays, request)
+            total = int(np.count_nonzero(mask))
+            order = found.score if request.sort == "relevance" else arrays.column("published")
+            start = (request.page - 1) * request.per_page
+            page = top(mask, order, True, start, start + request.per_page)
+            hits = [_hit(searcher.stored_fields(n), found, float(found.score[n])) for n in page]
+            counts = {n: arrays.facet_counts(n, mask) for n in FACETS} if request.facets else {}
             suggestion = None
-            if results.total == 0 and request.q.strip():
-                suggestion = _suggest(searcher, request.q, _spelling_field(request))
-            return SearchResults(hits, results.total, request.page, request.per_page, counts,
-                                 suggestion)  # fmt: skip
+            if total == 0 and request.q.strip():
+                suggestion = _suggest(searcher, arrays, request.q, allowed)
+        return SearchResults(hits, total, request.page, request.per_page, counts, suggestion)
+
+
+def _merge_small(writer, segments):
+    """Merge the small segments once there are many of them; leave large ones alone.
+
+    Each write adds a segment; merging them all on every write (Whoosh's optimize) made one
+    addition cost seconds, and never merging let searches slow down with every write."""
+    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
+    if len(small) < MAX_SMALL_SEGMENTS:
+        return segments
+    return _rewrite(writer, segments, small)
+
+
+def _merge_purge(writer, segments):
+    """Rewrite every segment holding a deleted or replaced document, so that its words are
+    gone from the files, and the small segments with them."""
+    chosen = [s for s in segments if s.has_deletions() or s.doc_count_all() < SMALL_SEGMENT]
+    return _rewrite(writer, segments, chosen)
+
+
+def _rewrite(writer, segments, chosen):
+    from whoosh.reading import SegmentReader
+
+    for segment in chosen:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in chosen]
 
 
 def _retry(opener, attempts: int = 5):
@@ -179,17 +276,27 @@ def _open_or_create(folder: Path):
     with open(folder / ".create.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if whoosh_index.exists_in(folder):
+            marker = folder / "SCHEMA_VERSION"
+            current = marker.read_text().strip() if marker.exists() else None
+            if whoosh_index.exists_in(folder) and current == SCHEMA_VERSION:
                 return whoosh_index.open_dir(folder)
-            return whoosh_index.create_in(folder, schema())
+            if whoosh_index.exists_in(folder):
+                log.warning("search index schema %s replaced by %s; it must be rebuilt "
+                            "(archive init or archive check-index --repair)", current,
+                            SCHEMA_VERSION)  # fmt: skip
+            return _create(folder)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _spelling_field(request: SearchRequest) -> str:
-    if set(request.statuses) <= {"published"}:
-        return "spell_anonymous" if set(request.consents) <= {"public"} else "spell_researcher"
-    return "spell_custodian"
+def _create(folder: Path):
+    """Create an empty index (the caller holds the creation lock)."""
+    for path in folder.iterdir():
+        if path.is_file() and path.name != ".create.lock":
+            path.unlink()
+    ix = whoosh_index.create_in(folder, schema())
+    (folder / "SCHEMA_VERSION").write_text(SCHEMA_VERSION + "\n")
+    return ix
 
 
 def parse_query(text: str, schema):
@@ -227,7 +334,8 @@ def _fields(doc: IndexedDocument) -> dict:
         "body": doc.body,
         "text": text,
         "fold": text,
-        "spell_custodian": text,
+        "pairs": text,
+        "words": text,
         "case": doc.case,
         "kind": doc.kind,
         "language": doc.language,
@@ -235,14 +343,10 @@ def _fields(doc: IndexedDocument) -> dict:
         "tag": ",".join(t.replace(",", " ") for t in doc.tags),
         "access": f"{doc.consent}:{doc.status}",
     }
-    if doc.status == "published" and doc.consent in ("public", "researchers"):
-        fields["spell_researcher"] = text
-        if doc.consent == "public":
-            fields["spell_anonymous"] = text
     if doc.published:
         fields["published"] = doc.published.toordinal()
         fields["published_iso"] = doc.published.isoformat()
-        fields["year"] = doc.published.year
+        fields["year"] = str(doc.published.year)
     if doc.events_start:
         fields["events_start"] = doc.events_start.toordinal()
     if doc.events_end:
@@ -250,73 +354,67 @@ def _fields(doc: IndexedDocument) -> dict:
     return fields
 
 
-def _filters(request: SearchRequest) -> list:
-    restrictions = []
+def _restrictions(arrays: IndexArrays, request: SearchRequest) -> np.ndarray:
+    """The request's filters (facet values, the period of events) as one mask."""
+    mask = arrays.live.copy()
     for name, value in request.filters.items():
-        if value in (None, ""):
+        if value in (None, "") or name not in FACETS:
             continue
-        if name == "year":
-            restrictions.append(NumericRange("year", int(value), int(value)))
-        elif name in ("kind", "language", "place", "tag", "case"):
-            restrictions.append(Term(name, str(value)))
+        mask &= arrays.term_mask(name, str(value))
     if request.date_from or request.date_to:
         # a document matches when the period of events it describes overlaps the range
-        low = request.date_from.toordinal() if request.date_from else None
-        high = request.date_to.toordinal() if request.date_to else None
-        if high is not None:
-            restrictions.append(NumericRange("events_start", None, high))
-        if low is not None:
-            restrictions.append(NumericRange("events_end", low, None))
-    return restrictions
+        starts, ends = arrays.column("events_start"), arrays.column("events_end")
+        mask &= starts > 0
+        if request.date_to:
+            mask &= starts <= request.date_to.toordinal()
+        if request.date_from:
+            mask &= ends >= request.date_from.toordinal()
+    return mask
 
 
-def _facet(name: str):
-    if name in ("place", "tag"):
-        return sorting.FieldFacet(name, allow_overlap=True)
-    return sorting.FieldFacet(name)
-
-
-def _facet_counts(results) -> dict[str, dict[str, int]]:
-    counts = {}
-    for name in FACETS:
-        groups = results.groups(name)
-        counts[name] = {
-            str(key): len(ids) if isinstance(ids, list) else int(ids)
-            for key, ids in groups.items()
-            if key not in (None, "")
-        }
-    return counts
-
-
-def _hit(hit) -> Hit:
-    snippet = hit.highlights("text", text=hit.get("body", ""), top=2)
-    if not snippet:
-        snippet = html.escape(hit.get("body", "")[:240])
-    published = hit.get("published_iso")
+def _hit(fields: dict, found, score: float) -> Hit:
+    published = fields.get("published_iso")
     return Hit(
-        id=int(hit["id"]),
-        title=hit.get("title", ""),
-        snippet=snippet,
-        kind=hit.get("kind", ""),
-        language=hit.get("language", ""),
-        case=hit.get("case", ""),
+        id=int(fields["id"]),
+        title=fields.get("title", ""),
+        snippet=_snippet(fields.get("body", ""), found.terms),
+        kind=fields.get("kind", ""),
+        language=fields.get("language", ""),
+        case=fields.get("case", ""),
         published=date.fromisoformat(published) if published else None,
-        score=float(hit.score or 0.0),
+        score=score,
     )
 
 
-def _suggest(searcher, text: str, field: str) -> str | None:
-    words = re.findall(r"\w+", text)
-    corrected = []
-    changed = False
-    for word in words:
+def _snippet(body: str, terms: set) -> str:
+    """Up to two passages around the matched words, from the whole public text: first the
+    words as stemmed, then their other-script spellings (Kadyrov marks Кадыров)."""
+    for field, analyzer in (("text", _TEXT_ANALYZER), ("fold", _FOLD_ANALYZER)):
+        words = {text for name, text in terms if name == field}
+        if words:
+            fragmenter = ContextFragmenter(maxchars=240, surround=60, charlimit=None)
+            formatter = HtmlFormatter(tagname="mark", between=" … ")
+            snippet = highlight(body, words, analyzer, fragmenter, formatter, top=2)
+            if snippet:
+                return snippet
+    return html.escape(body[:240])
+
+
+def _suggest(searcher, arrays: IndexArrays, text: str, allowed: np.ndarray) -> str | None:
+    """Correct each word to the nearest word of a document the reader may see."""
+    corrector = searcher.corrector("words")
+
+    def visible(word: str) -> bool:
+        return bool((arrays.term_mask("words", word, cache=False) & allowed).any())
+
+    def correct(word: str) -> str:
+        folded = fold_accents(word)
         if len(word) < 4 or any(c.isdigit() for c in word):  # ids and short words stay as typed
-            corrected.append(word)
-            continue
-        options = searcher.suggest(field, word.lower(), limit=1)
-        if options and options[0] != word.lower():
-            corrected.append(options[0])
-            changed = True
-        else:
-            corrected.append(word)
-    return " ".join(corrected) if changed else None
+            return word
+        if visible(folded):
+            return word
+        return next((o for o in corrector.suggest(folded, limit=8) if visible(o)), word)
+
+    words = re.findall(r"\w+", text)
+    corrected = [correct(word) for word in words]
+    return " ".join(corrected) if corrected != words else None

@@ -184,3 +184,17 @@ def test_reindex_before_init_tells_the_user_to_run_init(archive):
 def test_the_index_lives_under_the_data_dir(searchable, data_dir, workdir):
     assert any((data_dir / "index").iterdir())
     assert list(Path(workdir).iterdir()) == []
+
+
+def test_an_index_of_an_older_format_is_rebuilt_by_init(searchable, archive, data_dir):
+    before = search(archive, "Kadyrov")
+    (data_dir / "index" / "SCHEMA_VERSION").write_text("1\n")  # as an older release left it
+    # the next process to open it starts an empty index of the current format ...
+    assert search(archive, "Kadyrov")["total"] == 0
+    assert archive("check-index").stdout.startswith("missing 5, stale 0, extra 0")
+    # ... and `archive init` (which `make run` calls) fills it from the database
+    result = archive("init")
+    assert result.returncode == 0, result.stderr
+    assert "search index: 5 documents indexed, 0 removed" in result.stdout
+    assert archive("check-index").returncode == 0
+    assert search(archive, "Kadyrov") == before

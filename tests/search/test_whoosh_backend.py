@@ -8,6 +8,7 @@ import pytest
 
 from archive.errors import ValidationError
 from archive.search.backend import IndexedDocument, SearchRequest
+from archive.search import whoosh_backend
 from archive.search.whoosh_backend import WhooshSearch
 
 
@@ -119,3 +120,108 @@ def test_updating_a_document_replaces_it_and_deleting_removes_it(backend):
     assert backend.versions()[2] == "v2"
     backend.delete([2])
     assert 2 not in backend.versions()
+
+
+def test_a_document_without_dates_never_matches_a_date_range(tmp_path):
+    search = WhooshSearch(tmp_path / "index")
+    search.index([doc(1, "undated words", events=(None, None)), doc(2, "dated words")])
+    assert ids(search, "words") == [1, 2]
+    assert ids(search, "words", date_from=date(2000, 1, 1)) == [2]
+    assert ids(search, "words", date_to=date(2030, 1, 1)) == [2]
+
+
+def test_cross_script_matches_are_highlighted(backend):
+    (hit,) = backend.search(SearchRequest(q="Kadyrov", filters={"language": "ru"})).hits
+    assert "Кадыров</mark>" in hit.snippet
+
+
+def test_relevance_puts_the_document_with_more_matches_first(tmp_path):
+    search = WhooshSearch(tmp_path / "index")
+    search.index(
+        [doc(1, "one mention of walrus among many other words here today"),
+         doc(2, "walrus walrus walrus"), doc(3, "nothing relevant")]
+    )  # fmt: skip
+    hits = search.search(SearchRequest(q="walrus")).hits
+    assert [h.id for h in hits] == [2, 1]
+    assert hits[0].score > hits[1].score > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("walrus OR narwhal", [1, 2, 3]),
+        ("walrus AND narwhal", [3]),
+        ("walrus NOT narwhal", [1]),
+        ("NOT walrus", [2, 4]),
+        ("(walrus OR narwhal) NOT kind:news_report", [1, 2]),
+        ("walr*", [1, 3]),
+        ('"walrus and narwhal"', [3]),  # three words: pairs, then positions
+        ('"a walrus"', [1]),  # two words, one common: the pair alone answers
+        ('"walrus narwhal"', []),  # two rare words: positions decide (not adjacent)
+        ('"narwhal and walrus"', []),  # the same words in another order
+        ('"a narwhal" OR "a seal"', [2, 4]),
+    ],
+)
+def test_boolean_queries_combine_as_written(tmp_path, query, expected):
+    search = WhooshSearch(tmp_path / "index")
+    search.index(
+        [doc(1, "a walrus"), doc(2, "a narwhal"),
+         doc(3, "walrus and narwhal", kind="news_report"), doc(4, "a seal")]
+    )  # fmt: skip
+    assert ids(search, query) == expected
+
+
+def test_date_order_puts_the_latest_publication_first_and_pages_follow_it(tmp_path):
+    search = WhooshSearch(tmp_path / "index")
+    search.index([doc(n, "common word", published=date(2010 + n, 1, 1)) for n in range(1, 8)])
+    first = search.search(SearchRequest(q="common", sort="date", per_page=3))
+    second = search.search(SearchRequest(q="common", sort="date", per_page=3, page=2))
+    last = search.search(SearchRequest(q="common", sort="date", per_page=3, page=3))
+    assert [h.id for h in first.hits + second.hits + last.hits] == [7, 6, 5, 4, 3, 2, 1]
+    assert first.total == second.total == 7
+    assert search.search(SearchRequest(q="common", per_page=3, page=4)).hits == []
+
+
+def test_each_write_is_seen_by_the_next_search_whatever_the_segments(tmp_path):
+    """Arrays kept per segment must follow deletions, updates and merges."""
+    search = WhooshSearch(tmp_path / "index")
+    for n in range(1, 6):  # one small segment per write
+        search.index([doc(n, f"round{n} shared")])
+        assert ids(search, "shared") == list(range(1, n + 1))
+    search.index([doc(2, "replaced text")])
+    assert ids(search, "shared") == [1, 3, 4, 5]
+    assert ids(search, "round2") == []
+    search.delete([4])
+    assert ids(search, "shared") == [1, 3, 5]
+    assert search.search(SearchRequest(q="shared")).facets["kind"] == {"testimony": 3}
+    search.optimize()
+    assert ids(search, "shared") == [1, 3, 5] and ids(search, "replaced") == [2]
+
+
+def _index_bytes(folder) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
+
+
+def test_many_single_writes_keep_the_number_of_segments_bounded(tmp_path):
+    search = WhooshSearch(tmp_path / "index")
+    for n in range(1, 61):
+        search.index([doc(n, f"entry{n}")])
+    segments = search.ix._segments()
+    assert len(segments) <= whoosh_backend.MAX_SMALL_SEGMENTS
+    assert ids(search, "entry") == [] and len(ids(search, "entry1")) == 1
+    assert search.search(SearchRequest(q="")).total == 60
+
+
+def test_a_purge_rewrites_only_the_segments_that_held_the_old_words(tmp_path):
+    folder = tmp_path / "index"
+    search = WhooshSearch(folder)
+    size = whoosh_backend.SMALL_SEGMENT + 10
+    search.index([doc(n, f"ordinary words oldsecret{n}x") for n in range(1, size)])
+    search.index([doc(n, f"other words keptword{n}") for n in range(size, 2 * size)])
+    untouched = [s.segment_id() for s in search.ix._segments()][1]
+    assert b"oldsecret7x" in _index_bytes(folder)
+    search.index([doc(7, "ordinary words, cleaned")], purge=True)
+    assert b"oldsecret7x" not in _index_bytes(folder)
+    assert untouched in [s.segment_id() for s in search.ix._segments()]
+    assert ids(search, "oldsecret7x") == [] and ids(search, "cleaned") == [7]
+    assert search.search(SearchRequest(q="ordinary")).total == size - 1
