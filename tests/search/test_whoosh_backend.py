@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from archive.errors import ValidationError
-from archive.search.backend import IndexedDocument, SearchRequest
 from archive.search import whoosh_backend
+from archive.search.backend import IndexedDocument, SearchRequest
 from archive.search.whoosh_backend import WhooshSearch
 
 
