@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
         review,
         search,
         security,
+        timeline,
+        timeline_editing,
     )
 
     app = Flask(
@@ -46,4 +48,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(media.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(timeline.bp)
+    app.register_blueprint(timeline_editing.bp)
     return app

@@ -2,8 +2,9 @@
 
 Supported (EDTF levels 0 and 1, the parts an archive needs): `2017`, `2017-04`, `2017-04-21`,
 qualifiers `?` (uncertain), `~` (approximate) and `%` (both) at the end, and intervals
-`2017-02/2017-04` with open (`..`) or unknown (empty) ends. We parse it ourselves because the
-`edtf` package accepts 29 February in any year, reversed intervals, and crashes on open ends.
+`2017-02/2017-04` with open (`..`: "before", "after") or unknown (empty) ends. We parse it
+ourselves because the `edtf` package accepts 29 February in any year, reversed intervals,
+and crashes on open ends.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ class FuzzyDate:
         """Return the date as a reader would write it, never more precise than recorded."""
         if self.precision == "range":
             start, _, end = self.edtf.partition("/")
-            left = parse_edtf(start).display() if start not in ("", "..") else "…"
-            right = parse_edtf(end).display() if end not in ("", "..") else "…"
+            if start == "..":  # open: no earlier bound
+                return f"before {parse_edtf(end).display()}"
+            if end == "..":
+                return f"after {parse_edtf(start).display()}"
+            left = parse_edtf(start).display() if start else "unknown"
+            right = parse_edtf(end).display() if end else "unknown"
             return f"{left} – {right}"
         text = _display_simple(self.edtf.rstrip("?~%"))
         if self.qualifier in ("~", "%"):

@@ -130,8 +130,10 @@ def test_interval_error_names_the_field_of_the_bad_end():
         ("2017-04%", "c. April 2017?"),
         ("2017-02/2017-04", "February 2017 – April 2017"),
         ("2017-04-21/2017-09", "21 April 2017 – September 2017"),
-        ("2017-06/..", "June 2017 – …"),
-        ("../2017-06", "… – June 2017"),
+        ("2017-06/..", "after June 2017"),
+        ("../2017-06", "before June 2017"),
+        ("/2017-06", "unknown – June 2017"),
+        ("../2017-04-21~", "before c. 21 April 2017"),
         ("2017-09?/2018", "September 2017? – 2018"),
     ],
 )

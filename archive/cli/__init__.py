@@ -331,6 +331,56 @@ def _search():
     return current_app.extensions["archive.search"]
 
 
+@main.group("timeline")
+def timeline_group() -> None:
+    """The timeline of events and denials."""
+
+
+@timeline_group.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "timelinejs"]),
+    default="json",
+    show_default=True,
+)
+@click.option("--case", "case_slug", default="", help="Only this case (slug).")
+@click.option(
+    "--as-role",
+    type=click.Choice(["anonymous", *ROLES]),
+    default="anonymous",
+    show_default=True,
+    help="Whose access rules apply.",
+)
+@click.option("--base-url", default="", help="Prefix for permalinks, e.g. https://archive.example")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")  # fmt: skip
+def timeline_export_command(fmt: str, case_slug: str, as_role: str, base_url: str,
+                            out: Path | None) -> None:  # fmt: skip
+    """Export the timeline as an anonymous visitor (or the given role) may see it."""
+    from archive.timeline.export import export
+    from archive.timeline.read import TimelineFilters, visible_entries
+
+    _ensure_schema()
+    who = None if as_role == "anonymous" else User(username="cli", role=as_role, active=True)
+    base = base_url.rstrip("/")
+
+    def link(kind: str, object_id: int) -> str:
+        return f"{base}/documents/{object_id}" if kind == "document" else (
+            f"{base}/timeline/entries/{object_id}")  # fmt: skip
+
+    with get_db().session() as session:
+        entries = visible_entries(session, who, TimelineFilters(case=case_slug))
+        body = export(
+            entries, fmt, link, title=f"Timeline: {case_slug}" if case_slug else "Timeline"
+        )
+    if out is None:
+        click.echo(body, nl=False)
+    else:
+        out.write_text(body, encoding="utf-8")
+        click.echo(f"{len(entries)} entries written to {out}", err=True)
+
+
 @main.command("run")
 @click.option("--host", default=None, help="Default: ARCHIVE_HOST (127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Default: ARCHIVE_PORT (5000).")

@@ -22,6 +22,7 @@ from archive.ingest.redaction import redact_document
 from archive.ingest.validate import SourceInfo, Submission, validate_document
 from archive.storage import audit, queries
 from archive.storage.models import Document, Source, User, utcnow
+from archive.timeline.suggest import suggest_for_document
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def create_document(
             _require_review_to_publish(document, source_name)
             session.add(document)
         session.flush()
+        suggest_for_document(session, document)  # dates for custodians to turn into entries
         audit.record(session, actor, via, "document.create", "document", document.id, sha256=sha256)
         if media is not None:
             media.write(session, document, actor, via)

@@ -23,6 +23,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 CONSENT_LEVELS = ("public", "researchers", "custodians")  # widest audience first
 REVIEW_STATUSES = ("draft", "in_review", "published")
 ENTRY_KINDS = ("event", "denial", "statement", "response")
+# What an official's statement says about an event
+STANCES = ("denies", "confirms", "minimises", "justifies")
+# Where it was said
+CHANNELS = ("press_conference", "interview", "official_release", "speech", "social_media",
+            "parliament", "other")  # fmt: skip
+SUGGESTION_STATUSES = ("pending", "accepted", "dismissed")
 ROLES = ("researcher", "custodian", "admin")  # least to most trusted
 
 
@@ -58,13 +64,6 @@ document_tags = Table(
     Base.metadata,
     Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
-)
-
-timeline_denials = Table(
-    "timeline_denials",
-    Base.metadata,
-    Column("denial_id", ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True),
-    Column("event_id", ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -268,6 +267,7 @@ class TimelineEntry(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "slug", name="uq_timeline_entries_case_slug"),
         CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),
+        CheckConstraint(_in("channel", ("", *CHANNELS)), name="channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -281,6 +281,11 @@ class TimelineEntry(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(300), default="")
     place: Mapped[str] = mapped_column(String(200), default="")
+    # for statements, denials and responses: who spoke, in which office, where, and the words
+    speaker: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    speaker_office: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    channel: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    quotation: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -291,12 +296,73 @@ class TimelineEntry(Base):
     accounts: Mapped[list[ConflictingAccount]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", order_by="ConflictingAccount.id"
     )
-    denies: Mapped[list[TimelineEntry]] = relationship(
-        secondary=timeline_denials,
-        primaryjoin=lambda: TimelineEntry.id == timeline_denials.c.denial_id,
-        secondaryjoin=lambda: TimelineEntry.id == timeline_denials.c.event_id,
-        backref="denied_by",
+    stances: Mapped[list[EntryStance]] = relationship(
+        foreign_keys="EntryStance.entry_id",
+        back_populates="entry",
+        cascade="all, delete-orphan",
+        order_by="EntryStance.event_id",
     )
+    # what statements, denials and responses said about this event
+    responses: Mapped[list[EntryStance]] = relationship(
+        foreign_keys="EntryStance.event_id", viewonly=True, order_by="EntryStance.entry_id"
+    )
+
+    @property
+    def denies(self) -> list[TimelineEntry]:
+        return [s.event for s in self.stances if s.stance == "denies"]
+
+    @property
+    def denied_by(self) -> list[TimelineEntry]:
+        return [s.entry for s in self.responses if s.stance == "denies"]
+
+    @property
+    def speaks(self) -> bool:
+        """Whether this entry records something said (a statement, denial or response)."""
+        return self.kind != "event"
+
+
+class EntryStance(Base):
+    """What a statement, denial or response says about an event: denies, confirms, ..."""
+
+    __tablename__ = "entry_stances"
+    __table_args__ = (CheckConstraint(_in("stance", STANCES), name="stance"),)
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    stance: Mapped[str] = mapped_column(String(20))
+
+    entry: Mapped[TimelineEntry] = relationship(foreign_keys=[entry_id], back_populates="stances")
+    event: Mapped[TimelineEntry] = relationship(foreign_keys=[event_id])
+
+
+class DateSuggestion(Base):
+    """A date found in a document's public text, proposed to custodians as a timeline entry."""
+
+    __tablename__ = "date_suggestions"
+    __table_args__ = (CheckConstraint(_in("status", SUGGESTION_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    phrase: Mapped[str] = mapped_column(String(200))  # the words that gave the date
+    sentence: Mapped[str] = mapped_column(Text)  # from the public text
+    date_edtf: Mapped[str] = mapped_column(String(64))
+    date_start: Mapped[date | None] = mapped_column(Date, index=True)
+    date_end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("timeline_entries.id", ondelete="SET NULL")
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship()
 
 
 class Citation(Base):

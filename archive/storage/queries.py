@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from archive.storage.models import (
     Case,
-    Citation,
-    ConflictingAccount,
     Document,
     MediaFile,
     Place,
@@ -121,24 +119,8 @@ def entry_by_slug(session: Session, case_id: int, slug: str) -> TimelineEntry | 
     ).first()
 
 
-def list_timeline(session: Session, case_slug: str | None, page: int, per_page: int) -> Page:
-    """Return timeline entries in date order with their citations loaded."""
-    stmt = select(TimelineEntry)
-    if case_slug:
-        stmt = stmt.join(Case).where(Case.slug == case_slug)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    entries = session.scalars(
-        stmt.options(
-            selectinload(TimelineEntry.citations).selectinload(Citation.document),
-            selectinload(TimelineEntry.accounts).selectinload(ConflictingAccount.document),
-            selectinload(TimelineEntry.denies),
-            selectinload(TimelineEntry.case),
-        )
-        .order_by(TimelineEntry.date_start.nulls_first(), TimelineEntry.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return Page(list(entries), total, page, per_page)
+def get_entry(session: Session, entry_id: int) -> TimelineEntry | None:
+    return session.get(TimelineEntry, entry_id)
 
 
 def count_timeline(session: Session, case_id: int | None = None) -> dict[str, int]:

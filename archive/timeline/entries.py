@@ -7,15 +7,21 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from archive.auth.permissions import can
 from archive.dates import FuzzyDate, parse_edtf
-from archive.errors import IngestError, ValidationError
+from archive.errors import IngestError, NotPermitted, ValidationError
 from archive.ingest.validate import SLUG, optional_text, required_text
+from archive.redaction.names import Identity
+from archive.redaction.redact import redact
 from archive.storage import audit, queries
 from archive.storage.models import (
+    CHANNELS,
     ENTRY_KINDS,
+    STANCES,
     Case,
     Citation,
     ConflictingAccount,
+    EntryStance,
     TimelineEntry,
     User,
 )
@@ -24,8 +30,9 @@ log = logging.getLogger(__name__)
 
 ENTRY_FIELDS = frozenset(
     {"slug", "case", "kind", "date", "title", "description", "actor", "place", "citations",
-     "denies", "conflicts"}
+     "denies", "stances", "conflicts", "speaker", "office", "channel", "quotation"}
 )  # fmt: skip
+MAX_QUOTATION = 600  # characters: quotations stay short; the cited document holds the rest
 
 
 @dataclass
@@ -39,8 +46,16 @@ class EntrySubmission:
     actor: str = ""
     place: str = ""
     citations: list[tuple[str, str]] = field(default_factory=list)  # (document slug, excerpt)
-    denies: list[str] = field(default_factory=list)  # event slugs
+    stances: list[tuple[str, str]] = field(default_factory=list)  # (event slug, stance)
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (document slug, account)
+    speaker: str = ""
+    office: str = ""
+    channel: str = ""
+    quotation: str = ""
+
+    @property
+    def denies(self) -> list[str]:
+        return [slug for slug, stance in self.stances if stance == "denies"]
 
 
 def validate_entry(fields: dict, source: str) -> EntrySubmission:
@@ -63,34 +78,18 @@ def create_entries(
         created: dict[str, TimelineEntry] = {}
         pending = []
         for source, sub in submissions:
-            entry = TimelineEntry(
-                case=case,
-                slug=sub.slug,
-                kind=sub.kind,
-                date_edtf=sub.date.edtf,
-                date_start=sub.date.earliest,
-                date_end=sub.date.latest,
-                title=sub.title,
-                description=sub.description,
-                actor=sub.actor,
-                place=sub.place,
-            )
-            entry.citations = [
-                Citation(document=_document(session, case, slug, source), excerpt=excerpt)
-                for slug, excerpt in sub.citations
-            ]
-            entry.accounts = [
-                ConflictingAccount(document=_document(session, case, slug, source), account=text)
-                for slug, text in sub.conflicts
-            ]
+            check_public(case, sub, source)
+            entry = TimelineEntry(case=case)
+            _fill(session, entry, sub, source)
             session.add(entry)
             if sub.slug:
                 created[sub.slug] = entry
             pending.append((source, sub, entry))
         session.flush()
         for source, sub, entry in pending:
-            entry.denies = [
-                _denied_event(session, case, created, slug, source) for slug in sub.denies
+            entry.stances = [
+                EntryStance(event=_event(session, case, created, slug, source), stance=stance)
+                for slug, stance in sub.stances
             ]
             audit.record(session, actor, via, "timeline.create", "timeline_entry", entry.id)
         session.commit()
@@ -99,6 +98,86 @@ def create_entries(
         raise
     log.info("%d timeline entries created in case %s via %s", len(pending), case.id, via)
     return [entry for _, _, entry in pending]
+
+
+def update_entry(
+    session: Session, entry: TimelineEntry, sub: EntrySubmission, actor: User | None, via: str
+) -> TimelineEntry:
+    """Replace an entry's fields, citations, accounts and stances; all or nothing."""
+    if via != "cli" and not can(actor, "document:edit"):
+        raise NotPermitted("only custodians edit the timeline")
+    case = entry.case
+    if sub.case != case.slug:
+        raise IngestError("an entry stays in its case", "case", "form")
+    try:
+        check_public(case, sub, via)
+        if sub.slug and sub.slug != entry.slug:
+            other = queries.entry_by_slug(session, case.id, sub.slug)
+            if other is not None:
+                raise IngestError(f"{sub.slug!r} is already used in {case.slug}", "slug", via)
+        if entry.kind == "event" and sub.kind != "event" and entry.responses:
+            raise IngestError(
+                "other entries take a stance on this event: it stays an event", "kind", via
+            )
+        _fill(session, entry, sub, via)
+        entry.stances = [
+            EntryStance(event=_event(session, case, {}, slug, via), stance=stance)
+            for slug, stance in sub.stances
+        ]
+        if any(s.event is entry for s in entry.stances):
+            raise IngestError("an entry cannot take a stance on itself", "stances", via)
+        audit.record(session, actor, via, "timeline.edit", "timeline_entry", entry.id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    log.info("timeline entry %s edited via %s", entry.id, via)
+    return entry
+
+
+def _fill(session: Session, entry: TimelineEntry, sub: EntrySubmission, source: str) -> None:
+    case = entry.case
+    entry.slug, entry.kind = sub.slug, sub.kind
+    entry.date_edtf, entry.date_start, entry.date_end = (
+        sub.date.edtf, sub.date.earliest, sub.date.latest
+    )  # fmt: skip
+    entry.title, entry.description = sub.title, sub.description
+    entry.actor, entry.place = sub.actor, sub.place
+    entry.speaker, entry.speaker_office = sub.speaker, sub.office
+    entry.channel, entry.quotation = sub.channel, sub.quotation
+    entry.citations = [
+        Citation(document=_document(session, case, slug, source), excerpt=excerpt)
+        for slug, excerpt in sub.citations
+    ]
+    entry.accounts = [
+        ConflictingAccount(document=_document(session, case, slug, source), account=text)
+        for slug, text in sub.conflicts
+    ]
+
+
+def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
+    """Refuse timeline text that would reveal someone: the timeline is shown to everyone and
+    exported, and unlike a document it has no original kept apart from a public version. The
+    same detectors as the documents' redaction run over every text of the entry, with the
+    case's protected identities and public names."""
+    identities = [Identity(tuple(i.names), i.pseudonym) for i in case.identities]
+    texts = {"title": sub.title, "description": sub.description, "actor": sub.actor,
+             "place": sub.place, "speaker": sub.speaker, "office": sub.office,
+             "quotation": sub.quotation}  # fmt: skip
+    texts.update({"citations": " \n".join(e for _, e in sub.citations),
+                  "conflicts": " \n".join(a for _, a in sub.conflicts)})  # fmt: skip
+    for name, text in texts.items():
+        if not text.strip():
+            continue
+        found = redact(text, public=tuple(case.public_names or ()), identities=identities)
+        if found.spans:
+            kinds = sorted({span["type"] for span in found.as_json()})
+            raise IngestError(
+                f"would reveal {', '.join(kinds).lower()} ({len(found.spans)} found): write the "
+                "pseudonym, or add a public official to the case's public names",
+                name,
+                source,
+            )
 
 
 def _document(session: Session, case: Case, slug: str, source: str):
@@ -110,11 +189,11 @@ def _document(session: Session, case: Case, slug: str, source: str):
     return document
 
 
-def _denied_event(session, case, created, slug, source) -> TimelineEntry:
+def _event(session, case, created, slug, source) -> TimelineEntry:
     event = created.get(slug) or queries.entry_by_slug(session, case.id, slug)
     if event is None or event.kind != "event":
         raise IngestError(
-            f"denies {slug!r}, which is not an event of {case.slug}", "denies", source
+            f"refers to {slug!r}, which is not an event of {case.slug}", "stances", source
         )
     return event
 
@@ -131,9 +210,25 @@ def _validate(fields: dict) -> EntrySubmission:
     slug = optional_text(fields, "slug", 120) or None
     if slug is not None and not SLUG.match(slug):
         raise ValidationError("use lowercase letters, digits and '-'", field="slug")
-    denies = _slugs(fields.get("denies"), "denies")
-    if denies and kind != "denial":
-        raise ValidationError("only a denial can deny events", field="denies")
+    stances = [(slug, "denies") for slug in _slugs(fields.get("denies"), "denies")]
+    stances += _stances(fields.get("stances"))
+    if stances and kind == "event":
+        raise ValidationError(
+            "an event takes no stance; statements, denials and responses do", field="stances"
+        )
+    if kind == "denial" and not any(stance == "denies" for _, stance in stances):
+        raise ValidationError("a denial names the events it denies", field="denies")
+    if len({slug for slug, _ in stances}) != len(stances):
+        raise ValidationError("each event appears once, with one stance", field="stances")
+    channel = optional_text(fields, "channel", 40)
+    if channel and channel not in CHANNELS:
+        raise ValidationError(f"{channel!r} is not one of {', '.join(CHANNELS)}", "channel")
+    speaks = {name: optional_text(fields, name, 300) for name in ("speaker", "office")}
+    quotation = optional_text(fields, "quotation", MAX_QUOTATION)
+    if kind == "event" and (any(speaks.values()) or channel or quotation):
+        raise ValidationError(
+            "speaker, office, channel and quotation belong to what someone said", "speaker"
+        )
     citations = _pairs(fields.get("citations"), "citations", "excerpt", required=False)
     if not citations:
         raise ValidationError("an entry needs at least one citation", field="citations")
@@ -147,7 +242,11 @@ def _validate(fields: dict) -> EntrySubmission:
         actor=optional_text(fields, "actor", 300),
         place=optional_text(fields, "place", 200),
         citations=citations,
-        denies=denies,
+        stances=stances,
+        speaker=speaks["speaker"],
+        office=speaks["office"],
+        channel=channel,
+        quotation=quotation,
         conflicts=_pairs(fields.get("conflicts"), "conflicts", "account", required=True),
     )
 
@@ -158,6 +257,24 @@ def _slugs(value, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and SLUG.match(v) for v in value):
         raise ValidationError("must be a list of entry slugs", field=name)
     return value
+
+
+def _stances(value) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError("must be a list of {event, stance}", field="stances")
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"event", "stance"}:
+            raise ValidationError("each item has 'event' and 'stance'", field="stances")
+        slug, stance = item["event"], item["stance"]
+        if not isinstance(slug, str) or not SLUG.match(slug):
+            raise ValidationError("'event' is an entry slug", field="stances")
+        if stance not in STANCES:
+            raise ValidationError(f"stance is one of {', '.join(STANCES)}", field="stances")
+        found.append((slug, stance))
+    return found
 
 
 def _pairs(value, name: str, text_key: str, required: bool) -> list[tuple[str, str]]:

@@ -1,15 +1,36 @@
-"""Read the timeline as an actor may see it: citations only to documents they may open."""
+"""Read the timeline as an actor may see it, filtered, ordered and grouped by year and month.
+
+An entry is shown only to readers who may open at least one of the documents it cites: an
+event documented only by testimonies kept for custodians must not appear, even by its title,
+to anyone else. Citations, conflicting accounts and links to other entries are filtered the
+same way.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from archive.auth.permissions import can
+from archive.dates import FuzzyDate, parse_edtf
+from archive.errors import ValidationError
 from archive.storage import queries
-from archive.storage.models import Citation, ConflictingAccount, TimelineEntry, User
+from archive.storage.models import (
+    ENTRY_KINDS,
+    Case,
+    Citation,
+    ConflictingAccount,
+    EntryStance,
+    TimelineEntry,
+    User,
+)
 from archive.storage.queries import Page
+
+LANES = {"event": "happened", "denial": "said", "statement": "said", "response": "said"}
 
 
 @dataclass
@@ -18,19 +39,224 @@ class VisibleEntry:
     citations: list[Citation]
     accounts: list[ConflictingAccount]
     hidden_citations: int  # citations to documents beyond the actor's audience
+    stances: list[tuple[str, TimelineEntry]] = field(default_factory=list)  # (stance, event)
+    responses: list[tuple[str, TimelineEntry]] = field(default_factory=list)  # (stance, entry)
+
+    @property
+    def date(self) -> FuzzyDate:
+        return parse_edtf(self.entry.date_edtf)
+
+    @property
+    def lane(self) -> str:
+        return LANES[self.entry.kind]
+
+    @property
+    def denies(self) -> list[TimelineEntry]:
+        return [event for stance, event in self.stances if stance == "denies"]
+
+    @property
+    def denied_by(self) -> list[TimelineEntry]:
+        return [entry for stance, entry in self.responses if stance == "denies"]
+
+
+@dataclass(frozen=True)
+class TimelineFilters:
+    case: str = ""
+    kind: str = ""
+    actor: str = ""  # words of the actor or speaker
+    place: str = ""
+    period: FuzzyDate | None = None  # entries whose dates overlap it
+
+    @classmethod
+    def from_args(cls, args) -> TimelineFilters:
+        """Read filters from a query string; raise ValidationError naming a bad one."""
+        kind = (args.get("kind") or "").strip()
+        if kind and kind not in ENTRY_KINDS:
+            raise ValidationError(f"is one of {', '.join(ENTRY_KINDS)}", field="kind")
+        period_text = (args.get("period") or "").strip()
+        start, end = (args.get("from") or "").strip(), (args.get("to") or "").strip()
+        if not period_text and (start or end):
+            period_text = f"{start or '..'}/{end or '..'}"
+        period = parse_edtf(period_text, field="period") if period_text else None
+        texts = {name: " ".join((args.get(name) or "").split())[:200]
+                 for name in ("case", "actor", "place")}  # fmt: skip
+        return cls(texts["case"], kind, texts["actor"], texts["place"], period)
+
+    def as_args(self) -> dict[str, str]:
+        args = {"case": self.case, "kind": self.kind, "actor": self.actor, "place": self.place}
+        if self.period:
+            args["period"] = self.period.edtf
+        return {k: v for k, v in args.items() if v}
 
 
 def visible_timeline(
     session: Session, actor: User | None, case_slug: str | None, page: int, per_page: int
 ) -> Page:
-    """Return a page of entries with the citations and accounts this actor may follow."""
-    result = queries.list_timeline(session, case_slug, page, per_page)
-    items = []
-    for entry in result.items:
-        citations = [c for c in entry.citations if can(actor, "document:read", c.document)]
-        accounts = [a for a in entry.accounts if can(actor, "document:read", a.document)]
-        items.append(
-            VisibleEntry(entry, citations, accounts, len(entry.citations) - len(citations))
-        )
-    result.items = items
-    return result
+    """Return a page of entries (date order) with what this actor may follow."""
+    entries = visible_entries(session, actor, TimelineFilters(case=case_slug or ""))
+    start = (page - 1) * per_page
+    return Page(entries[start : start + per_page], len(entries), page, per_page)
+
+
+def visible_entries(
+    session: Session, actor: User | None, filters: TimelineFilters
+) -> list[VisibleEntry]:
+    """Every entry matching the filters that this actor may see, in date order."""
+    stmt = select(TimelineEntry).options(
+        selectinload(TimelineEntry.citations).selectinload(Citation.document),
+        selectinload(TimelineEntry.accounts).selectinload(ConflictingAccount.document),
+        selectinload(TimelineEntry.stances).selectinload(EntryStance.event),
+        selectinload(TimelineEntry.responses).selectinload(EntryStance.entry),
+        selectinload(TimelineEntry.case),
+    )
+    if filters.case:
+        stmt = stmt.join(Case).where(Case.slug == filters.case)
+    if filters.kind:
+        stmt = stmt.where(TimelineEntry.kind == filters.kind)
+    for name, columns in (("actor", (TimelineEntry.actor, TimelineEntry.speaker,
+                                     TimelineEntry.speaker_office)),
+                          ("place", (TimelineEntry.place,))):  # fmt: skip
+        text = getattr(filters, name)
+        if text:
+            pattern = f"%{_escape_like(text)}%"
+            stmt = stmt.where(or_(*(c.ilike(pattern, escape="\\") for c in columns)))
+    if filters.period is not None:
+        # overlap: an entry dated "April 2017" is in a period of 2017-04-15/2017-05
+        if filters.period.latest:
+            stmt = stmt.where(
+                or_(TimelineEntry.date_start.is_(None),
+                    TimelineEntry.date_start <= filters.period.latest)
+            )  # fmt: skip
+        if filters.period.earliest:
+            stmt = stmt.where(
+                or_(TimelineEntry.date_end.is_(None),
+                    TimelineEntry.date_end >= filters.period.earliest)
+            )  # fmt: skip
+    entries = session.scalars(stmt).all()
+    readable = {e.id for e in entries if _readable(actor, e)}
+    # links may point at entries outside the filters: those are checked on their own
+    visible = [_visible(actor, e, readable) for e in entries if e.id in readable]
+    return sorted(visible, key=_order)
+
+
+def entry_visible_to(session: Session, actor: User | None, entry_id: int) -> VisibleEntry | None:
+    entry = queries.get_entry(session, entry_id)
+    if entry is None or not _readable(actor, entry):
+        return None
+    return _visible(actor, entry, None)
+
+
+def _readable(actor: User | None, entry: TimelineEntry) -> bool:
+    return any(can(actor, "document:read", c.document) for c in entry.citations)
+
+
+def _visible(actor: User | None, entry: TimelineEntry, readable: set[int] | None) -> VisibleEntry:
+    def shown(other: TimelineEntry) -> bool:
+        return other.id in readable if readable is not None else _readable(actor, other)
+
+    citations = [c for c in entry.citations if can(actor, "document:read", c.document)]
+    return VisibleEntry(
+        entry,
+        citations,
+        [a for a in entry.accounts if can(actor, "document:read", a.document)],
+        len(entry.citations) - len(citations),
+        [(s.stance, s.event) for s in entry.stances if shown(s.event)],
+        [(s.stance, s.entry) for s in entry.responses if shown(s.entry)],
+    )
+
+
+def _order(item: VisibleEntry) -> tuple:
+    entry = item.entry
+    when = entry.date_start or entry.date_end or date.max
+    return (when, entry.date_end or when, entry.id)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- grouping for the page -------------------------------------------------------------------
+
+
+@dataclass
+class MonthGroup:
+    year: int | None
+    month: int | None  # None: the entries are dated to the year (or a longer span) only
+    happened: list[VisibleEntry] = field(default_factory=list)
+    said: list[VisibleEntry] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        if self.year is None:
+            return "Date unknown"
+        if self.month is None:
+            return f"{self.year}, month not known"
+        return f"{calendar.month_name[self.month]} {self.year}"
+
+    @property
+    def anchor(self) -> str:
+        return f"m-{self.year or 'unknown'}-{self.month or 'year'}"
+
+
+@dataclass
+class YearGroup:
+    year: int | None
+    months: list[MonthGroup] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.happened) + len(m.said) for m in self.months)
+
+
+def group_by_month(entries: list[VisibleEntry]) -> list[YearGroup]:
+    """Group entries by year, then month; an entry sits in its month only if its date is
+    that precise (an entry of "2017" is in "2017, month not known", never in January)."""
+    months: dict[tuple, MonthGroup] = {}
+    for item in entries:
+        year, month = _slot(item)
+        group = months.setdefault((year, month), MonthGroup(year, month))
+        (group.happened if item.lane == "happened" else group.said).append(item)
+    years: dict[int | None, YearGroup] = {}
+    for (year, _month), group in sorted(
+        months.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or 0, kv[0][1] or 0)
+    ):
+        years.setdefault(year, YearGroup(year)).months.append(group)
+    return list(years.values())
+
+
+def _slot(item: VisibleEntry) -> tuple[int | None, int | None]:
+    start, end = item.entry.date_start, item.entry.date_end
+    when = start or end
+    if when is None:
+        return None, None
+    if start and end and (start.year, start.month) == (end.year, end.month):
+        return start.year, start.month
+    return when.year, None
+
+
+@dataclass
+class MonthCount:
+    year: int
+    month: int
+    happened: int
+    said: int
+
+
+def density(entries: list[VisibleEntry]) -> list[MonthCount]:
+    """Entries dated to a month, per month, every month from the first to the last."""
+    counts: dict[tuple[int, int], list[int]] = {}
+    for item in entries:
+        year, month = _slot(item)
+        if year is None or month is None:
+            continue
+        key = (year, month)
+        counts.setdefault(key, [0, 0])[0 if item.lane == "happened" else 1] += 1
+    if not counts:
+        return []
+    (y, m), last = min(counts), max(counts)
+    months = []
+    while (y, m) <= last:
+        happened, said = counts.get((y, m), (0, 0))
+        months.append(MonthCount(y, m, happened, said))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from archive.auth.permissions import audience_for, can
 from archive.config import document_kinds
-from archive.errors import ValidationError
+from archive.errors import NotFound, ValidationError
 from archive.ingest.documents import ingest_bytes
 from archive.storage import queries
 from archive.storage.queries import Page
@@ -61,14 +61,62 @@ def document(doc_id: int):
 
 @bp.get("/timeline")
 def timeline():
-    from archive.timeline.read import visible_timeline
+    from archive.timeline.read import TimelineFilters, visible_entries
 
     page, per_page = page_args()
-    result = visible_timeline(
-        get_session(), actor(), request.args.get("case") or None, page, per_page
-    )
-    result.items = [_entry(v) for v in result.items]
-    return jsonify(_page(result))
+    entries = visible_entries(get_session(), actor(), TimelineFilters.from_args(request.args))
+    chunk = entries[(page - 1) * per_page : page * per_page]
+    return jsonify(_page(Page([_entry(v) for v in chunk], len(entries), page, per_page)))
+
+
+@bp.get("/timeline/<int:entry_id>")
+def timeline_entry(entry_id: int):
+    from archive.timeline.read import entry_visible_to
+
+    item = entry_visible_to(get_session(), actor(), entry_id)
+    if item is None:
+        raise NotFound(f"no timeline entry {entry_id}")
+    return jsonify(_entry(item))
+
+
+@bp.post("/timeline")
+def create_timeline_entry():
+    """Create an entry from a JSON body in the corpus format (custodians)."""
+    from archive.timeline.entries import create_entries
+    from archive.timeline.read import entry_visible_to
+
+    who = require("document:edit")
+    submission = _entry_submission()
+    session = get_session()
+    case = queries.get_case(session, submission.case)
+    if case is None:
+        raise ValidationError("is not a case of this archive", field="case")
+    (entry,) = create_entries(session, case, [("request", submission)], who, "api")
+    return jsonify(_entry(entry_visible_to(session, who, entry.id))), 201
+
+
+@bp.put("/timeline/<int:entry_id>")
+def update_timeline_entry(entry_id: int):
+    """Replace an entry (custodians): the same body as for creating one."""
+    from archive.timeline.entries import update_entry
+    from archive.timeline.read import entry_visible_to
+
+    who = require("document:edit")
+    session = get_session()
+    entry = queries.get_entry(session, entry_id)
+    if entry is None:
+        raise NotFound(f"no timeline entry {entry_id}")
+    update_entry(session, entry, _entry_submission(), who, "api")
+    return jsonify(_entry(entry_visible_to(session, who, entry.id)))
+
+
+def _entry_submission():
+    from archive.timeline.entries import validate_entry
+
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        raise ValidationError("send the entry as a JSON object", field="content-type")
+    return validate_entry(body, "request")
 
 
 def _page(result: Page) -> dict:
@@ -132,22 +180,7 @@ def _document(doc, full: bool) -> dict:
 
 
 def _entry(visible) -> dict:
-    entry = visible.entry
-    return {
-        "id": entry.id,
-        "slug": entry.slug,
-        "case": entry.case.slug,
-        "kind": entry.kind,
-        "date": entry.date_edtf,
-        "date_earliest": entry.date_start.isoformat() if entry.date_start else None,
-        "date_latest": entry.date_end.isoformat() if entry.date_end else None,
-        "title": entry.title,
-        "description": entry.description,
-        "actor": entry.actor,
-        "place": entry.place,
-        "citations": [{"document": c.document_id, "excerpt": c.excerpt} for c in visible.citations],
-        "denies": [e.id for e in entry.denies],
-        "conflicting_accounts": [
-            {"document": a.document_id, "account": a.account} for a in visible.accounts
-        ],
-    }
+    from archive.timeline.export import entry_record
+    from archive.web.timeline import permalink
+
+    return entry_record(visible, permalink)

@@ -8,7 +8,7 @@ from wtforms import MultipleFileField, PasswordField, SelectField, StringField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from archive.storage.models import CONSENT_LEVELS, REVIEW_STATUSES
+from archive.storage.models import CHANNELS, CONSENT_LEVELS, ENTRY_KINDS, REVIEW_STATUSES
 
 
 def choices(values, labels=None) -> list[SelectChoice]:
@@ -81,3 +81,77 @@ class DocumentForm(FlaskForm):
         self.source_date.data = (source.date_edtf or "") if source else ""
         self.attribution.data = document.attribution
         self.body.data = original
+
+
+class EntryForm(FlaskForm):
+    """A timeline entry. Lists are one item per line, "slug | text"."""
+
+    case = SelectField(_l("Case"), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=choices(ENTRY_KINDS), validators=[DataRequired()])
+    slug = StringField(_l("Short name (letters, digits, -)"), [Optional(), Length(max=120)])
+    date = StringField(_l("Date (EDTF: 2017-04-21, 2017-04, 2017~, 2017-02/2017-04, ../2017-06)"),
+                       validators=[DataRequired(), Length(max=64)])  # fmt: skip
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("What happened or was said (Markdown)"), [Optional()])
+    actor = StringField(_l("Actor"), [Optional(), Length(max=300)])
+    place = StringField(_l("Place"), [Optional(), Length(max=200)])
+    speaker = StringField(_l("Speaker (statements and denials)"), [Optional(), Length(max=300)])
+    office = StringField(_l("Speaker's office"), [Optional(), Length(max=300)])
+    channel = SelectField(_l("Channel"), choices=[SelectChoice("", "—"), *choices(CHANNELS)],
+                          validators=[Optional()])  # fmt: skip
+    quotation = TextAreaField(_l("Short quotation"), [Optional()])
+    citations = TextAreaField(
+        _l("Evidence: one per line, document-slug | supporting excerpt"), [DataRequired()]
+    )
+    stances = TextAreaField(
+        _l("Stances: one per line, event-slug | denies, confirms, minimises or justifies"),
+        [Optional()],
+    )
+    conflicts = TextAreaField(
+        _l("Conflicting accounts: one per line, document-slug | that source's version"),
+        [Optional()],
+    )
+
+    def fields_for_entry(self) -> dict:
+        fields = {
+            name: getattr(self, name).data.strip()
+            for name in ("case", "kind", "slug", "date", "title", "description", "actor", "place",
+                         "speaker", "office", "channel", "quotation")
+            if (getattr(self, name).data or "").strip()
+        }  # fmt: skip
+        fields["citations"] = _lines(self.citations.data, "document", "excerpt")
+        if stances := _lines(self.stances.data, "event", "stance"):
+            fields["stances"] = stances
+        if conflicts := _lines(self.conflicts.data, "document", "account"):
+            fields["conflicts"] = conflicts
+        return fields
+
+    def fill_from(self, entry) -> None:
+        for name, value in (
+            ("case", entry.case.slug),
+            ("kind", entry.kind),
+            ("slug", entry.slug or ""),
+            ("date", entry.date_edtf),
+            ("title", entry.title),
+            ("description", entry.description),
+            ("actor", entry.actor),
+            ("place", entry.place),
+            ("speaker", entry.speaker),
+            ("office", entry.speaker_office),
+            ("channel", entry.channel),
+            ("quotation", entry.quotation),
+        ):
+            getattr(self, name).data = value  # fmt: skip
+        self.citations.data = "\n".join(f"{c.document.slug} | {c.excerpt}" for c in entry.citations)
+        self.stances.data = "\n".join(f"{s.event.slug} | {s.stance}" for s in entry.stances)
+        self.conflicts.data = "\n".join(f"{a.document.slug} | {a.account}" for a in entry.accounts)
+
+
+def _lines(text: str | None, key: str, value: str) -> list[dict]:
+    """Parse "slug | text" lines; a line without "|" gives an empty text."""
+    items = []
+    for line in (text or "").splitlines():
+        if line.strip():
+            slug, _, rest = line.partition("|")
+            items.append({key: slug.strip(), value: rest.strip()})
+    return items

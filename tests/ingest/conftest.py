@@ -16,13 +16,13 @@ from archive.storage.models import (
     Citation,
     ConflictingAccount,
     Document,
+    EntryStance,
     Place,
     Source,
     Tag,
     TimelineEntry,
     document_places,
     document_tags,
-    timeline_denials,
 )
 
 CASE = "test-case"
@@ -58,7 +58,7 @@ COUNTED = {
     "timeline_entries": TimelineEntry,
     "citations": Citation,
     "conflicting_accounts": ConflictingAccount,
-    "timeline_denials": timeline_denials,
+    "entry_stances": EntryStance,
 }
 
 

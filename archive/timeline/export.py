@@ -1,0 +1,187 @@
+"""Timeline exports: JSON (schema in timeline.schema.json), CSV and TimelineJS JSON.
+
+Each export is built from `visible_entries`, so it holds exactly what its reader may see:
+entries backed by a document they may open, those citations only, and public text only
+(timeline text is written by custodians and checked for identifiers when it is saved;
+documents are referred to by id, title and link, never by their original text).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from importlib import resources
+
+from archive.timeline.read import VisibleEntry
+
+FORMATS = ("json", "csv", "timelinejs")
+SCHEMA_ID = "https://witness-archive.example/schemas/timeline-v1.json"
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+               "timelinejs": "application/json"}  # fmt: skip
+CSV_COLUMNS = ("id", "slug", "case", "kind", "date", "date_display", "date_earliest",
+               "date_latest", "title", "description", "actor", "place", "speaker", "office",
+               "channel", "quotation", "stances", "denies", "evidence", "citations")  # fmt: skip
+
+
+def schema() -> dict:
+    """The JSON Schema the JSON export follows."""
+    text = resources.files("archive.timeline").joinpath("timeline.schema.json").read_text()
+    return json.loads(text)
+
+
+def export(entries: list[VisibleEntry], fmt: str, link, title: str = "Timeline") -> str:
+    """Serialise entries; `link(kind, id)` gives the permalink of a document or an entry."""
+    if fmt == "json":
+        return to_json(entries, link)
+    if fmt == "csv":
+        return to_csv(entries, link)
+    if fmt == "timelinejs":
+        return to_timelinejs(entries, link, title)
+    raise ValueError(f"format is one of {', '.join(FORMATS)}")
+
+
+def entry_record(item: VisibleEntry, link) -> dict:
+    entry, when = item.entry, item.date
+    record = {
+        "id": entry.id,
+        "slug": entry.slug,
+        "url": link("entry", entry.id),
+        "case": entry.case.slug,
+        "kind": entry.kind,
+        "date": entry.date_edtf,
+        "date_display": when.display(),
+        "date_precision": when.precision,
+        "date_earliest": entry.date_start.isoformat() if entry.date_start else None,
+        "date_latest": entry.date_end.isoformat() if entry.date_end else None,
+        "title": entry.title,
+        "description": entry.description,
+        "actor": entry.actor,
+        "place": entry.place,
+        "citations": [
+            {
+                "document": c.document_id,
+                "title": c.document.title,
+                "kind": c.document.kind,
+                "url": link("document", c.document_id),
+                "excerpt": c.excerpt,
+            }
+            for c in item.citations
+        ],
+        "conflicting_accounts": [
+            {
+                "document": a.document_id,
+                "url": link("document", a.document_id),
+                "account": a.account,
+            }
+            for a in item.accounts
+        ],  # fmt: skip
+    }
+    if entry.kind == "event":
+        record["denied_by"] = [e.id for e in item.denied_by]
+        record["responses"] = [{"entry": e.id, "stance": s} for s, e in item.responses]
+    else:
+        record["speaker"] = {"name": entry.speaker, "office": entry.speaker_office}
+        record["channel"] = entry.channel
+        record["quotation"] = entry.quotation
+        record["stances"] = [{"event": e.id, "stance": s} for s, e in item.stances]
+        if entry.kind == "denial":
+            record["denies"] = [e.id for e in item.denies]
+    return record
+
+
+def to_json(entries: list[VisibleEntry], link) -> str:
+    document = {
+        "$schema": SCHEMA_ID,
+        "generated": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "count": len(entries),
+        "entries": [entry_record(item, link) for item in entries],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def to_csv(entries: list[VisibleEntry], link) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in entries:
+        r = entry_record(item, link)
+        row = {
+            **r,
+            "speaker": (r.get("speaker") or {}).get("name", ""),
+            "office": (r.get("speaker") or {}).get("office", ""),
+            "stances": "; ".join(f"{s['stance']} {s['event']}" for s in r.get("stances", [])),
+            "denies": " ".join(str(i) for i in r.get("denies", [])),
+            "evidence": len(r["citations"]),
+            "citations": " ".join(c["url"] for c in r["citations"]),
+        }
+        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def to_timelinejs(entries: list[VisibleEntry], link, title: str) -> str:
+    """TimelineJS 3's JSON: events with start and end dates as precise as recorded."""
+    events = []
+    for item in entries:
+        entry, when = item.entry, item.date
+        start = _tjs_date(entry.date_start or entry.date_end, when.precision)
+        if start is None:
+            continue
+        event = {
+            "unique_id": f"entry-{entry.id}",
+            "start_date": start,
+            "display_date": when.display(),
+            "group": "What happened" if item.lane == "happened" else "What officials said",
+            "text": {"headline": _escape(entry.title), "text": _tjs_text(item, link)},
+        }
+        if when.precision == "range" and entry.date_start and entry.date_end:
+            event["end_date"] = _tjs_date(entry.date_end, "day")
+        events.append(event)
+    return json.dumps(
+        {"title": {"text": {"headline": _escape(title), "text": ""}}, "events": events},
+        ensure_ascii=False,
+        indent=1,
+    )
+
+
+def _tjs_date(when, precision: str) -> dict | None:
+    if when is None:
+        return None
+    parts = {"year": when.year}
+    if precision in ("month", "day", "range"):
+        parts["month"] = when.month
+    if precision in ("day", "range"):
+        parts["day"] = when.day
+    return parts
+
+
+def _tjs_text(item: VisibleEntry, link) -> str:
+    entry = item.entry
+    parts = [f"<p>{_escape(entry.description)}</p>"] if entry.description else []
+    if entry.quotation:
+        speaker = ", ".join(x for x in (entry.speaker, entry.speaker_office) if x)
+        parts.append(f"<blockquote>{_escape(entry.quotation)}</blockquote>"
+                     + (f"<p>— {_escape(speaker)}</p>" if speaker else ""))  # fmt: skip
+    if item.denies:
+        parts.append("<p>Denies: " + "; ".join(_escape(e.title) for e in item.denies) + "</p>")
+    sources = "".join(
+        f'<li><a href="{link("document", c.document_id)}">{_escape(c.document.title)}</a></li>'
+        for c in item.citations
+    )
+    parts.append(f"<p>Evidence:</p><ul>{sources}</ul>")
+    return "".join(parts)
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text or "", quote=True)

@@ -1,0 +1,163 @@
+"""Dates found in a document's public text, proposed to custodians as draft timeline entries.
+
+English and Russian: "21 April 2017", "April 21, 2017", "April 2017", "in April", "last
+April", "last month", "this year", "in 2017"; «21 апреля 2017 года», «в апреле 2017 года»,
+«в апреле», «в прошлом месяце», «в 2017 году». A date without a year is resolved against the
+document's publication date: "last April" in an article of September 2017 is April 2017, and
+"in November" in it is November 2016. Each date keeps the precision it was written with.
+
+We match the expressions ourselves: dateparser (tried) parses neither "last April" nor «в
+апреле 2017 года», and guesses a day for a month. Nothing found here is published: a
+custodian accepts (and edits) or dismisses each suggestion.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.dates import FuzzyDate, parse_edtf
+from archive.storage.models import DateSuggestion, Document
+
+EN_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
+EN_MONTHS.update({name.lower(): n for n, name in enumerate(calendar.month_abbr) if name})
+EN_MONTHS.pop("may", None)  # "may" is a verb far more often than a month: only as "May 2017"
+RU_MONTH_STEMS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр",
+                  "октябр", "ноябр", "декабр")  # fmt: skip
+_EN = "|".join(sorted(EN_MONTHS, key=len, reverse=True))
+_RU = r"(?:январ|феврал|март|апрел|ма|июн|июл|август|сентябр|октябр|ноябр|декабр)(?:ь|я|е|й|ю|ом)"
+_YEAR = r"(?:19|20)\d{2}"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_EN_M = rf"(?P<month>{_EN}|May)\.?"
+_RU_Y = rf"(?: (?P<year>{_YEAR}) ?(?:года|г\.)?)?"
+
+PATTERNS = [
+    # English, most precise first; each has named groups day, month, year, rel
+    ("day", re.compile(rf"\b{_DAY} {_EN_M},? (?P<year>{_YEAR})\b", re.I)),
+    ("day", re.compile(rf"\b{_EN_M} {_DAY}, (?P<year>{_YEAR})\b", re.I)),
+    ("month", re.compile(rf"\b{_EN_M},? (?:of )?(?P<year>{_YEAR})\b", re.I)),
+    ("month", re.compile(rf"\b(?P<rel>last|this|in|since|by|until) (?P<month>{_EN})\b", re.I)),
+    ("relmonth", re.compile(r"\b(?P<rel>last|this) month\b", re.I)),
+    ("relyear", re.compile(r"\b(?P<rel>last|this) year\b", re.I)),
+    ("year", re.compile(rf"\b(?:in|since|by|until|during|early|late|mid-?) (?P<year>{_YEAR})\b",
+                        re.I)),
+    # Russian
+    ("day", re.compile(rf"\b(?P<day>\d{{1,2}}) (?P<rumonth>{_RU}){_RU_Y}", re.I)),
+    ("month", re.compile(rf"\b(?:в|с|до|к|после) (?P<rumonth>{_RU}){_RU_Y}", re.I)),
+    ("relmonth", re.compile(r"\bв (?P<rel>прошлом|этом) месяце\b", re.I)),
+    ("relyear", re.compile(r"\bв (?P<rel>прошлом|этом) году\b", re.I)),
+    ("year", re.compile(rf"\b(?:в|с|до|к) (?P<year>{_YEAR}) ?(?:году|года|г\.)", re.I)),
+]  # fmt: skip
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])")
+_MARKUP = re.compile(r"[*_`#>|]+|\[(PERSON|PHONE|EMAIL)[^\]]*\]")
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    phrase: str
+    sentence: str
+    date: FuzzyDate
+
+
+def find_dates(text: str, published: date | None) -> list[FoundDate]:
+    """Every date expression in the text with its sentence, most precise reading first;
+    a phrase inside a longer match (April in "21 April 2017") is not counted twice."""
+    found: list[FoundDate] = []
+    for paragraph in text.split("\n"):
+        paragraph = " ".join(_MARKUP.sub(lambda m: m.group(0) if m.group(1) else "", paragraph)
+                             .split())  # fmt: skip
+        for sentence in _SENTENCE.split(paragraph):
+            taken: list[tuple[int, int]] = []
+            for kind, pattern in PATTERNS:
+                for match in pattern.finditer(sentence):
+                    span = match.span()
+                    if any(a <= span[0] < b or a < span[1] <= b for a, b in taken):
+                        continue
+                    when = _resolve(kind, match, published)
+                    if when is None and kind == "day":  # 31 April: no date, not "April"
+                        taken.append(span)
+                    if when is not None:
+                        taken.append(span)
+                        found.append(FoundDate(match.group(0), sentence[:600], when))
+    return found
+
+
+def _resolve(kind: str, match: re.Match, published: date | None) -> FuzzyDate | None:
+    groups = match.groupdict()
+    year = int(groups["year"]) if groups.get("year") else None
+    month = _month(groups)
+    rel = (groups.get("rel") or "").lower()
+    try:
+        if kind in ("relmonth", "relyear"):
+            if published is None:
+                return None
+            if kind == "relyear":
+                y = published.year - (1 if rel in ("last", "прошлом") else 0)
+                return parse_edtf(str(y))
+            y, m = published.year, published.month
+            if rel in ("last", "прошлом"):
+                y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+            return parse_edtf(f"{y}-{m:02d}")
+        if month is not None and year is None:
+            if published is None:
+                return None
+            # the latest such month not after publication ("last": strictly before)
+            year = published.year
+            if month > published.month or (rel == "last" and month == published.month):
+                year -= 1
+        if kind == "day" and month is not None and year is not None:
+            return parse_edtf(f"{year}-{month:02d}-{int(groups['day']):02d}")
+        if kind in ("month", "day") and month is not None and year is not None:
+            return parse_edtf(f"{year}-{month:02d}")
+        if kind == "year" and year is not None:
+            return parse_edtf(str(year))
+    except ValueError:
+        return None
+    except Exception:  # noqa: BLE001 - an impossible date (31 April) is simply not a date
+        return None
+    return None
+
+
+def _month(groups: dict) -> int | None:
+    if groups.get("month"):
+        return EN_MONTHS.get(groups["month"].lower().rstrip("."), 5)  # only "May" is missing
+    if groups.get("rumonth"):
+        word = groups["rumonth"].lower()
+        for n, stem in enumerate(RU_MONTH_STEMS, start=1):
+            if word.startswith(stem) and (stem != "ма" or word in ("май", "мая", "мае", "маем")):
+                return n
+    return None
+
+
+def suggest_for_document(session: Session, document: Document) -> int:
+    """Store new pending suggestions for a document's public text; return how many."""
+    published = document.published_start
+    existing = {
+        (s.date_edtf, s.sentence)
+        for s in session.scalars(
+            select(DateSuggestion).where(DateSuggestion.document_id == document.id)
+        )
+    }
+    added = 0
+    for found in find_dates(document.body_public or "", published):
+        key = (found.date.edtf, found.sentence)
+        if key in existing:
+            continue
+        existing.add(key)
+        session.add(
+            DateSuggestion(
+                document_id=document.id,
+                phrase=found.phrase[:200],
+                sentence=found.sentence,
+                date_edtf=found.date.edtf,
+                date_start=found.date.earliest,
+                date_end=found.date.latest,
+            )
+        )
+        added += 1
+    return added

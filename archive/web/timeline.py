@@ -1,0 +1,124 @@
+"""The timeline: what happened and what officials said, side by side; entry pages; exports."""
+
+from __future__ import annotations
+
+import calendar
+
+from flask import Blueprint, Response, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from archive.errors import NotFound
+from archive.storage import queries
+from archive.storage.models import CHANNELS, ENTRY_KINDS
+from archive.timeline.export import FORMATS, MEDIA_TYPES, export
+from archive.timeline.read import (
+    TimelineFilters,
+    density,
+    entry_visible_to,
+    group_by_month,
+    visible_entries,
+)
+from archive.web.database import get_session
+from archive.web.helpers import actor
+
+bp = Blueprint("timeline", __name__)
+CHART_WIDTH, CHART_HEIGHT = 720, 120
+
+
+@bp.get("/timeline")
+def page():
+    filters = TimelineFilters.from_args(request.args)
+    session = get_session()
+    entries = visible_entries(session, actor(), filters)
+    denials = [e for e in entries if e.entry.kind == "denial"]
+    return render_template(
+        "timeline.html",
+        filters=filters,
+        entries=entries,
+        years=group_by_month(entries),
+        chart=density_chart(density(entries), filters),
+        denials=denials,
+        cases=queries.list_cases(session),
+        kinds=ENTRY_KINDS,
+        formats=FORMATS,
+    )
+
+
+@bp.get("/timeline/entries/<int:entry_id>")
+def entry(entry_id: int):
+    item = entry_visible_to(get_session(), actor(), entry_id)
+    if item is None:  # not found and not allowed look the same
+        raise NotFound(f"no timeline entry {entry_id}")
+    return render_template("timeline_entry.html", item=item, channels=CHANNELS)
+
+
+@bp.get("/timeline/export.<fmt>")
+def download(fmt: str):
+    if fmt not in FORMATS:
+        raise NotFound(f"no export format {fmt}")
+    filters = TimelineFilters.from_args(request.args)
+    entries = visible_entries(get_session(), actor(), filters)
+    body = export(entries, fmt, permalink, title=_title(filters))
+    extension = "json" if fmt == "timelinejs" else fmt
+    name = f"timeline-{filters.case or 'all'}{'-timelinejs' if fmt == 'timelinejs' else ''}"
+    return Response(
+        body,
+        mimetype=MEDIA_TYPES[fmt].split(";")[0],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"'},
+    )
+
+
+def permalink(kind: str, object_id: int) -> str:
+    if kind == "document":
+        return url_for("pages.document", doc_id=object_id, _external=True)
+    return url_for("timeline.entry", entry_id=object_id, _external=True)
+
+
+def _title(filters: TimelineFilters) -> str:
+    return f"Timeline: {filters.case}" if filters.case else "Timeline"
+
+
+def density_chart(months, filters: TimelineFilters) -> Markup | None:
+    """Entries per month as an SVG bar chart drawn here (no script); each bar links to its
+    month on the page and has a text title for screen readers and tooltips."""
+    if not months:
+        return None
+    peak = max(m.happened + m.said for m in months) or 1
+    width = CHART_WIDTH / len(months)
+    bars = []
+    for n, m in enumerate(months):
+        x = n * width
+        label = f"{calendar.month_name[m.month]} {m.year}: {m.happened} events, {m.said} said"
+        heights = (m.happened / peak * (CHART_HEIGHT - 20), m.said / peak * (CHART_HEIGHT - 20))
+        y = CHART_HEIGHT - 16
+        parts = []
+        for css, h in zip(("happened", "said"), heights, strict=True):
+            if h:
+                y -= h
+                parts.append(
+                    f'<rect class="bar-{css}" x="{x + 1:.1f}" y="{y:.1f}" '
+                    f'width="{max(width - 2, 1):.1f}" height="{h:.1f}"/>'
+                )
+        if not parts:
+            continue
+        href = f"#m-{m.year}-{m.month}"
+        bars.append(f'<a href="{href}"><title>{escape(label)}</title>{"".join(parts)}</a>')
+    years = []
+    for n, m in enumerate(months):
+        if m.month == 1 or n == 0:
+            years.append(
+                f'<text x="{n * width + 2:.1f}" y="{CHART_HEIGHT - 2}">{m.year}</text>'
+                f'<line x1="{n * width:.1f}" x2="{n * width:.1f}" y1="0" '
+                f'y2="{CHART_HEIGHT - 14}" class="year"/>'
+            )
+    total = sum(m.happened + m.said for m in months)
+    summary = (f"Entries dated to a month: {total}, from {calendar.month_name[months[0].month]} "
+               f"{months[0].year} to {calendar.month_name[months[-1].month]} {months[-1].year}; "
+               f"the busiest month has {peak}.")  # fmt: skip
+    svg = (
+        f'<svg class="density" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" '
+        f'aria-labelledby="density-title" preserveAspectRatio="none">'
+        f'<title id="density-title">{escape(summary)}</title>'
+        f"{''.join(years)}{''.join(bars)}</svg>"
+    )
+    return Markup(svg)  # noqa: S704 - every text in it is escaped above

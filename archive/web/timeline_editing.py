@@ -1,0 +1,133 @@
+"""Custodians create and edit timeline entries, and review the dates found in documents."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from archive.errors import IngestError, NotFound
+from archive.storage import queries
+from archive.storage.models import DateSuggestion, utcnow
+from archive.timeline.entries import create_entries, update_entry, validate_entry
+from archive.web.database import get_session
+from archive.web.forms import EntryForm, choices
+from archive.web.helpers import require
+
+bp = Blueprint("timeline_editing", __name__)
+
+
+@bp.route("/timeline/entries/new", methods=["GET", "POST"])
+def new_entry():
+    who = require("document:edit")
+    form = _form()
+    suggestion = _suggestion(request.values.get("suggestion"))
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            submission = validate_entry(form.fields_for_entry(), "form")
+            case = queries.get_case(session, submission.case)
+            if case is None:
+                raise IngestError("is not a case of this archive", "case", "form")
+            (entry,) = create_entries(session, case, [("form", submission)], who, "web")
+        except IngestError as exc:
+            _field_error(form, exc)
+        else:
+            if suggestion is not None:
+                _decide(suggestion, "accepted", who, entry.id)
+            flash(_("Timeline entry %(id)s saved.", id=entry.id), "info")
+            return redirect(url_for("timeline.entry", entry_id=entry.id))
+    elif not form.is_submitted():
+        form.case.data = request.args.get("case", "")
+        if suggestion is not None:  # a found date, its sentence as the supporting excerpt
+            document = suggestion.document
+            form.case.data = document.case.slug
+            form.date.data = suggestion.date_edtf
+            form.citations.data = f"{document.slug} | {suggestion.sentence}"
+    return _render(form, None, suggestion)
+
+
+@bp.route("/timeline/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+def edit_entry(entry_id: int):
+    who = require("document:edit")
+    session = get_session()
+    entry = queries.get_entry(session, entry_id)
+    if entry is None:
+        raise NotFound(f"no timeline entry {entry_id}")
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            submission = validate_entry(form.fields_for_entry(), "form")
+            update_entry(session, entry, submission, who, "web")
+        except IngestError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("Timeline entry %(id)s updated.", id=entry.id), "info")
+            return redirect(url_for("timeline.entry", entry_id=entry.id))
+    elif not form.is_submitted():
+        form.fill_from(entry)
+    return _render(form, entry, None)
+
+
+@bp.get("/timeline/suggestions")
+def suggestions():
+    require("document:edit")
+    pending = (
+        get_session()
+        .scalars(
+            select(DateSuggestion)
+            .where(DateSuggestion.status == "pending")
+            .order_by(DateSuggestion.date_start, DateSuggestion.id)
+            .limit(500)
+        )
+        .all()
+    )
+    return render_template("suggestions.html", suggestions=pending)
+
+
+@bp.post("/timeline/suggestions/<int:suggestion_id>/dismiss")
+def dismiss(suggestion_id: int):
+    who = require("document:edit")
+    suggestion = _suggestion(str(suggestion_id))
+    if suggestion is None:
+        raise NotFound(f"no suggestion {suggestion_id}")
+    _decide(suggestion, "dismissed", who, None)
+    flash(_("Suggestion dismissed."), "info")
+    return redirect(url_for("timeline_editing.suggestions"))
+
+
+def _decide(suggestion: DateSuggestion, status: str, who, entry_id: int | None) -> None:
+    session = get_session()
+    suggestion.status, suggestion.entry_id = status, entry_id
+    suggestion.decided_by_id, suggestion.decided_at = who.id if who else None, utcnow()
+    session.commit()
+
+
+def _suggestion(raw: str | None) -> DateSuggestion | None:
+    if not raw or not raw.isdigit():
+        return None
+    found = get_session().get(DateSuggestion, int(raw))
+    if found is not None and found.status != "pending":
+        abort(409)
+    return found
+
+
+def _form() -> EntryForm:
+    form = EntryForm()
+    cases = queries.list_cases(get_session())
+    form.case.choices = choices([c.slug for c in cases], {c.slug: c.title for c in cases})
+    return form
+
+
+def _render(form: EntryForm, entry, suggestion):
+    status = 400 if form.is_submitted() else 200
+    page = render_template("entry_form.html", form=form, entry=entry, suggestion=suggestion)
+    return page, status
+
+
+def _field_error(form: EntryForm, exc: IngestError) -> None:
+    name = {"denies": "stances"}.get(exc.field or "", exc.field or "")
+    target = getattr(form, name, None)
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, exc.message]
+    flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")

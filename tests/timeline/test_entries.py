@@ -1,0 +1,113 @@
+"""Entries: what statements record, the stances they take, and text that would reveal someone."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.errors import IngestError
+from archive.storage import queries
+from archive.storage.models import EntryStance, TimelineEntry
+from archive.timeline.entries import update_entry, validate_entry
+from archive.web.database import get_db
+from tests.timeline.conftest import CASE
+
+BASE = {"case": CASE, "kind": "statement", "date": "2017-04", "title": "A statement",
+        "citations": [{"document": "public-report", "excerpt": "x"}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"kind": "event", "stances": [{"event": "e", "stance": "denies"}]}, "stances"),
+        ({"kind": "denial"}, "denies"),  # a denial names what it denies
+        ({"stances": [{"event": "e", "stance": "applauds"}]}, "stances"),
+        ({"stances": [{"event": "e", "stance": "denies"}, {"event": "e", "stance": "confirms"}]},
+         "stances"),
+        ({"channel": "carrier pigeon"}, "channel"),
+        ({"quotation": "x" * 601}, "quotation"),
+        ({"kind": "event", "speaker": "Someone"}, "speaker"),
+        ({"citations": []}, "citations"),
+        ({"date": "2017-02-30"}, "date"),
+    ],
+)  # fmt: skip
+def test_invalid_entries_name_the_field(changes, field):
+    with pytest.raises(IngestError) as caught:
+        validate_entry({**BASE, **changes}, "test")
+    assert caught.value.field == field
+
+
+def test_a_statement_records_speaker_channel_quotation_and_stances(app, small_case):
+    _, ids = small_case
+    with app.app_context(), get_db(app).session() as s:
+        denial = s.get(TimelineEntry, ids["denial"])
+        assert (denial.speaker, denial.speaker_office, denial.channel, denial.quotation) == (
+            "An official",
+            "Spokesman",
+            "press_conference",
+            "nothing happened",
+        )
+        assert {e.slug for e in denial.denies} == {"detentions", "hidden-event"}
+        event = s.get(TimelineEntry, ids["detentions"])
+        assert {(r.entry.slug, r.stance) for r in event.responses} == {
+            ("denial", "denies"),
+            ("statement", "confirms"),
+        }
+        assert [e.slug for e in event.denied_by] == ["denial"]
+
+
+@pytest.mark.parametrize("field", ["title", "description", "quotation", "speaker"])
+def test_text_naming_a_protected_person_is_refused(app, small_case, field):
+    with app.app_context(), get_db(app).session() as s:
+        case = queries.get_case(s, CASE)
+        from archive.ingest.redaction import protect_identity
+
+        protect_identity(s, case, ["Zelimkhan Bakaev"], "Witness Z", None, "cli")
+        submission = validate_entry({**BASE, field: "Zelimkhan Bakaev was there"}, "test")
+        entry = s.get(TimelineEntry, small_case[1]["statement"])
+        with pytest.raises(IngestError) as caught:
+            update_entry(s, entry, submission, None, "cli")
+        assert caught.value.field == field
+        assert "Bakaev" not in caught.value.message
+        s.expire_all()
+        assert s.get(TimelineEntry, entry.id).title == "A minister speaks"  # nothing written
+
+
+def test_a_phone_number_in_an_excerpt_is_refused(app, small_case):
+    with app.app_context(), get_db(app).session() as s:
+        entry = s.get(TimelineEntry, small_case[1]["statement"])
+        submission = validate_entry(
+            {
+                **BASE,
+                "citations": [{"document": "public-report", "excerpt": "call +7 928 123-45-67"}],
+            },
+            "test",
+        )
+        with pytest.raises(IngestError) as caught:
+            update_entry(s, entry, submission, None, "cli")
+        assert caught.value.field == "citations"
+
+
+def test_updating_an_entry_replaces_its_citations_and_stances(app, small_case):
+    _, ids = small_case
+    with app.app_context(), get_db(app).session() as s:
+        entry = s.get(TimelineEntry, ids["statement"])
+        submission = validate_entry(
+            {**BASE, "slug": "statement", "title": "The minister minimises it",
+             "stances": [{"event": "detentions", "stance": "minimises"}]}, "test")  # fmt: skip
+        update_entry(s, entry, submission, None, "cli")
+        s.expire_all()
+        entry = s.get(TimelineEntry, ids["statement"])
+        assert entry.title == "The minister minimises it"
+        assert [(st.event.slug, st.stance) for st in entry.stances] == [("detentions", "minimises")]
+        assert len(entry.citations) == 1 and entry.accounts == []
+        assert s.query(EntryStance).filter_by(entry_id=entry.id).count() == 1
+
+
+def test_an_event_others_respond_to_cannot_become_a_statement(app, small_case):
+    _, ids = small_case
+    with app.app_context(), get_db(app).session() as s:
+        entry = s.get(TimelineEntry, ids["detentions"])
+        submission = validate_entry({**BASE, "slug": "detentions"}, "test")
+        with pytest.raises(IngestError) as caught:
+            update_entry(s, entry, submission, None, "cli")
+        assert caught.value.field == "kind"

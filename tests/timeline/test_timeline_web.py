@@ -1,0 +1,159 @@
+"""The timeline page, entry pages, editing forms, suggestions and the API."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from archive.storage.models import DateSuggestion, TimelineEntry
+from archive.web.database import get_db
+from tests.conftest import csrf_token
+
+
+def test_the_page_shows_two_lanes_by_month_with_denials_tied_to_events(client, small_case):
+    _, ids = small_case
+    page = client.get("/timeline")
+    assert page.status_code == 200
+    html = page.text
+    months = re.findall(r'<h3 id="m-[^"]+-h">([^<]+)</h3>', html)
+    assert months == ["2017, month not known", "February 2017", "April 2017"]
+    february = html[html.index('id="m-2017-2"') : html.index('id="m-2017-4"')]
+    assert 'class="lane lane-happened"' in february and "Detentions begin" in february
+    april = html[html.index('id="m-2017-4"') :]
+    said = april[april.index("lane-said") :]
+    assert "Official denies it" in said and "A minister speaks" in said
+    # the denial links to the event, the event names its denier, the ledger lists it
+    assert f'#entry-{ids["detentions"]}"' in said
+    assert "denied by" in february and "An official" in february
+    assert 'class="denial-ledger"' in html and "Spokesman" in html
+    assert "<svg" in html and "<script" not in html
+    assert "21 April 2017" in html and not re.search(r"\b1 April 2017", html)
+
+
+def test_filters_are_in_the_url_and_bad_ones_are_a_clear_400(client, small_case):
+    page = client.get("/timeline?kind=denial&actor=official")
+    assert "Official denies it" in page.text and "Detentions begin</a></h4>" not in page.text
+    assert 'href="/timeline/export.json?kind=denial&amp;actor=official"' in page.text
+    bad = client.get("/timeline?period=whenever")
+    assert bad.status_code == 400 and "period" in bad.text
+
+
+@pytest.mark.parametrize("role", ["anonymous", "researcher"])
+def test_a_hidden_entry_looks_like_an_unused_id(reader, small_case, role):
+    client = reader(role)
+    hidden = client.get(f"/timeline/entries/{small_case[1]['hidden-event']}")
+    unused = client.get("/timeline/entries/999999")
+    assert hidden.status_code == unused.status_code == 404
+    assert "Known only" not in client.get("/timeline").text
+    assert client.get(f"/api/v1/timeline/{small_case[1]['hidden-event']}").status_code == 404
+
+
+def test_an_entry_page_shows_its_evidence(client, small_case):
+    docs, ids = small_case
+    page = client.get(f"/timeline/entries/{ids['detentions']}")
+    assert page.status_code == 200
+    assert f'href="/documents/{docs["public"]}"' in page.text
+    assert "+1 not public" in page.text
+
+
+def _form_post(client, url, fields):
+    token = csrf_token(client.get(url).text)
+    return client.post(url, data={**fields, "csrf_token": token})
+
+
+ENTRY = {"case": "test-case", "kind": "event", "date": "2017-05", "title": "A new event",
+         "citations": "public-report | Men were detained"}  # fmt: skip
+
+
+def test_a_custodian_creates_and_edits_an_entry_through_the_forms(signed_in, small_case, app):
+    client = signed_in("custodian")
+    created = _form_post(client, "/timeline/entries/new", ENTRY)
+    assert created.status_code == 302, created.text
+    entry_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    edited = _form_post(client, f"/timeline/entries/{entry_id}/edit",
+                        {**ENTRY, "title": "An edited event", "date": "2017-05-02"})  # fmt: skip
+    assert edited.status_code == 302
+    with app.app_context(), get_db(app).session() as s:
+        entry = s.get(TimelineEntry, entry_id)
+        assert (entry.title, entry.date_edtf) == ("An edited event", "2017-05-02")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"date": "May"}, "EDTF"),
+    ({"citations": "no-such-doc | x"}, "no-such-doc"),
+    ({"kind": "denial"}, "denies"),
+])  # fmt: skip
+def test_a_bad_entry_form_says_what_is_wrong_and_saves_nothing(signed_in, small_case, app,
+                                                               changes, message):  # fmt: skip
+    client = signed_in("custodian")
+    response = _form_post(client, "/timeline/entries/new", {**ENTRY, **changes})
+    assert response.status_code == 400
+    assert message in response.text
+    with app.app_context(), get_db(app).session() as s:
+        assert s.query(TimelineEntry).filter_by(title="A new event").count() == 0
+
+
+@pytest.mark.parametrize("role", ["anonymous", "researcher"])
+def test_only_custodians_edit_the_timeline(reader, small_case, role):
+    client = reader(role)
+    for url in (
+        "/timeline/entries/new",
+        f"/timeline/entries/{small_case[1]['denial']}/edit",
+        "/timeline/suggestions",
+    ):
+        assert client.get(url).status_code in (401, 403), url
+
+
+def test_a_suggestion_is_accepted_into_an_entry_or_dismissed(signed_in, make_document, app):
+    make_document(slug="dated", body="He was detained on 21 April 2017. Freed in May 2017.\n",
+                  published="2017-09")  # fmt: skip
+    client = signed_in("custodian")
+    listing = client.get("/timeline/suggestions").text
+    assert "21 April 2017" in listing and "May 2017" in listing
+    with app.app_context(), get_db(app).session() as s:
+        first, second = s.query(DateSuggestion).order_by(DateSuggestion.date_start).all()
+        first_id, second_id = first.id, second.id
+    form = client.get(f"/timeline/entries/new?suggestion={first_id}").text
+    assert 'value="2017-04-21"' in form and "dated | He was detained on 21 April 2017." in form
+    token = csrf_token(form)
+    saved = client.post("/timeline/entries/new", data={
+        "suggestion": first_id, "case": "test-case", "kind": "event", "date": "2017-04-21",
+        "title": "He is detained", "citations": "dated | He was detained on 21 April 2017.",
+        "csrf_token": token})  # fmt: skip
+    assert saved.status_code == 302, saved.text
+    dismissed = client.post(f"/timeline/suggestions/{second_id}/dismiss",
+                            data={"csrf_token": token})  # fmt: skip
+    assert dismissed.status_code == 302
+    with app.app_context(), get_db(app).session() as s:
+        statuses = {r.id: (r.status, r.entry_id) for r in s.query(DateSuggestion)}
+        assert statuses[first_id][0] == "accepted" and statuses[first_id][1] is not None
+        assert statuses[second_id] == ("dismissed", None)
+    assert "He was detained" not in client.get("/timeline/suggestions").text
+
+
+def test_the_api_creates_reads_and_replaces_entries(signed_in, small_case):
+    client = signed_in("custodian")
+    token = csrf_token(client.get("/timeline/entries/new").text)
+    body = {"case": "test-case", "kind": "response", "date": "2017-06", "title": "A response",
+            "speaker": "A minister", "channel": "interview",
+            "stances": [{"event": "detentions", "stance": "minimises"}],
+            "citations": [{"document": "public-report", "excerpt": "x"}]}  # fmt: skip
+    created = client.post("/api/v1/timeline", json=body, headers={"X-CSRFToken": token})
+    assert created.status_code == 201, created.text
+    entry = created.get_json()
+    assert entry["stances"] == [{"event": small_case[1]["detentions"], "stance": "minimises"}]
+    replaced = client.put(f"/api/v1/timeline/{entry['id']}", json={**body, "title": "Renamed"},
+                          headers={"X-CSRFToken": token})  # fmt: skip
+    assert replaced.status_code == 200 and replaced.get_json()["title"] == "Renamed"
+    bad = client.post("/api/v1/timeline", json={**body, "channel": "fax"},
+                      headers={"X-CSRFToken": token})  # fmt: skip
+    assert bad.status_code == 400 and "channel" in bad.text
+    assert client.get(f"/api/v1/timeline/{entry['id']}").get_json()["title"] == "Renamed"
+
+
+def test_the_api_refuses_writes_from_non_custodians(reader, small_case):
+    client = reader("researcher")
+    response = client.post("/api/v1/timeline", json={"title": "x"})
+    assert response.status_code in (400, 403)
+    assert not re.search(r"Traceback", response.text)
