@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Everything the commands read (database, index, media) lives under ARCHIVE_DATA_DIR.
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test check lint bench bench-media bench-redaction bench-search lock install install-test browser clean
+.PHONY: run test check lint bench bench-media bench-redaction bench-search bench-timeline lock install install-test browser clean
 
 run: $(VENV)/.installed
 	$(BIN)/archive init
@@ -25,7 +25,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 # Each benchmark prints a table against a named peer measured in the same run.
-bench: bench-media bench-redaction bench-search
+bench: bench-media bench-redaction bench-search bench-timeline
 
 bench-media: $(VENV)/.installed-test
 	@command -v exiftool >/dev/null 2>&1 && command -v mat2 >/dev/null 2>&1 || { \
@@ -41,6 +41,9 @@ bench-redaction: $(VENV)/.installed-test
 
 bench-search: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/search.py
+
+bench-timeline: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/timeline.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -42,7 +43,7 @@ class VisibleEntry:
     stances: list[tuple[str, TimelineEntry]] = field(default_factory=list)  # (stance, event)
     responses: list[tuple[str, TimelineEntry]] = field(default_factory=list)  # (stance, entry)
 
-    @property
+    @cached_property
     def date(self) -> FuzzyDate:
         return parse_edtf(self.entry.date_edtf)
 

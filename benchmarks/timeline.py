@@ -1,0 +1,120 @@
+"""Timeline benchmark: how long `/timeline` takes to render, for the sample case and for a
+SYNTHETIC case of 5,000 entries, against the JSON export of the same entries in the same run.
+
+    .venv/bin/python benchmarks/timeline.py [--entries 5000] [--repeat 10]
+
+The peer (the JSON export) reads and filters the same entries with the same access rules and
+only serialises them, so the ratio is the cost of the page itself: grouping by month, two
+lanes, links between denials and events, the chart and the HTML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archive import create_app  # noqa: E402
+from archive.config import document_kinds  # noqa: E402
+from archive.ingest.corpus import load_corpus  # noqa: E402
+from archive.ingest.documents import create_document  # noqa: E402
+from archive.ingest.validate import validate_document  # noqa: E402
+from archive.storage.models import Case  # noqa: E402
+from archive.timeline.entries import create_entries, validate_entry  # noqa: E402
+from archive.web.database import get_db  # noqa: E402
+
+SYNTHETIC = "synthetic-timeline"
+
+
+def timed(client, url: str, repeat: int) -> tuple[float, float, int]:
+    client.get(url)  # warm: templates compiled, caches filled
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+    return statistics.median(samples) * 1000, p95 * 1000, len(response.data)
+
+
+def synthetic_case(app, entries: int, rng: random.Random) -> None:
+    """A case of SYNTHETIC entries over ten years: events, and statements/denials of them."""
+    with app.app_context(), get_db(app).session() as s:
+        s.add(Case(slug=SYNTHETIC, title="SYNTHETIC timeline for benchmarks"))
+        s.commit()
+        kinds = document_kinds(app.config)
+        for n in range(50):
+            fields = {"slug": f"doc-{n}", "case": SYNTHETIC, "kind": "news_report",
+                      "title": f"SYNTHETIC source {n}", "language": "en", "consent": "public",
+                      "status": "published", "redaction": "reviewed", "published": "2015",
+                      "body": f"SYNTHETIC source {n} for the timeline benchmark.\n"}  # fmt: skip
+            create_document(s, validate_document(fields, kinds, "bench"), f"{n:064x}", None, "cli")
+        events, items = [], []
+        for n in range(entries):
+            year, month, day = rng.randint(2010, 2019), rng.randint(1, 12), rng.randint(1, 28)
+            date = rng.choice([f"{year}", f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}"])
+            kind = "event" if n < 10 or rng.random() < 0.6 else rng.choice(
+                ["denial", "statement", "response"])  # fmt: skip
+            fields = {"slug": f"e-{n}", "case": SYNTHETIC, "kind": kind, "date": date,
+                      "title": f"SYNTHETIC entry {n}", "description": "Invented for timing.",
+                      "actor": f"Actor {n % 40}", "place": f"Place {n % 25}",
+                      "citations": [{"document": f"doc-{rng.randrange(50)}", "excerpt": "x"}
+                                    for _ in range(rng.randint(1, 3))]}  # fmt: skip
+            if kind != "event":
+                fields["speaker"] = f"Official {n % 30}"
+                targets = rng.sample(events, k=min(len(events), rng.randint(1, 3)))
+                stance = "denies" if kind == "denial" else rng.choice(
+                    ["confirms", "minimises", "justifies"])  # fmt: skip
+                fields["stances"] = [{"event": t, "stance": stance} for t in targets]
+            else:
+                events.append(f"e-{n}")
+            items.append((f"e-{n}", validate_entry(fields, f"e-{n}")))
+        case = s.query(Case).filter_by(slug=SYNTHETIC).one()
+        create_entries(s, case, items, None, "cli")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"DATA_DIR": tmp, "SEARCH_BACKEND": "none", "LOG_LEVEL": "WARNING"})
+        with app.app_context():
+            db = get_db(app)
+            db.upgrade()
+            with db.session() as s:
+                load_corpus(s, ROOT / "corpus", document_kinds(app.config))
+        started = time.perf_counter()
+        synthetic_case(app, args.entries, random.Random(5000))
+        built = time.perf_counter() - started
+        client = app.test_client()
+        print(f"synthetic case of {args.entries:,} entries built in {built:.1f} s\n")
+        print(
+            "| timeline | entries | page p50 / p95 | page size | JSON export p50 / p95 "
+            "(peer) | page ÷ export |"
+        )
+        print("|---|---|---|---|---|---|")
+        for label, case, count in (("sample case", "chechnya-2017", None),
+                                   ("SYNTHETIC", SYNTHETIC, args.entries)):  # fmt: skip
+            page = timed(client, f"/timeline?case={case}", args.repeat)
+            peer = timed(client, f"/timeline/export.json?case={case}", args.repeat)
+            shown = count or client.get(f"/api/v1/timeline?case={case}").get_json()["total"]
+            print(
+                f"| {label} | {shown:,} | {page[0]:.0f} / {page[1]:.0f} ms | "
+                f"{page[2] / 1e6:.2f} MB | {peer[0]:.0f} / {peer[1]:.0f} ms | "
+                f"{page[0] / peer[0]:.2f}× |"
+            )
+
+
+if __name__ == "__main__":
+    main()
