@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from archive.errors import IngestError, NotFound
-from archive.storage import queries
+from archive.storage import audit, queries
 from archive.storage.models import DateSuggestion, utcnow
 from archive.timeline.entries import create_entries, update_entry, validate_entry
 from archive.web.database import get_session
@@ -100,6 +100,8 @@ def _decide(suggestion: DateSuggestion, status: str, who, entry_id: int | None) 
     session = get_session()
     suggestion.status, suggestion.entry_id = status, entry_id
     suggestion.decided_by_id, suggestion.decided_at = who.id if who else None, utcnow()
+    audit.record(session, who, "web", f"timeline.suggestion.{status}", "date_suggestion",
+                 suggestion.id, entry_id=entry_id)  # fmt: skip
     session.commit()
 
 
