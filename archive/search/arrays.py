@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
@@ -78,9 +78,7 @@ class SegmentArrays:
 
     def lengths(self, leaf, field: str) -> np.ndarray:
         if field not in self._lengths:
-            column = leaf._perdoc._cached_reader(  # noqa: SLF001
-                f"_{field}_len", _lengths_column()
-            )
+            column = leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)  # noqa: SLF001
             if column is None:
                 self._lengths[field] = np.ones(self.count, dtype=np.float32)
             else:
@@ -110,12 +108,6 @@ class SegmentArrays:
                 for value in (t.decode("utf-8") for t in leaf.lexicon(field))
             }
         return self._facets[field]
-
-
-def _lengths_column():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
 
 
 def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
@@ -160,6 +152,7 @@ class IndexArrays:
             deleted = leaf.segment().deleted_docs()
             if deleted:
                 self.live[offset + np.fromiter(deleted, np.int64)] = False
+        self.live_count = int(np.count_nonzero(self.live)) or 1
         self._field_lengths = {f: reader.field_length(f) for f in SCORED}
         self._masks: dict = {}
 
@@ -233,9 +226,8 @@ class IndexArrays:
         return Evaluated(mask, score, {(field, text)} if len(ids) else set())
 
     def _bm25(self, field: str, df: int, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
-        live = int(np.count_nonzero(self.live)) or 1
-        idf = math.log(live / (df + 1)) + 1.0
-        average = (self._field_lengths[field] / live) or 1.0
+        idf = math.log(self.live_count / (df + 1)) + 1.0
+        average = (self._field_lengths[field] / self.live_count) or 1.0
         length = self.lengths(field)[ids]
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / average)))
 
@@ -308,25 +300,20 @@ class IndexArrays:
         return Evaluated(candidates, score, terms)
 
     def _compound(self, q) -> Evaluated:
+        # a NOT inside an AND is "everything but", with no score and no words: it simply masks
         parts = [self.evaluate(sub) for sub in q.subqueries]
-        pairs = list(zip(q.subqueries, parts, strict=True))
-        negatives = [p for sub, p in pairs if isinstance(sub, wq.Not)]
-        positives = [p for sub, p in pairs if not isinstance(sub, wq.Not)]
-        score = np.zeros(self.count, dtype=np.float32)
-        for p in positives:
-            score += p.score
         if isinstance(q, wq.And):
             mask = self.live.copy()
-            for p in positives:
-                mask &= p.mask
-            for p in negatives:  # inside AND, NOT x is a mask on the others (p is everything but x)
+            for p in parts:
                 mask &= p.mask
         else:
             mask = np.zeros(self.count, dtype=bool)
-            for p in positives + negatives:
+            for p in parts:
                 mask |= p.mask
-        terms = set().union(*(p.terms for p in positives)) if positives else set()
-        return Evaluated(mask, score * q.boost, terms)
+        score = np.zeros(self.count, dtype=np.float32)
+        for p in parts:
+            score += p.score
+        return Evaluated(mask, score * q.boost, set().union(*(p.terms for p in parts)))
 
 
 def top(mask: np.ndarray, order: np.ndarray, descending: bool, start: int, stop: int):

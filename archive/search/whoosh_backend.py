@@ -27,6 +27,7 @@ from whoosh import qparser
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.query import Every
+from whoosh.reading import SegmentReader
 
 from archive.errors import ValidationError
 from archive.search.analysis import (
@@ -113,14 +114,14 @@ class WhooshSearch:
 
         A large batch (a reindex, a bulk load) is analysed by one process per core."""
         documents = list(documents)
-        options = {"timeout": LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MB, "compound": False}
+        options = {}
         if len(documents) >= BULK and PROCESSES > 1 and threading.active_count() == 1:
             # forked workers (fork() is only safe in a process with one thread, such as the
             # command line; a web server indexes in its own process); each worker's segment
             # is kept as it is, not merged into one, which would undo the gain
             options.update(procs=PROCESSES, multisegment=True, start_method="fork",
                            batchsize=BULK // (2 * PROCESSES))  # fmt: skip
-        writer = _retry(lambda: self.ix.writer(**options))
+        writer = self._writer(**options)
         try:
             for doc in documents:
                 writer.update_document(**_fields(doc))
@@ -131,7 +132,7 @@ class WhooshSearch:
         return len(documents)
 
     def delete(self, ids: Iterable[int]) -> int:
-        writer = _retry(lambda: self.ix.writer(timeout=LOCK_TIMEOUT, delay=0.05))
+        writer = self._writer()
         try:
             count = sum(writer.delete_by_term("id", str(i)) for i in ids)
         except BaseException:
@@ -142,7 +143,14 @@ class WhooshSearch:
         return count
 
     def optimize(self) -> None:
-        self.ix.optimize()
+        self._writer().commit(optimize=True)
+
+    def _writer(self, **options):
+        """A writer that waits for the lock, sorts in a large buffer, and writes plain segment
+        files (Whoosh's compound file is copied whole into memory each time it is opened)."""
+        options = {"timeout": LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MB,
+                   "compound": False, **options}  # fmt: skip
+        return _retry(lambda: self.ix.writer(**options))
 
     def clear(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -248,8 +256,6 @@ def _merge_purge(writer, segments):
 
 
 def _rewrite(writer, segments, chosen):
-    from whoosh.reading import SegmentReader
-
     for segment in chosen:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
