@@ -29,10 +29,15 @@ log = logging.getLogger(__name__)
 DECISION_TYPES = tuple(MARKERS)
 
 
+def case_identities(case: Case | None) -> list[Identity]:
+    """The case's protected identities, as the redactor takes them."""
+    return [Identity(tuple(i.names), i.pseudonym) for i in case.identities] if case else []
+
+
 def redact_document(session: Session, document: Document) -> bool:
     """Derive the public text from the original; return whether it changed. No commit."""
     case = session.get(Case, document.case_id)
-    identities = [Identity(tuple(i.names), i.pseudonym) for i in case.identities] if case else []
+    identities = case_identities(case)
     decisions = list(document.decisions) if document.id is not None else []
     result = redact(
         document.body_original,

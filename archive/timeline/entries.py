@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from archive.auth.permissions import can
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import IngestError, NotPermitted, ValidationError
+from archive.ingest.redaction import case_identities
 from archive.ingest.validate import SLUG, optional_text, required_text
-from archive.redaction.names import Identity
 from archive.redaction.redact import redact
 from archive.storage import audit, queries
 from archive.storage.models import (
@@ -100,6 +100,19 @@ def create_entries(
     return [entry for _, _, entry in pending]
 
 
+def create_entry(
+    session: Session, sub: EntrySubmission, actor: User | None, via: str
+) -> TimelineEntry:
+    """Create one entry in the case it names (custodians, from a form or the API)."""
+    if via != "cli" and not can(actor, "document:edit"):
+        raise NotPermitted("only custodians edit the timeline")
+    case = queries.get_case(session, sub.case)
+    if case is None:
+        raise IngestError("is not a case of this archive", "case", via)
+    (entry,) = create_entries(session, case, [(via, sub)], actor, via)
+    return entry
+
+
 def update_entry(
     session: Session, entry: TimelineEntry, sub: EntrySubmission, actor: User | None, via: str
 ) -> TimelineEntry:
@@ -108,7 +121,7 @@ def update_entry(
         raise NotPermitted("only custodians edit the timeline")
     case = entry.case
     if sub.case != case.slug:
-        raise IngestError("an entry stays in its case", "case", "form")
+        raise IngestError("an entry stays in its case", "case", via)
     try:
         check_public(case, sub, via)
         if sub.slug and sub.slug != entry.slug:
@@ -160,7 +173,7 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
     exported, and unlike a document it has no original kept apart from a public version. The
     same detectors as the documents' redaction run over every text of the entry, with the
     case's protected identities and public names."""
-    identities = [Identity(tuple(i.names), i.pseudonym) for i in case.identities]
+    identities = case_identities(case)
     texts = {"title": sub.title, "description": sub.description, "actor": sub.actor,
              "place": sub.place, "speaker": sub.speaker, "office": sub.office,
              "quotation": sub.quotation}  # fmt: skip
@@ -171,7 +184,7 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
             continue
         found = redact(text, public=tuple(case.public_names or ()), identities=identities)
         if found.spans:
-            kinds = sorted({span["type"] for span in found.as_json()})
+            kinds = sorted({span.type for span in found.spans})
             raise IngestError(
                 f"would reveal {', '.join(kinds).lower()} ({len(found.spans)} found): write the "
                 "pseudonym, or add a public official to the case's public names",

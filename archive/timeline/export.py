@@ -9,6 +9,7 @@ documents are referred to by id, title and link, never by their original text).
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from datetime import UTC, datetime
@@ -182,6 +183,4 @@ def _tjs_text(item: VisibleEntry, link) -> str:
 
 
 def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text or "", quote=True)
+    return html.escape(text or "", quote=True)

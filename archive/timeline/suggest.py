@@ -18,11 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.auth.permissions import can
 from archive.dates import FuzzyDate, parse_edtf
-from archive.storage.models import DateSuggestion, Document
+from archive.errors import NotPermitted, ValidationError
+from archive.storage import audit
+from archive.storage.models import DateSuggestion, Document, User, utcnow
 
 EN_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 EN_MONTHS.update({name.lower(): n for n, name in enumerate(calendar.month_abbr) if name})
@@ -116,9 +118,7 @@ def _resolve(kind: str, match: re.Match, published: date | None) -> FuzzyDate | 
             return parse_edtf(f"{year}-{month:02d}")
         if kind == "year" and year is not None:
             return parse_edtf(str(year))
-    except ValueError:
-        return None
-    except Exception:  # noqa: BLE001 - an impossible date (31 April) is simply not a date
+    except ValidationError:  # an impossible date (31 April) is simply not a date
         return None
     return None
 
@@ -135,20 +135,13 @@ def _month(groups: dict) -> int | None:
 
 
 def suggest_for_document(session: Session, document: Document) -> int:
-    """Store new pending suggestions for a document's public text; return how many."""
-    published = document.published_start
-    existing = {
-        (s.date_edtf, s.sentence)
-        for s in session.scalars(
-            select(DateSuggestion).where(DateSuggestion.document_id == document.id)
-        )
-    }
-    added = 0
-    for found in find_dates(document.body_public or "", published):
+    """Add pending suggestions for a new document's public text; return how many. No commit."""
+    seen: set[tuple[str, str]] = set()
+    for found in find_dates(document.body_public or "", document.published_start):
         key = (found.date.edtf, found.sentence)
-        if key in existing:
+        if key in seen:
             continue
-        existing.add(key)
+        seen.add(key)
         session.add(
             DateSuggestion(
                 document_id=document.id,
@@ -159,5 +152,24 @@ def suggest_for_document(session: Session, document: Document) -> int:
                 date_end=found.date.latest,
             )
         )
-        added += 1
-    return added
+    return len(seen)
+
+
+def decide_suggestion(
+    session: Session,
+    suggestion: DateSuggestion,
+    status: str,
+    actor: User | None,
+    via: str,
+    entry_id: int | None = None,
+) -> None:
+    """Record a custodian's decision on a suggestion: accepted (into an entry) or dismissed."""
+    if not can(actor, "document:edit"):
+        raise NotPermitted("only custodians review suggestions")
+    if status not in ("accepted", "dismissed"):
+        raise ValueError(f"unknown decision {status!r}")
+    suggestion.status, suggestion.entry_id = status, entry_id
+    suggestion.decided_by_id, suggestion.decided_at = actor.id if actor else None, utcnow()
+    audit.record(session, actor, via, f"timeline.suggestion.{status}", "date_suggestion",
+                 suggestion.id, entry_id=entry_id)  # fmt: skip
+    session.commit()

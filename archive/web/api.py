@@ -11,7 +11,7 @@ from archive.ingest.documents import ingest_bytes
 from archive.storage import queries
 from archive.storage.queries import Page
 from archive.web.database import get_session
-from archive.web.helpers import actor, get_document_or_404, page_args, require
+from archive.web.helpers import actor, get_document_or_404, get_entry_or_404, page_args, require
 from archive.web.media import media_json
 from archive.web.pages import document_filters
 
@@ -82,17 +82,12 @@ def timeline_entry(entry_id: int):
 @bp.post("/timeline")
 def create_timeline_entry():
     """Create an entry from a JSON body in the corpus format (custodians)."""
-    from archive.timeline.entries import create_entries
+    from archive.timeline.entries import create_entry
     from archive.timeline.read import entry_visible_to
 
     who = require("document:edit")
-    submission = _entry_submission()
-    session = get_session()
-    case = queries.get_case(session, submission.case)
-    if case is None:
-        raise ValidationError("is not a case of this archive", field="case")
-    (entry,) = create_entries(session, case, [("request", submission)], who, "api")
-    return jsonify(_entry(entry_visible_to(session, who, entry.id))), 201
+    entry = create_entry(get_session(), _entry_submission(), who, "api")
+    return jsonify(_entry(entry_visible_to(get_session(), who, entry.id))), 201
 
 
 @bp.put("/timeline/<int:entry_id>")
@@ -102,12 +97,9 @@ def update_timeline_entry(entry_id: int):
     from archive.timeline.read import entry_visible_to
 
     who = require("document:edit")
-    session = get_session()
-    entry = queries.get_entry(session, entry_id)
-    if entry is None:
-        raise NotFound(f"no timeline entry {entry_id}")
-    update_entry(session, entry, _entry_submission(), who, "api")
-    return jsonify(_entry(entry_visible_to(session, who, entry.id)))
+    entry = get_entry_or_404(entry_id)
+    update_entry(get_session(), entry, _entry_submission(), who, "api")
+    return jsonify(_entry(entry_visible_to(get_session(), who, entry.id)))
 
 
 def _entry_submission():

@@ -16,7 +16,7 @@ from archive.ingest.redaction import view_original
 from archive.ingest.validate import validate_document
 from archive.storage import queries
 from archive.web.database import get_session
-from archive.web.forms import DocumentForm, choices
+from archive.web.forms import DocumentForm, choices, show_field_error
 from archive.web.helpers import get_document_or_404, require
 from archive.web.media import prepare_uploads
 
@@ -82,11 +82,7 @@ def _kinds() -> tuple[str, ...]:
 
 
 def _field_error(form: DocumentForm, exc: IngestError) -> None:
-    name = (exc.field or "").replace("source.", "source_")
-    target = getattr(form, name, None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, exc.message]
-    flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
+    show_field_error(form, (exc.field or "").replace("source.", "source_"), exc)
 
 
 def _render(form: DocumentForm, document):

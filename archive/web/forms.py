@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from flask import flash
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from archive.errors import ValidationError
 from archive.storage.models import CHANNELS, CONSENT_LEVELS, ENTRY_KINDS, REVIEW_STATUSES
+
+
+def show_field_error(form: FlaskForm, name: str, exc: ValidationError) -> None:
+    """Put a use case's error under the form field it names, and say the form was not saved."""
+    target = getattr(form, name, None)
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, exc.message]
+    flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
 
 
 def choices(values, labels=None) -> list[SelectChoice]:

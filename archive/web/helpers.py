@@ -10,7 +10,7 @@ from flask_login import current_user
 from archive.auth.permissions import audience_for, can
 from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.storage import queries
-from archive.storage.models import Document, User
+from archive.storage.models import Document, TimelineEntry, User
 from archive.web.database import get_session
 
 
@@ -37,6 +37,14 @@ def get_document_or_404(doc_id: int, action: str = "document:read") -> Document:
     if action != "document:read" and not can(who, action, document):
         raise NotPermitted(f"not allowed: {action}")
     return document
+
+
+def get_entry_or_404(entry_id: int) -> TimelineEntry:
+    """Fetch a timeline entry for editing (callers have already required custodians)."""
+    entry = queries.get_entry(get_session(), entry_id)
+    if entry is None:
+        raise NotFound(f"no timeline entry {entry_id}")
+    return entry
 
 
 def page_args() -> tuple[int, int]:

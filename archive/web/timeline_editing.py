@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from archive.errors import IngestError, NotFound
-from archive.storage import audit, queries
-from archive.storage.models import DateSuggestion, utcnow
-from archive.timeline.entries import create_entries, update_entry, validate_entry
+from archive.storage import queries
+from archive.storage.models import DateSuggestion
+from archive.timeline.entries import create_entry, update_entry, validate_entry
+from archive.timeline.suggest import decide_suggestion
 from archive.web.database import get_session
-from archive.web.forms import EntryForm, choices
-from archive.web.helpers import require
+from archive.web.forms import EntryForm, choices, show_field_error
+from archive.web.helpers import get_entry_or_404, require
 
 bp = Blueprint("timeline_editing", __name__)
 
@@ -23,18 +24,14 @@ def new_entry():
     form = _form()
     suggestion = _suggestion(request.values.get("suggestion"))
     if form.validate_on_submit():
-        session = get_session()
         try:
-            submission = validate_entry(form.fields_for_entry(), "form")
-            case = queries.get_case(session, submission.case)
-            if case is None:
-                raise IngestError("is not a case of this archive", "case", "form")
-            (entry,) = create_entries(session, case, [("form", submission)], who, "web")
+            entry = create_entry(get_session(), validate_entry(form.fields_for_entry(), "form"),
+                                 who, "web")  # fmt: skip
         except IngestError as exc:
             _field_error(form, exc)
         else:
             if suggestion is not None:
-                _decide(suggestion, "accepted", who, entry.id)
+                decide_suggestion(get_session(), suggestion, "accepted", who, "web", entry.id)
             flash(_("Timeline entry %(id)s saved.", id=entry.id), "info")
             return redirect(url_for("timeline.entry", entry_id=entry.id))
     elif not form.is_submitted():
@@ -50,15 +47,12 @@ def new_entry():
 @bp.route("/timeline/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 def edit_entry(entry_id: int):
     who = require("document:edit")
-    session = get_session()
-    entry = queries.get_entry(session, entry_id)
-    if entry is None:
-        raise NotFound(f"no timeline entry {entry_id}")
+    entry = get_entry_or_404(entry_id)
     form = _form()
     if form.validate_on_submit():
         try:
             submission = validate_entry(form.fields_for_entry(), "form")
-            update_entry(session, entry, submission, who, "web")
+            update_entry(get_session(), entry, submission, who, "web")
         except IngestError as exc:
             _field_error(form, exc)
         else:
@@ -91,18 +85,9 @@ def dismiss(suggestion_id: int):
     suggestion = _suggestion(str(suggestion_id))
     if suggestion is None:
         raise NotFound(f"no suggestion {suggestion_id}")
-    _decide(suggestion, "dismissed", who, None)
+    decide_suggestion(get_session(), suggestion, "dismissed", who, "web")
     flash(_("Suggestion dismissed."), "info")
     return redirect(url_for("timeline_editing.suggestions"))
-
-
-def _decide(suggestion: DateSuggestion, status: str, who, entry_id: int | None) -> None:
-    session = get_session()
-    suggestion.status, suggestion.entry_id = status, entry_id
-    suggestion.decided_by_id, suggestion.decided_at = who.id if who else None, utcnow()
-    audit.record(session, who, "web", f"timeline.suggestion.{status}", "date_suggestion",
-                 suggestion.id, entry_id=entry_id)  # fmt: skip
-    session.commit()
 
 
 def _suggestion(raw: str | None) -> DateSuggestion | None:
@@ -110,7 +95,7 @@ def _suggestion(raw: str | None) -> DateSuggestion | None:
         return None
     found = get_session().get(DateSuggestion, int(raw))
     if found is not None and found.status != "pending":
-        abort(409)
+        abort(409)  # decided already
     return found
 
 
@@ -128,8 +113,4 @@ def _render(form: EntryForm, entry, suggestion):
 
 
 def _field_error(form: EntryForm, exc: IngestError) -> None:
-    name = {"denies": "stances"}.get(exc.field or "", exc.field or "")
-    target = getattr(form, name, None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, exc.message]
-    flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
+    show_field_error(form, {"denies": "stances"}.get(exc.field or "", exc.field or ""), exc)
