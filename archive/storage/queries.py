@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import Exists, Select, exists, extract, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.storage.models import (
     Case,
+    Citation,
     Document,
     MediaFile,
     Place,
@@ -55,6 +56,14 @@ class Page:
 def visible_documents(audience: Audience) -> Select:
     return select(Document).where(
         Document.consent.in_(audience.consents), Document.status.in_(audience.statuses)
+    )
+
+
+def entry_readable(audience: Audience) -> Exists:
+    """Whether a timeline entry cites at least one document this audience may see."""
+    documents = visible_documents(audience).with_only_columns(Document.id)
+    return exists().where(
+        Citation.entry_id == TimelineEntry.id, Citation.document_id.in_(documents)
     )
 
 

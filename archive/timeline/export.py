@@ -93,13 +93,19 @@ def entry_record(item: VisibleEntry, link) -> dict:
 
 
 def to_json(entries: list[VisibleEntry], link) -> str:
-    document = {
+    """One entry per line: readable, diffable, and written by the C encoder (an indented
+    dump goes through the pure-Python one, five times slower)."""
+    head = {
         "$schema": SCHEMA_ID,
         "generated": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "count": len(entries),
-        "entries": [entry_record(item, link) for item in entries],
     }
-    return json.dumps(document, ensure_ascii=False, indent=1)
+    lines = ",\n".join(_dumps(entry_record(item, link)) for item in entries)
+    return f'{_dumps(head)[:-1]},\n"entries": [\n{lines}\n]}}\n'
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def to_csv(entries: list[VisibleEntry], link) -> str:

@@ -9,14 +9,15 @@ same way.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.auth.permissions import can
+from archive.auth.permissions import audience_for, can
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import ValidationError
 from archive.storage import queries
@@ -50,6 +51,10 @@ class VisibleEntry:
     @property
     def lane(self) -> str:
         return LANES[self.entry.kind]
+
+    @property
+    def slot(self) -> tuple[int | None, int | None]:
+        return _slot(self.entry.date_start, self.entry.date_end)
 
     @property
     def denies(self) -> list[TimelineEntry]:
@@ -91,27 +96,86 @@ class TimelineFilters:
 
 
 def visible_timeline(
-    session: Session, actor: User | None, case_slug: str | None, page: int, per_page: int
+    session: Session, actor: User | None, filters: TimelineFilters, page: int, per_page: int
 ) -> Page:
-    """Return a page of entries (date order) with what this actor may follow."""
-    entries = visible_entries(session, actor, TimelineFilters(case=case_slug or ""))
-    start = (page - 1) * per_page
-    return Page(entries[start : start + per_page], len(entries), page, per_page)
+    """Return a page of entries (date order) with what this actor may follow; only the
+    page's entries are loaded."""
+    outline = timeline_outline(session, actor, filters)
+    chunk = outline[(page - 1) * per_page : page * per_page]
+    items = visible_entries(session, actor, TimelineFilters(), ids=[row.id for row in chunk])
+    return Page(items, len(outline), page, per_page)
+
+
+@dataclass(frozen=True)
+class OutlineRow:
+    """An entry's id, kind and dates: enough to count, chart and page a long timeline."""
+
+    id: int
+    kind: str
+    date_start: date | None
+    date_end: date | None
+
+    @property
+    def lane(self) -> str:
+        return LANES[self.kind]
+
+    @property
+    def slot(self) -> tuple[int | None, int | None]:
+        return _slot(self.date_start, self.date_end)
+
+
+def timeline_outline(
+    session: Session, actor: User | None, filters: TimelineFilters
+) -> list[OutlineRow]:
+    """Every entry matching the filters that this actor may see, in date order, without
+    loading the entries themselves."""
+    columns = (TimelineEntry.id, TimelineEntry.kind, TimelineEntry.date_start,
+               TimelineEntry.date_end)  # fmt: skip
+    stmt = _matching(select(*columns), actor, filters).order_by(*_ORDER)
+    return [OutlineRow(*row) for row in session.execute(stmt)]
 
 
 def visible_entries(
-    session: Session, actor: User | None, filters: TimelineFilters
+    session: Session,
+    actor: User | None,
+    filters: TimelineFilters,
+    ids: Collection[int] | None = None,
 ) -> list[VisibleEntry]:
-    """Every entry matching the filters that this actor may see, in date order."""
-    stmt = select(TimelineEntry).options(
+    """Every entry matching the filters (and among `ids`, if given) that this actor may see,
+    in date order, with the citations, accounts and links this actor may follow."""
+    stmt = _matching(select(TimelineEntry), actor, filters).options(
         selectinload(TimelineEntry.citations).selectinload(Citation.document),
         selectinload(TimelineEntry.accounts).selectinload(ConflictingAccount.document),
         selectinload(TimelineEntry.stances).selectinload(EntryStance.event),
         selectinload(TimelineEntry.responses).selectinload(EntryStance.entry),
         selectinload(TimelineEntry.case),
     )
+    if ids is not None:
+        stmt = stmt.where(TimelineEntry.id.in_(list(ids)))
+    entries = session.scalars(stmt.order_by(*_ORDER)).all()
+    # a linked entry may lie outside the filters (a denial's event, when only denials are
+    # asked for): it is shown if this actor may see it, whatever the filters
+    linked = {s.event_id for e in entries for s in e.stances}
+    linked |= {s.entry_id for e in entries for s in e.responses}
+    readable = set(session.scalars(
+        select(TimelineEntry.id).where(TimelineEntry.id.in_(linked),
+                                       queries.entry_readable(audience_for(actor)))
+    )) if linked else set()  # fmt: skip
+    return [_visible(actor, e, readable) for e in entries]
+
+
+def entry_visible_to(session: Session, actor: User | None, entry_id: int) -> VisibleEntry | None:
+    entry = queries.get_entry(session, entry_id)
+    if entry is None or not _readable(actor, entry):
+        return None
+    return _visible(actor, entry, None)
+
+
+def _matching(stmt: Select, actor: User | None, filters: TimelineFilters) -> Select:
+    """Restrict a statement over entries to the filters and to what this actor may see."""
+    stmt = stmt.where(queries.entry_readable(audience_for(actor)))
     if filters.case:
-        stmt = stmt.join(Case).where(Case.slug == filters.case)
+        stmt = stmt.join(Case, TimelineEntry.case_id == Case.id).where(Case.slug == filters.case)
     if filters.kind:
         stmt = stmt.where(TimelineEntry.kind == filters.kind)
     for name, columns in (("actor", (TimelineEntry.actor, TimelineEntry.speaker,
@@ -133,18 +197,7 @@ def visible_entries(
                 or_(TimelineEntry.date_end.is_(None),
                     TimelineEntry.date_end >= filters.period.earliest)
             )  # fmt: skip
-    entries = session.scalars(stmt).all()
-    readable = {e.id for e in entries if _readable(actor, e)}
-    # links may point at entries outside the filters: those are checked on their own
-    visible = [_visible(actor, e, readable) for e in entries if e.id in readable]
-    return sorted(visible, key=_order)
-
-
-def entry_visible_to(session: Session, actor: User | None, entry_id: int) -> VisibleEntry | None:
-    entry = queries.get_entry(session, entry_id)
-    if entry is None or not _readable(actor, entry):
-        return None
-    return _visible(actor, entry, None)
+    return stmt
 
 
 def _readable(actor: User | None, entry: TimelineEntry) -> bool:
@@ -166,10 +219,14 @@ def _visible(actor: User | None, entry: TimelineEntry, readable: set[int] | None
     )
 
 
-def _order(item: VisibleEntry) -> tuple:
-    entry = item.entry
-    when = entry.date_start or entry.date_end or date.max
-    return (when, entry.date_end or when, entry.id)
+# date order: undated entries last; then by start, end and id
+_WHEN = func.coalesce(TimelineEntry.date_start, TimelineEntry.date_end)
+_ORDER = (
+    _WHEN.is_(None),
+    _WHEN,
+    func.coalesce(TimelineEntry.date_end, TimelineEntry.date_start),
+    TimelineEntry.id,
+)
 
 
 def _escape_like(text: str) -> str:
@@ -209,12 +266,12 @@ class YearGroup:
         return sum(len(m.happened) + len(m.said) for m in self.months)
 
 
-def group_by_month(entries: list[VisibleEntry]) -> list[YearGroup]:
+def group_by_month(entries: Iterable[VisibleEntry]) -> list[YearGroup]:
     """Group entries by year, then month; an entry sits in its month only if its date is
     that precise (an entry of "2017" is in "2017, month not known", never in January)."""
     months: dict[tuple, MonthGroup] = {}
     for item in entries:
-        year, month = _slot(item)
+        year, month = item.slot
         group = months.setdefault((year, month), MonthGroup(year, month))
         (group.happened if item.lane == "happened" else group.said).append(item)
     years: dict[int | None, YearGroup] = {}
@@ -225,8 +282,13 @@ def group_by_month(entries: list[VisibleEntry]) -> list[YearGroup]:
     return list(years.values())
 
 
-def _slot(item: VisibleEntry) -> tuple[int | None, int | None]:
-    start, end = item.entry.date_start, item.entry.date_end
+def entry_year(entry: TimelineEntry) -> int | None:
+    """The year an entry is listed under (None: undated)."""
+    return _slot(entry.date_start, entry.date_end)[0]
+
+
+def _slot(start: date | None, end: date | None) -> tuple[int | None, int | None]:
+    """The (year, month) an entry sits under; month None if its date is not that precise."""
     when = start or end
     if when is None:
         return None, None
@@ -243,11 +305,11 @@ class MonthCount:
     said: int
 
 
-def density(entries: list[VisibleEntry]) -> list[MonthCount]:
+def density(entries: Iterable[VisibleEntry | OutlineRow]) -> list[MonthCount]:
     """Entries dated to a month, per month, every month from the first to the last."""
     counts: dict[tuple[int, int], list[int]] = {}
     for item in entries:
-        year, month = _slot(item)
+        year, month = item.slot
         if year is None or month is None:
             continue
         key = (year, month)

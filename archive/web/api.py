@@ -61,12 +61,13 @@ def document(doc_id: int):
 
 @bp.get("/timeline")
 def timeline():
-    from archive.timeline.read import TimelineFilters, visible_entries
+    from archive.timeline.read import TimelineFilters, visible_timeline
 
     page, per_page = page_args()
-    entries = visible_entries(get_session(), actor(), TimelineFilters.from_args(request.args))
-    chunk = entries[(page - 1) * per_page : page * per_page]
-    return jsonify(_page(Page([_entry(v) for v in chunk], len(entries), page, per_page)))
+    filters = TimelineFilters.from_args(request.args)
+    found = visible_timeline(get_session(), actor(), filters, page, per_page)
+    found.items = [_entry(v) for v in found.items]
+    return jsonify(_page(found))
 
 
 @bp.get("/timeline/<int:entry_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 
 from archive.auth.permissions import audience_for, can
@@ -16,11 +16,12 @@ from archive.media.report import summarise
 from archive.rendering import render_markdown
 from archive.storage import queries
 from archive.storage.queries import DocumentFilters
-from archive.timeline.read import visible_timeline
+from archive.timeline.read import TimelineFilters, visible_timeline
 from archive.web.database import get_session
 from archive.web.helpers import actor, get_document_or_404, page_args
 
 bp = Blueprint("pages", __name__)
+CASE_PAGE_ENTRIES = 100  # the case page lists the first entries; /timeline has them all
 
 
 @bp.app_template_filter("fuzzy_date")
@@ -70,7 +71,8 @@ def case(slug: str):
     if found is None:
         raise NotFound(f"no case {slug}")
     audience = audience_for(actor())
-    timeline = visible_timeline(session, actor(), slug, 1, 500)
+    timeline = visible_timeline(session, actor(), TimelineFilters(case=slug), 1, CASE_PAGE_ENTRIES)
+    g.timeline_on_page = {item.entry.id for item in timeline.items}
     return render_template(
         "case.html",
         case=found,

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import calendar
+from collections import Counter
+from collections.abc import Callable
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
-from archive.errors import NotFound
+from archive.errors import NotFound, ValidationError
 from archive.storage import queries
-from archive.storage.models import CHANNELS, ENTRY_KINDS
+from archive.storage.models import CHANNELS, ENTRY_KINDS, TimelineEntry
 from archive.timeline.export import FORMATS, MEDIA_TYPES, export
 from archive.timeline.read import (
     TimelineFilters,
     density,
     entry_visible_to,
+    entry_year,
     group_by_month,
+    timeline_outline,
     visible_entries,
 )
 from archive.web.database import get_session
@@ -23,25 +27,63 @@ from archive.web.helpers import actor
 
 bp = Blueprint("timeline", __name__)
 CHART_WIDTH, CHART_HEIGHT = 720, 120
+YEAR_PAGING = 400  # a timeline with more entries than this is shown one year at a time
 
 
 @bp.get("/timeline")
 def page():
     filters = TimelineFilters.from_args(request.args)
     session = get_session()
-    entries = visible_entries(session, actor(), filters)
-    denials = [e for e in entries if e.entry.kind == "denial"]
+    outline = timeline_outline(session, actor(), filters)
+    counts = Counter(row.slot[0] for row in outline)
+    year = None  # the year shown, when the timeline is too long to show at once
+    ids = [row.id for row in outline]
+    if len(outline) > YEAR_PAGING:
+        year = _year_arg(request.args.get("year"), next(iter(counts)))
+        ids = [row.id for row in outline if row.slot[0] == year]
+    entries = visible_entries(session, actor(), filters, ids)
+    g.timeline_on_page = {item.entry.id for item in entries}
+
+    def href(y: int | None, month: int | None = None) -> str:
+        anchor = f"#m-{y}-{month}" if month else ""
+        if year is None or y == year:
+            return anchor or "#"
+        return url_for("timeline.page", **filters.as_args(), year=y) + anchor
+
     return render_template(
         "timeline.html",
         filters=filters,
+        total=len(outline),
+        denial_count=sum(row.kind == "denial" for row in outline),
+        year=year,
+        year_counts=counts if year is not None else {},
+        year_href=href,
         entries=entries,
         years=group_by_month(entries),
-        chart=density_chart(density(entries), filters),
-        denials=denials,
+        chart=density_chart(density(outline), href),
+        denials=[e for e in entries if e.entry.kind == "denial"],
         cases=queries.list_cases(session),
         kinds=ENTRY_KINDS,
         formats=FORMATS,
     )
+
+
+@bp.app_template_global()
+def entry_href(entry: TimelineEntry) -> str:
+    """Where an entry sits: on this page if it is shown here, else on its case's timeline
+    (at its year, for long timelines)."""
+    if entry.id in g.get("timeline_on_page", ()):
+        return f"#entry-{entry.id}"
+    url = url_for("timeline.page", case=entry.case.slug, year=entry_year(entry))
+    return f"{url}#entry-{entry.id}"
+
+
+def _year_arg(text: str | None, first: int | None) -> int | None:
+    if not text:
+        return first
+    if not text.isdigit() or len(text) > 4:
+        raise ValidationError("is a year (four digits)", field="year")
+    return int(text)
 
 
 @bp.get("/timeline/entries/<int:entry_id>")
@@ -78,7 +120,7 @@ def _title(filters: TimelineFilters) -> str:
     return f"Timeline: {filters.case}" if filters.case else "Timeline"
 
 
-def density_chart(months, filters: TimelineFilters) -> Markup | None:
+def density_chart(months, href: Callable[[int, int], str]) -> Markup | None:
     """Entries per month as an SVG bar chart drawn here (no script); each bar links to its
     month on the page and has a text title for screen readers and tooltips."""
     if not months:
@@ -101,8 +143,8 @@ def density_chart(months, filters: TimelineFilters) -> Markup | None:
                 )
         if not parts:
             continue
-        href = f"#m-{m.year}-{m.month}"
-        bars.append(f'<a href="{href}"><title>{escape(label)}</title>{"".join(parts)}</a>')
+        link = escape(href(m.year, m.month))
+        bars.append(f'<a href="{link}"><title>{escape(label)}</title>{"".join(parts)}</a>')
     years = []
     for n, m in enumerate(months):
         if m.month == 1 or n == 0:

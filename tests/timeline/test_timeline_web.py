@@ -157,3 +157,80 @@ def test_the_api_refuses_writes_from_non_custodians(reader, small_case):
     response = client.post("/api/v1/timeline", json={"title": "x"})
     assert response.status_code in (400, 403)
     assert not re.search(r"Traceback", response.text)
+
+
+def test_a_denial_filter_still_links_each_denial_to_its_event(client, small_case):
+    _, ids = small_case
+    html = client.get("/timeline?kind=denial").text
+    assert "Detentions begin</a></h4>" not in html  # events are filtered out of the lanes...
+    # ...but the denial still names the event it denies, linked where it sits
+    assert f'href="/timeline?case=test-case&amp;year=2017#entry-{ids["detentions"]}"' in html
+    assert "Known only" not in html
+
+
+def test_the_case_page_names_only_denied_events_its_reader_may_see(client, small_case):
+    html = client.get("/cases/test-case").text
+    assert "Official denies it" in html and "Detentions begin" in html
+    assert "Known only" not in html
+
+
+@pytest.fixture
+def long_timeline(small_case, add_entries, monkeypatch):
+    """The small case plus entries in 2015 and 2018, shown a year at a time."""
+    import archive.web.timeline
+
+    monkeypatch.setattr(archive.web.timeline, "YEAR_PAGING", 3)
+    cite = [{"document": "public-report", "excerpt": ""}]
+    ids = add_entries(
+        {"slug": "early", "kind": "event", "date": "2015-06", "title": "Early event",
+         "citations": cite},
+        {"slug": "late-denial", "kind": "denial", "date": "2018-01-10", "title": "Late denial",
+         "denies": ["detentions"], "citations": cite},
+        {"slug": "before", "kind": "event", "date": "../2016", "title": "Some time before",
+         "citations": cite},
+    )  # fmt: skip
+    return {**small_case[1], **ids}
+
+
+def test_a_long_timeline_is_shown_one_year_at_a_time(client, long_timeline):
+    ids = long_timeline
+    first = client.get("/timeline?case=test-case")
+    assert first.status_code == 200
+    html = first.text
+    assert "Early event" in html and "Detentions begin" not in html  # the first year
+    assert "Some time before" not in html
+    assert "7 entries, 2 denials; showing 2015." in html
+    years = re.findall(r'<li><a href="([^"]*)"[^>]*>([^<]+)</a> <span class="meta">\((\d+)\)',
+                       html)  # fmt: skip
+    assert [(label, count) for _, label, count in years] == [
+        ("2015", "1"),
+        ("2016", "1"),
+        ("2017", "4"),
+        ("2018", "1"),
+    ]
+    assert years[2][0] == "/timeline?case=test-case&amp;year=2017"
+    # the chart's bars for other years link to those years
+    assert 'href="/timeline?case=test-case&amp;year=2018#m-2018-1"' in html
+
+    later = client.get("/timeline?case=test-case&year=2018").text
+    assert "Late denial" in later and "Early event" not in later
+    assert "What was denied in 2018, and by whom" in later
+    # the denied event is in another year: the link goes there
+    assert f'href="/timeline?case=test-case&amp;year=2017#entry-{ids["detentions"]}"' in later
+    assert "Some time before" in client.get("/timeline?case=test-case&year=2016").text
+    bad = client.get("/timeline?year=twenty")
+    assert bad.status_code == 400 and "year" in bad.text
+
+
+def test_a_short_timeline_ignores_the_year(client, small_case):
+    html = client.get("/timeline?year=2015").text
+    assert "Detentions begin" in html and 'aria-label="Years"' not in html
+
+
+def test_the_api_pages_the_timeline_in_date_order(client, long_timeline):
+    first = client.get("/api/v1/timeline?case=test-case&per_page=3").get_json()
+    second = client.get("/api/v1/timeline?case=test-case&per_page=3&page=2").get_json()
+    assert first["total"] == second["total"] == 7  # the hidden event is not counted
+    titles = [e["title"] for e in first["items"] + second["items"]]
+    assert titles[:3] == ["Early event", "Some time before", "Something in 2017"]
+    assert len(titles) == 6 and len(set(titles)) == 6
