@@ -130,6 +130,24 @@ def _render_run(blocks: list[str]) -> str:
     return cleaner.clean(rendered)
 
 
+def plain_text(rendered: str) -> str:
+    """The words a reader sees in HTML from render_markdown, with runs of white space made one
+    space: what quoted passages are matched against and counted in."""
+    return collapse_space(html.unescape(_TAGS.sub("", _BLOCK_TAGS.sub(" ", rendered))))
+
+
+def collapse_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+# render_markdown's output has no comments, scripts or CDATA: a tag is <...>. Block tags part
+# words (a heading and the paragraph after it); inline ones do not ("<em>weeks</em>.").
+_BLOCK_TAGS = re.compile(
+    r"</?(?:p|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|div|table|thead|tbody|tr|td|th|br|hr)\b[^>]*>"
+)
+_TAGS = re.compile(r"<[^>]*>")
+
+
 def _defuse(block: str) -> str:
     if block.count("[") > MAX_BRACKETS_PER_BLOCK:
         block = block.replace("[", "\\[").replace("]", "\\]")

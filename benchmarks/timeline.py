@@ -70,7 +70,8 @@ def synthetic_case(app, entries: int, rng: random.Random) -> None:
             fields = {"slug": f"e-{n}", "case": SYNTHETIC, "kind": kind, "date": date,
                       "title": f"SYNTHETIC entry {n}", "description": "Invented for timing.",
                       "actor": f"Actor {n % 40}", "place": f"Place {n % 25}",
-                      "citations": [{"document": f"doc-{rng.randrange(50)}", "excerpt": "x"}
+                      "citations": [{"document": f"doc-{rng.randrange(50)}",
+                                     "excerpt": "for the timeline benchmark"}
                                     for _ in range(rng.randint(1, 3))]}  # fmt: skip
             if kind != "event":
                 fields["speaker"] = f"Official {n % 30}"

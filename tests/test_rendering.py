@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from archive.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, plain_text, render_markdown
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 
@@ -250,3 +250,9 @@ def test_links_with_an_empty_scheme_lose_their_href(source):
     # found by hypothesis: bleach keeps href=":" (an empty scheme); the renderer drops it
     html = render_markdown(source)
     assert "href" not in html
+
+
+def test_plain_text_is_what_a_reader_sees():
+    html = render_markdown("# Heading\n\nSome *emphasised*  words, a [link](/x).\n\n- one\n- two")
+    assert plain_text(html) == "Heading Some emphasised words, a link. one two"
+    assert plain_text(render_markdown("Tom &amp; Jerry <b>")) == "Tom & Jerry"

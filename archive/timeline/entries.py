@@ -13,6 +13,7 @@ from archive.errors import IngestError, NotPermitted, ValidationError
 from archive.ingest.redaction import case_identities
 from archive.ingest.validate import SLUG, optional_text, required_text
 from archive.redaction.redact import redact
+from archive.rendering import collapse_space, plain_text
 from archive.storage import audit, queries
 from archive.storage.models import (
     CHANNELS,
@@ -21,6 +22,7 @@ from archive.storage.models import (
     Case,
     Citation,
     ConflictingAccount,
+    Document,
     EntryStance,
     TimelineEntry,
     User,
@@ -159,7 +161,7 @@ def _fill(session: Session, entry: TimelineEntry, sub: EntrySubmission, source: 
     entry.speaker, entry.speaker_office = sub.speaker, sub.office
     entry.channel, entry.quotation = sub.channel, sub.quotation
     entry.citations = [
-        Citation(document=_document(session, case, slug, source), excerpt=excerpt)
+        _citation(_document(session, case, slug, source), excerpt, source)
         for slug, excerpt in sub.citations
     ]
     entry.accounts = [
@@ -174,12 +176,14 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
     same detectors as the documents' redaction run over every text of the entry, with the
     case's protected identities and public names."""
     identities = case_identities(case)
-    texts = {"title": sub.title, "description": sub.description, "actor": sub.actor,
-             "place": sub.place, "speaker": sub.speaker, "office": sub.office,
-             "quotation": sub.quotation}  # fmt: skip
-    texts.update({"citations": " \n".join(e for _, e in sub.citations),
-                  "conflicts": " \n".join(a for _, a in sub.conflicts)})  # fmt: skip
-    for name, text in texts.items():
+    texts = [("title", sub.title), ("description", sub.description), ("actor", sub.actor),
+             ("place", sub.place), ("speaker", sub.speaker), ("office", sub.office),
+             ("quotation", sub.quotation)]  # fmt: skip
+    # each excerpt and account on its own: joined, the end of one and the start of the next
+    # can look like a name
+    texts += [("citations", excerpt) for _, excerpt in sub.citations]
+    texts += [("conflicts", account) for _, account in sub.conflicts]
+    for name, text in texts:
         if not text.strip():
             continue
         found = redact(text, public=tuple(case.public_names or ()), identities=identities)
@@ -200,6 +204,22 @@ def _document(session: Session, case: Case, slug: str, source: str):
             f"cites {slug!r}, which is not a document of {case.slug}", "citations", source
         )
     return document
+
+
+def _citation(document: Document, excerpt: str, source: str) -> Citation:
+    """A citation whose excerpt is the document's public text as it stands (white space aside),
+    as a reader sees it on the page or as its Markdown reads: a reader can find it there."""
+    quoted = collapse_space(excerpt)
+    if quoted and not (
+        quoted in plain_text(document.body_html) or quoted in collapse_space(document.body_public)
+    ):
+        raise IngestError(
+            f"the excerpt cited from {document.slug!r} is not in its public text: quote the "
+            "passage as it stands there",
+            "citations",
+            source,
+        )
+    return Citation(document=document, excerpt=excerpt)
 
 
 def _event(session, case, created, slug, source) -> TimelineEntry:

@@ -15,6 +15,7 @@ from archive.ingest.corpus import corpus_files, load_corpus
 from archive.ingest.documents import ingest_bytes
 from archive.ingest.parse import parse_submission
 from archive.ingest.sample import SAMPLE_CASE, sample_case, sample_documents
+from archive.rendering import collapse_space, plain_text
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Case, Document, TimelineEntry
 from archive.web.database import get_db
@@ -138,6 +139,9 @@ def test_corpus_timeline_has_at_least_15_entries_each_citing_a_document(corpus_s
     for entry in entries:
         assert entry.citations, entry.slug
         assert entry.date_start or entry.date_end, entry.slug
+        for citation in entry.citations:  # a passage a reader can find (checked when saved)
+            assert len(citation.excerpt) >= 20, (entry.slug, citation.excerpt)
+            assert collapse_space(citation.excerpt) in plain_text(citation.document.body_html)
 
 
 def test_corpus_has_at_least_four_denials_each_denying_an_event(corpus_session):

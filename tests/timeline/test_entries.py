@@ -12,7 +12,7 @@ from archive.web.database import get_db
 from tests.timeline.conftest import CASE
 
 BASE = {"case": CASE, "kind": "statement", "date": "2017-04", "title": "A statement",
-        "citations": [{"document": "public-report", "excerpt": "x"}]}  # fmt: skip
+        "citations": [{"document": "public-report", "excerpt": "Men were detained"}]}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_a_phone_number_in_an_excerpt_is_refused(app, small_case):
         )
         with pytest.raises(IngestError) as caught:
             update_entry(s, entry, submission, None, "cli")
-        assert caught.value.field == "citations"
+        assert caught.value.field == "citations" and "phone" in caught.value.message.lower()
 
 
 def test_updating_an_entry_replaces_its_citations_and_stances(app, small_case):
@@ -111,3 +111,53 @@ def test_an_event_others_respond_to_cannot_become_a_statement(app, small_case):
         with pytest.raises(IngestError) as caught:
             update_entry(s, entry, submission, None, "cli")
         assert caught.value.field == "kind"
+
+
+@pytest.mark.parametrize(
+    "excerpt",
+    [
+        "detained in February 2017. An official",  # the Markdown as it reads
+        "A  minister\n spoke about it.",  # as the page shows it (no *), white space aside
+        "",  # the whole document
+    ],
+)
+def test_an_excerpt_is_the_public_text_as_it_stands(app, small_case, excerpt):
+    with app.app_context(), get_db(app).session() as s:
+        entry = s.get(TimelineEntry, small_case[1]["statement"])
+        cited = [{"document": "public-report", "excerpt": excerpt}]
+        update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "test"), None, "cli")
+        assert s.get(TimelineEntry, entry.id).citations[0].excerpt == excerpt
+
+
+@pytest.mark.parametrize(
+    "excerpt",
+    [
+        "Men were arrested in February 2017",  # a paraphrase
+        "men were detained",  # not as it stands
+        "A first account.",  # another document's words
+    ],
+)
+def test_an_excerpt_not_in_the_cited_text_is_refused(app, small_case, excerpt):
+    with app.app_context(), get_db(app).session() as s:
+        entry = s.get(TimelineEntry, small_case[1]["statement"])
+        cited = [{"document": "public-report", "excerpt": excerpt}]
+        with pytest.raises(IngestError) as caught:
+            update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), None, "cli")
+        assert caught.value.field == "citations" and "public-report" in caught.value.message
+        s.expire_all()
+        assert s.get(TimelineEntry, entry.id).citations[0].excerpt == "minister spoke about"
+
+
+def test_an_excerpt_of_the_original_before_redaction_is_refused(app, small_case, make_document):
+    make_document(slug="named", body="Witness Anzor Bakaev was held for two weeks.\n")
+    with app.app_context(), get_db(app).session() as s:
+        from archive.ingest.redaction import protect_identity
+
+        protect_identity(s, queries.get_case(s, CASE), ["Anzor Bakaev"], "Witness A", None, "cli")
+        entry = s.get(TimelineEntry, small_case[1]["statement"])
+        cited = [{"document": "named", "excerpt": "was held for two weeks"}]
+        update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), None, "cli")
+        # the original wording is not what anyone outside the custodians can check against
+        cited = [{"document": "named", "excerpt": "Witness Anzor"}]
+        with pytest.raises(IngestError):
+            update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), None, "cli")

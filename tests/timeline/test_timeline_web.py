@@ -138,7 +138,7 @@ def test_the_api_creates_reads_and_replaces_entries(signed_in, small_case):
     body = {"case": "test-case", "kind": "response", "date": "2017-06", "title": "A response",
             "speaker": "A minister", "channel": "interview",
             "stances": [{"event": "detentions", "stance": "minimises"}],
-            "citations": [{"document": "public-report", "excerpt": "x"}]}  # fmt: skip
+            "citations": [{"document": "public-report", "excerpt": "Men were"}]}  # fmt: skip
     created = client.post("/api/v1/timeline", json=body, headers={"X-CSRFToken": token})
     assert created.status_code == 201, created.text
     entry = created.get_json()

@@ -84,7 +84,7 @@ def cited_everywhere(app, every_document) -> dict[tuple[str, str], Doc]:
                         "kind": "event",
                         "date": "2017-04",
                         "title": f"Event number {n}",
-                        "citations": [{"document": doc.slug, "excerpt": f"quote {doc.canary}"}],
+                        "citations": [{"document": doc.slug, "excerpt": f"said {doc.canary} in"}],
                         "conflicts": [{"document": doc.slug, "account": f"says {doc.canary}"}],
                     },
                     f"entry-{doc.slug}",
