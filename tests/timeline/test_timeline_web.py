@@ -29,6 +29,7 @@ def test_the_page_shows_two_lanes_by_month_with_denials_tied_to_events(client, s
     assert 'class="denial-ledger"' in html and "Spokesman" in html
     assert "<svg" in html and "<script" not in html
     assert "21 April 2017" in html and not re.search(r"\b1 April 2017", html)
+    assert "4 entries, 1 denial." in html and html.count("Export:") == 1
 
 
 def test_filters_are_in_the_url_and_bad_ones_are_a_clear_400(client, small_case):
