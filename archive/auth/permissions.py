@@ -22,6 +22,7 @@ _ACTIONS = {
     "document:read_original": "custodian",
     "user:create": "admin",
     "audit:read": "custodian",
+    "brief:create": "researcher",
 }
 
 

@@ -8,12 +8,13 @@ name or a custodian's correction is applied everywhere by running the same funct
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
 from archive.auth.permissions import can
-from archive.errors import NotPermitted, ValidationError
-from archive.redaction import MARKERS, Identity, redact
+from archive.errors import IngestError, NotPermitted, ValidationError
+from archive.redaction import MARKERS, Identity, Redaction, redact
 from archive.rendering import render_markdown
 from archive.storage import audit
 from archive.storage.models import (
@@ -32,6 +33,34 @@ DECISION_TYPES = tuple(MARKERS)
 def case_identities(case: Case | None) -> list[Identity]:
     """The case's protected identities, as the redactor takes them."""
     return [Identity(tuple(i.names), i.pseudonym) for i in case.identities] if case else []
+
+
+def redact_for_cases(text: str, cases: Iterable[Case]) -> Redaction:
+    """Redact text written inside the archive (timeline entries, brief notes) with the
+    detectors and the cases' protected identities and public names."""
+    cases = list(cases)
+    return redact(
+        text,
+        lang="auto",
+        public=tuple(name for c in cases for name in c.public_names or ()),
+        identities=[identity for c in cases for identity in case_identities(c)],
+    )
+
+
+def refuse_identifiers(field: str, text: str, cases: Iterable[Case], source: str) -> None:
+    """Refuse text that would reveal someone, naming the field and the kinds found (never the
+    values): text written inside the archive has no original kept apart from its public form."""
+    if not text.strip():
+        return
+    found = redact_for_cases(text, cases)
+    if found.spans:
+        kinds = sorted({span.type for span in found.spans})
+        raise IngestError(
+            f"would reveal {', '.join(kinds).lower()} ({len(found.spans)} found): write the "
+            "pseudonym, or add a public official to the case's public names",
+            field,
+            source,
+        )
 
 
 def redact_document(session: Session, document: Document) -> bool:

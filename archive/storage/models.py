@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -29,6 +31,8 @@ STANCES = ("denies", "confirms", "minimises", "justifies")
 CHANNELS = ("press_conference", "interview", "official_release", "speech", "social_media",
             "parliament", "other")  # fmt: skip
 SUGGESTION_STATUSES = ("pending", "accepted", "dismissed")
+# What a brief holds: a whole document, a passage quoted from one, a timeline entry, a note
+BRIEF_ITEM_KINDS = ("document", "quote", "entry", "note")
 ROLES = ("researcher", "custodian", "admin")  # least to most trusted
 
 
@@ -199,6 +203,11 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
+    @property
+    def version_sha256(self) -> str:
+        """The SHA-256 of the public text as it stands: which version a quote was taken from."""
+        return hashlib.sha256(self.body_public.encode()).hexdigest()
+
     case: Mapped[Case] = relationship(back_populates="documents")
     source: Mapped[Source | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
@@ -316,6 +325,23 @@ class TimelineEntry(Base):
         return [s.entry for s in self.responses if s.stance == "denies"]
 
     @property
+    def version_sha256(self) -> str:
+        """The SHA-256 of what the entry says, to tell whether it changed since it was cited."""
+        fields = [
+            self.kind,
+            self.date_edtf,
+            self.title,
+            self.description,
+            self.actor,
+            self.place,
+            self.speaker,
+            self.speaker_office,
+            self.channel,
+            self.quotation,
+        ]
+        return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+    @property
     def speaks(self) -> bool:
         """Whether this entry records something said (a statement, denial or response)."""
         return self.kind != "event"
@@ -412,3 +438,58 @@ class AuditEntry(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+brief_shares = Table(
+    "brief_shares",
+    Base.metadata,
+    Column("brief_id", ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Brief(Base):
+    """An advocate's ordered selection of evidence, private to its owner unless shared."""
+
+    __tablename__ = "briefs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship()
+    items: Mapped[list[BriefItem]] = relationship(
+        back_populates="brief", cascade="all, delete-orphan", order_by="BriefItem.position"
+    )
+    shared_with: Mapped[list[User]] = relationship(secondary=brief_shares, order_by=User.username)
+
+
+class BriefItem(Base):
+    """One item of a brief. A quote keeps the passage as it stood, its place in the document's
+    public text (character offsets, white space collapsed) and the hash of that version."""
+
+    __tablename__ = "brief_items"
+    __table_args__ = (CheckConstraint(_in("kind", BRIEF_ITEM_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("timeline_entries.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text, default="")  # the quoted passage, or the note
+    quote_start: Mapped[int | None] = mapped_column(Integer)
+    quote_end: Mapped[int | None] = mapped_column(Integer)
+    version_sha256: Mapped[str] = mapped_column(String(64), default="")  # of what was cited
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    brief: Mapped[Brief] = relationship(back_populates="items")
+    document: Mapped[Document | None] = relationship()
+    entry: Mapped[TimelineEntry | None] = relationship()

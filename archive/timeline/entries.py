@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from archive.auth.permissions import can
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import IngestError, NotPermitted, ValidationError
-from archive.ingest.redaction import case_identities
+from archive.ingest.redaction import refuse_identifiers
 from archive.ingest.validate import SLUG, optional_text, required_text
-from archive.redaction.redact import redact
 from archive.rendering import collapse_space, plain_text
 from archive.storage import audit, queries
 from archive.storage.models import (
@@ -175,7 +174,6 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
     exported, and unlike a document it has no original kept apart from a public version. The
     same detectors as the documents' redaction run over every text of the entry, with the
     case's protected identities and public names."""
-    identities = case_identities(case)
     texts = [("title", sub.title), ("description", sub.description), ("actor", sub.actor),
              ("place", sub.place), ("speaker", sub.speaker), ("office", sub.office),
              ("quotation", sub.quotation)]  # fmt: skip
@@ -184,17 +182,7 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
     texts += [("citations", excerpt) for _, excerpt in sub.citations]
     texts += [("conflicts", account) for _, account in sub.conflicts]
     for name, text in texts:
-        if not text.strip():
-            continue
-        found = redact(text, public=tuple(case.public_names or ()), identities=identities)
-        if found.spans:
-            kinds = sorted({span.type for span in found.spans})
-            raise IngestError(
-                f"would reveal {', '.join(kinds).lower()} ({len(found.spans)} found): write the "
-                "pseudonym, or add a public official to the case's public names",
-                name,
-                source,
-            )
+        refuse_identifiers(name, text, [case], source)
 
 
 def _document(session: Session, case: Case, slug: str, source: str):

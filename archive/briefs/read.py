@@ -1,0 +1,167 @@
+"""Read a brief as a given reader may see it: numbered citations, what changed since it was
+cited, and nothing the reader may not open.
+
+An item is withheld when what it cites is gone or beyond the reader's access (a document
+whose consent was narrowed, a brief shared with someone of a lesser role): the reader learns
+only how many items were withheld. A quote or note is shown as the cases' redaction would
+show it today, so an identity protected after the quote was taken does not leak through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from archive.auth.permissions import can
+from archive.dates import parse_edtf
+from archive.ingest.redaction import redact_for_cases
+from archive.storage import queries
+from archive.storage.models import Brief, BriefItem, Document, User, brief_shares
+from archive.timeline.read import VisibleEntry, entry_visible_to
+
+Link = Callable[[str, int], str]  # (kind, id) -> permalink
+
+
+@dataclass
+class CitationRecord:
+    """One numbered source: enough to find it in the archive and check it is the same."""
+
+    number: int
+    kind: str
+    title: str
+    source: str
+    date: str
+    case: str
+    permalink: str
+    version_sha256: str  # of the version cited
+    current_sha256: str  # of the version in the archive now
+    custody_sha256: str = ""  # documents: of the submission as received
+    cited_at: datetime | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.version_sha256 != self.current_sha256
+
+
+@dataclass
+class ItemView:
+    item: BriefItem
+    text: str = ""  # the quote or note, as it may be shown today
+    citation: CitationRecord | None = None
+    entry: VisibleEntry | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.citation is not None and self.citation.changed
+
+
+@dataclass
+class BriefView:
+    brief: Brief
+    items: list[ItemView] = field(default_factory=list)
+    citations: list[CitationRecord] = field(default_factory=list)
+    withheld: int = 0
+
+    @property
+    def changed(self) -> list[ItemView]:
+        return [i for i in self.items if i.changed]
+
+
+def briefs_for(session: Session, actor: User | None) -> tuple[list[Brief], list[Brief]]:
+    """The actor's own briefs, and those shared with the actor, newest first."""
+    if actor is None:
+        return [], []
+    shared = select(brief_shares.c.brief_id).where(brief_shares.c.user_id == actor.id)
+    rows = session.scalars(
+        select(Brief)
+        .where(or_(Brief.owner_id == actor.id, Brief.id.in_(shared)))
+        .options(selectinload(Brief.owner), selectinload(Brief.items))
+        .order_by(Brief.updated_at.desc(), Brief.id.desc())
+    ).all()
+    return [b for b in rows if b.owner_id == actor.id], [b for b in rows if b.owner_id != actor.id]
+
+
+def brief_visible_to(session: Session, actor: User | None, brief_id: int) -> Brief | None:
+    """The brief, if the actor owns it or it is shared with the actor; else None."""
+    brief = session.get(Brief, brief_id)
+    if brief is None or actor is None or not can(actor, "brief:create"):
+        return None
+    if brief.owner_id == actor.id or any(u.id == actor.id for u in brief.shared_with):
+        return brief
+    return None
+
+
+def view_brief(session: Session, brief: Brief, reader: User | None, link: Link) -> BriefView:
+    """Number the sources in order of first use; the same version of a source keeps one
+    number however many times it is quoted."""
+    view = BriefView(brief)
+    numbers: dict[tuple, CitationRecord] = {}
+    for item in brief.items:
+        shown = _item_view(session, item, reader)
+        if shown is None:
+            view.withheld += 1
+            continue
+        if item.kind != "note":
+            key = (item.kind == "entry", item.entry_id or item.document_id, item.version_sha256)
+            if key not in numbers:
+                numbers[key] = _citation(item, len(numbers) + 1, link)
+                view.citations.append(numbers[key])
+            shown.citation = numbers[key]
+        view.items.append(shown)
+    return view
+
+
+def _item_view(session: Session, item: BriefItem, reader: User | None) -> ItemView | None:
+    if item.kind == "note":
+        return ItemView(item, _as_public(item.text, queries.list_cases(session)))
+    if item.kind == "entry":
+        entry = item.entry and entry_visible_to(session, reader, item.entry.id)
+        return ItemView(item, entry=entry) if entry else None
+    document = item.document
+    if document is None or not can(reader, "document:read", document):
+        return None
+    text = item.text
+    if item.kind == "quote" and document.version_sha256 != item.version_sha256:
+        text = _as_public(text, [document.case])  # the wording of an older version
+    return ItemView(item, text)
+
+
+def _as_public(text: str, cases) -> str:
+    return redact_for_cases(text, cases).text
+
+
+def _citation(item: BriefItem, number: int, link: Link) -> CitationRecord:
+    if item.kind == "entry":
+        entry = item.entry
+        return CitationRecord(
+            number=number,
+            kind=f"timeline entry ({entry.kind})",
+            title=entry.title,
+            source="Witness Archive timeline",
+            date=parse_edtf(entry.date_edtf).display(),
+            case=entry.case.title,
+            permalink=link("entry", entry.id),
+            version_sha256=item.version_sha256,
+            current_sha256=entry.version_sha256,
+            cited_at=item.added_at,
+        )
+    document: Document = item.document
+    origin = document.source
+    source = ", ".join(p for p in (origin.author, origin.outlet) if p) if origin else ""
+    return CitationRecord(
+        number=number,
+        kind=document.kind.replace("_", " "),
+        title=document.title,
+        source=source,
+        date=parse_edtf(document.published_edtf).display() if document.published_edtf else "",
+        case=document.case.title,
+        permalink=link("document", document.id),
+        version_sha256=item.version_sha256,
+        current_sha256=document.version_sha256,
+        custody_sha256=document.sha256,
+        cited_at=item.added_at,
+    )
