@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 # Everything the commands read (database, index, media) lives under ARCHIVE_DATA_DIR.
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test check lint bench bench-media bench-redaction bench-search bench-timeline lock install install-test browser clean
+.PHONY: run test check lint system-libs bench bench-media bench-redaction bench-search bench-timeline bench-briefs lock install install-test browser clean
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed system-libs
 	$(BIN)/archive init
 	$(BIN)/archive load-corpus
 	$(BIN)/archive run
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser system-libs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(VENV)/.installed-test
@@ -25,7 +25,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 # Each benchmark prints a table against a named peer measured in the same run.
-bench: bench-media bench-redaction bench-search bench-timeline
+bench: bench-media bench-redaction bench-search bench-timeline bench-briefs
 
 bench-media: $(VENV)/.installed-test
 	@command -v exiftool >/dev/null 2>&1 && command -v mat2 >/dev/null 2>&1 || { \
@@ -45,6 +45,9 @@ bench-search: $(VENV)/.installed-test
 bench-timeline: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/timeline.py
 
+bench-briefs: $(VENV)/.installed-test system-libs
+	$(BIN)/python benchmarks/briefs.py
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
@@ -62,6 +65,17 @@ $(VENV)/.installed-test: $(BIN)/python requirements-test.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-test.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# PDF exports (WeasyPrint) need Debian's Pango and a font with Cyrillic.
+system-libs:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Pango and DejaVu fonts for PDF exports"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+		else \
+			echo "PDF exports need Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" >&2; \
+		fi; }
 
 # Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
 browser:

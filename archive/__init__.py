@@ -12,6 +12,8 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application: load config, call each init_app, register blueprints."""
     from archive.web import (
         api,
+        briefs,
+        briefs_api,
         database,
         editing,
         errors,
@@ -50,4 +52,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(timeline.bp)
     app.register_blueprint(timeline_editing.bp)
+    app.register_blueprint(briefs.bp)
+    app.register_blueprint(briefs_api.bp)
     return app

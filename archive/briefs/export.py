@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 
 import jinja2
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
-from archive.briefs.read import BriefView
+from archive.briefs.read import BriefView, Link, view_brief
 from archive.errors import ArchiveError
 from archive.rendering import render_markdown
 from archive.resources import resource_dir
+from archive.storage import audit
+from archive.storage.models import Brief, User
 
 FORMATS = ("md", "html", "pdf")
 MEDIA_TYPES = {
@@ -37,6 +40,19 @@ REDACTION_NOTE = (
 
 class ExportUnavailable(ArchiveError):
     """The export cannot be produced on this machine (a missing system library)."""
+
+
+def export_brief(
+    session: Session, brief: Brief, reader: User | None, fmt: str, link: Link, via: str
+) -> bytes:
+    """Export the brief as this reader may see it, and record the export."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    data = export(view_brief(session, brief, reader, link), fmt)
+    audit.record(session, reader, via, "brief.export", "brief", brief.id, format=fmt,
+                 bytes=len(data))  # fmt: skip
+    session.commit()
+    return data
 
 
 def export(view: BriefView, fmt: str, now: datetime | None = None) -> bytes:
@@ -105,6 +121,8 @@ def to_html(view: BriefView, now: datetime, for_print: bool = False) -> str:
 
 
 def to_pdf(html: str) -> bytes:
+    from PIL import ImageFile
+
     try:
         import weasyprint  # noqa: PLC0415 - needs Pango from the system; only PDFs need it
     except OSError as exc:  # the Python package is there, the system library is not
@@ -112,6 +130,11 @@ def to_pdf(html: str) -> bytes:
             "PDF export needs the Pango library (Debian: apt-get install libpango-1.0-0 "
             "libpangoft2-1.0-0); Markdown and HTML exports work without it"
         ) from exc
+    finally:
+        # Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, so
+        # a truncated upload would then load half-decoded instead of being refused. Briefs
+        # hold no images; put Pillow's default back.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
     return weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 
 

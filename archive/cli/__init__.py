@@ -363,12 +363,7 @@ def timeline_export_command(fmt: str, case_slug: str, as_role: str, base_url: st
 
     _ensure_schema()
     who = None if as_role == "anonymous" else User(username="cli", role=as_role, active=True)
-    base = base_url.rstrip("/")
-
-    def link(kind: str, object_id: int) -> str:
-        return f"{base}/documents/{object_id}" if kind == "document" else (
-            f"{base}/timeline/entries/{object_id}")  # fmt: skip
-
+    link = _permalinks(base_url)
     with get_db().session() as session:
         entries = visible_entries(session, who, TimelineFilters(case=case_slug))
         body = export(
@@ -379,6 +374,50 @@ def timeline_export_command(fmt: str, case_slug: str, as_role: str, base_url: st
     else:
         out.write_text(body, encoding="utf-8")
         click.echo(f"{len(entries)} entries written to {out}", err=True)
+
+
+def _permalinks(base_url: str):
+    """Permalinks as the web pages make them, under the given address."""
+    base = base_url.rstrip("/")
+
+    def link(kind: str, object_id: int) -> str:
+        path = "documents" if kind == "document" else "timeline/entries"
+        return f"{base}/{path}/{object_id}"
+
+    return link
+
+
+@main.group("brief")
+def brief_group() -> None:
+    """Briefs: export them."""
+
+
+@brief_group.command("export")
+@click.argument("brief_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="md",
+              show_default=True)  # fmt: skip
+@click.option("--base-url", default="", help="Prefix for permalinks, e.g. https://archive.example")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output; a PDF needs --out).")  # fmt: skip
+def brief_export_command(brief_id: int, fmt: str, base_url: str, out: Path | None) -> None:
+    """Export a brief as its owner may see it: public text only, with its citations."""
+    from archive.briefs.export import export_brief
+    from archive.storage.models import Brief
+
+    _ensure_schema()
+    if out is None and fmt == "pdf":
+        raise click.UsageError("a PDF is written to a file: give --out FILE")
+    link = _permalinks(base_url)
+    with get_db().session() as session:
+        brief = session.get(Brief, brief_id)
+        if brief is None:
+            raise click.ClickException(f"no brief {brief_id}")
+        data = export_brief(session, brief, brief.owner, fmt, link, "cli")
+    if out is None:
+        click.echo(data.decode(), nl=False)
+    else:
+        out.write_bytes(data)
+        click.echo(f"brief {brief_id} written to {out} ({len(data):,} bytes)", err=True)
 
 
 @main.command("run")

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageCms, ImageSequence, ImageStat
+from PIL import Image, ImageChops, ImageCms, ImageFile, ImageSequence, ImageStat
 
 from archive.errors import MediaRefused
 
@@ -67,6 +67,9 @@ def open_checked(data: bytes, limits: Limits) -> Image.Image:
 
 def decode(image: Image.Image) -> Image.Image:
     """Decode pixels, turning decoder failures into a refusal."""
+    # A truncated file must fail here, not load half-decoded: another library in the process
+    # (WeasyPrint, on import) may have relaxed Pillow's process-wide default.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
     except (OSError, ValueError, SyntaxError, EOFError) as exc:

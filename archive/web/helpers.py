@@ -8,9 +8,11 @@ from flask import current_app, request
 from flask_login import current_user
 
 from archive.auth.permissions import audience_for, can
+from archive.briefs.read import brief_visible_to
 from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.storage import queries
-from archive.storage.models import Document, TimelineEntry, User
+from archive.storage.models import Brief, BriefItem, Document, TimelineEntry, User
+from archive.timeline.read import entry_visible_to
 from archive.web.database import get_session
 
 
@@ -45,6 +47,32 @@ def get_entry_or_404(entry_id: int) -> TimelineEntry:
     if entry is None:
         raise NotFound(f"no timeline entry {entry_id}")
     return entry
+
+
+def get_brief_or_404(brief_id: int, write: bool = False) -> Brief:
+    """Fetch a brief the actor owns or has been shared; only the owner may change it."""
+    who = actor()
+    brief = brief_visible_to(get_session(), who, brief_id)
+    if brief is None:  # someone else's brief looks like no brief at all
+        raise NotFound(f"no brief {brief_id}")
+    if write and brief.owner_id != who.id:
+        raise NotPermitted("this brief is shared with you to read; only its owner changes it")
+    return brief
+
+
+def brief_item_or_404(brief: Brief, item_id: int) -> BriefItem:
+    for item in brief.items:
+        if item.id == item_id:
+            return item
+    raise NotFound(f"no item {item_id} in brief {brief.id}")
+
+
+def visible_entry_or_404(entry_id: int) -> TimelineEntry:
+    """Fetch a timeline entry the actor may see."""
+    item = entry_visible_to(get_session(), actor(), entry_id)
+    if item is None:
+        raise NotFound(f"no timeline entry {entry_id}")
+    return item.entry
 
 
 def page_args() -> tuple[int, int]:

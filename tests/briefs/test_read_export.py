@@ -139,3 +139,11 @@ def _text(data: bytes, fmt: str) -> str:
             " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
         )
     return data.decode()
+
+
+def test_a_pdf_export_leaves_truncated_images_refused(db, full_brief):
+    """WeasyPrint's import relaxes Pillow for the whole process; the export puts it back."""
+    from PIL import ImageFile
+
+    export(view_brief(db, full_brief, user(db, "custodian-owner"), link), "pdf", NOW)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -27,6 +27,17 @@ def live_server(corpus_app):
 
 
 @pytest.fixture
+def search_server(corpus_app, live_server):
+    """The live server, its index rebuilt from the corpus database (the copy has no index)."""
+    from archive.search.indexing import reindex
+    from archive.web.database import get_db
+
+    with corpus_app.app_context(), get_db(corpus_app).session() as session:
+        assert reindex(session, corpus_app.extensions["archive.search"]) > 0
+    return live_server
+
+
+@pytest.fixture
 def page(tmp_path):
     """A Playwright page in headless Debian chromium; console errors fail the test."""
     if not shutil.which("chromium") and not Path(CHROMIUM).exists():

@@ -8,20 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from archive.search.indexing import reindex
-from archive.web.database import get_db
-
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def search_server(corpus_app, live_server):
-    """The live server, its index rebuilt from the corpus database (the copy has no index)."""
-    with corpus_app.app_context(), get_db(corpus_app).session() as session:
-        assert reindex(session, corpus_app.extensions["archive.search"]) > 0
-    return live_server
 
 
 def _query(url: str) -> dict[str, list[str]]:

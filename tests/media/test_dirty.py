@@ -588,3 +588,15 @@ def test_png_bomb_inflates_to_its_claimed_size(hostile):
         chunk = inflater.unconsumed_tail
     assert inflater.eof
     assert total == height * (1 + width // 8)  # eof reached: the Adler-32 checked out
+
+
+def test_a_truncated_jpeg_is_refused_even_if_pillow_was_relaxed(hostile, monkeypatch):
+    """WeasyPrint sets LOAD_TRUNCATED_IMAGES process-wide on import; decoding puts it back."""
+    from PIL import ImageFile
+
+    from archive.errors import MediaRefused
+    from archive.media.raster import Limits, decode, open_checked
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(MediaRefused):
+        decode(open_checked(hostile["truncated-jpeg"], Limits()))

@@ -1,0 +1,192 @@
+"""Briefs over JSON under /api/v1/briefs: the same rules as the pages (owner changes, named
+users read), public text only. Unsafe methods need the CSRF token in X-CSRFToken."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from archive.briefs import compose
+from archive.briefs.export import FORMATS, MEDIA_TYPES, export_brief
+from archive.briefs.read import BriefView, briefs_for, view_brief
+from archive.errors import NotFound, ValidationError
+from archive.storage.models import Brief
+from archive.web.database import get_session
+from archive.web.helpers import (
+    actor,
+    brief_item_or_404,
+    get_brief_or_404,
+    get_document_or_404,
+    require,
+    visible_entry_or_404,
+)
+from archive.web.timeline import permalink
+
+bp = Blueprint("briefs_api", __name__, url_prefix="/api/v1/briefs")
+
+
+@bp.get("")
+def index():
+    owned, shared = briefs_for(get_session(), require("brief:create"))
+    return jsonify({"owned": [_summary(b) for b in owned], "shared": [_summary(b) for b in shared]})
+
+
+@bp.post("")
+def create():
+    body = _body()
+    session, who = get_session(), require("brief:create")
+    brief = compose.create_brief(session, who, _text(body, "title"), _text(body, "purpose"), "api")
+    if body.get("shared_with"):
+        compose.share_brief(session, brief, who, _names(body), "api")
+    return jsonify(_brief(brief)), 201
+
+
+@bp.get("/<int:brief_id>")
+def show(brief_id: int):
+    return jsonify(_brief(get_brief_or_404(brief_id)))
+
+
+@bp.patch("/<int:brief_id>")
+def update(brief_id: int):
+    """Change any of title, purpose, order (every item id, in the new order), shared_with."""
+    brief = get_brief_or_404(brief_id, write=True)
+    body, session, who = _body(), get_session(), actor()
+    if "title" in body or "purpose" in body:
+        compose.update_brief(session, brief, who, _text(body, "title", brief.title),
+                             _text(body, "purpose", brief.purpose), "api")  # fmt: skip
+    if "order" in body:
+        order = body["order"]
+        if not isinstance(order, list) or not all(isinstance(i, int) for i in order):
+            raise ValidationError("is a list of item ids", field="order")
+        compose.reorder(session, brief, who, order, "api")
+    if "shared_with" in body:
+        compose.share_brief(session, brief, who, _names(body), "api")
+    return jsonify(_brief(brief))
+
+
+@bp.delete("/<int:brief_id>")
+def delete(brief_id: int):
+    compose.delete_brief(get_session(), get_brief_or_404(brief_id, write=True), actor(), "api")
+    return "", 204
+
+
+@bp.post("/<int:brief_id>/items")
+def add_item(brief_id: int):
+    """Add {kind: document|quote|entry|note, document_id, entry_id, text, near}."""
+    brief = get_brief_or_404(brief_id, write=True)
+    body, session, who = _body(), get_session(), actor()
+    kind = body.get("kind")
+    if kind == "note":
+        item = compose.add_note(session, brief, who, _text(body, "text"), "api")
+    elif kind == "entry":
+        entry = visible_entry_or_404(_id(body, "entry_id"))
+        item = compose.add_entry(session, brief, who, entry, "api")
+    elif kind in ("document", "quote"):
+        document = get_document_or_404(_id(body, "document_id"))
+        if kind == "document":
+            item = compose.add_document(session, brief, who, document, "api")
+        else:
+            near = body.get("near")
+            item = compose.add_quote(session, brief, who, document, _text(body, "text"), "api",
+                                     near if isinstance(near, int) else None)  # fmt: skip
+    else:
+        raise ValidationError("is one of document, quote, entry, note", field="kind")
+    return jsonify({"id": item.id, "brief": _brief(brief)}), 201
+
+
+@bp.patch("/<int:brief_id>/items/<int:item_id>")
+def update_item(brief_id: int, item_id: int):
+    """Change a note's {text}, move to {position}, or {refresh: true} to the current version."""
+    brief = get_brief_or_404(brief_id, write=True)
+    item = brief_item_or_404(brief, item_id)
+    body, session, who = _body(), get_session(), actor()
+    if "text" in body:
+        compose.edit_note(session, item, who, _text(body, "text"), "api")
+    if "position" in body:
+        compose.move_item(session, item, who, _id(body, "position"), "api")
+    if body.get("refresh") is True:
+        compose.refresh_item(session, item, who, "api")
+    return jsonify(_brief(brief))
+
+
+@bp.delete("/<int:brief_id>/items/<int:item_id>")
+def remove_item(brief_id: int, item_id: int):
+    brief = get_brief_or_404(brief_id, write=True)
+    item = brief_item_or_404(brief, item_id)
+    compose.remove_item(get_session(), item, actor(), "api")
+    return jsonify(_brief(brief))
+
+
+@bp.get("/<int:brief_id>/export.<fmt>")
+def download(brief_id: int, fmt: str):
+    if fmt not in FORMATS:
+        raise NotFound(f"no export format {fmt}")
+    data = export_brief(get_session(), get_brief_or_404(brief_id), actor(), fmt, permalink, "api")
+    return Response(data, mimetype=MEDIA_TYPES[fmt].split(";")[0])
+
+
+def _summary(brief: Brief) -> dict:
+    return {"id": brief.id, "title": brief.title, "owner": brief.owner.username,
+            "items": len(brief.items), "updated": brief.updated_at.isoformat()}  # fmt: skip
+
+
+def _brief(brief: Brief) -> dict:
+    view: BriefView = view_brief(get_session(), brief, actor(), permalink)
+    items = []
+    for shown in view.items:
+        item = shown.item
+        record = {"id": item.id, "position": item.position, "kind": item.kind,
+                  "citation": shown.citation.number if shown.citation else None,
+                  "changed": shown.changed}  # fmt: skip
+        if item.kind in ("quote", "note"):
+            record["text"] = shown.text
+        if item.kind == "quote":
+            record.update(start=item.quote_start, end=item.quote_end)
+        if item.kind in ("document", "quote"):
+            record["document_id"] = item.document_id
+        if item.kind == "entry":
+            record["entry_id"] = item.entry_id
+        items.append(record)
+    citations = [{"number": c.number, "kind": c.kind, "title": c.title, "source": c.source,
+                  "date": c.date, "case": c.case, "permalink": c.permalink,
+                  "version_sha256": c.version_sha256, "custody_sha256": c.custody_sha256 or None,
+                  "changed": c.changed,
+                  "cited_at": c.cited_at.isoformat() if c.cited_at else None}
+                 for c in view.citations]  # fmt: skip
+    return {
+        **_summary(brief),
+        "purpose": brief.purpose,
+        "shared_with": [u.username for u in brief.shared_with]
+        if brief.owner_id == actor().id
+        else [],
+        "items": items,
+        "citations": citations,
+        "withheld": view.withheld,
+    }
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        raise ValidationError("send a JSON object", field="content-type")
+    return body
+
+
+def _text(body: dict, name: str, default: str = "") -> str:
+    value = body.get(name, default)
+    if not isinstance(value, str):
+        raise ValidationError("is a string", field=name)
+    return value
+
+
+def _id(body: dict, name: str) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError("is a whole number of at least 1", field=name)
+    return value
+
+
+def _names(body: dict) -> list[str]:
+    names = body.get("shared_with")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValidationError("is a list of user names", field="shared_with")
+    return names
