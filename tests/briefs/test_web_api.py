@@ -246,3 +246,27 @@ def _script_info(app):
     from flask.cli import ScriptInfo
 
     return ScriptInfo(create_app=lambda: app)
+
+
+def test_the_brief_page_flags_a_changed_source_and_updates_the_quote(owner, app, evidence):
+    from archive.storage.models import Document
+    from archive.web.database import get_db
+    from tests.briefs.test_compose import _edit_body
+
+    made = _api(owner, "POST", "/api/v1/briefs", {"title": "Stale"}).get_json()["id"]
+    doc = evidence["docs"]["public"]
+    item = _api(
+        owner,
+        "POST",
+        f"/api/v1/briefs/{made}/items",
+        {"kind": "quote", "document_id": doc, "text": "Later they were released."},
+    ).get_json()["id"]
+    with app.app_context(), get_db(app).session() as s:
+        document = s.get(Document, doc)
+        _edit_body(s, document, "# Account\n\nA correction first.\n\n" + document.body_original)
+    page = owner.get(f"/briefs/{made}").text
+    assert "1 item cites a version that has since changed." in page
+    assert "Update the quote" in page and "(changed since)" in page
+    owner.post(f"/briefs/{made}/items/{item}/refresh", data={"csrf_token": _token(owner)})
+    page = owner.get(f"/briefs/{made}").text
+    assert "has since changed" not in page and "“Later they were released.”" in page
