@@ -12,6 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application: load config, call each init_app, register blueprints."""
     from archive.web import (
         api,
+        audit,
         briefs,
         briefs_api,
         database,
@@ -54,4 +55,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(timeline_editing.bp)
     app.register_blueprint(briefs.bp)
     app.register_blueprint(briefs_api.bp)
+    app.register_blueprint(audit.bp)
     return app

@@ -376,6 +376,27 @@ def timeline_export_command(fmt: str, case_slug: str, as_role: str, base_url: st
         click.echo(f"{len(entries)} entries written to {out}", err=True)
 
 
+@main.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify_command() -> None:
+    """Check the audit log's hash chain; exit 1 and say where if an entry was edited, deleted
+    or reordered. Prints the head hash: record it elsewhere to detect a cut-off tail."""
+    from archive.storage import audit
+
+    _ensure_schema()
+    with get_db().session() as session:
+        report = audit.verify(session)
+    if not report.ok:
+        click.echo(f"audit log broken at entry {report.entry_id}: {report.problem} "
+                   f"({report.checked} entries before it hold)", err=True)  # fmt: skip
+        sys.exit(1)
+    click.echo(f"audit log holds: {report.checked} entries, head {report.head}")
+
+
 def _permalinks(base_url: str):
     """Permalinks as the web pages make them, under the given address."""
     base = base_url.rstrip("/")

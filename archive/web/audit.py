@@ -1,0 +1,54 @@
+"""Custodians browse and filter the audit log, and check its hash chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func, select
+
+from archive.errors import ValidationError
+from archive.storage import audit
+from archive.web.database import get_session
+from archive.web.helpers import page_args, require
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.get("/audit")
+def log():
+    require("audit:read")
+    filters = _filters()
+    page, per_page = page_args()
+    session = get_session()
+    stmt = audit.filtered(filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    args = {k: v for k, v in request.args.items() if k not in ("page", "verify") and v}
+    report = audit.verify(session) if request.args.get("verify") else None
+    return render_template("audit.html", rows=rows, total=total, page=page, per_page=per_page,
+                           args=args, report=report)  # fmt: skip
+
+
+def _filters() -> audit.AuditFilters:
+    args = request.args
+    object_id = (args.get("object_id") or "").strip()
+    if object_id and not (object_id.isascii() and object_id.isdigit() and len(object_id) < 10):
+        raise ValidationError("must be a whole number", field="object_id")
+    return audit.AuditFilters(
+        action=(args.get("action") or "").strip()[:60],
+        actor=(args.get("actor") or "").strip()[:80],
+        object_type=(args.get("object_type") or "").strip()[:40],
+        object_id=int(object_id) if object_id else None,
+        since=_day(args.get("since"), "since"),
+        until=_day(args.get("until"), "until"),
+    )
+
+
+def _day(text: str | None, name: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValidationError("is a date (YYYY-MM-DD)", field=name) from exc
