@@ -39,6 +39,13 @@ _SETTINGS = {
     "MAX_PER_PAGE": (100, int),
     # "whoosh" (an index under DATA_DIR/index) or "none" (search disabled)
     "SEARCH_BACKEND": ("whoosh", str),
+    # failed sign-ins in a row before an account is locked, and for how many minutes
+    "LOGIN_MAX_FAILURES": (5, int),
+    "LOGIN_LOCKOUT_MINUTES": (15, int),
+    # sign-in attempts allowed per client address (Flask-Limiter syntax)
+    "LOGIN_RATE_LIMIT": ("10 per minute;100 per hour", str),
+    # where rate-limit counters live: memory:// (one process) or a shared store (redis://…)
+    "RATELIMIT_STORAGE": ("memory://", str),
     # log level for the archive's own logger (DEBUG, INFO, WARNING…)
     "LOG_LEVEL": ("INFO", str),
     # address and port of `archive run`

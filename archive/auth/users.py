@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from archive.errors import NotPermitted, ValidationError
 from archive.storage import audit, queries
-from archive.storage.models import ROLES, User
+from archive.storage.models import ROLES, User, utcnow
 
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
@@ -41,18 +43,73 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """Return the active user with this name and password, or None."""
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int = 5  # failed sign-ins in a row before the account is locked
+    minutes: int = 15  # how long it stays locked
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    via: str = "cli",
+    policy: LockoutPolicy | None = None,
+) -> User | None:
+    """Return the active user with this name and password, or None; count failures.
+
+    Every outcome takes one password-hash check (a wrong name costs what a wrong password
+    does), and every failure is recorded in the audit log, against the account when there is
+    one (never the name typed). After `max_failures` in a row the account refuses even the
+    right password for `minutes`: guessing is slowed per account, whatever the address.
+    """
+    policy = policy or LockoutPolicy()
     user = queries.user_by_name(session, username or "")
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
-    if user is None or not ok or not user.active:
+    now = utcnow()
+    if user is None:
+        _failed(session, None, via, "unknown user")
         return None
+    if user.locked_until is not None and user.locked_until > now:
+        _failed(session, user, via, "locked")
+        return None
+    if not ok or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= policy.max_failures:
+            user.locked_until = now + timedelta(minutes=policy.minutes)
+            user.failed_logins = 0
+            audit.record(session, None, via, "user.lock", "user", user.id,
+                         minutes=policy.minutes)  # fmt: skip
+        _failed(session, user, via, "wrong password" if not ok else "inactive")
+        return None
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, user, via, "user.login", "user", user.id)
+    session.commit()
     return user
 
 
-def record_login(session: Session, user: User, via: str) -> None:
-    """Note a successful sign-in in the audit log."""
-    audit.record(session, user, via, "user.login", "user", user.id)
+def _failed(session: Session, user: User | None, via: str, reason: str) -> None:
+    audit.record(session, None, via, "user.login_failed", "user", user.id if user else None,
+                 reason=reason)  # fmt: skip
+    session.commit()
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, actor: User | None, via: str
+) -> None:
+    """Set a new password (the current one is asked for, except by an admin resetting
+    another account). Every session of the account ends: they were bound to the old one."""
+    resetting = actor is not None and actor.role == "admin" and actor.id != user.id
+    if via != "cli" and not resetting:
+        if actor is None or actor.id != user.id:
+            raise NotPermitted("only the account's owner or an admin changes its password")
+        if not check_password_hash(user.password_hash, current or ""):
+            raise ValidationError("is not the current password", field="current")
+    if len(new or "") < MIN_PASSWORD:
+        raise ValidationError(f"must be at least {MIN_PASSWORD} characters", field="password")
+    user.password_hash = generate_password_hash(new)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor, via, "user.password", "user", user.id)
     session.commit()
 
 

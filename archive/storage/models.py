@@ -148,6 +148,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # failed sign-ins in a row, and until when the account refuses every sign-in
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
     # The attributes Flask-Login reads, written out so that storage does not import Flask.
     is_authenticated = True
@@ -158,7 +161,13 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's user id, bound to the password: changing the password signs out
+        every session (Flask-Login's "alternative tokens")."""
+        return f"{self.id}.{self.session_token}"
+
+    @property
+    def session_token(self) -> str:
+        return hashlib.sha256(f"session:{self.password_hash}".encode()).hexdigest()[:32]
 
 
 class Document(Base):

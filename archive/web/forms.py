@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from archive.errors import ValidationError
 from archive.storage.models import CHANNELS, CONSENT_LEVELS, ENTRY_KINDS, REVIEW_STATUSES
@@ -31,6 +31,14 @@ def choices(values, labels=None) -> list[SelectChoice]:
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1000)])
+    password = PasswordField(_l("New password (at least 12 characters)"),
+                             validators=[DataRequired(), Length(max=1000)])  # fmt: skip
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(), EqualTo("password")])  # fmt: skip
 
 
 class DocumentForm(FlaskForm):

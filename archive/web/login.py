@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
 
-from archive.auth.users import authenticate, record_login
+from archive.auth.users import LockoutPolicy, authenticate, change_password
+from archive.errors import ValidationError
 from archive.storage.models import User
 from archive.web.database import get_session
-from archive.web.forms import LoginForm
+from archive.web.forms import LoginForm, PasswordForm, show_field_error
+from archive.web.helpers import actor
 
 bp = Blueprint("login", __name__)
 manager = LoginManager()
+# Guessing is slowed twice: per client address here, per account by the lock-out in
+# authenticate(). Counters live in ARCHIVE_RATELIMIT_STORAGE (memory: one process).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def init_app(app: Flask) -> None:
@@ -22,27 +29,57 @@ def init_app(app: Flask) -> None:
     manager.login_view = "login.login"
     manager.session_protection = "strong"
     manager.user_loader(_load_user)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE"])
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
 
 
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The user a session names, if the session was made with the current password."""
+    user_id, _dot, token = session_id.partition(".")
     if not user_id.isdigit():
         return None
     user = get_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or token != user.session_token:
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        session = get_session()
-        user = authenticate(session, form.username.data, form.password.data)
+        config = current_app.config
+        policy = LockoutPolicy(config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCKOUT_MINUTES"])
+        user = authenticate(get_session(), form.username.data, form.password.data, "web", policy)
         if user is not None:
             login_user(user)
-            record_login(session, user, "web")
             return redirect(_safe_next(request.args.get("next")))
-        flash(_("Wrong user name or password."), "error")
+        # one message for every failure: a locked account is not told apart from a wrong
+        # password, so the page does not confirm which names exist
+        flash(_("Wrong user name or password, or too many failed attempts: wait, then try "
+                "again."), "error")  # fmt: skip
     return render_template("login.html", form=form), 200 if request.method == "GET" else 400
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    """Change one's password; every other session of the account ends with the old one."""
+    who = actor()
+    if who is None:
+        return manager.unauthorized()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(get_session(), who, form.current.data, form.password.data, who, "web")
+        except ValidationError as exc:
+            show_field_error(form, exc.field or "password", exc)
+        else:
+            login_user(who)  # this session goes on, bound to the new password
+            flash(_("Password changed. Other sessions of this account are signed out."), "info")
+            return redirect(url_for("pages.home"))
+    return render_template("password.html", form=form), 200 if request.method == "GET" else 400
 
 
 @bp.post("/logout")

@@ -195,7 +195,7 @@ def test_failed_login_is_a_generic_400_without_a_session(client, make_user, user
     )
     assert response.status_code == 400
     if password:
-        assert "Wrong user name or password." in response.text
+        assert "Wrong user name or password, or too many failed attempts" in response.text
         assert password not in response.text
     with client.session_transaction() as session:
         assert "_user_id" not in session
@@ -360,3 +360,59 @@ def test_request_just_under_the_limit_is_not_refused_for_size(small_custodian):
     )  # fmt: skip
     assert response.status_code == 400  # refused for its case, not its size
     assert response.get_json()["field"] == "case"
+
+
+def _attempt(client, username: str, password: str):
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
+    )
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(app, client, make_user):
+    from archive.storage.models import AuditEntry, User
+    from archive.web.database import get_db
+
+    make_user("researcher", "target")
+    for _ in range(5):
+        assert _attempt(client, "target", "not the password at all").status_code == 400
+    locked = _attempt(client, "target", PASSWORD)
+    assert locked.status_code == 400  # read exactly like a wrong password
+    assert "Wrong user name or password, or too many failed attempts" in locked.text
+    with app.app_context(), get_db(app).session() as s:
+        user = s.query(User).filter_by(username="target").one()
+        assert user.locked_until is not None
+        actions = [a.action for a in s.query(AuditEntry).filter_by(object_id=user.id)]
+        assert actions.count("user.login_failed") == 6 and "user.lock" in actions
+        user.locked_until = None  # the lock-out has run out
+        s.commit()
+    assert _attempt(client, "target", PASSWORD).status_code == 302
+
+
+def test_sign_in_attempts_are_rate_limited_per_address(app, client, make_user):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    make_user("researcher", "someone")
+    codes = [_attempt(client, f"guess-{n}", "wrong password here").status_code for n in range(4)]
+    assert codes == [400, 400, 400, 429]
+    assert _attempt(client, "someone", PASSWORD).status_code == 429  # even the right one, now
+
+
+def test_changing_the_password_signs_out_other_sessions(app, make_user):
+    make_user("researcher", "changer")
+    here, elsewhere = app.test_client(), app.test_client()
+    for c in (here, elsewhere):
+        assert _attempt(c, "changer", PASSWORD).status_code == 302
+    assert elsewhere.get("/briefs").status_code == 200
+    page = here.get("/account/password")
+    changed = here.post("/account/password", data={
+        "current": PASSWORD, "password": "a brand new long password", "confirm":
+        "a brand new long password", "csrf_token": csrf_token(page.text)})  # fmt: skip
+    assert changed.status_code == 302
+    assert here.get("/briefs").status_code == 200  # this session goes on
+    assert elsewhere.get("/briefs").status_code == 401  # the other one has ended
+    token = csrf_token(here.get("/account/password").text)
+    wrong = here.post("/account/password", data={
+        "current": "not it", "password": "another long password", "confirm":
+        "another long password", "csrf_token": token})  # fmt: skip
+    assert wrong.status_code == 400 and "not the current password" in wrong.text
