@@ -32,8 +32,8 @@ def index():
 
 @bp.post("")
 def create():
-    body = _body()
-    session, who = get_session(), require("brief:create")
+    who = require("brief:create")  # before reading the body: the refusal comes first
+    body, session = _body(), get_session()
     brief = compose.create_brief(session, who, _text(body, "title"), _text(body, "purpose"), "api")
     if body.get("shared_with"):
         compose.share_brief(session, brief, who, _names(body), "api")

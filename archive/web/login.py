@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
 
 from archive.auth.users import LockoutPolicy, authenticate, change_password
-from archive.errors import ValidationError
+from archive.errors import NotPermitted, ValidationError
 from archive.storage.models import User
 from archive.web.database import get_session
 from archive.web.forms import LoginForm, PasswordForm, show_field_error
@@ -68,7 +68,7 @@ def password():
     """Change one's password; every other session of the account ends with the old one."""
     who = actor()
     if who is None:
-        return manager.unauthorized()
+        raise NotPermitted("sign in to change your password")
     form = PasswordForm()
     if form.validate_on_submit():
         try:
