@@ -30,7 +30,9 @@ def rank(actor: User | None) -> int:
     """Return 0 for anonymous, then 1, 2, 3 in the order of ROLES."""
     if actor is None or not actor.active:
         return 0
-    return ROLES.index(actor.role) + 1
+    level = ROLES.index(actor.role) + 1
+    cap = getattr(actor, "role_cap", None)  # an API token's role (auth/tokens.py)
+    return min(level, ROLES.index(cap) + 1) if cap else level
 
 
 def audience_for(actor: User | None) -> Audience:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from archive.auth.permissions import can
 from archive.errors import NotPermitted, ValidationError
 from archive.storage import audit, queries
 from archive.storage.models import ROLES, User, utcnow
@@ -25,7 +26,7 @@ def create_user(
     session: Session, username: str, password: str, role: str, actor: User | None, via: str
 ) -> User:
     """Create an account; only an admin may, except from the command line."""
-    if via != "cli" and (actor is None or actor.role != "admin"):
+    if via != "cli" and not can(actor, "user:create"):
         raise NotPermitted("only an admin can create accounts")
     if not _USERNAME.match(username or ""):
         raise ValidationError("use 2-80 letters, digits, '.', '_' or '-'", field="username")
@@ -99,7 +100,7 @@ def change_password(
 ) -> None:
     """Set a new password (the current one is asked for, except by an admin resetting
     another account). Every session of the account ends: they were bound to the old one."""
-    resetting = actor is not None and actor.role == "admin" and actor.id != user.id
+    resetting = can(actor, "user:create") and actor.id != user.id  # an admin's reset
     if via != "cli" and not resetting:
         if actor is None or actor.id != user.id:
             raise NotPermitted("only the account's owner or an admin changes its password")

@@ -505,3 +505,22 @@ class BriefItem(Base):
     brief: Mapped[Brief] = relationship(back_populates="items")
     document: Mapped[Document | None] = relationship()
     entry: Mapped[TimelineEntry | None] = relationship()
+
+
+class ApiToken(Base):
+    """A secret for scripts calling the API: acts as its user, with at most the role given,
+    until revoked. Only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
 
+from archive.auth.tokens import create_token, revoke_token, tokens_of, user_for_token
 from archive.auth.users import LockoutPolicy, authenticate, change_password
-from archive.errors import NotPermitted, ValidationError
-from archive.storage.models import User
+from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.storage.models import ROLES, ApiToken, User
 from archive.web.database import get_session
 from archive.web.forms import LoginForm, PasswordForm, show_field_error
 from archive.web.helpers import actor
+from archive.web.security import bearer_token
 
 bp = Blueprint("login", __name__)
 manager = LoginManager()
@@ -32,6 +45,20 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE"])
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    app.before_request(_token_user)
+
+
+def _token_user():
+    """An API call with a bearer token acts as the token's user, capped to its role; a token
+    that is unknown or revoked is refused outright (never a fall back on the session)."""
+    secret = bearer_token()
+    if secret is None:
+        return None
+    user = user_for_token(get_session(), secret)
+    if user is None:
+        return jsonify({"error": "the API token is unknown or revoked"}), 401
+    g._login_user = user  # what current_user reads; the session is not touched
+    return None
 
 
 def _load_user(session_id: str) -> User | None:
@@ -80,6 +107,39 @@ def password():
             flash(_("Password changed. Other sessions of this account are signed out."), "info")
             return redirect(url_for("pages.home"))
     return render_template("password.html", form=form), 200 if request.method == "GET" else 400
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+def tokens():
+    """List one's API tokens; create one (its secret is shown once, here)."""
+    who = actor()
+    if who is None:
+        raise NotPermitted("sign in to manage API tokens")
+    session, secret, status = get_session(), None, 200
+    if request.method == "POST":
+        try:
+            made, secret = create_token(session, who, request.form.get("name", ""),
+                                        request.form.get("role", ""), who, "web")  # fmt: skip
+        except ValidationError as exc:
+            flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
+            status = 400
+        else:
+            flash(_("Token “%(name)s” created. Copy it now: it is not shown again.",
+                    name=made.name), "info")  # fmt: skip
+    roles = ROLES[: ROLES.index(who.role) + 1]
+    return render_template("tokens.html", tokens=tokens_of(session, who), secret=secret,
+                           roles=roles), status  # fmt: skip
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke(token_id: int):
+    who = actor()
+    token = get_session().get(ApiToken, token_id)
+    if who is None or token is None or token.user_id != who.id:
+        raise NotFound(f"no token {token_id}")
+    revoke_token(get_session(), token, who, "web")
+    flash(_("Token revoked."), "info")
+    return redirect(url_for("login.tokens"))
 
 
 @bp.post("/logout")

@@ -8,7 +8,7 @@ exemptions); the Content-Security-Policy allows this origin only, and no inline 
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -47,9 +47,27 @@ def init_app(app: Flask) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=production,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in _check_csrf below, the same way
     )
     csrf.init_app(app)
+    app.before_request(_check_csrf)
     app.after_request(_set_headers)
+
+
+def bearer_token() -> str | None:
+    """The API token a request carries (`Authorization: Bearer …`, on /api/ only)."""
+    header = request.headers.get("Authorization", "")
+    if request.path.startswith("/api/") and header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def _check_csrf() -> None:
+    """Every unsafe request needs the CSRF token, except an API call carrying a bearer token:
+    a forged request rides on the browser's cookies, and a bearer header is never sent by a
+    browser on its own (a page on another site cannot add it without CORS, which is off)."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and bearer_token() is None:
+        csrf.protect()
 
 
 def _set_headers(response: Response) -> Response:

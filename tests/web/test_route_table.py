@@ -54,6 +54,9 @@ TABLE = {
     ("login.logout", "POST"): Rule("anonymous"),
     ("login.password", "GET"): Rule("researcher"),
     ("login.password", "POST"): Rule("researcher"),
+    ("login.tokens", "GET"): Rule("researcher"),
+    ("login.tokens", "POST"): Rule("researcher"),
+    ("login.revoke", "POST"): Rule("researcher", "token"),
     ("briefs.index", "GET"): Rule("researcher"),
     ("briefs.create", "POST"): Rule("researcher"),
     ("briefs.show", "GET"): Rule("researcher", "brief"),
@@ -119,6 +122,7 @@ def test_every_route_has_an_entry(app):
 def world(app, make_document, make_user):
     """A user per role (with a brief and an item each), and objects inside and beyond every
     audience: a public and a custodians-only document, each with an image and an entry."""
+    from archive.auth.tokens import create_token
     from archive.briefs.compose import add_note, create_brief
     from archive.ingest.media import MediaStore, Upload, add_media
     from archive.storage import queries
@@ -140,7 +144,7 @@ def world(app, make_document, make_user):
     make_user("researcher", "stranger")
     image = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(image, "PNG")
-    world = {"brief": {}, "item": {}}
+    world = {"brief": {}, "item": {}, "token": {}}
     with app.test_request_context(), get_db(app).session() as s:
         case = queries.get_case(s, "test-case")
         for key in ("public", "hidden"):
@@ -159,6 +163,7 @@ def world(app, make_document, make_user):
             brief = create_brief(s, owner, f"Brief of {name}", "", "cli")
             world["item"][name] = add_note(s, brief, owner, "A note.", "cli").id
             world["brief"][name] = brief.id
+            world["token"][name] = create_token(s, owner, "script", "researcher", None, "cli")[0].id
         world["suggestion"] = s.query(DateSuggestion).first().id
     world.update(ids)
     return world
@@ -187,6 +192,7 @@ def _args(world, rule: Rule, user: str, beyond: bool, endpoint: str = "") -> dic
         "brief_id": world["brief"][mine],
         "item_id": world["item"][mine],
         "suggestion_id": world["suggestion"],
+        "token_id": world["token"]["stranger" if beyond else mine],
         "slug": "test-case",
         "fmt": "json" if endpoint.startswith("timeline.") else "md",
         "action": "refresh",
