@@ -66,6 +66,8 @@ def _check_csrf() -> None:
     """Every unsafe request needs the CSRF token, except an API call carrying a bearer token:
     a forged request rides on the browser's cookies, and a bearer header is never sent by a
     browser on its own (a page on another site cannot add it without CORS, which is off)."""
+    if request.endpoint is None:  # no such route or method: the 404 or 405 comes next
+        return
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and bearer_token() is None:
         csrf.protect()
 
