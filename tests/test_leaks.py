@@ -82,6 +82,11 @@ READER_PATHS = (
     "/api/v1/timeline",
     "/search",
     "/api/v1/search",
+    "/api/v1/cases",
+    "/timeline",
+    "/timeline/export.json",
+    "/timeline/export.csv",
+    "/timeline/export.timelinejs",
 )
 SEARCH_PATHS = ("/search", "/api/v1/search")
 # The database holds the original by design (custodians read it); its journal files are it too.
@@ -297,3 +302,30 @@ def test_no_log_record_holds_a_canary(
     found = {m: leaked(readable(m)) for m in messages if leaked(readable(m))}
     assert found == {}
     assert leaked(readable(archive_logs.text)) == []
+
+
+@pytest.mark.parametrize("consent", ["public", "researchers"])
+def test_no_canary_reaches_a_brief_or_its_exports(
+    app, publish_through_web, researcher_client, consent
+):
+    """A researcher quotes the published testimony in a brief: the page, the API and every
+    export hold the pseudonym, never a canary."""
+    import io
+
+    from pypdf import PdfReader
+
+    doc_id = publish_through_web(consent)
+    client = researcher_client()
+    headers = {"X-CSRFToken": csrf_token(client.get("/briefs").text)}
+    brief = client.post("/api/v1/briefs", json={"title": "Leak check"}, headers=headers)
+    url = f"/api/v1/briefs/{brief.get_json()['id']}"
+    for item in ({"kind": "document", "document_id": doc_id},
+                 {"kind": "quote", "document_id": doc_id, "text": PSEUDONYM}):  # fmt: skip
+        assert client.post(f"{url}/items", json=item, headers=headers).status_code == 201
+    bodies = {path: response_text(client.get(path))
+              for path in (url, f"{url}/export.md", f"{url}/export.html",
+                           f"/briefs/{brief.get_json()['id']}")}  # fmt: skip
+    pdf = client.get(f"{url}/export.pdf").data
+    bodies["pdf"] = readable(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    assert {path: leaked(text) for path, text in bodies.items()} == {p: [] for p in bodies}
+    assert all(normalise(PSEUDONYM) in text for text in bodies.values())  # the quote got in
