@@ -1,0 +1,56 @@
+"""Property tests of the query path: any query a reader can type, with operators, quotes,
+brackets, fields, wildcards, dates and any script, is answered or refused with a clear error,
+never a crash, and never lets a hidden document through."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.errors import ValidationError
+from archive.search.query import search_documents
+
+HIDDEN = "HIDDENPROPERTYCANARY"
+UNASKED = "UNASKEDSECONDCANARY"  # in the hidden document only, never in a query
+# words of both documents (the hidden one's too: queries aim at it), and query syntax
+WORDS = ["Kadyrov", "detained", "задержан", "Грозный", "men", "2017", HIDDEN, "hidden*"]
+SYNTAX = ['"', "(", ")", "AND", "OR", "NOT", "-", "*", "?", "~", "^", ":", "date:", "kind:",
+          "title:", "[", "]", "{", "}", "\\", "/", "..", "2017-02/2017-04", "’", "\x00",
+          " "]  # fmt: skip
+QUERY = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SYNTAX),
+                           st.text(max_size=8)), max_size=12).map(" ".join)  # fmt: skip
+
+
+@pytest.fixture
+def indexed(app, make_document):
+    make_document(title="Public account", body="Kadyrov denied that men were detained in 2017.")
+    hidden = f"{HIDDEN} Грозный задержан {UNASKED}."
+    make_document(title="Закрытое", consent="custodians", body=hidden)
+    return app
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=QUERY, sort=st.sampled_from(["relevance", "date"]))
+def test_any_query_is_answered_or_refused_and_never_reaches_hidden_text(indexed, q, sort):
+    backend = indexed.extensions["archive.search"]
+    try:
+        results = search_documents(backend, None, q, sort=sort)
+    except ValidationError as exc:
+        assert exc.message and HIDDEN not in exc.message
+        return
+    assert results.total >= 0
+    for hit in results.hits:
+        assert hit.title == "Public account"
+        assert UNASKED.lower() not in (hit.snippet or "").lower()
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=QUERY)
+def test_the_search_page_and_api_never_fail_on_any_query(indexed, q):
+    client = indexed.test_client()
+    for path in ("/search", "/api/v1/search"):
+        response = client.get(path, query_string={"q": q})
+        assert response.status_code in (200, 400), (path, q)
+        body = response.get_data(as_text=True)  # the page repeats the query; nothing else
+        assert UNASKED not in body and "Закрытое" not in body
