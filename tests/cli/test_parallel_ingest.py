@@ -1,0 +1,108 @@
+"""Ingest from several processes at once: two bulk CLI ingests and the JSON API of a running
+server (four client threads) write into one archive together; nothing is lost, nothing is
+doubled, the index and the audit chain agree with the database afterwards."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from archive.storage.models import Document, User
+from tests.cli.conftest import ARCHIVE, _environment
+
+pytestmark = pytest.mark.slow
+PER_FOLDER, BY_API = 80, 60
+
+
+def _fields(slug: str) -> dict:
+    return {"slug": slug, "case": "parallel", "kind": "testimony", "title": f"Account {slug}",
+            "language": "en", "consent": "public", "status": "published",
+            "redaction": "reviewed"}  # fmt: skip
+
+
+def _folder(path, prefix: str) -> None:
+    path.mkdir(parents=True)
+    for n in range(PER_FOLDER):
+        body = f"Statement {prefix} {n} on the round-ups in the spring.\n"
+        text = f"---\n{yaml.safe_dump(_fields(f'{prefix}-{n}'))}---\n{body}"
+        (path / f"{n:03d}.md").write_text(text)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(base: str, token: str, n: int) -> int | str:
+    # a web submission waits for its redaction review before it can be published
+    fields = {**_fields(f"api-{n}"), "status": "in_review", "redaction": "pending"}
+    body = json.dumps({**fields, "body": f"Statement api {n} in spring.\n"})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    request = urllib.request.Request(  # noqa: S310 - a loopback http:// address of the test's
+        f"{base}/api/v1/documents", data=body.encode(), method="POST", headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return f"{exc.code} {exc.read()[:300]!r}"
+
+
+def test_cli_and_web_ingest_together_lose_nothing(initialised, archive, workdir, data_dir,
+                                                  database, tmp_path):  # fmt: skip
+    case = tmp_path / "cases" / "parallel"
+    case.mkdir(parents=True)
+    (case / "case.yaml").write_text("slug: parallel\ntitle: Parallel ingest\n")
+    assert archive("load-corpus", case.parent).returncode == 0
+    assert archive("create-user", "feeder", "--role", "custodian",
+                   "--password", "a long enough password").returncode == 0  # fmt: skip
+    from archive.auth.tokens import create_token
+
+    with database().session() as s:
+        feeder = s.scalars(select(User).where(User.username == "feeder")).one()
+        _, token = create_token(s, feeder, "parallel test", "custodian", None, "cli")
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder, prefix in zip(folders, ("cli-a", "cli-b"), strict=True):
+        _folder(folder, prefix)
+
+    port = _free_port()
+    server = subprocess.Popen([str(ARCHIVE), "run", "--port", str(port)], cwd=workdir,
+                              env=_environment(data_dir), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{base}/", timeout=1).close()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        bulk = [subprocess.Popen([str(ARCHIVE), "ingest", str(f)], cwd=workdir,
+                                 env=_environment(data_dir), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for f in folders]  # fmt: skip
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            statuses = list(pool.map(lambda n: _post(base, token, n), range(BY_API)))
+        outputs = [p.communicate(timeout=300) for p in bulk]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert statuses == [201] * BY_API
+    for process, (out, err) in zip(bulk, outputs, strict=True):
+        assert process.returncode == 0, err
+        assert f"{PER_FOLDER} ingested, 0 duplicate, 0 error" in out
+    with database().session() as s:
+        slugs = s.scalars(select(Document.slug)).all()
+        assert len(slugs) == len(set(slugs)) == 2 * PER_FOLDER + BY_API
+        assert s.scalar(select(func.count(Document.id))) == 2 * PER_FOLDER + BY_API
+    assert archive("check-index").returncode == 0
+    assert archive("audit", "verify").returncode == 0
