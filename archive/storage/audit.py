@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -156,7 +155,3 @@ def filtered(filters: AuditFilters) -> Select:
     if filters.until:
         stmt = stmt.where(AuditEntry.at < filters.until)
     return stmt
-
-
-def entries(session: Session, limit: int = 100) -> Sequence[AuditEntry]:
-    return session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()
