@@ -7,6 +7,7 @@ errors show a generic page with an incident id that matches the log line.
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
 
@@ -82,7 +83,25 @@ def _http(exc: HTTPException):
     return response, status
 
 
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether the error, or one it came from, is the disk (or the database) being full."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            return True
+        if "database or disk is full" in str(getattr(exc, "orig", "") or ""):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _unexpected(exc: Exception):
+    if _disk_full(exc):  # the use cases have removed what they wrote; say so plainly
+        log.error("storage full: %s", type(exc).__name__)
+        return _respond(507, _("The archive's disk is full: nothing was stored. Please tell "
+                               "the archive's administrators."))  # fmt: skip
     incident = secrets.token_hex(6)
     # The exception type and where it came from, not its message: messages can quote input.
     tb = exc.__traceback__
