@@ -89,6 +89,8 @@ def _parse_json(text: str, source: str) -> dict:
         raise IngestError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}", field="json", source=source
         ) from exc
+    except ValueError as exc:  # a number of thousands of digits (Python's int limit)
+        raise IngestError("holds a number too long to read", field="json", source=source) from exc
     if not isinstance(fields, dict):
         raise IngestError("must be a JSON object", field="json", source=source)
     return fields
