@@ -21,8 +21,9 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -329,3 +330,62 @@ def test_no_canary_reaches_a_brief_or_its_exports(
     bodies["pdf"] = readable(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     assert {path: leaked(text) for path, text in bodies.items()} == {p: [] for p in bodies}
     assert all(normalise(PSEUDONYM) in text for text in bodies.values())  # the quote got in
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+
+def _crawl(client, start: tuple[str, ...], limit: int = 400) -> dict[str, int]:
+    """Follow every link on this site from the start pages, as this client; status by URL."""
+    seen: dict[str, int] = {}
+    queue = list(start)
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        response = client.get(url)
+        seen[url] = response.status_code
+        body = response.get_data()
+        response.close()
+        if response.mimetype != "text/html":
+            seen[url] = (response.status_code, body)  # exports and media: scanned as bytes
+            continue
+        parser = _Links()
+        parser.feed(body.decode("utf-8", "replace"))
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+                continue  # another site, or a fragment of this page
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if target not in seen and not target.startswith(("/logout", "/static/")):
+                queue.append(target)
+        seen[url] = (response.status_code, body)
+    return seen
+
+
+@pytest.mark.parametrize("consent", ["public", "researchers"])
+@pytest.mark.parametrize("role", ["anonymous", "researcher"])
+def test_a_crawl_of_every_reachable_page_finds_no_canary(
+    app, publish_through_web, researcher_client, consent, role
+):
+    """Follow every link a reader can reach, from the home page, the timeline and a search for
+    the pseudonym: no page, export or file holds a canary, and none fails."""
+    doc_id = publish_through_web(consent)
+    client = researcher_client() if role == "researcher" else app.test_client()
+    found = _crawl(client, ("/", "/timeline", f"/search?q={PSEUDONYM}", "/briefs"))
+    assert len(found) >= 20
+    assert all(status < 500 for status, _ in found.values())
+    leaks = {url: leaked(readable(body.decode("utf-8", "replace")))
+             for url, (_, body) in found.items()}  # fmt: skip
+    assert {url: hits for url, hits in leaks.items() if hits} == {}
+    reached = any(url == f"/documents/{doc_id}" and status == 200
+                  for url, (status, _) in found.items())  # fmt: skip
+    assert reached == may_see(role, consent)  # the crawl did reach the testimony when it may
