@@ -100,8 +100,9 @@ def view_brief(session: Session, brief: Brief, reader: User | None, link: Link) 
     number however many times it is quoted."""
     view = BriefView(brief)
     numbers: dict[tuple, CitationRecord] = {}
+    cases = queries.list_cases(session) if any(i.kind == "note" for i in brief.items) else []
     for item in brief.items:
-        shown = _item_view(session, item, reader)
+        shown = _item_view(session, item, reader, cases)
         if shown is None:
             view.withheld += 1
             continue
@@ -115,9 +116,11 @@ def view_brief(session: Session, brief: Brief, reader: User | None, link: Link) 
     return view
 
 
-def _item_view(session: Session, item: BriefItem, reader: User | None) -> ItemView | None:
-    if item.kind == "note":
-        return ItemView(item, _as_public(item.text, queries.list_cases(session)))
+def _item_view(
+    session: Session, item: BriefItem, reader: User | None, cases: list
+) -> ItemView | None:
+    if item.kind == "note":  # the owner's words, as every case's redaction would show them
+        return ItemView(item, _as_public(item.text, cases))
     if item.kind == "entry":
         entry = item.entry and entry_visible_to(session, reader, item.entry.id)
         return ItemView(item, entry=entry) if entry else None

@@ -97,8 +97,9 @@ def verify_bundle(source: Path, expect_manifest: str | None = None) -> dict:
     listed = manifest.get("files") or {}
     present = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()}
     present.discard("manifest.json")
-    for name in sorted(present - set(listed)):
-        raise ValidationError(f"{name} is in the bundle but not in its manifest", field="files")
+    extra = sorted(present - set(listed))
+    if extra:
+        raise ValidationError(f"{extra[0]} is in the bundle but not in its manifest", "files")
     for name, meta in sorted(listed.items()):
         path = source / name
         if name not in present:

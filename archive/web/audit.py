@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from archive.errors import ValidationError
 from archive.storage import audit
 from archive.web.database import get_session
-from archive.web.helpers import page_args, require
+from archive.web.helpers import page_args, require, whole_number
 
 bp = Blueprint("audit", __name__)
 
@@ -33,13 +33,13 @@ def log():
 def _filters() -> audit.AuditFilters:
     args = request.args
     object_id = (args.get("object_id") or "").strip()
-    if object_id and not (object_id.isascii() and object_id.isdigit() and len(object_id) < 10):
+    if object_id and whole_number(object_id) is None:
         raise ValidationError("must be a whole number", field="object_id")
     return audit.AuditFilters(
         action=(args.get("action") or "").strip()[:60],
         actor=(args.get("actor") or "").strip()[:80],
         object_type=(args.get("object_type") or "").strip()[:40],
-        object_id=int(object_id) if object_id else None,
+        object_id=whole_number(object_id),
         since=_day(args.get("since"), "since"),
         until=_day(args.get("until"), "until"),
     )

@@ -12,6 +12,7 @@ from archive.briefs.read import briefs_for, view_brief
 from archive.errors import NotFound, ValidationError
 from archive.storage.models import Brief
 from archive.web.database import get_session
+from archive.web.forms import flash_not_saved
 from archive.web.helpers import (
     actor,
     brief_item_or_404,
@@ -19,6 +20,7 @@ from archive.web.helpers import (
     get_document_or_404,
     require,
     visible_entry_or_404,
+    whole_number,
 )
 from archive.web.timeline import permalink
 
@@ -108,14 +110,13 @@ def add_item():
             if kind == "document":
                 compose.add_document(session, brief, who, document, "web")
             else:
-                near = request.form.get("near", "")
-                compose.add_quote(session, brief, who, document, text, "web",
-                                  int(near) if near.isdigit() else None)  # fmt: skip
+                near = whole_number(request.form.get("near"))  # a hint only: else ignored
+                compose.add_quote(session, brief, who, document, text, "web", near)
         else:
             raise ValidationError("is one of document, quote, entry, note", field="kind")
     except ValidationError as exc:
         if kind == "note" and _back() == url_for("briefs.show", brief_id=brief.id):
-            flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
+            flash_not_saved(exc)
             return show(brief.id, note_draft=text, status=400)  # the words are kept
         return _refused(exc, _back())
     flash(_("Added to “%(title)s” (%(n)s items).", title=brief.title, n=len(brief.items)), "info")
@@ -163,15 +164,15 @@ def _do(brief: Brief, change, anchor: str = ""):
 
 
 def _refused(exc: ValidationError, target: str):
-    flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
+    flash_not_saved(exc)
     return redirect(target)
 
 
 def _int_field(name: str) -> int:
-    value = request.form.get(name, "")
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    value = whole_number(request.form.get(name))
+    if value is None:
         raise ValidationError("must be a whole number", field=name)
-    return int(value)
+    return value
 
 
 def _back() -> str:

@@ -19,6 +19,11 @@ def show_field_error(form: FlaskForm, name: str, exc: ValidationError) -> None:
     target = getattr(form, name, None)
     if target is not None and hasattr(target, "errors"):
         target.errors = [*target.errors, exc.message]
+    flash_not_saved(exc)
+
+
+def flash_not_saved(exc: ValidationError) -> None:
+    """Say that nothing was saved, and why (the field and the use case's message)."""
     flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
 
 

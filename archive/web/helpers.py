@@ -88,10 +88,16 @@ def page_args() -> tuple[int, int]:
 _DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII only: str.isdigit() accepts '²', which int() refuses
 
 
+def whole_number(raw: str | None) -> int | None:
+    """The text as a whole number of up to nine ASCII digits, or None if it is not one."""
+    return int(raw) if raw and _DIGITS.fullmatch(raw) else None
+
+
 def _positive_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    if not _DIGITS.fullmatch(raw) or int(raw) < 1:
+    value = whole_number(raw)
+    if value is None or value < 1:
         raise ValidationError("must be a whole number of at least 1", field=name)
-    return int(raw)
+    return value

@@ -26,7 +26,7 @@ from archive.auth.users import LockoutPolicy, authenticate, change_password
 from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.storage.models import ROLES, ApiToken, User
 from archive.web.database import get_session
-from archive.web.forms import LoginForm, PasswordForm, show_field_error
+from archive.web.forms import LoginForm, PasswordForm, flash_not_saved, show_field_error
 from archive.web.helpers import actor
 from archive.web.security import bearer_token
 
@@ -121,7 +121,7 @@ def tokens():
             made, secret = create_token(session, who, request.form.get("name", ""),
                                         request.form.get("role", ""), who, "web")  # fmt: skip
         except ValidationError as exc:
-            flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
+            flash_not_saved(exc)
             status = 400
         else:
             flash(_("Token “%(name)s” created. Copy it now: it is not shown again.",

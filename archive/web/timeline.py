@@ -23,7 +23,7 @@ from archive.timeline.read import (
     visible_entries,
 )
 from archive.web.database import get_session
-from archive.web.helpers import actor
+from archive.web.helpers import actor, whole_number
 
 bp = Blueprint("timeline", __name__)
 CHART_WIDTH, CHART_HEIGHT = 720, 120
@@ -81,9 +81,10 @@ def entry_href(entry: TimelineEntry) -> str:
 def _year_arg(text: str | None, first: int | None) -> int | None:
     if not text:
         return first
-    if not text.isdigit() or len(text) > 4:
+    year = whole_number(text)
+    if year is None or len(text) > 4:
         raise ValidationError("is a year (four digits)", field="year")
-    return int(text)
+    return year
 
 
 @bp.get("/timeline/entries/<int:entry_id>")

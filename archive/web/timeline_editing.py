@@ -13,7 +13,7 @@ from archive.timeline.entries import create_entry, update_entry, validate_entry
 from archive.timeline.suggest import decide_suggestion
 from archive.web.database import get_session
 from archive.web.forms import EntryForm, choices, show_field_error
-from archive.web.helpers import get_entry_or_404, require
+from archive.web.helpers import get_entry_or_404, require, whole_number
 
 bp = Blueprint("timeline_editing", __name__)
 
@@ -91,9 +91,10 @@ def dismiss(suggestion_id: int):
 
 
 def _suggestion(raw: str | None) -> DateSuggestion | None:
-    if not raw or not raw.isdigit():
+    suggestion_id = whole_number(raw)
+    if suggestion_id is None:
         return None
-    found = get_session().get(DateSuggestion, int(raw))
+    found = get_session().get(DateSuggestion, suggestion_id)
     if found is not None and found.status != "pending":
         abort(409)  # decided already
     return found
