@@ -12,14 +12,22 @@ canaries, which proves they were really submitted and that the searches can find
 Search is probed the same way: the search page and GET /api/v1/search, with each canary's parts
 as the query, for an anonymous visitor and a researcher; the files of the search index under
 DATA_DIR are scanned with the rest (and must be there to be scanned).
+
+The testimony comes with a photo (GPS, camera owner, XMP, IPTC, thumbnail…) and a PDF (author,
+creator, XMP, attachments…) from tests/media/dirty.py, uploaded under a file name that names the
+witness: every field's canary is sought in every page, file and export as well. The crawl
+follows every link a reader can reach, as an anonymous visitor, a researcher signed in and a
+script holding a researcher's API token (whose links are the URLs in the JSON it gets).
 """
 
 from __future__ import annotations
 
 import html
+import io
 import json
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,7 +35,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from archive.auth.tokens import create_token
+from archive.storage.models import Document, User
+from archive.web.database import get_db
 from tests.conftest import PASSWORD, csrf_token, login
+from tests.media.dirty import leaked_canaries, make_dirty
 
 CASE = "leak-case"
 PSEUDONYM = "Witness A"
@@ -96,6 +108,13 @@ DATABASE_FILES = ("archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm
 _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[\s\-.()]+(?=\d)")
 
 
+# A photo with GPS and an owner, and a PDF with an author: (file name, dirty file) as uploaded.
+ATTACHMENTS = (("Khamzat-Baisarov-2017.jpg", make_dirty("jpeg", 6)),
+               ("Khamzat-Baisarov-statement.pdf", make_dirty("pdf")))  # fmt: skip
+MEDIA_CANARIES = {f"{d.fmt}: {field}": value
+                  for _, d in ATTACHMENTS for field, value in d.canaries.items()}  # fmt: skip
+
+
 def normalise(text: str) -> str:
     """Lower-case the text and join digit groups, so '+7 928 417-53-96' reads '+79284175396'."""
     return _DIGIT_SEPARATOR.sub("", text.lower())
@@ -148,6 +167,12 @@ def leaked(text: str) -> list[str]:
     return [f"{c.kind}: {tell}" for c in CANARIES for tell in c.tells if tell in text]
 
 
+def leaked_bytes(data: bytes) -> list[str]:
+    """Return every text canary and media-field canary in raw bytes (a page, a file, a PDF)."""
+    text = leaked(readable(data.decode("utf-8", "replace")))
+    return text + sorted(leaked_canaries(data, MEDIA_CANARIES))
+
+
 def may_see(role: str, consent: str) -> bool:
     """Return whether a reader of the role may open the published testimony (the rule)."""
     return consent == "public" or (consent == "researchers" and role == "researcher")
@@ -160,55 +185,65 @@ def archive_logs(caplog):
     return caplog
 
 
+def publish(app, consent: str) -> int:
+    """Run the custodian's whole flow in the web app (a new case, the testimony with its photo
+    and PDF, the witness protected, the review, publication); give the document's id."""
+    from archive.auth.users import create_user
+    from archive.storage.models import Case
+
+    with app.app_context(), get_db(app).session() as s:
+        s.add(Case(slug=CASE, title="A case with canaries"))
+        create_user(s, "custodian-leaks", PASSWORD, "custodian", None, "cli")
+        s.commit()
+    custodian = app.test_client()
+    login(custodian, "custodian-leaks", PASSWORD)
+
+    form = custodian.get("/documents/new")
+    created = custodian.post(
+        "/documents/new",
+        content_type="multipart/form-data",
+        data={
+            "media": [(io.BytesIO(d.data), name) for name, d in ATTACHMENTS],
+            "csrf_token": csrf_token(form.text),
+            "case": CASE,
+            "kind": "testimony",
+            "title": "Testimony of a detained man",
+            "language": "ru",
+            "consent": consent,
+            "status": "in_review",
+            "body": TESTIMONY,
+        },
+    )
+    assert created.status_code == 302, created.text
+    doc_id = int(re.fullmatch(r"/documents/(\d+)", created.headers["Location"])[1])
+    review_url = f"/documents/{doc_id}/redaction"
+
+    protected = custodian.post(
+        f"/cases/{CASE}/identities",
+        data={
+            "csrf_token": csrf_token(custodian.get(review_url).text),
+            "names": PROTECTED_NAMES,
+            "pseudonym": PSEUDONYM,
+            "back_to_document": str(doc_id),
+        },
+    )
+    assert protected.status_code == 302, protected.text
+    assert protected.headers["Location"] == review_url
+
+    page = custodian.get(review_url).text
+    spans = re.findall(r'name="keep" value="(\d+)"', page)
+    assert len(spans) >= len(CANARIES)
+    reviewed = custodian.post(
+        review_url, data={"csrf_token": csrf_token(page), "keep": spans, "publish": "1"}
+    )
+    assert reviewed.status_code == 302, reviewed.text
+    return doc_id
+
+
 @pytest.fixture
-def publish_through_web(app, make_case, make_user, archive_logs):
-    """Return a function running the custodian's whole flow in the web app; gives the id."""
-
-    def run(consent: str) -> int:
-        make_case(CASE, "A case with canaries")
-        custodian = app.test_client()
-        login(custodian, make_user("custodian", "custodian-leaks"))
-
-        form = custodian.get("/documents/new")
-        created = custodian.post(
-            "/documents/new",
-            data={
-                "csrf_token": csrf_token(form.text),
-                "case": CASE,
-                "kind": "testimony",
-                "title": "Testimony of a detained man",
-                "language": "ru",
-                "consent": consent,
-                "status": "in_review",
-                "body": TESTIMONY,
-            },
-        )
-        assert created.status_code == 302, created.text
-        doc_id = int(re.fullmatch(r"/documents/(\d+)", created.headers["Location"])[1])
-        review_url = f"/documents/{doc_id}/redaction"
-
-        protected = custodian.post(
-            f"/cases/{CASE}/identities",
-            data={
-                "csrf_token": csrf_token(custodian.get(review_url).text),
-                "names": PROTECTED_NAMES,
-                "pseudonym": PSEUDONYM,
-                "back_to_document": str(doc_id),
-            },
-        )
-        assert protected.status_code == 302, protected.text
-        assert protected.headers["Location"] == review_url
-
-        page = custodian.get(review_url).text
-        spans = re.findall(r'name="keep" value="(\d+)"', page)
-        assert len(spans) >= len(CANARIES)
-        reviewed = custodian.post(
-            review_url, data={"csrf_token": csrf_token(page), "keep": spans, "publish": "1"}
-        )
-        assert reviewed.status_code == 302, reviewed.text
-        return doc_id
-
-    return run
+def publish_through_web(app, archive_logs):
+    """Return a function publishing the testimony in the test's app; gives the id."""
+    return lambda consent: publish(app, consent)
 
 
 @pytest.fixture
@@ -277,7 +312,7 @@ def test_no_file_under_the_data_dir_holds_a_canary(app, publish_through_web, con
         if path.parent == root and path.name in DATABASE_FILES:
             continue
         scanned.append(path)
-        hits = leaked(readable(path.read_bytes().decode("utf-8", "replace")))
+        hits = leaked_bytes(path.read_bytes())
         if hits:
             found[str(path.relative_to(root))] = hits
     assert found == {}
@@ -300,9 +335,9 @@ def test_no_log_record_holds_a_canary(
             pass
     messages = [record.getMessage() for record in archive_logs.records]
     assert any(f"document {doc_id} published" in m for m in messages), messages
-    found = {m: leaked(readable(m)) for m in messages if leaked(readable(m))}
+    found = {m: leaked_bytes(m.encode()) for m in messages if leaked_bytes(m.encode())}
     assert found == {}
-    assert leaked(readable(archive_logs.text)) == []
+    assert leaked_bytes(archive_logs.text.encode()) == []
 
 
 @pytest.mark.parametrize("consent", ["public", "researchers"])
@@ -311,8 +346,6 @@ def test_no_canary_reaches_a_brief_or_its_exports(
 ):
     """A researcher quotes the published testimony in a brief: the page, the API and every
     export hold the pseudonym, never a canary."""
-    import io
-
     from pypdf import PdfReader
 
     doc_id = publish_through_web(consent)
@@ -343,49 +376,132 @@ class _Links(HTMLParser):
                 self.links.append(value)
 
 
-def _crawl(client, start: tuple[str, ...], limit: int = 400) -> dict[str, int]:
-    """Follow every link on this site from the start pages, as this client; status by URL."""
-    seen: dict[str, int] = {}
+SITE = "http://archive.test/"  # the tests' SERVER_NAME (tests/conftest.py)
+
+
+def _json_links(value) -> list[str]:
+    """Return every string in a JSON body that looks like a URL or a path of this site."""
+    if isinstance(value, dict):
+        return [link for v in value.values() for link in _json_links(v)]
+    if isinstance(value, list):
+        return [link for v in value for link in _json_links(v)]
+    return [value] if isinstance(value, str) and value.startswith(("/", SITE)) else []
+
+
+def _links(response, body: bytes) -> list[str]:
+    if response.is_json:
+        return _json_links(json.loads(body))
+    if response.mimetype != "text/html":
+        return []  # exports and media: scanned as bytes, not followed
+    parser = _Links()
+    parser.feed(body.decode("utf-8", "replace"))
+    return parser.links
+
+
+def _crawl(
+    client, start: tuple[str, ...], limit: int = 400, per_path: int = 40
+) -> dict[str, tuple[int, bytes]]:
+    """Follow every link on this site from the start pages, as this client; status and body
+    by URL. At most `per_path` variants (query strings) of one path are fetched, so that the
+    search page's filter combinations do not use up the crawl."""
+    seen: dict[str, tuple[int, bytes]] = {}
+    variants: Counter[str] = Counter()
     queue = list(start)
     while queue and len(seen) < limit:
         url = queue.pop(0)
-        if url in seen:
+        path = url.split("?", 1)[0]
+        if url in seen or variants[path] >= per_path:
             continue
+        variants[path] += 1
         response = client.get(url)
-        seen[url] = response.status_code
         body = response.get_data()
         response.close()
-        if response.mimetype != "text/html":
-            seen[url] = (response.status_code, body)  # exports and media: scanned as bytes
-            continue
-        parser = _Links()
-        parser.feed(body.decode("utf-8", "replace"))
-        for link in parser.links:
+        seen[url] = (response.status_code, body)
+        for link in _links(response, body):
             parts = urlsplit(link)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+            elsewhere = parts.scheme and parts.netloc != urlsplit(SITE).netloc
+            if elsewhere or not parts.path.startswith("/"):
                 continue  # another site, or a fragment of this page
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             if target not in seen and not target.startswith(("/logout", "/static/")):
                 queue.append(target)
-        seen[url] = (response.status_code, body)
     return seen
 
 
+def _token_client(app, make_user):
+    """A client sending a researcher's API token on every request, and never signing in."""
+    name = make_user("researcher", "researcher-script")
+    with app.app_context(), get_db(app).session() as s:
+        user = s.query(User).filter_by(username=name).one()
+        _, secret = create_token(s, user, "leak crawl", "researcher", user, "web")
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return client
+
+
+CRAWL_STARTS = {
+    "anonymous": ("/", "/timeline", f"/search?q={PSEUDONYM}", "/briefs"),
+    "researcher": ("/", "/timeline", f"/search?q={PSEUDONYM}", "/briefs"),
+    "researcher token": ("/api/v1/cases", "/api/v1/documents", "/api/v1/timeline",
+                         f"/api/v1/search?q={PSEUDONYM}", "/api/v1/briefs"),
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("consent", ["public", "researchers"])
-@pytest.mark.parametrize("role", ["anonymous", "researcher"])
+@pytest.mark.parametrize("role", list(CRAWL_STARTS))
 def test_a_crawl_of_every_reachable_page_finds_no_canary(
-    app, publish_through_web, researcher_client, consent, role
+    app, make_user, publish_through_web, researcher_client, consent, role
 ):
     """Follow every link a reader can reach, from the home page, the timeline and a search for
-    the pseudonym: no page, export or file holds a canary, and none fails."""
+    the pseudonym (or the API's lists, for a script): no page, API response, export, photo or
+    PDF holds a canary, and none fails."""
     doc_id = publish_through_web(consent)
-    client = researcher_client() if role == "researcher" else app.test_client()
-    found = _crawl(client, ("/", "/timeline", f"/search?q={PSEUDONYM}", "/briefs"))
-    assert len(found) >= 20
-    assert all(status < 500 for status, _ in found.values())
-    leaks = {url: leaked(readable(body.decode("utf-8", "replace")))
+    client = {"anonymous": app.test_client, "researcher": researcher_client,
+              "researcher token": lambda: _token_client(app, make_user)}[role]()  # fmt: skip
+    starts = CRAWL_STARTS[role] + ((f"/api/v1/documents/{doc_id}",) if "token" in role else ())
+    found = _crawl(client, starts)
+    assert len(found) >= (5 if role == "researcher token" else 20)
+    assert {url: status for url, (status, _) in found.items() if status >= 500} == {}
+    leaks = {url: leaked_bytes(body) for url, (_, body) in found.items()}
+    assert {url: hits for url, hits in leaks.items() if hits} == {}
+    document = "/api/v1/documents/{}" if role == "researcher token" else "/documents/{}"
+    reached = found.get(document.format(doc_id), (404,))[0] == 200
+    assert reached == may_see(role.split()[0], consent)  # reached the testimony when it may
+    media = [
+        url for url, (status, _) in found.items() if url.startswith("/media/") and status < 300
+    ]
+    assert (len(media) >= len(ATTACHMENTS)) == reached  # and its photo and PDF with it
+
+
+@pytest.mark.parametrize("role", ["anonymous", "researcher"])
+def test_a_crawl_of_the_sample_case_with_the_testimony_finds_no_canary(corpus_app, role):
+    """The whole sample case, with the canary testimony published for researchers among its 29
+    documents, crawled as a reader: every page, search result, export, photo and API response of
+    the case, none fails and none holds a canary."""
+    from archive.auth.users import create_user
+    from archive.search.indexing import reindex
+
+    with corpus_app.app_context(), get_db(corpus_app).session() as s:
+        assert reindex(s, corpus_app.extensions["archive.search"]) > 0  # the copy has no index
+        create_user(s, "researcher-crawl", PASSWORD, "researcher", None, "cli")
+        case_text = normalise(" ".join(f"{d.title} {d.body_original}" for d in s.query(Document)))
+    # The case's own record may say a word a canary also has: the Globe and Mail's pseudonym
+    # for a survivor is Hamzat (Хамзат), our witness's real first name. Only that one is spared.
+    spared = {t for c in CANARIES for t in c.tells if t in case_text}
+    assert spared == {"хамзат"}
+    doc_id = publish(corpus_app, "researchers")
+    client = corpus_app.test_client()
+    if role == "researcher":
+        login(client, "researcher-crawl", PASSWORD)
+    found = _crawl(client, ("/", "/timeline", "/search?q=Chechnya", "/search?q=Чечня",
+                            f"/search?q={PSEUDONYM}", "/api/v1/documents", "/api/v1/timeline",
+                            "/briefs"), limit=2000)  # fmt: skip
+    assert len(found) >= 100
+    assert {url: status for url, (status, _) in found.items() if status >= 500} == {}
+    leaks = {url: [hit for hit in leaked_bytes(body) if hit.split(": ")[-1] not in spared]
              for url, (_, body) in found.items()}  # fmt: skip
     assert {url: hits for url, hits in leaks.items() if hits} == {}
-    reached = any(url == f"/documents/{doc_id}" and status == 200
-                  for url, (status, _) in found.items())  # fmt: skip
-    assert reached == may_see(role, consent)  # the crawl did reach the testimony when it may
+    reached = found.get(f"/documents/{doc_id}", (404,))[0] == 200
+    assert reached == (role == "researcher")
+    pages = [u for u, (status, _) in found.items() if re.fullmatch(r"/documents/\d+", u)]
+    assert len(pages) == 29 + reached  # every document of the case, as the reader may

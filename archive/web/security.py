@@ -55,9 +55,12 @@ def init_app(app: Flask) -> None:
 
 
 def bearer_token() -> str | None:
-    """The API token a request carries (`Authorization: Bearer …`, on /api/ only)."""
+    """The API token a request carries (`Authorization: Bearer …`): on /api/, and on reading
+    /media/ so a script can fetch the files the API lists; never on pages."""
     header = request.headers.get("Authorization", "")
-    if request.path.startswith("/api/") and header[:7].lower() == "bearer ":
+    api = request.path.startswith("/api/")
+    media = request.path.startswith("/media/") and request.method in ("GET", "HEAD")
+    if (api or media) and header[:7].lower() == "bearer ":
         return header[7:].strip()
     return None
 
