@@ -88,3 +88,12 @@ def database(data_dir):
     yield open_db
     for db in opened:
         db.dispose()
+
+
+@pytest.fixture
+def cli_case(tmp_path) -> Path:
+    """A corpus folder holding one empty case, cli-case."""
+    folder = tmp_path / "cases" / "cli-case"
+    folder.mkdir(parents=True)
+    (folder / "case.yaml").write_text("slug: cli-case\ntitle: A case for the CLI tests\n")
+    return folder.parent

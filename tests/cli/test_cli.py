@@ -32,15 +32,6 @@ def _document(slug: str, **changes) -> bytes:
     return f"---\n{yaml.safe_dump(fields)}---\nThe account of {slug}.\n".encode()
 
 
-@pytest.fixture
-def cli_case(tmp_path) -> Path:
-    """A corpus folder holding one empty case, cli-case."""
-    folder = tmp_path / "cases" / "cli-case"
-    folder.mkdir(parents=True)
-    (folder / "case.yaml").write_text("slug: cli-case\ntitle: A case for the CLI tests\n")
-    return folder.parent
-
-
 def test_help_lists_every_command(archive):
     result = archive("--help")
     assert result.returncode == 0
