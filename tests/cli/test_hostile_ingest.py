@@ -54,10 +54,12 @@ BROKEN = {
     "deep.md": b"---\na: " + b"[" * 50_000 + b"]" * 50_000 + b"\n---\nx\n",
     "huge-number.json": b'{"title": 1' + b"0" * 50_000 + b"}",
     "not-an-object.json": b'["a", "b"]',
-    "yaml-bomb.md": (b"---\ncase: cli-case\nkind: testimony\ntitle: bomb\nlanguage: en\n"
-                     b"tags: [&a [x, x, x, x, x, x, x, x, x], &b [*a, *a, *a, *a, *a, *a, *a],"
-                     b" &c [*b, *b, *b, *b, *b, *b, *b], &d [*c, *c, *c, *c, *c, *c, *c],"
-                     b" [*d, *d, *d, *d, *d, *d, *d, *d, *d]]\n---\nx\n"),  # fmt: skip
+    "yaml-bomb.md": (
+        b"---\ncase: cli-case\nkind: testimony\ntitle: bomb\nlanguage: en\n"
+        b"tags: [&a [x, x, x, x, x, x, x, x, x], &b [*a, *a, *a, *a, *a, *a, *a],"
+        b" &c [*b, *b, *b, *b, *b, *b, *b], &d [*c, *c, *c, *c, *c, *c, *c],"
+        b" [*d, *d, *d, *d, *d, *d, *d, *d, *d]]\n---\nx\n"
+    ),  # fmt: skip
     "python-tag.md": b"---\ntitle: !!python/object/apply:os.system ['touch /tmp/pwned']\n---\nx\n",
     "no-front-matter.md": b"just text, no front matter\n",
     "unclosed-front-matter.md": b"---\ntitle: t\nbody\n",
