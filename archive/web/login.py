@@ -27,7 +27,7 @@ from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.storage.models import ROLES, ApiToken, User
 from archive.web.database import get_session
 from archive.web.forms import LoginForm, PasswordForm, flash_not_saved, show_field_error
-from archive.web.helpers import actor
+from archive.web.helpers import actor, whole_number
 from archive.web.security import bearer_token
 
 bp = Blueprint("login", __name__)
@@ -64,9 +64,9 @@ def _token_user():
 def _load_user(session_id: str) -> User | None:
     """The user a session names, if the session was made with the current password."""
     user_id, _dot, token = session_id.partition(".")
-    if not user_id.isdigit():
+    if whole_number(user_id) is None:
         return None
-    user = get_session().get(User, int(user_id))
+    user = get_session().get(User, whole_number(user_id))
     if user is None or not user.active or token != user.session_token:
         return None
     return user

@@ -20,7 +20,7 @@ from archive.ingest.redaction import (
 )
 from archive.storage import queries
 from archive.web.database import get_session
-from archive.web.helpers import get_document_or_404, require
+from archive.web.helpers import get_document_or_404, require, whole_number
 
 bp = Blueprint("review", __name__)
 
@@ -66,9 +66,9 @@ def add_identity(slug: str):
         get_session(), case, names, request.form.get("pseudonym", ""), who, "web"
     )
     flash(_("Protected; %(n)s documents redacted again.", n=changed), "info")
-    target = request.form.get("back_to_document", "")
-    if target.isdigit():
-        return redirect(url_for("review.review", doc_id=int(target)))
+    target = whole_number(request.form.get("back_to_document"))
+    if target is not None:
+        return redirect(url_for("review.review", doc_id=target))
     return redirect(url_for("pages.case", slug=case.slug))
 
 
@@ -80,9 +80,9 @@ def add_public(slug: str):
         raise NotFound(f"no case {slug}")
     changed = add_public_name(get_session(), case, request.form.get("name", ""), who, "web")
     flash(_("Kept readable; %(n)s documents redacted again.", n=changed), "info")
-    target = request.form.get("back_to_document", "")
-    if target.isdigit():
-        return redirect(url_for("review.review", doc_id=int(target)))
+    target = whole_number(request.form.get("back_to_document"))
+    if target is not None:
+        return redirect(url_for("review.review", doc_id=target))
     return redirect(url_for("pages.case", slug=case.slug))
 
 

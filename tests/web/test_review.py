@@ -275,15 +275,22 @@ def test_an_invalid_addition_is_refused_and_nothing_is_published(
 def protect(custodian, unreviewed):
     """Return a function posting the identities form from the review page."""
 
-    def post(names: str, pseudonym: str, back: bool = True, csrf: bool = True):
+    def post(names: str, pseudonym: str, back: bool | str = True, csrf: bool = True):
         data = {"names": names, "pseudonym": pseudonym}
         if back:
-            data["back_to_document"] = str(unreviewed)
+            data["back_to_document"] = str(unreviewed) if back is True else back
         if csrf:
             data["csrf_token"] = token_from(custodian, f"/documents/{unreviewed}/redaction")
         return custodian.post(f"/cases/{CASE}/identities", data=data)
 
     return post
+
+
+@pytest.mark.parametrize("back", ["²", "٣", "-1", "1e3", "9" * 40])
+def test_identity_form_with_an_odd_return_address_goes_back_to_the_case(protect, back):
+    response = protect("Мовсар Дадаев", "Witness A", back=back)  # '²' passes str.isdigit()
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/cases/{CASE}"
 
 
 def test_identity_form_protects_the_names_and_returns_to_the_review(
