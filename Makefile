@@ -12,8 +12,17 @@ run: $(VENV)/.installed system-libs
 	$(BIN)/archive load-corpus
 	$(BIN)/archive run
 
+# The whole suite on SQLite + Whoosh, then again on PostgreSQL (storage and search) when its
+# server is installed: a throwaway cluster on 127.0.0.1, removed afterwards (tests/pgcluster.py),
+# or the server ARCHIVE_TEST_POSTGRES names.
 test: $(VENV)/.installed-test browser system-libs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$ARCHIVE_TEST_POSTGRES" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "== the suite again, on PostgreSQL =="; \
+		$(BIN)/python -m tests.pgcluster run $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else \
+		echo "PostgreSQL is not installed: the suite ran on SQLite only (apt-get install postgresql)"; \
+	fi
 
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check .

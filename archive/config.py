@@ -19,6 +19,9 @@ _SETTINGS = {
     "ENV": ("development", str),
     # where the SQLite database, the search index and media live
     "DATA_DIR": (lambda s: str(Path.cwd() / "instance"), str),
+    # where media live (media/ for the clean files, vault/ for sealed originals): a folder all
+    # web servers share in a multi-server deployment; DATA_DIR by default
+    "MEDIA_DIR": (lambda s: s["DATA_DIR"], str),
     # any SQLAlchemy URL; SQLite under DATA_DIR by default
     "DATABASE_URL": (lambda s: f"sqlite:///{Path(s['DATA_DIR']) / 'archive.sqlite3'}", str),
     # signs sessions and CSRF tokens; must be set to a long random value in production
@@ -37,7 +40,7 @@ _SETTINGS = {
     "PER_PAGE": (20, int),
     # the most items per page a client may ask for
     "MAX_PER_PAGE": (100, int),
-    # "whoosh" (an index under DATA_DIR/index) or "none" (search disabled)
+    # "whoosh" (an index under DATA_DIR/index), "postgres" (in the PostgreSQL database) or "none"
     "SEARCH_BACKEND": ("whoosh", str),
     # failed sign-ins in a row before an account is locked, and for how many minutes
     "LOGIN_MAX_FAILURES": (5, int),
@@ -48,7 +51,9 @@ _SETTINGS = {
     "RATELIMIT_STORAGE": ("memory://", str),
     # log level for the archive's own logger (DEBUG, INFO, WARNING…)
     "LOG_LEVEL": ("INFO", str),
-    # address and port of `archive run`
+    # worker processes of `archive serve`
+    "WORKERS": (4, int),
+    # address and port of `archive run` and `archive serve`
     "HOST": ("127.0.0.1", str),
     "PORT": (5000, int),
 }
@@ -92,8 +97,14 @@ def _validate(config: dict) -> None:
             "refusing to start in production with the development secret: "
             "set ARCHIVE_SECRET_KEY to a random value of at least 32 characters"
         )
-    if config["SEARCH_BACKEND"] not in ("whoosh", "none"):
-        raise ConfigError("ARCHIVE_SEARCH_BACKEND must be whoosh or none")
+    if config["SEARCH_BACKEND"] not in ("whoosh", "postgres", "none"):
+        raise ConfigError("ARCHIVE_SEARCH_BACKEND must be whoosh, postgres or none")
+    on_postgres = config["DATABASE_URL"].startswith(("postgresql", "postgres:"))
+    if config["SEARCH_BACKEND"] == "postgres" and not on_postgres:
+        raise ConfigError(
+            "ARCHIVE_SEARCH_BACKEND=postgres keeps the index in the archive's database: "
+            "set ARCHIVE_DATABASE_URL=postgresql://…"
+        )
     if not document_kinds(config):
         raise ConfigError("ARCHIVE_DOCUMENT_KINDS names no kind")
     if not 0 < config["PORT"] < 65536:

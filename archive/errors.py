@@ -37,6 +37,10 @@ class DuplicateContent(IngestError):
         self.existing_id = existing_id
 
 
+class EditConflict(IngestError):
+    """The object changed since the editor read it: saving would undo someone else's edit."""
+
+
 class NotFound(ArchiveError):
     """The object does not exist, or the actor may not know that it does."""
 

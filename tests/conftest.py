@@ -1,10 +1,10 @@
-"""Fixtures: a real SQLite file migrated by Alembic, a real app, real users and documents."""
+"""Fixtures: a real database migrated by Alembic (an SQLite file, or a PostgreSQL database when
+ARCHIVE_TEST_POSTGRES is set: tests/databases.py), a real app, real users and documents."""
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from archive.ingest.documents import create_document, sha256_hex
 from archive.ingest.validate import validate_document
 from archive.storage.db import Database
 from archive.web.database import get_db
+from tests import databases
 
 # CI explores the same examples every run (a red build must be reproducible); a developer's
 # run explores new ones, and a failure found there becomes an explicit test.
@@ -50,7 +51,8 @@ def _config(tmp: Path) -> dict:
     return {
         "TESTING": True,
         "DATA_DIR": str(tmp),
-        "DATABASE_URL": f"sqlite:///{tmp / 'archive.sqlite3'}",
+        "DATABASE_URL": databases.url(tmp),
+        "SEARCH_BACKEND": databases.SEARCH_BACKEND,
         "SECRET_KEY": "test-secret-" + "x" * 32,
         "CORPUS_DIR": str(CORPUS),
         "SERVER_NAME": "archive.test",
@@ -59,30 +61,38 @@ def _config(tmp: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def _migrated_db(tmp_path_factory) -> Path:
-    """Migrate an empty database once; each test gets a copy of the file."""
+    """Migrate an empty database once; each test gets a copy. Returns its data folder."""
     folder = tmp_path_factory.mktemp("template")
-    db = Database(f"sqlite:///{folder / 'archive.sqlite3'}")
+    databases.create(folder, keep=True)
+    db = Database(databases.url(folder))
     db.upgrade()
     db.dispose()
-    return folder / "archive.sqlite3"
+    return folder
 
 
 @pytest.fixture(scope="session")
 def _corpus_db(tmp_path_factory, _migrated_db) -> Path:
     """The migrated database with the sample corpus loaded, once per test session."""
     folder = tmp_path_factory.mktemp("corpus")
-    shutil.copy(_migrated_db, folder / "archive.sqlite3")
+    databases.create(folder, _migrated_db, keep=True)
     app = create_app(_config(folder))
     with app.app_context():
         with get_db().session() as session:
             report = load_corpus(session, CORPUS, document_kinds(app.config))
         get_db().dispose()
     assert report.ok, [r.message for r in report.results if r.status == "error"]
-    return folder / "archive.sqlite3"
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _drop_databases():
+    """Drop the PostgreSQL databases a test made, once it is over."""
+    yield
+    databases.drop_created()
 
 
 def _make_app(tmp_path: Path, template: Path):
-    shutil.copy(template, tmp_path / "archive.sqlite3")
+    databases.create(tmp_path, template)
     app = create_app(_config(tmp_path))
     yield app
     get_db(app).dispose()

@@ -406,7 +406,7 @@ def export_bundle_command(path: Path) -> None:
 
     db = _ensure_schema()
     with db.session() as session:
-        report = export_archive(session, Path(current_app.config["DATA_DIR"]), path,
+        report = export_archive(session, Path(current_app.config["MEDIA_DIR"]), path,
                                 db.revision(), "cli")  # fmt: skip
     click.echo(f"{sum(report.rows.values())} rows and {report.files} files written to {path}")
     click.echo(f"manifest SHA-256 {report.manifest_sha256}")
@@ -427,7 +427,7 @@ def import_bundle_command(path: Path, expect_manifest: str | None) -> None:
     db.upgrade()  # a new data folder needs no `archive init` first
     try:
         with db.session() as session:
-            report = import_archive(session, Path(current_app.config["DATA_DIR"]), path,
+            report = import_archive(session, Path(current_app.config["MEDIA_DIR"]), path,
                                     db.revision(), "cli", expect_manifest)  # fmt: skip
             indexed = reindex(session, _search())
     except ValidationError as exc:
@@ -495,6 +495,42 @@ def run_command(host: str | None, port: int | None) -> None:
         "first run; `archive create-user` makes more."
     )
     run_simple(host, port, app, threaded=True)
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Default: ARCHIVE_HOST (127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Default: ARCHIVE_PORT (5000).")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Default: ARCHIVE_WORKERS (4).")  # fmt: skip
+def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the archive in production: gunicorn with several worker processes."""
+    from gunicorn.app.base import BaseApplication
+
+    config = current_app.config
+    _ensure_schema()
+    options = {
+        "bind": f"{host or config['HOST']}:{port or config['PORT']}",
+        "workers": workers or config["WORKERS"],
+        "worker_class": "gthread",
+        "threads": 4,  # a worker answers another request while one waits on the database
+        "timeout": 120,  # a PDF export or a large upload may take a while
+        "accesslog": None,  # request lines carry queries (what readers search): not logged
+        "errorlog": "-",
+        "preload_app": False,  # each worker opens its own database connections and index
+        "control_socket_disable": True,  # (gunicorn 24+) no control socket in the home folder
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return _make_app()
+
+    click.echo(f"Witness Archive on http://{options['bind']}/ with {options['workers']} workers")
+    Server().run()
 
 
 def _ensure_schema():

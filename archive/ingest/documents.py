@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from archive.auth.permissions import can
-from archive.errors import DuplicateContent, IngestError, NotPermitted
+from archive.errors import DuplicateContent, EditConflict, IngestError, NotPermitted
 from archive.ingest.media import Batch
 from archive.ingest.parse import parse_submission
 from archive.ingest.redaction import redact_document
@@ -112,12 +114,37 @@ def _abandon(session: Session, media: Batch | None) -> None:
 
 
 def update_document(
-    session: Session, document: Document, submission: Submission, actor: User | None, via: str
+    session: Session,
+    document: Document,
+    submission: Submission,
+    actor: User | None,
+    via: str,
+    expected_revision: int | None = None,
 ) -> Document:
-    """Replace a document's fields with a validated submission; the custody hash stays."""
+    """Replace a document's fields with a validated submission; the custody hash stays.
+
+    The edit applies to the revision the editor read (`expected_revision`, by default the one
+    loaded): the revision is advanced by one compare-and-set UPDATE, which also takes the row's
+    lock, so of two custodians saving the same revision at once one wins and the other gets
+    EditConflict instead of silently undoing the first one's work."""
     if not can(actor, "document:edit"):
         raise NotPermitted("only custodians can edit documents")
+    expected = document.revision if expected_revision is None else expected_revision
     try:
+        advanced = session.execute(
+            update(Document)
+            .where(Document.id == document.id, Document.revision == expected)
+            .values(revision=expected + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if advanced != 1:
+            session.rollback()
+            session.refresh(document)
+            raise EditConflict(
+                f"changed by someone else since you opened it (now revision {document.revision},"
+                f" you edited revision {expected}): reload the page to see their changes",
+                field="revision",
+            )
         case = _case_for(session, submission, f"document {document.id}")
         if submission.slug and submission.slug != document.slug:
             other = queries.document_by_slug(session, case.id, submission.slug)
@@ -129,7 +156,7 @@ def update_document(
             document.case_id = case.id
             _apply(session, document, submission)
             _require_review_to_publish(document, f"document {document.id}")
-        document.revision += 1
+        set_committed_value(document, "revision", expected + 1)  # as the UPDATE wrote it
         session.flush()
         audit.record(
             session,

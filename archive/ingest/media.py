@@ -36,7 +36,7 @@ class MediaStore:
 
     @classmethod
     def from_config(cls, config: dict) -> MediaStore:
-        root = Path(config["DATA_DIR"])
+        root = Path(config["MEDIA_DIR"])
         vault = (
             Vault(root / "vault", parse_key(config["VAULT_KEY"])) if config["VAULT_KEY"] else None
         )

@@ -28,10 +28,14 @@ log = logging.getLogger(__name__)
 BATCH = 10_000  # documents per index commit in bulk work (analysed in parallel)
 
 
-def make_backend(config: dict) -> SearchBackend:
-    """Return the configured search backend."""
+def make_backend(config: dict, database: Database | None = None) -> SearchBackend:
+    """Return the configured search backend (PostgreSQL's shares the database's engine)."""
     if config["SEARCH_BACKEND"] == "none":
         return NullSearch()
+    if config["SEARCH_BACKEND"] == "postgres":
+        from archive.search.postgres_backend import PostgresSearch
+
+        return PostgresSearch(database.engine if database else config["DATABASE_URL"])
     from archive.search.whoosh_backend import WhooshSearch
 
     return WhooshSearch(Path(config["DATA_DIR"]) / "index")

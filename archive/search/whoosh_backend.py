@@ -10,7 +10,6 @@ whole public text, not only its first 32K characters.
 from __future__ import annotations
 
 import fcntl
-import html
 import logging
 import os
 import re
@@ -23,20 +22,9 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import qparser
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
-from whoosh.query import Every
 from whoosh.reading import SegmentReader
 
-from archive.errors import ValidationError
-from archive.search.analysis import (
-    fold_accents,
-    fold_analyzer,
-    pair_analyzer,
-    spelling_analyzer,
-    text_analyzer,
-)
+from archive.search.analysis import fold_accents
 from archive.search.arrays import IndexArrays, top
 from archive.search.backend import (
     FACETS,
@@ -45,6 +33,7 @@ from archive.search.backend import (
     SearchRequest,
     SearchResults,
 )
+from archive.search.fields import parse_query, schema, snippet
 
 log = logging.getLogger(__name__)
 # Bump when the schema or an analyzer changes: an index built by an older version is replaced
@@ -57,38 +46,6 @@ SMALL_SEGMENT = 500  # documents: a segment this small is merged with its like .
 MAX_SMALL_SEGMENTS = 24  # ... once there are this many
 BULK = 1000  # batches this large are analysed in parallel ...
 PROCESSES = min(os.cpu_count() or 1, 4)  # ... by this many processes
-_TEXT_ANALYZER = text_analyzer()
-_FOLD_ANALYZER = fold_analyzer()
-_FIELD_ALIASES = {"lang": "language", "kind": "kind", "place": "place", "tag": "tag",
-                  "case": "case", "year": "year", "language": "language"}  # fmt: skip
-
-
-def schema() -> Schema:
-    return Schema(
-        id=ID(stored=True, unique=True),
-        version=STORED(),
-        title=STORED(),
-        body=STORED(),  # the public text, for snippets
-        text=TEXT(analyzer=text_analyzer()),  # title and body, stemmed per script
-        fold=TEXT(analyzer=fold_analyzer()),
-        pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
-        # Spelling suggestions: candidates from this word list, each kept only if a document
-        # the reader may see contains it (a suggestion must not reveal a hidden document).
-        words=TEXT(analyzer=spelling_analyzer(), phrase=False),
-        case=ID(stored=True, sortable=True),
-        kind=ID(stored=True, sortable=True),
-        language=ID(stored=True, sortable=True),
-        place=KEYWORD(stored=True, commas=True, lowercase=False),
-        tag=KEYWORD(stored=True, commas=True, lowercase=False),
-        year=ID(stored=True),
-        # "consent:status": access is one required term of the query, which Whoosh intersects
-        # with the matches as it goes, instead of a filter set built for every search
-        access=ID(),
-        published=NUMERIC(bits=32, sortable=True),
-        published_iso=STORED(),
-        events_start=NUMERIC(bits=32, sortable=True),
-        events_end=NUMERIC(bits=32, sortable=True),
-    )
 
 
 class WhooshSearch:
@@ -305,32 +262,6 @@ def _create(folder: Path):
     return ix
 
 
-def parse_query(text: str, schema):
-    """Parse the user's query, or raise ValidationError with a helpful message."""
-    text = (text or "").strip()
-    if not text:
-        return Every()
-    if len(text) > 1000:
-        raise ValidationError("is longer than 1000 characters", field="q")
-    if text.count('"') % 2:
-        raise ValidationError('has an unclosed quotation mark (")', field="q")
-    if text.count("(") != text.count(")"):
-        raise ValidationError("has unbalanced brackets", field="q")
-    text = re.sub(
-        r"\b(\w+):", lambda m: f"{_FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text
-    )
-    parser = qparser.MultifieldParser(["text", "fold"], schema, fieldboosts={"fold": 0.6})
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    try:
-        return parser.parse(text)
-    except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds on odd input
-        raise ValidationError(
-            'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
-            "place:…, lang:…, prefix* and fuzzy~ terms",
-            field="q",
-        ) from exc
-
-
 def _fields(doc: IndexedDocument) -> dict:
     text = f"{doc.title}\n{doc.body}"
     fields = {
@@ -383,27 +314,13 @@ def _hit(fields: dict, found, score: float) -> Hit:
     return Hit(
         id=int(fields["id"]),
         title=fields.get("title", ""),
-        snippet=_snippet(fields.get("body", ""), found.terms),
+        snippet=snippet(fields.get("body", ""), found.terms),
         kind=fields.get("kind", ""),
         language=fields.get("language", ""),
         case=fields.get("case", ""),
         published=date.fromisoformat(published) if published else None,
         score=score,
     )
-
-
-def _snippet(body: str, terms: set) -> str:
-    """Up to two passages around the matched words, from the whole public text: first the
-    words as stemmed, then their other-script spellings (Kadyrov marks Кадыров)."""
-    for field, analyzer in (("text", _TEXT_ANALYZER), ("fold", _FOLD_ANALYZER)):
-        words = {text for name, text in terms if name == field}
-        if words:
-            fragmenter = ContextFragmenter(maxchars=240, surround=60, charlimit=None)
-            formatter = HtmlFormatter(tagname="mark", between=" … ")
-            snippet = highlight(body, words, analyzer, fragmenter, formatter, top=2)
-            if snippet:
-                return snippet
-    return html.escape(body[:240])
 
 
 def _suggest(searcher, arrays: IndexArrays, text: str, allowed: np.ndarray) -> str | None:

@@ -31,7 +31,7 @@ from archive.storage.models import Base
 
 FORMAT = "witness-archive-bundle"
 VERSION = 1
-FILE_ROOTS = ("media", "vault")  # folders under DATA_DIR that a bundle carries
+FILE_ROOTS = ("media", "vault")  # folders under MEDIA_DIR that a bundle carries
 
 
 @dataclass(frozen=True)

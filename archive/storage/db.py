@@ -29,7 +29,7 @@ class Database:
     """
 
     def __init__(self, url: str):
-        self.url = url
+        self.url = driver_url(url)
         self.engine = _make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._listeners: list[Callable[[set[int], set[int], bool], None]] = []
@@ -99,6 +99,15 @@ def _alembic_config(url: str) -> AlembicConfig:
     cfg.set_main_option("script_location", str(resource_dir("migrations")))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def driver_url(url: str) -> str:
+    """Name psycopg 3 as the driver of a plain `postgresql://` URL (SQLAlchemy would pick
+    psycopg2, which the archive does not use)."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url.removeprefix(plain)
+    return url
 
 
 def _make_engine(url: str) -> Engine:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext as _
 
 from archive.config import document_kinds
-from archive.errors import IngestError
+from archive.errors import EditConflict, IngestError
 from archive.ingest.documents import create_document, update_document
 from archive.ingest.media import attach
 from archive.ingest.redaction import view_original
@@ -17,7 +17,7 @@ from archive.ingest.validate import validate_document
 from archive.storage import queries
 from archive.web.database import get_session
 from archive.web.forms import DocumentForm, choices, show_field_error
-from archive.web.helpers import get_document_or_404, require
+from archive.web.helpers import get_document_or_404, require, whole_number
 from archive.web.media import prepare_uploads
 
 bp = Blueprint("editing", __name__)
@@ -55,9 +55,13 @@ def edit_document(doc_id: int):
         try:
             submission = validate_document(form.fields_for_ingest(), _kinds(), "form")
             batch = prepare_uploads("media")
-            update_document(get_session(), document, submission, who, "web")
+            read = whole_number(form.revision.data)
+            update_document(get_session(), document, submission, who, "web", read)
             if batch is not None:
                 attach(get_session(), document, batch, who, "web")
+        except EditConflict as exc:
+            _field_error(form, exc)
+            return render_template("document_form.html", form=form, doc=document), 409
         except IngestError as exc:
             _field_error(form, exc)
         else:

@@ -6,7 +6,14 @@ from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    MultipleFileField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
@@ -66,6 +73,8 @@ class DocumentForm(FlaskForm):
     source_reliability = TextAreaField(_l("Source: reliability note"), [Optional()])
     attribution = TextAreaField(_l("Attribution and provenance"), [Optional()])
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired()])
+    # The revision the editor read: saving over a newer one is refused (EditConflict).
+    revision = HiddenField(validators=[Optional()])
     media = MultipleFileField(
         _l("Attach photos, scans or PDFs (metadata is removed before anything is stored)")
     )
@@ -91,6 +100,7 @@ class DocumentForm(FlaskForm):
         """Set the fields from a stored document and its original text (custodians only)."""
         self.case.data = document.case.slug
         self.kind.data = document.kind
+        self.revision.data = str(document.revision)
         self.title.data = document.title
         self.language.data = document.language
         self.published.data = document.published_edtf or ""

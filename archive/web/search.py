@@ -17,7 +17,7 @@ FILTER_PARAMS = {"kind": "kind", "lang": "language", "place": "place", "tag": "t
 
 
 def init_app(app: Flask) -> None:
-    backend = make_backend(app.config)
+    backend = make_backend(app.config, get_db(app))
     app.extensions["archive.search"] = backend
     get_db(app).on_documents_committed(Indexer(get_db(app), backend))
 

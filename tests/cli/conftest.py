@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from archive.storage.db import Database
+from tests import databases
 
 ARCHIVE = Path(sys.executable).with_name("archive")
 
@@ -18,7 +18,11 @@ ARCHIVE = Path(sys.executable).with_name("archive")
 def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
     # the commands run under the suite's own rule: any warning is an error
-    env.update(ARCHIVE_DATA_DIR=str(data_dir), PYTHONWARNINGS="error", **extra)
+    env.update(ARCHIVE_DATA_DIR=str(data_dir), PYTHONWARNINGS="error")
+    if databases.SERVER:  # the data folder's own PostgreSQL database
+        env["ARCHIVE_DATABASE_URL"] = databases.url(data_dir)
+        env["ARCHIVE_SEARCH_BACKEND"] = databases.SEARCH_BACKEND
+    env.update(extra)
     return env
 
 
@@ -39,6 +43,7 @@ def initialised_data(tmp_path_factory) -> tuple[Path, subprocess.CompletedProces
     """Run `archive init` once per module; tests start from a copy of its data folder."""
     root = tmp_path_factory.mktemp("initialised")
     (root / "cwd").mkdir()
+    databases.create(root / "data", keep=True)
     result = _run(root / "cwd", root / "data", ["init"])
     assert result.returncode == 0, result.stderr
     return root / "data", result
@@ -54,14 +59,17 @@ def workdir(tmp_path) -> Path:
 
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
-    """ARCHIVE_DATA_DIR of the commands a test runs; empty until a command writes to it."""
+    """ARCHIVE_DATA_DIR of the commands a test runs; empty until a command writes to it (on
+    PostgreSQL, its database exists, empty, as an administrator would have made it)."""
+    if databases.SERVER:
+        databases.create(tmp_path / "data")
     return tmp_path / "data"
 
 
 @pytest.fixture
 def initialised(initialised_data, data_dir) -> Path:
     """A data folder holding a freshly initialised database (and its custodian)."""
-    shutil.copytree(initialised_data[0], data_dir)
+    databases.copytree(initialised_data[0], data_dir)
     return data_dir
 
 
@@ -81,7 +89,7 @@ def database(data_dir):
     opened = []
 
     def open_db() -> Database:
-        db = Database(f"sqlite:///{data_dir / 'archive.sqlite3'}")
+        db = Database(databases.url(data_dir))
         opened.append(db)
         return db
 

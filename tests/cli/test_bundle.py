@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from archive.storage.models import AuditEntry, Base, Document, MediaFile
+from tests import databases
 from tests.conftest import CORPUS
 
 
@@ -32,7 +33,7 @@ def exported(initialised, archive, tmp_path, database):
         document = s.scalars(select(Document).where(Document.title == "With a photo")).one()
         from archive.ingest.media import MediaStore, Upload, add_media
 
-        config = {"DATA_DIR": str(initialised), "VAULT_KEY": "", "MAX_UPLOAD_BYTES": 10**7,
+        config = {"MEDIA_DIR": str(initialised), "VAULT_KEY": "", "MAX_UPLOAD_BYTES": 10**7,
                   "MAX_IMAGE_PIXELS": 10**7}  # fmt: skip
         store = MediaStore.from_config(config)
         add_media(s, document, [Upload(image.read_bytes())], store, None, "cli")
@@ -46,8 +47,10 @@ def exported(initialised, archive, tmp_path, database):
 
 
 def _fresh(data_dir):
-    """A new machine: no data folder at all."""
+    """A new machine: no data folder at all (on PostgreSQL, a new empty database)."""
     shutil.rmtree(data_dir)
+    if databases.SERVER:
+        databases.create(data_dir)
 
 
 def test_a_bundle_restores_into_an_empty_archive(exported, archive, data_dir, database):

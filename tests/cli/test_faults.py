@@ -15,6 +15,7 @@ import yaml
 from sqlalchemy import func, select, text
 
 from archive.storage.models import Document
+from tests import databases
 from tests.cli.conftest import ARCHIVE, _environment
 
 pytestmark = pytest.mark.slow
@@ -56,7 +57,8 @@ def test_a_killed_bulk_ingest_loses_and_duplicates_nothing(
     assert ingest.returncode == -signal.SIGKILL
 
     with db.session() as s:  # consistent: the file is sound, and every stored row is whole
-        assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        if databases.ENGINE == "sqlite":  # (a PostgreSQL server outlives its killed client)
+            assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         killed_at = s.scalar(select(func.count(Document.id)))
         assert FILES // 4 <= killed_at < FILES
         incomplete = s.scalar(select(func.count(Document.id)).where(

@@ -1,6 +1,8 @@
 """Ingest from several processes at once: two bulk CLI ingests and the JSON API of a running
 server (four client threads) write into one archive together; nothing is lost, nothing is
-doubled, the index and the audit chain agree with the database afterwards."""
+doubled, the index and the audit chain agree with the database afterwards. The server is the
+development server (`archive run`), then the production one with three worker processes
+(`archive serve`), whose workers must each find every document the others indexed."""
 
 from __future__ import annotations
 
@@ -58,8 +60,15 @@ def _post(base: str, token: str, n: int) -> int | str:
         return f"{exc.code} {exc.read()[:300]!r}"
 
 
+def _search_total(base: str, q: str) -> int:
+    url = f"{base}/api/v1/search?q={q}&per_page=1"
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - loopback
+        return json.load(response)["total"]
+
+
+@pytest.mark.parametrize("server", [["run"], ["serve", "--workers", "3"]], ids=["run", "serve"])
 def test_cli_and_web_ingest_together_lose_nothing(initialised, archive, workdir, data_dir,
-                                                  database, tmp_path):  # fmt: skip
+                                                  database, tmp_path, server):  # fmt: skip
     case = tmp_path / "cases" / "parallel"
     case.mkdir(parents=True)
     (case / "case.yaml").write_text("slug: parallel\ntitle: Parallel ingest\n")
@@ -76,7 +85,7 @@ def test_cli_and_web_ingest_together_lose_nothing(initialised, archive, workdir,
         _folder(folder, prefix)
 
     port = _free_port()
-    server = subprocess.Popen([str(ARCHIVE), "run", "--port", str(port)], cwd=workdir,
+    server = subprocess.Popen([str(ARCHIVE), *server, "--port", str(port)], cwd=workdir,
                               env=_environment(data_dir), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -93,10 +102,13 @@ def test_cli_and_web_ingest_together_lose_nothing(initialised, archive, workdir,
         with ThreadPoolExecutor(max_workers=4) as pool:
             statuses = list(pool.map(lambda n: _post(base, token, n), range(BY_API)))
         outputs = [p.communicate(timeout=300) for p in bulk]
+        # every worker finds every published document, whichever process indexed it
+        totals = [_search_total(base, "round-ups") for _ in range(12)]
     finally:
         server.terminate()
         server.wait(timeout=30)
     assert statuses == [201] * BY_API
+    assert totals == [2 * PER_FOLDER] * len(totals)
     for process, (out, err) in zip(bulk, outputs, strict=True):
         assert process.returncode == 0, err
         assert f"{PER_FOLDER} ingested, 0 duplicate, 0 error" in out

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from archive.storage.db import Database
 from archive.storage.models import Document
+from tests import databases
 from tests.cli.conftest import _run
 
 CONSENT_WORDS = {"public": "cliwordpublic", "researchers": "cliwordresearchers",
@@ -41,7 +42,7 @@ def _document(slug: str, body: str, **changes) -> str:
 def _loaded(initialised_data, tmp_path_factory) -> tuple[Path, dict[str, int]]:
     """Load a case of five documents once per module (indexed as they are loaded)."""
     root = tmp_path_factory.mktemp("searchable")
-    shutil.copytree(initialised_data[0], root / "data")
+    databases.copytree(initialised_data[0], root / "data", keep=True)
     (root / "cwd").mkdir()
     case = root / "cases" / "search-case"
     (case / "documents").mkdir(parents=True)
@@ -58,11 +59,11 @@ def _loaded(initialised_data, tmp_path_factory) -> tuple[Path, dict[str, int]]:
             for consent, word in CONSENT_WORDS.items()
         },
     }
-    for slug, text in docs.items():
-        (case / "documents" / f"{slug}.md").write_text(text, encoding="utf-8")
+    for slug, content in docs.items():
+        (case / "documents" / f"{slug}.md").write_text(content, encoding="utf-8")
     loaded = _run(root / "cwd", root / "data", ["load-corpus", case.parent])
     assert loaded.returncode == 0, loaded.stderr
-    db = Database(f"sqlite:///{root / 'data' / 'archive.sqlite3'}")
+    db = Database(databases.url(root / "data"))
     with db.session() as s:
         ids = {d.slug: d.id for d in s.scalars(select(Document))}
     db.dispose()
@@ -72,7 +73,7 @@ def _loaded(initialised_data, tmp_path_factory) -> tuple[Path, dict[str, int]]:
 @pytest.fixture
 def searchable(_loaded, data_dir) -> dict[str, int]:
     """A data folder holding a loaded, indexed case of five documents; ids by slug."""
-    shutil.copytree(_loaded[0], data_dir)
+    databases.copytree(_loaded[0], data_dir)
     return _loaded[1]
 
 
@@ -146,9 +147,20 @@ def test_check_index_exits_0_when_the_index_is_in_step(searchable, archive):
     assert result.stdout.splitlines()[0] == "missing 0, stale 0, extra 0"
 
 
+def lose_the_index(data_dir) -> None:
+    """The index folder deleted (Whoosh), or the search tables emptied (PostgreSQL)."""
+    if databases.SEARCH_BACKEND == "whoosh":
+        shutil.rmtree(data_dir / "index")
+        return
+    db = Database(databases.url(data_dir))
+    with db.engine.begin() as connection:
+        connection.execute(text("TRUNCATE search_index, search_terms"))
+    db.dispose()
+
+
 def test_check_index_reports_a_lost_index_and_repair_restores_it(searchable, archive, data_dir):
     before = search(archive, "Kadyrov")
-    shutil.rmtree(data_dir / "index")
+    lose_the_index(data_dir)
     lost = archive("check-index")
     assert lost.returncode == 1
     ids = ", ".join(str(i) for i in sorted(searchable.values()))
@@ -167,7 +179,7 @@ def test_check_index_reports_a_lost_index_and_repair_restores_it(searchable, arc
 
 def test_reindex_prints_the_count_and_leaves_the_index_in_step(searchable, archive, data_dir):
     before = search(archive, "Kadyrov")
-    shutil.rmtree(data_dir / "index")
+    lose_the_index(data_dir)
     result = archive("reindex")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "indexed 5 documents"
@@ -182,10 +194,17 @@ def test_reindex_before_init_tells_the_user_to_run_init(archive):
 
 
 def test_the_index_lives_under_the_data_dir(searchable, data_dir, workdir):
-    assert any((data_dir / "index").iterdir())
+    if databases.SEARCH_BACKEND == "whoosh":
+        assert any((data_dir / "index").iterdir())
+    else:  # in the database: a server keeps no search state of its own
+        assert not (data_dir / "index").exists()
+        db = Database(databases.url(data_dir))
+        assert "Kadyrov" in databases.search_tables_text(db.engine)
+        db.dispose()
     assert list(Path(workdir).iterdir()) == []
 
 
+@pytest.mark.skipif(databases.SEARCH_BACKEND != "whoosh", reason="the format of Whoosh's files")
 def test_an_index_of_an_older_format_is_rebuilt_by_init(searchable, archive, data_dir):
     before = search(archive, "Kadyrov")
     (data_dir / "index" / "SCHEMA_VERSION").write_text("1\n")  # as an older release left it

@@ -25,9 +25,11 @@ from archive.ingest.redaction import protect_identity, review_redaction
 from archive.ingest.validate import validate_document
 from archive.search.backend import IndexedDocument
 from archive.search.indexing import check, indexed, make_backend, reindex, repair
+from archive.search.whoosh_backend import WhooshSearch
 from archive.storage import queries
 from archive.storage.models import Document, User, utcnow
 from archive.web.database import get_db
+from tests import databases
 from tests.conftest import CORPUS, csrf_token
 
 CUSTODIAN = "custodian-9"  # the name signed_in("custodian") gives
@@ -73,10 +75,24 @@ def index_dir(app) -> Path:
 
 
 def index_bytes(app) -> bytes:
-    """Every byte of every file of the index folder, concatenated."""
+    """Everything the index holds: every byte of every file of the index folder (Whoosh), or
+    every row of the search tables, terms and vocabulary included (PostgreSQL)."""
+    backend = app.extensions["archive.search"]
+    if not isinstance(backend, WhooshSearch):
+        return databases.search_tables_text(backend.engine).encode()
     files = sorted(p for p in index_dir(app).rglob("*") if p.is_file())
     assert files, "the index folder holds no files"
     return b"\n".join(p.read_bytes() for p in files)
+
+
+def lose_the_index(app) -> None:
+    """What losing the index means: its folder deleted, or its tables emptied."""
+    backend = app.extensions["archive.search"]
+    if isinstance(backend, WhooshSearch):
+        shutil.rmtree(index_dir(app))
+    else:
+        with backend.engine.begin() as connection:
+            connection.execute(text("TRUNCATE search_index, search_terms"))
 
 
 # -- lifecycle ---------------------------------------------------------------------------------
@@ -270,7 +286,7 @@ def test_reindex_after_losing_the_index_gives_the_same_results(
     before = _answers(client)
     versions = backend.versions()
     assert all(total for total, _ in before.values()), before
-    shutil.rmtree(index_dir(app))
+    lose_the_index(app)
     with app.app_context(), get_db(app).session() as s:
         assert reindex(s, backend) == len(versions)
     assert _answers(client) == before
@@ -280,7 +296,7 @@ def test_reindex_after_losing_the_index_gives_the_same_results(
 def test_a_running_app_keeps_working_after_its_index_folder_is_deleted(app, client, make_document):
     make_document(title="Before", body="Written before the loss.\n")
     client.get("/api/v1/search?q=written")  # the app has the index open
-    shutil.rmtree(index_dir(app))
+    lose_the_index(app)
     response = client.get("/api/v1/search?q=written")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["total"] == 0
@@ -289,7 +305,7 @@ def test_a_running_app_keeps_working_after_its_index_folder_is_deleted(app, clie
 
 
 def _lose_the_index(app, backend, doc_ids):
-    shutil.rmtree(index_dir(app))
+    lose_the_index(app)
     return {"missing": sorted(doc_ids)}
 
 
@@ -328,20 +344,20 @@ def three(make_document) -> list[int]:
 def test_check_finds_each_kind_of_drift_and_repair_fixes_it(app, three, found, drift):
     # Each step opens the index anew, as each `archive check-index` run does.
     expected = {"missing": [], "stale": [], "extra": []}
-    expected |= DRIFTS[drift](app, make_backend(app.config), three)
+    expected |= DRIFTS[drift](app, make_backend(app.config, get_db(app)), three)
     with app.app_context(), get_db(app).session() as s:
-        drifted = check(s, make_backend(app.config))
+        drifted = check(s, make_backend(app.config, get_db(app)))
         assert vars(drifted) == expected
         assert not drifted.ok
-        repair(s, make_backend(app.config), drifted)
-        assert check(s, make_backend(app.config)).ok
+        repair(s, make_backend(app.config, get_db(app)), drifted)
+        assert check(s, make_backend(app.config, get_db(app))).ok
     assert sorted(found("three")) == sorted(three)
     assert found("silently") == ([three[1]] if drift == "stale" else [])
     assert found("phantom") == []
 
 
 def test_check_reports_several_drifts_at_once_and_repair_fixes_them_all(app, three, found):
-    backend = make_backend(app.config)
+    backend = make_backend(app.config, get_db(app))
     backend.delete([three[0]])
     _change_a_title_behind_the_orms_back(app, backend, three)
     _index_a_document_the_database_lacks(app, backend, three)

@@ -1,4 +1,5 @@
-"""Several processes write to one Whoosh index at once: each waits for the lock, none is lost.
+"""Several processes write to one index at once: none is lost. On Whoosh each waits for the
+lock; on PostgreSQL (when the suite runs there) each writes its own rows of the shared tables.
 
 Each writer is a real process (the project's Python running a small script), started together
 behind a barrier (a file they wait for) so that their commits interleave: three write documents
@@ -33,10 +34,11 @@ RAW_WRITER = """
 import sys, time
 from pathlib import Path
 from archive.search.backend import IndexedDocument
-from archive.search.whoosh_backend import WhooshSearch
+from archive.search.indexing import make_backend
 
 folder, first, count, go = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-backend = WhooshSearch(folder)
+url, engine = sys.argv[5], sys.argv[6]
+backend = make_backend({"SEARCH_BACKEND": engine, "DATA_DIR": str(folder), "DATABASE_URL": url})
 print("ready", flush=True)
 while not go.exists():
     time.sleep(0.005)
@@ -47,6 +49,7 @@ for i in range(first, first + count):
         f"Written straight to the index by writer {first}.", (), (), "public", "published",
         None, None, None,
     )])
+backend.close()
 print(began, time.time(), flush=True)
 """
 
@@ -76,10 +79,10 @@ from archive.ingest.documents import create_document, sha256_hex
 from archive.ingest.validate import validate_document
 from archive.web.database import get_db
 
-data, count, go = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+data, count, go, url = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 app = create_app({
-    "TESTING": True, "DATA_DIR": str(data), "LOG_LEVEL": "WARNING",
-    "DATABASE_URL": f"sqlite:///{data / 'archive.sqlite3'}",
+    "TESTING": True, "DATA_DIR": str(data), "LOG_LEVEL": "WARNING", "DATABASE_URL": url,
+    "SEARCH_BACKEND": sys.argv[5],
     "SECRET_KEY": "test-secret-" + "x" * 32,
 })
 kinds = document_kinds(app.config)
@@ -141,23 +144,35 @@ def parallel_case(make_case) -> str:
 
 def test_parallel_writers_lose_no_document(app, tmp_path, parallel_case):
     data = Path(app.config["DATA_DIR"])
-    assert make_backend(app.config).versions() == {}  # the index exists, empty
+    assert make_backend(app.config, get_db(app)).versions() == {}  # the index exists, empty
     go = tmp_path / "go"
     processes = [
-        _start(RAW_WRITER, data / "index", FIRST_RAW_ID + w * PER_WRITER, PER_WRITER, go)
+        _start(
+            RAW_WRITER,
+            data,
+            FIRST_RAW_ID + w * PER_WRITER,
+            PER_WRITER,
+            go,
+            app.config["DATABASE_URL"],
+            app.config["SEARCH_BACKEND"],
+        )
         for w in range(WRITERS)
     ]
-    processes.append(_start(APP_WRITER, data, STORED, go))
+    processes.append(
+        _start(
+            APP_WRITER, data, STORED, go, app.config["DATABASE_URL"], app.config["SEARCH_BACKEND"]
+        )
+    )
     spans = _run_together(processes, go)
 
     assert max(b for b, _ in spans) < min(e for _, e in spans), "the writers did not overlap"
-    versions = make_backend(app.config).versions()
+    versions = make_backend(app.config, get_db(app)).versions()
     raw = _raw_ids(WRITERS, PER_WRITER)
     lost = raw - set(versions)
     assert sorted(lost) == [], f"{len(lost)} documents written straight to the index are lost"
     assert all(versions[i] == f"v{i}" for i in raw)
     with app.app_context(), get_db(app).session() as session:
-        drift = check(session, make_backend(app.config))
+        drift = check(session, make_backend(app.config, get_db(app)))
     assert (drift.missing, drift.stale) == ([], []), "documents stored through the database"
     assert set(drift.extra) == raw  # the others are exactly the raw writers' documents
     assert len(versions) == WRITERS * PER_WRITER + STORED

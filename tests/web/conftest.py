@@ -7,7 +7,6 @@ that the tests check the code against the specification rather than against itse
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -20,6 +19,7 @@ from archive.storage import queries
 from archive.storage.models import AuditEntry, Document, User
 from archive.timeline.entries import create_entries, validate_entry
 from archive.web.database import get_db
+from tests import databases
 from tests.conftest import CORPUS, PASSWORD, csrf_token
 
 ROLES = ("anonymous", "researcher", "custodian", "admin")
@@ -161,11 +161,12 @@ def make_app(tmp_path, _migrated_db):
     def make(**overrides):
         folder = tmp_path / f"app-{len(made)}"
         folder.mkdir()
-        shutil.copy(_migrated_db, folder / "archive.sqlite3")
+        databases.create(folder, _migrated_db)
         config = {
             "TESTING": True,
             "DATA_DIR": str(folder),
-            "DATABASE_URL": f"sqlite:///{folder / 'archive.sqlite3'}",
+            "DATABASE_URL": databases.url(folder),
+            "SEARCH_BACKEND": databases.SEARCH_BACKEND,
             "SECRET_KEY": "test-secret-" + "x" * 32,
             "CORPUS_DIR": str(CORPUS),
             "SERVER_NAME": "archive.test",

@@ -7,6 +7,7 @@ import warnings
 
 import pytest
 
+from tests.conftest import login
 from tests.web.conftest import CASE, active_content, csrf_token, token_from
 
 FORM = {
@@ -126,6 +127,30 @@ def test_editing_replaces_the_fields_and_counts_a_revision(
     assert stored_document(created)["revision"] == 2
     submit(f"/documents/{created}/edit", title="Corrected again")
     assert stored_document(created)["revision"] == 3
+
+
+def test_saving_a_form_read_before_another_custodians_save_is_refused(
+    app, make_user, custodian, submit, created, stored_document
+):
+    """Two custodians open the edit form of one document; the second save would undo the
+    first one's edit: it is refused with 409, saying so, and the first edit stands."""
+    read = re.search(
+        r'name="revision"[^>]*value="(\d+)"', custodian.get(f"/documents/{created}/edit").text
+    )
+    assert read and read[1] == "1"
+    other = app.test_client()
+    login(other, make_user("custodian", "custodian-other"))
+    other_form = token_from(other, f"/documents/{created}/edit")
+    saved = other.post(f"/documents/{created}/edit",
+                       data={**FORM, "title": "Saved by the other", "revision": "1",
+                             "csrf_token": other_form})  # fmt: skip
+    assert saved.status_code == 302
+    late = submit(f"/documents/{created}/edit", title="Saved late", revision=read[1])
+    assert late.status_code == 409
+    assert "changed by someone else since you opened it" in late.text
+    assert "Saved late" in late.text  # what was typed is kept, to copy from
+    assert stored_document(created)["revision"] == 2
+    assert custodian.get(f"/documents/{created}").text.count("Saved by the other") >= 1
 
 
 def test_create_and_edit_each_write_one_audit_entry_with_the_actor(

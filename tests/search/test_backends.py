@@ -1,4 +1,8 @@
-"""The Whoosh backend on its own: analysis, queries, filters, access, facets, snippets."""
+"""Each search backend on its own: analysis, queries, filters, access, facets, snippets.
+
+The shared tests run on Whoosh, and on PostgreSQL as well when the suite runs on a server
+(ARCHIVE_TEST_POSTGRES): both backends must find the same documents for the same request. The
+tests about segments are Whoosh's own."""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from archive.errors import ValidationError
 from archive.search import whoosh_backend
 from archive.search.backend import IndexedDocument, SearchRequest
 from archive.search.whoosh_backend import WhooshSearch
+from tests import databases
+
+BACKENDS = ["whoosh", "postgres"] if databases.SERVER else ["whoosh"]
 
 
 def doc(id_, body, *, title="Title", kind="testimony", language="en", consent="public",
@@ -21,9 +28,29 @@ def doc(id_, body, *, title="Title", kind="testimony", language="en", consent="p
     )  # fmt: skip
 
 
+@pytest.fixture(params=BACKENDS)
+def make_search(request, tmp_path, _migrated_db):
+    """Return a function giving an empty index of the backend under test."""
+    made = []
+
+    def make():
+        if request.param == "whoosh":
+            return WhooshSearch(tmp_path / f"index-{len(made)}")
+        from archive.search.postgres_backend import PostgresSearch
+
+        folder = tmp_path / f"pg-{len(made)}"
+        databases.create(folder, _migrated_db)
+        made.append(PostgresSearch(databases.url(folder)))
+        return made[-1]
+
+    yield make
+    for search in made:
+        search.close()
+
+
 @pytest.fixture
-def backend(tmp_path):
-    search = WhooshSearch(tmp_path / "index")
+def backend(make_search):
+    search = make_search()
     search.index(
         [
             doc(1, "Его задержан был в Грозном. Рамзан Кадыров отрицал.", language="ru",
@@ -85,8 +112,8 @@ def test_date_range_matches_the_period_of_events(backend):
     assert ids(backend, date_from=date(2017, 4, 1)) == [2]
 
 
-def test_snippets_highlight_matches_and_escape_markup(tmp_path):
-    search = WhooshSearch(tmp_path / "index")
+def test_snippets_highlight_matches_and_escape_markup(make_search):
+    search = make_search()
     search.index([doc(1, "He said <script>alert(1)</script> & was detained")])
     (hit,) = search.search(SearchRequest(q="detained")).hits
     assert "<script" not in hit.snippet
@@ -94,8 +121,8 @@ def test_snippets_highlight_matches_and_escape_markup(tmp_path):
     assert "<mark" in hit.snippet and "detained</mark>" in hit.snippet
 
 
-def test_highlighting_reads_past_the_first_32k_characters(tmp_path):
-    search = WhooshSearch(tmp_path / "index")
+def test_highlighting_reads_past_the_first_32k_characters(make_search):
+    search = make_search()
     search.index([doc(1, "filler " * 10_000 + "needleword at the end")])
     (hit,) = search.search(SearchRequest(q="needleword")).hits
     assert "needleword</mark>" in hit.snippet
@@ -122,8 +149,8 @@ def test_updating_a_document_replaces_it_and_deleting_removes_it(backend):
     assert 2 not in backend.versions()
 
 
-def test_a_document_without_dates_never_matches_a_date_range(tmp_path):
-    search = WhooshSearch(tmp_path / "index")
+def test_a_document_without_dates_never_matches_a_date_range(make_search):
+    search = make_search()
     search.index([doc(1, "undated words", events=(None, None)), doc(2, "dated words")])
     assert ids(search, "words") == [1, 2]
     assert ids(search, "words", date_from=date(2000, 1, 1)) == [2]
@@ -135,8 +162,8 @@ def test_cross_script_matches_are_highlighted(backend):
     assert "Кадыров</mark>" in hit.snippet
 
 
-def test_relevance_puts_the_document_with_more_matches_first(tmp_path):
-    search = WhooshSearch(tmp_path / "index")
+def test_relevance_puts_the_document_with_more_matches_first(make_search):
+    search = make_search()
     search.index(
         [doc(1, "one mention of walrus among many other words here today"),
          doc(2, "walrus walrus walrus"), doc(3, "nothing relevant")]
@@ -162,8 +189,8 @@ def test_relevance_puts_the_document_with_more_matches_first(tmp_path):
         ('"a narwhal" OR "a seal"', [2, 4]),
     ],
 )
-def test_boolean_queries_combine_as_written(tmp_path, query, expected):
-    search = WhooshSearch(tmp_path / "index")
+def test_boolean_queries_combine_as_written(make_search, query, expected):
+    search = make_search()
     search.index(
         [doc(1, "a walrus"), doc(2, "a narwhal"),
          doc(3, "walrus and narwhal", kind="news_report"), doc(4, "a seal")]
@@ -171,8 +198,8 @@ def test_boolean_queries_combine_as_written(tmp_path, query, expected):
     assert ids(search, query) == expected
 
 
-def test_date_order_puts_the_latest_publication_first_and_pages_follow_it(tmp_path):
-    search = WhooshSearch(tmp_path / "index")
+def test_date_order_puts_the_latest_publication_first_and_pages_follow_it(make_search):
+    search = make_search()
     search.index([doc(n, "common word", published=date(2010 + n, 1, 1)) for n in range(1, 8)])
     first = search.search(SearchRequest(q="common", sort="date", per_page=3))
     second = search.search(SearchRequest(q="common", sort="date", per_page=3, page=2))

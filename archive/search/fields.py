@@ -1,0 +1,93 @@
+"""What both search backends share: the fields and their analysis (the Whoosh schema, also the
+vocabulary of the PostgreSQL backend), the query parser, and the snippets of the final page."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from whoosh import qparser
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+from whoosh.query import Every
+
+from archive.errors import ValidationError
+from archive.search.analysis import (
+    fold_analyzer,
+    pair_analyzer,
+    spelling_analyzer,
+    text_analyzer,
+)
+
+TEXT_ANALYZER = text_analyzer()
+FOLD_ANALYZER = fold_analyzer()
+FIELD_ALIASES = {"lang": "language", "kind": "kind", "place": "place", "tag": "tag",
+                 "case": "case", "year": "year", "language": "language"}  # fmt: skip
+
+
+def schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        version=STORED(),
+        title=STORED(),
+        body=STORED(),  # the public text, for snippets
+        text=TEXT(analyzer=text_analyzer()),  # title and body, stemmed per script
+        fold=TEXT(analyzer=fold_analyzer()),
+        pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
+        # Spelling suggestions: candidates from this word list, each kept only if a document
+        # the reader may see contains it (a suggestion must not reveal a hidden document).
+        words=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        case=ID(stored=True, sortable=True),
+        kind=ID(stored=True, sortable=True),
+        language=ID(stored=True, sortable=True),
+        place=KEYWORD(stored=True, commas=True, lowercase=False),
+        tag=KEYWORD(stored=True, commas=True, lowercase=False),
+        year=ID(stored=True),
+        # "consent:status": access is one required term of the query, which Whoosh intersects
+        # with the matches as it goes, instead of a filter set built for every search
+        access=ID(),
+        published=NUMERIC(bits=32, sortable=True),
+        published_iso=STORED(),
+        events_start=NUMERIC(bits=32, sortable=True),
+        events_end=NUMERIC(bits=32, sortable=True),
+    )
+
+
+def parse_query(text: str, schema):
+    """Parse the user's query, or raise ValidationError with a helpful message."""
+    text = (text or "").strip()
+    if not text:
+        return Every()
+    if len(text) > 1000:
+        raise ValidationError("is longer than 1000 characters", field="q")
+    if text.count('"') % 2:
+        raise ValidationError('has an unclosed quotation mark (")', field="q")
+    if text.count("(") != text.count(")"):
+        raise ValidationError("has unbalanced brackets", field="q")
+    text = re.sub(
+        r"\b(\w+):", lambda m: f"{FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text
+    )
+    parser = qparser.MultifieldParser(["text", "fold"], schema, fieldboosts={"fold": 0.6})
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    try:
+        return parser.parse(text)
+    except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds on odd input
+        raise ValidationError(
+            'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
+            "place:…, lang:…, prefix* and fuzzy~ terms",
+            field="q",
+        ) from exc
+
+
+def snippet(body: str, terms: set) -> str:
+    """Up to two passages around the matched words, from the whole public text: first the
+    words as stemmed, then their other-script spellings (Kadyrov marks Кадыров)."""
+    for field, analyzer in (("text", TEXT_ANALYZER), ("fold", FOLD_ANALYZER)):
+        words = {text for name, text in terms if name == field}
+        if words:
+            fragmenter = ContextFragmenter(maxchars=240, surround=60, charlimit=None)
+            formatter = HtmlFormatter(tagname="mark", between=" … ")
+            snippet = highlight(body, words, analyzer, fragmenter, formatter, top=2)
+            if snippet:
+                return snippet
+    return html.escape(body[:240])

@@ -1,0 +1,463 @@
+"""PostgreSQL full-text search: the index is a table of the archive's own database, so several
+web servers share it and hold no search state of their own.
+
+Each indexed document is a row with its public text, the fields readers filter and facet on,
+and a `tsvector` under a GIN index. The tsvector's terms come from the same analysis as the
+Whoosh backend (archive/search/analysis.py), so that both find the same documents:
+
+- words stemmed by their own script's Snowball stemmer (Russian for Cyrillic, English for Latin),
+  with their positions, the title's weighted A and the body's B;
+- `~key`: the script-neutral key of each capitalised word (Kadyrov finds Кадыров), positioned;
+- `!word`: folded, unstemmed words of four letters or more, the spelling-suggestion list;
+- `=field:value`: kind, language, case, year, places and tags, so that `kind:testimony` can
+  sit anywhere inside a boolean query.
+
+PostgreSQL's stock configurations stem differently (detention → detent, but detained →
+detain) and know nothing of transliteration, so the analysis is done here and the vector is
+written as a literal. A user's query is parsed by the same parser as Whoosh's and compiled to a
+`tsquery` (`&`, `|`, `!`, `<->` for phrases, `:*` for prefixes); fuzzy, wildcard and range
+terms are expanded from the `search_terms` vocabulary. Ranking is `ts_rank_cd`; snippets are
+made only for the page of results shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from whoosh import query as wq
+
+from archive.errors import ValidationError
+from archive.search.analysis import fold_accents, fold_analyzer, spelling_analyzer
+from archive.search.backend import (
+    FACETS,
+    Hit,
+    IndexedDocument,
+    SearchRequest,
+    SearchResults,
+)
+from archive.search.fields import TEXT_ANALYZER, parse_query, schema, snippet
+
+log = logging.getLogger(__name__)
+_FOLD = fold_analyzer()
+_SPELLING = spelling_analyzer()
+_SCHEMA = schema()
+MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
+MAX_POSITIONS = 256  # ... and this many per term
+EXPANSION_LIMIT = 200  # terms a fuzzy, wildcard or range term may expand to
+_PREFIX = {"text": "", "fold": "~", "words": "!"}
+_FACET_FIELDS = {"kind", "language", "case", "year", "place", "tag"}
+_NAMESPACE = {f: f"={f}:" for f in _FACET_FIELDS}
+_EVERYTHING, _NOTHING = object(), object()  # a query matching every document, or none
+
+
+def _quote(lexeme: str) -> str:
+    """A lexeme as a tsvector or tsquery literal: quoted, quotes doubled, backslashes escaped."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def terms_of(doc: IndexedDocument) -> tuple[str, set[str]]:
+    """Return the document's tsvector literal and the set of its terms (for the vocabulary)."""
+    positions: dict[str, list[str]] = defaultdict(list)
+    title_tokens = sum(1 for _ in TEXT_ANALYZER(doc.title))
+    text_ = f"{doc.title}\n{doc.body}"
+
+    def add(lexeme: str, position: int) -> None:
+        found = positions[lexeme]
+        if len(found) < MAX_POSITIONS:
+            pos = min(position + 1, MAX_POSITION)
+            found.append(f"{pos}{'A' if position < title_tokens else ''}")
+
+    for token in TEXT_ANALYZER(text_, positions=True, mode="index"):
+        add(token.text, token.pos)
+    for token in _FOLD(text_, positions=True, mode="index"):
+        add("~" + token.text, token.pos)
+    bare = {"!" + t.text for t in _SPELLING(text_, mode="index")}
+    facets = {f"=kind:{doc.kind}", f"=language:{doc.language}", f"=case:{doc.case}"}
+    facets |= {f"=place:{p}" for p in doc.places} | {f"=tag:{t}" for t in doc.tags}
+    if doc.published:
+        facets.add(f"=year:{doc.published.year}")
+    parts = [f"{_quote(lex)}:{','.join(dict.fromkeys(pos))}" for lex, pos in positions.items()]
+    parts += [_quote(lex) for lex in (bare | facets) - positions.keys()]
+    # the title's positions are marked A; the body's carry the default weight, D
+    return " ".join(parts), set(positions) | bare | facets
+
+
+class PostgresSearch:
+    """The PostgreSQL search backend, on the archive's database (migration 0009)."""
+
+    def __init__(self, url_or_engine: str | Engine):
+        """Search through the archive's engine, or through an engine of its own for a URL."""
+        self._owned = not isinstance(url_or_engine, Engine)
+        if isinstance(url_or_engine, Engine):
+            self.engine = url_or_engine
+        else:
+            from archive.storage.db import driver_url
+
+            self.engine = create_engine(driver_url(url_or_engine), pool_pre_ping=True)
+        if self.engine.dialect.name != "postgresql":
+            raise ValueError(
+                "ARCHIVE_SEARCH_BACKEND=postgres needs ARCHIVE_DATABASE_URL=postgresql://…"
+            )
+
+    def close(self) -> None:
+        """Close the connections of an engine of its own (the archive's is the archive's)."""
+        if self._owned:
+            self.engine.dispose()
+
+    # --- writing --------------------------------------------------------------------------
+
+    def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
+        rows, vocabulary = [], set()
+        for doc in documents:
+            vector, terms = terms_of(doc)
+            vocabulary |= terms
+            rows.append({
+                "id": doc.id, "version": doc.version, "case": doc.case, "kind": doc.kind,
+                "language": doc.language,
+                "year": str(doc.published.year) if doc.published else None,
+                "places": list(doc.places), "tags": list(doc.tags), "consent": doc.consent,
+                "status": doc.status, "published": doc.published,
+                "events_start": doc.events_start, "events_end": doc.events_end,
+                "title": doc.title, "body": doc.body, "terms": vector,
+            })  # fmt: skip
+        if not rows:
+            return 0
+        with self.engine.begin() as connection:
+            before = _terms_of_rows(connection, [r["id"] for r in rows])
+            connection.execute(
+                text("""
+                    INSERT INTO search_index (id, version, "case", kind, language, year, places,
+                        tags, consent, status, published, events_start, events_end, title, body,
+                        terms)
+                    VALUES (:id, :version, :case, :kind, :language, :year, :places, :tags,
+                        :consent, :status, :published, :events_start, :events_end, :title,
+                        :body, CAST(:terms AS tsvector))
+                    ON CONFLICT (id) DO UPDATE SET version = excluded.version,
+                        "case" = excluded."case", kind = excluded.kind,
+                        language = excluded.language, year = excluded.year,
+                        places = excluded.places, tags = excluded.tags,
+                        consent = excluded.consent, status = excluded.status,
+                        published = excluded.published, events_start = excluded.events_start,
+                        events_end = excluded.events_end, title = excluded.title,
+                        body = excluded.body, terms = excluded.terms
+                """),
+                rows,
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO search_terms (term) SELECT unnest(CAST(:terms AS text[])) "
+                    "ON CONFLICT DO NOTHING"
+                ),  # fmt: skip
+                {"terms": sorted(vocabulary)},
+            )
+            _forget_terms(connection, before - vocabulary)
+        return len(rows)
+
+    def delete(self, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        with self.engine.begin() as connection:
+            before = _terms_of_rows(connection, ids)
+            result = connection.execute(
+                text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids}
+            )
+            _forget_terms(connection, before)
+        return result.rowcount
+
+    def clear(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(text("TRUNCATE search_index, search_terms"))
+
+    def versions(self) -> dict[int, str]:
+        with self.engine.connect() as connection:
+            return dict(connection.execute(text("SELECT id, version FROM search_index")).all())
+
+    # --- searching ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        parsed = parse_query(request.q, _SCHEMA)
+        with self.engine.connect() as connection:
+            compiler = _Compiler(connection)
+            tsquery = compiler.compile(parsed)
+            where, params = _where(request, tsquery)
+            if where is None:
+                return SearchResults([], 0, request.page, request.per_page)
+            order = ("score DESC, id" if request.sort == "relevance"
+                     else "published DESC NULLS LAST, id")  # fmt: skip
+            score = "ts_rank_cd(terms, CAST(:q AS tsquery), 1)" if "q" in params else "0"
+            start = (request.page - 1) * request.per_page
+            ranked = connection.execute(
+                text(
+                    f"SELECT id, {score} AS score, count(*) OVER () AS total "  # noqa: S608
+                    f"FROM search_index WHERE {where} ORDER BY {order} "
+                    "LIMIT :limit OFFSET :offset"
+                ),  # fmt: skip
+                {**params, "limit": request.per_page, "offset": start},
+            ).all()
+            total = ranked[0].total if ranked else self._count(connection, where, params)
+            hits = self._hits(connection, ranked, compiler.highlight_terms)
+            facets = self._facets(connection, where, params) if request.facets else {}
+            suggestion = None
+            if total == 0 and request.q.strip():
+                suggestion = self._suggest(connection, request)
+        return SearchResults(hits, total, request.page, request.per_page, facets, suggestion)
+
+    @staticmethod
+    def _count(connection, where: str, params: dict) -> int:
+        sql = f"SELECT count(*) FROM search_index WHERE {where}"  # noqa: S608
+        return connection.execute(text(sql), params).scalar_one()
+
+    @staticmethod
+    def _hits(connection, ranked, terms: set) -> list[Hit]:
+        """The page's hits, with snippets made for these documents only."""
+        if not ranked:
+            return []
+        rows = connection.execute(
+            text(
+                'SELECT id, title, body, kind, language, "case", published '
+                "FROM search_index WHERE id = ANY(:ids)"
+            ),  # fmt: skip
+            {"ids": [r.id for r in ranked]},
+        )
+        by_id = {row.id: row for row in rows}
+        return [
+            Hit(id=r.id, title=by_id[r.id].title, snippet=snippet(by_id[r.id].body, terms),
+                kind=by_id[r.id].kind, language=by_id[r.id].language, case=by_id[r.id].case,
+                published=by_id[r.id].published, score=float(r.score))
+            for r in ranked if r.id in by_id
+        ]  # fmt: skip
+
+    @staticmethod
+    def _facets(connection, where: str, params: dict) -> dict[str, dict[str, int]]:
+        sql = f"""
+            WITH matched AS MATERIALIZED (
+                SELECT kind, language, year, "case", places, tags FROM search_index
+                WHERE {where})
+            SELECT 'kind', kind, count(*) FROM matched GROUP BY kind
+            UNION ALL SELECT 'language', language, count(*) FROM matched GROUP BY language
+            UNION ALL SELECT 'year', year, count(*) FROM matched
+                WHERE year IS NOT NULL GROUP BY year
+            UNION ALL SELECT 'case', "case", count(*) FROM matched GROUP BY "case"
+            UNION ALL SELECT 'place', p, count(*) FROM matched, unnest(places) p GROUP BY p
+            UNION ALL SELECT 'tag', t, count(*) FROM matched, unnest(tags) t GROUP BY t
+        """  # noqa: S608
+        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        for name, value, count in connection.execute(text(sql), params):
+            counts[name][value] = count
+        return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+                for name, c in counts.items()}  # fmt: skip
+
+    def _suggest(self, connection, request: SearchRequest) -> str | None:
+        """Correct each word to the nearest word of a document the reader may see."""
+        access, params = _access(request)
+
+        def visible(word: str) -> bool:
+            sql = (f"SELECT EXISTS (SELECT 1 FROM search_index WHERE {access} "  # noqa: S608
+                   "AND terms @@ CAST(:word AS tsquery))")  # fmt: skip
+            return connection.execute(text(sql), {**params, "word": _quote("!" + word)}).scalar()
+
+        def correct(word: str) -> str:
+            folded = fold_accents(word)
+            if len(word) < 4 or any(c.isdigit() for c in word) or visible(folded):
+                return word
+            candidates = connection.execute(
+                text(
+                    "SELECT substr(term, 2) AS word, levenshtein(term, :term) AS distance "
+                    "FROM search_terms WHERE term LIKE '!%' AND length(term) "
+                    "BETWEEN :low AND :high AND levenshtein_less_equal(term, :term, 2) <= 2 "
+                    "ORDER BY distance, term LIMIT 8"
+                ),  # fmt: skip
+                {"term": "!" + folded, "low": len(folded) - 1, "high": len(folded) + 3},
+            ).scalars()
+            return next((c for c in candidates if visible(c)), word)
+
+        words = re.findall(r"\w+", request.q)
+        corrected = [correct(word) for word in words]
+        return " ".join(corrected) if corrected != words else None
+
+
+def _terms_of_rows(connection, ids: list[int]) -> set[str]:
+    """The terms the index holds for these documents now (before they are replaced)."""
+    sql = "SELECT DISTINCT unnest(tsvector_to_array(terms)) FROM search_index WHERE id = ANY(:ids)"
+    return set(connection.execute(text(sql), {"ids": ids}).scalars())
+
+
+def _forget_terms(connection, terms: set[str]) -> None:
+    """Take out of the vocabulary the terms no document holds any more: a redacted name must
+    not stay in the index as a word that fuzzy terms or suggestions could reach."""
+    if not terms:
+        return
+    terms_ = sorted(terms)
+    connection.execute(
+        text(
+            "DELETE FROM search_terms WHERE term IN (SELECT r.term FROM "
+            "unnest(CAST(:terms AS text[]), CAST(:queries AS text[])) AS r(term, q) "
+            "WHERE NOT EXISTS (SELECT 1 FROM search_index "
+            "WHERE terms @@ CAST(r.q AS tsquery)))"
+        ),  # fmt: skip
+        {"terms": terms_, "queries": [_quote(t) for t in terms_]},
+    )
+
+
+def _access(request: SearchRequest) -> tuple[str, dict]:
+    return ("consent = ANY(:consents) AND status = ANY(:statuses)",
+            {"consents": list(request.consents), "statuses": list(request.statuses)})  # fmt: skip
+
+
+def _where(request: SearchRequest, tsquery) -> tuple[str | None, dict]:
+    """The SQL condition for the request (access, filters, dates, query); None: no match."""
+    if tsquery is _NOTHING:
+        return None, {}
+    access, params = _access(request)
+    clauses = [access]
+    if tsquery is not _EVERYTHING:
+        clauses.append("terms @@ CAST(:q AS tsquery)")
+        params["q"] = tsquery
+    for n, (name, value) in enumerate(sorted(request.filters.items())):
+        if value in (None, "") or name not in FACETS:
+            continue
+        column = {"place": "places", "tag": "tags"}.get(name)
+        if column:
+            clauses.append(f":f{n} = ANY({column})")
+        else:
+            clauses.append(f'"{name}" = :f{n}')
+        params[f"f{n}"] = str(value)
+    if request.date_from or request.date_to:
+        clauses.append("events_start IS NOT NULL")
+        if request.date_to:
+            clauses.append("events_start <= :date_to")
+            params["date_to"] = request.date_to
+        if request.date_from:
+            clauses.append("events_end >= :date_from")
+            params["date_from"] = request.date_from
+    return " AND ".join(clauses), params
+
+
+class _Compiler:
+    """A parsed query (Whoosh's query objects) as a tsquery literal, or _EVERYTHING/_NOTHING;
+    collects the terms that matched, for the snippets."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.highlight_terms: set[tuple[str, str]] = set()
+
+    def compile(self, q, negated: bool = False):
+        if isinstance(q, wq.Every):
+            return _EVERYTHING
+        if isinstance(q, wq.NullQuery.__class__):
+            return _NOTHING
+        if isinstance(q, wq.Term):
+            return self._term(q.fieldname, q.text, negated)
+        if isinstance(q, wq.Phrase):
+            words = [self._lexeme(q.fieldname, w) for w in q.words]
+            if None in words:
+                return _NOTHING
+            if not negated:
+                self.highlight_terms |= {(q.fieldname, w) for w in q.words}
+            return "(" + " <-> ".join(_quote(w) for w in words) + ")"
+        if isinstance(q, wq.Prefix):
+            return self._expanded(q, negated, native=_quote(self._lexeme(q.fieldname, q.text)
+                                                               or "") + ":*")  # fmt: skip
+        if isinstance(q, (wq.FuzzyTerm, wq.Wildcard, wq.TermRange)):
+            return self._expanded(q, negated)
+        if isinstance(q, wq.And):
+            return _combine([self.compile(s, negated) for s in q.subqueries], "&")
+        if isinstance(q, wq.Or):
+            return _combine([self.compile(s, negated) for s in q.subqueries], "|")
+        if isinstance(q, wq.AndNot):
+            return _combine([self.compile(q.a, negated), _not(self.compile(q.b, not negated))],
+                            "&")  # fmt: skip
+        if isinstance(q, wq.AndMaybe):
+            return self.compile(q.a, negated)
+        if isinstance(q, wq.Not):
+            return _not(self.compile(q.query, not negated))
+        raise ValidationError(
+            'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
+            "place:…, lang:…, prefix* and fuzzy~ terms",
+            field="q",
+        )
+
+    @staticmethod
+    def _lexeme(field: str, value) -> str | None:
+        if isinstance(value, bytes):
+            value = value.decode("utf-8")
+        if field in _PREFIX:
+            return _PREFIX[field] + value
+        if field in _NAMESPACE:
+            return _NAMESPACE[field] + value
+        return None  # a field readers cannot search (pairs, access, numbers)
+
+    def _term(self, field: str, value, negated: bool):
+        lexeme = self._lexeme(field, value)
+        if lexeme is None:
+            return _NOTHING
+        if not negated and field in ("text", "fold"):
+            self.highlight_terms.add((field, value))
+        return _quote(lexeme)
+
+    def _expanded(self, q, negated: bool, native: str | None = None):
+        """A fuzzy, wildcard, range or prefix term: the vocabulary's terms it stands for."""
+        field = q.fieldname
+        namespace = _PREFIX.get(field, _NAMESPACE.get(field))
+        if namespace is None:
+            return _NOTHING
+        words = self._vocabulary(q, namespace)
+        if not negated:
+            self.highlight_terms |= {(field, w) for w in words}
+        if native is not None:
+            return native
+        return _combine([_quote(namespace + w) for w in words], "|") if words else _NOTHING
+
+    def _vocabulary(self, q, namespace: str) -> list[str]:
+        like = namespace.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        if isinstance(q, wq.FuzzyTerm):
+            value = namespace + q.text
+            start = like + _like_escape(q.text[: q.prefixlength]) + "%"
+            sql = ("SELECT term FROM search_terms WHERE term LIKE :start AND (:namespace <> '' "
+                   "OR left(term, 1) NOT IN ('~', '!', '=')) "
+                   "AND levenshtein_less_equal(term, :value, :d) <= :d LIMIT :n")  # fmt: skip
+            params = {"start": start, "value": value, "d": q.maxdist, "namespace": namespace}
+        elif isinstance(q, wq.Prefix):
+            sql = "SELECT term FROM search_terms WHERE term LIKE :start LIMIT :n"
+            params = {"start": like + _like_escape(q.text) + "%"}
+        elif isinstance(q, wq.Wildcard):
+            pattern = _like_escape(q.text).replace("*", "%").replace("?", "_")
+            sql = "SELECT term FROM search_terms WHERE term LIKE :start LIMIT :n"
+            params = {"start": like + pattern}
+        else:  # TermRange
+            sql = (
+                "SELECT term FROM search_terms WHERE term LIKE :start "
+                "AND (:low = '' OR term >= :low) AND (:high = '' OR term <= :high) LIMIT :n"
+            )
+            params = {"start": like + "%",
+                      "low": namespace + q.start if q.start else "",
+                      "high": namespace + q.end if q.end else ""}  # fmt: skip
+        found = self.connection.execute(text(sql), {**params, "n": EXPANSION_LIMIT}).scalars()
+        return [term[len(namespace) :] for term in found]
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _not(compiled):
+    if compiled is _EVERYTHING:
+        return _NOTHING
+    if compiled is _NOTHING:
+        return _EVERYTHING
+    return f"!{compiled}"
+
+
+def _combine(parts: list, operator: str):
+    """Join compiled parts with & or |, folding in the queries matching everything or none."""
+    absorbing, neutral = (_NOTHING, _EVERYTHING) if operator == "&" else (_EVERYTHING, _NOTHING)
+    if any(p is absorbing for p in parts):
+        return absorbing
+    parts = [p for p in parts if p is not neutral]
+    if not parts:
+        return neutral
+    return parts[0] if len(parts) == 1 else "(" + f" {operator} ".join(parts) + ")"
