@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Everything the commands read (database, index, media) lives under ARCHIVE_DATA_DIR.
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test check lint system-libs bench bench-media bench-redaction bench-search bench-timeline bench-briefs lock install install-test browser clean
+.PHONY: run test check lint system-libs bench bench-media bench-redaction bench-search bench-timeline bench-briefs bench-load lock install install-test browser clean
 
 run: $(VENV)/.installed system-libs
 	$(BIN)/archive init
@@ -56,6 +56,10 @@ bench-timeline: $(VENV)/.installed-test
 
 bench-briefs: $(VENV)/.installed-test system-libs
 	$(BIN)/python benchmarks/briefs.py
+
+# 4 workers on 100,000 documents, SQLite + Whoosh and PostgreSQL (Debian's postgresql server)
+bench-load: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/load.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

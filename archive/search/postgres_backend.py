@@ -49,6 +49,7 @@ _SCHEMA = schema()
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
 MAX_POSITIONS = 256  # ... and this many per term
 EXPANSION_LIMIT = 200  # terms a fuzzy, wildcard or range term may expand to
+ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
 _PREFIX = {"text": "", "fold": "~", "words": "!"}
 _FACET_FIELDS = {"kind", "language", "case", "year", "place", "tag"}
 _NAMESPACE = {f: f"={f}:" for f in _FACET_FIELDS}
@@ -156,6 +157,9 @@ class PostgresSearch:
                 {"terms": sorted(vocabulary)},
             )
             _forget_terms(connection, before - vocabulary)
+        if len(rows) >= ANALYZE_AFTER:  # a bulk load: the planner must know the new rows
+            with self.engine.begin() as connection:
+                connection.execute(text("ANALYZE search_index"))
         return len(rows)
 
     def delete(self, ids: Iterable[int]) -> int:
