@@ -143,7 +143,12 @@ def is_place(text: str) -> bool:
 
 @lru_cache(maxsize=100_000)
 def _geographic(word: str) -> bool:
-    """A place more than a name: Аргуне, Грозный (also an adjective); not Артём (also a town)."""
+    """A place more than a name: Аргуне, Грозный (also an adjective); not Артём (also a town).
+    A Latin word is read as its Cyrillic spelling (Gudermes as Гудермес), so that a place
+    named in English in a Russian text is not taken for a person in one context and not in
+    another (natasha's reading of it depends on the words around it)."""
+    if not re.search(r"[а-яё]", word, re.IGNORECASE):
+        word = to_cyrillic(word)
     parses = morph().parse(word)
     place = sum(p.score for p in parses if "Geox" in p.tag)
     name = sum(p.score for p in parses if _NAME_TAGS & p.tag.grammemes)
