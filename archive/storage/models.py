@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -176,6 +177,8 @@ class Document(Base):
         UniqueConstraint("case_id", "slug", name="uq_documents_case_slug"),
         CheckConstraint(_in("consent", CONSENT_LEVELS), name="consent"),
         CheckConstraint(_in("status", REVIEW_STATUSES), name="status"),
+        # what a reader may see, newest first: lists count and page through it in the index
+        Index("ix_documents_access_published", "consent", "status", "published_start", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

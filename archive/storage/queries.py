@@ -60,10 +60,15 @@ def visible_documents(audience: Audience) -> Select:
 
 
 def entry_readable(audience: Audience) -> Exists:
-    """Whether a timeline entry cites at least one document this audience may see."""
-    documents = visible_documents(audience).with_only_columns(Document.id)
+    """Whether a timeline entry cites at least one document this audience may see.
+
+    A join on each citation's document, not `document_id IN (every visible document)`: SQLite
+    built that list for each query, which cost 400 ms a timeline page at 100,000 documents."""
     return exists().where(
-        Citation.entry_id == TimelineEntry.id, Citation.document_id.in_(documents)
+        Citation.entry_id == TimelineEntry.id,
+        Document.id == Citation.document_id,
+        Document.consent.in_(audience.consents),
+        Document.status.in_(audience.statuses),
     )
 
 
@@ -76,14 +81,20 @@ def list_documents(
     session: Session, audience: Audience, filters: DocumentFilters, page: int, per_page: int
 ) -> Page:
     stmt = _filtered(visible_documents(audience), filters)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.options(*_document_loads())
+    # Counted and ordered on narrow rows (ids and dates), then only the page's documents are
+    # loaded: sorting whole documents (their texts) cost half a second at 100,000 of them.
+    total = session.scalar(stmt.with_only_columns(func.count(Document.id))) or 0
+    ids = session.scalars(
+        stmt.with_only_columns(Document.id)
         .order_by(Document.published_start.desc().nulls_last(), Document.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return Page(list(rows), total, page, per_page)
+    loaded = session.scalars(
+        select(Document).where(Document.id.in_(ids)).options(*_document_loads())
+    ).all()
+    by_id = {d.id: d for d in loaded}
+    return Page([by_id[i] for i in ids], total, page, per_page)
 
 
 def document_facets(session: Session, audience: Audience, case_slug: str | None = None) -> dict:
