@@ -98,8 +98,8 @@ def build(env: dict, count: int) -> list[int]:
         case_id = connection.execute(insert(Case).values(
             slug=SAMPLE_CASE, title="SYNTHETIC sample for benchmarks", summary="", region="")
         ).inserted_primary_key[0]  # fmt: skip
-        places = {}
-        tags = {}
+    places: dict[str, int] = {}
+    tags: dict[str, int] = {}
     batch: list[tuple[dict, dict]] = []
     public: list[int] = []
 
@@ -167,7 +167,7 @@ def build(env: dict, count: int) -> list[int]:
         flush()
     if hasattr(backend, "optimize"):
         backend.optimize()
-    backend.close() if hasattr(backend, "close") else None
+    backend.close()
     db.dispose()
     print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
     return public

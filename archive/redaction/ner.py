@@ -20,7 +20,7 @@ from wordfreq import zipf_frequency
 from archive.redaction import given_names
 from archive.redaction.names import WORD, morph, word_keys
 from archive.redaction.spans import Span
-from archive.translit import skeleton, to_cyrillic
+from archive.translit import is_cyrillic, skeleton, to_cyrillic
 
 _NAME_TAGS = {"Name", "Surn", "Patr"}
 _SURNAME_SHAPE = re.compile(
@@ -147,7 +147,7 @@ def _geographic(word: str) -> bool:
     A Latin word is read as its Cyrillic spelling (Gudermes as Гудермес), so that a place
     named in English in a Russian text is not taken for a person in one context and not in
     another (natasha's reading of it depends on the words around it)."""
-    if not re.search(r"[а-яё]", word, re.IGNORECASE):
+    if not is_cyrillic(word):
         word = to_cyrillic(word)
     parses = morph().parse(word)
     place = sum(p.score for p in parses if "Geox" in p.tag)

@@ -21,6 +21,10 @@ from archive.search.analysis import (
 
 TEXT_ANALYZER = text_analyzer()
 FOLD_ANALYZER = fold_analyzer()
+QUERY_HELP = (
+    'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
+    "place:…, lang:…, prefix* and fuzzy~ terms"
+)
 FIELD_ALIASES = {"lang": "language", "kind": "kind", "place": "place", "tag": "tag",
                  "case": "case", "year": "year", "language": "language"}  # fmt: skip
 
@@ -72,11 +76,7 @@ def parse_query(text: str, schema):
     try:
         return parser.parse(text)
     except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds on odd input
-        raise ValidationError(
-            'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
-            "place:…, lang:…, prefix* and fuzzy~ terms",
-            field="q",
-        ) from exc
+        raise ValidationError(QUERY_HELP, field="q") from exc
 
 
 def snippet(body: str, terms: set) -> str:

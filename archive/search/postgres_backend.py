@@ -41,7 +41,7 @@ from archive.search.backend import (
     SearchRequest,
     SearchResults,
 )
-from archive.search.fields import TEXT_ANALYZER, parse_query, schema, snippet
+from archive.search.fields import QUERY_HELP, TEXT_ANALYZER, parse_query, schema, snippet
 
 log = logging.getLogger(__name__)
 _FOLD = fold_analyzer()
@@ -95,12 +95,11 @@ class PostgresSearch:
     def __init__(self, url_or_engine: str | Engine):
         """Search through the archive's engine, or through an engine of its own for a URL."""
         self._owned = not isinstance(url_or_engine, Engine)
-        if isinstance(url_or_engine, Engine):
-            self.engine = url_or_engine
-        else:
+        if self._owned:
             from archive.storage.db import driver_url
 
-            self.engine = create_engine(driver_url(url_or_engine), pool_pre_ping=True)
+            url_or_engine = create_engine(driver_url(url_or_engine), pool_pre_ping=True)
+        self.engine = url_or_engine
         if self.engine.dialect.name != "postgresql":
             raise ValueError(
                 "ARCHIVE_SEARCH_BACKEND=postgres needs ARCHIVE_DATABASE_URL=postgresql://…"
@@ -380,11 +379,7 @@ class _Compiler:
             return self.compile(q.a, negated)
         if isinstance(q, wq.Not):
             return _not(self.compile(q.query, not negated))
-        raise ValidationError(
-            'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
-            "place:…, lang:…, prefix* and fuzzy~ terms",
-            field="q",
-        )
+        raise ValidationError(QUERY_HELP, field="q")
 
     @staticmethod
     def _lexeme(field: str, value) -> str | None:

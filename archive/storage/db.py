@@ -30,7 +30,7 @@ class Database:
 
     def __init__(self, url: str):
         self.url = driver_url(url)
-        self.engine = _make_engine(url)
+        self.engine = _make_engine(self.url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._listeners: list[Callable[[set[int], set[int], bool], None]] = []
         event.listen(self.sessionmaker, "after_flush", _note_documents)

@@ -61,7 +61,7 @@ def edit_document(doc_id: int):
                 attach(get_session(), document, batch, who, "web")
         except EditConflict as exc:
             _field_error(form, exc)
-            return render_template("document_form.html", form=form, doc=document), 409
+            return _render(form, document, 409)
         except IngestError as exc:
             _field_error(form, exc)
         else:
@@ -89,6 +89,6 @@ def _field_error(form: DocumentForm, exc: IngestError) -> None:
     show_field_error(form, (exc.field or "").replace("source.", "source_"), exc)
 
 
-def _render(form: DocumentForm, document):
-    status = 400 if form.is_submitted() else 200
+def _render(form: DocumentForm, document, status: int | None = None):
+    status = status or (400 if form.is_submitted() else 200)
     return render_template("document_form.html", form=form, doc=document), status

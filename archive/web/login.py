@@ -64,9 +64,10 @@ def _token_user():
 def _load_user(session_id: str) -> User | None:
     """The user a session names, if the session was made with the current password."""
     user_id, _dot, token = session_id.partition(".")
-    if whole_number(user_id) is None:
+    number = whole_number(user_id)
+    if number is None:
         return None
-    user = get_session().get(User, whole_number(user_id))
+    user = get_session().get(User, number)
     if user is None or not user.active or token != user.session_token:
         return None
     return user

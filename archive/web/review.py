@@ -66,10 +66,7 @@ def add_identity(slug: str):
         get_session(), case, names, request.form.get("pseudonym", ""), who, "web"
     )
     flash(_("Protected; %(n)s documents redacted again.", n=changed), "info")
-    target = whole_number(request.form.get("back_to_document"))
-    if target is not None:
-        return redirect(url_for("review.review", doc_id=target))
-    return redirect(url_for("pages.case", slug=case.slug))
+    return _back(case)
 
 
 @bp.post("/cases/<slug>/public-names")
@@ -80,10 +77,7 @@ def add_public(slug: str):
         raise NotFound(f"no case {slug}")
     changed = add_public_name(get_session(), case, request.form.get("name", ""), who, "web")
     flash(_("Kept readable; %(n)s documents redacted again.", n=changed), "info")
-    target = whole_number(request.form.get("back_to_document"))
-    if target is not None:
-        return redirect(url_for("review.review", doc_id=target))
-    return redirect(url_for("pages.case", slug=case.slug))
+    return _back(case)
 
 
 def _text(document, span: dict) -> str:
@@ -101,3 +95,11 @@ def _segments(text: str, spans: list[dict]) -> list[tuple[str, dict | None]]:
         last = span["end"]
     out.append((text[last:], None))
     return out
+
+
+def _back(case):
+    """Back to the review page the form was posted from, or else to the case."""
+    target = whole_number(request.form.get("back_to_document"))
+    if target is not None:
+        return redirect(url_for("review.review", doc_id=target))
+    return redirect(url_for("pages.case", slug=case.slug))

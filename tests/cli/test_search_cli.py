@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select, text
+from sqlalchemy import select
 
+from archive.search.postgres_backend import PostgresSearch
 from archive.storage.db import Database
 from archive.storage.models import Document
 from tests import databases
@@ -152,10 +153,9 @@ def lose_the_index(data_dir) -> None:
     if databases.SEARCH_BACKEND == "whoosh":
         shutil.rmtree(data_dir / "index")
         return
-    db = Database(databases.url(data_dir))
-    with db.engine.begin() as connection:
-        connection.execute(text("TRUNCATE search_index, search_terms"))
-    db.dispose()
+    search = PostgresSearch(databases.url(data_dir))
+    search.clear()
+    search.close()
 
 
 def test_check_index_reports_a_lost_index_and_repair_restores_it(searchable, archive, data_dir):

@@ -91,8 +91,7 @@ def lose_the_index(app) -> None:
     if isinstance(backend, WhooshSearch):
         shutil.rmtree(index_dir(app))
     else:
-        with backend.engine.begin() as connection:
-            connection.execute(text("TRUNCATE search_index, search_terms"))
+        backend.clear()
 
 
 # -- lifecycle ---------------------------------------------------------------------------------
