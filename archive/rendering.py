@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import threading
-from functools import partial
+from functools import lru_cache, partial
 
 import bleach
 import markdown
@@ -103,6 +103,21 @@ def render_markdown(text: str) -> str:
             run.append(_defuse(block))
     parts.append(_render_run(run))
     return "\n".join(p for p in parts if p)
+
+
+CACHED_CHARS = 4000  # texts up to this long are rendered once per process ...
+_CACHED_TEXTS = 4096  # ... and this many of them kept
+
+
+@lru_cache(maxsize=_CACHED_TEXTS)
+def _render_short(text: str) -> str:
+    return render_markdown(text)
+
+
+def render_markdown_cached(text: str) -> str:
+    """render_markdown(text), remembered for short texts that pages show again and again
+    (timeline descriptions, brief notes): rendering them was a third of the timeline's time."""
+    return _render_short(text) if text and len(text) <= CACHED_CHARS else render_markdown(text)
 
 
 _local = threading.local()

@@ -1,23 +1,30 @@
 """Load benchmark: `archive serve` with 4 workers on a 100,000-document archive, for each backend.
 
     .venv/bin/python benchmarks/load.py [--documents 100000] [--requests 600] [--levels 1 8 32]
+                                        [--backends whoosh postgres] [--keep FOLDER]
 
 For each backend, SQLite + Whoosh (the default) and PostgreSQL for storage and search (a
 throwaway cluster with default durability, tests/pgcluster.py), the script builds the archive
 once (the sample case, then the SYNTHETIC documents of `archive generate-sample` inserted in
-bulk as reviewed, published documents, then indexed), starts the production server
-(`archive serve --workers 4`) and drives it from this process over 127.0.0.1: a bounded number
-of requests per level of concurrency (1, 8 and 32 clients, each on its own keep-alive
-connection), mixed over search (API and page), document pages, the timeline and the documents
-API. It reports throughput, p50/p95/p99 per endpoint, errors and the server's memory (the
-resident size of the master and its workers), and the ratio of each backend's search p95 to
-the other's, measured in the same run. Targets: no error; search p95 under 100 ms at 8 clients.
+bulk as reviewed, published documents, then indexed), starts the production server (`archive
+serve --workers 4`) and drives it from this process over 127.0.0.1: a bounded number of requests
+per level of concurrency (1, 8 and 32 clients, each on its own keep-alive connection), mixed
+over search (API and page), document pages, the timeline and the documents API. Half the
+searches are for the TERMS below, half for invented words of the synthetic text, drawn as the
+documents draw them, leaving out its 50 stop words. It reports throughput, p50/p95/p99 per
+endpoint, errors and the server's memory (the resident size of the master and its workers), and
+the ratio of each backend's search p95 to the other's, measured in the same run. Targets: no
+error; search p95 under 100 ms at 8 clients.
+
+With --keep FOLDER the archives (and the PostgreSQL cluster) are left in FOLDER, and a later run
+with the same FOLDER and --documents serves them again instead of building them.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import random
 import shutil
@@ -30,6 +37,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,10 +47,15 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from archive.dates import parse_edtf  # noqa: E402
 from archive.ingest.parse import parse_front_matter  # noqa: E402
-from archive.ingest.sample import SAMPLE_CASE, sample_documents  # noqa: E402
+from archive.ingest.sample import (  # noqa: E402
+    SAMPLE_CASE,
+    sample_documents,
+    sample_vocabularies,
+    sample_word,
+)
 from archive.rendering import render_markdown  # noqa: E402
 from archive.search.backend import IndexedDocument  # noqa: E402
-from archive.search.indexing import make_backend  # noqa: E402
+from archive.search.indexing import make_backend, version_of  # noqa: E402
 from archive.storage.db import Database  # noqa: E402
 from archive.storage.models import (  # noqa: E402
     Case,
@@ -61,6 +74,8 @@ SECRET = "load-benchmark-secret-" + "x" * 32
 TERMS = ["detained", "officials", "relatives", "hotline", "witnesses", "statement",
          "journalists", "задержали", "отрицали", "родственников", "свидетели", "журналисты",
          "Grozny", "Кадыров", "detained officials", "police AND hotline"]  # fmt: skip
+INVENTED = 0.5  # share of searches for invented words of the synthetic text instead of TERMS
+STOP_WORDS = 50  # the most frequent invented words, each in over a tenth of the documents
 # endpoint -> share of the requests
 MIX = {"search api": 0.35, "search page": 0.10, "document page": 0.25, "timeline": 0.10,
        "documents api": 0.20}  # fmt: skip
@@ -135,9 +150,13 @@ def build(env: dict, count: int) -> list[int]:
         for doc_id, (fields, row) in zip(ids, batch, strict=True):
             if row["consent"] == "public":
                 public.append(doc_id)
+            # what `archive init` and check-index compute (names in order): else it is stale
+            named = tuple(sorted(fields["places"])), tuple(sorted(fields["tags"]))
+            version = version_of(SimpleNamespace(**row, case=SimpleNamespace(slug=SAMPLE_CASE)),
+                                 *named)  # fmt: skip
             documents.append(IndexedDocument(
-                doc_id, "1", SAMPLE_CASE, row["kind"], row["language"], row["title"],
-                row["body_public"], tuple(fields["places"]), tuple(fields["tags"]),
+                doc_id, version, SAMPLE_CASE, row["kind"], row["language"], row["title"],
+                row["body_public"], *named,
                 row["consent"], "published", row["published_start"], row["events_start"],
                 row["events_end"]))  # fmt: skip
         backend.index(documents)
@@ -213,12 +232,27 @@ def memory_mb(pid: int) -> float:
     return total / 1024
 
 
+def _content_word(rng: random.Random, vocabulary: list[str]) -> str:
+    while True:
+        word = sample_word(rng, vocabulary)
+        if vocabulary.index(word) >= STOP_WORDS:
+            return word
+
+
 def requests_for(count: int, public: list[int], rng: random.Random) -> list[tuple[str, str]]:
     names = list(MIX)
     chosen = rng.choices(names, weights=[MIX[n] for n in names], k=count)
+    vocabularies = list(sample_vocabularies().values())
     paths = []
     for name in chosen:
-        term = quote_plus(rng.choice(TERMS))
+        # Half the searches are for words of the synthetic text, drawn as the documents draw
+        # them (a few words very often, most rarely), the same few queries over and over
+        # would measure the caches more than the search; but not its stop words, which
+        # nobody searches for on their own.
+        if rng.random() < INVENTED:
+            term = quote_plus(_content_word(rng, rng.choice(vocabularies)))
+        else:
+            term = quote_plus(rng.choice(TERMS))
         path = {
             "search api": f"/api/v1/search?q={term}",
             "search page": f"/search?q={term}",
@@ -278,9 +312,26 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
-def run_backend(name: str, env: dict, count: int, args, rows: list, search_p95: dict) -> None:
-    print(f"\n{name}: building {count:,} documents", flush=True)
+def built(env: dict, count: int) -> list[int]:
+    """The public ids of the archive in the data folder, built first unless an earlier --keep
+    run left one of `count` documents there."""
+    marker = Path(env["ARCHIVE_DATA_DIR"]) / "load-benchmark.json"
+    if marker.exists():
+        kept = json.loads(marker.read_text())
+        if kept["documents"] == count:
+            print(f"  reusing the archive of {count:,} documents built earlier", flush=True)
+            _archive(env, "init")  # migrations added since, and the index brought in line
+            return kept["public"]
+        raise SystemExit(f"{marker.parent} holds {kept['documents']:,} documents, not {count:,}")
     public = build(env, count)
+    marker.parent.mkdir(parents=True, exist_ok=True)  # PostgreSQL's archive keeps nothing there
+    marker.write_text(json.dumps({"documents": count, "public": public}))
+    return public
+
+
+def run_backend(name: str, env: dict, count: int, args, rows: list, search_p95: dict) -> None:
+    print(f"\n{name}: {count:,} documents", flush=True)
+    public = built(env, count)
     server, port = serve(env)
     try:
         rng = random.Random(7)  # noqa: S311 - a reproducible plan of requests
@@ -310,8 +361,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600, help="per level of concurrency")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--backends", nargs="+", default=["whoosh", "postgres"])
+    parser.add_argument("--keep", type=Path, help="build into (or reuse) this folder, kept")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="archive-load-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="archive-load-"))
+    root.mkdir(parents=True, exist_ok=True)
     rows: list = []
     search_p95: dict = {}
     try:
@@ -320,7 +373,8 @@ def main() -> None:
             env = _env(data, f"sqlite:///{data / 'archive.sqlite3'}", "whoosh")
             run_backend("SQLite + Whoosh", env, args.documents, args, rows, search_p95)
         if "postgres" in args.backends:
-            cluster = Cluster(fast=False)
+            cluster = Cluster(args.keep / "cluster" if args.keep else None, fast=False,
+                              keep=bool(args.keep))  # fmt: skip
             try:
                 url = cluster.start()
                 env = _env(root / "postgres", url, "postgres")
@@ -328,7 +382,8 @@ def main() -> None:
             finally:
                 cluster.stop()
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
     print(f"\n{args.documents:,} SYNTHETIC documents, `archive serve --workers {WORKERS}`, "
           f"{args.requests} requests per level, {os.cpu_count()} cores\n")  # fmt: skip
     print("| backend | clients | endpoint | requests | req/s | errors | p50 ms | p95 ms | p99 ms "

@@ -80,6 +80,7 @@ def search_tables_text(engine) -> str:
 
     with engine.connect() as connection:
         rows = connection.execute(text(
-            "SELECT concat_ws(E'\\n', title, body, terms::text) FROM search_index "
+            "SELECT concat_ws(E'\\n', title, body, terms::text, rank::text, "
+            "array_to_string(facets, E'\\n')) FROM search_index "
             "UNION ALL SELECT term FROM search_terms")).scalars()  # fmt: skip
         return "\n".join(rows)

@@ -47,9 +47,10 @@ def _free_port() -> int:
 class Cluster:
     """One throwaway cluster in `folder`: `start()` returns its URL, `stop()` removes it."""
 
-    def __init__(self, folder: Path | None = None, fast: bool = True):
+    def __init__(self, folder: Path | None = None, fast: bool = True, keep: bool = False):
         self.folder = Path(folder or tempfile.mkdtemp(prefix="archive-pg-"))
         self.fast = fast
+        self.keep = keep  # stop() leaves the data folder, and start() reuses it
         self.bin = server_bin()
         if self.bin is None:
             raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
@@ -70,8 +71,9 @@ class Cluster:
             entry = pwd.getpwnam("postgres")
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
         port = _free_port()
-        self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+        if not (self.data / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8",
+                      "--locale=C.UTF-8", "--no-sync")  # fmt: skip
         options = [f"-c listen_addresses=127.0.0.1 -p {port} -k {self.folder}",
                    "-c max_connections=300", "-c shared_buffers=256MB",
                    *(FAST if self.fast else ())]  # fmt: skip
@@ -83,8 +85,10 @@ class Cluster:
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(self.folder, ignore_errors=True)
+            mode = "fast" if self.keep else "immediate"
+            self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+        if not self.keep:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def run(command: list[str]) -> int:

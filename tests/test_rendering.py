@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, plain_text, render_markdown
+from archive.rendering import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    plain_text,
+    render_markdown,
+    render_markdown_cached,
+)
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 
@@ -105,6 +111,19 @@ XSS_VECTORS = {
 @pytest.mark.parametrize("source", XSS_VECTORS.values(), ids=XSS_VECTORS.keys())
 def test_script_vectors_are_neutralised(source):
     assert_harmless(render_markdown(source))
+    assert_harmless(render_markdown_cached(source))
+    assert render_markdown_cached(source) == render_markdown(source)  # the second time: cached
+
+
+def test_long_texts_are_rendered_each_time_and_short_ones_once():
+    from archive import rendering
+
+    short, long = "A *short* note.", "word " * (rendering.CACHED_CHARS // 5 + 1)
+    before = rendering._render_short.cache_info().hits  # noqa: SLF001
+    assert render_markdown_cached(short) == render_markdown_cached(short) == render_markdown(short)
+    assert render_markdown_cached(long) == render_markdown(long)
+    render_markdown_cached(long)
+    assert rendering._render_short.cache_info().hits == before + 1  # noqa: SLF001
 
 
 @pytest.mark.parametrize(

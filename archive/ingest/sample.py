@@ -70,19 +70,28 @@ def _sentence(rng: random.Random, pool: tuple[str, ...], vocabulary: list[str]) 
     if rng.random() < 0.3:
         return rng.choice(pool).capitalize() + "."
     # rank = n ** u for uniform u: the word of rank r comes up about 1/r as often as the first
-    words = [
-        vocabulary[int(len(vocabulary) ** rng.random()) - 1] for _ in range(rng.randint(6, 15))
-    ]
+    words = [sample_word(rng, vocabulary) for _ in range(rng.randint(6, 15))]
     return " ".join(words).capitalize() + "."
+
+
+def sample_vocabularies(seed: int = 1) -> dict[str, list[str]]:
+    """The invented words of each language's synthetic documents, most frequent first."""
+    return {
+        lang: _vocabulary(random.Random(seed + i), lang)  # noqa: S311
+        for i, lang in enumerate(("en", "ru"))
+    }
+
+
+def sample_word(rng: random.Random, vocabulary: list[str]) -> str:
+    """An invented word, drawn as the documents draw them: rank r about 1/r as often as
+    the first."""
+    return vocabulary[int(len(vocabulary) ** rng.random()) - 1]
 
 
 def sample_documents(count: int, seed: int = 1) -> Iterator[tuple[str, bytes]]:
     """Yield (file name, Markdown bytes) for count synthetic documents, reproducibly."""
     rng = random.Random(seed)  # noqa: S311 - reproducible text, not secrets
-    vocabularies = {
-        lang: _vocabulary(random.Random(seed + i), lang)  # noqa: S311
-        for i, lang in enumerate(("en", "ru"))
-    }
+    vocabularies = sample_vocabularies(seed)
     width = max(5, len(str(count)))
     for n in range(1, count + 1):
         language = "ru" if rng.random() < 0.5 else "en"

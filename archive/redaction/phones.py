@@ -10,15 +10,40 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 
 from archive.redaction.spans import Span
 
-# Russian numbers written with the domestic trunk prefix 8 and ten more digits, in any grouping:
-# phonenumbers reads these too, but only when the grouping looks like a phone number to it.
-_TRUNK8 = re.compile(r"(?<![\d+])8[\s(-]*\d{3,4}[\s)-]*\d{1,3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)")
+# Russian numbers written with the domestic trunk prefix 8 or the country code +7 and ten more
+# digits, in any grouping: phonenumbers reads these too, but only when the grouping looks like
+# a phone number to it, and not when another number follows straight after.
+_RUSSIAN = re.compile(
+    r"(?<![\d+])(?:8|\+\s?7)[\s(-]*\d{3,4}[\s)-]*\d{1,3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)"
+)
 _DIGITS = re.compile(r"\d")
 
 
+PASSES = 4  # at most this many readings of a text (see detect_phones)
+
+
 def detect_phones(text: str) -> Iterator[Span]:
-    """Yield phone numbers; line breaks count as spaces so a split number is found whole."""
+    """Yield phone numbers; line breaks count as spaces so a split number is found whole.
+
+    A number directly followed by another can hide from phonenumbers, which reads both as one
+    candidate, rejects it, and finds only the second ("+7 999 123-45-67 8 (928) 123-45-67"):
+    the text is read again with the numbers found so far blanked out, until nothing new turns
+    up. Otherwise redacting the public text a second time found the first number in it."""
     flat = text.replace("\n", " ")
+    found: set[tuple[int, int]] = set()
+    for _ in range(PASSES):
+        before = len(found)
+        for span in _read(flat):
+            if (span.start, span.end) not in found:
+                found.add((span.start, span.end))
+                yield span
+        if len(found) == before:
+            return
+        for start, end in found:
+            flat = flat[:start] + "x" * (end - start) + flat[end:]
+
+
+def _read(flat: str) -> Iterator[Span]:
     for region in ("RU", None):
         try:
             matcher = PhoneNumberMatcher(flat, region or "ZZ", leniency=Leniency.POSSIBLE)
@@ -31,6 +56,6 @@ def detect_phones(text: str) -> Iterator[Span]:
                 if raw.startswith("(") and ")" not in raw[1:4]:  # "(+7 999…)" keeps its bracket
                     start += 1
                 yield Span(start, match.end, "PHONE", "phonenumbers")
-    for match in _TRUNK8.finditer(flat):
+    for match in _RUSSIAN.finditer(flat):
         if len(_DIGITS.findall(match.group(0))) == 11:
-            yield Span(*match.span(), "PHONE", "trunk-8")
+            yield Span(*match.span(), "PHONE", "russian")

@@ -23,10 +23,15 @@ the new, small segment and the deletions are read again.
 
 from __future__ import annotations
 
+import itertools
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.reading import TermNotFound
@@ -38,6 +43,7 @@ K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
 SCORED = ("text", "fold", "words")
 MAX_CACHED = 256  # arrays kept per index version (each one byte or four per document)
 MAX_EXPANSION = 2000  # terms a prefix or fuzzy term may stand for
+POSTINGS_CACHE_BYTES = 64 * 2**20  # decoded posting lists kept per process, most recent first
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _NUMERIC_MISSING = 2**31 - 1  # what a 32-bit column holds for a document without a value
 _NO_IDS = np.empty(0, dtype=np.int64)
@@ -51,17 +57,86 @@ class Evaluated:
     terms: set  # (field, text) of the words that matched positively, for highlighting
 
 
+class PostingsCache:
+    """Decoded posting lists, least recently used dropped first past a size in bytes.
+
+    Decoding is most of a search's time (Whoosh unpickles each block of 128 postings, with
+    their positions); a segment never changes, so its decoded lists stay right until it is
+    merged away, and the words people search for repeat."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self._lists: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._lists.get(key)
+            if found is not None:
+                self._lists.move_to_end(key)
+            return found
+
+    def put(self, key, value: tuple[np.ndarray, np.ndarray]) -> None:
+        for array in value:
+            array.flags.writeable = False  # shared by every search from now on
+        size = _size(value)
+        with self._lock:
+            if key in self._lists or size > self.limit:
+                return
+            self._lists[key] = value
+            self.size += size
+            while self.size > self.limit:
+                _, dropped = self._lists.popitem(last=False)
+                self.size -= _size(dropped)
+
+    def forget(self, segment: int) -> None:
+        """Drop the lists of a segment that is gone (merged, or its index replaced)."""
+        with self._lock:
+            for key in [k for k in self._lists if k[0] == segment]:
+                self.size -= _size(self._lists.pop(key))
+
+
+def _size(value: tuple[np.ndarray, np.ndarray]) -> int:
+    return 200 + sum(array.nbytes for array in value)  # an empty list still takes room
+
+
+POSTINGS = PostingsCache(POSTINGS_CACHE_BYTES)
+_SEGMENT_NUMBERS = itertools.count()
+
+
 class SegmentArrays:
     """What a segment holds, as arrays; a segment never changes once written."""
 
     def __init__(self, count: int):
         self.count = count
+        self.number = next(_SEGMENT_NUMBERS)  # this process's name for it, in POSTINGS
         self._lengths: dict[str, np.ndarray] = {}
         self._columns: dict[str, np.ndarray] = {}
         self._facets: dict[str, dict[str, np.ndarray]] = {}
+        self._words: dict[str, list[str]] = {}
+
+    def __del__(self):
+        if POSTINGS is not None:  # None when the interpreter is shutting down
+            POSTINGS.forget(self.number)
 
     def postings(self, leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers and term frequencies of a term, deleted documents included."""
+        key = (self.number, field, text)
+        found = POSTINGS.get(key)
+        if found is None:
+            found = self._decode(leaf, field, text)
+            POSTINGS.put(key, found)
+        return found
+
+    def words(self, leaf, field: str) -> list[str]:
+        """The field's terms in this segment (the spelling-suggestion list)."""
+        if field not in self._words:
+            self._words[field] = [w.decode("utf-8") for w in leaf.lexicon(field)]
+        return self._words[field]
+
+    @staticmethod
+    def _decode(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         try:
             btext = leaf.schema[field].to_bytes(text)
             matcher = leaf._terms.matcher(field, btext, leaf.schema[field].format)  # noqa: SLF001
@@ -100,13 +175,19 @@ class SegmentArrays:
             self._columns[field] = values
         return self._columns[field]
 
-    def facet(self, leaf, field: str) -> dict[str, np.ndarray]:
-        """Each value of a facet field with the documents holding it."""
+    def facet(self, leaf, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A facet field's values, and each document's value numbers (document n's are
+        numbers[starts[n]:starts[n + 1]]): counting reads the matching documents' values
+        only, however many documents and values the segment has."""
         if field not in self._facets:
-            self._facets[field] = {
-                value: self.postings(leaf, field, value)[0]
-                for value in (t.decode("utf-8") for t in leaf.lexicon(field))
-            }
+            values = [t.decode("utf-8") for t in leaf.lexicon(field)]
+            postings = [self._decode(leaf, field, value)[0] for value in values]
+            documents = np.concatenate(postings) if postings else _NO_IDS
+            numbers = np.repeat(np.arange(len(values)), [len(p) for p in postings])
+            order = np.argsort(documents, kind="stable")
+            starts = np.zeros(self.count + 1, dtype=np.int64)
+            np.cumsum(np.bincount(documents, minlength=self.count), out=starts[1:])
+            self._facets[field] = (values, starts, numbers[order])
         return self._facets[field]
 
 
@@ -189,6 +270,23 @@ class IndexArrays:
             self._masks[key] = mask
         return self._masks[key]
 
+    def near_words(self, field: str, word: str, limit: int, maxdist: int = 2) -> list[str]:
+        """The field's words within `maxdist` edits of `word` (not the word itself), nearest
+        first, then the most frequent, then in order."""
+        distances: dict[str, int] = {}
+        for leaf, arrays, _ in self.leaves:
+            found = process.extract(word, arrays.words(leaf, field), limit=None,
+                                    scorer=Levenshtein.distance, score_cutoff=maxdist)  # fmt: skip
+            for candidate, distance, _ in found:
+                if candidate != word:
+                    distances[candidate] = min(distance, distances.get(candidate, maxdist))
+        reader = self.searcher.reader()
+
+        def rank(candidate: str):
+            return distances[candidate], -reader.doc_frequency(field, candidate), candidate
+
+        return sorted(distances, key=rank)[:limit]
+
     def lengths(self, field: str) -> np.ndarray:
         return self._concat(("lengths", field), lambda leaf, a: a.lengths(leaf, field), np.float32)
 
@@ -204,11 +302,16 @@ class IndexArrays:
     def facet_counts(self, field: str, mask: np.ndarray) -> dict[str, int]:
         counts: dict[str, int] = {}
         for leaf, arrays, offset in self.leaves:
-            window = mask[offset : offset + arrays.count]
-            for value, ids in arrays.facet(leaf, field).items():
-                found = int(np.count_nonzero(window[ids]))
-                if found:
-                    counts[value] = counts.get(value, 0) + found
+            values, starts, numbers = arrays.facet(leaf, field)
+            matched = np.flatnonzero(mask[offset : offset + arrays.count])
+            first, lengths = starts[matched], starts[matched + 1] - starts[matched]
+            # the positions first[i], first[i] + 1 … of every matched document, in one array
+            within = np.arange(int(lengths.sum())) - np.repeat(
+                np.cumsum(lengths) - lengths, lengths
+            )
+            found = np.bincount(numbers[np.repeat(first, lengths) + within], minlength=len(values))
+            for n in np.flatnonzero(found):
+                counts[values[n]] = counts.get(values[n], 0) + int(found[n])
         return counts
 
     # -- scoring and evaluation --------------------------------------------------------------

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from whoosh import qparser
+from whoosh.analysis import Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.query import Every
 
 from archive.errors import ValidationError
 from archive.search.analysis import (
+    TOKEN_PATTERN,
+    fold_accents,
     fold_analyzer,
+    fold_key,
     pair_analyzer,
     spelling_analyzer,
+    stem,
     text_analyzer,
 )
 
 TEXT_ANALYZER = text_analyzer()
-FOLD_ANALYZER = fold_analyzer()
 QUERY_HELP = (
     'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
     "place:…, lang:…, prefix* and fuzzy~ terms"
@@ -79,10 +84,44 @@ def parse_query(text: str, schema):
         raise ValidationError(QUERY_HELP, field="q") from exc
 
 
+@lru_cache(maxsize=500_000)
+def _text_term(word: str) -> str:
+    return stem(fold_accents(word.lower()))
+
+
+@lru_cache(maxsize=500_000)
+def _fold_term(word: str) -> str:
+    return fold_key(fold_accents(word.lower()))
+
+
+class _QueryTokens:
+    """What text_analyzer() or fold_analyzer() make of a text in query mode, with characters, in
+    one loop: the highlighter analyses the whole text of each hit, and Whoosh's chain of
+    filters, one generator each, was most of a search's time once the search itself was fast."""
+
+    _pattern = re.compile(TOKEN_PATTERN)
+
+    def __init__(self, term):
+        self.term = term
+
+    def __call__(self, value: str, mode: str = "query", **_options):
+        token = Token(chars=True, removestops=False, mode=mode)
+        term = self.term
+        for match in self._pattern.finditer(value):
+            token.text = term(match.group(0))
+            token.boost = 1.0
+            token.stopped = False
+            token.startchar, token.endchar = match.span()
+            yield token
+
+
+_HIGHLIGHTED = (("text", _QueryTokens(_text_term)), ("fold", _QueryTokens(_fold_term)))
+
+
 def snippet(body: str, terms: set) -> str:
     """Up to two passages around the matched words, from the whole public text: first the
     words as stemmed, then their other-script spellings (Kadyrov marks Кадыров)."""
-    for field, analyzer in (("text", TEXT_ANALYZER), ("fold", FOLD_ANALYZER)):
+    for field, analyzer in _HIGHLIGHTED:
         words = {text for name, text in terms if name == field}
         if words:
             fragmenter = ContextFragmenter(maxchars=240, surround=60, charlimit=None)

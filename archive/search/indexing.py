@@ -133,6 +133,11 @@ def repair(session: Session, backend: SearchBackend, found: IndexCheck) -> None:
     todo = found.missing + found.stale
     for start in range(0, len(todo), BATCH):
         backend.index(indexed(d) for d in _documents(session, todo[start : start + BATCH]))
+    if found.stale:
+        # The stale versions' words stay in the index until rewritten (what a redaction took
+        # out since, among them), and searches keep reading their deleted slots: purge once,
+        # after the last batch, not every segment rewritten for each batch.
+        backend.index([], purge=True)
     if found.extra:
         backend.delete(found.extra)
 

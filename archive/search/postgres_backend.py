@@ -1,24 +1,29 @@
 """PostgreSQL full-text search: the index is a table of the archive's own database, so several
 web servers share it and hold no search state of their own.
 
-Each indexed document is a row with its public text, the fields readers filter and facet on,
-and a `tsvector` under a GIN index. The tsvector's terms come from the same analysis as the
-Whoosh backend (archive/search/analysis.py), so that both find the same documents:
+Each indexed document is a row (migration 0011) with its public text, the facet values, and
+two vectors. The matching vector, under a GIN index, holds the terms of the same analysis as
+the Whoosh backend (archive/search/analysis.py), so that both find the same documents:
 
 - words stemmed by their own script's Snowball stemmer (Russian for Cyrillic, English for Latin),
-  with their positions, the title's weighted A and the body's B;
+  with their positions, the title's weighted A and the body's D;
 - `~key`: the script-neutral key of each capitalised word (Kadyrov finds Кадыров), positioned;
 - `!word`: folded, unstemmed words of four letters or more, the spelling-suggestion list;
 - `=field:value`: kind, language, case, year, places and tags, so that `kind:testimony` can
-  sit anywhere inside a boolean query.
+  sit anywhere inside a boolean query, and filters are answered by the index;
+- `=access:consent:status`: what readers may see it, so that the index alone leaves out the
+  documents a reader may not see (their rows are never read).
+
+The ranking vector is smaller: the stems and name keys only, at most four positions each
+(ts_rank weighs a word's later occurrences less and less: 1, 1/4, 1/9…), read for every match
+with the text's length; the matching vector and the body stay out of the row.
 
 PostgreSQL's stock configurations stem differently (detention → detent, but detained →
-detain) and know nothing of transliteration, so the analysis is done here and the vector is
-written as a literal. A user's query is parsed by the same parser as Whoosh's and compiled to a
+detain) and know nothing of transliteration, so the analysis is done here and the vectors are
+written as literals. A user's query is parsed by the same parser as Whoosh's and compiled to a
 `tsquery` (`&`, `|`, `!`, `<->` for phrases, `:*` for prefixes); fuzzy, wildcard and range
-terms are expanded from the `search_terms` vocabulary. Ranking is `ts_rank` (term frequency
-over length; `ts_rank_cd` cost half as much again); snippets are made only for the page of
-results shown.
+terms are expanded from the `search_terms` vocabulary. One statement ranks the page, counts
+the matches and their facet values; snippets are made only for the page of results shown.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -49,6 +55,7 @@ _SPELLING = spelling_analyzer()
 _SCHEMA = schema()
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
 MAX_POSITIONS = 256  # ... and this many per term
+RANK_POSITIONS = 4  # positions per term in the ranking vector
 EXPANSION_LIMIT = 200  # terms a fuzzy, wildcard or range term may expand to
 ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
 _PREFIX = {"text": "", "fold": "~", "words": "!"}
@@ -62,8 +69,34 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def terms_of(doc: IndexedDocument) -> tuple[str, set[str]]:
-    """Return the document's tsvector literal and the set of its terms (for the vocabulary)."""
+def access_lexeme(consent: str, status: str) -> str:
+    return f"=access:{consent}:{status}"
+
+
+def _facet_values(doc: IndexedDocument) -> list[str]:
+    values = [f"kind:{doc.kind}", f"language:{doc.language}", f"case:{doc.case}"]
+    if doc.published:
+        values.append(f"year:{doc.published.year}")
+    return (
+        values
+        + [f"place:{p}" for p in dict.fromkeys(doc.places)]
+        + [f"tag:{t}" for t in dict.fromkeys(doc.tags)]
+    )
+
+
+@dataclass
+class Analysed:
+    """A document as the index row holds it."""
+
+    terms: str  # the matching vector, as a tsvector literal
+    rank: str  # the ranking vector, as a tsvector literal
+    length: int  # words in the title and body
+    facets: list[str]  # "field:value"
+    vocabulary: set[str]  # the terms fuzzy, wildcard and range terms may expand to
+
+
+def analyse(doc: IndexedDocument) -> Analysed:
+    """The document's vectors, facet values and vocabulary."""
     positions: dict[str, list[str]] = defaultdict(list)
     title_tokens = sum(1 for _ in TEXT_ANALYZER(doc.title))
     text_ = f"{doc.title}\n{doc.body}"
@@ -74,19 +107,23 @@ def terms_of(doc: IndexedDocument) -> tuple[str, set[str]]:
             pos = min(position + 1, MAX_POSITION)
             found.append(f"{pos}{'A' if position < title_tokens else ''}")
 
+    length = 0
     for token in TEXT_ANALYZER(text_, positions=True, mode="index"):
         add(token.text, token.pos)
+        length += 1
     for token in _FOLD(text_, positions=True, mode="index"):
         add("~" + token.text, token.pos)
     bare = {"!" + t.text for t in _SPELLING(text_, mode="index")}
-    facets = {f"=kind:{doc.kind}", f"=language:{doc.language}", f"=case:{doc.case}"}
-    facets |= {f"=place:{p}" for p in doc.places} | {f"=tag:{t}" for t in doc.tags}
-    if doc.published:
-        facets.add(f"=year:{doc.published.year}")
-    parts = [f"{_quote(lex)}:{','.join(dict.fromkeys(pos))}" for lex, pos in positions.items()]
-    parts += [_quote(lex) for lex in (bare | facets) - positions.keys()]
+    facets = _facet_values(doc)
+    tags = {"=" + value for value in facets}
+    access = access_lexeme(doc.consent, doc.status)
+    unique = {lex: list(dict.fromkeys(pos)) for lex, pos in positions.items()}
+    parts = [f"{_quote(lex)}:{','.join(pos)}" for lex, pos in unique.items()]
+    parts += [_quote(lex) for lex in (bare | tags | {access}) - positions.keys()]
     # the title's positions are marked A; the body's carry the default weight, D
-    return " ".join(parts), set(positions) | bare | facets
+    rank = [f"{_quote(lex)}:{','.join(pos[:RANK_POSITIONS])}" for lex, pos in unique.items()]
+    return Analysed(" ".join(parts), " ".join(rank), max(length, 1), facets,
+                    set(positions) | bare | tags)  # fmt: skip
 
 
 class PostgresSearch:
@@ -115,16 +152,14 @@ class PostgresSearch:
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
         rows, vocabulary = [], set()
         for doc in documents:
-            vector, terms = terms_of(doc)
-            vocabulary |= terms
+            analysed = analyse(doc)
+            vocabulary |= analysed.vocabulary
             rows.append({
                 "id": doc.id, "version": doc.version, "case": doc.case, "kind": doc.kind,
-                "language": doc.language,
-                "year": str(doc.published.year) if doc.published else None,
-                "places": list(doc.places), "tags": list(doc.tags), "consent": doc.consent,
-                "status": doc.status, "published": doc.published,
+                "language": doc.language, "published": doc.published,
                 "events_start": doc.events_start, "events_end": doc.events_end,
-                "title": doc.title, "body": doc.body, "terms": vector,
+                "facets": analysed.facets, "length": analysed.length, "rank": analysed.rank,
+                "title": doc.title, "body": doc.body, "terms": analysed.terms,
             })  # fmt: skip
         if not rows:
             return 0
@@ -132,20 +167,18 @@ class PostgresSearch:
             before = _terms_of_rows(connection, [r["id"] for r in rows])
             connection.execute(
                 text("""
-                    INSERT INTO search_index (id, version, "case", kind, language, year, places,
-                        tags, consent, status, published, events_start, events_end, title, body,
-                        terms)
-                    VALUES (:id, :version, :case, :kind, :language, :year, :places, :tags,
-                        :consent, :status, :published, :events_start, :events_end, :title,
-                        :body, CAST(:terms AS tsvector))
+                    INSERT INTO search_index (id, version, "case", kind, language, published,
+                        events_start, events_end, facets, length, rank, title, body, terms)
+                    VALUES (:id, :version, :case, :kind, :language, :published, :events_start,
+                        :events_end, :facets, :length, CAST(:rank AS tsvector), :title, :body,
+                        CAST(:terms AS tsvector))
                     ON CONFLICT (id) DO UPDATE SET version = excluded.version,
                         "case" = excluded."case", kind = excluded.kind,
-                        language = excluded.language, year = excluded.year,
-                        places = excluded.places, tags = excluded.tags,
-                        consent = excluded.consent, status = excluded.status,
-                        published = excluded.published, events_start = excluded.events_start,
-                        events_end = excluded.events_end, title = excluded.title,
-                        body = excluded.body, terms = excluded.terms
+                        language = excluded.language, published = excluded.published,
+                        events_start = excluded.events_start, events_end = excluded.events_end,
+                        facets = excluded.facets, length = excluded.length,
+                        rank = excluded.rank, title = excluded.title, body = excluded.body,
+                        terms = excluded.terms
                 """),
                 rows,
             )
@@ -190,33 +223,53 @@ class PostgresSearch:
             where, params = _where(request, tsquery)
             if where is None:
                 return SearchResults([], 0, request.page, request.per_page)
-            order = ("score DESC, id" if request.sort == "relevance"
-                     else "published DESC NULLS LAST, id")  # fmt: skip
-            score = "ts_rank(terms, CAST(:q AS tsquery), 1)" if "q" in params else "0"
-            start = (request.page - 1) * request.per_page
-            ranked = connection.execute(
-                text(
-                    f"SELECT id, {score} AS score, count(*) OVER () AS total "  # noqa: S608
-                    f"FROM search_index WHERE {where} ORDER BY {order} "
-                    "LIMIT :limit OFFSET :offset"
-                ),  # fmt: skip
-                {**params, "limit": request.per_page, "offset": start},
-            ).all()
-            total = ranked[0].total if ranked else self._count(connection, where, params)
+            ranked, total, facets = self._matches(connection, request, where, params)
             hits = self._hits(connection, ranked, compiler.highlight_terms)
-            facets = self._facets(connection, where, params) if request.facets else {}
             suggestion = None
             if total == 0 and request.q.strip():
                 suggestion = self._suggest(connection, request)
         return SearchResults(hits, total, request.page, request.per_page, facets, suggestion)
 
     @staticmethod
-    def _count(connection, where: str, params: dict) -> int:
-        sql = f"SELECT count(*) FROM search_index WHERE {where}"  # noqa: S608
-        return connection.execute(text(sql), params).scalar_one()
+    def _matches(connection, request: SearchRequest, where: str, params: dict):
+        """The page's (id, score) pairs, the number of matches and their facet counts, in one
+        statement: the matching rows are read once."""
+        order = ("score DESC, id" if request.sort == "relevance"
+                 else "published DESC NULLS LAST, id")  # fmt: skip
+        # ts_rank (term frequency, no normalisation) over the small vector, then divided by
+        # the text's length as ts_rank's normalisation 1 would; 0 for a query of no words
+        score = ("ts_rank(rank, CAST(:q AS tsquery)) / (1 + ln(length))"
+                 if "q" in params else "0")  # fmt: skip
+        facets = ("UNION ALL SELECT 2, count(*), 0, facet FROM "
+                  "(SELECT unnest(facets) AS facet FROM matched) f GROUP BY facet"
+                  if request.facets else "")  # fmt: skip
+        sql = f"""
+            WITH matched AS MATERIALIZED (
+                SELECT id, {score} AS score, published, facets FROM search_index
+                WHERE {where})
+            SELECT 0 AS part, id, score, CAST(row_number() OVER (ORDER BY {order}) AS text)
+            FROM (SELECT id, score, published FROM matched ORDER BY {order}
+                  LIMIT :limit OFFSET :offset) page
+            UNION ALL SELECT 1, count(*), 0, NULL FROM matched
+            {facets}
+        """  # noqa: S608 - built from fixed fragments; values are parameters
+        start = (request.page - 1) * request.per_page
+        rows = connection.execute(
+            text(sql), {**params, "limit": request.per_page, "offset": start}
+        ).all()
+        ranked = sorted((r for r in rows if r.part == 0), key=lambda r: int(r[3]))
+        total = next(r.id for r in rows if r.part == 1)
+        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS} if request.facets else {}
+        for row in rows:
+            if row.part == 2:
+                name, _, value = row[3].partition(":")
+                counts[name][value] = row.id
+        facets_ = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+                   for name, c in counts.items()}  # fmt: skip
+        return [(r.id, float(r.score)) for r in ranked], total, facets_
 
     @staticmethod
-    def _hits(connection, ranked, terms: set) -> list[Hit]:
+    def _hits(connection, ranked: list[tuple[int, float]], terms: set) -> list[Hit]:
         """The page's hits, with snippets made for these documents only."""
         if not ranked:
             return []
@@ -225,44 +278,24 @@ class PostgresSearch:
                 'SELECT id, title, body, kind, language, "case", published '
                 "FROM search_index WHERE id = ANY(:ids)"
             ),  # fmt: skip
-            {"ids": [r.id for r in ranked]},
+            {"ids": [doc_id for doc_id, _ in ranked]},
         )
         by_id = {row.id: row for row in rows}
         return [
-            Hit(id=r.id, title=by_id[r.id].title, snippet=snippet(by_id[r.id].body, terms),
-                kind=by_id[r.id].kind, language=by_id[r.id].language, case=by_id[r.id].case,
-                published=by_id[r.id].published, score=float(r.score))
-            for r in ranked if r.id in by_id
+            Hit(id=doc_id, title=by_id[doc_id].title, snippet=snippet(by_id[doc_id].body, terms),
+                kind=by_id[doc_id].kind, language=by_id[doc_id].language,
+                case=by_id[doc_id].case, published=by_id[doc_id].published, score=score)
+            for doc_id, score in ranked if doc_id in by_id
         ]  # fmt: skip
-
-    @staticmethod
-    def _facets(connection, where: str, params: dict) -> dict[str, dict[str, int]]:
-        sql = f"""
-            WITH matched AS MATERIALIZED (
-                SELECT kind, language, year, "case", places, tags FROM search_index
-                WHERE {where})
-            SELECT 'kind', kind, count(*) FROM matched GROUP BY kind
-            UNION ALL SELECT 'language', language, count(*) FROM matched GROUP BY language
-            UNION ALL SELECT 'year', year, count(*) FROM matched
-                WHERE year IS NOT NULL GROUP BY year
-            UNION ALL SELECT 'case', "case", count(*) FROM matched GROUP BY "case"
-            UNION ALL SELECT 'place', p, count(*) FROM matched, unnest(places) p GROUP BY p
-            UNION ALL SELECT 'tag', t, count(*) FROM matched, unnest(tags) t GROUP BY t
-        """  # noqa: S608
-        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        for name, value, count in connection.execute(text(sql), params):
-            counts[name][value] = count
-        return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
-                for name, c in counts.items()}  # fmt: skip
 
     def _suggest(self, connection, request: SearchRequest) -> str | None:
         """Correct each word to the nearest word of a document the reader may see."""
-        access, params = _access(request)
+        access = _access(request)
 
         def visible(word: str) -> bool:
-            sql = (f"SELECT EXISTS (SELECT 1 FROM search_index WHERE {access} "  # noqa: S608
-                   "AND terms @@ CAST(:word AS tsquery))")  # fmt: skip
-            return connection.execute(text(sql), {**params, "word": _quote("!" + word)}).scalar()
+            sql = "SELECT EXISTS (SELECT 1 FROM search_index WHERE terms @@ CAST(:q AS tsquery))"
+            query = f"{_quote('!' + word)} & {access}"
+            return connection.execute(text(sql), {"q": query}).scalar()
 
         def correct(word: str) -> str:
             folded = fold_accents(word)
@@ -307,29 +340,30 @@ def _forget_terms(connection, terms: set[str]) -> None:
     )
 
 
-def _access(request: SearchRequest) -> tuple[str, dict]:
-    return ("consent = ANY(:consents) AND status = ANY(:statuses)",
-            {"consents": list(request.consents), "statuses": list(request.statuses)})  # fmt: skip
+def _access(request: SearchRequest) -> str:
+    """What the reader may see, as a tsquery of access lexemes."""
+    allowed = [_quote(access_lexeme(c, s)) for c in request.consents for s in request.statuses]
+    return "(" + " | ".join(allowed) + ")"
 
 
 def _where(request: SearchRequest, tsquery) -> tuple[str | None, dict]:
-    """The SQL condition for the request (access, filters, dates, query); None: no match."""
-    if tsquery is _NOTHING:
+    """The SQL condition for the request (access, filters, dates, query); None: no match.
+
+    Access and facet filters are lexemes of the matching vector: the GIN index answers them
+    together with the words, so rows the reader may not see are not even read."""
+    if tsquery is _NOTHING or not (request.consents and request.statuses):
         return None, {}
-    access, params = _access(request)
-    clauses = [access]
+    parts = [_access(request)]
+    params: dict = {}
     if tsquery is not _EVERYTHING:
-        clauses.append("terms @@ CAST(:q AS tsquery)")
-        params["q"] = tsquery
-    for n, (name, value) in enumerate(sorted(request.filters.items())):
+        parts.append(tsquery)
+        params["q"] = tsquery  # ranked on the words alone
+    for name, value in sorted(request.filters.items()):
         if value in (None, "") or name not in FACETS:
             continue
-        column = {"place": "places", "tag": "tags"}.get(name)
-        if column:
-            clauses.append(f":f{n} = ANY({column})")
-        else:
-            clauses.append(f'"{name}" = :f{n}')
-        params[f"f{n}"] = str(value)
+        parts.append(_quote(f"={name}:{value}"))
+    clauses = ["terms @@ CAST(:match AS tsquery)"]
+    params["match"] = " & ".join(parts)
     if request.date_from or request.date_to:
         clauses.append("events_start IS NOT NULL")
         if request.date_to:

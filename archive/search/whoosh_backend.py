@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # Bump when the schema or an analyzer changes: an index built by an older version is replaced
 # by an empty one, which `archive init` (or check-index --repair) fills from the database.
 SCHEMA_VERSION = "4"
+_SCHEMA = schema()
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another process to finish
 WRITER_MB = 512  # a writer's sorting buffer: large batches spill to disk less often
 IDLE_SEARCHERS = 2  # searchers kept open for reuse (each holds a few files per segment open)
@@ -174,7 +175,9 @@ class WhooshSearch:
         return id(ix), generation, toc.st_ino, toc.st_mtime_ns
 
     def search(self, request: SearchRequest) -> SearchResults:
-        query = parse_query(request.q, self.ix.schema)
+        # the schema this code writes (SCHEMA_VERSION guarantees the index's is the same):
+        # the index's own is unpickled from its table of contents on every access
+        query = parse_query(request.q, _SCHEMA)
         with self._view() as (searcher, arrays):
             # Access is a mask: nothing outside it is scored, counted, faceted or suggested.
             allowed = arrays.any_term_mask(
@@ -190,7 +193,7 @@ class WhooshSearch:
             counts = {n: arrays.facet_counts(n, mask) for n in FACETS} if request.facets else {}
             suggestion = None
             if total == 0 and request.q.strip():
-                suggestion = _suggest(searcher, arrays, request.q, allowed)
+                suggestion = _suggest(arrays, request.q, allowed)
         return SearchResults(hits, total, request.page, request.per_page, counts, suggestion)
 
 
@@ -323,9 +326,8 @@ def _hit(fields: dict, found, score: float) -> Hit:
     )
 
 
-def _suggest(searcher, arrays: IndexArrays, text: str, allowed: np.ndarray) -> str | None:
+def _suggest(arrays: IndexArrays, text: str, allowed: np.ndarray) -> str | None:
     """Correct each word to the nearest word of a document the reader may see."""
-    corrector = searcher.corrector("words")
 
     def visible(word: str) -> bool:
         return bool((arrays.term_mask("words", word, cache=False) & allowed).any())
@@ -336,7 +338,7 @@ def _suggest(searcher, arrays: IndexArrays, text: str, allowed: np.ndarray) -> s
             return word
         if visible(folded):
             return word
-        return next((o for o in corrector.suggest(folded, limit=8) if visible(o)), word)
+        return next((o for o in arrays.near_words("words", folded, limit=8) if visible(o)), word)
 
     words = re.findall(r"\w+", text)
     corrected = [correct(word) for word in words]

@@ -13,7 +13,7 @@ from archive.config import document_kinds
 from archive.dates import parse_edtf
 from archive.errors import NotFound, ValidationError
 from archive.media.report import summarise
-from archive.rendering import render_markdown
+from archive.rendering import render_markdown_cached
 from archive.storage import queries
 from archive.storage.queries import DocumentFilters
 from archive.timeline.read import TimelineFilters, visible_timeline
@@ -31,7 +31,7 @@ def fuzzy_date(edtf: str | None) -> str:
 
 @bp.app_template_filter("markdown")
 def markdown_filter(text: str) -> Markup:
-    return Markup(render_markdown(text))  # noqa: S704 - sanitised by render_markdown
+    return Markup(render_markdown_cached(text))  # noqa: S704 - sanitised by render_markdown
 
 
 @bp.app_template_filter("rendered")

@@ -74,6 +74,19 @@ def test_phone_number_split_across_a_line_break_is_replaced_whole(text):
     assert not any(ch.isdigit() for ch in out), out
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+7 999 123-45-67 8 (928) 123-45-67",
+        "Звонили с +7 999 123-45-67 8 928 765-43-21 и +7 (928) 111-22-33.",
+        "numbers: +7 999 123-45-67 +7 999 765-43-21",
+    ],
+)
+def test_phone_numbers_one_after_another_are_all_replaced(text):
+    out = redact(text).text
+    assert not any(ch.isdigit() for ch in out), out
+
+
 @pytest.mark.parametrize("text", NOT_PHONES)
 def test_numbers_that_are_not_phones_are_kept(text):
     assert list(detect_phones(text)) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from archive.errors import ValidationError
@@ -134,6 +135,14 @@ def test_a_misspelt_query_gets_a_suggestion(backend):
     assert results.suggestion == "detained"
 
 
+def test_the_suggestion_is_the_nearest_word_before_the_most_frequent(make_search):
+    search = make_search()
+    # "custoda" is one edit from custody, two from custom, which three documents hold
+    search.index([doc(1, "held in custody")] + [doc(n, "a local custom") for n in (2, 3, 4)])
+    assert search.search(SearchRequest(q="custoda")).suggestion == "custody"
+    assert search.search(SearchRequest(q="customm")).suggestion == "custom"
+
+
 @pytest.mark.parametrize("query", ['"unclosed phrase', "(open bracket", "x" * 1001])
 def test_malformed_queries_get_a_clear_error(backend, query):
     with pytest.raises(ValidationError) as error:
@@ -252,3 +261,64 @@ def test_a_purge_rewrites_only_the_segments_that_held_the_old_words(tmp_path):
     assert untouched in [s.segment_id() for s in search.ix._segments()]
     assert ids(search, "oldsecret7x") == [] and ids(search, "cleaned") == [7]
     assert search.search(SearchRequest(q="ordinary")).total == size - 1
+
+
+def test_decoded_postings_are_kept_within_their_budget_and_read_only():
+    from archive.search.arrays import PostingsCache
+
+    def lists(n):
+        return np.arange(n, dtype=np.int64), np.ones(n, dtype=np.float32)
+
+    cache = PostingsCache(limit=3 * (200 + 1000 * 12))
+    for term in "abc":
+        cache.put((1, "text", term), lists(1000))
+    assert cache.get((1, "text", "a")) is not None  # now the most recently used
+    cache.put((1, "text", "d"), lists(1000))  # one too many: b, the least recent, goes
+    assert cache.get((1, "text", "b")) is None
+    assert all(cache.get((1, "text", t)) is not None for t in "acd")
+    assert cache.size <= cache.limit
+    ids, _ = cache.get((1, "text", "a"))
+    with pytest.raises(ValueError, match="read-only"):
+        ids[0] = 5
+    cache.put((2, "text", "huge"), lists(10_000))  # larger than the whole budget: not kept
+    assert cache.get((2, "text", "huge")) is None
+    cache.forget(1)
+    assert cache.size == 0
+
+
+def test_a_merged_segment_leaves_no_decoded_postings_behind(tmp_path):
+    import gc
+
+    from archive.search import arrays
+
+    search = WhooshSearch(tmp_path / "index")
+    for n in range(1, 4):
+        search.index([doc(n, f"detained witness number {n}")])
+    assert ids(search, "detained") == [1, 2, 3]
+    ours = {a.number for a in search._segments.values()}  # noqa: SLF001
+    assert len(ours) == 3 and ours <= {key[0] for key in arrays.POSTINGS._lists}  # noqa: SLF001
+    search.optimize()  # one segment replaces the three
+    assert ids(search, "detained") == [1, 2, 3]
+    search.close()
+    gc.collect()
+    assert not ours & {key[0] for key in arrays.POSTINGS._lists}  # noqa: SLF001
+
+
+def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_the_whole():
+    from archive.search.postgres_backend import RANK_POSITIONS, analyse
+
+    body = "Kadyrov denied it. " + "detained " * 10 + "in Grozny."
+    row = analyse(doc(1, body, title="Detained men", places=("Argun",), tags=("denial",),
+                      consent="researchers"))  # fmt: skip
+    rank = dict(part.split(":", 1) for part in row.rank.replace("'", "").split(" "))
+    assert len(rank["detain"].split(",")) == RANK_POSITIONS  # of 11: the title's and 3 more
+    assert rank["detain"].startswith("1A,")
+    assert not any(lexeme.startswith(("!", "=")) for lexeme in rank)  # words and names only
+    assert any(lexeme.startswith("~") for lexeme in rank)  # Kadyrov's cross-script key
+    assert row.terms.count("'detain':") == 1 and row.terms.count(",") > row.rank.count(",")
+    for lexeme in ("'=access:researchers:published'", "'=place:Argun'", "'=tag:denial'",
+                   "'=kind:testimony'", "'!kadyrov'"):  # fmt: skip
+        assert lexeme in row.terms
+    assert "place:Argun" in row.facets and "year:2017" in row.facets
+    assert row.length == 2 + 15  # the words of the title and the body
+    assert "=access:researchers:published" not in row.vocabulary  # not a word to expand to

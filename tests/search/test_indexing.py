@@ -355,6 +355,24 @@ def test_check_finds_each_kind_of_drift_and_repair_fixes_it(app, three, found, d
     assert found("phantom") == []
 
 
+def test_repairing_a_stale_document_leaves_no_trace_of_its_old_text(app, make_document):
+    doc_id = make_document(slug="stale", title="Staleoldword", body="Indexed before a fix.\n")
+    with get_db(app).engine.begin() as connection:
+        connection.execute(
+            text("UPDATE documents SET title = 'Fixed title' WHERE id = :id"), {"id": doc_id}
+        )
+    assert b"staleoldword" in index_bytes(app).lower()
+    backend = make_backend(app.config, get_db(app))
+    with app.app_context(), get_db(app).session() as s:
+        drifted = check(s, backend)
+        assert drifted.stale == [doc_id]
+        repair(s, backend, drifted)
+    # the stale version's words go with it, and searches read no deleted documents
+    assert b"staleoldword" not in index_bytes(app).lower()
+    if app.config["SEARCH_BACKEND"] == "whoosh":
+        assert not any(s.has_deletions() for s in backend.ix._segments())
+
+
 def test_check_reports_several_drifts_at_once_and_repair_fixes_them_all(app, three, found):
     backend = make_backend(app.config, get_db(app))
     backend.delete([three[0]])

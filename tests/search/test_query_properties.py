@@ -54,3 +54,19 @@ def test_the_search_page_and_api_never_fail_on_any_query(indexed, q):
         assert response.status_code in (200, 400), (path, q)
         body = response.get_data(as_text=True)  # the page repeats the query; nothing else
         assert UNASKED not in body and "Закрытое" not in body
+
+
+@given(st.text(alphabet=st.sampled_from("aZéёЁКадыровGrozny-’' .,\n1"), max_size=60))
+def test_the_highlighters_tokens_are_the_analyzers(text):
+    """Snippets read the text through a one-loop copy of each analyzer (query mode): the same
+    words at the same places, or a highlighted passage would not be the one that matched."""
+    from archive.search.analysis import fold_analyzer, text_analyzer
+    from archive.search.fields import _HIGHLIGHTED
+
+    def tokens(analyzer):
+        return [(t.text, t.startchar, t.endchar) for t in
+                analyzer(text, chars=True, mode="query", removestops=False)]  # fmt: skip
+
+    fast = dict(_HIGHLIGHTED)
+    assert tokens(fast["text"]) == tokens(text_analyzer())
+    assert tokens(fast["fold"]) == tokens(fold_analyzer())
