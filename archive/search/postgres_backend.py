@@ -11,7 +11,7 @@ the Whoosh backend (archive/search/analysis.py), so that both find the same docu
 - `!word`: folded, unstemmed words of four letters or more, the spelling-suggestion list;
 - `=field:value`: kind, language, case, year, places and tags, so that `kind:testimony` can
   sit anywhere inside a boolean query, and filters are answered by the index;
-- `=access:consent:status`: what readers may see it, so that the index alone leaves out the
+- `=access:consent:status`: which readers may see it, so that the index alone leaves out the
   documents a reader may not see (their rows are never read).
 
 The ranking vector is smaller: the stems and name keys only, at most four positions each
@@ -115,15 +115,15 @@ def analyse(doc: IndexedDocument) -> Analysed:
         add("~" + token.text, token.pos)
     bare = {"!" + t.text for t in _SPELLING(text_, mode="index")}
     facets = _facet_values(doc)
-    tags = {"=" + value for value in facets}
+    facet_lexemes = {"=" + value for value in facets}
     access = access_lexeme(doc.consent, doc.status)
     unique = {lex: list(dict.fromkeys(pos)) for lex, pos in positions.items()}
     parts = [f"{_quote(lex)}:{','.join(pos)}" for lex, pos in unique.items()]
-    parts += [_quote(lex) for lex in (bare | tags | {access}) - positions.keys()]
+    parts += [_quote(lex) for lex in (bare | facet_lexemes | {access}) - positions.keys()]
     # the title's positions are marked A; the body's carry the default weight, D
     rank = [f"{_quote(lex)}:{','.join(pos[:RANK_POSITIONS])}" for lex, pos in unique.items()]
     return Analysed(" ".join(parts), " ".join(rank), max(length, 1), facets,
-                    set(positions) | bare | tags)  # fmt: skip
+                    set(positions) | bare | facet_lexemes)  # fmt: skip
 
 
 class PostgresSearch:
@@ -236,8 +236,9 @@ class PostgresSearch:
         statement: the matching rows are read once."""
         order = ("score DESC, id" if request.sort == "relevance"
                  else "published DESC NULLS LAST, id")  # fmt: skip
-        # ts_rank (term frequency, no normalisation) over the small vector, then divided by
-        # the text's length as ts_rank's normalisation 1 would; 0 for a query of no words
+        # ts_rank (term frequency, no normalisation) over the small vector, divided by 1 + the
+        # logarithm of the text's length (whose positions that vector no longer counts), as
+        # ts_rank's own length normalisation does; 0 for a query of no words
         score = ("ts_rank(rank, CAST(:q AS tsquery)) / (1 + ln(length))"
                  if "q" in params else "0")  # fmt: skip
         facets = ("UNION ALL SELECT 2, count(*), 0, facet FROM "
