@@ -164,6 +164,7 @@ class PostgresSearch:
         if not rows:
             return 0
         with self.engine.begin() as connection:
+            _plan_for_the_index(connection)
             before = _terms_of_rows(connection, [r["id"] for r in rows])
             connection.execute(
                 text("""
@@ -198,6 +199,7 @@ class PostgresSearch:
     def delete(self, ids: Iterable[int]) -> int:
         ids = list(ids)
         with self.engine.begin() as connection:
+            _plan_for_the_index(connection)
             before = _terms_of_rows(connection, ids)
             result = connection.execute(
                 text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids}
@@ -218,6 +220,7 @@ class PostgresSearch:
     def search(self, request: SearchRequest) -> SearchResults:
         parsed = parse_query(request.q, _SCHEMA)
         with self.engine.connect() as connection:
+            _plan_for_the_index(connection)
             compiler = _Compiler(connection)
             tsquery = compiler.compile(parsed)
             where, params = _where(request, tsquery)
@@ -316,6 +319,20 @@ class PostgresSearch:
         words = re.findall(r"\w+", request.q)
         corrected = [correct(word) for word in words]
         return " ".join(corrected) if corrected != words else None
+
+
+def _plan_for_the_index(connection) -> None:
+    """Plan this transaction's `terms @@ …` conditions on the GIN index, always.
+
+    The vectors are stored out of line, so reading them row by row is never the cheaper way,
+    yet the planner chose it for "is this word in any document I may see" (EXISTS): it
+    expects one of the estimated matches early in the table, and when none exists it reads
+    every row's vector, 400 ms instead of 1 at 100,000 documents. Generic plans (psycopg
+    prepares a statement run five times) would not know how selective a query is either."""
+    connection.exec_driver_sql(
+        "SELECT set_config('enable_seqscan', 'off', true), "
+        "set_config('plan_cache_mode', 'force_custom_plan', true)"
+    )
 
 
 def _terms_of_rows(connection, ids: list[int]) -> set[str]:
