@@ -62,9 +62,19 @@ def schema() -> Schema:
     )
 
 
-def parse_query(text: str, schema):
-    """Parse the user's query, or raise ValidationError with a helpful message."""
-    text = (text or "").strip()
+_SCHEMA = schema()
+
+
+def parse_query(text: str):
+    """Parse the user's query, or raise ValidationError with a helpful message.
+
+    The parsed query is kept for the next time the same words are asked (queries repeat, and
+    Whoosh's parser costs half a millisecond); nothing evaluating a query changes it."""
+    return _parse((text or "").strip())
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str):
     if not text:
         return Every()
     if len(text) > 1000:
@@ -76,7 +86,7 @@ def parse_query(text: str, schema):
     text = re.sub(
         r"\b(\w+):", lambda m: f"{FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text
     )
-    parser = qparser.MultifieldParser(["text", "fold"], schema, fieldboosts={"fold": 0.6})
+    parser = qparser.MultifieldParser(["text", "fold"], _SCHEMA, fieldboosts={"fold": 0.6})
     parser.add_plugin(qparser.FuzzyTermPlugin())
     try:
         return parser.parse(text)

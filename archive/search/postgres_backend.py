@@ -47,12 +47,11 @@ from archive.search.backend import (
     SearchRequest,
     SearchResults,
 )
-from archive.search.fields import QUERY_HELP, TEXT_ANALYZER, parse_query, schema, snippet
+from archive.search.fields import QUERY_HELP, TEXT_ANALYZER, parse_query, snippet
 
 log = logging.getLogger(__name__)
 _FOLD = fold_analyzer()
 _SPELLING = spelling_analyzer()
-_SCHEMA = schema()
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
 MAX_POSITIONS = 256  # ... and this many per term
 RANK_POSITIONS = 4  # positions per term in the ranking vector
@@ -218,7 +217,7 @@ class PostgresSearch:
     # --- searching ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
-        parsed = parse_query(request.q, _SCHEMA)
+        parsed = parse_query(request.q)
         with self.engine.connect() as connection:
             _plan_for_the_index(connection)
             compiler = _Compiler(connection)

@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 # Bump when the schema or an analyzer changes: an index built by an older version is replaced
 # by an empty one, which `archive init` (or check-index --repair) fills from the database.
 SCHEMA_VERSION = "4"
-_SCHEMA = schema()
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another process to finish
 WRITER_MB = 512  # a writer's sorting buffer: large batches spill to disk less often
 IDLE_SEARCHERS = 2  # searchers kept open for reuse (each holds a few files per segment open)
@@ -175,9 +174,9 @@ class WhooshSearch:
         return id(ix), generation, toc.st_ino, toc.st_mtime_ns
 
     def search(self, request: SearchRequest) -> SearchResults:
-        # the schema this code writes (SCHEMA_VERSION guarantees the index's is the same):
-        # the index's own is unpickled from its table of contents on every access
-        query = parse_query(request.q, _SCHEMA)
+        # parsed against the schema this code writes (SCHEMA_VERSION guarantees the index's is
+        # the same): the index's own is unpickled from its table of contents on every access
+        query = parse_query(request.q)
         with self._view() as (searcher, arrays):
             # Access is a mask: nothing outside it is scored, counted, faceted or suggested.
             allowed = arrays.any_term_mask(
