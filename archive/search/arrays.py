@@ -111,14 +111,11 @@ class SegmentArrays:
     def __init__(self, count: int):
         self.count = count
         self.number = next(_SEGMENT_NUMBERS)  # this process's name for it, in POSTINGS
+        # (the backend forgets a segment's lists once no version of the index holds it)
         self._lengths: dict[str, np.ndarray] = {}
         self._columns: dict[str, np.ndarray] = {}
-        self._facets: dict[str, dict[str, np.ndarray]] = {}
+        self._facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._words: dict[str, list[str]] = {}
-
-    def __del__(self):
-        if POSTINGS is not None:  # None when the interpreter is shutting down
-            POSTINGS.forget(self.number)
 
     def postings(self, leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers and term frequencies of a term, deleted documents included."""

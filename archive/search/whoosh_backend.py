@@ -25,7 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
 from archive.search.analysis import fold_accents
-from archive.search.arrays import IndexArrays, top
+from archive.search.arrays import POSTINGS, IndexArrays, top
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -144,7 +144,10 @@ class WhooshSearch:
             arrays = IndexArrays(searcher, self._segments)
             with self._lock:
                 current = {a for _, a, _ in arrays.leaves}
+                gone = [v for v in self._segments.values() if v not in current]
                 self._segments = {k: v for k, v in self._segments.items() if v in current}
+            for segment in gone:  # merged away: its decoded postings are of no more use
+                POSTINGS.forget(segment.number)
             view = (stamp, searcher, arrays)
         try:
             yield view[1], view[2]
