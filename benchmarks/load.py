@@ -37,7 +37,6 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +53,7 @@ from archive.ingest.sample import (  # noqa: E402
     sample_word,
 )
 from archive.rendering import render_markdown  # noqa: E402
-from archive.search.backend import IndexedDocument  # noqa: E402
-from archive.search.indexing import make_backend, version_of  # noqa: E402
+from archive.search.indexing import indexed, make_backend  # noqa: E402
 from archive.storage.db import Database  # noqa: E402
 from archive.storage.models import (  # noqa: E402
     Case,
@@ -147,18 +145,16 @@ def build(env: dict, count: int) -> list[int]:
                 {"document_id": i, "tag_id": tags[t]}
                 for i, (f, _) in zip(ids, batch, strict=True) for t in f["tags"]])  # fmt: skip
         documents = []
+        case = Case(slug=SAMPLE_CASE)  # a transient copy: what the index reads of the case
         for doc_id, (fields, row) in zip(ids, batch, strict=True):
             if row["consent"] == "public":
                 public.append(doc_id)
-            # what `archive init` and check-index compute (names in order): else it is stale
-            named = tuple(sorted(fields["places"])), tuple(sorted(fields["tags"]))
-            version = version_of(SimpleNamespace(**row, case=SimpleNamespace(slug=SAMPLE_CASE)),
-                                 *named)  # fmt: skip
-            documents.append(IndexedDocument(
-                doc_id, version, SAMPLE_CASE, row["kind"], row["language"], row["title"],
-                row["body_public"], *named,
-                row["consent"], "published", row["published_start"], row["events_start"],
-                row["events_end"]))  # fmt: skip
+            # described for the index as `archive init` and check-index describe it (places
+            # and tags in name order, as the database loads them): anything else is stale
+            document = Document(**row, id=doc_id, case=case,
+                                places=[Place(name=n) for n in sorted(fields["places"])],
+                                tags=[Tag(name=n) for n in sorted(fields["tags"])])  # fmt: skip
+            documents.append(indexed(document))
         backend.index(documents)
         batch.clear()
 
@@ -235,7 +231,7 @@ def memory_mb(pid: int) -> float:
 def _content_word(rng: random.Random, vocabulary: list[str]) -> str:
     while True:
         word = sample_word(rng, vocabulary)
-        if vocabulary.index(word) >= STOP_WORDS:
+        if word not in vocabulary[:STOP_WORDS]:  # most frequent first
             return word
 
 

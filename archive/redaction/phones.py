@@ -32,15 +32,14 @@ def detect_phones(text: str) -> Iterator[Span]:
     flat = text.replace("\n", " ")
     found: set[tuple[int, int]] = set()
     for _ in range(PASSES):
-        before = len(found)
-        for span in _read(flat):
-            if (span.start, span.end) not in found:
-                found.add((span.start, span.end))
-                yield span
-        if len(found) == before:
+        new = [s for s in _read(flat) if (s.start, s.end) not in found]
+        if not new:
             return
-        for start, end in found:
-            flat = flat[:start] + "x" * (end - start) + flat[end:]
+        for span in new:
+            if (span.start, span.end) not in found:  # both regions may find the same number
+                found.add((span.start, span.end))
+                flat = flat[: span.start] + "x" * (span.end - span.start) + flat[span.end :]
+                yield span
 
 
 def _read(flat: str) -> Iterator[Span]:

@@ -96,12 +96,12 @@ def _parse(text: str):
 
 @lru_cache(maxsize=500_000)
 def _text_term(word: str) -> str:
-    return stem(fold_accents(word.lower()))
+    return stem(fold_accents(word))  # fold_accents lower-cases, as LowercaseFilter did
 
 
 @lru_cache(maxsize=500_000)
 def _fold_term(word: str) -> str:
-    return fold_key(fold_accents(word.lower()))
+    return fold_key(fold_accents(word))
 
 
 class _QueryTokens:
