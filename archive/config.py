@@ -42,6 +42,8 @@ _SETTINGS = {
     "MAX_PER_PAGE": (100, int),
     # "whoosh" (an index under DATA_DIR/index), "postgres" (in the PostgreSQL database) or "none"
     "SEARCH_BACKEND": ("whoosh", str),
+    # searches whose results each process keeps for the index's current version (0: none)
+    "SEARCH_CACHE": (500, int),
     # failed sign-ins in a row before an account is locked, and for how many minutes
     "LOGIN_MAX_FAILURES": (5, int),
     "LOGIN_LOCKOUT_MINUTES": (15, int),
@@ -53,6 +55,8 @@ _SETTINGS = {
     "LOG_LEVEL": ("INFO", str),
     # worker processes of `archive serve`
     "WORKERS": (4, int),
+    # threads of each worker of `archive serve` (1: sync workers)
+    "THREADS": (1, int),
     # address and port of `archive run` and `archive serve`
     "HOST": ("127.0.0.1", str),
     "PORT": (5000, int),

@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from archive.config import load_config  # noqa: E402
 from archive.dates import parse_edtf  # noqa: E402
 from archive.ingest.parse import parse_front_matter  # noqa: E402
 from archive.ingest.sample import (  # noqa: E402
@@ -101,10 +102,8 @@ def build(env: dict, count: int) -> list[int]:
     return the ids of the public documents (what an anonymous reader may open)."""
     _archive(env, "init")
     _archive(env, "load-corpus")
-    config = {"SEARCH_BACKEND": env["ARCHIVE_SEARCH_BACKEND"], "DATA_DIR": env["ARCHIVE_DATA_DIR"],
-              "DATABASE_URL": env["ARCHIVE_DATABASE_URL"]}  # fmt: skip
     db = Database(env["ARCHIVE_DATABASE_URL"])
-    backend = make_backend(config, db)
+    backend = make_backend(load_config(environ=env), db)
     now = datetime.now(UTC).replace(tzinfo=None)
     started = time.perf_counter()
     with db.engine.begin() as connection:

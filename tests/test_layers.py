@@ -30,6 +30,7 @@ LAYERS = {  # module prefix → layer; the longest matching prefix wins
     "archive.errors": "base",
     "archive.resources": "base",
     "archive.translit": "base",
+    "archive.kept": "base",
 }
 MAY_IMPORT = {
     "adapter": {"adapter", "usecase", "state", "pure", "base"},

@@ -511,8 +511,14 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     options = {
         "bind": f"{host or config['HOST']}:{port or config['PORT']}",
         "workers": workers or config["WORKERS"],
-        "worker_class": "gthread",
-        "threads": 4,  # a worker answers another request while one waits on the database
+        # One thread: sync workers, each answering one request at a time and taking the next
+        # connection only when free, so the listening socket's queue spreads the load over
+        # them (a front server buffers slow clients). With threads (gthread), a busy worker
+        # still accepts connections and keeps them alive, so clients pile up on some workers
+        # while others idle: search p95 at 8 clients was 90-146 ms that way, 58-81 ms with
+        # sync workers (benchmarks/load.py). Threads pay when the database is far away.
+        "worker_class": "sync" if config["THREADS"] == 1 else "gthread",
+        "threads": config["THREADS"],
         "timeout": 120,  # a PDF export or a large upload may take a while
         "accesslog": None,  # request lines carry queries (what readers search): not logged
         "errorlog": "-",

@@ -35,10 +35,12 @@ def make_backend(config: dict, database: Database | None = None) -> SearchBacken
     if config["SEARCH_BACKEND"] == "postgres":
         from archive.search.postgres_backend import PostgresSearch
 
-        return PostgresSearch(database.engine if database else config["DATABASE_URL"])
+        return PostgresSearch(
+            database.engine if database else config["DATABASE_URL"], config["SEARCH_CACHE"]
+        )
     from archive.search.whoosh_backend import WhooshSearch
 
-    return WhooshSearch(Path(config["DATA_DIR"]) / "index")
+    return WhooshSearch(Path(config["DATA_DIR"]) / "index", config["SEARCH_CACHE"])
 
 
 def indexed(document: Document) -> IndexedDocument:

@@ -47,6 +47,8 @@ from archive.search.backend import (
     SearchRequest,
     SearchResults,
 )
+from archive.search.cache import SIZE as CACHE_SIZE
+from archive.search.cache import ResultCache
 from archive.search.fields import QUERY_HELP, TEXT_ANALYZER, parse_query, snippet
 
 log = logging.getLogger(__name__)
@@ -128,8 +130,10 @@ def analyse(doc: IndexedDocument) -> Analysed:
 class PostgresSearch:
     """The PostgreSQL search backend, on the archive's database (migration 0009)."""
 
-    def __init__(self, url_or_engine: str | Engine):
-        """Search through the archive's engine, or through an engine of its own for a URL."""
+    def __init__(self, url_or_engine: str | Engine, cache: int = CACHE_SIZE):
+        """Search through the archive's engine, or through an engine of its own for a URL;
+        the results of the latest `cache` searches are kept (migration 0013's generation)."""
+        self.cache = ResultCache(cache)
         self._owned = not isinstance(url_or_engine, Engine)
         if self._owned:
             from archive.storage.db import driver_url
@@ -190,6 +194,7 @@ class PostgresSearch:
                 {"terms": sorted(vocabulary)},
             )
             _forget_terms(connection, before - vocabulary)
+            _next_generation(connection)
         if len(rows) >= ANALYZE_AFTER:  # a bulk load: the planner must know the new rows
             with self.engine.begin() as connection:
                 connection.execute(text("ANALYZE search_index"))
@@ -204,11 +209,13 @@ class PostgresSearch:
                 text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids}
             )
             _forget_terms(connection, before)
+            _next_generation(connection)
         return result.rowcount
 
     def clear(self) -> None:
         with self.engine.begin() as connection:
             connection.execute(text("TRUNCATE search_index, search_terms"))
+            _next_generation(connection)
 
     def versions(self) -> dict[int, str]:
         with self.engine.connect() as connection:
@@ -217,19 +224,24 @@ class PostgresSearch:
     # --- searching ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
-        parsed = parse_query(request.q)
         with self.engine.connect() as connection:
-            _plan_for_the_index(connection)
-            compiler = _Compiler(connection)
-            tsquery = compiler.compile(parsed)
-            where, params = _where(request, tsquery)
-            if where is None:
-                return SearchResults([], 0, request.page, request.per_page)
-            ranked, total, facets = self._matches(connection, request, where, params)
-            hits = self._hits(connection, ranked, compiler.highlight_terms)
-            suggestion = None
-            if total == 0 and request.q.strip():
-                suggestion = self._suggest(connection, request)
+            generation = _plan_for_the_index(connection)
+            return self.cache.results(
+                generation, request, lambda: self._search(connection, request)
+            )
+
+    def _search(self, connection, request: SearchRequest) -> SearchResults:
+        parsed = parse_query(request.q)
+        compiler = _Compiler(connection)
+        tsquery = compiler.compile(parsed)
+        where, params = _where(request, tsquery)
+        if where is None:
+            return SearchResults([], 0, request.page, request.per_page)
+        ranked, total, facets = self._matches(connection, request, where, params)
+        hits = self._hits(connection, ranked, compiler.highlight_terms)
+        suggestion = None
+        if total == 0 and request.q.strip():
+            suggestion = self._suggest(connection, request)
         return SearchResults(hits, total, request.page, request.per_page, facets, suggestion)
 
     @staticmethod
@@ -320,18 +332,26 @@ class PostgresSearch:
         return " ".join(corrected) if corrected != words else None
 
 
-def _plan_for_the_index(connection) -> None:
-    """Plan this transaction's `terms @@ …` conditions on the GIN index, always.
+def _plan_for_the_index(connection) -> int:
+    """Plan this transaction's `terms @@ …` conditions on the GIN index, always; return the
+    index's generation (in the same round trip).
 
     The vectors are stored out of line, so reading them row by row is never the cheaper way,
     yet the planner chose it for "is this word in any document I may see" (EXISTS): it
     expects one of the estimated matches early in the table, and when none exists it reads
     every row's vector, 400 ms instead of 1 at 100,000 documents. Generic plans (psycopg
     prepares a statement run five times) would not know how selective a query is either."""
-    connection.exec_driver_sql(
+    return connection.exec_driver_sql(
         "SELECT set_config('enable_seqscan', 'off', true), "
-        "set_config('plan_cache_mode', 'force_custom_plan', true)"
-    )
+        "set_config('plan_cache_mode', 'force_custom_plan', true), "
+        "(SELECT value FROM search_generation)"
+    ).one()[2]
+
+
+def _next_generation(connection) -> None:
+    """Mark the index changed, in the writer's transaction: every process's kept results of
+    the version before are of no more use from its commit on (archive/search/cache.py)."""
+    connection.execute(text("UPDATE search_generation SET value = value + 1"))
 
 
 def _terms_of_rows(connection, ids: list[int]) -> set[str]:

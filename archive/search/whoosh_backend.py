@@ -33,6 +33,8 @@ from archive.search.backend import (
     SearchRequest,
     SearchResults,
 )
+from archive.search.cache import SIZE as CACHE_SIZE
+from archive.search.cache import ResultCache
 from archive.search.fields import parse_query, schema, snippet
 
 log = logging.getLogger(__name__)
@@ -51,8 +53,10 @@ PROCESSES = min(os.cpu_count() or 1, 4)  # ... by this many processes
 class WhooshSearch:
     """The embedded search backend."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, cache: int = CACHE_SIZE):
+        """The index in `folder`; the results of the latest `cache` searches are kept."""
         self.folder = Path(folder)
+        self.cache = ResultCache(cache)
         self._ix = None
         self._lock = threading.Lock()
         self._idle: list[tuple] = []  # (stamp, searcher, arrays) ready for reuse
@@ -119,12 +123,13 @@ class WhooshSearch:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def versions(self) -> dict[int, str]:
-        with self._view() as (searcher, _):
+        with self._view() as (_, searcher, _):
             return {int(f["id"]): f["version"] for f in searcher.all_stored_fields()}
 
     @contextmanager
     def _view(self):
-        """A searcher of the index's latest version and its arrays, for this thread's use.
+        """The index's latest version (its stamp), a searcher of it and its arrays, for this
+        thread's use.
 
         Searchers are not thread-safe, so each search borrows one from a small pool and puts
         it back; one left behind by a writer's commit (any process) is closed, not reused.
@@ -150,7 +155,7 @@ class WhooshSearch:
                 POSTINGS.forget(segment.number)
             view = (stamp, searcher, arrays)
         try:
-            yield view[1], view[2]
+            yield view
         finally:
             with self._lock:
                 if len(self._idle) < IDLE_SEARCHERS:
@@ -177,25 +182,31 @@ class WhooshSearch:
         return id(ix), generation, toc.st_ino, toc.st_mtime_ns
 
     def search(self, request: SearchRequest) -> SearchResults:
+        with self._view() as (stamp, searcher, arrays):
+            return self.cache.results(
+                stamp, request, lambda: self._search(request, searcher, arrays)
+            )
+
+    @staticmethod
+    def _search(request: SearchRequest, searcher, arrays: IndexArrays) -> SearchResults:
         # parsed against the schema this code writes (SCHEMA_VERSION guarantees the index's is
         # the same): the index's own is unpickled from its table of contents on every access
         query = parse_query(request.q)
-        with self._view() as (searcher, arrays):
-            # Access is a mask: nothing outside it is scored, counted, faceted or suggested.
-            allowed = arrays.any_term_mask(
-                "access", [f"{c}:{s}" for c in request.consents for s in request.statuses]
-            )
-            found = arrays.evaluate(query)
-            mask = found.mask & allowed & _restrictions(arrays, request)
-            total = int(np.count_nonzero(mask))
-            order = found.score if request.sort == "relevance" else arrays.column("published")
-            start = (request.page - 1) * request.per_page
-            page = top(mask, order, True, start, start + request.per_page)
-            hits = [_hit(searcher.stored_fields(n), found, float(found.score[n])) for n in page]
-            counts = {n: arrays.facet_counts(n, mask) for n in FACETS} if request.facets else {}
-            suggestion = None
-            if total == 0 and request.q.strip():
-                suggestion = _suggest(arrays, request.q, allowed)
+        # Access is a mask: nothing outside it is scored, counted, faceted or suggested.
+        allowed = arrays.any_term_mask(
+            "access", [f"{c}:{s}" for c in request.consents for s in request.statuses]
+        )
+        found = arrays.evaluate(query)
+        mask = found.mask & allowed & _restrictions(arrays, request)
+        total = int(np.count_nonzero(mask))
+        order = found.score if request.sort == "relevance" else arrays.column("published")
+        start = (request.page - 1) * request.per_page
+        page = top(mask, order, True, start, start + request.per_page)
+        hits = [_hit(searcher.stored_fields(n), found, float(found.score[n])) for n in page]
+        counts = {n: arrays.facet_counts(n, mask) for n in FACETS} if request.facets else {}
+        suggestion = None
+        if total == 0 and request.q.strip():
+            suggestion = _suggest(arrays, request.q, allowed)
         return SearchResults(hits, total, request.page, request.per_page, counts, suggestion)
 
 

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,6 +86,22 @@ def _note_documents(session: Session, _context) -> None:
     for obj in session.deleted:
         if isinstance(obj, Document) and obj.id is not None:
             deleted.add(obj.id)
+
+
+def committed_version(session: Session) -> tuple | None:
+    """A version of everything committed to the session's database, for values kept across
+    requests (archive/kept.py), or None where there is none to be had cheaply.
+
+    On PostgreSQL it is the engine (one database; kept values of one archive are never
+    another's, even in a process that opens several) and the current snapshot
+    (`xmin:xmax:in-progress ids`), which is exactly what a statement may see: it changes
+    when any transaction that wrote anything commits or aborts, and reading never changes
+    it. On SQLite a process cannot tell cheaply whether another committed (the file's times
+    are too coarse), so there nothing is kept."""
+    engine = session.get_bind()
+    if engine.dialect.name != "postgresql":
+        return None
+    return engine, session.execute(text("SELECT CAST(pg_current_snapshot() AS text)")).scalar()
 
 
 def _forget_documents(session: Session) -> None:

@@ -7,10 +7,13 @@ from collections import Counter
 from collections.abc import Callable
 
 from flask import Blueprint, Response, g, render_template, request, url_for
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from archive.errors import NotFound, ValidationError
+from archive.kept import Kept
 from archive.storage import queries
+from archive.storage.db import committed_version
 from archive.storage.models import CHANNELS, ENTRY_KINDS, TimelineEntry
 from archive.timeline.export import FORMATS, MEDIA_TYPES, export
 from archive.timeline.read import (
@@ -28,18 +31,33 @@ from archive.web.helpers import actor, whole_number
 bp = Blueprint("timeline", __name__)
 CHART_WIDTH, CHART_HEIGHT = 720, 120
 YEAR_PAGING = 400  # a timeline with more entries than this is shown one year at a time
+_PUBLIC: Kept[Markup] = Kept(32)  # public timelines (language, filters, year) of this process
 
 
 @bp.get("/timeline")
 def page():
     filters = TimelineFilters.from_args(request.args)
     session = get_session()
+    year_arg = request.args.get("year")
+    if actor() is None:
+        # The public timeline is the same for every anonymous reader of a language: it is
+        # kept for the database's version (archive/kept.py), so any change shows at once.
+        key = (str(get_locale()), request.script_root, tuple(filters.as_args().items()), year_arg)
+        version = committed_version(session)
+        content = _PUBLIC.get(version, key, lambda: _content(session, filters, year_arg))
+    else:
+        content = _content(session, filters, year_arg)
+    return render_template("timeline.html", content=content)
+
+
+def _content(session, filters: TimelineFilters, year_arg: str | None) -> Markup:
+    """The timeline's content (without the page around it) for this reader and filters."""
     outline = timeline_outline(session, actor(), filters)
     counts = Counter(row.slot[0] for row in outline)
     year = None  # the year shown, when the timeline is too long to show at once
     ids = [row.id for row in outline]
     if len(outline) > YEAR_PAGING:
-        year = _year_arg(request.args.get("year"), next(iter(counts)))
+        year = _year_arg(year_arg, next(iter(counts)))
         ids = [row.id for row in outline if row.slot[0] == year]
     entries = visible_entries(session, actor(), filters, ids)
     g.timeline_on_page = {item.entry.id for item in entries}
@@ -50,21 +68,23 @@ def page():
             return anchor or "#"
         return url_for("timeline.page", **filters.as_args(), year=y) + anchor
 
-    return render_template(
-        "timeline.html",
-        filters=filters,
-        total=len(outline),
-        denial_count=sum(row.kind == "denial" for row in outline),
-        year=year,
-        year_counts=counts if year is not None else {},
-        year_href=href,
-        entries=entries,
-        years=group_by_month(entries),
-        chart=density_chart(density(outline), href),
-        denials=[e for e in entries if e.entry.kind == "denial"],
-        cases=queries.list_cases(session),
-        kinds=ENTRY_KINDS,
-        formats=FORMATS,
+    return Markup(  # noqa: S704 - a template's output, escaped by Jinja
+        render_template(
+            "_timeline_content.html",
+            filters=filters,
+            total=len(outline),
+            denial_count=sum(row.kind == "denial" for row in outline),
+            year=year,
+            year_counts=counts if year is not None else {},
+            year_href=href,
+            entries=entries,
+            years=group_by_month(entries),
+            chart=density_chart(density(outline), href),
+            denials=[e for e in entries if e.entry.kind == "denial"],
+            cases=queries.list_cases(session),
+            kinds=ENTRY_KINDS,
+            formats=FORMATS,
+        )
     )
 
 

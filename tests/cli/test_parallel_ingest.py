@@ -2,7 +2,8 @@
 server (four client threads) write into one archive together; nothing is lost, nothing is
 doubled, the index and the audit chain agree with the database afterwards. The server is the
 development server (`archive run`), then the production one with three worker processes
-(`archive serve`), whose workers must each find every document the others indexed."""
+(`archive serve`: sync workers, then threaded ones), whose workers must each find every
+document the others indexed."""
 
 from __future__ import annotations
 
@@ -66,9 +67,14 @@ def _search_total(base: str, q: str) -> int:
         return json.load(response)["total"]
 
 
-@pytest.mark.parametrize("server", [["run"], ["serve", "--workers", "3"]], ids=["run", "serve"])
-def test_cli_and_web_ingest_together_lose_nothing(initialised, archive, workdir, data_dir,
-                                                  database, tmp_path, server):  # fmt: skip
+@pytest.mark.parametrize(
+    ("command", "threads"),
+    [(["run"], "1"), (["serve", "--workers", "3"], "1"), (["serve", "--workers", "3"], "2")],
+    ids=["run", "serve", "serve-threads"],  # sync workers, then gthread workers
+)
+def test_cli_and_web_ingest_together_lose_nothing(
+    initialised, archive, workdir, data_dir, database, tmp_path, command, threads
+):
     case = tmp_path / "cases" / "parallel"
     case.mkdir(parents=True)
     (case / "case.yaml").write_text("slug: parallel\ntitle: Parallel ingest\n")
@@ -85,9 +91,11 @@ def test_cli_and_web_ingest_together_lose_nothing(initialised, archive, workdir,
         _folder(folder, prefix)
 
     port = _free_port()
-    server = subprocess.Popen([str(ARCHIVE), *server, "--port", str(port)], cwd=workdir,
-                              env=_environment(data_dir), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    log = tmp_path / "server.log"
+    with log.open("w") as errors:
+        server = subprocess.Popen([str(ARCHIVE), *command, "--port", str(port)], cwd=workdir,
+                                  env=_environment(data_dir, ARCHIVE_THREADS=threads),
+                                  stdout=subprocess.DEVNULL, stderr=errors)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -107,6 +115,8 @@ def test_cli_and_web_ingest_together_lose_nothing(initialised, archive, workdir,
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if command[0] == "serve":  # gunicorn says which workers it started
+        assert f"Using worker: {'sync' if threads == '1' else 'gthread'}" in log.read_text()
     assert statuses == [201] * BY_API
     assert totals == [2 * PER_FOLDER] * len(totals)
     for process, (out, err) in zip(bulk, outputs, strict=True):

@@ -33,12 +33,14 @@ RACERS, ROUNDS = 8, 10  # writers released together, round after round, on fresh
 RAW_WRITER = """
 import sys, time
 from pathlib import Path
+from archive.config import load_config
 from archive.search.backend import IndexedDocument
 from archive.search.indexing import make_backend
 
 folder, first, count, go = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
 url, engine = sys.argv[5], sys.argv[6]
-backend = make_backend({"SEARCH_BACKEND": engine, "DATA_DIR": str(folder), "DATABASE_URL": url})
+config = load_config({"SEARCH_BACKEND": engine, "DATA_DIR": str(folder), "DATABASE_URL": url})
+backend = make_backend(config)
 print("ready", flush=True)
 while not go.exists():
     time.sleep(0.005)
@@ -56,6 +58,7 @@ print(began, time.time(), flush=True)
 RACE_WRITER = """
 import sys, time
 from pathlib import Path
+from archive.config import load_config
 from archive.search.backend import IndexedDocument
 from archive.search.whoosh_backend import WhooshSearch
 
