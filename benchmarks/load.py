@@ -2,18 +2,22 @@
 
     .venv/bin/python benchmarks/load.py [--documents 100000] [--requests 600] [--levels 1 8 32]
                                         [--backends whoosh postgres] [--keep FOLDER]
+                                        [--search-cache N]
 
 For each backend, SQLite + Whoosh (the default) and PostgreSQL for storage and search (a
 throwaway cluster with default durability, tests/pgcluster.py), the script builds the archive
 once (the sample case, then the SYNTHETIC documents of `archive generate-sample` inserted in
 bulk as reviewed, published documents, then indexed), starts the production server (`archive
 serve --workers 4`) and drives it from this process over 127.0.0.1: a bounded number of requests
-per level of concurrency (1, 8 and 32 clients, each on its own keep-alive connection), mixed
-over search (API and page), document pages, the timeline and the documents API. Half the
-searches are for the TERMS below, half for invented words of the synthetic text, drawn as the
-documents draw them, leaving out its 50 stop words. It reports throughput, p50/p95/p99 per
-endpoint, errors and the server's memory (the resident size of the master and its workers), and
-the ratio of each backend's search p95 to the other's, measured in the same run. Targets: no
+per level of concurrency (1, 8 and 32 clients, each reusing its connection while the server
+keeps it open: sync workers close it after each response), mixed over search (API and page),
+document pages, the timeline and the documents API. Half the searches are for the TERMS below,
+half for invented words of the synthetic text, drawn as the documents draw them, leaving out
+its 50 stop words. It reports throughput, p50/p95/p99 per endpoint, errors, the server's memory
+(the resident size of the master and its workers), the share of searches that repeat an
+earlier one of the run (the most the servers' kept results can answer: each worker keeps its
+own), and the ratio of each backend's search p95 to the other's, measured in the same run.
+`--search-cache 0` runs the servers without kept results (ARCHIVE_SEARCH_CACHE). Targets: no
 error; search p95 under 100 ms at 8 clients.
 
 With --keep FOLDER the archives (and the PostgreSQL cluster) are left in FOLDER, and a later run
@@ -80,12 +84,13 @@ MIX = {"search api": 0.35, "search page": 0.10, "document page": 0.25, "timeline
        "documents api": 0.20}  # fmt: skip
 
 
-def _env(data_dir: Path, url: str, backend: str) -> dict[str, str]:
+def _env(data_dir: Path, url: str, backend: str, search_cache: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
     env.update(ARCHIVE_DATA_DIR=str(data_dir), ARCHIVE_DATABASE_URL=url,
                ARCHIVE_SEARCH_BACKEND=backend, ARCHIVE_ENV="production",
                ARCHIVE_SECRET_KEY=SECRET, ARCHIVE_LOG_LEVEL="WARNING",
-               ARCHIVE_CORPUS_DIR=str(ROOT / "corpus"))  # fmt: skip
+               ARCHIVE_CORPUS_DIR=str(ROOT / "corpus"),
+               ARCHIVE_SEARCH_CACHE=str(search_cache))  # fmt: skip
     return env
 
 
@@ -330,9 +335,17 @@ def run_backend(name: str, env: dict, count: int, args, rows: list, search_p95: 
     server, port = serve(env)
     try:
         rng = random.Random(7)  # noqa: S311 - a reproducible plan of requests
-        drive(port, requests_for(4 * WORKERS * 10, public, rng), 8)  # warm every worker
+        warm = requests_for(4 * WORKERS * 10, public, rng)
+        drive(port, warm, 8)  # warm every worker
+        asked = {p.partition("?")[2] for name, p in warm if name.startswith("search")}
         for clients in args.levels:
             plan = requests_for(args.requests, public, rng)
+            # the same request whether from the page or the API
+            searched = [p.partition("?")[2] for name, p in plan if name.startswith("search")]
+            repeats = 0
+            for path in searched:
+                repeats += path in asked
+                asked.add(path)
             latencies, errors, seconds = drive(port, plan, clients)
             memory = memory_mb(server.pid)
             searches = latencies["search api"] + latencies["search page"]
@@ -344,7 +357,9 @@ def run_backend(name: str, env: dict, count: int, args, rows: list, search_p95: 
                 rows.append((name, clients, None, None, None, endpoint, len(values),
                              *(percentile(values, q) for q in (0.5, 0.95, 0.99))))  # fmt: skip
             print(f"  {clients} clients: {len(plan) / seconds:.0f} req/s, {errors} errors, "
-                  f"search p95 {search_p95[name, clients]:.0f} ms", flush=True)  # fmt: skip
+                  f"search p95 {search_p95[name, clients]:.0f} ms; "
+                  f"{repeats / max(len(searched), 1):.0%} of its searches repeat an earlier one",
+                  flush=True)  # fmt: skip
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -357,6 +372,9 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--backends", nargs="+", default=["whoosh", "postgres"])
     parser.add_argument("--keep", type=Path, help="build into (or reuse) this folder, kept")
+    parser.add_argument(
+        "--search-cache", type=int, default=500, help="searches each server process keeps"
+    )
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="archive-load-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -365,14 +383,14 @@ def main() -> None:
     try:
         if "whoosh" in args.backends:
             data = root / "whoosh"
-            env = _env(data, f"sqlite:///{data / 'archive.sqlite3'}", "whoosh")
+            env = _env(data, f"sqlite:///{data / 'archive.sqlite3'}", "whoosh", args.search_cache)
             run_backend("SQLite + Whoosh", env, args.documents, args, rows, search_p95)
         if "postgres" in args.backends:
             cluster = Cluster(args.keep / "cluster" if args.keep else None, fast=False,
                               keep=bool(args.keep))  # fmt: skip
             try:
                 url = cluster.start()
-                env = _env(root / "postgres", url, "postgres")
+                env = _env(root / "postgres", url, "postgres", args.search_cache)
                 run_backend("PostgreSQL", env, args.documents, args, rows, search_p95)
             finally:
                 cluster.stop()
@@ -380,7 +398,8 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
     print(f"\n{args.documents:,} SYNTHETIC documents, `archive serve --workers {WORKERS}`, "
-          f"{args.requests} requests per level, {os.cpu_count()} cores\n")  # fmt: skip
+          f"{args.requests} requests per level, {os.cpu_count()} cores, "
+          f"{args.search_cache} searches kept per worker\n")  # fmt: skip
     print("| backend | clients | endpoint | requests | req/s | errors | p50 ms | p95 ms | p99 ms "
           "| server MB |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|")
