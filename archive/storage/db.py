@@ -96,12 +96,19 @@ def committed_version(session: Session) -> tuple | None:
     another's, even in a process that opens several) and the current snapshot
     (`xmin:xmax:in-progress ids`), which is exactly what a statement may see: it changes
     when any transaction that wrote anything commits or aborts, and reading never changes
-    it. On SQLite a process cannot tell cheaply whether another committed (the file's times
-    are too coarse), so there nothing is kept."""
+    it. None in a transaction that has written (flushed) anything itself: what it reads is
+    not what anyone else may see yet. On SQLite a process cannot tell cheaply whether
+    another committed (the file's times are too coarse), so there nothing is kept."""
     engine = session.get_bind()
     if engine.dialect.name != "postgresql":
         return None
-    return engine, session.execute(text("SELECT CAST(pg_current_snapshot() AS text)")).scalar()
+    snapshot = session.execute(
+        text(
+            "SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
+            "THEN CAST(pg_current_snapshot() AS text) END"
+        )
+    ).scalar()
+    return (engine, snapshot) if snapshot is not None else None
 
 
 def _forget_documents(session: Session) -> None:

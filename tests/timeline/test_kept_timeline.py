@@ -42,6 +42,9 @@ def test_the_version_is_the_snapshot_on_postgresql_and_none_on_sqlite(app, make_
         other.commit()
     with app.app_context(), get_db(app).session() as s:
         assert committed_version(s) != first
+        s.execute(Document.__table__.update().values(attribution="mine"))
+        assert committed_version(s) is None  # its own writes are nobody else's yet
+        s.rollback()
 
 
 def test_an_edited_entry_shows_on_the_next_public_timeline(client, small_case, app):
