@@ -340,18 +340,26 @@ def _plan_for_the_index(connection) -> int:
     yet the planner chose it for "is this word in any document I may see" (EXISTS): it
     expects one of the estimated matches early in the table, and when none exists it reads
     every row's vector, 400 ms instead of 1 at 100,000 documents. Generic plans (psycopg
-    prepares a statement run five times) would not know how selective a query is either."""
+    prepares a statement run five times) would not know how selective a query is either.
+
+    JIT compilation is off too: a plan that must scan a table all the same carries the
+    planner's penalty for a disabled scan in its cost, far above `jit_above_cost`, and LLVM then
+    spent 50 ms compiling a one-row update."""
     return connection.exec_driver_sql(
         "SELECT set_config('enable_seqscan', 'off', true), "
         "set_config('plan_cache_mode', 'force_custom_plan', true), "
+        "set_config('jit', 'off', true), "
         "(SELECT value FROM search_generation)"
-    ).one()[2]
+    ).one()[3]
+
+
+NEXT_GENERATION = "UPDATE search_generation SET value = value + 1 WHERE id = 1"
 
 
 def _next_generation(connection) -> None:
     """Mark the index changed, in the writer's transaction: every process's kept results of
     the version before are of no more use from its commit on (archive/search/cache.py)."""
-    connection.execute(text("UPDATE search_generation SET value = value + 1"))
+    connection.execute(text(NEXT_GENERATION))
 
 
 def _terms_of_rows(connection, ids: list[int]) -> set[str]:
