@@ -337,11 +337,11 @@ def run_backend(name: str, env: dict, count: int, args, rows: list, search_p95: 
         rng = random.Random(7)  # noqa: S311 - a reproducible plan of requests
         warm = requests_for(4 * WORKERS * 10, public, rng)
         drive(port, warm, 8)  # warm every worker
-        asked = {p.partition("?")[2] for name, p in warm if name.startswith("search")}
+        asked = {p.partition("?")[2] for kind, p in warm if kind.startswith("search")}
         for clients in args.levels:
             plan = requests_for(args.requests, public, rng)
             # the same request whether from the page or the API
-            searched = [p.partition("?")[2] for name, p in plan if name.startswith("search")]
+            searched = [p.partition("?")[2] for kind, p in plan if kind.startswith("search")]
             repeats = 0
             for path in searched:
                 repeats += path in asked
