@@ -10,12 +10,14 @@ from archive.resources import resource_dir
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: load config, call each init_app, register blueprints."""
+    # Imported here, not above: every `import archive.<anything>` runs this file first, and
+    # the pure packages (redaction, media) must load without the web stack and the engines.
+    from archive import services
     from archive.web import (
         api,
         audit,
         briefs,
         briefs_api,
-        database,
         editing,
         errors,
         i18n,
@@ -37,9 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(config))
     logs.init_app(app)
-    database.init_app(app)
-    media.init_app(app)
-    search.init_app(app)
+    services.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     login.init_app(app)

@@ -18,14 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive import create_app  # noqa: E402
+from archive.auth.actors import command_line_actor  # noqa: E402
 from archive.auth.users import create_user  # noqa: E402
 from archive.briefs import compose  # noqa: E402
 from archive.briefs.export import export  # noqa: E402
 from archive.briefs.read import view_brief  # noqa: E402
 from archive.config import document_kinds  # noqa: E402
-from archive.ingest.corpus import load_corpus  # noqa: E402
+from archive.corpus.loader import load_corpus  # noqa: E402
+from archive.services import get_db  # noqa: E402
 from archive.storage.models import Citation, Document, TimelineEntry  # noqa: E402
-from archive.web.database import get_db  # noqa: E402
 
 
 def link(kind: str, object_id: int) -> str:
@@ -52,8 +53,8 @@ def main() -> None:
         app = create_app({"DATA_DIR": tmp, "SEARCH_BACKEND": "none", "LOG_LEVEL": "WARNING"})
         with app.app_context(), get_db(app).session() as s:
             get_db(app).upgrade()
-            load_corpus(s, ROOT / "corpus", document_kinds(app.config))
-            owner = create_user(s, "bench", "a long benchmark password", "researcher", None, "cli")
+            load_corpus(s, ROOT / "corpus", document_kinds(app.config), command_line_actor(), "cli")
+            owner = create_user(s, "bench", "a long benchmark password", "researcher", command_line_actor(), "cli")
             brief = compose.create_brief(s, owner, "Ten cited items", "Benchmark brief.", "cli")
             built = time.perf_counter()
             # six quotes (each a timeline citation's excerpt), two entries, a document, a note

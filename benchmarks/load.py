@@ -49,14 +49,14 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select  # noqa: E402
 
 from archive.config import load_config  # noqa: E402
-from archive.dates import parse_edtf  # noqa: E402
-from archive.ingest.parse import parse_front_matter  # noqa: E402
-from archive.ingest.sample import (  # noqa: E402
+from archive.corpus.sample import (  # noqa: E402
     SAMPLE_CASE,
     sample_documents,
     sample_vocabularies,
     sample_word,
 )
+from archive.dates import parse_edtf  # noqa: E402
+from archive.documents.parse import parse_front_matter  # noqa: E402
 from archive.rendering import render_markdown  # noqa: E402
 from archive.search.indexing import indexed, make_backend  # noqa: E402
 from archive.storage.db import Database  # noqa: E402

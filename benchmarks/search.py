@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive.dates import parse_edtf  # noqa: E402
-from archive.ingest.parse import parse_front_matter  # noqa: E402
+from archive.documents.parse import parse_front_matter  # noqa: E402
 from archive.search.backend import IndexedDocument, SearchRequest  # noqa: E402
 from archive.search.indexing import BATCH  # noqa: E402
 from archive.search.whoosh_backend import WhooshSearch  # noqa: E402

@@ -25,13 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive import create_app  # noqa: E402
+from archive.auth.actors import command_line_actor  # noqa: E402
 from archive.config import document_kinds  # noqa: E402
-from archive.ingest.corpus import load_corpus  # noqa: E402
-from archive.ingest.documents import create_document  # noqa: E402
-from archive.ingest.validate import validate_document  # noqa: E402
+from archive.corpus.loader import load_corpus  # noqa: E402
+from archive.documents.intake import create_document  # noqa: E402
+from archive.documents.submission import validate_document  # noqa: E402
+from archive.services import get_db  # noqa: E402
 from archive.storage.models import Case  # noqa: E402
 from archive.timeline.entries import create_entries, validate_entry  # noqa: E402
-from archive.web.database import get_db  # noqa: E402
 
 SYNTHETIC = "synthetic-timeline"
 
@@ -60,7 +61,7 @@ def synthetic_case(app, entries: int, rng: random.Random) -> None:
                       "title": f"SYNTHETIC source {n}", "language": "en", "consent": "public",
                       "status": "published", "redaction": "reviewed", "published": "2015",
                       "body": f"SYNTHETIC source {n} for the timeline benchmark.\n"}  # fmt: skip
-            create_document(s, validate_document(fields, kinds, "bench"), f"{n:064x}", None, "cli")
+            create_document(s, validate_document(fields, kinds, "bench"), f"{n:064x}", command_line_actor(), "cli")
         events, items = [], []
         for n in range(entries):
             year, month, day = rng.randint(2010, 2019), rng.randint(1, 12), rng.randint(1, 28)
@@ -83,7 +84,7 @@ def synthetic_case(app, entries: int, rng: random.Random) -> None:
                 events.append(f"e-{n}")
             items.append((f"e-{n}", validate_entry(fields, f"e-{n}")))
         case = s.query(Case).filter_by(slug=SYNTHETIC).one()
-        create_entries(s, case, items, None, "cli")
+        create_entries(s, case, items, command_line_actor(), "cli")
 
 
 def main() -> None:
@@ -97,7 +98,7 @@ def main() -> None:
             db = get_db(app)
             db.upgrade()
             with db.session() as s:
-                load_corpus(s, ROOT / "corpus", document_kinds(app.config))
+                load_corpus(s, ROOT / "corpus", document_kinds(app.config), command_line_actor(), "cli")
         started = time.perf_counter()
         synthetic_case(app, args.entries, random.Random(5000))
         built = time.perf_counter() - started

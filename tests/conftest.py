@@ -12,13 +12,15 @@ import pytest
 from hypothesis import settings
 
 from archive import create_app
+from archive.auth.actors import SystemActor, command_line_actor
+from archive.auth.permissions import ACTIONS
 from archive.auth.users import create_user
 from archive.config import document_kinds
-from archive.ingest.corpus import load_corpus
-from archive.ingest.documents import create_document, sha256_hex
-from archive.ingest.validate import validate_document
+from archive.corpus.loader import load_corpus
+from archive.documents.intake import create_document, sha256_hex
+from archive.documents.submission import validate_document
+from archive.services import get_db
 from archive.storage.db import Database
-from archive.web.database import get_db
 from tests import databases
 
 # CI explores the same examples every run (a red build must be reproducible); a developer's
@@ -26,6 +28,12 @@ from tests import databases
 settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# The `archive` command's actor, for what the tests do as the command line would.
+CLI = command_line_actor()
+# Arranges a test's world (media attached, identities protected) as a custodian would: the
+# command line itself may not, and the tests of those rules are elsewhere.
+SETUP = SystemActor(os_user="tests", permissions=ACTIONS)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -78,7 +86,7 @@ def _corpus_db(tmp_path_factory, _migrated_db) -> Path:
     app = create_app(_config(folder))
     with app.app_context():
         with get_db().session() as session:
-            report = load_corpus(session, CORPUS, document_kinds(app.config))
+            report = load_corpus(session, CORPUS, document_kinds(app.config), CLI, "cli")
         get_db().dispose()
     assert report.ok, [r.message for r in report.results if r.status == "error"]
     return folder
@@ -128,7 +136,7 @@ def make_user(app):
     def make(role: str = "researcher", username: str | None = None) -> str:
         name = username or f"{role}-user"
         with app.app_context(), get_db(app).session() as s:
-            create_user(s, name, PASSWORD, role, None, "cli")
+            create_user(s, name, PASSWORD, role, CLI, "cli")
         return name
 
     return make
@@ -170,7 +178,7 @@ def make_document(app, make_case):
                 make_case(values["case"])
             submission = validate_document(values, document_kinds(app.config), "test")
             data = repr(sorted(values.items())).encode()
-            return create_document(s, submission, sha256_hex(data), None, "cli").id
+            return create_document(s, submission, sha256_hex(data), CLI, "cli").id
 
     return make
 

@@ -36,10 +36,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from archive.auth.tokens import create_token
+from archive.services import get_db
 from archive.storage.models import Document, User
-from archive.web.database import get_db
 from tests import databases
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import CLI, PASSWORD, csrf_token, login
 from tests.media.dirty import leaked_canaries, make_dirty
 
 CASE = "leak-case"
@@ -194,7 +194,7 @@ def publish(app, consent: str) -> int:
 
     with app.app_context(), get_db(app).session() as s:
         s.add(Case(slug=CASE, title="A case with canaries"))
-        create_user(s, "custodian-leaks", PASSWORD, "custodian", None, "cli")
+        create_user(s, "custodian-leaks", PASSWORD, "custodian", CLI, "cli")
         s.commit()
     custodian = app.test_client()
     login(custodian, "custodian-leaks", PASSWORD)
@@ -489,8 +489,8 @@ def test_a_crawl_of_the_sample_case_with_the_testimony_finds_no_canary(corpus_ap
     from archive.search.indexing import reindex
 
     with corpus_app.app_context(), get_db(corpus_app).session() as s:
-        assert reindex(s, corpus_app.extensions["archive.search"]) > 0  # the copy has no index
-        create_user(s, "researcher-crawl", PASSWORD, "researcher", None, "cli")
+        assert reindex(s, corpus_app.extensions["archive.search"], CLI, "cli") > 0  # the copy has no index
+        create_user(s, "researcher-crawl", PASSWORD, "researcher", CLI, "cli")
         case_text = normalise(" ".join(f"{d.title} {d.body_original}" for d in s.query(Document)))
     # The case's own record may say a word a canary also has: the Globe and Mail's pseudonym
     # for a survivor is Hamzat (Хамзат), our witness's real first name. Only that one is spared.

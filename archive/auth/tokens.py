@@ -17,20 +17,22 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.auth.actors import Actor
 from archive.auth.permissions import can, rank
 from archive.errors import NotPermitted, ValidationError
 from archive.storage import audit
 from archive.storage.models import ROLES, ApiToken, User, utcnow
+from archive.storage.unit import unit_of_work
 
 PREFIX = "wa_"  # recognisable in a leaked log, so secret scanners can flag it
 LAST_USED_STEP = timedelta(minutes=1)  # how fresh "last used" is kept
 
 
 def create_token(
-    session: Session, user: User, name: str, role: str, actor: User | None, via: str
+    session: Session, user: User, name: str, role: str, actor: Actor, via: str
 ) -> tuple[ApiToken, str]:
     """Create a token for the user; return it and the secret, which is shown only once."""
-    if via != "cli" and (actor is None or actor.id != user.id):
+    if not can(actor, "token:create", user):
         raise NotPermitted("you create tokens for your own account")
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
@@ -39,24 +41,22 @@ def create_token(
     if role not in ROLES or ROLES.index(role) + 1 > rank(user):
         raise ValidationError("is a role no higher than the account's own", field="role")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, role=role, token_sha256=_digest(secret))
-    session.add(token)
-    session.flush()
-    audit.record(session, actor, via, "token.create", "api_token", token.id, role=role)
-    session.commit()
+    with unit_of_work(session):
+        token = ApiToken(user_id=user.id, name=name, role=role, token_sha256=_digest(secret))
+        session.add(token)
+        session.flush()
+        audit.record(session, actor, via, "token.create", "api_token", token.id, role=role)
     return token, secret
 
 
-def revoke_token(session: Session, token: ApiToken, actor: User | None, via: str) -> None:
+def revoke_token(session: Session, token: ApiToken, actor: Actor, via: str) -> None:
     """Revoke a token: the owner, or an admin."""
-    if via != "cli" and (
-        actor is None or (actor.id != token.user_id and not can(actor, "user:create"))
-    ):
+    if not can(actor, "token:revoke", token):
         raise NotPermitted("only the token's owner or an admin revokes it")
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        audit.record(session, actor, via, "token.revoke", "api_token", token.id)
-        session.commit()
+        with unit_of_work(session):
+            token.revoked_at = utcnow()
+            audit.record(session, actor, via, "token.revoke", "api_token", token.id)
 
 
 def tokens_of(session: Session, user: User) -> Sequence[ApiToken]:
@@ -73,16 +73,16 @@ def user_for_token(session: Session, secret: str) -> User | None:
     if token is None:
         return None
     if token.revoked_at is not None:
-        audit.record(session, None, "api", "token.refused", "api_token", token.id)
-        session.commit()
+        with unit_of_work(session):
+            audit.record(session, None, "api", "token.refused", "api_token", token.id)
         return None
     user = token.user
     if not user.active:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_STEP:
-        token.last_used_at = now  # not a write on every call: a script calls often
-        session.commit()
+        with unit_of_work(session):
+            token.last_used_at = now  # not a write on every call: a script calls often
     # the cap lives on this request's instance only: rank() reads it, nothing stores it
     user.role_cap = token.role
     return user

@@ -1,4 +1,4 @@
-"""User accounts: creation and password checks."""
+"""User accounts: creation, sign-in with lock-out, and password changes."""
 
 from __future__ import annotations
 
@@ -8,25 +8,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from archive.auth.actors import Actor
+from archive.auth.passwords import check_password, hash_password
 from archive.auth.permissions import can
 from archive.errors import NotPermitted, ValidationError
 from archive.storage import audit, queries
 from archive.storage.models import ROLES, User, utcnow
+from archive.storage.unit import unit_of_work
 
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
 # A valid hash to compare against when the user does not exist, so that a wrong name and a
 # wrong password take the same time.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
 def create_user(
-    session: Session, username: str, password: str, role: str, actor: User | None, via: str
+    session: Session, username: str, password: str, role: str, actor: Actor, via: str
 ) -> User:
-    """Create an account; only an admin may, except from the command line."""
-    if via != "cli" and not can(actor, "user:create"):
+    """Create an account (admins, and the command line)."""
+    if not can(actor, "user:create"):
         raise NotPermitted("only an admin can create accounts")
     if not _USERNAME.match(username or ""):
         raise ValidationError("use 2-80 letters, digits, '.', '_' or '-'", field="username")
@@ -36,11 +38,11 @@ def create_user(
         raise ValidationError(f"must be at least {MIN_PASSWORD} characters", field="password")
     if queries.user_by_name(session, username):
         raise ValidationError(f"{username!r} is taken", field="username")
-    user = User(username=username, password_hash=generate_password_hash(password), role=role)
-    session.add(user)
-    session.flush()
-    audit.record(session, actor, via, "user.create", "user", user.id, role=role)
-    session.commit()
+    with unit_of_work(session):
+        user = User(username=username, password_hash=hash_password(password), role=role)
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, via, "user.create", "user", user.id, role=role)
     return user
 
 
@@ -51,75 +53,73 @@ class LockoutPolicy:
 
 
 def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    via: str = "cli",
-    policy: LockoutPolicy | None = None,
+    session: Session, username: str, password: str, via: str, policy: LockoutPolicy | None = None
 ) -> User | None:
     """Return the active user with this name and password, or None; count failures.
 
     Every outcome takes one password-hash check (a wrong name costs what a wrong password
-    does), and every failure is recorded in the audit log, against the account when there is
-    one (never the name typed). After `max_failures` in a row the account refuses even the
-    right password for `minutes`: guessing is slowed per account, whatever the address.
+    does), and every failure is recorded in the audit log as an anonymous reader's, against
+    the account when there is one (never the name typed). After `max_failures` in a row the
+    account refuses even the right password for `minutes`: guessing is slowed per account,
+    whatever the address.
     """
     policy = policy or LockoutPolicy()
     user = queries.user_by_name(session, username or "")
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = check_password(user.password_hash if user else _DUMMY_HASH, password or "")
     now = utcnow()
-    if user is None:
-        _failed(session, None, via, "unknown user")
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        _failed(session, user, via, "locked")
-        return None
-    if not ok or not user.active:
-        user.failed_logins += 1
-        if user.failed_logins >= policy.max_failures:
-            user.locked_until = now + timedelta(minutes=policy.minutes)
-            user.failed_logins = 0
-            audit.record(session, None, via, "user.lock", "user", user.id,
-                         minutes=policy.minutes)  # fmt: skip
-        _failed(session, user, via, "wrong password" if not ok else "inactive")
-        return None
-    user.failed_logins, user.locked_until = 0, None
-    audit.record(session, user, via, "user.login", "user", user.id)
-    session.commit()
+    with unit_of_work(session):
+        if user is None:
+            _failed(session, None, via, "unknown user")
+            return None
+        if user.locked_until is not None and user.locked_until > now:
+            _failed(session, user, via, "locked")
+            return None
+        if not ok or not user.active:
+            user.failed_logins += 1
+            if user.failed_logins >= policy.max_failures:
+                user.locked_until = now + timedelta(minutes=policy.minutes)
+                user.failed_logins = 0
+                audit.record(session, None, via, "user.lock", "user", user.id,
+                             minutes=policy.minutes)  # fmt: skip
+            _failed(session, user, via, "wrong password" if not ok else "inactive")
+            return None
+        user.failed_logins, user.locked_until = 0, None
+        audit.record(session, user, via, "user.login", "user", user.id)
     return user
 
 
 def _failed(session: Session, user: User | None, via: str, reason: str) -> None:
     audit.record(session, None, via, "user.login_failed", "user", user.id if user else None,
                  reason=reason)  # fmt: skip
-    session.commit()
 
 
 def change_password(
-    session: Session, user: User, current: str, new: str, actor: User | None, via: str
+    session: Session, user: User, current: str, new: str, actor: Actor, via: str
 ) -> None:
-    """Set a new password (the current one is asked for, except by an admin resetting
-    another account). Every session of the account ends: they were bound to the old one."""
-    resetting = can(actor, "user:create") and actor.id != user.id  # an admin's reset
-    if via != "cli" and not resetting:
-        if actor is None or actor.id != user.id:
-            raise NotPermitted("only the account's owner or an admin changes its password")
-        if not check_password_hash(user.password_hash, current or ""):
-            raise ValidationError("is not the current password", field="current")
+    """Set a new password: the account's owner gives the current one; an admin resetting
+    another account does not. Every session of the account ends: they were bound to the old
+    password."""
+    if not can(actor, "user:password", user):
+        raise NotPermitted("only the account's owner or an admin changes its password")
+    resetting = not (isinstance(actor, User) and actor.id == user.id)
+    if not resetting and not check_password(user.password_hash, current or ""):
+        raise ValidationError("is not the current password", field="current")
     if len(new or "") < MIN_PASSWORD:
         raise ValidationError(f"must be at least {MIN_PASSWORD} characters", field="password")
-    user.password_hash = generate_password_hash(new)
-    user.failed_logins, user.locked_until = 0, None
-    audit.record(session, actor, via, "user.password", "user", user.id)
-    session.commit()
+    with unit_of_work(session):
+        user.password_hash = hash_password(new)
+        user.failed_logins, user.locked_until = 0, None
+        audit.record(session, actor, via, "user.password", "user", user.id)
 
 
-def ensure_first_custodian(session: Session) -> tuple[User, str] | None:
+def ensure_first_custodian(session: Session, actor: Actor, via: str) -> tuple[User, str] | None:
     """Create an admin account with a random password when there is none; return it once."""
+    if not can(actor, "user:create"):
+        raise NotPermitted("only an admin can create accounts")
     if queries.count_users(session, ("admin",)):
         return None
     password = secrets.token_urlsafe(18)
     name = "custodian"
     if queries.user_by_name(session, name):
         name = f"custodian-{secrets.token_hex(3)}"
-    return create_user(session, name, password, "admin", None, "cli"), password
+    return create_user(session, name, password, "admin", actor, via), password

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.errors import NotPermitted, ValidationError
-from archive.ingest.redaction import refuse_identifiers
+from archive.protection.public_text import refuse_identifiers
 from archive.rendering import collapse_space, plain_text
 from archive.storage import audit, queries
-from archive.storage.models import Brief, BriefItem, Document, TimelineEntry, User, utcnow
+from archive.storage.models import Brief, BriefItem, Document, TimelineEntry, utcnow
+from archive.storage.unit import unit_of_work
+from archive.timeline.read import entry_readable
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +62,9 @@ def locate(document: Document, passage: str, near: int | None = None) -> Located
     return Located(start, start + len(wanted), wanted)
 
 
-def create_brief(session: Session, actor: User | None, title: str, purpose: str, via: str) -> Brief:
+def create_brief(session: Session, actor: Actor, title: str, purpose: str, via: str) -> Brief:
     """Create an empty brief owned by the actor (researchers and above)."""
-    if actor is None or not can(actor, "brief:create"):
+    if not can(actor, "brief:create"):
         raise NotPermitted("sign in as a researcher to build briefs")
     title, purpose = _texts(session, title, purpose, via)
     brief = Brief(owner=actor, title=title, purpose=purpose)
@@ -69,23 +72,24 @@ def create_brief(session: Session, actor: User | None, title: str, purpose: str,
 
 
 def update_brief(
-    session: Session, brief: Brief, actor: User | None, title: str, purpose: str, via: str
+    session: Session, brief: Brief, actor: Actor, title: str, purpose: str, via: str
 ) -> Brief:
     _owner(brief, actor)
     brief.title, brief.purpose = _texts(session, title, purpose, via)
     return _commit(session, brief, actor, via, "brief.edit")
 
 
-def delete_brief(session: Session, brief: Brief, actor: User | None, via: str) -> None:
+def delete_brief(session: Session, brief: Brief, actor: Actor, via: str) -> None:
     _owner(brief, actor)
-    audit.record(session, actor, via, "brief.delete", "brief", brief.id, items=len(brief.items))
-    session.delete(brief)
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, actor, via, "brief.delete", "brief", brief.id,
+                     items=len(brief.items))  # fmt: skip
+        session.delete(brief)
     log.info("brief %s deleted via %s", brief.id, via)
 
 
 def add_document(
-    session: Session, brief: Brief, actor: User | None, document: Document, via: str
+    session: Session, brief: Brief, actor: Actor, document: Document, via: str
 ) -> BriefItem:
     """Cite a whole document."""
     _readable(actor, document)
@@ -96,7 +100,7 @@ def add_document(
 def add_quote(
     session: Session,
     brief: Brief,
-    actor: User | None,
+    actor: Actor,
     document: Document,
     passage: str,
     via: str,
@@ -111,20 +115,22 @@ def add_quote(
 
 
 def add_entry(
-    session: Session, brief: Brief, actor: User | None, entry: TimelineEntry, via: str
+    session: Session, brief: Brief, actor: Actor, entry: TimelineEntry, via: str
 ) -> BriefItem:
-    """Cite a timeline entry (the caller has checked that the actor may see it)."""
+    """Cite a timeline entry the actor may see."""
+    if not entry_readable(actor, entry):
+        raise NotPermitted("you may not cite this timeline entry")
     item = BriefItem(kind="entry", entry=entry, version_sha256=entry.version_sha256)
     return _add(session, brief, actor, item, via)
 
 
-def add_note(session: Session, brief: Brief, actor: User | None, text: str, via: str) -> BriefItem:
+def add_note(session: Session, brief: Brief, actor: Actor, text: str, via: str) -> BriefItem:
     """Add the owner's own words, in Markdown."""
     item = BriefItem(kind="note", text=_note(session, text, via))
     return _add(session, brief, actor, item, via)
 
 
-def edit_note(session: Session, item: BriefItem, actor: User | None, text: str, via: str) -> None:
+def edit_note(session: Session, item: BriefItem, actor: Actor, text: str, via: str) -> None:
     _owner(item.brief, actor)
     if item.kind != "note":
         raise ValidationError("only notes are edited; quote a passage again instead", "text")
@@ -133,7 +139,7 @@ def edit_note(session: Session, item: BriefItem, actor: User | None, text: str, 
 
 
 def move_item(
-    session: Session, item: BriefItem, actor: User | None, position: int, via: str
+    session: Session, item: BriefItem, actor: Actor, position: int, via: str
 ) -> None:
     """Move an item to a position (1 is first), shifting the others."""
     brief = item.brief
@@ -144,7 +150,7 @@ def move_item(
     _commit(session, brief, actor, via, "brief.item.move", item=item.id, position=item.position)
 
 
-def reorder(session: Session, brief: Brief, actor: User | None, ids: list[int], via: str) -> None:
+def reorder(session: Session, brief: Brief, actor: Actor, ids: list[int], via: str) -> None:
     """Put every item in the order given (a list of all the brief's item ids)."""
     _owner(brief, actor)
     by_id = {i.id: i for i in brief.items}
@@ -154,14 +160,14 @@ def reorder(session: Session, brief: Brief, actor: User | None, ids: list[int], 
     _commit(session, brief, actor, via, "brief.reorder")
 
 
-def remove_item(session: Session, item: BriefItem, actor: User | None, via: str) -> None:
+def remove_item(session: Session, item: BriefItem, actor: Actor, via: str) -> None:
     brief = item.brief
     _owner(brief, actor)
     _number(brief, [i for i in brief.items if i is not item])
     _commit(session, brief, actor, via, "brief.item.remove", item=item.id)
 
 
-def refresh_item(session: Session, item: BriefItem, actor: User | None, via: str) -> BriefItem:
+def refresh_item(session: Session, item: BriefItem, actor: Actor, via: str) -> BriefItem:
     """Bring an item to the current version of what it cites. A quote must still stand in the
     document's public text; if it does not, the owner quotes the new wording instead."""
     _owner(item.brief, actor)
@@ -190,7 +196,7 @@ def refresh_item(session: Session, item: BriefItem, actor: User | None, via: str
 
 
 def share_brief(
-    session: Session, brief: Brief, actor: User | None, usernames: list[str], via: str
+    session: Session, brief: Brief, actor: Actor, usernames: list[str], via: str
 ) -> Brief:
     """Share the brief read-only with exactly these users (an empty list makes it private)."""
     _owner(brief, actor)
@@ -211,17 +217,17 @@ def share_brief(
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _owner(brief: Brief, actor: User | None) -> None:
-    if actor is None or brief.owner_id != actor.id or not can(actor, "brief:create"):
+def _owner(brief: Brief, actor: Actor) -> None:
+    if not can(actor, "brief:edit", brief):
         raise NotPermitted("only the brief's owner changes it")
 
 
-def _readable(actor: User | None, document: Document) -> None:
+def _readable(actor: Actor, document: Document) -> None:
     if not can(actor, "document:read", document):
         raise NotPermitted("you may not cite this document")
 
 
-def _add(session: Session, brief: Brief, actor: User | None, item: BriefItem, via: str):
+def _add(session: Session, brief: Brief, actor: Actor, item: BriefItem, via: str):
     _owner(brief, actor)
     if len(brief.items) >= MAX_ITEMS:
         raise ValidationError(f"a brief holds at most {MAX_ITEMS} items", field="item")
@@ -259,8 +265,8 @@ def _note(session: Session, text: str, via: str) -> str:
     return text
 
 
-def _commit(session: Session, brief: Brief, actor: User | None, via: str, action: str, **detail):
-    try:
+def _commit(session: Session, brief: Brief, actor: Actor, via: str, action: str, **detail):
+    with unit_of_work(session):
         if brief.id is None:
             session.add(brief)
         session.flush()
@@ -268,9 +274,5 @@ def _commit(session: Session, brief: Brief, actor: User | None, via: str, action
         # ids only in the log (an item's id is known once flushed)
         detail = {k: v.id if isinstance(v, BriefItem) else v for k, v in detail.items()}
         audit.record(session, actor, via, action, "brief", brief.id, **detail)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     log.info("%s: brief %s via %s", action, brief.id, via)
     return brief

@@ -14,12 +14,16 @@ import jinja2
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from archive.briefs.read import BriefView, Link, view_brief
-from archive.errors import ArchiveError
+from archive.auth.actors import Actor
+from archive.auth.permissions import can
+from archive.briefs.read import BriefView, view_brief
+from archive.errors import ArchiveError, NotPermitted
+from archive.links import Link
 from archive.rendering import render_markdown
 from archive.resources import resource_dir
 from archive.storage import audit
 from archive.storage.models import Brief, User
+from archive.storage.unit import unit_of_work
 
 FORMATS = ("md", "html", "pdf")
 MEDIA_TYPES = {
@@ -43,15 +47,24 @@ class ExportUnavailable(ArchiveError):
 
 
 def export_brief(
-    session: Session, brief: Brief, reader: User | None, fmt: str, link: Link, via: str
+    session: Session,
+    brief: Brief,
+    actor: Actor,
+    fmt: str,
+    link: Link,
+    via: str,
+    reader: User | None = None,
 ) -> bytes:
-    """Export the brief as this reader may see it, and record the export."""
+    """Export the brief as the reader (by default the actor) may see it, and record the
+    export against the actor: the command line exports a brief as its owner sees it."""
+    if not can(actor, "brief:export", brief):
+        raise NotPermitted("only the brief's owner and those it is shared with export it")
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    data = export(view_brief(session, brief, reader, link), fmt)
-    audit.record(session, reader, via, "brief.export", "brief", brief.id, format=fmt,
-                 bytes=len(data))  # fmt: skip
-    session.commit()
+    data = export(view_brief(session, brief, reader or actor, link), fmt)
+    with unit_of_work(session):
+        audit.record(session, actor, via, "brief.export", "brief", brief.id, format=fmt,
+                     bytes=len(data))  # fmt: skip
     return data
 
 

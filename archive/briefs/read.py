@@ -9,21 +9,20 @@ show it today, so an identity protected after the quote was taken does not leak 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.dates import parse_edtf
-from archive.ingest.redaction import redact_for_cases
+from archive.links import Link
+from archive.protection.public_text import redact_for_cases
 from archive.storage import queries
 from archive.storage.models import Brief, BriefItem, Document, User, brief_shares
 from archive.timeline.read import VisibleEntry, entry_visible_to
-
-Link = Callable[[str, int], str]  # (kind, id) -> permalink
 
 
 @dataclass
@@ -71,9 +70,9 @@ class BriefView:
         return [i for i in self.items if i.changed]
 
 
-def briefs_for(session: Session, actor: User | None) -> tuple[list[Brief], list[Brief]]:
+def briefs_for(session: Session, actor: Actor) -> tuple[list[Brief], list[Brief]]:
     """The actor's own briefs, and those shared with the actor, newest first."""
-    if actor is None:
+    if not isinstance(actor, User):
         return [], []
     shared = select(brief_shares.c.brief_id).where(brief_shares.c.user_id == actor.id)
     rows = session.scalars(
@@ -85,17 +84,13 @@ def briefs_for(session: Session, actor: User | None) -> tuple[list[Brief], list[
     return [b for b in rows if b.owner_id == actor.id], [b for b in rows if b.owner_id != actor.id]
 
 
-def brief_visible_to(session: Session, actor: User | None, brief_id: int) -> Brief | None:
+def brief_visible_to(session: Session, actor: Actor, brief_id: int) -> Brief | None:
     """The brief, if the actor owns it or it is shared with the actor; else None."""
     brief = session.get(Brief, brief_id)
-    if brief is None or actor is None or not can(actor, "brief:create"):
-        return None
-    if brief.owner_id == actor.id or any(u.id == actor.id for u in brief.shared_with):
-        return brief
-    return None
+    return brief if brief is not None and can(actor, "brief:read", brief) else None
 
 
-def view_brief(session: Session, brief: Brief, reader: User | None, link: Link) -> BriefView:
+def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> BriefView:
     """Number the sources in order of first use; the same version of a source keeps one
     number however many times it is quoted."""
     view = BriefView(brief)
@@ -117,7 +112,7 @@ def view_brief(session: Session, brief: Brief, reader: User | None, link: Link) 
 
 
 def _item_view(
-    session: Session, item: BriefItem, reader: User | None, cases: list
+    session: Session, item: BriefItem, reader: Actor, cases: list
 ) -> ItemView | None:
     if item.kind == "note":  # the owner's words, as every case's redaction would show them
         return ItemView(item, _as_public(item.text, cases))

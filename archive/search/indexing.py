@@ -20,9 +20,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.auth.actors import Actor
+from archive.auth.permissions import can
+from archive.errors import NotPermitted
 from archive.search.backend import IndexCheck, IndexedDocument, NullSearch, SearchBackend
+from archive.storage import audit
 from archive.storage.db import Database
 from archive.storage.models import Document
+from archive.storage.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 BATCH = 10_000  # documents per index commit in bulk work (analysed in parallel)
@@ -95,9 +100,15 @@ class Indexer:
 
 
 def reindex(
-    session: Session, backend: SearchBackend, progress: Callable[[int], None] | None = None
+    session: Session,
+    backend: SearchBackend,
+    actor: Actor,
+    via: str,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Rebuild the whole index from the database."""
+    if not can(actor, "index:rebuild"):
+        raise NotPermitted("only an administrator rebuilds the index")
     backend.clear()
     ids = list(
         session.scalars(
@@ -112,6 +123,8 @@ def reindex(
         session.expunge_all()
         if progress:
             progress(len(chunk))
+    with unit_of_work(session):
+        audit.record(session, actor, via, "index.rebuild", "index", None, documents=len(ids))
     return len(ids)
 
 
@@ -130,8 +143,12 @@ def check(session: Session, backend: SearchBackend) -> IndexCheck:
     return IndexCheck(sorted(missing), sorted(stale), extra)
 
 
-def repair(session: Session, backend: SearchBackend, found: IndexCheck) -> None:
+def repair(
+    session: Session, backend: SearchBackend, found: IndexCheck, actor: Actor, via: str
+) -> None:
     """Index what is missing or stale; remove what is extra."""
+    if not can(actor, "index:rebuild"):
+        raise NotPermitted("only an administrator repairs the index")
     todo = found.missing + found.stale
     for start in range(0, len(todo), BATCH):
         backend.index(indexed(d) for d in _documents(session, todo[start : start + BATCH]))
@@ -142,6 +159,10 @@ def repair(session: Session, backend: SearchBackend, found: IndexCheck) -> None:
         backend.index([], purge=True)
     if found.extra:
         backend.delete(found.extra)
+    with unit_of_work(session):
+        audit.record(session, actor, via, "index.repair", "index", None,
+                     missing=len(found.missing), stale=len(found.stale),
+                     extra=len(found.extra))  # fmt: skip
 
 
 def _documents(session: Session, ids: Iterable[int] | None) -> Iterator[Document]:

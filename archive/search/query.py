@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import re
 
+from archive.auth.actors import Actor
 from archive.auth.permissions import audience_for
 from archive.dates import parse_edtf
 from archive.errors import ValidationError
 from archive.search.backend import FACETS, SearchBackend, SearchRequest, SearchResults
-from archive.storage.models import User
 
 _DATE_TERM = re.compile(r"(?:^|\s)date:(\S+)")
 
 
 def search_documents(
     backend: SearchBackend,
-    actor: User | None,
+    actor: Actor,
     q: str = "",
     filters: dict | None = None,
     date_from: str | None = None,

@@ -18,30 +18,35 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.orm import Session
 
 from archive.storage.models import AuditEntry, User
 
 GENESIS = "0" * 64  # the link of the first entry
+ANONYMOUS = "anonymous"  # the principal of a reader who has not signed in
 # PostgreSQL hands out ids before commit: writers take turns at the head of the chain
 _PG_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(7261001)")
 
 
 def record(
     session: Session,
-    actor: User | None,
+    actor,
     via: str,
     action: str,
     object_type: str,
     object_id: int | None,
     **detail,
 ) -> AuditEntry:
-    """Append an audit entry, linked to the one before, to the session's transaction."""
+    """Append an audit entry, linked to the one before, to the session's transaction.
+
+    `actor` is a User, a system actor (anything with a `principal`) or None (anonymous): the
+    entry names it either way; `via` only says where the call came from."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_PG_CHAIN_LOCK)
     entry = AuditEntry(
-        actor_id=actor.id if actor is not None else None,
+        actor_id=actor.id if isinstance(actor, User) else None,
+        principal=actor.principal if actor is not None else ANONYMOUS,
         via=via,
         action=action,
         object_type=object_type,
@@ -77,12 +82,14 @@ def entry_hash(entry) -> str:
         "detail": entry.detail or {},
         "prev_hash": entry.prev_hash,
     }
+    if entry.principal:  # entries written before principals were recorded have none
+        fields["principal"] = entry.principal
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_CHAIN_COLUMNS = (AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.via,
-                  AuditEntry.action, AuditEntry.object_type, AuditEntry.object_id,
+_CHAIN_COLUMNS = (AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.principal,
+                  AuditEntry.via, AuditEntry.action, AuditEntry.object_type, AuditEntry.object_id,
                   AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.entry_hash)  # fmt: skip
 
 
@@ -132,7 +139,7 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
 @dataclass(frozen=True)
 class AuditFilters:
     action: str = ""  # a prefix: "brief." matches every brief action
-    actor: str = ""  # a user name
+    actor: str = ""  # a user name, or a principal (system:<os user>, anonymous)
     object_type: str = ""
     object_id: int | None = None
     since: datetime | None = None
@@ -145,7 +152,9 @@ def filtered(filters: AuditFilters) -> Select:
     if filters.action:
         stmt = stmt.where(AuditEntry.action.startswith(filters.action, autoescape=True))
     if filters.actor:
-        stmt = stmt.join(User, AuditEntry.actor_id == User.id).where(User.username == filters.actor)
+        stmt = stmt.outerjoin(User, AuditEntry.actor_id == User.id).where(
+            or_(User.username == filters.actor, AuditEntry.principal == filters.actor)
+        )
     if filters.object_type:
         stmt = stmt.where(AuditEntry.object_type == filters.object_type)
     if filters.object_id is not None:

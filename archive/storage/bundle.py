@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from archive.errors import ValidationError
 from archive.storage.blobs import write_atomically
 from archive.storage.models import Base
+from archive.storage.unit import unit_of_work
 
 FORMAT = "witness-archive-bundle"
 VERSION = 1
@@ -129,7 +130,7 @@ def import_bundle(
             raise ValidationError(f"this archive is not empty ({table.name} has rows): import "
                                   "into a new one", field="path")  # fmt: skip
     rows = {}
-    try:
+    with unit_of_work(session):
         for table in Base.metadata.sorted_tables:
             path = source / "tables" / f"{table.name}.jsonl"
             records = [
@@ -140,10 +141,6 @@ def import_bundle(
             rows[table.name] = len(records)
         if session.get_bind().dialect.name == "postgresql":
             _reset_sequences(session)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     for root in FILE_ROOTS:
         folder = source / "files" / root
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():

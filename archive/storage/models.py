@@ -161,6 +161,11 @@ class User(Base):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def principal(self) -> str:
+        """How the audit log names this account's actions."""
+        return f"user:{self.id}"
+
     def get_id(self) -> str:
         """The session's user id, bound to the password: changing the password signs out
         every session (Flask-Login's "alternative tokens")."""
@@ -443,7 +448,10 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    via: Mapped[str] = mapped_column(String(20))  # web | api | cli
+    # who acted: user:<id>, system:<operating-system user> (the command line) or anonymous;
+    # empty only on entries written before it was recorded
+    principal: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    via: Mapped[str] = mapped_column(String(20))  # web | api | cli: where from; grants nothing
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)

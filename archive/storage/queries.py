@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session, defer, joinedload, selectinload
 from archive.kept import Kept
 from archive.storage.db import committed_version
 from archive.storage.models import (
+    Brief,
     Case,
     Citation,
+    DateSuggestion,
     Document,
     MediaFile,
     Place,
@@ -55,6 +57,11 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    def as_json(self) -> dict:
+        """The page as the API sends it (its items already made JSON-ready)."""
+        return {"items": self.items, "total": self.total, "page": self.page,
+                "per_page": self.per_page, "pages": self.pages}  # fmt: skip
 
 
 def visible_documents(audience: Audience) -> Select:
@@ -164,6 +171,10 @@ def user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
 
+def count_documents(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Document)) or 0
+
+
 def count_users(session: Session, roles: Iterable[str]) -> int:
     return session.scalar(select(func.count()).select_from(User).where(User.role.in_(roles))) or 0
 
@@ -235,3 +246,21 @@ def _listed_loads() -> tuple:
 
 def get_media(session: Session, media_id: int) -> MediaFile | None:
     return session.get(MediaFile, media_id)
+
+
+def pending_suggestions(session: Session, limit: int) -> list[DateSuggestion]:
+    stmt = (
+        select(DateSuggestion)
+        .where(DateSuggestion.status == "pending")
+        .order_by(DateSuggestion.date_start, DateSuggestion.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_suggestion(session: Session, suggestion_id: int) -> DateSuggestion | None:
+    return session.get(DateSuggestion, suggestion_id)
+
+
+def get_brief(session: Session, brief_id: int) -> Brief | None:
+    return session.get(Brief, brief_id)

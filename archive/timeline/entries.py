@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import IngestError, NotPermitted, ValidationError
-from archive.ingest.redaction import refuse_identifiers
-from archive.ingest.validate import SLUG, optional_text, required_text
+from archive.protection.public_text import refuse_identifiers
 from archive.rendering import collapse_space, plain_text
 from archive.storage import audit, queries
 from archive.storage.models import (
@@ -24,8 +24,9 @@ from archive.storage.models import (
     Document,
     EntryStance,
     TimelineEntry,
-    User,
 )
+from archive.storage.unit import unit_of_work
+from archive.validation import SLUG, optional_slug, optional_text, required_text
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +72,13 @@ def create_entries(
     session: Session,
     case: Case,
     submissions: list[tuple[str, EntrySubmission]],
-    actor: User | None,
+    actor: Actor,
     via: str,
 ) -> list[TimelineEntry]:
     """Store entries of one case together (denials may point at any of them) or none at all."""
-    try:
+    if not can(actor, "timeline:edit"):
+        raise NotPermitted("only custodians edit the timeline")
+    with unit_of_work(session):
         created: dict[str, TimelineEntry] = {}
         pending = []
         for source, sub in submissions:
@@ -93,19 +96,13 @@ def create_entries(
                 for slug, stance in sub.stances
             ]
             audit.record(session, actor, via, "timeline.create", "timeline_entry", entry.id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     log.info("%d timeline entries created in case %s via %s", len(pending), case.id, via)
     return [entry for _, _, entry in pending]
 
 
-def create_entry(
-    session: Session, sub: EntrySubmission, actor: User | None, via: str
-) -> TimelineEntry:
+def create_entry(session: Session, sub: EntrySubmission, actor: Actor, via: str) -> TimelineEntry:
     """Create one entry in the case it names (custodians, from a form or the API)."""
-    if via != "cli" and not can(actor, "document:edit"):
+    if not can(actor, "timeline:edit"):
         raise NotPermitted("only custodians edit the timeline")
     case = queries.get_case(session, sub.case)
     if case is None:
@@ -115,15 +112,15 @@ def create_entry(
 
 
 def update_entry(
-    session: Session, entry: TimelineEntry, sub: EntrySubmission, actor: User | None, via: str
+    session: Session, entry: TimelineEntry, sub: EntrySubmission, actor: Actor, via: str
 ) -> TimelineEntry:
     """Replace an entry's fields, citations, accounts and stances; all or nothing."""
-    if via != "cli" and not can(actor, "document:edit"):
+    if not can(actor, "timeline:edit"):
         raise NotPermitted("only custodians edit the timeline")
     case = entry.case
     if sub.case != case.slug:
         raise IngestError("an entry stays in its case", "case", via)
-    try:
+    with unit_of_work(session):
         check_public(case, sub, via)
         if sub.slug and sub.slug != entry.slug:
             other = queries.entry_by_slug(session, case.id, sub.slug)
@@ -141,10 +138,6 @@ def update_entry(
         if any(s.event is entry for s in entry.stances):
             raise IngestError("an entry cannot take a stance on itself", "stances", via)
         audit.record(session, actor, via, "timeline.edit", "timeline_entry", entry.id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     log.info("timeline entry %s edited via %s", entry.id, via)
     return entry
 
@@ -228,9 +221,7 @@ def _validate(fields: dict) -> EntrySubmission:
     kind = required_text(fields, "kind", 20)
     if kind not in ENTRY_KINDS:
         raise ValidationError(f"{kind!r} is not one of {', '.join(ENTRY_KINDS)}", "kind")
-    slug = optional_text(fields, "slug", 120) or None
-    if slug is not None and not SLUG.match(slug):
-        raise ValidationError("use lowercase letters, digits and '-'", field="slug")
+    entry_slug = optional_slug(fields)
     stances = [(slug, "denies") for slug in _slugs(fields.get("denies"), "denies")]
     stances += _stances(fields.get("stances"))
     if stances and kind == "event":
@@ -258,7 +249,7 @@ def _validate(fields: dict) -> EntrySubmission:
         kind=kind,
         date=parse_edtf(required_text(fields, "date", 64), field="date"),
         title=required_text(fields, "title", 300),
-        slug=slug,
+        slug=entry_slug,
         description=optional_text(fields, "description", 5000),
         actor=optional_text(fields, "actor", 300),
         place=optional_text(fields, "place", 200),

@@ -15,7 +15,9 @@ import json
 from datetime import UTC, datetime
 from importlib import resources
 
+from archive.links import Link
 from archive.timeline.read import VisibleEntry
+from archive.timeline.serialize import entry_record
 
 FORMATS = ("json", "csv", "timelinejs")
 SCHEMA_ID = "https://witness-archive.example/schemas/timeline-v1.json"
@@ -32,7 +34,7 @@ def schema() -> dict:
     return json.loads(text)
 
 
-def export(entries: list[VisibleEntry], fmt: str, link, title: str = "Timeline") -> str:
+def export(entries: list[VisibleEntry], fmt: str, link: Link, title: str = "Timeline") -> str:
     """Serialise entries; `link(kind, id)` gives the permalink of a document or an entry."""
     if fmt == "json":
         return to_json(entries, link)
@@ -43,56 +45,7 @@ def export(entries: list[VisibleEntry], fmt: str, link, title: str = "Timeline")
     raise ValueError(f"format is one of {', '.join(FORMATS)}")
 
 
-def entry_record(item: VisibleEntry, link) -> dict:
-    entry, when = item.entry, item.date
-    record = {
-        "id": entry.id,
-        "slug": entry.slug,
-        "url": link("entry", entry.id),
-        "case": entry.case.slug,
-        "kind": entry.kind,
-        "date": entry.date_edtf,
-        "date_display": when.display(),
-        "date_precision": when.precision,
-        "date_earliest": entry.date_start.isoformat() if entry.date_start else None,
-        "date_latest": entry.date_end.isoformat() if entry.date_end else None,
-        "title": entry.title,
-        "description": entry.description,
-        "actor": entry.actor,
-        "place": entry.place,
-        "citations": [
-            {
-                "document": c.document_id,
-                "title": c.document.title,
-                "kind": c.document.kind,
-                "url": link("document", c.document_id),
-                "excerpt": c.excerpt,
-            }
-            for c in item.citations
-        ],
-        "conflicting_accounts": [
-            {
-                "document": a.document_id,
-                "url": link("document", a.document_id),
-                "account": a.account,
-            }
-            for a in item.accounts
-        ],  # fmt: skip
-    }
-    if entry.kind == "event":
-        record["denied_by"] = [e.id for e in item.denied_by]
-        record["responses"] = [{"entry": e.id, "stance": s} for s, e in item.responses]
-    else:
-        record["speaker"] = {"name": entry.speaker, "office": entry.speaker_office}
-        record["channel"] = entry.channel
-        record["quotation"] = entry.quotation
-        record["stances"] = [{"event": e.id, "stance": s} for s, e in item.stances]
-        if entry.kind == "denial":
-            record["denies"] = [e.id for e in item.denies]
-    return record
-
-
-def to_json(entries: list[VisibleEntry], link) -> str:
+def to_json(entries: list[VisibleEntry], link: Link) -> str:
     """One entry per line: readable, diffable, and written by the C encoder (an indented
     dump goes through the pure-Python one, five times slower)."""
     head = {
@@ -108,7 +61,7 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def to_csv(entries: list[VisibleEntry], link) -> str:
+def to_csv(entries: list[VisibleEntry], link: Link) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -135,7 +88,7 @@ def _cell(value) -> str:
     return text
 
 
-def to_timelinejs(entries: list[VisibleEntry], link, title: str) -> str:
+def to_timelinejs(entries: list[VisibleEntry], link: Link, title: str) -> str:
     """TimelineJS 3's JSON: events with start and end dates as precise as recorded."""
     events = []
     for item in entries:

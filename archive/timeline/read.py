@@ -17,6 +17,7 @@ from functools import cached_property
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.auth.actors import Actor
 from archive.auth.permissions import audience_for, can
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import ValidationError
@@ -28,7 +29,6 @@ from archive.storage.models import (
     ConflictingAccount,
     EntryStance,
     TimelineEntry,
-    User,
 )
 from archive.storage.queries import Page
 
@@ -96,7 +96,7 @@ class TimelineFilters:
 
 
 def visible_timeline(
-    session: Session, actor: User | None, filters: TimelineFilters, page: int, per_page: int
+    session: Session, actor: Actor, filters: TimelineFilters, page: int, per_page: int
 ) -> Page:
     """Return a page of entries (date order) with what this actor may follow; only the
     page's entries are loaded."""
@@ -125,7 +125,7 @@ class OutlineRow:
 
 
 def timeline_outline(
-    session: Session, actor: User | None, filters: TimelineFilters
+    session: Session, actor: Actor, filters: TimelineFilters
 ) -> list[OutlineRow]:
     """Every entry matching the filters that this actor may see, in date order, without
     loading the entries themselves."""
@@ -137,7 +137,7 @@ def timeline_outline(
 
 def visible_entries(
     session: Session,
-    actor: User | None,
+    actor: Actor,
     filters: TimelineFilters,
     ids: Collection[int] | None = None,
 ) -> list[VisibleEntry]:
@@ -164,14 +164,14 @@ def visible_entries(
     return [_visible(actor, e, readable) for e in entries]
 
 
-def entry_visible_to(session: Session, actor: User | None, entry_id: int) -> VisibleEntry | None:
+def entry_visible_to(session: Session, actor: Actor, entry_id: int) -> VisibleEntry | None:
     entry = queries.get_entry(session, entry_id)
-    if entry is None or not _readable(actor, entry):
+    if entry is None or not entry_readable(actor, entry):
         return None
     return _visible(actor, entry, None)
 
 
-def _matching(stmt: Select, actor: User | None, filters: TimelineFilters) -> Select:
+def _matching(stmt: Select, actor: Actor, filters: TimelineFilters) -> Select:
     """Restrict a statement over entries to the filters and to what this actor may see."""
     stmt = stmt.where(queries.entry_readable(audience_for(actor)))
     if filters.case:
@@ -200,13 +200,14 @@ def _matching(stmt: Select, actor: User | None, filters: TimelineFilters) -> Sel
     return stmt
 
 
-def _readable(actor: User | None, entry: TimelineEntry) -> bool:
+def entry_readable(actor: Actor, entry: TimelineEntry) -> bool:
+    """Whether the actor may see the entry: it cites a document the actor may open."""
     return any(can(actor, "document:read", c.document) for c in entry.citations)
 
 
-def _visible(actor: User | None, entry: TimelineEntry, readable: set[int] | None) -> VisibleEntry:
+def _visible(actor: Actor, entry: TimelineEntry, readable: set[int] | None) -> VisibleEntry:
     def shown(other: TimelineEntry) -> bool:
-        return other.id in readable if readable is not None else _readable(actor, other)
+        return other.id in readable if readable is not None else entry_readable(actor, other)
 
     citations = [c for c in entry.citations if can(actor, "document:read", c.document)]
     return VisibleEntry(

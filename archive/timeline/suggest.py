@@ -20,11 +20,13 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import NotPermitted, ValidationError
-from archive.storage import audit
-from archive.storage.models import DateSuggestion, Document, User, utcnow
+from archive.storage import audit, queries
+from archive.storage.models import DateSuggestion, Document, utcnow
+from archive.storage.unit import unit_of_work
 
 EN_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 EN_MONTHS.update({name.lower(): n for n, name in enumerate(calendar.month_abbr) if name})
@@ -155,21 +157,28 @@ def suggest_for_document(session: Session, document: Document) -> int:
     return len(seen)
 
 
+def pending_suggestions(session: Session, actor: Actor, limit: int = 500) -> list[DateSuggestion]:
+    """Suggestions no custodian has decided yet, earliest date first."""
+    if not can(actor, "timeline:edit"):
+        raise NotPermitted("only custodians review suggestions")
+    return queries.pending_suggestions(session, limit)
+
+
 def decide_suggestion(
     session: Session,
     suggestion: DateSuggestion,
     status: str,
-    actor: User | None,
+    actor: Actor,
     via: str,
     entry_id: int | None = None,
 ) -> None:
     """Record a custodian's decision on a suggestion: accepted (into an entry) or dismissed."""
-    if not can(actor, "document:edit"):
+    if not can(actor, "timeline:edit"):
         raise NotPermitted("only custodians review suggestions")
     if status not in ("accepted", "dismissed"):
         raise ValueError(f"unknown decision {status!r}")
-    suggestion.status, suggestion.entry_id = status, entry_id
-    suggestion.decided_by_id, suggestion.decided_at = actor.id if actor else None, utcnow()
-    audit.record(session, actor, via, f"timeline.suggestion.{status}", "date_suggestion",
-                 suggestion.id, entry_id=entry_id)  # fmt: skip
-    session.commit()
+    with unit_of_work(session):
+        suggestion.status, suggestion.entry_id = status, entry_id
+        suggestion.decided_by_id, suggestion.decided_at = user_id(actor), utcnow()
+        audit.record(session, actor, via, f"timeline.suggestion.{status}", "date_suggestion",
+                     suggestion.id, entry_id=entry_id)  # fmt: skip

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import func, select
 
+from archive.auditing import audit_entries, verify_audit_log
 from archive.errors import ValidationError
+from archive.services import get_session
 from archive.storage import audit
-from archive.web.database import get_session
 from archive.web.helpers import page_args, require, whole_number
 
 bp = Blueprint("audit", __name__)
@@ -17,17 +17,15 @@ bp = Blueprint("audit", __name__)
 
 @bp.get("/audit")
 def log():
-    require("audit:read")
+    who = require("audit:read")
     filters = _filters()
     page, per_page = page_args()
     session = get_session()
-    stmt = audit.filtered(filters)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    found = audit_entries(session, who, filters, page, per_page)
     args = {k: v for k, v in request.args.items() if k not in ("page", "verify") and v}
-    report = audit.verify(session) if request.args.get("verify") else None
-    return render_template("audit.html", rows=rows, total=total, page=page, per_page=per_page,
-                           args=args, report=report)  # fmt: skip
+    report = verify_audit_log(session, who) if request.args.get("verify") else None
+    return render_template("audit.html", rows=found.items, total=found.total, page=page,
+                           per_page=per_page, args=args, report=report)  # fmt: skip
 
 
 def _filters() -> audit.AuditFilters:

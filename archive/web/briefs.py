@@ -10,19 +10,19 @@ from archive.briefs import compose
 from archive.briefs.export import FORMATS, MEDIA_TYPES, export_brief
 from archive.briefs.read import briefs_for, view_brief
 from archive.errors import NotFound, ValidationError
+from archive.services import get_session
 from archive.storage.models import Brief
-from archive.web.database import get_session
 from archive.web.forms import flash_not_saved
 from archive.web.helpers import (
     actor,
     brief_item_or_404,
     get_brief_or_404,
     get_document_or_404,
+    permalink,
     require,
     visible_entry_or_404,
     whole_number,
 )
-from archive.web.timeline import permalink
 
 bp = Blueprint("briefs", __name__)
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from archive.auth.permissions import can
 from archive.briefs import compose
 from archive.briefs.export import FORMATS, MEDIA_TYPES, export_brief
-from archive.briefs.read import BriefView, briefs_for, view_brief
+from archive.briefs.read import briefs_for, view_brief
+from archive.briefs.serialize import brief_json, brief_summary
 from archive.errors import NotFound, ValidationError
+from archive.services import get_session
 from archive.storage.models import Brief
-from archive.web.database import get_session
 from archive.web.helpers import (
     actor,
     brief_item_or_404,
     get_brief_or_404,
     get_document_or_404,
+    permalink,
     require,
     visible_entry_or_404,
 )
-from archive.web.timeline import permalink
 
 bp = Blueprint("briefs_api", __name__, url_prefix="/api/v1/briefs")
 
@@ -27,7 +29,9 @@ bp = Blueprint("briefs_api", __name__, url_prefix="/api/v1/briefs")
 @bp.get("")
 def index():
     owned, shared = briefs_for(get_session(), require("brief:create"))
-    return jsonify({"owned": [_summary(b) for b in owned], "shared": [_summary(b) for b in shared]})
+    return jsonify(
+        {"owned": [brief_summary(b) for b in owned], "shared": [brief_summary(b) for b in shared]}
+    )
 
 
 @bp.post("")
@@ -124,44 +128,9 @@ def download(brief_id: int, fmt: str):
     return Response(data, mimetype=MEDIA_TYPES[fmt].split(";")[0])
 
 
-def _summary(brief: Brief) -> dict:
-    return {"id": brief.id, "title": brief.title, "owner": brief.owner.username,
-            "items": len(brief.items), "updated": brief.updated_at.isoformat()}  # fmt: skip
-
-
 def _brief(brief: Brief) -> dict:
-    view: BriefView = view_brief(get_session(), brief, actor(), permalink)
-    items = []
-    for shown in view.items:
-        item = shown.item
-        record = {"id": item.id, "position": item.position, "kind": item.kind,
-                  "citation": shown.citation.number if shown.citation else None,
-                  "changed": shown.changed}  # fmt: skip
-        if item.kind in ("quote", "note"):
-            record["text"] = shown.text
-        if item.kind == "quote":
-            record.update(start=item.quote_start, end=item.quote_end)
-        if item.kind in ("document", "quote"):
-            record["document_id"] = item.document_id
-        if item.kind == "entry":
-            record["entry_id"] = item.entry_id
-        items.append(record)
-    citations = [{"number": c.number, "kind": c.kind, "title": c.title, "source": c.source,
-                  "date": c.date, "case": c.case, "permalink": c.permalink,
-                  "version_sha256": c.version_sha256, "custody_sha256": c.custody_sha256 or None,
-                  "changed": c.changed,
-                  "cited_at": c.cited_at.isoformat() if c.cited_at else None}
-                 for c in view.citations]  # fmt: skip
-    return {
-        **_summary(brief),
-        "purpose": brief.purpose,
-        "shared_with": [u.username for u in brief.shared_with]
-        if brief.owner_id == actor().id
-        else [],
-        "items": items,
-        "citations": citations,
-        "withheld": view.withheld,
-    }
+    view = view_brief(get_session(), brief, actor(), permalink)
+    return brief_json(view, owner_view=can(actor(), "brief:edit", brief))
 
 
 def _body() -> dict:

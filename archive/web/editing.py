@@ -9,13 +9,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext as _
 
 from archive.config import document_kinds
+from archive.documents.edit import update_document
+from archive.documents.intake import create_document
+from archive.documents.review import view_original
+from archive.documents.submission import validate_document
 from archive.errors import EditConflict, IngestError
-from archive.ingest.documents import create_document, update_document
-from archive.ingest.media import attach
-from archive.ingest.redaction import view_original
-from archive.ingest.validate import validate_document
+from archive.services import get_session
 from archive.storage import queries
-from archive.web.database import get_session
 from archive.web.forms import DocumentForm, choices, show_field_error
 from archive.web.helpers import get_document_or_404, require, whole_number
 from archive.web.media import prepare_uploads
@@ -56,9 +56,7 @@ def edit_document(doc_id: int):
             submission = validate_document(form.fields_for_ingest(), _kinds(), "form")
             batch = prepare_uploads("media")
             read = whole_number(form.revision.data)
-            update_document(get_session(), document, submission, who, "web", read)
-            if batch is not None:
-                attach(get_session(), document, batch, who, "web")
+            update_document(get_session(), document, submission, who, "web", read, batch)
         except EditConflict as exc:
             _field_error(form, exc)
             return _render(form, document, 409)

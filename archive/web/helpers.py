@@ -4,24 +4,40 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
 
+from archive.auth.actors import Actor
 from archive.auth.permissions import audience_for, can
 from archive.briefs.read import brief_visible_to
 from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.services import get_session
 from archive.storage import queries
-from archive.storage.models import Brief, BriefItem, Document, TimelineEntry, User
+from archive.storage.models import Brief, BriefItem, Document, TimelineEntry
 from archive.timeline.read import entry_visible_to
-from archive.web.database import get_session
+
+# Where each kind of object lives (archive/links.py names the same paths for the command line)
+_ENDPOINTS = {
+    "document": ("pages.document", "doc_id"),
+    "entry": ("timeline.entry", "entry_id"),
+    "case": ("pages.case", "slug"),
+    "media": ("media.file", "media_id"),
+    "thumbnail": ("media.thumbnail", "media_id"),
+}
 
 
-def actor() -> User | None:
+def permalink(kind: str, key: int | str) -> str:
+    """The full address of a document, entry, case or media file on this site."""
+    endpoint, argument = _ENDPOINTS[kind]
+    return url_for(endpoint, **{argument: key}, _external=True)
+
+
+def actor() -> Actor:
     """Return the signed-in user, or None for an anonymous visitor."""
     return current_user if current_user.is_authenticated else None
 
 
-def require(action: str) -> User | None:
+def require(action: str) -> Actor:
     """Return the actor if it may perform the action, else raise NotPermitted."""
     who = actor()
     if not can(who, action):
@@ -55,7 +71,7 @@ def get_brief_or_404(brief_id: int, write: bool = False) -> Brief:
     brief = brief_visible_to(get_session(), who, brief_id)
     if brief is None:  # someone else's brief looks like no brief at all
         raise NotFound(f"no brief {brief_id}")
-    if write and brief.owner_id != who.id:
+    if write and not can(who, "brief:edit", brief):
         raise NotPermitted("this brief is shared with you to read; only its owner changes it")
     return brief
 

@@ -24,8 +24,8 @@ from flask_login import LoginManager, login_user, logout_user
 from archive.auth.tokens import create_token, revoke_token, tokens_of, user_for_token
 from archive.auth.users import LockoutPolicy, authenticate, change_password
 from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.services import get_session
 from archive.storage.models import ROLES, ApiToken, User
-from archive.web.database import get_session
 from archive.web.forms import LoginForm, PasswordForm, flash_not_saved, show_field_error
 from archive.web.helpers import actor, whole_number
 from archive.web.security import bearer_token

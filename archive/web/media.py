@@ -8,36 +8,19 @@ with their stored type, `nosniff`, a sandboxing Content-Security-Policy and a ne
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    Flask,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 
+from archive.documents.media import Upload, add_media, prepare, read_original
+from archive.documents.serialize import media_json
 from archive.errors import MediaRefused, NotFound, ValidationError
-from archive.ingest.media import MediaStore, Upload, add_media, prepare, read_original
+from archive.services import get_session, media_store
 from archive.storage import queries
 from archive.storage.models import MediaFile
-from archive.web.database import get_session
-from archive.web.helpers import get_document_or_404, require
+from archive.web.helpers import get_document_or_404, permalink, require
 
 bp = Blueprint("media", __name__)
 FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["archive.media"] = MediaStore.from_config(app.config)
-
-
-def media_store() -> MediaStore:
-    return current_app.extensions["archive.media"]
 
 
 def uploads_from_request(field: str) -> list[Upload]:
@@ -110,29 +93,8 @@ def api_upload(doc_id: int):
     if not uploads:
         raise ValidationError("send one or more files in the multipart field 'file'", "file")
     rows = add_media(get_session(), document, uploads, media_store(), who, "api")
-    return jsonify({"items": [media_json(m, full=True) for m in rows]}), 201  # custodians only
-
-
-def media_json(media: MediaFile, full: bool) -> dict:
-    """Describe a media file for the API; the report (field names only) for custodians."""
-    data = {
-        "id": media.id,
-        "url": url_for("media.file", media_id=media.id, _external=True),
-        "thumbnail_url": url_for("media.thumbnail", media_id=media.id, _external=True)
-        if media.thumbnail_sha256
-        else None,
-        "kind": media.kind,
-        "mime": media.mime,
-        "size": media.size,
-        "width": media.width,
-        "height": media.height,
-        "frames": media.frames,
-        "sha256": media.sha256,
-    }
-    if full:  # custodians: the original's hash would let a holder of a copy confirm its source
-        data["original_sha256"] = media.original_sha256
-        data["metadata_removed"] = media.report
-    return data
+    items = [media_json(m, permalink, full=True) for m in rows]  # custodians only
+    return jsonify({"items": items}), 201
 
 
 def prepare_uploads(field: str):

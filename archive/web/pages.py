@@ -14,10 +14,10 @@ from archive.dates import parse_edtf
 from archive.errors import NotFound, ValidationError
 from archive.media.report import summarise
 from archive.rendering import render_markdown_cached
+from archive.services import get_session
 from archive.storage import queries
 from archive.storage.queries import DocumentFilters
 from archive.timeline.read import TimelineFilters, visible_timeline
-from archive.web.database import get_session
 from archive.web.helpers import actor, get_document_or_404, page_args
 
 bp = Blueprint("pages", __name__)

@@ -9,17 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from archive.documents.review import DECISION_TYPES, review_redaction, view_original
 from archive.errors import NotFound, ValidationError
-from archive.ingest.redaction import (
-    DECISION_TYPES,
-    add_public_name,
-    protect_identity,
-    publish_document,
-    review_redaction,
-    view_original,
-)
+from archive.protection.identities import add_public_name, protect_identity
+from archive.services import get_session
 from archive.storage import queries
-from archive.web.database import get_session
 from archive.web.helpers import get_document_or_404, require, whole_number
 
 bp = Blueprint("review", __name__)
@@ -37,9 +31,9 @@ def review(doc_id: int):
         add = []
         if request.form.get("add_value", "").strip():
             add.append((request.form["add_value"], request.form.get("add_type", "PERSON")))
-        review_redaction(session, document, who, "web", reject=reject, add=add)
-        if request.form.get("publish"):
-            publish_document(session, document, who, "web")
+        publish = bool(request.form.get("publish"))
+        review_redaction(session, document, who, "web", reject=reject, add=add, publish=publish)
+        if publish:
             flash(_("Redaction reviewed; document published."), "info")
         else:
             flash(_("Redaction reviewed."), "info")

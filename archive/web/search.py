@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request
 from markupsafe import Markup
 
 from archive.search.backend import FACETS, SearchResults
-from archive.search.indexing import Indexer, make_backend
 from archive.search.query import search_documents
-from archive.web.database import get_db
-from archive.web.helpers import actor, page_args
+from archive.search.serialize import results_json
+from archive.services import search_backend
+from archive.web.helpers import actor, page_args, permalink
 
 bp = Blueprint("search", __name__)
 FILTER_PARAMS = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag",
                  "case": "case", "year": "year"}  # fmt: skip
-
-
-def init_app(app: Flask) -> None:
-    backend = make_backend(app.config, get_db(app))
-    app.extensions["archive.search"] = backend
-    get_db(app).on_documents_committed(Indexer(get_db(app), backend))
-
-
-def search_backend():
-    return current_app.extensions["archive.search"]
 
 
 @bp.app_template_filter("snippet")
@@ -62,26 +52,4 @@ def page():
 @bp.get("/api/v1/search")
 def api():
     results, _params = _run()
-    return jsonify(
-        {
-            "items": [
-                {
-                    "id": h.id,
-                    "url": url_for("pages.document", doc_id=h.id, _external=True),
-                    "title": h.title,
-                    "snippet": h.snippet,
-                    "kind": h.kind,
-                    "language": h.language,
-                    "case": h.case,
-                    "published": h.published.isoformat() if h.published else None,
-                    "score": round(h.score, 4),
-                }
-                for h in results.hits
-            ],
-            "total": results.total,
-            "page": results.page,
-            "per_page": results.per_page,
-            "facets": results.facets,
-            "suggestion": results.suggestion,
-        }
-    )
+    return jsonify(results_json(results, permalink))

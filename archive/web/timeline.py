@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from archive.errors import NotFound, ValidationError
 from archive.kept import Kept
+from archive.services import get_session
 from archive.storage import queries
 from archive.storage.db import committed_version
 from archive.storage.models import CHANNELS, ENTRY_KINDS, TimelineEntry
@@ -25,8 +26,7 @@ from archive.timeline.read import (
     timeline_outline,
     visible_entries,
 )
-from archive.web.database import get_session
-from archive.web.helpers import actor, whole_number
+from archive.web.helpers import actor, permalink, whole_number
 
 bp = Blueprint("timeline", __name__)
 CHART_WIDTH, CHART_HEIGHT = 720, 120
@@ -129,12 +129,6 @@ def download(fmt: str):
         mimetype=MEDIA_TYPES[fmt].split(";")[0],
         headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"'},
     )
-
-
-def permalink(kind: str, object_id: int) -> str:
-    if kind == "document":
-        return url_for("pages.document", doc_id=object_id, _external=True)
-    return url_for("timeline.entry", entry_id=object_id, _external=True)
 
 
 def _title(filters: TimelineFilters) -> str:

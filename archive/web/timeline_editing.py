@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from archive.errors import IngestError, NotFound
+from archive.services import get_session
 from archive.storage import queries
 from archive.storage.models import DateSuggestion
 from archive.timeline.entries import create_entry, update_entry, validate_entry
-from archive.timeline.suggest import decide_suggestion
-from archive.web.database import get_session
+from archive.timeline.suggest import decide_suggestion, pending_suggestions
 from archive.web.forms import EntryForm, choices, show_field_error
 from archive.web.helpers import get_entry_or_404, require, whole_number
 
@@ -20,7 +19,7 @@ bp = Blueprint("timeline_editing", __name__)
 
 @bp.route("/timeline/entries/new", methods=["GET", "POST"])
 def new_entry():
-    who = require("document:edit")
+    who = require("timeline:edit")
     form = _form()
     suggestion = _suggestion(request.values.get("suggestion"))
     if form.validate_on_submit():
@@ -46,7 +45,7 @@ def new_entry():
 
 @bp.route("/timeline/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 def edit_entry(entry_id: int):
-    who = require("document:edit")
+    who = require("timeline:edit")
     entry = get_entry_or_404(entry_id)
     form = _form()
     if form.validate_on_submit():
@@ -65,23 +64,13 @@ def edit_entry(entry_id: int):
 
 @bp.get("/timeline/suggestions")
 def suggestions():
-    require("document:edit")
-    pending = (
-        get_session()
-        .scalars(
-            select(DateSuggestion)
-            .where(DateSuggestion.status == "pending")
-            .order_by(DateSuggestion.date_start, DateSuggestion.id)
-            .limit(500)
-        )
-        .all()
-    )
-    return render_template("suggestions.html", suggestions=pending)
+    who = require("timeline:edit")
+    return render_template("suggestions.html", suggestions=pending_suggestions(get_session(), who))
 
 
 @bp.post("/timeline/suggestions/<int:suggestion_id>/dismiss")
 def dismiss(suggestion_id: int):
-    who = require("document:edit")
+    who = require("timeline:edit")
     suggestion = _suggestion(str(suggestion_id))
     if suggestion is None:
         raise NotFound(f"no suggestion {suggestion_id}")
@@ -94,7 +83,7 @@ def _suggestion(raw: str | None) -> DateSuggestion | None:
     suggestion_id = whole_number(raw)
     if suggestion_id is None:
         return None
-    found = get_session().get(DateSuggestion, suggestion_id)
+    found = queries.get_suggestion(get_session(), suggestion_id)
     if found is not None and found.status != "pending":
         abort(409)  # decided already
     return found

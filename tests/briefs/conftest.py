@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from archive.services import get_db
 from archive.storage.models import User
 from archive.timeline.entries import create_entries, validate_entry
-from archive.web.database import get_db
-from tests.conftest import PASSWORD
+from tests.conftest import CLI, PASSWORD
 
 PUBLIC_BODY = (
     "# Account\n\nThe men were *held* for two weeks at the station. Later they were released."
@@ -39,7 +39,7 @@ def evidence(app, make_document, make_user):
             "description": "Held for two weeks.",
             "citations": [{"document": "public-account", "excerpt": "held for two weeks"}],
         }
-        (entry,) = create_entries(s, case, [("held", validate_entry(fields, "t"))], None, "cli")
+        (entry,) = create_entries(s, case, [("held", validate_entry(fields, "t"))], CLI, "cli")
         entry_id = entry.id  # fmt: skip
     users = {role: make_user(role, f"{role}-owner") for role in ("researcher", "custodian")}
     users["other"] = make_user("researcher", "other-researcher")

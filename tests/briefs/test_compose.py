@@ -22,6 +22,7 @@ from archive.briefs.compose import (
 from archive.errors import IngestError, NotPermitted, ValidationError
 from archive.storage.models import AuditEntry, Brief, Document, TimelineEntry
 from tests.briefs.conftest import user
+from tests.conftest import SETUP
 
 
 def _brief(db, evidence, owner="researcher-owner"):
@@ -96,11 +97,11 @@ def test_a_document_beyond_the_owners_access_cannot_be_cited(db, evidence):
 
 
 def test_words_that_would_reveal_a_protected_person_are_refused(db, evidence):
-    from archive.ingest.redaction import protect_identity
+    from archive.protection.identities import protect_identity
     from archive.storage import queries
 
     case = queries.get_case(db, "test-case")
-    protect_identity(db, case, ["Anzor Bakaev"], "Witness A", None, "cli")
+    protect_identity(db, case, ["Anzor Bakaev"], "Witness A", SETUP, "cli")
     owner = user(db, "researcher-owner")
     with pytest.raises(IngestError) as caught:
         create_brief(db, owner, "The case of Anzor Bakaev", "", "web")
@@ -141,13 +142,13 @@ def _edit_body(db, document, body):
     from flask import current_app
 
     from archive.config import document_kinds
-    from archive.ingest.documents import update_document
-    from archive.ingest.validate import validate_document
+    from archive.documents.edit import update_document
+    from archive.documents.submission import validate_document
 
     fields = {"case": "test-case", "kind": document.kind, "title": document.title,
               "language": "en", "consent": document.consent, "status": "in_review",
               "body": body, "slug": document.slug}  # fmt: skip
-    from archive.ingest.redaction import publish_document, review_redaction
+    from archive.documents.review import publish_document, review_redaction
 
     custodian = user(db, "custodian-owner")
     submission = validate_document(fields, document_kinds(current_app.config), "t")

@@ -22,6 +22,7 @@ from archive.briefs.export import export
 from archive.briefs.read import brief_visible_to, briefs_for, view_brief
 from archive.storage.models import Document, TimelineEntry
 from tests.briefs.conftest import user
+from tests.conftest import SETUP
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -75,7 +76,7 @@ def test_a_brief_is_visible_to_its_owner_and_those_it_is_shared_with_only(db, fu
 
 
 def test_a_changed_document_is_flagged_and_its_old_quote_redacted_as_of_today(db, evidence):
-    from archive.ingest.redaction import protect_identity
+    from archive.protection.identities import protect_identity
     from archive.storage import queries
 
     owner = user(db, "researcher-owner")
@@ -83,7 +84,7 @@ def test_a_changed_document_is_flagged_and_its_old_quote_redacted_as_of_today(db
     brief = create_brief(db, owner, "Stale", "", "cli")
     add_quote(db, brief, owner, document, "The men were held again in April.", "cli")
     # a name in the quoted words becomes protected: the public text changes
-    protect_identity(db, queries.get_case(db, "test-case"), ["April"], "Witness A", None, "cli")
+    protect_identity(db, queries.get_case(db, "test-case"), ["April"], "Witness A", SETUP, "cli")
     view = view_brief(db, brief, owner, link)
     (item,) = view.items
     assert item.changed and view.changed == [item]

@@ -9,7 +9,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import csrf_token, login
+from tests.conftest import SETUP, csrf_token, login
 
 
 @pytest.fixture
@@ -185,13 +185,13 @@ def test_a_shared_reader_reads_and_exports_but_cannot_change(client, evidence):
 
 def test_no_original_identifier_reaches_any_export(client, app, evidence, make_document):
     """A protected name in a quoted document, in every format and the API: only its pseudonym."""
-    from archive.ingest.redaction import protect_identity
+    from archive.protection.identities import protect_identity
+    from archive.services import get_db
     from archive.storage import queries
-    from archive.web.database import get_db
 
     with app.app_context(), get_db(app).session() as s:
         protect_identity(s, queries.get_case(s, "test-case"), ["Zelimkhan Canaryev"],
-                         "Witness Z", None, "cli")  # fmt: skip
+                         "Witness Z", SETUP, "cli")  # fmt: skip
     doc = make_document(
         slug="named",
         title="Named account",
@@ -227,7 +227,7 @@ def test_the_cli_exports_a_brief(app, evidence, tmp_path):
 
     from archive.briefs.compose import add_note, create_brief
     from archive.cli import main
-    from archive.web.database import get_db
+    from archive.services import get_db
     from tests.briefs.conftest import user
 
     with app.app_context(), get_db(app).session() as s:
@@ -249,8 +249,8 @@ def _script_info(app):
 
 
 def test_the_brief_page_flags_a_changed_source_and_updates_the_quote(owner, app, evidence):
+    from archive.services import get_db
     from archive.storage.models import Document
-    from archive.web.database import get_db
     from tests.briefs.test_compose import _edit_body
 
     made = _api(owner, "POST", "/api/v1/briefs", {"title": "Stale"}).get_json()["id"]

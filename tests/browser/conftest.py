@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import CLI
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -30,10 +32,10 @@ def live_server(corpus_app):
 def search_server(corpus_app, live_server):
     """The live server, its index rebuilt from the corpus database (the copy has no index)."""
     from archive.search.indexing import reindex
-    from archive.web.database import get_db
+    from archive.services import get_db
 
     with corpus_app.app_context(), get_db(corpus_app).session() as session:
-        assert reindex(session, corpus_app.extensions["archive.search"]) > 0
+        assert reindex(session, corpus_app.extensions["archive.search"], CLI, "cli") > 0
     return live_server
 
 

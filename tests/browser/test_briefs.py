@@ -8,16 +8,16 @@ import pypdfium2
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import PASSWORD
+from tests.conftest import CLI, PASSWORD
 
 
 def test_search_quote_and_export_a_brief_as_pdf(search_server, page, corpus_app):
     live_server = search_server
     from archive.auth.users import create_user
-    from archive.web.database import get_db
+    from archive.services import get_db
 
     with corpus_app.app_context(), get_db(corpus_app).session() as s:
-        create_user(s, "advocate", PASSWORD, "researcher", None, "cli")
+        create_user(s, "advocate", PASSWORD, "researcher", CLI, "cli")
     page.goto(live_server + "/login")
     page.fill("input[name=username]", "advocate")
     page.fill("input[name=password]", PASSWORD)

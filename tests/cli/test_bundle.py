@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from archive.storage.models import AuditEntry, Base, Document, MediaFile
 from tests import databases
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, SETUP
 
 
 @pytest.fixture
@@ -31,12 +31,12 @@ def exported(initialised, archive, tmp_path, database):
     assert archive("ingest", doc).returncode == 0
     with database().session() as s:
         document = s.scalars(select(Document).where(Document.title == "With a photo")).one()
-        from archive.ingest.media import MediaStore, Upload, add_media
+        from archive.documents.media import MediaStore, Upload, add_media
 
         config = {"MEDIA_DIR": str(initialised), "VAULT_KEY": "", "MAX_UPLOAD_BYTES": 10**7,
                   "MAX_IMAGE_PIXELS": 10**7}  # fmt: skip
         store = MediaStore.from_config(config)
-        add_media(s, document, [Upload(image.read_bytes())], store, None, "cli")
+        add_media(s, document, [Upload(image.read_bytes())], store, SETUP, "cli")
         counts = {t.name: s.scalar(select(func.count()).select_from(t))
                   for t in Base.metadata.sorted_tables}  # fmt: skip
     bundle = tmp_path / "backup"

@@ -10,7 +10,7 @@ import yaml
 from sqlalchemy import func, select
 
 from archive.auth.users import authenticate
-from archive.ingest.corpus import corpus_files
+from archive.corpus.loader import corpus_files
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Document
 from tests import databases
@@ -68,7 +68,7 @@ def test_init_creates_the_database_under_data_dir_and_a_custodian_once(
     assert list(workdir.iterdir()) == []  # nothing written beside the user's files
 
     with database().session() as session:
-        user = authenticate(session, "custodian", password)
+        user = authenticate(session, "custodian", password, "cli")
         assert user is not None and user.role == "admin"
         assert queries.count_users(session, ("researcher", "custodian", "admin")) == 1
 
@@ -132,7 +132,7 @@ def test_create_user_makes_an_account_with_the_role(initialised, archive, databa
     assert result.returncode == 0, result.stderr
     assert re.search(r"created researcher alice \(id \d+\)", result.stdout)
     with database().session() as session:
-        user = authenticate(session, "alice", SECRET)
+        user = authenticate(session, "alice", SECRET, "cli")
         assert user is not None and user.role == "researcher"
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from archive import create_app
 from archive.auth.users import create_user
+from archive.services import get_db
 from archive.storage.models import AuditEntry, Document
-from archive.web.database import get_db
-from tests.conftest import PASSWORD, _config, login
+from tests.conftest import CLI, PASSWORD, _config, login
 from tests.test_rendering import XSS_VECTORS
 from tests.web.conftest import active_content
 
@@ -146,7 +146,7 @@ def test_every_hostile_file_is_stored_inert_or_refused_by_name(ingested, databas
     # every stored one is inert on the custodian's pages (readers see none: they are in review)
     app = create_app(_config(data_dir))
     with app.app_context(), get_db(app).session() as session:
-        create_user(session, "custodian-hostile", PASSWORD, "custodian", None, "cli")
+        create_user(session, "custodian-hostile", PASSWORD, "custodian", CLI, "cli")
     client = app.test_client()
     login(client, "custodian-hostile", PASSWORD)
     for document in documents:

@@ -85,7 +85,7 @@ def test_cli_and_web_ingest_together_lose_nothing(
 
     with database().session() as s:
         feeder = s.scalars(select(User).where(User.username == "feeder")).one()
-        _, token = create_token(s, feeder, "parallel test", "custodian", None, "cli")
+        _, token = create_token(s, feeder, "parallel test", "custodian", feeder, "cli")
     folders = [tmp_path / "a", tmp_path / "b"]
     for folder, prefix in zip(folders, ("cli-a", "cli-b"), strict=True):
         _folder(folder, prefix)

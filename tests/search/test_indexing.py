@@ -18,19 +18,20 @@ from PIL import Image
 from sqlalchemy import text
 
 from archive.config import document_kinds
-from archive.ingest.corpus import load_corpus
-from archive.ingest.documents import update_document
-from archive.ingest.media import MediaStore, Upload, add_media
-from archive.ingest.redaction import protect_identity, review_redaction
-from archive.ingest.validate import validate_document
+from archive.corpus.loader import load_corpus
+from archive.documents.edit import update_document
+from archive.documents.media import MediaStore, Upload, add_media
+from archive.documents.review import review_redaction
+from archive.documents.submission import validate_document
+from archive.protection.identities import protect_identity
 from archive.search.backend import IndexedDocument
 from archive.search.indexing import check, indexed, make_backend, reindex, repair
 from archive.search.whoosh_backend import WhooshSearch
+from archive.services import get_db
 from archive.storage import queries
 from archive.storage.models import Document, User, utcnow
-from archive.web.database import get_db
 from tests import databases
-from tests.conftest import CORPUS, csrf_token
+from tests.conftest import CLI, CORPUS, SETUP, csrf_token
 
 CUSTODIAN = "custodian-9"  # the name signed_in("custodian") gives
 
@@ -189,7 +190,7 @@ def protected_after_ingest(app, make_document, found):
     assert found(PROTECTED) == [doc_id], "the name must be findable before it is protected"
     with app.app_context(), get_db(app).session() as s:
         case = queries.get_case(s, "test-case")
-        protect_identity(s, case, [PROTECTED], PSEUDONYM, None, "cli")
+        protect_identity(s, case, [PROTECTED], PSEUDONYM, SETUP, "cli")
     return doc_id
 
 
@@ -212,7 +213,7 @@ def test_attaching_media_keeps_the_document_indexed(app, make_document, found, b
     Image.new("RGB", (64, 48), (120, 30, 30)).save(picture, "PNG")
     with app.app_context(), get_db(app).session() as s:
         rows = add_media(s, s.get(Document, doc_id), [Upload(picture.getvalue())],
-                         MediaStore.from_config(app.config), None, "cli")  # fmt: skip
+                         MediaStore.from_config(app.config), SETUP, "cli")  # fmt: skip
         assert len(rows) == 1
     assert found("photograph") == [doc_id]
     with app.app_context(), get_db(app).session() as s:
@@ -265,7 +266,7 @@ QUERIES = ["", "Kadyrov", "Кадыров", "Chechnya", "detained", "Canada AND 
 def corpus_indexed_by_commits(app, make_case):
     """The sample corpus, indexed document by document as the loader commits it."""
     with app.app_context(), get_db(app).session() as s:
-        report = load_corpus(s, CORPUS, document_kinds(app.config))
+        report = load_corpus(s, CORPUS, document_kinds(app.config), CLI, "cli")
     assert report.ok
     return app
 
@@ -287,7 +288,7 @@ def test_reindex_after_losing_the_index_gives_the_same_results(
     assert all(total for total, _ in before.values()), before
     lose_the_index(app)
     with app.app_context(), get_db(app).session() as s:
-        assert reindex(s, backend) == len(versions)
+        assert reindex(s, backend, CLI, "cli") == len(versions)
     assert _answers(client) == before
     assert backend.versions() == versions
 
@@ -348,7 +349,7 @@ def test_check_finds_each_kind_of_drift_and_repair_fixes_it(app, three, found, d
         drifted = check(s, make_backend(app.config, get_db(app)))
         assert vars(drifted) == expected
         assert not drifted.ok
-        repair(s, make_backend(app.config, get_db(app)), drifted)
+        repair(s, make_backend(app.config, get_db(app)), drifted, CLI, "cli")
         assert check(s, make_backend(app.config, get_db(app))).ok
     assert sorted(found("three")) == sorted(three)
     assert found("silently") == ([three[1]] if drift == "stale" else [])
@@ -366,7 +367,7 @@ def test_repairing_a_stale_document_leaves_no_trace_of_its_old_text(app, make_do
     with app.app_context(), get_db(app).session() as s:
         drifted = check(s, backend)
         assert drifted.stale == [doc_id]
-        repair(s, backend, drifted)
+        repair(s, backend, drifted, CLI, "cli")
     # the stale version's words go with it, and searches read no deleted documents
     assert b"staleoldword" not in index_bytes(app).lower()
     if app.config["SEARCH_BACKEND"] == "whoosh":
@@ -381,7 +382,7 @@ def test_check_reports_several_drifts_at_once_and_repair_fixes_them_all(app, thr
     with app.app_context(), get_db(app).session() as s:
         drifted = check(s, backend)
         assert (drifted.missing, drifted.stale, drifted.extra) == ([three[0]], [three[1]], [9999])
-        repair(s, backend, drifted)
+        repair(s, backend, drifted, CLI, "cli")
         assert check(s, backend).ok
     assert sorted(found("three")) == sorted(three)
 

@@ -20,7 +20,7 @@ import pytest
 
 from archive.search.indexing import check, make_backend
 from archive.search.whoosh_backend import WhooshSearch
-from archive.web.database import get_db
+from archive.services import get_db
 
 pytestmark = pytest.mark.slow
 
@@ -78,9 +78,9 @@ import sys, time
 from pathlib import Path
 from archive import create_app
 from archive.config import document_kinds
-from archive.ingest.documents import create_document, sha256_hex
-from archive.ingest.validate import validate_document
-from archive.web.database import get_db
+from archive.documents.intake import create_document, sha256_hex
+from archive.documents.submission import validate_document
+from archive.services import get_db
 
 data, count, go, url = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 app = create_app({
@@ -101,7 +101,7 @@ with app.app_context(), get_db(app).session() as session:
             "redaction": "reviewed", "body": f"Stored through the database, number {n}.\\n",
         }
         submission = validate_document(fields, kinds, "parallel")
-        create_document(session, submission, sha256_hex(repr(fields).encode()), None, "cli")
+        create_document(session, submission, sha256_hex(repr(fields).encode()), CLI, "cli")
 print(began, time.time(), flush=True)
 """
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from archive.services import get_db
 from archive.storage import queries
 from archive.storage.models import Document
 from archive.timeline.entries import create_entries, validate_entry
-from archive.web.database import get_db
+from tests.conftest import CLI
 
 CASE = "test-case"
 
@@ -20,7 +21,7 @@ def add_entries(app):
         with app.app_context(), get_db(app).session() as s:
             case = queries.get_case(s, CASE)
             subs = [(e["slug"], validate_entry({"case": CASE, **e}, e["slug"])) for e in entries]
-            created = create_entries(s, case, subs, None, "cli")
+            created = create_entries(s, case, subs, CLI, "cli")
             return {e.slug: e.id for e in created}
 
     return add

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from archive.errors import IngestError
+from archive.services import get_db
 from archive.storage import queries
 from archive.storage.models import EntryStance, TimelineEntry
 from archive.timeline.entries import update_entry, validate_entry
-from archive.web.database import get_db
+from tests.conftest import CLI, SETUP
 from tests.timeline.conftest import CASE
 
 BASE = {"case": CASE, "kind": "statement", "date": "2017-04", "title": "A statement",
@@ -59,13 +60,13 @@ def test_a_statement_records_speaker_channel_quotation_and_stances(app, small_ca
 def test_text_naming_a_protected_person_is_refused(app, small_case, field):
     with app.app_context(), get_db(app).session() as s:
         case = queries.get_case(s, CASE)
-        from archive.ingest.redaction import protect_identity
+        from archive.protection.identities import protect_identity
 
-        protect_identity(s, case, ["Zelimkhan Bakaev"], "Witness Z", None, "cli")
+        protect_identity(s, case, ["Zelimkhan Bakaev"], "Witness Z", SETUP, "cli")
         submission = validate_entry({**BASE, field: "Zelimkhan Bakaev was there"}, "test")
         entry = s.get(TimelineEntry, small_case[1]["statement"])
         with pytest.raises(IngestError) as caught:
-            update_entry(s, entry, submission, None, "cli")
+            update_entry(s, entry, submission, CLI, "cli")
         assert caught.value.field == field
         assert "Bakaev" not in caught.value.message
         s.expire_all()
@@ -83,7 +84,7 @@ def test_a_phone_number_in_an_excerpt_is_refused(app, small_case):
             "test",
         )
         with pytest.raises(IngestError) as caught:
-            update_entry(s, entry, submission, None, "cli")
+            update_entry(s, entry, submission, CLI, "cli")
         assert caught.value.field == "citations" and "phone" in caught.value.message.lower()
 
 
@@ -94,7 +95,7 @@ def test_updating_an_entry_replaces_its_citations_and_stances(app, small_case):
         submission = validate_entry(
             {**BASE, "slug": "statement", "title": "The minister minimises it",
              "stances": [{"event": "detentions", "stance": "minimises"}]}, "test")  # fmt: skip
-        update_entry(s, entry, submission, None, "cli")
+        update_entry(s, entry, submission, CLI, "cli")
         s.expire_all()
         entry = s.get(TimelineEntry, ids["statement"])
         assert entry.title == "The minister minimises it"
@@ -109,7 +110,7 @@ def test_an_event_others_respond_to_cannot_become_a_statement(app, small_case):
         entry = s.get(TimelineEntry, ids["detentions"])
         submission = validate_entry({**BASE, "slug": "detentions"}, "test")
         with pytest.raises(IngestError) as caught:
-            update_entry(s, entry, submission, None, "cli")
+            update_entry(s, entry, submission, CLI, "cli")
         assert caught.value.field == "kind"
 
 
@@ -125,7 +126,7 @@ def test_an_excerpt_is_the_public_text_as_it_stands(app, small_case, excerpt):
     with app.app_context(), get_db(app).session() as s:
         entry = s.get(TimelineEntry, small_case[1]["statement"])
         cited = [{"document": "public-report", "excerpt": excerpt}]
-        update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "test"), None, "cli")
+        update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "test"), CLI, "cli")
         assert s.get(TimelineEntry, entry.id).citations[0].excerpt == excerpt
 
 
@@ -142,7 +143,7 @@ def test_an_excerpt_not_in_the_cited_text_is_refused(app, small_case, excerpt):
         entry = s.get(TimelineEntry, small_case[1]["statement"])
         cited = [{"document": "public-report", "excerpt": excerpt}]
         with pytest.raises(IngestError) as caught:
-            update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), None, "cli")
+            update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), CLI, "cli")
         assert caught.value.field == "citations" and "public-report" in caught.value.message
         s.expire_all()
         assert s.get(TimelineEntry, entry.id).citations[0].excerpt == "minister spoke about"
@@ -151,13 +152,13 @@ def test_an_excerpt_not_in_the_cited_text_is_refused(app, small_case, excerpt):
 def test_an_excerpt_of_the_original_before_redaction_is_refused(app, small_case, make_document):
     make_document(slug="named", body="Witness Anzor Bakaev was held for two weeks.\n")
     with app.app_context(), get_db(app).session() as s:
-        from archive.ingest.redaction import protect_identity
+        from archive.protection.identities import protect_identity
 
-        protect_identity(s, queries.get_case(s, CASE), ["Anzor Bakaev"], "Witness A", None, "cli")
+        protect_identity(s, queries.get_case(s, CASE), ["Anzor Bakaev"], "Witness A", SETUP, "cli")
         entry = s.get(TimelineEntry, small_case[1]["statement"])
         cited = [{"document": "named", "excerpt": "was held for two weeks"}]
-        update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), None, "cli")
+        update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), CLI, "cli")
         # the original wording is not what anyone outside the custodians can check against
         cited = [{"document": "named", "excerpt": "Witness Anzor"}]
         with pytest.raises(IngestError):
-            update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), None, "cli")
+            update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), CLI, "cli")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from archive.services import get_db
 from archive.storage.db import committed_version
 from archive.storage.models import Document, TimelineEntry
 from archive.web import timeline as timeline_views
-from archive.web.database import get_db
 from tests import databases
 
 POSTGRES = databases.ENGINE == "postgresql"

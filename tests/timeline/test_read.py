@@ -6,9 +6,9 @@ import pytest
 
 from archive.auth.permissions import audience_for  # noqa: F401 - the rule the entries follow
 from archive.errors import ValidationError
+from archive.services import get_db
 from archive.storage.models import User
 from archive.timeline.read import TimelineFilters, density, group_by_month, visible_entries
-from archive.web.database import get_db
 
 ROLES = {"anonymous": None, "researcher": User(username="r", role="researcher", active=True),
          "custodian": User(username="c", role="custodian", active=True)}  # fmt: skip

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from archive.services import get_db
 from archive.storage.models import DateSuggestion
 from archive.timeline.suggest import find_dates
-from archive.web.database import get_db
 
 SEPTEMBER_2017 = date(2017, 9, 1)
 

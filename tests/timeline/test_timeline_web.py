@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from archive.services import get_db
 from archive.storage.models import DateSuggestion, TimelineEntry
-from archive.web.database import get_db
 from tests.conftest import csrf_token
 
 

@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 
 from archive import create_app
 from archive.auth.users import create_user
+from archive.services import get_db
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Document, User
 from archive.timeline.entries import create_entries, validate_entry
-from archive.web.database import get_db
 from tests import databases
-from tests.conftest import CORPUS, PASSWORD, csrf_token
+from tests.conftest import CLI, CORPUS, PASSWORD, csrf_token
 
 ROLES = ("anonymous", "researcher", "custodian", "admin")
 CONSENTS = ("public", "researchers", "custodians")
@@ -92,7 +92,7 @@ def cited_everywhere(app, every_document) -> dict[tuple[str, str], Doc]:
             )
             for n, doc in enumerate(every_document.values())
         ]
-        create_entries(s, case, submissions, None, "cli")
+        create_entries(s, case, submissions, CLI, "cli")
     return every_document
 
 
@@ -184,7 +184,7 @@ def add_user(app, role: str, username: str | None = None) -> str:
     """Create a user in the given app; returns the name (password: PASSWORD)."""
     name = username or f"{role}-user"
     with app.app_context(), get_db(app).session() as s:
-        create_user(s, name, PASSWORD, role, None, "cli")
+        create_user(s, name, PASSWORD, role, CLI, "cli")
     return name
 
 

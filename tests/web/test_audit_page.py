@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from archive.web.database import get_db
+from archive.services import get_db
 
 
 @pytest.mark.parametrize("role", ["anonymous", "researcher"])

@@ -29,22 +29,22 @@ SCRIPT = textwrap.dedent(
     from archive.auth.tokens import create_token
     from archive.auth.users import create_user
     from archive.config import document_kinds
-    from archive.ingest.documents import create_document
-    from archive.ingest.validate import validate_document
+    from archive.documents.intake import create_document
+    from archive.documents.submission import validate_document
     from archive.storage.models import AuditEntry, Case, MediaFile
-    from archive.web.database import get_db
+    from archive.services import get_db
 
     app = create_app({"DATA_DIR": root, "SEARCH_BACKEND": "none", "LOG_LEVEL": "WARNING"})
     with app.app_context(), get_db(app).session() as s:
         get_db(app).upgrade()
         s.add(Case(slug="full", title="Full disk"))
         s.commit()
-        user = create_user(s, "keeper", "a long enough password", "custodian", None, "cli")
-        _, token = create_token(s, user, "upload", "custodian", None, "cli")
+        user = create_user(s, "keeper", "a long enough password", "custodian", CLI, "cli")
+        _, token = create_token(s, user, "upload", "custodian", user, "cli")
         fields = {"case": "full", "kind": "testimony", "title": "A testimony", "language": "en",
                   "consent": "public", "status": "draft", "body": "An account.\n"}
         doc = create_document(s, validate_document(fields, document_kinds(app.config), "t"),
-                              "0" * 64, None, "cli").id
+                              "0" * 64, CLI, "cli").id
     rng = random.Random(7)
     noise = Image.frombytes("RGB", (700, 700), rng.randbytes(700 * 700 * 3))
     upload = io.BytesIO()

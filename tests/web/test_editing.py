@@ -295,8 +295,8 @@ def test_document_form_renders_without_deprecation_warnings(custodian):
 def test_opening_the_edit_form_records_a_view_of_the_original(app, custodian, submit):
     from sqlalchemy import select
 
+    from archive.services import get_db
     from archive.storage.models import AuditEntry
-    from archive.web.database import get_db
 
     doc = submit().headers["Location"]
     assert custodian.get(f"{doc}/edit").status_code == 200

@@ -22,14 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_options_header
 
+from archive.documents import media as ingest_media
+from archive.documents.intake import create_document, sha256_hex
+from archive.documents.media import Upload, add_media, attach, prepare
+from archive.documents.submission import validate_document
 from archive.errors import ConfigError
-from archive.ingest import media as ingest_media
-from archive.ingest.documents import create_document, sha256_hex
-from archive.ingest.media import Upload, add_media, attach, prepare
-from archive.ingest.validate import validate_document
+from archive.services import get_db
 from archive.storage.models import AuditEntry, Case, Document, MediaFile, User
-from archive.web.database import get_db
-from tests.conftest import csrf_token, login
+from tests.conftest import CLI, SETUP, csrf_token, login
 from tests.media.dirty import DirtyFile, leaked_canaries, make_dirty, make_hostile
 from tests.web.conftest import CASE, ROLES, add_user, may_see, token_from
 
@@ -238,7 +238,7 @@ def attach_files(app):
             document = s.get(Document, doc_id)
             store = app.extensions["archive.media"]
             return [
-                m.id for m in add_media(s, document, [Upload(f) for f in files], store, None, "cli")
+                m.id for m in add_media(s, document, [Upload(f) for f in files], store, SETUP, "cli")
             ]
 
     return attach_
@@ -738,7 +738,7 @@ def test_a_failed_commit_removes_the_files_the_batch_wrote(app, store, document,
         batch = prepare([Upload(dirty("jpeg", 6).data), Upload(dirty("png").data)], store)
         monkeypatch.setattr(s, "commit", _fail)
         with pytest.raises(CommitFailed):
-            attach(s, s.get(Document, document), batch, None, "cli")
+            attach(s, s.get(Document, document), batch, SETUP, "cli")
     assert len(batch.created_blobs) == 4  # two files, two thumbnails
     assert not any(store.blobs.exists(sha) for sha in batch.created_blobs)
     assert stored_files(app, "media") == []
@@ -753,7 +753,7 @@ def test_a_failed_commit_removes_the_sealed_originals_too(vault_app, monkeypatch
         batch = prepare([Upload(upload.data)], store)
         monkeypatch.setattr(s, "commit", _fail)
         with pytest.raises(CommitFailed):
-            attach(s, document, batch, None, "cli")
+            attach(s, document, batch, SETUP, "cli")
     assert batch.created_vault == [_sha256(upload.data)]
     assert stored_files(vault_app, "media", "vault") == []
     assert count_rows(vault_app, MediaFile) == 0
@@ -769,7 +769,7 @@ def test_a_failed_commit_keeps_files_other_documents_use(
         batch = prepare([Upload(dirty("png").data), Upload(dirty("jpeg", 6).data)], store)
         monkeypatch.setattr(s, "commit", _fail)
         with pytest.raises(CommitFailed):
-            attach(s, s.get(Document, second), batch, None, "cli")
+            attach(s, s.get(Document, second), batch, SETUP, "cli")
     assert batch.created_blobs and not shared & set(batch.created_blobs)
     assert not any(store.blobs.exists(sha) for sha in batch.created_blobs)
     assert all(store.blobs.exists(sha) for sha in shared)
@@ -785,7 +785,7 @@ def test_attaching_to_a_document_deleted_meanwhile_stores_nothing(app, store, do
             other.delete(other.get(Document, document))
             other.commit()
         with pytest.raises(IntegrityError):
-            attach(s, target, batch, None, "cli")
+            attach(s, target, batch, SETUP, "cli")
     assert batch.created_blobs
     assert stored_files(app, "media") == []
     assert count_rows(app, MediaFile) == 0
@@ -798,7 +798,7 @@ def test_a_failed_document_creation_removes_its_media(app, store, make_case, mon
         batch = prepare([Upload(dirty("jpeg", 6).data)], store)
         monkeypatch.setattr(s, "commit", _fail)
         with pytest.raises(CommitFailed):
-            create_document(s, submission, sha256_hex(b"x"), None, "cli", media=batch)
+            create_document(s, submission, sha256_hex(b"x"), CLI, "cli", media=batch)
     assert batch.created_blobs
     assert stored_files(app, "media") == []
     assert count_rows(app, Document) == count_rows(app, MediaFile) == 0
@@ -839,4 +839,4 @@ def test_a_failure_while_writing_removes_what_was_written(app, readers, document
 
 def _document_in(s: Session) -> Document:
     submission = validate_document(dict(FORM), ("testimony",), "test")
-    return create_document(s, submission, sha256_hex(b"vault"), None, "cli")
+    return create_document(s, submission, sha256_hex(b"vault"), CLI, "cli")

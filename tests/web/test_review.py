@@ -12,8 +12,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from archive.services import get_db
 from archive.storage.models import AuditEntry, Document, ProtectedIdentity
-from archive.web.database import get_db
 from tests.web.conftest import CASE, active_content, token_from
 
 PHONE = "+7 928 417-53-96"

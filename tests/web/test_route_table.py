@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from archive.storage.models import Brief
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import CLI, PASSWORD, SETUP, csrf_token
 from tests.web.conftest import ROLES
 
 RANK = {role: n for n, role in enumerate(ROLES)}
@@ -124,12 +124,11 @@ def world(app, make_document, make_user):
     audience: a public and a custodians-only document, each with an image and an entry."""
     from archive.auth.tokens import create_token
     from archive.briefs.compose import add_note, create_brief
-    from archive.ingest.media import MediaStore, Upload, add_media
+    from archive.documents.media import MediaStore, Upload, add_media
+    from archive.services import get_db, media_store
     from archive.storage import queries
     from archive.storage.models import DateSuggestion, User
     from archive.timeline.entries import create_entries, validate_entry
-    from archive.web.database import get_db
-    from archive.web.media import media_store
 
     app.config["LOGIN_RATE_LIMIT"] = "100000 per minute"
     app.config["VAULT_KEY"] = "q0eUfjt7-Ko6MVBmEC4_Q5Lu2YCGNvBy5IUFxKXx7Wc="  # originals kept
@@ -150,20 +149,20 @@ def world(app, make_document, make_user):
         for key in ("public", "hidden"):
             document = queries.document_by_slug(s, case.id, "open" if key == "public" else "closed")
             (media,) = add_media(
-                s, document, [Upload(image.getvalue())], media_store(), None, "cli"
+                s, document, [Upload(image.getvalue())], media_store(), SETUP, "cli"
             )
             world[f"media_{key}"] = media.id
             fields = {"slug": f"entry-{key}", "case": "test-case", "kind": "event",
                       "date": "2017-04", "title": f"Entry {key}",
                       "citations": [{"document": document.slug, "excerpt": ""}]}  # fmt: skip
-            (entry,) = create_entries(s, case, [(key, validate_entry(fields, key))], None, "cli")
+            (entry,) = create_entries(s, case, [(key, validate_entry(fields, key))], CLI, "cli")
             world[f"entry_{key}"] = entry.id
         for name in ("researcher-r", "custodian-r", "admin-r", "stranger"):
             owner = s.query(User).filter_by(username=name).one()
             brief = create_brief(s, owner, f"Brief of {name}", "", "cli")
             world["item"][name] = add_note(s, brief, owner, "A note.", "cli").id
             world["brief"][name] = brief.id
-            world["token"][name] = create_token(s, owner, "script", "researcher", None, "cli")[0].id
+            world["token"][name] = create_token(s, owner, "script", "researcher", owner, "cli")[0].id
         world["suggestion"] = s.query(DateSuggestion).first().id
     world.update(ids)
     return world
@@ -172,8 +171,8 @@ def world(app, make_document, make_user):
 def _fresh_brief(app, world, user: str) -> None:
     """Give the user a new brief with one item, for a route that deletes one."""
     from archive.briefs.compose import add_note, create_brief
+    from archive.services import get_db
     from archive.storage.models import User
-    from archive.web.database import get_db
 
     with app.app_context(), get_db(app).session() as s:
         owner = s.query(User).filter_by(username=user).one()
@@ -260,7 +259,7 @@ def test_objects_beyond_the_readers_audience_are_not_found(app, world, role):
 
 def test_every_unsafe_route_needs_a_csrf_token(app, world):
     """As an admin (who may do everything), without the token: refused, nothing changed."""
-    from archive.web.database import get_db
+    from archive.services import get_db
 
     wrong = []
     for (endpoint, method), rule in sorted(TABLE.items()):

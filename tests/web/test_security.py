@@ -371,8 +371,8 @@ def _attempt(client, username: str, password: str):
 
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(app, client, make_user):
+    from archive.services import get_db
     from archive.storage.models import AuditEntry, User
-    from archive.web.database import get_db
 
     make_user("researcher", "target")
     for _ in range(5):

@@ -6,8 +6,8 @@ import pytest
 
 from archive.auth.tokens import create_token, revoke_token
 from archive.errors import ValidationError
+from archive.services import get_db
 from archive.storage.models import ApiToken, AuditEntry, User
-from archive.web.database import get_db
 
 
 @pytest.fixture

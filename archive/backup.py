@@ -8,25 +8,32 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from archive.errors import ValidationError
+from archive.auth.actors import Actor
+from archive.auth.permissions import can
+from archive.errors import NotPermitted, ValidationError
 from archive.storage import audit, bundle
+from archive.storage.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 
 
 def export_archive(
-    session: Session, data_dir: Path, target: Path, revision: str, via: str
+    session: Session, actor: Actor, data_dir: Path, target: Path, revision: str, via: str
 ) -> bundle.BundleReport:
+    """Write a bundle of everything the archive holds, and record that it was written."""
+    if not can(actor, "archive:export"):
+        raise NotPermitted("only an administrator exports the whole archive")
     report = bundle.export_bundle(session, data_dir, target, revision)
-    audit.record(session, None, via, "bundle.export", "archive", None,
-                 manifest_sha256=report.manifest_sha256, files=report.files)  # fmt: skip
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, actor, via, "bundle.export", "archive", None,
+                     manifest_sha256=report.manifest_sha256, files=report.files)  # fmt: skip
     log.info("bundle written: %d files, manifest %s", report.files, report.manifest_sha256[:16])
     return report
 
 
 def import_archive(
     session: Session,
+    actor: Actor,
     data_dir: Path,
     source: Path,
     revision: str,
@@ -34,6 +41,8 @@ def import_archive(
     expect_manifest: str | None = None,
 ) -> bundle.BundleReport:
     """Restore a bundle into an empty archive; refuse a tampered one before writing anything."""
+    if not can(actor, "archive:import"):
+        raise NotPermitted("only an administrator restores an archive")
     report = bundle.import_bundle(session, data_dir, source, revision, expect_manifest)
     chain = audit.verify(session)
     if not chain.ok:  # the files matched their manifest, yet the log does not hold
@@ -41,8 +50,8 @@ def import_archive(
             f"the restored audit log is broken at entry {chain.entry_id}: {chain.problem}",
             field="audit_log",
         )
-    audit.record(session, None, via, "bundle.import", "archive", None,
-                 manifest_sha256=report.manifest_sha256)  # fmt: skip
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, actor, via, "bundle.import", "archive", None,
+                     manifest_sha256=report.manifest_sha256)  # fmt: skip
     log.info("bundle restored: %d files, manifest %s", report.files, report.manifest_sha256[:16])
     return report

@@ -9,9 +9,10 @@ import shutil
 import pytest
 from sqlalchemy import select
 
+from archive.documents.intake import ingest_paths
 from archive.errors import DuplicateContent, IngestError
-from archive.ingest.documents import ingest_paths
 from archive.storage.models import AuditEntry, Document
+from tests.conftest import CLI
 
 NEW_LABELS = {
     "places": ["A place not yet stored"],
@@ -234,7 +235,7 @@ def bulk_folder(tmp_path, make_markdown):
 @pytest.fixture
 def bulk_ingest(case, session, kinds):
     def run(*paths, max_bytes=4000):
-        return ingest_paths(session, paths, kinds, None, "cli", max_bytes)
+        return ingest_paths(session, paths, kinds, CLI, "cli", max_bytes)
 
     return run
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from archive.documents.submission import validate_document
 from archive.errors import IngestError
-from archive.ingest.validate import validate_document
 
 KINDS = ("testimony", "news_report", "official_statement")
 SOURCE = "uploads/witness.md"

@@ -10,15 +10,16 @@ import yaml
 from sqlalchemy import select
 
 from archive.config import document_kinds
+from archive.corpus.loader import corpus_files, load_corpus
+from archive.corpus.sample import SAMPLE_CASE, sample_case, sample_documents
+from archive.documents.intake import ingest_bytes
+from archive.documents.parse import parse_submission
 from archive.errors import IngestError
-from archive.ingest.corpus import corpus_files, load_corpus
-from archive.ingest.documents import ingest_bytes
-from archive.ingest.parse import parse_submission
-from archive.ingest.sample import SAMPLE_CASE, sample_case, sample_documents
 from archive.rendering import collapse_space, plain_text
+from archive.services import get_db
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Case, Document, TimelineEntry
-from archive.web.database import get_db
+from tests.conftest import CLI
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 CASE_DIR = CORPUS / "chechnya-2017"
@@ -30,7 +31,7 @@ def load(session, kinds):
     """Load a corpus folder into the test's empty database through the real loader."""
 
     def run(root: Path = CORPUS):
-        return load_corpus(session, root, kinds)
+        return load_corpus(session, root, kinds, CLI, "cli")
 
     return run
 
@@ -91,7 +92,7 @@ def test_second_load_adds_nothing(load, row_counts):
 
 def test_loading_reports_progress_for_every_file(session, kinds):
     seen = []
-    load_corpus(session, CORPUS, kinds, progress=seen.append)
+    load_corpus(session, CORPUS, kinds, CLI, "cli", progress=seen.append)
     assert len(seen) == len(corpus_files(CORPUS))
 
 
@@ -107,7 +108,7 @@ def test_every_stored_object_has_an_audit_entry(load, session):
 
 def test_a_missing_corpus_folder_is_an_error(session, kinds, tmp_path):
     with pytest.raises(IngestError) as caught:
-        load_corpus(session, tmp_path / "nowhere", kinds)
+        load_corpus(session, tmp_path / "nowhere", kinds, CLI, "cli")
     assert caught.value.field == "corpus"
 
 
@@ -165,7 +166,7 @@ def test_corpus_keeps_conflicting_accounts_from_different_documents(corpus_sessi
 @pytest.mark.parametrize("path", CORPUS_DOCUMENTS, ids=[p.name for p in CORPUS_DOCUMENTS])
 def test_each_corpus_document_ingests_on_its_own(path, session, kinds, make_case):
     make_case("chechnya-2017", "Chechnya 2017")
-    document = ingest_bytes(session, path.read_bytes(), path.name, kinds, None, "cli")
+    document = ingest_bytes(session, path.read_bytes(), path.name, kinds, CLI, "cli")
     fields = parse_submission(path.read_bytes(), path.name)
     assert document.slug == fields["slug"]
     assert document.title == " ".join(fields["title"].split())
@@ -306,7 +307,7 @@ def test_sample_loads_as_a_corpus(session, kinds, tmp_path):
     (case_dir / name).write_bytes(data)
     for name, data in sample_documents(25, seed=5):
         (case_dir / name).write_bytes(data)
-    report = load_corpus(session, tmp_path / "sample", kinds)
+    report = load_corpus(session, tmp_path / "sample", kinds, CLI, "cli")
     assert report.ok, [r.message for r in report.results if r.status == "error"]
     assert report.count("ingested") == 26
     documents = session.scalars(select(Document)).all()

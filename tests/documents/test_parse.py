@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from archive.documents.parse import decode, parse_submission
 from archive.errors import IngestError
-from archive.ingest.parse import decode, parse_submission
 
 RUSSIAN = "Показания свидетеля"
 

@@ -12,17 +12,17 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from archive.documents.edit import update_document
+from archive.auth.actors import Actor
+from archive.documents.intake import create_document
+from archive.documents.review import publish_document, review_redaction
+from archive.documents.submission import validate_document
 from archive.errors import IngestError, NotPermitted, ValidationError
-from archive.ingest.documents import create_document, update_document
-from archive.ingest.redaction import (
-    protect_identity,
-    publish_document,
-    review_redaction,
-)
-from archive.ingest.validate import validate_document
+from archive.protection.identities import protect_identity
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Case, Document, ProtectedIdentity, User
-from tests.ingest.conftest import CASE
+from tests.conftest import CLI
+from tests.documents.conftest import CASE
 
 PHONE = "+7 928 417-53-96"
 RUSSIAN_BODY = f"Мовсар позвонил мне вечером с номера {PHONE}.\n"
@@ -52,7 +52,7 @@ def store(session, kinds, case, make_fields):
     """Return a function validating fields (defaults: a reviewed, published testimony) and
     storing them through create_document; returns the document."""
 
-    def run(actor: User | None = None, via: str = "cli", **changes) -> Document:
+    def run(actor: Actor = CLI, via: str = "cli", **changes) -> Document:
         fields = make_fields(**changes)
         submission = validate_document(fields, kinds, "test")
         digest = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()

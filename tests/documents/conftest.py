@@ -9,7 +9,7 @@ import yaml
 from sqlalchemy import func, select
 
 from archive.config import document_kinds
-from archive.ingest.documents import ingest_bytes
+from archive.documents.intake import ingest_bytes
 from archive.storage.models import (
     AuditEntry,
     Case,
@@ -24,6 +24,7 @@ from archive.storage.models import (
     document_places,
     document_tags,
 )
+from tests.conftest import CLI
 
 CASE = "test-case"
 
@@ -123,7 +124,7 @@ def ingest(case, session, kinds):
     """Run the real ingest use case from the command line's side (no actor, via cli)."""
 
     def run(data: bytes, name: str = "submission.md", **options):
-        return ingest_bytes(session, data, name, kinds, None, "cli", **options)
+        return ingest_bytes(session, data, name, kinds, CLI, "cli", **options)
 
     return run
 

@@ -14,13 +14,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.errors import NotFound, NotPermitted
 from archive.media import CleanMedia, Limits, sanitise
 from archive.media.thumbnail import make_thumbnail
 from archive.storage import audit
 from archive.storage.blobs import BlobStore
-from archive.storage.models import Document, MediaFile, User
+from archive.storage.models import Document, MediaFile
+from archive.storage.unit import unit_of_work
 from archive.storage.vault import Vault, parse_key
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ class Batch:
     created_blobs: list[str] = field(default_factory=list)
     created_vault: list[str] = field(default_factory=list)
 
-    def write(self, session: Session, document: Document, actor: User | None, via: str):
+    def write(self, session: Session, document: Document, actor: Actor, via: str):
         """Write files and add rows to the session's transaction (the caller commits)."""
         return [_store_one(session, document, upload, clean, self, actor, via)
                 for upload, clean in self.prepared]  # fmt: skip
@@ -80,18 +82,13 @@ class Batch:
 
 
 def attach(
-    session: Session, document: Document, batch: Batch, actor: User | None, via: str
+    session: Session, document: Document, batch: Batch, actor: Actor, via: str
 ) -> list[MediaFile]:
     """Store sanitised files for a document and commit; on failure store nothing."""
-    if via != "cli" and not can(actor, "document:edit"):
+    if not can(actor, "document:edit", document):
         raise NotPermitted("only custodians can attach media")
-    try:
+    with unit_of_work(session, undo=batch.undo):
         rows = batch.write(session, document, actor, via)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        batch.undo()
-        raise
     for row in rows:
         log.info("media %s attached to document %s sha256=%s", row.id, document.id, row.sha256[:16])
     return rows
@@ -102,7 +99,7 @@ def add_media(
     document: Document,
     uploads: list[Upload],
     store: MediaStore,
-    actor: User | None,
+    actor: Actor,
     via: str,
 ) -> list[MediaFile]:
     """Sanitise and attach uploads to an existing document."""
@@ -110,17 +107,17 @@ def add_media(
 
 
 def read_original(
-    session: Session, media: MediaFile, store: MediaStore, actor: User | None, via: str
+    session: Session, media: MediaFile, store: MediaStore, actor: Actor, via: str
 ) -> bytes:
     """Return a vaulted original to a custodian, recording the view in the audit log."""
-    if not can(actor, "document:read_original"):
+    if not can(actor, "document:read_original", media.document):
         raise NotPermitted("only custodians can see originals")
     if store.vault is None or not media.in_vault:
         raise NotFound("no original is kept for this file")
     data = store.vault.get(media.original_sha256)
-    audit.record(session, actor, via, "media.original.view", "media", media.id,
-                 original_sha256=media.original_sha256)  # fmt: skip
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, actor, via, "media.original.view", "media", media.id,
+                     original_sha256=media.original_sha256)  # fmt: skip
     return data
 
 
@@ -155,7 +152,7 @@ def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor
         thumbnail_sha256=thumb_sha,
         in_vault=in_vault,
         report=clean.report.to_dict(),
-        created_by_id=actor.id if actor else None,
+        created_by_id=user_id(actor),
     )
     session.add(row)
     session.flush()

@@ -12,11 +12,11 @@ import threading
 from sqlalchemy import func, select
 
 from archive.config import document_kinds
+from archive.documents.edit import update_document
+from archive.documents.submission import validate_document
 from archive.errors import EditConflict
-from archive.ingest.documents import update_document
-from archive.ingest.validate import validate_document
+from archive.services import get_db
 from archive.storage.models import AuditEntry, Document, User
-from archive.web.database import get_db
 
 EDITORS = 6
 

@@ -1,18 +1,25 @@
-"""Check every field of a submission and turn it into a typed Submission, or say what is wrong."""
+"""Check every field of a document submission and turn it into a typed Submission, or say
+what is wrong."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-
-from babel import Locale, UnknownLocaleError
 
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import IngestError, ValidationError
 from archive.storage.models import CONSENT_LEVELS, REVIEW_STATUSES
+from archive.validation import (
+    MAX_TITLE,
+    choice,
+    labels,
+    language,
+    optional_date,
+    optional_slug,
+    optional_text,
+    required_text,
+)
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 DOCUMENT_FIELDS = frozenset(
     {
         "slug", "case", "kind", "title", "language", "published", "events", "places", "tags",
@@ -20,8 +27,6 @@ DOCUMENT_FIELDS = frozenset(
     }
 )  # fmt: skip
 SOURCE_FIELDS = frozenset({"outlet", "author", "url", "date", "reliability", "reported_by"})
-MAX_TITLE = 300
-MAX_LABEL = 200
 MAX_BODY_CHARS = 1_000_000  # about 500 pages; longer material belongs in several documents
 
 
@@ -57,8 +62,8 @@ class Submission:
     status: str = "draft"
     source: SourceInfo = field(default_factory=SourceInfo)
     attribution: str = ""
-    # "reviewed": the submitter (a custodian at the command line) attests that the text was
-    # reviewed for identifying details before it was submitted; honoured only via the CLI.
+    # "reviewed": the submitter attests that the text was reviewed for identifying details
+    # before it was submitted; honoured only for an actor allowed to attest (redaction:attest).
     redaction_reviewed: bool = False
 
 
@@ -80,16 +85,13 @@ def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
     kind = required_text(fields, "kind", 40)
     if kind not in kinds:
         raise ValidationError(f"{kind!r} is not one of {', '.join(kinds)}", field="kind")
-    slug = optional_text(fields, "slug", 120) or None
-    if slug is not None and not SLUG.match(slug):
-        raise ValidationError("use lowercase letters, digits and '-'", field="slug")
     return Submission(
         case=required_text(fields, "case", 80),
         kind=kind,
         title=required_text(fields, "title", MAX_TITLE),
         language=language(fields),
         body=body(fields),
-        slug=slug,
+        slug=optional_slug(fields),
         published=optional_date(fields, "published"),
         events=optional_date(fields, "events"),
         places=labels(fields, "places"),
@@ -103,48 +105,6 @@ def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
     )
 
 
-def required_text(fields: dict, name: str, limit: int) -> str:
-    value = optional_text(fields, name, limit)
-    if not value:
-        raise ValidationError("is required", field=name)
-    return value
-
-
-def optional_text(fields: dict, name: str, limit: int) -> str:
-    value = fields.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise ValidationError("must be text", field=name)
-    value = " ".join(str(value).split()) if limit <= MAX_TITLE else str(value).strip()
-    if len(value) > limit:
-        raise ValidationError(f"is longer than {limit} characters", field=name)
-    return value
-
-
-def optional_date(fields: dict, name: str) -> FuzzyDate | None:
-    value = optional_text(fields, name, 64)
-    return parse_edtf(value, field=name) if value else None
-
-
-def choice(fields: dict, name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = optional_text(fields, name, 40) or default
-    if value not in allowed:
-        raise ValidationError(f"{value!r} is not one of {', '.join(allowed)}", field=name)
-    return value
-
-
-def language(fields: dict) -> str:
-    code = required_text(fields, "language", 12).replace("_", "-")
-    try:
-        Locale.parse(code, sep="-")
-    except (ValueError, UnknownLocaleError) as exc:
-        raise ValidationError(
-            f"{code!r} is not a language code such as en or ru", "language"
-        ) from exc
-    return code.lower()
-
-
 def body(fields: dict) -> str:
     value = fields.get("body")
     if not isinstance(value, str) or not value.strip():
@@ -152,24 +112,6 @@ def body(fields: dict) -> str:
     if len(value) > MAX_BODY_CHARS:
         raise ValidationError(f"is longer than {MAX_BODY_CHARS:,} characters", field="body")
     return value.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def labels(fields: dict, name: str) -> list[str]:
-    value = fields.get(name) or []
-    if isinstance(value, str):
-        value = value.split(",")
-    if not isinstance(value, list):
-        raise ValidationError("must be a list of names", field=name)
-    result: list[str] = []
-    for item in value:
-        if not isinstance(item, str | int) or isinstance(item, bool):
-            raise ValidationError("must be a list of names", field=name)
-        label = " ".join(str(item).split())
-        if len(label) > MAX_LABEL:
-            raise ValidationError(f"has an item longer than {MAX_LABEL} characters", field=name)
-        if label and label not in result:
-            result.append(label)
-    return result
 
 
 def source_info(value) -> SourceInfo:

@@ -12,13 +12,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from archive.dates import parse_edtf
-from archive.errors import IngestError, ValidationError
-from archive.ingest.documents import FileResult, create_document, sha256_hex
-from archive.ingest.parse import decode, parse_submission, parse_yaml
-from archive.ingest.validate import SLUG, optional_text, required_text, validate_document
-from archive.storage import audit, queries
-from archive.storage.models import Case, User
+from archive.auth.actors import Actor
+from archive.auth.permissions import can
+from archive.corpus.cases import create_case, validate_case
+from archive.documents.intake import FileResult, create_document, sha256_hex
+from archive.documents.parse import decode, parse_submission, parse_yaml
+from archive.documents.submission import validate_document
+from archive.errors import IngestError, NotPermitted, ValidationError
+from archive.storage import queries
+from archive.storage.models import Case
 from archive.timeline.entries import create_entries, validate_entry
 
 CASE_FILE = "case.yaml"
@@ -51,11 +53,13 @@ def load_corpus(
     session: Session,
     root: Path,
     kinds: tuple[str, ...],
-    actor: User | None = None,
-    via: str = "cli",
+    actor: Actor,
+    via: str,
     progress: Callable[[FileResult], None] | None = None,
 ) -> CorpusReport:
     """Load every case under root; report each file's outcome."""
+    if not all(can(actor, a) for a in ("case:create", "document:create", "timeline:edit")):
+        raise NotPermitted("only custodians load a corpus")
     if not root.is_dir():
         raise IngestError("is not a folder", field="corpus", source=str(root))
     report = CorpusReport()
@@ -84,32 +88,13 @@ def _case_dirs(root: Path) -> list[Path]:
 def _load_case(session, path: Path, actor, via, report, note) -> Case | None:
     name = str(path)
     try:
-        fields = parse_yaml(decode(path.read_bytes(), name), name)
-        slug = required_text(fields, "slug", 80)
-        if not SLUG.match(slug):
-            raise ValidationError("use lowercase letters, digits and '-'", field="slug")
-        existing = queries.get_case(session, slug)
+        submission = validate_case(parse_yaml(decode(path.read_bytes(), name), name))
+        existing = queries.get_case(session, submission.slug)
         if existing is not None:
             note(FileResult(name, "skipped", "case already loaded"))
             return existing
-        period = optional_text(fields, "period", 64)
-        fuzzy = parse_edtf(period, field="period") if period else None
-        case = Case(
-            slug=slug,
-            title=required_text(fields, "title", 300),
-            summary=optional_text(fields, "summary", 5000),
-            region=optional_text(fields, "region", 200),
-            period_edtf=period or None,
-            period_start=fuzzy.earliest if fuzzy else None,
-            period_end=fuzzy.latest if fuzzy else None,
-            public_names=_names(fields.get("public_names")),
-        )
-        session.add(case)
-        session.flush()
-        audit.record(session, actor, via, "case.create", "case", case.id)
-        session.commit()
+        case = create_case(session, submission, actor, via)
     except ValidationError as exc:
-        session.rollback()
         note(
             FileResult(name, "error", str(IngestError(exc.message, exc.field, exc.source or name)))
         )
@@ -117,14 +102,6 @@ def _load_case(session, path: Path, actor, via, report, note) -> Case | None:
     report.cases_created += 1
     note(FileResult(name, "ingested"))
     return case
-
-
-def _names(value) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError("must be a list of names", field="public_names")
-    return [" ".join(v.split()) for v in value if v.strip()]
 
 
 def _load_document(session, case: Case, path: Path, kinds, actor, via) -> FileResult:

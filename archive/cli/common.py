@@ -1,0 +1,70 @@
+"""What every command needs: the database checked, the actor, progress bars, the settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from archive import create_app
+from archive.auth.actors import SystemActor, command_line_actor
+from archive.config import document_kinds
+from archive.errors import ArchiveError
+from archive.services import get_db
+from archive.storage.db import Database
+
+VIA = "cli"  # where the calls come from, for the audit log; it grants nothing
+
+
+def make_app(*_args) -> Flask:
+    """The app every command runs in (and each `archive serve` worker)."""
+    # Commands report on the terminal themselves; the log says more only when asked to.
+    quiet = {} if "ARCHIVE_LOG_LEVEL" in os.environ else {"LOG_LEVEL": "WARNING"}
+    try:
+        return create_app(quiet)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def actor(reads_as: str = "anonymous") -> SystemActor:
+    """The command line's actor: the operating-system user, with the commands' permissions."""
+    return command_line_actor(reads_as)
+
+
+def ensure_schema() -> Database:
+    """Return the database, if it is initialised and migrated; else stop with what to do."""
+    db = get_db()
+    if db.revision() != db.head():
+        raise click.ClickException(
+            "the database is not initialised or not migrated: run `archive init`"
+        )
+    return db
+
+
+def kinds() -> tuple[str, ...]:
+    return document_kinds(current_app.config)
+
+
+def progress(total: int, label: str):
+    """A progress bar on a terminal; nothing when piped (CI logs stay readable)."""
+    return click.progressbar(
+        length=max(total, 1), label=label, file=sys.stderr if sys.stderr.isatty() else _Null()
+    )
+
+
+def short(path: str) -> str:
+    return Path(path).name
+
+
+class _Null:
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False

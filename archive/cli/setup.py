@@ -1,0 +1,108 @@
+"""Set the archive up and serve it: init, run (development), serve (production)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from gunicorn.app.base import BaseApplication
+from werkzeug.serving import run_simple
+
+from archive.auth.users import ensure_first_custodian
+from archive.cli.common import VIA, actor, ensure_schema, make_app
+from archive.search.indexing import check, repair
+from archive.services import get_db, search_backend
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or migrate the database, bring the search index in line, create the first
+    custodian account."""
+    db = get_db()
+    db.upgrade()
+    click.echo(f"database at revision {db.revision()}")
+    with db.session() as session:
+        found = check(session, search_backend())
+        if not found.ok:  # a new index format, or writes the index missed
+            repair(session, search_backend(), found, actor(), VIA)
+            click.echo(f"search index: {len(found.missing) + len(found.stale)} documents "
+                       f"indexed, {len(found.extra)} removed")  # fmt: skip
+    with db.session() as session:
+        created = ensure_first_custodian(session, actor(), VIA)
+    if created:
+        user, password = created
+        click.echo("")
+        click.echo("A custodian account was created (role admin). Its password is shown once:")
+        click.echo(f"    user name: {user.username}")
+        click.echo(f"    password:  {password}")
+        click.echo("Keep it somewhere safe; `archive create-user` makes more accounts.")
+        click.echo("")
+
+
+@click.command("run")
+@click.option("--host", default=None, help="Default: ARCHIVE_HOST (127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Default: ARCHIVE_PORT (5000).")
+@with_appcontext
+def run_command(host: str | None, port: int | None) -> None:
+    """Serve the archive with the development server."""
+    app = current_app._get_current_object()
+    host = host or app.config["HOST"]
+    port = port or app.config["PORT"]
+    ensure_schema()
+    click.echo(f"Witness Archive on http://{host}:{port}/  (Ctrl+C stops it)")
+    click.echo(
+        f"Sign in at http://{host}:{port}/login with the account `archive init` printed on its "
+        "first run; `archive create-user` makes more."
+    )
+    run_simple(host, port, app, threaded=True)
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Default: ARCHIVE_HOST (127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Default: ARCHIVE_PORT (5000).")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Default: ARCHIVE_WORKERS (4).")  # fmt: skip
+@with_appcontext
+def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the archive in production: gunicorn with several worker processes."""
+    config = current_app.config
+    ensure_schema()
+    options = {
+        "bind": f"{host or config['HOST']}:{port or config['PORT']}",
+        "workers": workers or config["WORKERS"],
+        # One thread: sync workers, each answering one request at a time and taking the next
+        # connection only when free, so the listening socket's queue spreads the load over
+        # them (a front server buffers slow clients). With threads (gthread), a busy worker
+        # still accepts connections and keeps them alive, so clients pile up on some workers
+        # while others idle: search p95 at 8 clients was 90-146 ms that way, 58-81 ms with
+        # sync workers (benchmarks/load.py). Threads pay when the database is far away.
+        "worker_class": "sync" if config["THREADS"] == 1 else "gthread",
+        "threads": config["THREADS"],
+        "timeout": 120,  # a PDF export or a large upload may take a while
+        "accesslog": None,  # request lines carry queries (what readers search): not logged
+        "errorlog": "-",
+        "preload_app": False,  # each worker opens its own database connections and index
+        "control_socket_disable": True,  # (gunicorn 24+) no control socket in the home folder
+    }
+    click.echo(f"Witness Archive on http://{options['bind']}/ with {options['workers']} workers")
+    _Server(options).run()
+
+
+class _Server(BaseApplication):
+    """gunicorn with the given options, each worker building its own app."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self):
+        return make_app()
+
+
+COMMANDS = (init_command, run_command, serve_command)

@@ -1,0 +1,47 @@
+"""The timeline from a terminal: timeline export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from archive.cli.common import actor, ensure_schema
+from archive.links import under
+from archive.storage.models import ROLES
+from archive.timeline.export import FORMATS, export
+from archive.timeline.read import TimelineFilters, visible_entries
+
+
+@click.group("timeline")
+def timeline_group() -> None:
+    """The timeline of events and denials."""
+
+
+@timeline_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option("--case", "case_slug", default="", help="Only this case (slug).")
+@click.option("--as-role", type=click.Choice(["anonymous", *ROLES]), default="anonymous",
+              show_default=True, help="Whose access rules apply.")  # fmt: skip
+@click.option("--base-url", default="", help="Prefix for permalinks, e.g. https://archive.example")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")  # fmt: skip
+@with_appcontext
+def timeline_export_command(
+    fmt: str, case_slug: str, as_role: str, base_url: str, out: Path | None
+) -> None:
+    """Export the timeline as an anonymous visitor (or the given role) may see it."""
+    db = ensure_schema()
+    with db.session() as session:
+        entries = visible_entries(session, actor(reads_as=as_role), TimelineFilters(case=case_slug))
+        title = f"Timeline: {case_slug}" if case_slug else "Timeline"
+        body = export(entries, fmt, under(base_url), title=title)
+    if out is None:
+        click.echo(body, nl=False)
+    else:
+        out.write_text(body, encoding="utf-8")
+        click.echo(f"{len(entries)} entries written to {out}", err=True)
+
+
+COMMANDS = (timeline_group,)

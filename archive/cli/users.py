@@ -1,0 +1,30 @@
+"""Accounts: create-user."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from archive.auth.users import create_user
+from archive.cli.common import VIA, actor, ensure_schema
+from archive.errors import ArchiveError
+from archive.storage.models import ROLES
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="researcher", show_default=True)
+@click.password_option(help="Asked for when not given (at least 12 characters).")
+@with_appcontext
+def create_user_command(username: str, role: str, password: str) -> None:
+    """Create an account with a role: researcher, custodian or admin."""
+    db = ensure_schema()
+    with db.session() as session:
+        try:
+            user = create_user(session, username, password, role, actor(), VIA)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {role} {user.username} (id {user.id})")
+
+
+COMMANDS = (create_user_command,)

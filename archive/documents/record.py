@@ -1,0 +1,63 @@
+"""Write a validated submission onto a document row: the steps creating and editing share."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from archive.documents.submission import SourceInfo, Submission
+from archive.errors import IngestError
+from archive.protection.public_text import redact_document
+from archive.storage import queries
+from archive.storage.models import Case, Document, Source
+
+
+def case_for(session: Session, submission: Submission, source_name: str) -> Case:
+    """The case a submission names, which must exist."""
+    case = queries.get_case(session, submission.case)
+    if case is None:
+        raise IngestError(
+            f"no case {submission.case!r}; create it first (archive load-corpus)",
+            "case",
+            source_name,
+        )
+    return case
+
+
+def apply_submission(session: Session, document: Document, s: Submission) -> None:
+    """Set every field of the document from the submission and derive its public text."""
+    document.slug = s.slug
+    document.kind = s.kind
+    document.title = s.title
+    document.language = s.language
+    document.body_original = s.body
+    # Every reader outside the custodian role reads body_public only, derived here.
+    redact_document(session, document)
+    document.published_edtf = s.published.edtf if s.published else None
+    document.published_start = s.published.earliest if s.published else None
+    document.published_end = s.published.latest if s.published else None
+    document.events_edtf = s.events.edtf if s.events else None
+    document.events_start = s.events.earliest if s.events else None
+    document.events_end = s.events.latest if s.events else None
+    document.places = queries.places_named(session, s.places)
+    document.tags = queries.tags_named(session, s.tags)
+    document.consent = s.consent
+    document.status = s.status
+    document.attribution = s.attribution
+    document.source = None if s.source.empty else _source(session, s.source)
+
+
+def require_review_to_publish(document: Document, source_name: str) -> None:
+    """Refuse a published document whose redaction no custodian has reviewed."""
+    if document.status == "published" and document.redaction_reviewed_at is None:
+        raise IngestError(
+            "cannot be published before its redaction is reviewed: save it as draft or "
+            "in_review, review the redaction, then publish",
+            "status",
+            source_name,
+        )
+
+
+def _source(session: Session, info: SourceInfo) -> Source:
+    values = vars(info).copy()
+    values["date_edtf"] = values.pop("date")
+    return queries.source_for(session, **values)

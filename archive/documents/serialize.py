@@ -1,0 +1,76 @@
+"""Cases, documents and media as JSON, for the API: public text only, never the original."""
+
+from __future__ import annotations
+
+from archive.links import Link
+from archive.storage.models import Case, Document, MediaFile
+
+
+def case_json(case: Case, link: Link) -> dict:
+    return {
+        "slug": case.slug,
+        "title": case.title,
+        "summary": case.summary,
+        "region": case.region,
+        "period": case.period_edtf,
+        "url": link("case", case.slug),
+    }
+
+
+def document_json(document: Document, link: Link, full: bool, custodian: bool = False) -> dict:
+    """A document's description; `full` adds its source, media and public text, and
+    `custodian` the media's cleaning reports and original hashes."""
+    data = {
+        "id": document.id,
+        "url": link("document", document.id),
+        "case": document.case.slug,
+        "slug": document.slug,
+        "kind": document.kind,
+        "title": document.title,
+        "language": document.language,
+        "published": document.published_edtf,
+        "events": document.events_edtf,
+        "places": [p.name for p in document.places],
+        "tags": [t.name for t in document.tags],
+        "consent": document.consent,
+        "status": document.status,
+        "sha256": document.sha256,
+        "revision": document.revision,
+    }
+    if full:
+        source = document.source
+        data["source"] = (
+            {
+                "outlet": source.outlet,
+                "author": source.author,
+                "url": source.url,
+                "date": source.date_edtf,
+                "reliability": source.reliability,
+            }
+            if source
+            else None
+        )
+        data["attribution"] = document.attribution
+        data["media"] = [media_json(m, link, full=custodian) for m in document.media]
+        data["body"] = document.body_public  # never the original: custodians' pages only
+    return data
+
+
+def media_json(media: MediaFile, link: Link, full: bool) -> dict:
+    """Describe a media file; the report (field names only) for custodians."""
+    data = {
+        "id": media.id,
+        "url": link("media", media.id),
+        "thumbnail_url": link("thumbnail", media.id) if media.thumbnail_sha256 else None,
+        "kind": media.kind,
+        "mime": media.mime,
+        "size": media.size,
+        "width": media.width,
+        "height": media.height,
+        "frames": media.frames,
+        "sha256": media.sha256,
+    }
+    if full:  # custodians: the original's hash would let a holder of a copy confirm its source
+        data["original_sha256"] = media.original_sha256
+        data["metadata_removed"] = media.report
+    return data

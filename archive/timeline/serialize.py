@@ -1,0 +1,56 @@
+"""Timeline entries as JSON: one record per entry, for the API and the exports alike."""
+
+from __future__ import annotations
+
+from archive.links import Link
+from archive.timeline.read import VisibleEntry
+
+
+def entry_record(item: VisibleEntry, link: Link) -> dict:
+    """An entry with what its reader may follow: citations, accounts, stances."""
+    entry, when = item.entry, item.date
+    record = {
+        "id": entry.id,
+        "slug": entry.slug,
+        "url": link("entry", entry.id),
+        "case": entry.case.slug,
+        "kind": entry.kind,
+        "date": entry.date_edtf,
+        "date_display": when.display(),
+        "date_precision": when.precision,
+        "date_earliest": entry.date_start.isoformat() if entry.date_start else None,
+        "date_latest": entry.date_end.isoformat() if entry.date_end else None,
+        "title": entry.title,
+        "description": entry.description,
+        "actor": entry.actor,
+        "place": entry.place,
+        "citations": [
+            {
+                "document": c.document_id,
+                "title": c.document.title,
+                "kind": c.document.kind,
+                "url": link("document", c.document_id),
+                "excerpt": c.excerpt,
+            }
+            for c in item.citations
+        ],
+        "conflicting_accounts": [
+            {
+                "document": a.document_id,
+                "url": link("document", a.document_id),
+                "account": a.account,
+            }
+            for a in item.accounts
+        ],  # fmt: skip
+    }
+    if entry.kind == "event":
+        record["denied_by"] = [e.id for e in item.denied_by]
+        record["responses"] = [{"entry": e.id, "stance": s} for s, e in item.responses]
+    else:
+        record["speaker"] = {"name": entry.speaker, "office": entry.speaker_office}
+        record["channel"] = entry.channel
+        record["quotation"] = entry.quotation
+        record["stances"] = [{"event": e.id, "stance": s} for s, e in item.stances]
+        if entry.kind == "denial":
+            record["denies"] = [e.id for e in item.denies]
+    return record
