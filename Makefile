@@ -4,22 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Everything the commands read (database, index, media) lives under ARCHIVE_DATA_DIR.
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
+# Test processes (pytest-xdist): one per core; a process that runs out of tests takes some of
+# another's (worksteal), so one long file does not hold the run up at its end.
+JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 
-.PHONY: run test check lint system-libs bench bench-media bench-redaction bench-search bench-timeline bench-briefs bench-load lock install install-test browser clean
+.PHONY: run test check lint system-libs test-tools bench bench-media bench-redaction bench-search bench-timeline bench-briefs bench-load lock install install-test browser clean
 
 run: $(VENV)/.installed system-libs
 	$(BIN)/archive init
 	$(BIN)/archive load-corpus
 	$(BIN)/archive run
 
-# The whole suite on SQLite + Whoosh, then again on PostgreSQL (storage and search) when its
-# server is installed: a throwaway cluster on 127.0.0.1, removed afterwards (tests/pgcluster.py),
-# or the server ARCHIVE_TEST_POSTGRES names.
-test: $(VENV)/.installed-test browser system-libs
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The whole suite on SQLite + Whoosh, then the tests that touch storage or search (marked
+# `storage` by tests/conftest.py) again on PostgreSQL when its server is installed: a throwaway
+# cluster on 127.0.0.1, removed afterwards (tests/pgcluster.py), or the server
+# ARCHIVE_TEST_POSTGRES names.
+test: $(VENV)/.installed-test browser system-libs test-tools
+	$(PYTEST) $(PYTEST_ARGS)
 	@if [ -n "$$ARCHIVE_TEST_POSTGRES" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		echo "== the suite again, on PostgreSQL =="; \
-		$(BIN)/python -m tests.pgcluster run $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		echo "== the tests that touch storage or search again, on PostgreSQL =="; \
+		$(BIN)/python -m tests.pgcluster run $(PYTEST) -m storage $(PYTEST_ARGS); \
 	else \
 		echo "PostgreSQL is not installed: the suite ran on SQLite only (apt-get install postgresql)"; \
 	fi
@@ -27,7 +32,7 @@ test: $(VENV)/.installed-test browser system-libs
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -88,6 +93,17 @@ system-libs:
 				libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
 		else \
 			echo "PDF exports need Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" >&2; \
+		fi; }
+
+# The media tests check the metadata they plant against exiftool, an independent reader.
+test-tools:
+	@command -v exiftool >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing exiftool for the media tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				libimage-exiftool-perl >/dev/null; \
+		else \
+			echo "the media tests compare with exiftool: sudo apt-get install libimage-exiftool-perl" >&2; \
 		fi; }
 
 # Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).

@@ -13,9 +13,7 @@ from archive.storage import audit
 from archive.storage.queries import Page
 
 
-def audit_entries(
-    session: Session, actor: Actor, filters: audit.AuditFilters, page: int, per_page: int
-) -> Page:
+def audit_entries(session: Session, actor: Actor, filters: audit.AuditFilters, page: int, per_page: int) -> Page:
     """A page of entries matching the filters, newest first, with their total."""
     _require(actor)
     stmt = audit.filtered(filters)

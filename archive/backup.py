@@ -25,8 +25,16 @@ def export_archive(
         raise NotPermitted("only an administrator exports the whole archive")
     report = bundle.export_bundle(session, data_dir, target, revision)
     with unit_of_work(session):
-        audit.record(session, actor, via, "bundle.export", "archive", None,
-                     manifest_sha256=report.manifest_sha256, files=report.files)  # fmt: skip
+        audit.record(
+            session,
+            actor,
+            via,
+            "bundle.export",
+            "archive",
+            None,
+            manifest_sha256=report.manifest_sha256,
+            files=report.files,
+        )
     log.info("bundle written: %d files, manifest %s", report.files, report.manifest_sha256[:16])
     return report
 
@@ -51,7 +59,6 @@ def import_archive(
             field="audit_log",
         )
     with unit_of_work(session):
-        audit.record(session, actor, via, "bundle.import", "archive", None,
-                     manifest_sha256=report.manifest_sha256)  # fmt: skip
+        audit.record(session, actor, via, "bundle.import", "archive", None, manifest_sha256=report.manifest_sha256)
     log.info("bundle restored: %d files, manifest %s", report.files, report.manifest_sha256[:16])
     return report

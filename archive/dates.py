@@ -64,8 +64,7 @@ def parse_edtf(value: str, field: str = "date") -> FuzzyDate:
     match = _SIMPLE.match(text)
     if not match:
         raise ValidationError(
-            f"{value!r} is not a date in EDTF notation (e.g. 2017, 2017-04, 2017-04-21, "
-            "2017-02/2017-04, 2017-09?)",
+            f"{value!r} is not a date in EDTF notation (e.g. 2017, 2017-04, 2017-04-21, 2017-02/2017-04, 2017-09?)",
             field=field,
         )
     year, month, day = match["y"], match["m"], match["d"]

@@ -20,11 +20,40 @@ from bleach.linkifier import LinkifyFilter
 
 ALLOWED_TAGS = frozenset(
     {
-        "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2",
-        "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
-        "table", "tbody", "td", "th", "thead", "tr", "ul",
+        "a",
+        "abbr",
+        "blockquote",
+        "br",
+        "code",
+        "dd",
+        "del",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
     }
-)  # fmt: skip
+)
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "th": ["align"], "td": ["align"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MAX_NESTING = 20  # deeper block nesting is flattened: python-markdown recurses per level
@@ -128,9 +157,7 @@ def _converter() -> markdown.Markdown:
     (a page of 5,000 timeline entries spent a third of its time there)."""
     converter = getattr(_local, "converter", None)
     if converter is None:
-        converter = _local.converter = markdown.Markdown(
-            extensions=_EXTENSIONS, output_format="html"
-        )
+        converter = _local.converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
     return converter
 
 

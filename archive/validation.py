@@ -60,9 +60,7 @@ def language(fields: dict) -> str:
     try:
         Locale.parse(code, sep="-")
     except (ValueError, UnknownLocaleError) as exc:
-        raise ValidationError(
-            f"{code!r} is not a language code such as en or ru", "language"
-        ) from exc
+        raise ValidationError(f"{code!r} is not a language code such as en or ru", "language") from exc
     return code.lower()
 
 

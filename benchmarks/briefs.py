@@ -67,10 +67,8 @@ def main() -> None:
             built = (time.perf_counter() - built) * 1000
             rows = [("view (citations numbered)", lambda: view_brief(s, brief, owner, link).items)]
             for fmt in ("md", "html", "pdf"):
-                rows.append((f"export {fmt}", lambda fmt=fmt: export(
-                    view_brief(s, brief, owner, link), fmt)))  # fmt: skip
-            print(f"brief of {len(brief.items)} items built in {built:.0f} ms "
-                  f"(locating and auditing each item)\n")  # fmt: skip
+                rows.append((f"export {fmt}", lambda fmt=fmt: export(view_brief(s, brief, owner, link), fmt)))
+            print(f"brief of {len(brief.items)} items built in {built:.0f} ms (locating and auditing each item)\n")
             results = {name: timed(run, args.repeat) for name, run in rows}
     peer = results["export html"][0]
     print("| step | p50 / p95 | size | ÷ HTML export (peer) |")

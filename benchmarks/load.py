@@ -80,23 +80,26 @@ TERMS = ["detained", "officials", "relatives", "hotline", "witnesses", "statemen
 INVENTED = 0.5  # share of searches for invented words of the synthetic text instead of TERMS
 STOP_WORDS = 50  # the most frequent invented words, each in over a tenth of the documents
 # endpoint -> share of the requests
-MIX = {"search api": 0.35, "search page": 0.10, "document page": 0.25, "timeline": 0.10,
-       "documents api": 0.20}  # fmt: skip
+MIX = {"search api": 0.35, "search page": 0.10, "document page": 0.25, "timeline": 0.10, "documents api": 0.20}
 
 
 def _env(data_dir: Path, url: str, backend: str, search_cache: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
-    env.update(ARCHIVE_DATA_DIR=str(data_dir), ARCHIVE_DATABASE_URL=url,
-               ARCHIVE_SEARCH_BACKEND=backend, ARCHIVE_ENV="production",
-               ARCHIVE_SECRET_KEY=SECRET, ARCHIVE_LOG_LEVEL="WARNING",
-               ARCHIVE_CORPUS_DIR=str(ROOT / "corpus"),
-               ARCHIVE_SEARCH_CACHE=str(search_cache))  # fmt: skip
+    env.update(
+        ARCHIVE_DATA_DIR=str(data_dir),
+        ARCHIVE_DATABASE_URL=url,
+        ARCHIVE_SEARCH_BACKEND=backend,
+        ARCHIVE_ENV="production",
+        ARCHIVE_SECRET_KEY=SECRET,
+        ARCHIVE_LOG_LEVEL="WARNING",
+        ARCHIVE_CORPUS_DIR=str(ROOT / "corpus"),
+        ARCHIVE_SEARCH_CACHE=str(search_cache),
+    )
     return env
 
 
 def _archive(env: dict, *args: str) -> str:
-    done = subprocess.run([str(ARCHIVE), *args], env=env, capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    done = subprocess.run([str(ARCHIVE), *args], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"archive {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return done.stdout
@@ -112,9 +115,9 @@ def build(env: dict, count: int) -> list[int]:
     now = datetime.now(UTC).replace(tzinfo=None)
     started = time.perf_counter()
     with db.engine.begin() as connection:
-        case_id = connection.execute(insert(Case).values(
-            slug=SAMPLE_CASE, title="SYNTHETIC sample for benchmarks", summary="", region="")
-        ).inserted_primary_key[0]  # fmt: skip
+        case_id = connection.execute(
+            insert(Case).values(slug=SAMPLE_CASE, title="SYNTHETIC sample for benchmarks", summary="", region="")
+        ).inserted_primary_key[0]
     places: dict[str, int] = {}
     tags: dict[str, int] = {}
     batch: list[tuple[dict, dict]] = []
@@ -123,20 +126,16 @@ def build(env: dict, count: int) -> list[int]:
     def flush() -> None:
         with db.engine.begin() as connection:
             for name in {p for f, _ in batch for p in f["places"]} - places.keys():
-                places[name] = connection.execute(
-                    select(Place.id).where(Place.name == name)).scalar() or connection.execute(
-                    insert(Place).values(name=name)).inserted_primary_key[0]  # fmt: skip
-            for name in {t for f, _ in batch for t in f["tags"]} - tags.keys():
-                tags[name] = connection.execute(
-                    select(Tag.id).where(Tag.name == name)).scalar() or connection.execute(
-                    insert(Tag).values(name=name)).inserted_primary_key[0]  # fmt: skip
-            ids = (
-                connection.execute(
-                    insert(Document).returning(Document.id), [row for _, row in batch]
+                places[name] = (
+                    connection.execute(select(Place.id).where(Place.name == name)).scalar()
+                    or connection.execute(insert(Place).values(name=name)).inserted_primary_key[0]
                 )
-                .scalars()
-                .all()
-            )
+            for name in {t for f, _ in batch for t in f["tags"]} - tags.keys():
+                tags[name] = (
+                    connection.execute(select(Tag.id).where(Tag.name == name)).scalar()
+                    or connection.execute(insert(Tag).values(name=name)).inserted_primary_key[0]
+                )
+            ids = connection.execute(insert(Document).returning(Document.id), [row for _, row in batch]).scalars().all()
             connection.execute(
                 insert(document_places),
                 [
@@ -145,9 +144,14 @@ def build(env: dict, count: int) -> list[int]:
                     for p in f["places"]
                 ],
             )
-            connection.execute(insert(document_tags), [
-                {"document_id": i, "tag_id": tags[t]}
-                for i, (f, _) in zip(ids, batch, strict=True) for t in f["tags"]])  # fmt: skip
+            connection.execute(
+                insert(document_tags),
+                [
+                    {"document_id": i, "tag_id": tags[t]}
+                    for i, (f, _) in zip(ids, batch, strict=True)
+                    for t in f["tags"]
+                ],
+            )
         documents = []
         case = Case(slug=SAMPLE_CASE)  # a transient copy: what the index reads of the case
         for doc_id, (fields, row) in zip(ids, batch, strict=True):
@@ -155,9 +159,13 @@ def build(env: dict, count: int) -> list[int]:
                 public.append(doc_id)
             # described for the index as `archive init` and check-index describe it (places
             # and tags in name order, as the database loads them): anything else is stale
-            document = Document(**row, id=doc_id, case=case,
-                                places=[Place(name=n) for n in sorted(fields["places"])],
-                                tags=[Tag(name=n) for n in sorted(fields["tags"])])  # fmt: skip
+            document = Document(
+                **row,
+                id=doc_id,
+                case=case,
+                places=[Place(name=n) for n in sorted(fields["places"])],
+                tags=[Tag(name=n) for n in sorted(fields["tags"])],
+            )
             documents.append(indexed(document))
         backend.index(documents)
         batch.clear()
@@ -167,21 +175,34 @@ def build(env: dict, count: int) -> list[int]:
         published, events = parse_edtf(fields["published"]), parse_edtf(fields["events"])
         body = fields["body"]
         row = {
-            "case_id": case_id, "slug": fields["slug"], "kind": fields["kind"],
-            "title": fields["title"], "language": fields["language"], "body_original": body,
-            "body_public": body, "body_html": render_markdown(body), "redaction_spans": [],
-            "redaction_reviewed_at": now, "published_edtf": fields["published"],
-            "published_start": published.earliest, "published_end": published.latest,
-            "events_edtf": fields["events"], "events_start": events.earliest,
-            "events_end": events.latest, "consent": fields["consent"], "status": "published",
-            "sha256": f"{n:064x}", "revision": 1, "attribution": fields["attribution"],
-            "created_at": now, "updated_at": now,
-        }  # fmt: skip
+            "case_id": case_id,
+            "slug": fields["slug"],
+            "kind": fields["kind"],
+            "title": fields["title"],
+            "language": fields["language"],
+            "body_original": body,
+            "body_public": body,
+            "body_html": render_markdown(body),
+            "redaction_spans": [],
+            "redaction_reviewed_at": now,
+            "published_edtf": fields["published"],
+            "published_start": published.earliest,
+            "published_end": published.latest,
+            "events_edtf": fields["events"],
+            "events_start": events.earliest,
+            "events_end": events.latest,
+            "consent": fields["consent"],
+            "status": "published",
+            "sha256": f"{n:064x}",
+            "revision": 1,
+            "attribution": fields["attribution"],
+            "created_at": now,
+            "updated_at": now,
+        }
         batch.append((fields, row))
         if len(batch) == BATCH:
             flush()
-            print(f"  {n:,} documents stored and indexed ({time.perf_counter() - started:.0f} s)",
-                  flush=True)  # fmt: skip
+            print(f"  {n:,} documents stored and indexed ({time.perf_counter() - started:.0f} s)", flush=True)
     if batch:
         flush()
     if hasattr(backend, "optimize"):
@@ -201,9 +222,12 @@ def _free_port() -> int:
 def serve(env: dict) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     server = subprocess.Popen(
-        [str(ARCHIVE), "serve", "--workers", str(WORKERS), "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+        [str(ARCHIVE), "serve", "--workers", str(WORKERS), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     for _ in range(300):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -219,8 +243,9 @@ def serve(env: dict) -> tuple[subprocess.Popen, int]:
 
 def memory_mb(pid: int) -> float:
     """Resident memory of the server: the master and every worker."""
-    pids = [pid] + [int(p) for p in subprocess.run(
-        ["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]  # fmt: skip
+    pids = [pid] + [
+        int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    ]
     total = 0
     for p in pids:
         try:
@@ -350,16 +375,37 @@ def run_backend(name: str, env: dict, count: int, args, rows: list, search_p95: 
             memory = memory_mb(server.pid)
             searches = latencies["search api"] + latencies["search page"]
             search_p95[name, clients] = percentile(searches, 0.95)
-            rows.append((name, clients, len(plan) / seconds, errors, memory, "all",
-                         len(plan), *(percentile(sum(latencies.values(), []), q)
-                                      for q in (0.5, 0.95, 0.99))))  # fmt: skip
+            rows.append(
+                (
+                    name,
+                    clients,
+                    len(plan) / seconds,
+                    errors,
+                    memory,
+                    "all",
+                    len(plan),
+                    *(percentile(sum(latencies.values(), []), q) for q in (0.5, 0.95, 0.99)),
+                )
+            )
             for endpoint, values in latencies.items():
-                rows.append((name, clients, None, None, None, endpoint, len(values),
-                             *(percentile(values, q) for q in (0.5, 0.95, 0.99))))  # fmt: skip
-            print(f"  {clients} clients: {len(plan) / seconds:.0f} req/s, {errors} errors, "
-                  f"search p95 {search_p95[name, clients]:.0f} ms; "
-                  f"{repeats / max(len(searched), 1):.0%} of its searches repeat an earlier one",
-                  flush=True)  # fmt: skip
+                rows.append(
+                    (
+                        name,
+                        clients,
+                        None,
+                        None,
+                        None,
+                        endpoint,
+                        len(values),
+                        *(percentile(values, q) for q in (0.5, 0.95, 0.99)),
+                    )
+                )
+            print(
+                f"  {clients} clients: {len(plan) / seconds:.0f} req/s, {errors} errors, "
+                f"search p95 {search_p95[name, clients]:.0f} ms; "
+                f"{repeats / max(len(searched), 1):.0%} of its searches repeat an earlier one",
+                flush=True,
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -372,9 +418,7 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--backends", nargs="+", default=["whoosh", "postgres"])
     parser.add_argument("--keep", type=Path, help="build into (or reuse) this folder, kept")
-    parser.add_argument(
-        "--search-cache", type=int, default=500, help="searches each server process keeps"
-    )
+    parser.add_argument("--search-cache", type=int, default=500, help="searches each server process keeps")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="archive-load-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -386,8 +430,7 @@ def main() -> None:
             env = _env(data, f"sqlite:///{data / 'archive.sqlite3'}", "whoosh", args.search_cache)
             run_backend("SQLite + Whoosh", env, args.documents, args, rows, search_p95)
         if "postgres" in args.backends:
-            cluster = Cluster(args.keep / "cluster" if args.keep else None, fast=False,
-                              keep=bool(args.keep))  # fmt: skip
+            cluster = Cluster(args.keep / "cluster" if args.keep else None, fast=False, keep=bool(args.keep))
             try:
                 url = cluster.start()
                 env = _env(root / "postgres", url, "postgres", args.search_cache)
@@ -397,21 +440,23 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    print(f"\n{args.documents:,} SYNTHETIC documents, `archive serve --workers {WORKERS}`, "
-          f"{args.requests} requests per level, {os.cpu_count()} cores, "
-          f"{args.search_cache} searches kept per worker\n")  # fmt: skip
-    print("| backend | clients | endpoint | requests | req/s | errors | p50 ms | p95 ms | p99 ms "
-          "| server MB |")  # fmt: skip
+    print(
+        f"\n{args.documents:,} SYNTHETIC documents, `archive serve --workers {WORKERS}`, "
+        f"{args.requests} requests per level, {os.cpu_count()} cores, "
+        f"{args.search_cache} searches kept per worker\n"
+    )
+    print("| backend | clients | endpoint | requests | req/s | errors | p50 ms | p95 ms | p99 ms | server MB |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for backend, clients, rate, errors, memory, endpoint, n, p50, p95, p99 in rows:
         rate_ = f"{rate:.0f}" if rate is not None else ""
         errors_ = str(errors) if errors is not None else ""
         memory_ = f"{memory:.0f}" if memory is not None else ""
-        print(f"| {backend} | {clients} | {endpoint} | {n} | {rate_} | {errors_} | {p50:.0f} | "
-              f"{p95:.0f} | {p99:.0f} | {memory_} |")  # fmt: skip
+        print(
+            f"| {backend} | {clients} | {endpoint} | {n} | {rate_} | {errors_} | {p50:.0f} | "
+            f"{p95:.0f} | {p99:.0f} | {memory_} |"
+        )
     if len({b for b, _ in search_p95}) == 2:
-        ratios = [search_p95["PostgreSQL", c] / max(search_p95["SQLite + Whoosh", c], 0.001)
-                  for c in args.levels]  # fmt: skip
+        ratios = [search_p95["PostgreSQL", c] / max(search_p95["SQLite + Whoosh", c], 0.001) for c in args.levels]
         print(
             "\nsearch p95, PostgreSQL ÷ SQLite + Whoosh (same run): "
             + ", ".join(f"{c} clients {r:.2f}×" for c, r in zip(args.levels, ratios, strict=True))

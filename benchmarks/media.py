@@ -136,9 +136,7 @@ def viewer(data: bytes) -> tuple[Image.Image, int]:
             try:
                 profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
                 srgb = ImageCms.createProfile("sRGB")
-                view = ImageCms.profileToProfile(
-                    view.convert("RGB"), profile, srgb, outputMode="RGB"
-                )
+                view = ImageCms.profileToProfile(view.convert("RGB"), profile, srgb, outputMode="RGB")
             except ImageCms.PyCMSError:
                 pass
         return view.convert("RGB"), frames
@@ -220,8 +218,11 @@ def read_tags(paths: list[Path]) -> dict[str, list[str]]:
             if not name or group in NEUTRAL_GROUPS or name in STRUCTURAL_TAGS:
                 continue
             if group.startswith(("PNG", "RIFF", "GIF", "QuickTime", "PDF")) and name in (
-                "ImageWidth", "ImageHeight", "Warning", "Encryption",
-            ):  # fmt: skip
+                "ImageWidth",
+                "ImageHeight",
+                "Warning",
+                "Encryption",
+            ):
                 continue
             tags.append(key)
         found[record["SourceFile"]] = tags
@@ -258,8 +259,15 @@ def score(outcome: Outcome, files, outputs: dict) -> None:
             outcome.colour_shifts += 1
 
 
-_SUFFIXES = (("png", ".png"), ("gif", ".gif"), ("webp", ".webp"), ("pdf", ".pdf"),
-             ("svg", ".svg"), ("zip", ".zip"), ("js", ".js"))  # fmt: skip
+_SUFFIXES = (
+    ("png", ".png"),
+    ("gif", ".gif"),
+    ("webp", ".webp"),
+    ("pdf", ".pdf"),
+    ("svg", ".svg"),
+    ("zip", ".zip"),
+    ("js", ".js"),
+)
 
 
 def hostile(outcome: Outcome, command, folder: Path) -> None:
@@ -284,9 +292,11 @@ def archive_hostile(outcome: Outcome) -> None:
 
 
 def table(outcomes: list[Outcome], count: int) -> str:
-    head = ("| tool | files/s | ms/file | failed | canaries left (files) | tags left | "
-            "orientation errors | colour shifts | lost frames | PSNR min / median dB | "
-            "hostile accepted |")  # fmt: skip
+    head = (
+        "| tool | files/s | ms/file | failed | canaries left (files) | tags left | "
+        "orientation errors | colour shifts | lost frames | PSNR min / median dB | "
+        "hostile accepted |"
+    )
     lines = [head, "|" + "---|" * 11]
     for o in outcomes:
         rate = o.files / o.seconds if o.seconds else math.inf
@@ -329,8 +339,10 @@ def main() -> None:
         ("mat2 (per file)", "mat2", mat2_one),
     ):
         if not shutil.which(binary):
-            print(f"skipping {name}: `{binary}` is not installed (apt-get install "
-                  f"{'libimage-exiftool-perl' if binary == 'exiftool' else 'mat2'})")  # fmt: skip
+            print(
+                f"skipping {name}: `{binary}` is not installed (apt-get install "
+                f"{'libimage-exiftool-perl' if binary == 'exiftool' else 'mat2'})"
+            )
             continue
         out = args.out / binary
         out.mkdir()
@@ -346,11 +358,7 @@ def main() -> None:
         print(f"archive is {theirs / ours:.0f}× faster per file than {other.tool}")
     for o in outcomes:
         if o.failed:
-            print(
-                f"{o.tool} failed on: "
-                + "; ".join(o.failed[:8])
-                + (" …" if len(o.failed) > 8 else "")
-            )
+            print(f"{o.tool} failed on: " + "; ".join(o.failed[:8]) + (" …" if len(o.failed) > 8 else ""))
         if o.hostile_accepted:
             print(f"{o.tool} accepted hostile files: {', '.join(o.hostile_accepted)}")
 

@@ -81,8 +81,7 @@ def measure(name, redactor, cases, scorer) -> dict:
             decoys[decoy["type"]][1] += decoy["kept"]
         clean += not leaked_any
     rate = len(cases) / seconds if seconds else float("inf")
-    return {"name": name, "spans": spans, "decoys": decoys, "clean": clean,
-            "cases": len(cases), "rate": rate}  # fmt: skip
+    return {"name": name, "spans": spans, "decoys": decoys, "clean": clean, "cases": len(cases), "rate": rate}
 
 
 def recall(counts) -> float:
@@ -96,8 +95,10 @@ def _total(counts: dict, kinds: list[str]) -> list[int]:
 
 def table(results: list[dict]) -> str:
     names = [r["name"] for r in results]
-    lines = ["| identifier | spans | " + " | ".join(f"{n} recall %" for n in names) + " |",
-             "|---|---|" + "---|" * len(names)]  # fmt: skip
+    lines = [
+        "| identifier | spans | " + " | ".join(f"{n} recall %" for n in names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
     kinds = sorted({k for r in results for k in r["spans"]}, key=lambda k: (k != "PERSON", k))
     for kind in kinds:
         total = results[0]["spans"][kind][0]
@@ -110,25 +111,20 @@ def table(results: list[dict]) -> str:
     row = " | ".join(f"{recall(_total(r['spans'], structured)):.1f}" for r in results)
     lines.append(f"| structured (all but names) | | {row} |")
     kept = [_total(r["decoys"], list(r["decoys"])) for r in results]
-    lines.append("| **decoys kept %** | | " + " | ".join(
-        f"{100.0 * k[1] / max(1, k[0]):.1f}" for k in kept) + " |")  # fmt: skip
+    lines.append("| **decoys kept %** | | " + " | ".join(f"{100.0 * k[1] / max(1, k[0]):.1f}" for k in kept) + " |")
     for kind in sorted(results[0]["decoys"]):
         total = results[0]["decoys"][kind][0]
         row = " | ".join(f"{100.0 * r['decoys'][kind][1] / max(1, total):.1f}" for r in results)
         lines.append(f"| decoys kept: {kind} | {total} | {row} |")
-    lines.append("| fully clean cases | | " + " | ".join(
-        f"{r['clean']}/{r['cases']}" for r in results) + " |")  # fmt: skip
-    lines.append("| testimonies per second (1 core) | | " + " | ".join(
-        f"{r['rate']:.0f}" for r in results) + " |")  # fmt: skip
+    lines.append("| fully clean cases | | " + " | ".join(f"{r['clean']}/{r['cases']}" for r in results) + " |")
+    lines.append("| testimonies per second (1 core) | | " + " | ".join(f"{r['rate']:.0f}" for r in results) + " |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=Path, default=DEV_SET / "dev_cases.jsonl")
-    parser.add_argument(
-        "--repeat", type=int, default=1, help="passes over the cases (later passes hit caches)"
-    )
+    parser.add_argument("--repeat", type=int, default=1, help="passes over the cases (later passes hit caches)")
     args = parser.parse_args()
     if not args.cases.exists():
         sys.exit(f"no cases at {args.cases}: pass --cases")
@@ -141,15 +137,15 @@ def main() -> None:
 
     warm_up()  # natasha's model, the dictionaries, the word-frequency lists
     load = time.perf_counter() - started
-    results = [measure("archive", ours, cases, scorer), measure("regex-only", regex_baseline,
-               cases, scorer)]  # fmt: skip
+    results = [measure("archive", ours, cases, scorer), measure("regex-only", regex_baseline, cases, scorer)]
     scrub = scrubadub_redactor()
     if scrub is None:
         print("skipping scrubadub: not installed (pip install scrubadub)")
     else:
         results.append(measure("scrubadub", scrub, cases, scorer))
-    print(f"{len(cases) // args.repeat} cases × {args.repeat} passes; archive models loaded in "
-          f"{load:.2f} s (not timed)\n")  # fmt: skip
+    print(
+        f"{len(cases) // args.repeat} cases × {args.repeat} passes; archive models loaded in {load:.2f} s (not timed)\n"
+    )
     print(table(results))
 
 

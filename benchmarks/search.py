@@ -37,17 +37,16 @@ EN_TERMS = ["detained", "officials", "relatives", "hotline", "investigators", "w
             "phones", "statement", "journalists", "evacuation"]  # fmt: skip
 RU_TERMS = ["задержали", "отрицали", "родственников", "горячую", "следователи", "свидетели",
             "телефоны", "заявлении", "журналисты", "убежище"]  # fmt: skip
-PHRASES = ['"military base"', '"criminal case"', '"safe house"', '"бывшей воинской"',
-           '"горячую линию"']  # fmt: skip
+PHRASES = ['"military base"', '"criminal case"', '"safe house"', '"бывшей воинской"', '"горячую линию"']
 
 
 def generate(count: int, folder: Path) -> list[IndexedDocument]:
     if not (folder / "synthetic-sample").exists():
         subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "archive"), "generate-sample", "--count", str(count),
-             "--out", str(folder)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            [str(ROOT / ".venv" / "bin" / "archive"), "generate-sample", "--count", str(count), "--out", str(folder)],
+            check=True,
+            capture_output=True,
+        )
     docs = []
     for n, path in enumerate(sorted((folder / "synthetic-sample" / "documents").glob("*.md"))):
         fields = parse_front_matter(path.read_text(), str(path))
@@ -55,14 +54,22 @@ def generate(count: int, folder: Path) -> list[IndexedDocument]:
         events = parse_edtf(fields["events"])
         docs.append(
             IndexedDocument(
-                id=n + 1, version="1", case=fields["case"], kind=fields["kind"],
-                language=fields["language"], title=fields["title"], body=fields["body"],
-                places=tuple(fields["places"]), tags=tuple(fields["tags"]),
-                consent=fields["consent"], status=fields["status"],
-                published=published.earliest, events_start=events.earliest,
+                id=n + 1,
+                version="1",
+                case=fields["case"],
+                kind=fields["kind"],
+                language=fields["language"],
+                title=fields["title"],
+                body=fields["body"],
+                places=tuple(fields["places"]),
+                tags=tuple(fields["tags"]),
+                consent=fields["consent"],
+                status=fields["status"],
+                published=published.earliest,
+                events_start=events.earliest,
                 events_end=events.latest,
             )
-        )  # fmt: skip
+        )
     return docs
 
 
@@ -147,13 +154,21 @@ class Fts5Engine:
     def add(self, d, commit=True):
         self.db.execute(
             "INSERT OR REPLACE INTO docs VALUES (?,?,?,?,?,?,?,?,?)",
-            (d.id, d.kind, d.language, d.consent, d.status, d.published.year,
-             d.events_start.toordinal(), d.events_end.toordinal(), d.case),
-        )  # fmt: skip
+            (
+                d.id,
+                d.kind,
+                d.language,
+                d.consent,
+                d.status,
+                d.published.year,
+                d.events_start.toordinal(),
+                d.events_end.toordinal(),
+                d.case,
+            ),
+        )
         self.db.executemany("INSERT INTO places VALUES (?,?)", [(d.id, p) for p in d.places])
         self.db.executemany("INSERT INTO tags VALUES (?,?)", [(d.id, t) for t in d.tags])
-        self.db.execute("INSERT OR REPLACE INTO fts(rowid, title, body) VALUES (?,?,?)",
-                        (d.id, d.title, d.body))  # fmt: skip
+        self.db.execute("INSERT OR REPLACE INTO fts(rowid, title, body) VALUES (?,?,?)", (d.id, d.title, d.body))
         if commit:
             self.db.commit()
 
@@ -207,9 +222,7 @@ def measure(engine, docs, queries: int, rng: random.Random) -> dict:
     ru = [rng.choice(RU_TERMS) for _ in range(queries)]
     pairs = [f"{rng.choice(EN_TERMS)} AND {rng.choice(EN_TERMS)}" for _ in range(queries)]
     phrases = [rng.choice(PHRASES) for _ in range(queries)]
-    ranges = [
-        (date(y, 1, 1), date(y, 6, 30)) for y in (rng.randint(2015, 2020) for _ in range(queries))
-    ]
+    ranges = [(date(y, 1, 1), date(y, 6, 30)) for y in (rng.randint(2015, 2020) for _ in range(queries))]
     row = {"indexed/s": len(docs) / build, "size MB": engine.size() / 1e6}
     row["single term"] = timed(lambda q: engine.query(q), [(q,) for q in en])
     row["two-term AND"] = timed(lambda q: engine.query(q), [(q,) for q in pairs])
@@ -225,10 +238,7 @@ def measure(engine, docs, queries: int, rng: random.Random) -> dict:
     else:
         row["snippets"] = row["single term"]  # the archive's hits always carry snippets
     last = docs[-1]
-    updates = [
-        IndexedDocument(**{**last.__dict__, "id": len(docs) + n + 1, "title": f"added {n}"})
-        for n in range(100)
-    ]  # fmt: skip
+    updates = [IndexedDocument(**{**last.__dict__, "id": len(docs) + n + 1, "title": f"added {n}"}) for n in range(100)]
     samples = []
     for d in updates:  # a hundred additions, so that the occasional merge shows at p99
         started = time.perf_counter()
@@ -248,8 +258,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     import whoosh
 
-    print(f"whoosh {whoosh.versionstring()}; python {sys.version.split()[0]}; "
-          f"{os.cpu_count()} cores\n")  # fmt: skip
+    print(f"whoosh {whoosh.versionstring()}; python {sys.version.split()[0]}; {os.cpu_count()} cores\n")
     for size in args.sizes:
         docs = generate(size, args.out / f"corpus-{size}")
         results = {}
@@ -270,11 +279,7 @@ def main() -> None:
                 print(f"| {key} | " + " | ".join(cells) + f" | {ratio:.1f}× (p95) |")
             else:
                 cells = [f"{v:,.1f}" for v in values]
-                print(
-                    f"| {key} | "
-                    + " | ".join(cells)
-                    + f" | {values[0] / max(values[1], 1e-9):.2f}× |"
-                )
+                print(f"| {key} | " + " | ".join(cells) + f" | {values[0] / max(values[1], 1e-9):.2f}× |")
         print()
 
 

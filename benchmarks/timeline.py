@@ -57,28 +57,42 @@ def synthetic_case(app, entries: int, rng: random.Random) -> None:
         s.commit()
         kinds = document_kinds(app.config)
         for n in range(50):
-            fields = {"slug": f"doc-{n}", "case": SYNTHETIC, "kind": "news_report",
-                      "title": f"SYNTHETIC source {n}", "language": "en", "consent": "public",
-                      "status": "published", "redaction": "reviewed", "published": "2015",
-                      "body": f"SYNTHETIC source {n} for the timeline benchmark.\n"}  # fmt: skip
+            fields = {
+                "slug": f"doc-{n}",
+                "case": SYNTHETIC,
+                "kind": "news_report",
+                "title": f"SYNTHETIC source {n}",
+                "language": "en",
+                "consent": "public",
+                "status": "published",
+                "redaction": "reviewed",
+                "published": "2015",
+                "body": f"SYNTHETIC source {n} for the timeline benchmark.\n",
+            }
             create_document(s, validate_document(fields, kinds, "bench"), f"{n:064x}", command_line_actor(), "cli")
         events, items = [], []
         for n in range(entries):
             year, month, day = rng.randint(2010, 2019), rng.randint(1, 12), rng.randint(1, 28)
             date = rng.choice([f"{year}", f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}"])
-            kind = "event" if n < 10 or rng.random() < 0.6 else rng.choice(
-                ["denial", "statement", "response"])  # fmt: skip
-            fields = {"slug": f"e-{n}", "case": SYNTHETIC, "kind": kind, "date": date,
-                      "title": f"SYNTHETIC entry {n}", "description": "Invented for timing.",
-                      "actor": f"Actor {n % 40}", "place": f"Place {n % 25}",
-                      "citations": [{"document": f"doc-{rng.randrange(50)}",
-                                     "excerpt": "for the timeline benchmark"}
-                                    for _ in range(rng.randint(1, 3))]}  # fmt: skip
+            kind = "event" if n < 10 or rng.random() < 0.6 else rng.choice(["denial", "statement", "response"])
+            fields = {
+                "slug": f"e-{n}",
+                "case": SYNTHETIC,
+                "kind": kind,
+                "date": date,
+                "title": f"SYNTHETIC entry {n}",
+                "description": "Invented for timing.",
+                "actor": f"Actor {n % 40}",
+                "place": f"Place {n % 25}",
+                "citations": [
+                    {"document": f"doc-{rng.randrange(50)}", "excerpt": "for the timeline benchmark"}
+                    for _ in range(rng.randint(1, 3))
+                ],
+            }
             if kind != "event":
                 fields["speaker"] = f"Official {n % 30}"
                 targets = rng.sample(events, k=min(len(events), rng.randint(1, 3)))
-                stance = "denies" if kind == "denial" else rng.choice(
-                    ["confirms", "minimises", "justifies"])  # fmt: skip
+                stance = "denies" if kind == "denial" else rng.choice(["confirms", "minimises", "justifies"])
                 fields["stances"] = [{"event": t, "stance": stance} for t in targets]
             else:
                 events.append(f"e-{n}")
@@ -109,8 +123,7 @@ def main() -> None:
             "| JSON export p50 / p95 (peer) | page ÷ export |"
         )
         print("|---|---|---|---|---|---|---|")
-        for label, case, count in (("sample case", "chechnya-2017", None),
-                                   ("SYNTHETIC", SYNTHETIC, args.entries)):  # fmt: skip
+        for label, case, count in (("sample case", "chechnya-2017", None), ("SYNTHETIC", SYNTHETIC, args.entries)):
             page = timed(client, f"/timeline?case={case}", args.repeat)
             peer = timed(client, f"/timeline/export.json?case={case}", args.repeat)
             shown = count or client.get(f"/api/v1/timeline?case={case}").get_json()["total"]

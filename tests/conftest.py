@@ -41,6 +41,22 @@ PASSWORD = "correct horse battery staple"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
+# Fixtures through which a test reaches a database: the migrated template every app starts
+# from, and the command-line tests' `database` (tests/cli/conftest.py).
+STORAGE_FIXTURES = {"_migrated_db", "database"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that touch storage or search: those using a database fixture, and those
+    of modules that make their own databases (tests/databases.py). `make test` runs only these
+    a second time, on PostgreSQL."""
+    for item in items:
+        uses_fixture = STORAGE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        module = getattr(item, "module", None)
+        if uses_fixture or getattr(module, "databases", None) is databases:
+            item.add_marker(pytest.mark.storage)
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     """Forbid connections beyond this machine (Indico's disallow.py): tests never go online."""

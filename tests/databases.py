@@ -79,8 +79,11 @@ def search_tables_text(engine) -> str:
     from sqlalchemy import text
 
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT concat_ws(E'\\n', title, body, terms::text, rank::text, "
-            "array_to_string(facets, E'\\n')) FROM search_index "
-            "UNION ALL SELECT term FROM search_terms")).scalars()  # fmt: skip
+        rows = connection.execute(
+            text(
+                "SELECT concat_ws(E'\\n', title, body, terms::text, rank::text, "
+                "array_to_string(facets, E'\\n')) FROM search_index "
+                "UNION ALL SELECT term FROM search_terms"
+            )
+        ).scalars()
         return "\n".join(rows)

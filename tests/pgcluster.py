@@ -72,13 +72,37 @@ class Cluster:
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
         port = _free_port()
         if not (self.data / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8",
-                      "--locale=C.UTF-8", "--no-sync")  # fmt: skip
-        options = [f"-c listen_addresses=127.0.0.1 -p {port} -k {self.folder}",
-                   "-c max_connections=300", "-c shared_buffers=256MB",
-                   *(FAST if self.fast else ())]  # fmt: skip
-        self._run("pg_ctl", "-D", str(self.data), "-o", " ".join(options),
-                  "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")  # fmt: skip
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                USER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            )
+        options = [
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {self.folder}",
+            "-c max_connections=300",
+            "-c shared_buffers=256MB",
+            *(FAST if self.fast else ()),
+        ]
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            " ".join(options),
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         url = f"postgresql://{USER}@127.0.0.1:{port}/postgres"
         (self.folder / "url").write_text(url + "\n")
         return url

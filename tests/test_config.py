@@ -47,7 +47,7 @@ def test_process_environment_is_read_when_no_environ_is_given(monkeypatch):
         ("ARCHIVE_DATABASE_URL", "sqlite:////srv/db.sqlite3", "DATABASE_URL", "sqlite:////srv/db.sqlite3"),
         ("ARCHIVE_DOCUMENT_KINDS", "testimony,photo", "DOCUMENT_KINDS", "testimony,photo"),
     ],
-)  # fmt: skip
+)
 def test_environment_variable_overrides_default(variable, raw, key, value):
     assert load_config(environ={variable: raw})[key] == value
 

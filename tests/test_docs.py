@@ -39,3 +39,25 @@ def test_readme_corpus_figures_match_the_corpus():
 
 def test_ci_calls_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _architecture() -> str:
+    return README.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_architecture_names_every_folder_and_top_level_module():
+    section = _architecture()
+    package = ROOT / "archive"
+    for path in sorted(package.iterdir()):
+        if path.is_dir() and (path / "__init__.py").exists():
+            assert f"`{path.name}/" in section, f"README's architecture does not place {path.name}/"
+        elif path.suffix == ".py":
+            assert f"`{path.name}`" in section, f"README's architecture does not place {path.name}"
+
+
+def test_readme_architecture_names_only_what_exists():
+    named = set(re.findall(r"`([a-z_]+(?:/[a-z_]+)*(?:/|\.py))", _architecture()))
+    for name in named:
+        candidates = [ROOT / "archive" / name, ROOT / name]
+        candidates += [p for p in (ROOT / "archive").glob(f"*/{name}")]
+        assert any(c.exists() for c in candidates), f"README's architecture names {name}, which is gone"

@@ -97,8 +97,12 @@ SAME_LAYER = {
 WEB_FRAMEWORK = ("flask", "flask_babel", "flask_limiter", "flask_login", "flask_wtf",
                  "werkzeug", "wtforms", "click", "gunicorn")  # fmt: skip
 ENGINES = ("sqlalchemy", "alembic", "psycopg", "whoosh")
-FORBIDDEN = {"usecase": WEB_FRAMEWORK, "state": WEB_FRAMEWORK,
-             "pure": WEB_FRAMEWORK + ENGINES, "base": WEB_FRAMEWORK + ENGINES}  # fmt: skip
+FORBIDDEN = {
+    "usecase": WEB_FRAMEWORK,
+    "state": WEB_FRAMEWORK,
+    "pure": WEB_FRAMEWORK + ENGINES,
+    "base": WEB_FRAMEWORK + ENGINES,
+}
 
 
 @dataclass(frozen=True)
@@ -171,12 +175,15 @@ def _module_of(target: str, known: set[str]) -> str | None:
     return None
 
 
+def _declared(source: str, target: str, same_layer: dict[str, set[str]]) -> bool:
+    return source == target or target in same_layer.get(source, ())
+
+
 def violations(root: Path, layers: dict[str, str], same_layer: dict[str, set[str]]) -> list[str]:
     """Everything wrong with the imports of the package at `root`, as messages."""
     found = modules_of(root)
     known = set(found)
-    wrong = [f"{m} has no layer: give it one in tests/test_layers.py" for m in found
-             if m not in layers]  # fmt: skip
+    wrong = [f"{m} has no layer: give it one in tests/test_layers.py" for m in found if m not in layers]
     wrong += [f"{m} has a layer but no file" for m in layers if m not in found]
     top = root.name
     for module, path in found.items():
@@ -198,10 +205,11 @@ def violations(root: Path, layers: dict[str, str], same_layer: dict[str, set[str
             other = layers[target]
             if ORDER.index(other) < ORDER.index(layer):
                 wrong.append(f"{where}: {layer} module imports {other} {target}")
-            elif other == layer and group_of(target) != group_of(module):
-                if group_of(target) not in same_layer.get(group_of(module), ()):
-                    wrong.append(f"{where}: imports {target}, of the same layer ({layer}), "
-                                 f"and {group_of(module)} → {group_of(target)} is not declared")  # fmt: skip
+            elif other == layer and not _declared(group_of(module), group_of(target), same_layer):
+                wrong.append(
+                    f"{where}: imports {target}, of the same layer ({layer}), "
+                    f"and {group_of(module)} → {group_of(target)} is not declared"
+                )
     return wrong
 
 
@@ -257,36 +265,54 @@ FAKE_LAYERS = {
 FAKE_SAME_LAYER = {"archive": {"archive.web"}, "archive.briefs": {"archive.timeline"}}
 PLANTED = {
     "relative import from a use case up to the web": (
-        "archive/timeline/entries.py", "from ..web import pages\n", "usecase module imports"),
+        "archive/timeline/entries.py",
+        "from ..web import pages\n",
+        "usecase module imports",
+    ),
     "from archive import web": (
-        "archive/timeline/entries.py", "from archive import web\n", "imports adapter archive.web"),
+        "archive/timeline/entries.py",
+        "from archive import web\n",
+        "imports adapter archive.web",
+    ),
     "from . import a sibling module of a higher layer": (
-        "archive/storage/models.py", "from .. import timeline\n", "imports usecase"),
+        "archive/storage/models.py",
+        "from .. import timeline\n",
+        "imports usecase",
+    ),
     "importlib.import_module": (
         "archive/storage/models.py",
         "import importlib\nimportlib.import_module('archive.web.pages')\n",
-        "imports adapter archive.web.pages"),
+        "imports adapter archive.web.pages",
+    ),
     "import_module with a relative name": (
         "archive/media/jpeg.py",
         "from importlib import import_module\nimport_module('..storage', 'archive.media')\n",
-        "imports state archive.storage"),
-    "__import__": (
-        "archive/media/jpeg.py", "__import__('archive.timeline.entries')\n", "imports usecase"),
+        "imports state archive.storage",
+    ),
+    "__import__": ("archive/media/jpeg.py", "__import__('archive.timeline.entries')\n", "imports usecase"),
     "a computed dynamic import": (
-        "archive/media/jpeg.py", "import importlib\nimportlib.import_module(NAME)\n",
-        "dynamic import"),
+        "archive/media/jpeg.py",
+        "import importlib\nimportlib.import_module(NAME)\n",
+        "dynamic import",
+    ),
     "flask inside a use case, in a function": (
-        "archive/timeline/entries.py", "def f():\n    import flask\n", "imports flask"),
+        "archive/timeline/entries.py",
+        "def f():\n    import flask\n",
+        "imports flask",
+    ),
     "werkzeug in the state layer": (
-        "archive/storage/models.py", "from werkzeug.security import check_password_hash\n",
-        "imports werkzeug.security"),
-    "sqlalchemy in pure code": (
-        "archive/media/jpeg.py", "from sqlalchemy import select\n", "imports sqlalchemy"),
+        "archive/storage/models.py",
+        "from werkzeug.security import check_password_hash\n",
+        "imports werkzeug.security",
+    ),
+    "sqlalchemy in pure code": ("archive/media/jpeg.py", "from sqlalchemy import select\n", "imports sqlalchemy"),
     "a new module without a layer": ("archive/newroom.py", "", "archive.newroom has no layer"),
     "an undeclared import between use-case packages": (
-        "archive/timeline/entries.py", "from archive.briefs.compose import x\n",
-        "archive.timeline → archive.briefs is not declared"),
-}  # fmt: skip
+        "archive/timeline/entries.py",
+        "from archive.briefs.compose import x\n",
+        "archive.timeline → archive.briefs is not declared",
+    ),
+}
 
 
 def _fake_tree(root: Path) -> Path:

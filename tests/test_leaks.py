@@ -104,16 +104,16 @@ READER_PATHS = (
 )
 SEARCH_PATHS = ("/search", "/api/v1/search")
 # The database holds the original by design (custodians read it); its journal files are it too.
-DATABASE_FILES = ("archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm",
-                  "archive.sqlite3-journal")  # fmt: skip
+DATABASE_FILES = ("archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm", "archive.sqlite3-journal")
 _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[\s\-.()]+(?=\d)")
 
 
 # A photo with GPS and an owner, and a PDF with an author: (file name, dirty file) as uploaded.
-ATTACHMENTS = (("Khamzat-Baisarov-2017.jpg", make_dirty("jpeg", 6)),
-               ("Khamzat-Baisarov-statement.pdf", make_dirty("pdf")))  # fmt: skip
-MEDIA_CANARIES = {f"{d.fmt}: {field}": value
-                  for _, d in ATTACHMENTS for field, value in d.canaries.items()}  # fmt: skip
+ATTACHMENTS = (
+    ("Khamzat-Baisarov-2017.jpg", make_dirty("jpeg", 6)),
+    ("Khamzat-Baisarov-statement.pdf", make_dirty("pdf")),
+)
+MEDIA_CANARIES = {f"{d.fmt}: {field}": value for _, d in ATTACHMENTS for field, value in d.canaries.items()}
 
 
 def normalise(text: str) -> str:
@@ -144,9 +144,7 @@ def without_query_echo(response, query: str) -> str:
         body = response.get_json()
         if body.get("suggestion"):
             typed = {w.lower() for w in re.findall(r"\w+", query)}
-            body["suggestion"] = " ".join(
-                w for w in body["suggestion"].split() if w.lower() not in typed
-            )
+            body["suggestion"] = " ".join(w for w in body["suggestion"].split() if w.lower() not in typed)
         return readable(json.dumps(body, ensure_ascii=False))
     raw = response.get_data(as_text=True)
     raw = re.sub(r"<title>.*?</title>", "", raw, flags=re.S)
@@ -234,9 +232,7 @@ def publish(app, consent: str) -> int:
     page = custodian.get(review_url).text
     spans = re.findall(r'name="keep" value="(\d+)"', page)
     assert len(spans) >= len(CANARIES)
-    reviewed = custodian.post(
-        review_url, data={"csrf_token": csrf_token(page), "keep": spans, "publish": "1"}
-    )
+    reviewed = custodian.post(review_url, data={"csrf_token": csrf_token(page), "keep": spans, "publish": "1"})
     assert reviewed.status_code == 302, reviewed.text
     return doc_id
 
@@ -331,9 +327,7 @@ def test_no_file_under_the_data_dir_holds_a_canary(app, publish_through_web, con
 
 
 @pytest.mark.parametrize("consent", ["public", "researchers"])
-def test_no_log_record_holds_a_canary(
-    app, publish_through_web, researcher_client, archive_logs, consent
-):
+def test_no_log_record_holds_a_canary(app, publish_through_web, researcher_client, archive_logs, consent):
     doc_id = publish_through_web(consent)
     for client in (app.test_client(), researcher_client()):
         for path in READER_PATHS:
@@ -348,9 +342,7 @@ def test_no_log_record_holds_a_canary(
 
 
 @pytest.mark.parametrize("consent", ["public", "researchers"])
-def test_no_canary_reaches_a_brief_or_its_exports(
-    app, publish_through_web, researcher_client, consent
-):
+def test_no_canary_reaches_a_brief_or_its_exports(app, publish_through_web, researcher_client, consent):
     """A researcher quotes the published testimony in a brief: the page, the API and every
     export hold the pseudonym, never a canary."""
     from pypdf import PdfReader
@@ -360,12 +352,15 @@ def test_no_canary_reaches_a_brief_or_its_exports(
     headers = {"X-CSRFToken": csrf_token(client.get("/briefs").text)}
     brief = client.post("/api/v1/briefs", json={"title": "Leak check"}, headers=headers)
     url = f"/api/v1/briefs/{brief.get_json()['id']}"
-    for item in ({"kind": "document", "document_id": doc_id},
-                 {"kind": "quote", "document_id": doc_id, "text": PSEUDONYM}):  # fmt: skip
+    for item in (
+        {"kind": "document", "document_id": doc_id},
+        {"kind": "quote", "document_id": doc_id, "text": PSEUDONYM},
+    ):
         assert client.post(f"{url}/items", json=item, headers=headers).status_code == 201
-    bodies = {path: response_text(client.get(path))
-              for path in (url, f"{url}/export.md", f"{url}/export.html",
-                           f"/briefs/{brief.get_json()['id']}")}  # fmt: skip
+    bodies = {
+        path: response_text(client.get(path))
+        for path in (url, f"{url}/export.md", f"{url}/export.html", f"/briefs/{brief.get_json()['id']}")
+    }
     pdf = client.get(f"{url}/export.pdf").data
     bodies["pdf"] = readable(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     assert {path: leaked(text) for path, text in bodies.items()} == {p: [] for p in bodies}
@@ -405,9 +400,7 @@ def _links(response, body: bytes) -> list[str]:
     return parser.links
 
 
-def _crawl(
-    client, start: tuple[str, ...], limit: int = 400, per_path: int = 40
-) -> dict[str, tuple[int, bytes]]:
+def _crawl(client, start: tuple[str, ...], limit: int = 400, per_path: int = 40) -> dict[str, tuple[int, bytes]]:
     """Follow every link on this site from the start pages, as this client; status and body
     by URL. At most `per_path` variants (query strings) of one path are fetched, so that the
     search page's filter combinations do not use up the crawl."""
@@ -449,9 +442,14 @@ def _token_client(app, make_user):
 CRAWL_STARTS = {
     "anonymous": ("/", "/timeline", f"/search?q={PSEUDONYM}", "/briefs"),
     "researcher": ("/", "/timeline", f"/search?q={PSEUDONYM}", "/briefs"),
-    "researcher token": ("/api/v1/cases", "/api/v1/documents", "/api/v1/timeline",
-                         f"/api/v1/search?q={PSEUDONYM}", "/api/v1/briefs"),
-}  # fmt: skip
+    "researcher token": (
+        "/api/v1/cases",
+        "/api/v1/documents",
+        "/api/v1/timeline",
+        f"/api/v1/search?q={PSEUDONYM}",
+        "/api/v1/briefs",
+    ),
+}
 
 
 @pytest.mark.parametrize("consent", ["public", "researchers"])
@@ -463,8 +461,11 @@ def test_a_crawl_of_every_reachable_page_finds_no_canary(
     the pseudonym (or the API's lists, for a script): no page, API response, export, photo or
     PDF holds a canary, and none fails."""
     doc_id = publish_through_web(consent)
-    client = {"anonymous": app.test_client, "researcher": researcher_client,
-              "researcher token": lambda: _token_client(app, make_user)}[role]()  # fmt: skip
+    client = {
+        "anonymous": app.test_client,
+        "researcher": researcher_client,
+        "researcher token": lambda: _token_client(app, make_user),
+    }[role]()
     starts = CRAWL_STARTS[role] + ((f"/api/v1/documents/{doc_id}",) if "token" in role else ())
     found = _crawl(client, starts)
     assert len(found) >= (5 if role == "researcher token" else 20)
@@ -474,9 +475,7 @@ def test_a_crawl_of_every_reachable_page_finds_no_canary(
     document = "/api/v1/documents/{}" if role == "researcher token" else "/documents/{}"
     reached = found.get(document.format(doc_id), (404,))[0] == 200
     assert reached == may_see(role.split()[0], consent)  # reached the testimony when it may
-    media = [
-        url for url, (status, _) in found.items() if url.startswith("/media/") and status < 300
-    ]
+    media = [url for url, (status, _) in found.items() if url.startswith("/media/") and status < 300]
     assert (len(media) >= len(ATTACHMENTS)) == reached  # and its photo and PDF with it
 
 
@@ -489,7 +488,7 @@ def test_a_crawl_of_the_sample_case_with_the_testimony_finds_no_canary(corpus_ap
     from archive.search.indexing import reindex
 
     with corpus_app.app_context(), get_db(corpus_app).session() as s:
-        assert reindex(s, corpus_app.extensions["archive.search"], CLI, "cli") > 0  # the copy has no index
+        assert reindex(s, corpus_app.extensions["archive.search"], CLI) > 0  # the copy has no index
         create_user(s, "researcher-crawl", PASSWORD, "researcher", CLI, "cli")
         case_text = normalise(" ".join(f"{d.title} {d.body_original}" for d in s.query(Document)))
     # The case's own record may say a word a canary also has: the Globe and Mail's pseudonym
@@ -500,13 +499,26 @@ def test_a_crawl_of_the_sample_case_with_the_testimony_finds_no_canary(corpus_ap
     client = corpus_app.test_client()
     if role == "researcher":
         login(client, "researcher-crawl", PASSWORD)
-    found = _crawl(client, ("/", "/timeline", "/search?q=Chechnya", "/search?q=Чечня",
-                            f"/search?q={PSEUDONYM}", "/api/v1/documents", "/api/v1/timeline",
-                            "/briefs"), limit=2000)  # fmt: skip
+    found = _crawl(
+        client,
+        (
+            "/",
+            "/timeline",
+            "/search?q=Chechnya",
+            "/search?q=Чечня",
+            f"/search?q={PSEUDONYM}",
+            "/api/v1/documents",
+            "/api/v1/timeline",
+            "/briefs",
+        ),
+        limit=2000,
+    )
     assert len(found) >= 100
     assert {url: status for url, (status, _) in found.items() if status >= 500} == {}
-    leaks = {url: [hit for hit in leaked_bytes(body) if hit.split(": ")[-1] not in spared]
-             for url, (_, body) in found.items()}  # fmt: skip
+    leaks = {
+        url: [hit for hit in leaked_bytes(body) if hit.split(": ")[-1] not in spared]
+        for url, (_, body) in found.items()
+    }
     assert {url: hits for url, hits in leaks.items() if hits} == {}
     reached = found.get(f"/documents/{doc_id}", (404,))[0] == 200
     assert reached == (role == "researcher")

@@ -43,11 +43,10 @@ def test_wheel_carries_templates_static_and_migrations(wheel):
 def test_installed_wheel_serves_pages(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-         str(wheel)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
         check=True,
         capture_output=True,
-    )  # fmt: skip
+    )
     script = (
         "import archive, sys\n"
         "assert archive.__file__.startswith(sys.argv[1]), archive.__file__\n"

@@ -253,9 +253,36 @@ def test_any_text_renders_without_error_or_script(text):
 
 
 _MARKUP = st.sampled_from(
-    ["<script>", "</script>", "<", ">", "[", "]", "(", ")", "javascript:", "on", "=", '"', "'",
-     "&#", "x", ";", "<img ", "<a href=", " ", "\n", "> ", "- ", "`", "!", ":", "data:", "svg"]
-)  # fmt: skip
+    [
+        "<script>",
+        "</script>",
+        "<",
+        ">",
+        "[",
+        "]",
+        "(",
+        ")",
+        "javascript:",
+        "on",
+        "=",
+        '"',
+        "'",
+        "&#",
+        "x",
+        ";",
+        "<img ",
+        "<a href=",
+        " ",
+        "\n",
+        "> ",
+        "- ",
+        "`",
+        "!",
+        ":",
+        "data:",
+        "svg",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -35,9 +35,7 @@ def check_password(stored: str, password: str) -> bool:
             actual = _scrypt(password, salt, n, r, p)
         elif name == "pbkdf2":
             digest, rounds = (params + ["sha256", "1000000"][len(params) :])[:2]
-            actual = hashlib.pbkdf2_hmac(
-                digest, password.encode(), salt.encode(), int(rounds)
-            ).hex()
+            actual = hashlib.pbkdf2_hmac(digest, password.encode(), salt.encode(), int(rounds)).hex()
         else:
             return False
     except ValueError:
@@ -46,6 +44,4 @@ def check_password(stored: str, password: str) -> bool:
 
 
 def _scrypt(password: str, salt: str, n: int, r: int, p: int) -> str:
-    return hashlib.scrypt(
-        password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r * p
-    ).hex()
+    return hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r * p).hex()

@@ -27,8 +27,7 @@ from archive.storage.queries import Audience
 _ANONYMOUS = Audience(consents=("public",), statuses=("published",))
 _RESEARCHER = Audience(consents=("public", "researchers"), statuses=("published",))
 _CUSTODIAN = Audience(consents=CONSENT_LEVELS, statuses=REVIEW_STATUSES)
-_AUDIENCES = {ANONYMOUS: _ANONYMOUS, "researcher": _RESEARCHER, "custodian": _CUSTODIAN,
-              "admin": _CUSTODIAN}  # fmt: skip
+_AUDIENCES = {ANONYMOUS: _ANONYMOUS, "researcher": _RESEARCHER, "custodian": _CUSTODIAN, "admin": _CUSTODIAN}
 
 
 def rank(actor: Actor) -> int:
@@ -80,17 +79,15 @@ def _token_owner_or_admin(actor: Actor, token: object) -> bool:
 
 
 def _brief_owner(actor: Actor, brief: object) -> bool:
-    return (
-        isinstance(brief, Brief) and _at_least("researcher")(actor, brief)
-        and brief.owner_id == actor.id
-    )  # fmt: skip
+    return isinstance(brief, Brief) and _at_least("researcher")(actor, brief) and brief.owner_id == actor.id
 
 
 def _brief_reader(actor: Actor, brief: object) -> bool:
     return _brief_owner(actor, brief) or (
-        isinstance(brief, Brief) and _at_least("researcher")(actor, brief)
+        isinstance(brief, Brief)
+        and _at_least("researcher")(actor, brief)
         and any(u.id == actor.id for u in brief.shared_with)
-    )  # fmt: skip
+    )
 
 
 # action -> who among the accounts may take it (on the object, where one is given)

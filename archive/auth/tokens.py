@@ -28,16 +28,13 @@ PREFIX = "wa_"  # recognisable in a leaked log, so secret scanners can flag it
 LAST_USED_STEP = timedelta(minutes=1)  # how fresh "last used" is kept
 
 
-def create_token(
-    session: Session, user: User, name: str, role: str, actor: Actor, via: str
-) -> tuple[ApiToken, str]:
+def create_token(session: Session, user: User, name: str, role: str, actor: Actor, via: str) -> tuple[ApiToken, str]:
     """Create a token for the user; return it and the secret, which is shown only once."""
     if not can(actor, "token:create", user):
         raise NotPermitted("you create tokens for your own account")
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
-        raise ValidationError("name the token (what script uses it), up to 80 characters",
-                              field="name")  # fmt: skip
+        raise ValidationError("name the token (what script uses it), up to 80 characters", field="name")
     if role not in ROLES or ROLES.index(role) + 1 > rank(user):
         raise ValidationError("is a role no higher than the account's own", field="role")
     secret = PREFIX + secrets.token_urlsafe(32)

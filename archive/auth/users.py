@@ -24,9 +24,7 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
-def create_user(
-    session: Session, username: str, password: str, role: str, actor: Actor, via: str
-) -> User:
+def create_user(session: Session, username: str, password: str, role: str, actor: Actor, via: str) -> User:
     """Create an account (admins, and the command line)."""
     if not can(actor, "user:create"):
         raise NotPermitted("only an admin can create accounts")
@@ -79,8 +77,7 @@ def authenticate(
             if user.failed_logins >= policy.max_failures:
                 user.locked_until = now + timedelta(minutes=policy.minutes)
                 user.failed_logins = 0
-                audit.record(session, None, via, "user.lock", "user", user.id,
-                             minutes=policy.minutes)  # fmt: skip
+                audit.record(session, None, via, "user.lock", "user", user.id, minutes=policy.minutes)
             _failed(session, user, via, "wrong password" if not ok else "inactive")
             return None
         user.failed_logins, user.locked_until = 0, None
@@ -89,13 +86,10 @@ def authenticate(
 
 
 def _failed(session: Session, user: User | None, via: str, reason: str) -> None:
-    audit.record(session, None, via, "user.login_failed", "user", user.id if user else None,
-                 reason=reason)  # fmt: skip
+    audit.record(session, None, via, "user.login_failed", "user", user.id if user else None, reason=reason)
 
 
-def change_password(
-    session: Session, user: User, current: str, new: str, actor: Actor, via: str
-) -> None:
+def change_password(session: Session, user: User, current: str, new: str, actor: Actor, via: str) -> None:
     """Set a new password: the account's owner gives the current one; an admin resetting
     another account does not. Every session of the account ends: they were bound to the old
     password."""

@@ -71,9 +71,7 @@ def create_brief(session: Session, actor: Actor, title: str, purpose: str, via: 
     return _commit(session, brief, actor, via, "brief.create")
 
 
-def update_brief(
-    session: Session, brief: Brief, actor: Actor, title: str, purpose: str, via: str
-) -> Brief:
+def update_brief(session: Session, brief: Brief, actor: Actor, title: str, purpose: str, via: str) -> Brief:
     _owner(brief, actor)
     brief.title, brief.purpose = _texts(session, title, purpose, via)
     return _commit(session, brief, actor, via, "brief.edit")
@@ -82,15 +80,12 @@ def update_brief(
 def delete_brief(session: Session, brief: Brief, actor: Actor, via: str) -> None:
     _owner(brief, actor)
     with unit_of_work(session):
-        audit.record(session, actor, via, "brief.delete", "brief", brief.id,
-                     items=len(brief.items))  # fmt: skip
+        audit.record(session, actor, via, "brief.delete", "brief", brief.id, items=len(brief.items))
         session.delete(brief)
     log.info("brief %s deleted via %s", brief.id, via)
 
 
-def add_document(
-    session: Session, brief: Brief, actor: Actor, document: Document, via: str
-) -> BriefItem:
+def add_document(session: Session, brief: Brief, actor: Actor, document: Document, via: str) -> BriefItem:
     """Cite a whole document."""
     _readable(actor, document)
     item = BriefItem(kind="document", document=document, version_sha256=document.version_sha256)
@@ -109,14 +104,18 @@ def add_quote(
     """Quote a passage of a document's public text, keeping where it stands and the version."""
     _readable(actor, document)
     found = locate(document, passage, near)
-    item = BriefItem(kind="quote", document=document, text=found.text, quote_start=found.start,
-                     quote_end=found.end, version_sha256=document.version_sha256)  # fmt: skip
+    item = BriefItem(
+        kind="quote",
+        document=document,
+        text=found.text,
+        quote_start=found.start,
+        quote_end=found.end,
+        version_sha256=document.version_sha256,
+    )
     return _add(session, brief, actor, item, via)
 
 
-def add_entry(
-    session: Session, brief: Brief, actor: Actor, entry: TimelineEntry, via: str
-) -> BriefItem:
+def add_entry(session: Session, brief: Brief, actor: Actor, entry: TimelineEntry, via: str) -> BriefItem:
     """Cite a timeline entry the actor may see."""
     if not entry_readable(actor, entry):
         raise NotPermitted("you may not cite this timeline entry")
@@ -138,9 +137,7 @@ def edit_note(session: Session, item: BriefItem, actor: Actor, text: str, via: s
     _commit(session, item.brief, actor, via, "brief.item.edit", item=item)
 
 
-def move_item(
-    session: Session, item: BriefItem, actor: Actor, position: int, via: str
-) -> None:
+def move_item(session: Session, item: BriefItem, actor: Actor, position: int, via: str) -> None:
     """Move an item to a position (1 is first), shifting the others."""
     brief = item.brief
     _owner(brief, actor)
@@ -180,8 +177,7 @@ def refresh_item(session: Session, item: BriefItem, actor: Actor, via: str) -> B
                 found = locate(item.document, item.text, item.quote_start)
             except ValidationError as exc:
                 raise ValidationError(
-                    "the passage no longer stands in the document: quote the new wording, "
-                    "or remove the item",
+                    "the passage no longer stands in the document: quote the new wording, or remove the item",
                     field="item",
                 ) from exc
             item.quote_start, item.quote_end = found.start, found.end
@@ -195,9 +191,7 @@ def refresh_item(session: Session, item: BriefItem, actor: Actor, via: str) -> B
     return item
 
 
-def share_brief(
-    session: Session, brief: Brief, actor: Actor, usernames: list[str], via: str
-) -> Brief:
+def share_brief(session: Session, brief: Brief, actor: Actor, usernames: list[str], via: str) -> Brief:
     """Share the brief read-only with exactly these users (an empty list makes it private)."""
     _owner(brief, actor)
     names = sorted({n.strip() for n in usernames if n and n.strip()})

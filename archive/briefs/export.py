@@ -63,8 +63,7 @@ def export_brief(
         raise ValueError(f"unknown format {fmt!r}")
     data = export(view_brief(session, brief, reader or actor, link), fmt)
     with unit_of_work(session):
-        audit.record(session, actor, via, "brief.export", "brief", brief.id, format=fmt,
-                     bytes=len(data))  # fmt: skip
+        audit.record(session, actor, via, "brief.export", "brief", brief.id, format=fmt, bytes=len(data))
     return data
 
 
@@ -104,9 +103,15 @@ def to_markdown(view: BriefView, now: datetime) -> str:
     out += ["## Citations", ""]
     for c in view.citations:
         out.append(f"{c.number}. {_md(_reference(c))}")
-    out += ["", "## Appendix: verification", "", f"Retrieved: {_stamp(now)}.", "",
-            "| # | permalink | SHA-256 of the version cited | custody SHA-256 | cited on | "
-            "status |", "|---|---|---|---|---|---|"]  # fmt: skip
+    out += [
+        "",
+        "## Appendix: verification",
+        "",
+        f"Retrieved: {_stamp(now)}.",
+        "",
+        "| # | permalink | SHA-256 of the version cited | custody SHA-256 | cited on | status |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in view.citations:
         out.append(
             f"| {c.number} | {c.permalink} | `{c.version_sha256}` | "

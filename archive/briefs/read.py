@@ -111,9 +111,7 @@ def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> Bri
     return view
 
 
-def _item_view(
-    session: Session, item: BriefItem, reader: Actor, cases: list
-) -> ItemView | None:
+def _item_view(session: Session, item: BriefItem, reader: Actor, cases: list) -> ItemView | None:
     if item.kind == "note":  # the owner's words, as every case's redaction would show them
         return ItemView(item, _as_public(item.text, cases))
     if item.kind == "entry":

@@ -7,8 +7,13 @@ from archive.storage.models import Brief
 
 
 def brief_summary(brief: Brief) -> dict:
-    return {"id": brief.id, "title": brief.title, "owner": brief.owner.username,
-            "items": len(brief.items), "updated": brief.updated_at.isoformat()}  # fmt: skip
+    return {
+        "id": brief.id,
+        "title": brief.title,
+        "owner": brief.owner.username,
+        "items": len(brief.items),
+        "updated": brief.updated_at.isoformat(),
+    }
 
 
 def brief_json(view: BriefView, owner_view: bool) -> dict:
@@ -18,9 +23,13 @@ def brief_json(view: BriefView, owner_view: bool) -> dict:
     items = []
     for shown in view.items:
         item = shown.item
-        record = {"id": item.id, "position": item.position, "kind": item.kind,
-                  "citation": shown.citation.number if shown.citation else None,
-                  "changed": shown.changed}  # fmt: skip
+        record = {
+            "id": item.id,
+            "position": item.position,
+            "kind": item.kind,
+            "citation": shown.citation.number if shown.citation else None,
+            "changed": shown.changed,
+        }
         if item.kind in ("quote", "note"):
             record["text"] = shown.text
         if item.kind == "quote":
@@ -30,12 +39,22 @@ def brief_json(view: BriefView, owner_view: bool) -> dict:
         if item.kind == "entry":
             record["entry_id"] = item.entry_id
         items.append(record)
-    citations = [{"number": c.number, "kind": c.kind, "title": c.title, "source": c.source,
-                  "date": c.date, "case": c.case, "permalink": c.permalink,
-                  "version_sha256": c.version_sha256, "custody_sha256": c.custody_sha256 or None,
-                  "changed": c.changed,
-                  "cited_at": c.cited_at.isoformat() if c.cited_at else None}
-                 for c in view.citations]  # fmt: skip
+    citations = [
+        {
+            "number": c.number,
+            "kind": c.kind,
+            "title": c.title,
+            "source": c.source,
+            "date": c.date,
+            "case": c.case,
+            "permalink": c.permalink,
+            "version_sha256": c.version_sha256,
+            "custody_sha256": c.custody_sha256 or None,
+            "changed": c.changed,
+            "cited_at": c.cited_at.isoformat() if c.cited_at else None,
+        }
+        for c in view.citations
+    ]
     return {
         **brief_summary(brief),
         "purpose": brief.purpose,

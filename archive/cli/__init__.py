@@ -29,7 +29,6 @@ def main() -> None:
 
 main.add_command(routes_command)
 main.add_command(shell_command)
-for _area in (setup, corpus, documents, users, media, redaction, search, timeline, briefs, audit,
-              backup):  # fmt: skip
+for _area in (setup, corpus, documents, users, media, redaction, search, timeline, briefs, audit, backup):
     for _command in _area.COMMANDS:
         main.add_command(_command)

@@ -25,8 +25,10 @@ def audit_verify_command() -> None:
     with db.session() as session:
         report = verify_audit_log(session, actor())
     if not report.ok:
-        click.echo(f"audit log broken at entry {report.entry_id}: {report.problem} "
-                   f"({report.checked} entries before it hold)", err=True)  # fmt: skip
+        click.echo(
+            f"audit log broken at entry {report.entry_id}: {report.problem} ({report.checked} entries before it hold)",
+            err=True,
+        )
         sys.exit(1)
     click.echo(f"audit log holds: {report.checked} entries, head {report.head}")
 

@@ -23,16 +23,14 @@ def export_bundle_command(path: Path) -> None:
     with a manifest of SHA-256 hashes; print the manifest's own hash to keep elsewhere."""
     db = ensure_schema()
     with db.session() as session:
-        report = export_archive(session, actor(), Path(current_app.config["MEDIA_DIR"]), path,
-                                db.revision(), VIA)  # fmt: skip
+        report = export_archive(session, actor(), Path(current_app.config["MEDIA_DIR"]), path, db.revision(), VIA)
     click.echo(f"{sum(report.rows.values())} rows and {report.files} files written to {path}")
     click.echo(f"manifest SHA-256 {report.manifest_sha256}")
 
 
 @click.command("import-bundle")
 @click.argument("path", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--expect-manifest", default=None,
-              help="The manifest SHA-256 printed at export: refuse any other.")  # fmt: skip
+@click.option("--expect-manifest", default=None, help="The manifest SHA-256 printed at export: refuse any other.")
 @with_appcontext
 def import_bundle_command(path: Path, expect_manifest: str | None) -> None:
     """Restore a bundle into an empty archive after checking every file against the manifest
@@ -41,13 +39,16 @@ def import_bundle_command(path: Path, expect_manifest: str | None) -> None:
     db.upgrade()  # a new data folder needs no `archive init` first
     try:
         with db.session() as session:
-            report = import_archive(session, actor(), Path(current_app.config["MEDIA_DIR"]),
-                                    path, db.revision(), VIA, expect_manifest)  # fmt: skip
-            indexed = reindex(session, search_backend(), actor(), VIA)
+            report = import_archive(
+                session, actor(), Path(current_app.config["MEDIA_DIR"]), path, db.revision(), VIA, expect_manifest
+            )
+            indexed = reindex(session, search_backend(), actor())
     except ValidationError as exc:
         raise click.ClickException(f"refused: {exc}") from exc
-    click.echo(f"{sum(report.rows.values())} rows and {report.files} files restored; "
-               f"{indexed} documents indexed; the audit log holds")  # fmt: skip
+    click.echo(
+        f"{sum(report.rows.values())} rows and {report.files} files restored; "
+        f"{indexed} documents indexed; the audit log holds"
+    )
 
 
 COMMANDS = (export_bundle_command, import_bundle_command)

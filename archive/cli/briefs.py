@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from archive.briefs.export import FORMATS, export_brief
-from archive.cli.common import VIA, actor, ensure_schema
+from archive.cli.common import BASE_URL, VIA, actor, ensure_schema
 from archive.links import under
 from archive.storage.queries import get_brief
 
@@ -21,9 +21,13 @@ def brief_group() -> None:
 @brief_group.command("export")
 @click.argument("brief_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
-@click.option("--base-url", default="", help="Prefix for permalinks, e.g. https://archive.example")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (default: standard output; a PDF needs --out).")  # fmt: skip
+@BASE_URL
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (default: standard output; a PDF needs --out).",
+)
 @with_appcontext
 def brief_export_command(brief_id: int, fmt: str, base_url: str, out: Path | None) -> None:
     """Export a brief as its owner may see it: public text only, with its citations."""

@@ -10,13 +10,24 @@ import click
 from flask import Flask, current_app
 
 from archive import create_app
-from archive.auth.actors import SystemActor, command_line_actor
+from archive.auth.actors import ANONYMOUS, SystemActor, command_line_actor
 from archive.config import document_kinds
 from archive.errors import ArchiveError
 from archive.services import get_db
 from archive.storage.db import Database
+from archive.storage.models import ROLES
 
 VIA = "cli"  # where the calls come from, for the audit log; it grants nothing
+
+# Options several commands share
+AS_ROLE = click.option(
+    "--as-role",
+    type=click.Choice([ANONYMOUS, *ROLES]),
+    default=ANONYMOUS,
+    show_default=True,
+    help="Whose access rules apply.",
+)
+BASE_URL = click.option("--base-url", default="", help="Prefix for permalinks, e.g. https://archive.example")
 
 
 def make_app(*_args) -> Flask:
@@ -29,7 +40,7 @@ def make_app(*_args) -> Flask:
         raise click.ClickException(str(exc)) from exc
 
 
-def actor(reads_as: str = "anonymous") -> SystemActor:
+def actor(reads_as: str = ANONYMOUS) -> SystemActor:
     """The command line's actor: the operating-system user, with the commands' permissions."""
     return command_line_actor(reads_as)
 
@@ -38,9 +49,7 @@ def ensure_schema() -> Database:
     """Return the database, if it is initialised and migrated; else stop with what to do."""
     db = get_db()
     if db.revision() != db.head():
-        raise click.ClickException(
-            "the database is not initialised or not migrated: run `archive init`"
-        )
+        raise click.ClickException("the database is not initialised or not migrated: run `archive init`")
     return db
 
 
@@ -50,9 +59,7 @@ def kinds() -> tuple[str, ...]:
 
 def progress(total: int, label: str):
     """A progress bar on a terminal; nothing when piped (CI logs stay readable)."""
-    return click.progressbar(
-        length=max(total, 1), label=label, file=sys.stderr if sys.stderr.isatty() else _Null()
-    )
+    return click.progressbar(length=max(total, 1), label=label, file=sys.stderr if sys.stderr.isatty() else _Null())
 
 
 def short(path: str) -> str:

@@ -25,8 +25,7 @@ def load_corpus_command(path: Path | None) -> None:
     db = ensure_schema()
     with db.session() as session, progress(total, "loading corpus") as bar:
         try:
-            report = load_corpus(session, root, kinds(), actor(), VIA,
-                                 progress=lambda r: bar.update(1, short(r.path)))  # fmt: skip
+            report = load_corpus(session, root, kinds(), actor(), VIA, progress=lambda r: bar.update(1, short(r.path)))
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
     for result in report.results:
@@ -42,9 +41,7 @@ def load_corpus_command(path: Path | None) -> None:
 
 @click.command("generate-sample")
 @click.option("--count", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
-@click.option(
-    "--out", default=None, type=click.Path(path_type=Path), help="Default: ARCHIVE_DATA_DIR/sample."
-)
+@click.option("--out", default=None, type=click.Path(path_type=Path), help="Default: ARCHIVE_DATA_DIR/sample.")
 @click.option("--seed", default=1, show_default=True, type=int)
 @with_appcontext
 def generate_sample_command(count: int, out: Path | None, seed: int) -> None:

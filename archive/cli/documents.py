@@ -21,9 +21,15 @@ def ingest_command(paths: tuple[Path, ...]) -> None:
     db = ensure_schema()
     files = expand_paths(paths)
     with db.session() as session, progress(len(files), "ingesting") as bar:
-        results = ingest_paths(session, files, kinds(), actor(), VIA,
-                               current_app.config["MAX_UPLOAD_BYTES"],
-                               progress=lambda r: bar.update(1, short(r.path)))  # fmt: skip
+        results = ingest_paths(
+            session,
+            files,
+            kinds(),
+            actor(),
+            VIA,
+            current_app.config["MAX_UPLOAD_BYTES"],
+            progress=lambda r: bar.update(1, short(r.path)),
+        )
     for r in results:
         detail = f"document {r.object_id}" if r.object_id else ""
         click.echo(f"{r.status:9} {r.path} {detail} {r.message}".rstrip())

@@ -14,16 +14,19 @@ from archive.errors import MediaRefused
 from archive.media import CleanMedia, Limits, sanitise
 from archive.storage.blobs import write_atomically
 
-_FILES = click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+_FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON report per file.")
 
 
 @click.command("strip")
 @_FILES
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the cleaned files (same base names).")  # fmt: skip
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the cleaned files (same base names).",
+)
 @_JSON
 @with_appcontext
 def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
@@ -80,8 +83,12 @@ def _print_result(path: Path, clean: CleanMedia | None, note: str | None, as_jso
         if clean is None:
             data["error"] = note
         else:
-            data |= {"type": clean.media_type.kind, "sha256_original": clean.original_sha256,
-                     "sha256_clean": clean.sha256, "report": clean.report.to_dict()}  # fmt: skip
+            data |= {
+                "type": clean.media_type.kind,
+                "sha256_original": clean.original_sha256,
+                "sha256_clean": clean.sha256,
+                "report": clean.report.to_dict(),
+            }
             if note:
                 data["written"] = note
         click.echo(json.dumps(data, ensure_ascii=False))

@@ -13,9 +13,13 @@ from archive.redaction import redact
 
 
 @click.command("redact")
-@click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Protected names, one per line ('Name => Pseudonym' sets the pseudonym). "
-              "Default: the file named by REDACT_NAMES_FILE, if set.")  # fmt: skip
+@click.option(
+    "--names",
+    "names_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Protected names, one per line ('Name => Pseudonym' sets the pseudonym). "
+    "Default: the file named by REDACT_NAMES_FILE, if set.",
+)
 @click.option("--lang", type=click.Choice(["auto", "en", "ru"]), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the spans as JSON instead of text.")
 def redact_command(names_file: Path | None, lang: str, as_json: bool) -> None:

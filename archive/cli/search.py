@@ -8,7 +8,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from archive.cli.common import VIA, actor, ensure_schema, progress
+from archive.cli.common import AS_ROLE, actor, ensure_schema, progress
 from archive.errors import ArchiveError
 from archive.links import under
 from archive.search.indexing import check, reindex, repair
@@ -16,7 +16,6 @@ from archive.search.query import search_documents
 from archive.search.serialize import results_json
 from archive.services import search_backend
 from archive.storage import queries
-from archive.storage.models import ROLES
 
 
 @click.command("reindex")
@@ -27,30 +26,24 @@ def reindex_command() -> None:
     with db.session() as session:
         total = queries.count_documents(session)
         with progress(total, "indexing") as bar:
-            count = reindex(session, search_backend(), actor(), VIA, progress=bar.update)
+            count = reindex(session, search_backend(), actor(), progress=bar.update)
     click.echo(f"indexed {count} documents")
 
 
 @click.command("check-index")
-@click.option("--repair", "fix", is_flag=True,
-              help="Index what is missing or stale; drop what is extra.")  # fmt: skip
+@click.option("--repair", "fix", is_flag=True, help="Index what is missing or stale; drop what is extra.")
 @with_appcontext
 def check_index_command(fix: bool) -> None:
     """Report documents missing, stale or extra in the search index; exit 1 on drift."""
     db = ensure_schema()
     with db.session() as session:
         found = check(session, search_backend())
-        click.echo(
-            f"missing {len(found.missing)}, stale {len(found.stale)}, extra {len(found.extra)}"
-        )
-        for label, ids in (("missing", found.missing), ("stale", found.stale),
-                           ("extra", found.extra)):  # fmt: skip
+        click.echo(f"missing {len(found.missing)}, stale {len(found.stale)}, extra {len(found.extra)}")
+        for label, ids in (("missing", found.missing), ("stale", found.stale), ("extra", found.extra)):
             if ids:
-                click.echo(
-                    f"  {label}: {', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}"
-                )
+                click.echo(f"  {label}: {', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}")
         if fix and not found.ok:
-            repair(session, search_backend(), found, actor(), VIA)
+            repair(session, search_backend(), found, actor())
             found = check(session, search_backend())
             click.echo("repaired" if found.ok else "still drifting after repair")
     sys.exit(0 if found.ok else 1)
@@ -59,8 +52,7 @@ def check_index_command(fix: bool) -> None:
 @click.command("search")
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--as-role", type=click.Choice(["anonymous", *ROLES]), default="anonymous",
-              show_default=True, help="Whose access rules apply.")  # fmt: skip
+@AS_ROLE
 @click.option("--page", default=1, type=click.IntRange(1, 1_000_000))
 @with_appcontext
 def search_command(query: str, as_json: bool, as_role: str, page: int) -> None:

@@ -25,9 +25,10 @@ def init_command() -> None:
     with db.session() as session:
         found = check(session, search_backend())
         if not found.ok:  # a new index format, or writes the index missed
-            repair(session, search_backend(), found, actor(), VIA)
-            click.echo(f"search index: {len(found.missing) + len(found.stale)} documents "
-                       f"indexed, {len(found.extra)} removed")  # fmt: skip
+            repair(session, search_backend(), found, actor())
+            click.echo(
+                f"search index: {len(found.missing) + len(found.stale)} documents indexed, {len(found.extra)} removed"
+            )
     with db.session() as session:
         created = ensure_first_custodian(session, actor(), VIA)
     if created:
@@ -61,8 +62,7 @@ def run_command(host: str | None, port: int | None) -> None:
 @click.command("serve")
 @click.option("--host", default=None, help="Default: ARCHIVE_HOST (127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Default: ARCHIVE_PORT (5000).")
-@click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Default: ARCHIVE_WORKERS (4).")  # fmt: skip
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="Default: ARCHIVE_WORKERS (4).")
 @with_appcontext
 def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the archive in production: gunicorn with several worker processes."""

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from archive.cli.common import actor, ensure_schema
+from archive.cli.common import AS_ROLE, BASE_URL, actor, ensure_schema
 from archive.links import under
-from archive.storage.models import ROLES
 from archive.timeline.export import FORMATS, export
 from archive.timeline.read import TimelineFilters, visible_entries
 
@@ -22,15 +21,16 @@ def timeline_group() -> None:
 @timeline_group.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--case", "case_slug", default="", help="Only this case (slug).")
-@click.option("--as-role", type=click.Choice(["anonymous", *ROLES]), default="anonymous",
-              show_default=True, help="Whose access rules apply.")  # fmt: skip
-@click.option("--base-url", default="", help="Prefix for permalinks, e.g. https://archive.example")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (default: standard output).")  # fmt: skip
+@AS_ROLE
+@BASE_URL
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
 @with_appcontext
-def timeline_export_command(
-    fmt: str, case_slug: str, as_role: str, base_url: str, out: Path | None
-) -> None:
+def timeline_export_command(fmt: str, case_slug: str, as_role: str, base_url: str, out: Path | None) -> None:
     """Export the timeline as an anonymous visitor (or the given role) may see it."""
     db = ensure_schema()
     with db.session() as session:

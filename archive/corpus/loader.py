@@ -75,9 +75,7 @@ def load_corpus(
             continue
         for path in sorted((case_dir / "documents").glob("*.md")):
             note(_load_document(session, case, path, kinds, actor, via))
-        _load_timeline(
-            session, case, sorted((case_dir / "timeline").glob("*.yaml")), actor, via, note
-        )
+        _load_timeline(session, case, sorted((case_dir / "timeline").glob("*.yaml")), actor, via, note)
     return report
 
 
@@ -95,9 +93,7 @@ def _load_case(session, path: Path, actor, via, report, note) -> Case | None:
             return existing
         case = create_case(session, submission, actor, via)
     except ValidationError as exc:
-        note(
-            FileResult(name, "error", str(IngestError(exc.message, exc.field, exc.source or name)))
-        )
+        note(FileResult(name, "error", str(IngestError(exc.message, exc.field, exc.source or name))))
         return None
     report.cases_created += 1
     note(FileResult(name, "ingested"))
@@ -148,9 +144,7 @@ def _load_timeline(session, case: Case, paths: list[Path], actor, via, note) -> 
                 FileResult(
                     r.path,
                     "error",
-                    str(exc)
-                    if r.path == exc.source
-                    else "not stored: another entry of this timeline failed",
+                    str(exc) if r.path == exc.source else "not stored: another entry of this timeline failed",
                 )
                 if r.status == "ingested"
                 else r
@@ -159,10 +153,7 @@ def _load_timeline(session, case: Case, paths: list[Path], actor, via, note) -> 
         else:
             ids = iter(e.id for e in entries)
             results = [
-                FileResult(
-                    r.path, r.status, r.message, next(ids) if r.status == "ingested" else None
-                )
-                for r in results
+                FileResult(r.path, r.status, r.message, next(ids) if r.status == "ingested" else None) for r in results
             ]
     elif submissions:
         results = [

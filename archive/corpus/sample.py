@@ -97,9 +97,7 @@ def sample_documents(count: int, seed: int = 1) -> Iterator[tuple[str, bytes]]:
         language = "ru" if rng.random() < 0.5 else "en"
         pool = _RU if language == "ru" else _EN
         year, month = rng.randint(2015, 2020), rng.randint(1, 12)
-        sentences = [
-            _sentence(rng, pool, vocabularies[language]) for _ in range(rng.randint(4, 14))
-        ]
+        sentences = [_sentence(rng, pool, vocabularies[language]) for _ in range(rng.randint(4, 14))]
         front = {
             "slug": f"synthetic-{n:0{width}d}",
             "case": SAMPLE_CASE,

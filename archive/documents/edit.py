@@ -70,9 +70,16 @@ def update_document(
             require_review_to_publish(document, f"document {document.id}")
         set_committed_value(document, "revision", expected + 1)  # as the UPDATE wrote it
         session.flush()
-        audit.record(session, actor, via, "document.edit", "document", document.id,
-                     revision=document.revision,
-                     body_sha256=sha256_hex(document.body_original.encode()))  # fmt: skip
+        audit.record(
+            session,
+            actor,
+            via,
+            "document.edit",
+            "document",
+            document.id,
+            revision=document.revision,
+            body_sha256=sha256_hex(document.body_original.encode()),
+        )
         if media is not None:
             media.write(session, document, actor, via)
     log.info("document %s edited via %s revision=%s", document.id, via, document.revision)

@@ -71,9 +71,10 @@ def create_document(
             case = case_for(session, submission, source_name)
             if submission.slug and queries.document_by_slug(session, case.id, submission.slug):
                 raise IngestError(
-                    f"{submission.slug!r} is already used in case {case.slug}", "slug",
+                    f"{submission.slug!r} is already used in case {case.slug}",
+                    "slug",
                     source_name,
-                )  # fmt: skip
+                )
             with session.no_autoflush:  # the row is complete only after apply_submission
                 document = Document(case_id=case.id, sha256=sha256, created_by_id=user_id(actor))
                 apply_submission(session, document, submission)
@@ -83,8 +84,7 @@ def create_document(
                 session.add(document)
             session.flush()
             suggest_for_document(session, document)  # dates for custodians to turn into entries
-            audit.record(session, actor, via, "document.create", "document", document.id,
-                         sha256=sha256)  # fmt: skip
+            audit.record(session, actor, via, "document.create", "document", document.id, sha256=sha256)
             if media is not None:
                 media.write(session, document, actor, via)
     except IntegrityError as exc:  # a concurrent ingest of the same bytes won the race
@@ -140,9 +140,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                p for p in sorted(path.rglob("*")) if p.suffix.lower() in INGESTIBLE_SUFFIXES
-            )
+            files.extend(p for p in sorted(path.rglob("*")) if p.suffix.lower() in INGESTIBLE_SUFFIXES)
         else:
             files.append(path)
     return files

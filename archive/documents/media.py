@@ -39,9 +39,7 @@ class MediaStore:
     @classmethod
     def from_config(cls, config: dict) -> MediaStore:
         root = Path(config["MEDIA_DIR"])
-        vault = (
-            Vault(root / "vault", parse_key(config["VAULT_KEY"])) if config["VAULT_KEY"] else None
-        )
+        vault = Vault(root / "vault", parse_key(config["VAULT_KEY"])) if config["VAULT_KEY"] else None
         limits = Limits(max_bytes=config["MAX_UPLOAD_BYTES"], max_pixels=config["MAX_IMAGE_PIXELS"])
         return cls(BlobStore(root / "media"), vault, limits)
 
@@ -70,8 +68,7 @@ class Batch:
 
     def write(self, session: Session, document: Document, actor: Actor, via: str):
         """Write files and add rows to the session's transaction (the caller commits)."""
-        return [_store_one(session, document, upload, clean, self, actor, via)
-                for upload, clean in self.prepared]  # fmt: skip
+        return [_store_one(session, document, upload, clean, self, actor, via) for upload, clean in self.prepared]
 
     def undo(self) -> None:
         """Remove the files this batch created (after a failed commit)."""
@@ -81,9 +78,7 @@ class Batch:
             self.store.vault.delete(sha256)
 
 
-def attach(
-    session: Session, document: Document, batch: Batch, actor: Actor, via: str
-) -> list[MediaFile]:
+def attach(session: Session, document: Document, batch: Batch, actor: Actor, via: str) -> list[MediaFile]:
     """Store sanitised files for a document and commit; on failure store nothing."""
     if not can(actor, "document:edit", document):
         raise NotPermitted("only custodians can attach media")
@@ -106,9 +101,7 @@ def add_media(
     return attach(session, document, prepare(uploads, store), actor, via)
 
 
-def read_original(
-    session: Session, media: MediaFile, store: MediaStore, actor: Actor, via: str
-) -> bytes:
+def read_original(session: Session, media: MediaFile, store: MediaStore, actor: Actor, via: str) -> bytes:
     """Return a vaulted original to a custodian, recording the view in the audit log."""
     if not can(actor, "document:read_original", media.document):
         raise NotPermitted("only custodians can see originals")
@@ -116,8 +109,9 @@ def read_original(
         raise NotFound("no original is kept for this file")
     data = store.vault.get(media.original_sha256)
     with unit_of_work(session):
-        audit.record(session, actor, via, "media.original.view", "media", media.id,
-                     original_sha256=media.original_sha256)  # fmt: skip
+        audit.record(
+            session, actor, via, "media.original.view", "media", media.id, original_sha256=media.original_sha256
+        )
     return data
 
 
@@ -156,6 +150,15 @@ def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor, via, "media.attach", "media", row.id, document_id=document.id,
-                 sha256=sha256, original_sha256=clean.original_sha256)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        via,
+        "media.attach",
+        "media",
+        row.id,
+        document_id=document.id,
+        sha256=sha256,
+        original_sha256=clean.original_sha256,
+    )
     return row

@@ -27,8 +27,7 @@ def decode(data: bytes, source: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(
-            f"not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8 and try again",
+            f"not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x}); save the file as UTF-8 and try again",
             field="encoding",
             source=source,
         ) from exc
@@ -86,9 +85,7 @@ def _parse_json(text: str, source: str) -> dict:
     except RecursionError as exc:
         raise IngestError("is nested too deeply", field="json", source=source) from exc
     except json.JSONDecodeError as exc:
-        raise IngestError(
-            f"invalid JSON at line {exc.lineno} column {exc.colno}", field="json", source=source
-        ) from exc
+        raise IngestError(f"invalid JSON at line {exc.lineno} column {exc.colno}", field="json", source=source) from exc
     except ValueError as exc:  # a number of thousands of digits (Python's int limit)
         raise IngestError("holds a number too long to read", field="json", source=source) from exc
     if not isinstance(fields, dict):

@@ -49,13 +49,22 @@ def review_redaction(
         document.redaction_reviewed_at = utcnow()
         document.redaction_reviewed_by_id = user_id(actor)
         session.info["purge"] = True  # replaced words must leave the index files too
-        audit.record(session, actor, via, "redaction.review", "document", document.id,
-                     rejected=len(reject), added=len(add),
-                     spans=len(document.redaction_spans))  # fmt: skip
+        audit.record(
+            session,
+            actor,
+            via,
+            "redaction.review",
+            "document",
+            document.id,
+            rejected=len(reject),
+            added=len(add),
+            spans=len(document.redaction_spans),
+        )
         if publish:
             _publish(session, document, actor, via)
-    log.info("document %s redaction reviewed%s via %s", document.id,
-             " and published" if publish else "", via)  # fmt: skip
+    log.info("document %s redaction reviewed via %s", document.id, via)
+    if publish:
+        log.info("document %s published via %s", document.id, via)
     return document
 
 
@@ -91,6 +100,4 @@ def _decide(document: Document, action: str, value: str, kind: str, actor: Actor
         raise ValidationError("give the exact text (up to 500 characters)", field="value")
     if value not in document.body_original:
         raise ValidationError("this text does not occur in the original", field="value")
-    document.decisions.append(
-        RedactionDecision(action=action, value=value, type=kind, created_by_id=user_id(actor))
-    )
+    document.decisions.append(RedactionDecision(action=action, value=value, type=kind, created_by_id=user_id(actor)))

@@ -22,10 +22,23 @@ from archive.validation import (
 
 DOCUMENT_FIELDS = frozenset(
     {
-        "slug", "case", "kind", "title", "language", "published", "events", "places", "tags",
-        "consent", "status", "source", "attribution", "body", "redaction",
+        "slug",
+        "case",
+        "kind",
+        "title",
+        "language",
+        "published",
+        "events",
+        "places",
+        "tags",
+        "consent",
+        "status",
+        "source",
+        "attribution",
+        "body",
+        "redaction",
     }
-)  # fmt: skip
+)
 SOURCE_FIELDS = frozenset({"outlet", "author", "url", "date", "reliability", "reported_by"})
 MAX_BODY_CHARS = 1_000_000  # about 500 pages; longer material belongs in several documents
 
@@ -41,9 +54,7 @@ class SourceInfo:
 
     @property
     def empty(self) -> bool:
-        return not any(
-            (self.outlet, self.author, self.url, self.date, self.reliability, self.reported_by)
-        )
+        return not any((self.outlet, self.author, self.url, self.date, self.reliability, self.reported_by))
 
 
 @dataclass
@@ -100,8 +111,7 @@ def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
         status=choice(fields, "status", REVIEW_STATUSES, "draft"),
         source=source_info(fields.get("source")),
         attribution=optional_text(fields, "attribution", 2000),
-        redaction_reviewed=choice(fields, "redaction", ("pending", "reviewed"), "pending")
-        == "reviewed",
+        redaction_reviewed=choice(fields, "redaction", ("pending", "reviewed"), "pending") == "reviewed",
     )
 
 
@@ -118,9 +128,7 @@ def source_info(value) -> SourceInfo:
     if value is None or value == "":
         return SourceInfo()
     if not isinstance(value, dict):
-        raise ValidationError(
-            "must be a mapping (outlet, author, reported_by, url, date, reliability)", "source"
-        )
+        raise ValidationError("must be a mapping (outlet, author, reported_by, url, date, reliability)", "source")
     unknown = sorted(set(map(str, value)) - SOURCE_FIELDS)
     if unknown:
         raise ValidationError(

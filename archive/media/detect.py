@@ -68,15 +68,13 @@ def detect(data: bytes, source: str = "upload") -> MediaType:
     if kind is None:
         what = describe(data)
         raise MediaRefused(
-            f"is {what}, which the archive does not accept; send JPEG, PNG, WebP, TIFF, GIF, "
-            "HEIC or PDF",
+            f"is {what}, which the archive does not accept; send JPEG, PNG, WebP, TIFF, GIF, HEIC or PDF",
             source=source,
             detected=what,
         )
     if kind is not PDF and _MARKUP.search(data):
         raise MediaRefused(
-            f"looks like a {kind.kind.upper()} file but also contains HTML or script "
-            "(a polyglot); refused",
+            f"looks like a {kind.kind.upper()} file but also contains HTML or script (a polyglot); refused",
             source=source,
             detected=f"{kind.kind} polyglot",
         )

@@ -50,9 +50,7 @@ def parse(data: bytes) -> tuple[int, list[tuple[str, int, int]], int]:
         if introducer == 0x21 and pos + 1 < len(data):
             label = data[pos + 1]
             end = _sub_blocks(data, pos + 2)
-            kind = {0xF9: "gce", 0xFE: "comment", 0x01: "plaintext", 0xFF: "application"}.get(
-                label, "extension"
-            )
+            kind = {0xF9: "gce", 0xFE: "comment", 0x01: "plaintext", 0xFF: "application"}.get(label, "extension")
             blocks.append((kind, pos, end))
         elif introducer == 0x2C:
             if pos + 10 > len(data):

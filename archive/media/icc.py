@@ -11,8 +11,21 @@ import struct
 
 # Text-bearing tags (ICC.1:2001-04 and ICC.1:2010): description, copyright, device maker and
 # model descriptions, viewing conditions, characterisation target, metadata, technology.
-TEXT_TAGS = {b"desc", b"cprt", b"dmnd", b"dmdd", b"vued", b"targ", b"meta", b"scrd", b"ciis",
-             b"pseq", b"psid", b"crdi", b"devs"}  # fmt: skip
+TEXT_TAGS = {
+    b"desc",
+    b"cprt",
+    b"dmnd",
+    b"dmdd",
+    b"vued",
+    b"targ",
+    b"meta",
+    b"scrd",
+    b"ciis",
+    b"pseq",
+    b"psid",
+    b"crdi",
+    b"devs",
+}
 _HEADER_FIELDS = ((24, 36), (48, 56), (80, 100))  # date; device maker and model; creator and ID
 
 

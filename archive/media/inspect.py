@@ -18,17 +18,29 @@ from archive.media.report import Report
 
 MIN_VALUE_LENGTH = 8  # shorter values ("Canon", "2017") could occur in image data by chance
 _XMP_PACKET = re.compile(rb"<x:xmpmeta.*?</x:xmpmeta>", re.S)
-_XMP_NAME = re.compile(
-    r"<([A-Za-z][\w.-]*:[A-Za-z][\w.-]*)[\s>/]|\s([A-Za-z][\w.-]*:[A-Za-z][\w.-]*)="
-)
+_XMP_NAME = re.compile(r"<([A-Za-z][\w.-]*:[A-Za-z][\w.-]*)[\s>/]|\s([A-Za-z][\w.-]*:[A-Za-z][\w.-]*)=")
 _XMP_TEXT = re.compile(r">([^<>]{8,})<|=\"([^\"]{8,})\"")
 _STRUCTURAL_XMP = re.compile(r"^(x|rdf|xml|xmlns|stEvt|stRef):|:(li|Seq|Bag|Alt|Description)$")
 _IPTC_NAMES = {
-    5: "Object Name", 25: "Keywords", 40: "Special Instructions", 55: "Date Created",
-    60: "Time Created", 80: "By-line", 85: "By-line Title", 90: "City", 92: "Sub-location",
-    95: "Province-State", 101: "Country", 105: "Headline", 110: "Credit", 115: "Source",
-    116: "Copyright Notice", 118: "Contact", 120: "Caption", 122: "Writer-Editor",
-}  # fmt: skip
+    5: "Object Name",
+    25: "Keywords",
+    40: "Special Instructions",
+    55: "Date Created",
+    60: "Time Created",
+    80: "By-line",
+    85: "By-line Title",
+    90: "City",
+    92: "Sub-location",
+    95: "Province-State",
+    101: "Country",
+    105: "Headline",
+    110: "Credit",
+    115: "Source",
+    116: "Copyright Notice",
+    118: "Contact",
+    120: "Caption",
+    122: "Writer-Editor",
+}
 # exifread tags that describe the image structure rather than its maker, place or time
 _STRUCTURAL_EXIF = re.compile(
     r"(ImageWidth|ImageLength|BitsPerSample|Compression|PhotometricInterpretation|StripOffsets|"

@@ -18,9 +18,7 @@ from archive.errors import MediaRefused
 
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
 APP0, APP1, APP2, APP13, APP14, COM = 0xE0, 0xE1, 0xE2, 0xED, 0xEE, 0xFE
-_STRUCTURAL = {0xC4, 0xCC, 0xDB, 0xDD, 0xDC} | {
-    m for m in range(0xC0, 0xD0) if m not in (0xC4, 0xC8, 0xCC)
-}
+_STRUCTURAL = {0xC4, 0xCC, 0xDB, 0xDD, 0xDC} | {m for m in range(0xC0, 0xD0) if m not in (0xC4, 0xC8, 0xCC)}
 
 
 @dataclass(frozen=True)
@@ -137,11 +135,7 @@ def icc_profile(data: bytes) -> bytes | None:
     """Return the ICC profile assembled from its APP2 chunks, if any."""
     chunks = []
     for seg in segments(data):
-        if (
-            seg.marker == APP2
-            and seg.payload.startswith(b"ICC_PROFILE\x00")
-            and len(seg.payload) > 14
-        ):
+        if seg.marker == APP2 and seg.payload.startswith(b"ICC_PROFILE\x00") and len(seg.payload) > 14:
             chunks.append((seg.payload[12], seg.payload[14:]))
         if seg.marker == SOS:
             break

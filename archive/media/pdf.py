@@ -63,8 +63,17 @@ def verify(data: bytes) -> bool:
             if not isinstance(obj, Dictionary | Stream):
                 continue
             keys = set(obj.keys())
-            if keys & {"/Metadata", "/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile",
-                       "/PieceInfo", "/Thumb", "/AF", "/EF"}:  # fmt: skip
+            if keys & {
+                "/Metadata",
+                "/JS",
+                "/JavaScript",
+                "/EmbeddedFiles",
+                "/EmbeddedFile",
+                "/PieceInfo",
+                "/Thumb",
+                "/AF",
+                "/EF",
+            }:
                 return False
             if obj.get("/Type") == "/EmbeddedFile":
                 return False
@@ -88,9 +97,14 @@ def _catalog(pdf: pikepdf.Pdf, report: Report) -> None:
     root = pdf.Root
     for key in _CATALOG_KEYS:
         if key in root:
-            report.add({"/Metadata": "PDF XMP metadata", "/OpenAction": "PDF open action (script)",
-                        "/AA": "PDF automatic actions", "/AF": "PDF attachment"}.get(
-                            key, f"PDF {key[1:]}"))  # fmt: skip
+            report.add(
+                {
+                    "/Metadata": "PDF XMP metadata",
+                    "/OpenAction": "PDF open action (script)",
+                    "/AA": "PDF automatic actions",
+                    "/AF": "PDF attachment",
+                }.get(key, f"PDF {key[1:]}")
+            )
             del root[key]
     names = root.get("/Names")
     if names is not None:
@@ -132,9 +146,15 @@ def _page(page: Dictionary, report: Report, found: Found) -> None:
 def _object(obj: Dictionary | Stream, report: Report) -> None:
     for key in _OBJECT_KEYS:
         if key in obj:
-            report.add({"/Metadata": "PDF XMP metadata", "/Thumb": "PDF thumbnail",
-                        "/JS": "PDF JavaScript", "/AF": "PDF attachment",
-                        "/EF": "PDF attachment"}.get(key, f"PDF {key[1:]}"))  # fmt: skip
+            report.add(
+                {
+                    "/Metadata": "PDF XMP metadata",
+                    "/Thumb": "PDF thumbnail",
+                    "/JS": "PDF JavaScript",
+                    "/AF": "PDF attachment",
+                    "/EF": "PDF attachment",
+                }.get(key, f"PDF {key[1:]}")
+            )
             del obj[key]
     if obj.get("/S") == "/JavaScript":
         obj[Name.S] = Name.Named

@@ -17,9 +17,21 @@ from archive.errors import MediaRefused
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KEEP = {
-    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"cICP", b"sBIT",
-    b"bKGD", b"acTL", b"fcTL", b"fdAT",
-}  # fmt: skip
+    b"IHDR",
+    b"PLTE",
+    b"IDAT",
+    b"IEND",
+    b"tRNS",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"cICP",
+    b"sBIT",
+    b"bKGD",
+    b"acTL",
+    b"fcTL",
+    b"fdAT",
+}
 _NAMES = {
     b"tEXt": "PNG text",
     b"zTXt": "PNG compressed text",

@@ -18,9 +18,7 @@ from archive.errors import MediaRefused
 
 MIN_PSNR_DB = 40.0
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-_SRGB_COLORANTS = tuple(
-    getattr(_SRGB.profile, f"{c}_colorant")[0] for c in ("red", "green", "blue")
-)
+_SRGB_COLORANTS = tuple(getattr(_SRGB.profile, f"{c}_colorant")[0] for c in ("red", "green", "blue"))
 # EXIF orientation -> the transpose that makes the stored pixels upright
 TRANSPOSE = {
     2: (Image.Transpose.FLIP_LEFT_RIGHT,),
@@ -103,9 +101,10 @@ def is_srgb(icc: bytes | None) -> bool:
     except (OSError, TypeError, ValueError, ImageCms.PyCMSError):
         return False
     return all(
-        abs(a - b) < 0.01 for mine, ref in zip(colorants, _SRGB_COLORANTS, strict=True)
+        abs(a - b) < 0.01
+        for mine, ref in zip(colorants, _SRGB_COLORANTS, strict=True)
         for a, b in zip(mine, ref, strict=True)
-    )  # fmt: skip
+    )
 
 
 def to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
@@ -132,9 +131,7 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
     return math.inf if mse == 0 else 20 * math.log10(255 / math.sqrt(mse))
 
 
-def encode_faithfully(
-    reference: Image.Image, save: Callable[[Image.Image, int], bytes]
-) -> tuple[bytes, float]:
+def encode_faithfully(reference: Image.Image, save: Callable[[Image.Image, int], bytes]) -> tuple[bytes, float]:
     """Encode lossily at the lowest of a few qualities that keeps ≥ MIN_PSNR_DB; return it."""
     for quality in (92, 95, 98, 100):
         data = save(reference, quality)

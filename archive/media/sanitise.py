@@ -41,9 +41,7 @@ def sanitise(data: bytes, limits: Limits | None = None, source: str = "upload") 
     """Return the file without identifying metadata, or raise MediaRefused saying why."""
     limits = limits or Limits()
     if len(data) > limits.max_bytes:
-        raise MediaRefused(
-            f"is {len(data):,} bytes; the limit is {limits.max_bytes:,}", source=source
-        )
+        raise MediaRefused(f"is {len(data):,} bytes; the limit is {limits.max_bytes:,}", source=source)
     kind = detect(data, source)
     report, found = Report(kind.kind), Found()
     try:
@@ -160,9 +158,7 @@ def _tiff(data: bytes, report: Report, found: Found, limits: Limits):
     for ifd in tiff.tags(data):
         for tag in sorted(ifd - tiff.STRUCTURAL_TAGS):
             name = Image.TiffTags.lookup(tag).name
-            if tag not in (33723, 34377) and not any(
-                f.field.endswith(name) for f in report.findings
-            ):
+            if tag not in (33723, 34377) and not any(f.field.endswith(name) for f in report.findings):
                 report.add(f"TIFF {name}")
     iptc = getattr(image, "tag_v2", {}).get(33723)
     if isinstance(iptc, bytes):
@@ -170,9 +166,7 @@ def _tiff(data: bytes, report: Report, found: Found, limits: Limits):
     orientation = raster.exif_orientation(image)
     # Pillow applies a TIFF's Orientation tag itself while loading each frame, so the pixels
     # arrive upright: applying it again here would turn them twice.
-    out = _reencode_frames(
-        image, 1, image.info.get("icc_profile"), report, "TIFF", {"compression": "tiff_deflate"}
-    )
+    out = _reencode_frames(image, 1, image.info.get("icc_profile"), report, "TIFF", {"compression": "tiff_deflate"})
     report.orientation = orientation
     if orientation != 1:
         report.actions.append(f"orientation {orientation} applied to the pixels")
@@ -198,9 +192,7 @@ def _heic(data: bytes, report: Report, found: Found, limits: Limits):
         return out, PNG
     out, score = raster.encode_faithfully(pixels, raster.save_jpeg)
     report.orientation, report.reencoded, report.psnr_db = orientation, True, round(score, 2)
-    report.actions.append(
-        f"converted from HEIC to JPEG (browsers cannot show HEIC), PSNR {score:.1f} dB"
-    )
+    report.actions.append(f"converted from HEIC to JPEG (browsers cannot show HEIC), PSNR {score:.1f} dB")
     report.add("HEIC metadata items", "other")
     return out, JPEG
 
@@ -212,9 +204,14 @@ def _pdf(data: bytes, report: Report, found: Found, limits: Limits):
 
 
 _HANDLERS = {
-    "jpeg": _jpeg, "png": _png, "webp": _webp, "gif": _gif, "tiff": _tiff, "heic": _heic,
+    "jpeg": _jpeg,
+    "png": _png,
+    "webp": _webp,
+    "gif": _gif,
+    "tiff": _tiff,
+    "heic": _heic,
     "pdf": _pdf,
-}  # fmt: skip
+}
 
 
 def _upright_srgb(image: Image.Image, orientation: int, icc, report: Report) -> Image.Image:
@@ -295,9 +292,9 @@ def _verify(out: bytes, media_type: MediaType, found: Found) -> tuple[int | None
     if media_type is not PDF:
         with Image.open(io.BytesIO(out)) as image:
             dimensions = (image.width, image.height, getattr(image, "n_frames", 1))
-            left = (set(image.info) & _DENIED_INFO) | {k for k, v in image.info.items()
-                                                         if isinstance(v, str) and k not in
-                                                         ("version", "compression")}  # fmt: skip
+            left = (set(image.info) & _DENIED_INFO) | {
+                k for k, v in image.info.items() if isinstance(v, str) and k not in ("version", "compression")
+            }
             exif_left = media_type is not TIFF and len(image.getexif()) > 0  # TIFF: tags checked
             if left or exif_left:
                 raise MediaRefused("still carried metadata after cleaning; refused")

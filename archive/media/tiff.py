@@ -29,9 +29,7 @@ def tags(data: bytes) -> list[set[int]]:
         end = offset + 2 + 12 * count
         if end + 4 > len(data):
             raise MediaRefused("is a truncated TIFF")
-        result.append(
-            {struct.unpack(order + "H", data[p : p + 2])[0] for p in range(offset + 2, end, 12)}
-        )
+        result.append({struct.unpack(order + "H", data[p : p + 2])[0] for p in range(offset + 2, end, 12)})
         (offset,) = struct.unpack(order + "I", data[end : end + 4])
     return result
 

@@ -30,24 +30,19 @@ def protect_identity(
     if not names:
         raise ValidationError("give at least one name or alias", field="names")
     if not pseudonym or len(pseudonym) > 80 or "[" in pseudonym:
-        raise ValidationError(
-            "give a pseudonym of up to 80 characters, without brackets", "pseudonym"
-        )
+        raise ValidationError("give a pseudonym of up to 80 characters, without brackets", "pseudonym")
     if any(i.pseudonym == pseudonym for i in case.identities):
         raise ValidationError(f"{pseudonym!r} is already used in this case", field="pseudonym")
     with unit_of_work(session):
-        identity = ProtectedIdentity(
-            case=case, names=names, pseudonym=pseudonym, created_by_id=user_id(actor)
-        )
+        identity = ProtectedIdentity(case=case, names=names, pseudonym=pseudonym, created_by_id=user_id(actor))
         session.add(identity)
         session.flush()
         changed = sum(redact_document(session, d) for d in case.documents)
         session.info["purge"] = True  # replaced words must leave the index files too
-        audit.record(session, actor, via, "identity.protect", "case", case.id,
-                     identity_id=identity.id, documents_changed=changed)  # fmt: skip
-    log.info(
-        "identity %s protected in case %s; %d documents changed", identity.id, case.id, changed
-    )
+        audit.record(
+            session, actor, via, "identity.protect", "case", case.id, identity_id=identity.id, documents_changed=changed
+        )
+    log.info("identity %s protected in case %s; %d documents changed", identity.id, case.id, changed)
     return identity, changed
 
 
@@ -61,6 +56,5 @@ def add_public_name(session: Session, case: Case, name: str, actor: Actor, via: 
     with unit_of_work(session):
         case.public_names = [*(case.public_names or []), name]
         changed = sum(redact_document(session, d) for d in case.documents)
-        audit.record(session, actor, via, "case.public_name.add", "case", case.id,
-                     documents_changed=changed)  # fmt: skip
+        audit.record(session, actor, via, "case.public_name.add", "case", case.id, documents_changed=changed)
     return changed

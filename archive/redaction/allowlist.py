@@ -34,12 +34,34 @@ DEFAULT_PUBLIC = (
     "Maxim Lapunov", "Максим Лапунов", "Kimahli Powell", "Кимали Пауэлл",
 )  # fmt: skip
 ORGANISATIONS = (
-    "Human Rights Watch", "Amnesty International", "Memorial", "Мемориал",
-    "Russian LGBT Network", "Российская ЛГБТ-сеть", "ЛГБТ-сеть", "Rainbow Railroad",
-    "Novaya Gazeta", "Новая газета", "Globe and Mail", "OSCE", "ОБСЕ", "UN", "ООН",
-    "Council of Europe", "Совет Европы", "Investigative Committee", "Следственный комитет",
-    "Kremlin", "Кремль", "FSB", "ФСБ", "MVD", "МВД", "Rosgvardia", "Росгвардия",
-)  # fmt: skip
+    "Human Rights Watch",
+    "Amnesty International",
+    "Memorial",
+    "Мемориал",
+    "Russian LGBT Network",
+    "Российская ЛГБТ-сеть",
+    "ЛГБТ-сеть",
+    "Rainbow Railroad",
+    "Novaya Gazeta",
+    "Новая газета",
+    "Globe and Mail",
+    "OSCE",
+    "ОБСЕ",
+    "UN",
+    "ООН",
+    "Council of Europe",
+    "Совет Европы",
+    "Investigative Committee",
+    "Следственный комитет",
+    "Kremlin",
+    "Кремль",
+    "FSB",
+    "ФСБ",
+    "MVD",
+    "МВД",
+    "Rosgvardia",
+    "Росгвардия",
+)
 
 
 class Allowlist:

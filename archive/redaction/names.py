@@ -107,9 +107,7 @@ class ProtectedNames:
             identity = self.match(word, quoted)
             if identity is not None:
                 start = match.start()
-                yield Span(
-                    start, start + len(word), "PROTECTED", "protected-name", identity.pseudonym
-                )
+                yield Span(start, start + len(word), "PROTECTED", "protected-name", identity.pseudonym)
 
     def match(self, word: str, quoted: bool = False) -> Identity | None:
         """Return the identity this word names, if any (a quoted word is a saved contact)."""
@@ -139,9 +137,7 @@ def _common_word(word: str) -> bool:
         return False
     if language == "en":
         return True
-    ordinary = sum(
-        p.score for p in morph().parse(word) if p.is_known and not _NAME_TAGS & p.tag.grammemes
-    )
+    ordinary = sum(p.score for p in morph().parse(word) if p.is_known and not _NAME_TAGS & p.tag.grammemes)
     return ordinary >= 0.3
 
 

@@ -96,9 +96,7 @@ def latin_persons(text: str) -> Iterator[Span]:
         yield Span(run_start, run_end, "PERSON", "latin-names")
 
 
-_CYR_SURNAME = re.compile(
-    r"^[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|аев|иев|уев)(?:а|у|ым|ом|е|ой|ою|ых)?$"
-)
+_CYR_SURNAME = re.compile(r"^[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|аев|иев|уев)(?:а|у|ым|ом|е|ой|ою|ых)?$")
 
 
 def dictionary_persons(text: str) -> Iterator[Span]:

@@ -33,9 +33,7 @@ _DATE = (
 )
 
 
-def _spans(
-    pattern: re.Pattern, kind: str, name: str, group: int | str = 0, trim: str = ""
-) -> Detector:
+def _spans(pattern: re.Pattern, kind: str, name: str, group: int | str = 0, trim: str = "") -> Detector:
     def detect(text: str) -> Iterator[Span]:
         for match in pattern.finditer(text):
             start, end = match.span(group)
@@ -50,9 +48,7 @@ def _spans(
 
 _AT = r"(?:@|\s?[\[(]\s?(?:at|собака)\s?[\])]\s?)"
 _DOT = r"(?:\.|\s?[\[(]\s?(?:dot|точка)\s?[\])]\s?)"
-EMAIL = re.compile(
-    rf"[A-Za-z0-9._%+-]+{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}[A-Za-z]{{2,}}", _I
-)
+EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}[A-Za-z]{{2,}}", _I)
 _SOCIAL = (
     r"t\.me|telegram\.(?:me|org)|vk\.com|m\.vk\.com|vk\.ru|vkontakte\.ru|instagram\.com|"
     r"instagr\.am|facebook\.com|m\.facebook\.com|fb\.com|fb\.me|wa\.me|api\.whatsapp\.com|"
@@ -65,9 +61,7 @@ LABELLED_HANDLE = re.compile(
     r"whatsapp|ватсап\w*|signal|skype|скайп)\s*[:—–-]\s*(@?[A-Za-z][A-Za-z0-9_.]{2,31})",
     _I,
 )
-IPV4 = re.compile(
-    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d)"
-)
+IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d)")
 IPV6 = re.compile(r"(?<![\w:.])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])", _I)
 IMEI = re.compile(
     r"(?:IMEI|ИМЕЙ)[^\d\n]{0,40}?(\d{2}[\s-]?\d{6}[\s-]?\d{6}[\s-]?\d)|"

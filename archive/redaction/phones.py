@@ -13,9 +13,7 @@ from archive.redaction.spans import Span
 # Russian numbers written with the domestic trunk prefix 8 or the country code +7 and ten more
 # digits, in any grouping: phonenumbers reads these too, but only when the grouping looks like
 # a phone number to it, and not when another number follows straight after.
-_RUSSIAN = re.compile(
-    r"(?<![\d+])(?:8|\+\s?7)[\s(-]*\d{3,4}[\s)-]*\d{1,3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)"
-)
+_RUSSIAN = re.compile(r"(?<![\d+])(?:8|\+\s?7)[\s(-]*\d{3,4}[\s)-]*\d{1,3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)")
 _DIGITS = re.compile(r"\d")
 
 

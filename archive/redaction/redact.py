@@ -49,7 +49,7 @@ class Redaction:
                 "type": s.type,
                 "detector": s.detector,
                 "replacement": r,
-            }  # fmt: skip
+            }
             for s, r in zip(self.spans, self.replacements, strict=True)
         ]
 
@@ -80,9 +80,7 @@ def detect(
     entities: list[Span] = []
     if lang in ("auto", "ru") and _CYRILLIC.search(text):
         entities = russian_entities(text)
-        people += [
-            s for s in entities if s.type == "PERSON" and not is_place(text[s.start : s.end])
-        ]
+        people += [s for s in entities if s.type == "PERSON" and not is_place(text[s.start : s.end])]
         # The dictionary backs natasha up but never overrules its reading of a person (whom
         # the allowlist may keep public). Its place and organisation readings may be wrong
         # («Мусаев Бислан» as an ORG, Артём the name as a town); the dictionary only claims
@@ -127,10 +125,14 @@ def redact(
     kept = {k for k in keep if k}
     spans = [s for s in spans if text[s.start : s.end] not in kept]
     for value, kind in add:
-        spans += [
-            Span(m.start(), m.end(), kind if kind in MARKERS else "PERSON", "custodian")
-            for m in re.finditer(re.escape(value), text)
-        ] if value else []  # fmt: skip
+        spans += (
+            [
+                Span(m.start(), m.end(), kind if kind in MARKERS else "PERSON", "custodian")
+                for m in re.finditer(re.escape(value), text)
+            ]
+            if value
+            else []
+        )
     return _replace(text, merge(spans))
 
 
@@ -155,8 +157,13 @@ def _replace(text: str, spans: list[Span]) -> Redaction:
         else:
             marker = f"[{MARKERS[span.type]}]"
         gap = text[last : span.start]
-        if replacements and marker == replacements[-1] and span.type in ("PROTECTED", "PERSON") \
-                and gap.strip() == "" and "\n" not in gap:  # fmt: skip
+        if (
+            replacements
+            and marker == replacements[-1]
+            and span.type in ("PROTECTED", "PERSON")
+            and gap.strip() == ""
+            and "\n" not in gap
+        ):
             # First and last name found apart: one pseudonym, not "Witness A Witness A".
             replacements.append(marker)
             last = span.end

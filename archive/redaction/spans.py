@@ -48,9 +48,7 @@ def merge(spans: list[Span]) -> list[Span]:
         if result and span.start < result[-1].end:
             last = result[-1]
             best = min((last, span), key=lambda s: PRIORITY.index(s.type))
-            result[-1] = Span(
-                last.start, max(last.end, span.end), best.type, best.detector, best.key
-            )
+            result[-1] = Span(last.start, max(last.end, span.end), best.type, best.detector, best.key)
         else:
             result.append(span)
     return result

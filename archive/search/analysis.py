@@ -149,9 +149,7 @@ class SpellingWordFilter(Filter):
 
 
 def text_analyzer():
-    return (
-        RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccentsFilter() | ScriptStemFilter()
-    )
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccentsFilter() | ScriptStemFilter()
 
 
 def pair_analyzer():
@@ -161,19 +159,10 @@ def pair_analyzer():
 
 def fold_analyzer():
     return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | ProperWordFilter()
-        | LowercaseFilter()
-        | FoldAccentsFilter()
-        | FoldKeyFilter()
+        RegexTokenizer(TOKEN_PATTERN) | ProperWordFilter() | LowercaseFilter() | FoldAccentsFilter() | FoldKeyFilter()
     )
 
 
 def spelling_analyzer():
     """Folded, unstemmed words: what a spelling suggestion offers."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | SpellingWordFilter()
-        | LowercaseFilter()
-        | FoldAccentsFilter()
-    )
+    return RegexTokenizer(TOKEN_PATTERN) | SpellingWordFilter() | LowercaseFilter() | FoldAccentsFilter()

@@ -163,9 +163,7 @@ class SegmentArrays:
         if field not in self._columns:
             if leaf.has_column(field):
                 reader = leaf.column_reader(field)
-                values = np.fromiter(
-                    (reader[n] or 0 for n in range(self.count)), np.int64, self.count
-                )
+                values = np.fromiter((reader[n] or 0 for n in range(self.count)), np.int64, self.count)
                 values[values == _NUMERIC_MISSING] = 0  # Whoosh fills in its largest number
             else:
                 values = np.zeros(self.count, dtype=np.int64)
@@ -272,8 +270,9 @@ class IndexArrays:
         first, then the most frequent, then in order."""
         distances: dict[str, int] = {}
         for leaf, arrays, _ in self.leaves:
-            found = process.extract(word, arrays.words(leaf, field), limit=None,
-                                    scorer=Levenshtein.distance, score_cutoff=maxdist)  # fmt: skip
+            found = process.extract(
+                word, arrays.words(leaf, field), limit=None, scorer=Levenshtein.distance, score_cutoff=maxdist
+            )
             for candidate, distance, _ in found:
                 if candidate != word:
                     distances[candidate] = min(distance, distances.get(candidate, maxdist))
@@ -303,9 +302,7 @@ class IndexArrays:
             matched = np.flatnonzero(mask[offset : offset + arrays.count])
             first, lengths = starts[matched], starts[matched + 1] - starts[matched]
             # the positions first[i], first[i] + 1 … of every matched document, in one array
-            within = np.arange(int(lengths.sum())) - np.repeat(
-                np.cumsum(lengths) - lengths, lengths
-            )
+            within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
             found = np.bincount(numbers[np.repeat(first, lengths) + within], minlength=len(values))
             for n in np.flatnonzero(found):
                 counts[values[n]] = counts.get(values[n], 0) + int(found[n])
@@ -349,10 +346,7 @@ class IndexArrays:
         if isinstance(q, wq.MultiTerm):  # prefix*, fuzzy~, wildcards: the terms they expand to
             field = q.fieldname
             words = list(q._btexts(self.searcher.reader()))[:MAX_EXPANSION]  # noqa: SLF001
-            texts = [
-                self.searcher.schema[field].from_bytes(w) if isinstance(w, bytes) else w
-                for w in words
-            ]
+            texts = [self.searcher.schema[field].from_bytes(w) if isinstance(w, bytes) else w for w in words]
             return self._compound(wq.Or([wq.Term(field, t, boost=q.boost) for t in texts]))
         if isinstance(q, wq.NullQuery.__class__):
             return Evaluated(np.zeros(self.count, bool), np.zeros(self.count, np.float32), set())

@@ -35,7 +35,5 @@ def request_key(request: SearchRequest) -> tuple:
 class ResultCache(Kept[SearchResults]):
     """The results of the latest `size` searches on the index's current version."""
 
-    def results(
-        self, version: Hashable, request: SearchRequest, compute: Callable[[], SearchResults]
-    ) -> SearchResults:
+    def results(self, version: Hashable, request: SearchRequest, compute: Callable[[], SearchResults]) -> SearchResults:
         return self.get(version, request_key(request), compute)

@@ -27,11 +27,17 @@ from archive.search.analysis import (
 
 TEXT_ANALYZER = text_analyzer()
 QUERY_HELP = (
-    'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, '
-    "place:…, lang:…, prefix* and fuzzy~ terms"
+    'could not be understood; use words, "exact phrases", AND/OR/NOT, kind:…, place:…, lang:…, prefix* and fuzzy~ terms'
 )
-FIELD_ALIASES = {"lang": "language", "kind": "kind", "place": "place", "tag": "tag",
-                 "case": "case", "year": "year", "language": "language"}  # fmt: skip
+FIELD_ALIASES = {
+    "lang": "language",
+    "kind": "kind",
+    "place": "place",
+    "tag": "tag",
+    "case": "case",
+    "year": "year",
+    "language": "language",
+}
 
 
 def schema() -> Schema:
@@ -83,9 +89,7 @@ def _parse(text: str):
         raise ValidationError('has an unclosed quotation mark (")', field="q")
     if text.count("(") != text.count(")"):
         raise ValidationError("has unbalanced brackets", field="q")
-    text = re.sub(
-        r"\b(\w+):", lambda m: f"{FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text
-    )
+    text = re.sub(r"\b(\w+):", lambda m: f"{FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text)
     parser = qparser.MultifieldParser(["text", "fold"], _SCHEMA, fieldboosts={"fold": 0.6})
     parser.add_plugin(qparser.FuzzyTermPlugin())
     try:

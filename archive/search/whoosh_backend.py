@@ -80,8 +80,7 @@ class WhooshSearch:
             # forked workers (fork() is only safe in a process with one thread, such as the
             # command line; a web server indexes in its own process); each worker's segment
             # is kept as it is, not merged into one, which would undo the gain
-            options.update(procs=PROCESSES, multisegment=True, start_method="fork",
-                           batchsize=BULK // (2 * PROCESSES))  # fmt: skip
+            options.update(procs=PROCESSES, multisegment=True, start_method="fork", batchsize=BULK // (2 * PROCESSES))
         writer = self._writer(**options)
         try:
             for doc in documents:
@@ -109,8 +108,7 @@ class WhooshSearch:
     def _writer(self, **options):
         """A writer that waits for the lock, sorts in a large buffer, and writes plain segment
         files (Whoosh's compound file is copied whole into memory each time it is opened)."""
-        options = {"timeout": LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MB,
-                   "compound": False, **options}  # fmt: skip
+        options = {"timeout": LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MB, "compound": False, **options}
         return _retry(lambda: self.ix.writer(**options))
 
     def clear(self) -> None:
@@ -183,9 +181,7 @@ class WhooshSearch:
 
     def search(self, request: SearchRequest) -> SearchResults:
         with self._view() as (stamp, searcher, arrays):
-            return self.cache.results(
-                stamp, request, lambda: self._search(request, searcher, arrays)
-            )
+            return self.cache.results(stamp, request, lambda: self._search(request, searcher, arrays))
 
     @staticmethod
     def _search(request: SearchRequest, searcher, arrays: IndexArrays) -> SearchResults:
@@ -193,9 +189,7 @@ class WhooshSearch:
         # the same): the index's own is unpickled from its table of contents on every access
         query = parse_query(request.q)
         # Access is a mask: nothing outside it is scored, counted, faceted or suggested.
-        allowed = arrays.any_term_mask(
-            "access", [f"{c}:{s}" for c in request.consents for s in request.statuses]
-        )
+        allowed = arrays.any_term_mask("access", [f"{c}:{s}" for c in request.consents for s in request.statuses])
         found = arrays.evaluate(query)
         mask = found.mask & allowed & _restrictions(arrays, request)
         total = int(np.count_nonzero(mask))
@@ -260,9 +254,12 @@ def _open_or_create(folder: Path):
             if whoosh_index.exists_in(folder) and current == SCHEMA_VERSION:
                 return whoosh_index.open_dir(folder)
             if whoosh_index.exists_in(folder):
-                log.warning("search index schema %s replaced by %s; it must be rebuilt "
-                            "(archive init or archive check-index --repair)", current,
-                            SCHEMA_VERSION)  # fmt: skip
+                log.warning(
+                    "search index schema %s replaced by %s; it must be rebuilt "
+                    "(archive init or archive check-index --repair)",
+                    current,
+                    SCHEMA_VERSION,
+                )
             return _create(folder)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

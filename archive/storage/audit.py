@@ -58,10 +58,7 @@ def record(
     # (PostgreSQL) until it commits: no other entry can come between the head and this one.
     session.flush()
     head = session.scalar(
-        select(AuditEntry.entry_hash)
-        .where(AuditEntry.id < entry.id)
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
+        select(AuditEntry.entry_hash).where(AuditEntry.id < entry.id).order_by(AuditEntry.id.desc()).limit(1)
     )
     entry.prev_hash = head or GENESIS
     entry.entry_hash = entry_hash(entry)
@@ -118,9 +115,7 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
             return ChainReport(checked, previous_hash)
         for entry in rows:
             if entry.prev_hash != previous_hash:
-                known = session.scalar(
-                    select(AuditEntry.id).where(AuditEntry.entry_hash == entry.prev_hash)
-                )
+                known = session.scalar(select(AuditEntry.id).where(AuditEntry.entry_hash == entry.prev_hash))
                 problem = (
                     f"out of order: it follows entry {known}, not entry {previous_id}"
                     if known is not None
@@ -130,8 +125,7 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
                 )
                 return ChainReport(checked, previous_hash, problem, entry.id)
             if entry_hash(entry) != entry.entry_hash:
-                return ChainReport(checked, previous_hash, "edited: its fields do not match "
-                                   "its hash", entry.id)  # fmt: skip
+                return ChainReport(checked, previous_hash, "edited: its fields do not match its hash", entry.id)
             previous_hash, previous_id, checked = entry.entry_hash, entry.id, checked + 1
         last = rows[-1].id
 

@@ -53,8 +53,10 @@ def export_bundle(session: Session, data_dir: Path, target: Path, revision: str)
     rows = {}
     for table in Base.metadata.sorted_tables:
         ordered = select(table).order_by(*table.primary_key.columns)
-        lines = [json.dumps(_plain(dict(row)), ensure_ascii=False, sort_keys=True)
-                 for row in session.execute(ordered).mappings()]  # fmt: skip
+        lines = [
+            json.dumps(_plain(dict(row)), ensure_ascii=False, sort_keys=True)
+            for row in session.execute(ordered).mappings()
+        ]
         (partial / "tables" / f"{table.name}.jsonl").write_text(
             "".join(line + "\n" for line in lines), encoding="utf-8"
         )
@@ -62,17 +64,20 @@ def export_bundle(session: Session, data_dir: Path, target: Path, revision: str)
     for root in FILE_ROOTS:
         source = data_dir / root
         if source.is_dir():
-            shutil.copytree(source, partial / "files" / root,
-                            ignore=shutil.ignore_patterns(".partial-*"))  # fmt: skip
+            shutil.copytree(source, partial / "files" / root, ignore=shutil.ignore_patterns(".partial-*"))
     files = {
-        path.relative_to(partial).as_posix(): {"sha256": _file_hash(path),
-                                               "bytes": path.stat().st_size}
+        path.relative_to(partial).as_posix(): {"sha256": _file_hash(path), "bytes": path.stat().st_size}
         for path in sorted(partial.rglob("*"))
         if path.is_file()
-    }  # fmt: skip
-    manifest = {"format": FORMAT, "version": VERSION, "schema_revision": revision,
-                "created": datetime.now().astimezone().isoformat(timespec="seconds"),
-                "rows": rows, "files": files}  # fmt: skip
+    }
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "schema_revision": revision,
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "rows": rows,
+        "files": files,
+    }
     body = json.dumps(manifest, indent=1, sort_keys=True).encode()
     write_atomically(partial / "manifest.json", body)
     partial.rename(target)  # the bundle appears whole, or not at all
@@ -87,8 +92,7 @@ def verify_bundle(source: Path, expect_manifest: str | None = None) -> dict:
         raise ValidationError(f"{source} has no manifest.json: not a bundle", field="path")
     body = manifest_path.read_bytes()
     if expect_manifest and hashlib.sha256(body).hexdigest() != expect_manifest.lower():
-        raise ValidationError("the manifest is not the one expected (its SHA-256 differs)",
-                              field="manifest")  # fmt: skip
+        raise ValidationError("the manifest is not the one expected (its SHA-256 differs)", field="manifest")
     try:
         manifest = json.loads(body)
     except ValueError as exc:
@@ -106,8 +110,7 @@ def verify_bundle(source: Path, expect_manifest: str | None = None) -> dict:
         if name not in present:
             raise ValidationError(f"{name} is missing", field="files")
         if path.stat().st_size != meta.get("bytes") or _file_hash(path) != meta.get("sha256"):
-            raise ValidationError(f"{name} does not match its SHA-256 in the manifest",
-                                  field="files")  # fmt: skip
+            raise ValidationError(f"{name} does not match its SHA-256 in the manifest", field="files")
     return manifest
 
 
@@ -124,18 +127,15 @@ def import_bundle(
             field="schema_revision",
         )
     for table in Base.metadata.sorted_tables:
-        if table.name != "alembic_version" and session.scalar(
-            select(func.count()).select_from(table)
-        ):
-            raise ValidationError(f"this archive is not empty ({table.name} has rows): import "
-                                  "into a new one", field="path")  # fmt: skip
+        if table.name != "alembic_version" and session.scalar(select(func.count()).select_from(table)):
+            raise ValidationError(
+                f"this archive is not empty ({table.name} has rows): import into a new one", field="path"
+            )
     rows = {}
     with unit_of_work(session):
         for table in Base.metadata.sorted_tables:
             path = source / "tables" / f"{table.name}.jsonl"
-            records = [
-                _typed(table, json.loads(line)) for line in path.read_text("utf-8").splitlines()
-            ]
+            records = [_typed(table, json.loads(line)) for line in path.read_text("utf-8").splitlines()]
             if records:
                 session.execute(insert(table), records)
             rows[table.name] = len(records)
@@ -182,10 +182,12 @@ def _reset_sequences(session: Session) -> None:
         key = list(table.primary_key.columns)
         if len(key) == 1 and isinstance(key[0].type, Integer):
             # names from our own metadata, never from the bundle
-            session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key[0].name}'), "  # noqa: S608
-                f"COALESCE((SELECT max({key[0].name}) FROM {table.name}), 0) + 1, false)"
-            ))  # fmt: skip
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key[0].name}'), "  # noqa: S608
+                    f"COALESCE((SELECT max({key[0].name}) FROM {table.name}), 0) + 1, false)"
+                )
+            )
 
 
 def _file_hash(path: Path) -> str:

@@ -103,10 +103,7 @@ def committed_version(session: Session) -> tuple | None:
     if engine.dialect.name != "postgresql":
         return None
     snapshot = session.execute(
-        text(
-            "SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
-            "THEN CAST(pg_current_snapshot() AS text) END"
-        )
+        text("SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN CAST(pg_current_snapshot() AS text) END")
     ).scalar()
     return (engine, snapshot) if snapshot is not None else None
 

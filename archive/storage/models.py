@@ -29,8 +29,7 @@ ENTRY_KINDS = ("event", "denial", "statement", "response")
 # What an official's statement says about an event
 STANCES = ("denies", "confirms", "minimises", "justifies")
 # Where it was said
-CHANNELS = ("press_conference", "interview", "official_release", "speech", "social_media",
-            "parliament", "other")  # fmt: skip
+CHANNELS = ("press_conference", "interview", "official_release", "speech", "social_media", "parliament", "other")
 SUGGESTION_STATUSES = ("pending", "accepted", "dismissed")
 # What a brief holds: a whole document, a passage quoted from one, a timeline entry, a note
 BRIEF_ITEM_KINDS = ("document", "quote", "entry", "note")
@@ -97,9 +96,7 @@ class ProtectedIdentity(Base):
     """A person whose names are replaced by a pseudonym in every document of a case."""
 
     __tablename__ = "protected_identities"
-    __table_args__ = (
-        UniqueConstraint("case_id", "pseudonym", name="uq_protected_identities_case_pseudonym"),
-    )
+    __table_args__ = (UniqueConstraint("case_id", "pseudonym", name="uq_protected_identities_case_pseudonym"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -245,9 +242,7 @@ class MediaFile(Base):
     __table_args__ = (UniqueConstraint("document_id", "sha256", name="uq_media_document_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the cleaned file
     original_sha256: Mapped[str] = mapped_column(String(64), index=True)  # chain of custody
     kind: Mapped[str] = mapped_column(String(20))
@@ -276,9 +271,7 @@ class RedactionDecision(Base):
     __tablename__ = "redaction_decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(10))  # reject | add
     value: Mapped[str] = mapped_column(Text)
     type: Mapped[str] = mapped_column(String(20))
@@ -370,9 +363,7 @@ class EntryStance(Base):
     __tablename__ = "entry_stances"
     __table_args__ = (CheckConstraint(_in("stance", STANCES), name="stance"),)
 
-    entry_id: Mapped[int] = mapped_column(
-        ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True
-    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True)
     event_id: Mapped[int] = mapped_column(
         ForeignKey("timeline_entries.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -389,18 +380,14 @@ class DateSuggestion(Base):
     __table_args__ = (CheckConstraint(_in("status", SUGGESTION_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     phrase: Mapped[str] = mapped_column(String(200))  # the words that gave the date
     sentence: Mapped[str] = mapped_column(Text)  # from the public text
     date_edtf: Mapped[str] = mapped_column(String(64))
     date_start: Mapped[date | None] = mapped_column(Date, index=True)
     date_end: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
-    entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("timeline_entries.id", ondelete="SET NULL")
-    )
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("timeline_entries.id", ondelete="SET NULL"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -414,9 +401,7 @@ class Citation(Base):
     __tablename__ = "citations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(
-        ForeignKey("timeline_entries.id", ondelete="CASCADE"), index=True
-    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("timeline_entries.id", ondelete="CASCADE"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     excerpt: Mapped[str] = mapped_column(Text, default="")
 
@@ -430,9 +415,7 @@ class ConflictingAccount(Base):
     __tablename__ = "conflicting_accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(
-        ForeignKey("timeline_entries.id", ondelete="CASCADE"), index=True
-    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("timeline_entries.id", ondelete="CASCADE"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     account: Mapped[str] = mapped_column(Text)
 
@@ -501,12 +484,8 @@ class BriefItem(Base):
     brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
-    document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("documents.id", ondelete="SET NULL"), index=True
-    )
-    entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("timeline_entries.id", ondelete="SET NULL")
-    )
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("timeline_entries.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text, default="")  # the quoted passage, or the note
     quote_start: Mapped[int | None] = mapped_column(Integer)
     quote_end: Mapped[int | None] = mapped_column(Integer)

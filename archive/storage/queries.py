@@ -60,14 +60,17 @@ class Page:
 
     def as_json(self) -> dict:
         """The page as the API sends it (its items already made JSON-ready)."""
-        return {"items": self.items, "total": self.total, "page": self.page,
-                "per_page": self.per_page, "pages": self.pages}  # fmt: skip
+        return {
+            "items": self.items,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+        }
 
 
 def visible_documents(audience: Audience) -> Select:
-    return select(Document).where(
-        Document.consent.in_(audience.consents), Document.status.in_(audience.statuses)
-    )
+    return select(Document).where(Document.consent.in_(audience.consents), Document.status.in_(audience.statuses))
 
 
 def entry_readable(audience: Audience) -> Exists:
@@ -88,9 +91,7 @@ def get_document(session: Session, doc_id: int, audience: Audience) -> Document 
     return session.scalars(stmt).first()
 
 
-def list_documents(
-    session: Session, audience: Audience, filters: DocumentFilters, page: int, per_page: int
-) -> Page:
+def list_documents(session: Session, audience: Audience, filters: DocumentFilters, page: int, per_page: int) -> Page:
     stmt = _filtered(visible_documents(audience), filters)
     # Counted and ordered on narrow rows (ids and dates), then only the page's documents are
     # loaded: sorting whole documents (their texts) cost half a second at 100,000 of them.
@@ -107,9 +108,7 @@ def list_documents(
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    loaded = session.scalars(
-        select(Document).where(Document.id.in_(ids)).options(*_listed_loads())
-    ).all()
+    loaded = session.scalars(select(Document).where(Document.id.in_(ids)).options(*_listed_loads())).all()
     by_id = {d.id: d for d in loaded}
     return Page([by_id[i] for i in ids], total, page, per_page)
 
@@ -127,9 +126,7 @@ def document_facets(session: Session, audience: Audience, case_slug: str | None 
 
 def latest_documents(session: Session, audience: Audience, limit: int) -> Sequence[Document]:
     stmt = visible_documents(audience).options(*_listed_loads())
-    return session.scalars(
-        stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit)
-    ).all()
+    return session.scalars(stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit)).all()
 
 
 def list_cases(session: Session) -> Sequence[Case]:
@@ -145,9 +142,7 @@ def document_by_sha256(session: Session, sha256: str) -> Document | None:
 
 
 def document_by_slug(session: Session, case_id: int, slug: str) -> Document | None:
-    return session.scalars(
-        select(Document).where(Document.case_id == case_id, Document.slug == slug)
-    ).first()
+    return session.scalars(select(Document).where(Document.case_id == case_id, Document.slug == slug)).first()
 
 
 def entry_by_slug(session: Session, case_id: int, slug: str) -> TimelineEntry | None:
@@ -239,8 +234,7 @@ def _document_loads() -> tuple:
 
 def _listed_loads() -> tuple:
     """What a list of documents shows: no texts (the original least of all), no media."""
-    texts = (Document.body_original, Document.body_public, Document.body_html,
-             Document.redaction_spans)  # fmt: skip
+    texts = (Document.body_original, Document.body_public, Document.body_html, Document.redaction_spans)
     return (*(defer(column) for column in texts), *_described())
 
 

@@ -111,9 +111,7 @@ def create_entry(session: Session, sub: EntrySubmission, actor: Actor, via: str)
     return entry
 
 
-def update_entry(
-    session: Session, entry: TimelineEntry, sub: EntrySubmission, actor: Actor, via: str
-) -> TimelineEntry:
+def update_entry(session: Session, entry: TimelineEntry, sub: EntrySubmission, actor: Actor, via: str) -> TimelineEntry:
     """Replace an entry's fields, citations, accounts and stances; all or nothing."""
     if not can(actor, "timeline:edit"):
         raise NotPermitted("only custodians edit the timeline")
@@ -127,13 +125,10 @@ def update_entry(
             if other is not None:
                 raise IngestError(f"{sub.slug!r} is already used in {case.slug}", "slug", via)
         if entry.kind == "event" and sub.kind != "event" and entry.responses:
-            raise IngestError(
-                "other entries take a stance on this event: it stays an event", "kind", via
-            )
+            raise IngestError("other entries take a stance on this event: it stays an event", "kind", via)
         _fill(session, entry, sub, via)
         entry.stances = [
-            EntryStance(event=_event(session, case, {}, slug, via), stance=stance)
-            for slug, stance in sub.stances
+            EntryStance(event=_event(session, case, {}, slug, via), stance=stance) for slug, stance in sub.stances
         ]
         if any(s.event is entry for s in entry.stances):
             raise IngestError("an entry cannot take a stance on itself", "stances", via)
@@ -145,16 +140,13 @@ def update_entry(
 def _fill(session: Session, entry: TimelineEntry, sub: EntrySubmission, source: str) -> None:
     case = entry.case
     entry.slug, entry.kind = sub.slug, sub.kind
-    entry.date_edtf, entry.date_start, entry.date_end = (
-        sub.date.edtf, sub.date.earliest, sub.date.latest
-    )  # fmt: skip
+    entry.date_edtf, entry.date_start, entry.date_end = (sub.date.edtf, sub.date.earliest, sub.date.latest)
     entry.title, entry.description = sub.title, sub.description
     entry.actor, entry.place = sub.actor, sub.place
     entry.speaker, entry.speaker_office = sub.speaker, sub.office
     entry.channel, entry.quotation = sub.channel, sub.quotation
     entry.citations = [
-        _citation(_document(session, case, slug, source), excerpt, source)
-        for slug, excerpt in sub.citations
+        _citation(_document(session, case, slug, source), excerpt, source) for slug, excerpt in sub.citations
     ]
     entry.accounts = [
         ConflictingAccount(document=_document(session, case, slug, source), account=text)
@@ -167,9 +159,15 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
     exported, and unlike a document it has no original kept apart from a public version. The
     same detectors as the documents' redaction run over every text of the entry, with the
     case's protected identities and public names."""
-    texts = [("title", sub.title), ("description", sub.description), ("actor", sub.actor),
-             ("place", sub.place), ("speaker", sub.speaker), ("office", sub.office),
-             ("quotation", sub.quotation)]  # fmt: skip
+    texts = [
+        ("title", sub.title),
+        ("description", sub.description),
+        ("actor", sub.actor),
+        ("place", sub.place),
+        ("speaker", sub.speaker),
+        ("office", sub.office),
+        ("quotation", sub.quotation),
+    ]
     # each excerpt and account on its own: joined, the end of one and the start of the next
     # can look like a name
     texts += [("citations", excerpt) for _, excerpt in sub.citations]
@@ -181,9 +179,7 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
 def _document(session: Session, case: Case, slug: str, source: str):
     document = queries.document_by_slug(session, case.id, slug)
     if document is None:
-        raise IngestError(
-            f"cites {slug!r}, which is not a document of {case.slug}", "citations", source
-        )
+        raise IngestError(f"cites {slug!r}, which is not a document of {case.slug}", "citations", source)
     return document
 
 
@@ -191,12 +187,9 @@ def _citation(document: Document, excerpt: str, source: str) -> Citation:
     """A citation whose excerpt is the document's public text as it stands (white space aside),
     as a reader sees it on the page or as its Markdown reads: a reader can find it there."""
     quoted = collapse_space(excerpt)
-    if quoted and not (
-        quoted in plain_text(document.body_html) or quoted in collapse_space(document.body_public)
-    ):
+    if quoted and not (quoted in plain_text(document.body_html) or quoted in collapse_space(document.body_public)):
         raise IngestError(
-            f"the excerpt cited from {document.slug!r} is not in its public text: quote the "
-            "passage as it stands there",
+            f"the excerpt cited from {document.slug!r} is not in its public text: quote the passage as it stands there",
             "citations",
             source,
         )
@@ -206,18 +199,14 @@ def _citation(document: Document, excerpt: str, source: str) -> Citation:
 def _event(session, case, created, slug, source) -> TimelineEntry:
     event = created.get(slug) or queries.entry_by_slug(session, case.id, slug)
     if event is None or event.kind != "event":
-        raise IngestError(
-            f"refers to {slug!r}, which is not an event of {case.slug}", "stances", source
-        )
+        raise IngestError(f"refers to {slug!r}, which is not an event of {case.slug}", "stances", source)
     return event
 
 
 def _validate(fields: dict) -> EntrySubmission:
     unknown = sorted(set(map(str, fields)) - ENTRY_FIELDS)
     if unknown:
-        raise ValidationError(
-            f"unknown field (expected one of {', '.join(sorted(ENTRY_FIELDS))})", unknown[0]
-        )
+        raise ValidationError(f"unknown field (expected one of {', '.join(sorted(ENTRY_FIELDS))})", unknown[0])
     kind = required_text(fields, "kind", 20)
     if kind not in ENTRY_KINDS:
         raise ValidationError(f"{kind!r} is not one of {', '.join(ENTRY_KINDS)}", "kind")
@@ -225,9 +214,7 @@ def _validate(fields: dict) -> EntrySubmission:
     stances = [(slug, "denies") for slug in _slugs(fields.get("denies"), "denies")]
     stances += _stances(fields.get("stances"))
     if stances and kind == "event":
-        raise ValidationError(
-            "an event takes no stance; statements, denials and responses do", field="stances"
-        )
+        raise ValidationError("an event takes no stance; statements, denials and responses do", field="stances")
     if kind == "denial" and not any(stance == "denies" for _, stance in stances):
         raise ValidationError("a denial names the events it denies", field="denies")
     if len({slug for slug, _ in stances}) != len(stances):
@@ -238,9 +225,7 @@ def _validate(fields: dict) -> EntrySubmission:
     speaks = {name: optional_text(fields, name, 300) for name in ("speaker", "office")}
     quotation = optional_text(fields, "quotation", MAX_QUOTATION)
     if kind == "event" and (any(speaks.values()) or channel or quotation):
-        raise ValidationError(
-            "speaker, office, channel and quotation belong to what someone said", "speaker"
-        )
+        raise ValidationError("speaker, office, channel and quotation belong to what someone said", "speaker")
     citations = _pairs(fields.get("citations"), "citations", "excerpt", required=False)
     if not citations:
         raise ValidationError("an entry needs at least one citation", field="citations")

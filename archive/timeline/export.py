@@ -21,8 +21,7 @@ from archive.timeline.serialize import entry_record
 
 FORMATS = ("json", "csv", "timelinejs")
 SCHEMA_ID = "https://witness-archive.example/schemas/timeline-v1.json"
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
-               "timelinejs": "application/json"}  # fmt: skip
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "timelinejs": "application/json"}
 CSV_COLUMNS = ("id", "slug", "case", "kind", "date", "date_display", "date_earliest",
                "date_latest", "title", "description", "actor", "place", "speaker", "office",
                "channel", "quotation", "stances", "denies", "evidence", "citations")  # fmt: skip
@@ -129,13 +128,13 @@ def _tjs_text(item: VisibleEntry, link) -> str:
     parts = [f"<p>{_escape(entry.description)}</p>"] if entry.description else []
     if entry.quotation:
         speaker = ", ".join(x for x in (entry.speaker, entry.speaker_office) if x)
-        parts.append(f"<blockquote>{_escape(entry.quotation)}</blockquote>"
-                     + (f"<p>— {_escape(speaker)}</p>" if speaker else ""))  # fmt: skip
+        parts.append(
+            f"<blockquote>{_escape(entry.quotation)}</blockquote>" + (f"<p>— {_escape(speaker)}</p>" if speaker else "")
+        )
     if item.denies:
         parts.append("<p>Denies: " + "; ".join(_escape(e.title) for e in item.denies) + "</p>")
     sources = "".join(
-        f'<li><a href="{link("document", c.document_id)}">{_escape(c.document.title)}</a></li>'
-        for c in item.citations
+        f'<li><a href="{link("document", c.document_id)}">{_escape(c.document.title)}</a></li>' for c in item.citations
     )
     parts.append(f"<p>Evidence:</p><ul>{sources}</ul>")
     return "".join(parts)

@@ -84,8 +84,7 @@ class TimelineFilters:
         if not period_text and (start or end):
             period_text = f"{start or '..'}/{end or '..'}"
         period = parse_edtf(period_text, field="period") if period_text else None
-        texts = {name: " ".join((args.get(name) or "").split())[:200]
-                 for name in ("case", "actor", "place")}  # fmt: skip
+        texts = {name: " ".join((args.get(name) or "").split())[:200] for name in ("case", "actor", "place")}
         return cls(texts["case"], kind, texts["actor"], texts["place"], period)
 
     def as_args(self) -> dict[str, str]:
@@ -95,9 +94,7 @@ class TimelineFilters:
         return {k: v for k, v in args.items() if v}
 
 
-def visible_timeline(
-    session: Session, actor: Actor, filters: TimelineFilters, page: int, per_page: int
-) -> Page:
+def visible_timeline(session: Session, actor: Actor, filters: TimelineFilters, page: int, per_page: int) -> Page:
     """Return a page of entries (date order) with what this actor may follow; only the
     page's entries are loaded."""
     outline = timeline_outline(session, actor, filters)
@@ -124,13 +121,10 @@ class OutlineRow:
         return _slot(self.date_start, self.date_end)
 
 
-def timeline_outline(
-    session: Session, actor: Actor, filters: TimelineFilters
-) -> list[OutlineRow]:
+def timeline_outline(session: Session, actor: Actor, filters: TimelineFilters) -> list[OutlineRow]:
     """Every entry matching the filters that this actor may see, in date order, without
     loading the entries themselves."""
-    columns = (TimelineEntry.id, TimelineEntry.kind, TimelineEntry.date_start,
-               TimelineEntry.date_end)  # fmt: skip
+    columns = (TimelineEntry.id, TimelineEntry.kind, TimelineEntry.date_start, TimelineEntry.date_end)
     stmt = _matching(select(*columns), actor, filters).order_by(*_ORDER)
     return [OutlineRow(*row) for row in session.execute(stmt)]
 
@@ -157,10 +151,17 @@ def visible_entries(
     # asked for): it is shown if this actor may see it, whatever the filters
     linked = {s.event_id for e in entries for s in e.stances}
     linked |= {s.entry_id for e in entries for s in e.responses}
-    readable = set(session.scalars(
-        select(TimelineEntry.id).where(TimelineEntry.id.in_(linked),
-                                       queries.entry_readable(audience_for(actor)))
-    )) if linked else set()  # fmt: skip
+    readable = (
+        set(
+            session.scalars(
+                select(TimelineEntry.id).where(
+                    TimelineEntry.id.in_(linked), queries.entry_readable(audience_for(actor))
+                )
+            )
+        )
+        if linked
+        else set()
+    )
     return [_visible(actor, e, readable) for e in entries]
 
 
@@ -178,9 +179,10 @@ def _matching(stmt: Select, actor: Actor, filters: TimelineFilters) -> Select:
         stmt = stmt.join(Case, TimelineEntry.case_id == Case.id).where(Case.slug == filters.case)
     if filters.kind:
         stmt = stmt.where(TimelineEntry.kind == filters.kind)
-    for name, columns in (("actor", (TimelineEntry.actor, TimelineEntry.speaker,
-                                     TimelineEntry.speaker_office)),
-                          ("place", (TimelineEntry.place,))):  # fmt: skip
+    for name, columns in (
+        ("actor", (TimelineEntry.actor, TimelineEntry.speaker, TimelineEntry.speaker_office)),
+        ("place", (TimelineEntry.place,)),
+    ):
         text = getattr(filters, name)
         if text:
             pattern = f"%{_escape_like(text)}%"
@@ -189,14 +191,10 @@ def _matching(stmt: Select, actor: Actor, filters: TimelineFilters) -> Select:
         # overlap: an entry dated "April 2017" is in a period of 2017-04-15/2017-05
         if filters.period.latest:
             stmt = stmt.where(
-                or_(TimelineEntry.date_start.is_(None),
-                    TimelineEntry.date_start <= filters.period.latest)
-            )  # fmt: skip
+                or_(TimelineEntry.date_start.is_(None), TimelineEntry.date_start <= filters.period.latest)
+            )
         if filters.period.earliest:
-            stmt = stmt.where(
-                or_(TimelineEntry.date_end.is_(None),
-                    TimelineEntry.date_end >= filters.period.earliest)
-            )  # fmt: skip
+            stmt = stmt.where(or_(TimelineEntry.date_end.is_(None), TimelineEntry.date_end >= filters.period.earliest))
     return stmt
 
 

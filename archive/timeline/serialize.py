@@ -41,7 +41,7 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
                 "account": a.account,
             }
             for a in item.accounts
-        ],  # fmt: skip
+        ],
     }
     if entry.kind == "event":
         record["denied_by"] = [e.id for e in item.denied_by]

@@ -48,15 +48,14 @@ PATTERNS = [
     ("month", re.compile(rf"\b(?P<rel>last|this|in|since|by|until) (?P<month>{_EN})\b", re.I)),
     ("relmonth", re.compile(r"\b(?P<rel>last|this) month\b", re.I)),
     ("relyear", re.compile(r"\b(?P<rel>last|this) year\b", re.I)),
-    ("year", re.compile(rf"\b(?:in|since|by|until|during|early|late|mid-?) (?P<year>{_YEAR})\b",
-                        re.I)),
+    ("year", re.compile(rf"\b(?:in|since|by|until|during|early|late|mid-?) (?P<year>{_YEAR})\b", re.I)),
     # Russian
     ("day", re.compile(rf"\b(?P<day>\d{{1,2}}) (?P<rumonth>{_RU}){_RU_Y}", re.I)),
     ("month", re.compile(rf"\b(?:в|с|до|к|после) (?P<rumonth>{_RU}){_RU_Y}", re.I)),
     ("relmonth", re.compile(r"\bв (?P<rel>прошлом|этом) месяце\b", re.I)),
     ("relyear", re.compile(r"\bв (?P<rel>прошлом|этом) году\b", re.I)),
     ("year", re.compile(rf"\b(?:в|с|до|к) (?P<year>{_YEAR}) ?(?:году|года|г\.)", re.I)),
-]  # fmt: skip
+]
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])")
 _MARKUP = re.compile(r"[*_`#>|]+|\[(PERSON|PHONE|EMAIL)[^\]]*\]")
 
@@ -73,8 +72,7 @@ def find_dates(text: str, published: date | None) -> list[FoundDate]:
     a phrase inside a longer match (April in "21 April 2017") is not counted twice."""
     found: list[FoundDate] = []
     for paragraph in text.split("\n"):
-        paragraph = " ".join(_MARKUP.sub(lambda m: m.group(0) if m.group(1) else "", paragraph)
-                             .split())  # fmt: skip
+        paragraph = " ".join(_MARKUP.sub(lambda m: m.group(0) if m.group(1) else "", paragraph).split())
         for sentence in _SENTENCE.split(paragraph):
             taken: list[tuple[int, int]] = []
             for kind, pattern in PATTERNS:
@@ -180,5 +178,6 @@ def decide_suggestion(
     with unit_of_work(session):
         suggestion.status, suggestion.entry_id = status, entry_id
         suggestion.decided_by_id, suggestion.decided_at = user_id(actor), utcnow()
-        audit.record(session, actor, via, f"timeline.suggestion.{status}", "date_suggestion",
-                     suggestion.id, entry_id=entry_id)  # fmt: skip
+        audit.record(
+            session, actor, via, f"timeline.suggestion.{status}", "date_suggestion", suggestion.id, entry_id=entry_id
+        )

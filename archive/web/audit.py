@@ -24,8 +24,9 @@ def log():
     found = audit_entries(session, who, filters, page, per_page)
     args = {k: v for k, v in request.args.items() if k not in ("page", "verify") and v}
     report = verify_audit_log(session, who) if request.args.get("verify") else None
-    return render_template("audit.html", rows=found.items, total=found.total, page=page,
-                           per_page=per_page, args=args, report=report)  # fmt: skip
+    return render_template(
+        "audit.html", rows=found.items, total=found.total, page=page, per_page=per_page, args=args, report=report
+    )
 
 
 def _filters() -> audit.AuditFilters:

@@ -45,8 +45,9 @@ def index():
 def create():
     who = require("brief:create")
     try:
-        brief = compose.create_brief(get_session(), who, request.form.get("title", ""),
-                                     request.form.get("purpose", ""), "web")  # fmt: skip
+        brief = compose.create_brief(
+            get_session(), who, request.form.get("title", ""), request.form.get("purpose", ""), "web"
+        )
     except ValidationError as exc:
         return _refused(exc, url_for("briefs.index"))
     flash(_("Brief created. Add documents, passages and timeline entries to it."), "info")
@@ -58,8 +59,7 @@ def show(brief_id: int, note_draft: str = "", status: int = 200):
     brief = get_brief_or_404(brief_id)
     view = view_brief(get_session(), brief, actor(), permalink)
     owner = brief.owner_id == actor().id
-    return render_template("brief.html", view=view, owner=owner, formats=FORMATS,
-                           note_draft=note_draft), status  # fmt: skip
+    return render_template("brief.html", view=view, owner=owner, formats=FORMATS, note_draft=note_draft), status
 
 
 @bp.post("/briefs/<int:brief_id>")
@@ -129,11 +129,10 @@ def item_action(brief_id: int, item_id: int, action: str):
     item = brief_item_or_404(brief, item_id)
     actions = {
         "move": lambda s, who: compose.move_item(s, item, who, _int_field("position"), "web"),
-        "note": lambda s, who: compose.edit_note(s, item, who, request.form.get("text", ""),
-                                                 "web"),
+        "note": lambda s, who: compose.edit_note(s, item, who, request.form.get("text", ""), "web"),
         "remove": lambda s, who: compose.remove_item(s, item, who, "web"),
         "refresh": lambda s, who: compose.refresh_item(s, item, who, "web"),
-    }  # fmt: skip
+    }
     if action not in actions:
         raise NotFound(f"no action {action}")
     return _do(brief, actions[action], anchor=f"#item-{item.id}" if action != "remove" else "")

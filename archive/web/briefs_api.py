@@ -29,9 +29,7 @@ bp = Blueprint("briefs_api", __name__, url_prefix="/api/v1/briefs")
 @bp.get("")
 def index():
     owned, shared = briefs_for(get_session(), require("brief:create"))
-    return jsonify(
-        {"owned": [brief_summary(b) for b in owned], "shared": [brief_summary(b) for b in shared]}
-    )
+    return jsonify({"owned": [brief_summary(b) for b in owned], "shared": [brief_summary(b) for b in shared]})
 
 
 @bp.post("")
@@ -55,8 +53,9 @@ def update(brief_id: int):
     brief = get_brief_or_404(brief_id, write=True)
     body, session, who = _body(), get_session(), actor()
     if "title" in body or "purpose" in body:
-        compose.update_brief(session, brief, who, _text(body, "title", brief.title),
-                             _text(body, "purpose", brief.purpose), "api")  # fmt: skip
+        compose.update_brief(
+            session, brief, who, _text(body, "title", brief.title), _text(body, "purpose", brief.purpose), "api"
+        )
     if "order" in body:
         order = body["order"]
         if not isinstance(order, list) or not all(isinstance(i, int) for i in order):
@@ -90,8 +89,9 @@ def add_item(brief_id: int):
             item = compose.add_document(session, brief, who, document, "api")
         else:
             near = body.get("near")
-            item = compose.add_quote(session, brief, who, document, _text(body, "text"), "api",
-                                     near if isinstance(near, int) else None)  # fmt: skip
+            item = compose.add_quote(
+                session, brief, who, document, _text(body, "text"), "api", near if isinstance(near, int) else None
+            )
     else:
         raise ValidationError("is one of document, quote, entry, note", field="kind")
     return jsonify({"id": item.id, "brief": _brief(brief)}), 201

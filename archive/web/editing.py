@@ -35,9 +35,14 @@ def new_document():
             submission = validate_document(fields, _kinds(), "form")
             batch = prepare_uploads("media")
             document = create_document(
-                get_session(), submission, hashlib.sha256(data).hexdigest(), who, "web", "form",
+                get_session(),
+                submission,
+                hashlib.sha256(data).hexdigest(),
+                who,
+                "web",
+                "form",
                 media=batch,
-            )  # fmt: skip
+            )
         except IngestError as exc:
             _field_error(form, exc)
         else:

@@ -100,8 +100,9 @@ def _disk_full(exc: BaseException) -> bool:
 def _unexpected(exc: Exception):
     if _disk_full(exc):  # the use cases have removed what they wrote; say so plainly
         log.error("storage full: %s", type(exc).__name__)
-        return _respond(507, _("The archive's disk is full: nothing was stored. Please tell "
-                               "the archive's administrators."))  # fmt: skip
+        return _respond(
+            507, _("The archive's disk is full: nothing was stored. Please tell the archive's administrators.")
+        )
     incident = secrets.token_hex(6)
     # The exception type and where it came from, not its message: messages can quote input.
     tb = exc.__traceback__

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from archive.documents.submission import DOCUMENT_FIELDS
 from archive.errors import ValidationError
 from archive.storage.models import CHANNELS, CONSENT_LEVELS, ENTRY_KINDS, REVIEW_STATUSES
 
@@ -47,10 +48,8 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1000)])
-    password = PasswordField(_l("New password (at least 12 characters)"),
-                             validators=[DataRequired(), Length(max=1000)])  # fmt: skip
-    confirm = PasswordField(_l("New password again"),
-                            validators=[DataRequired(), EqualTo("password")])  # fmt: skip
+    password = PasswordField(_l("New password (at least 12 characters)"), validators=[DataRequired(), Length(max=1000)])
+    confirm = PasswordField(_l("New password again"), validators=[DataRequired(), EqualTo("password")])
 
 
 class DocumentForm(FlaskForm):
@@ -75,23 +74,13 @@ class DocumentForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired()])
     # The revision the editor read: saving over a newer one is refused (EditConflict).
     revision = HiddenField(validators=[Optional()])
-    media = MultipleFileField(
-        _l("Attach photos, scans or PDFs (metadata is removed before anything is stored)")
-    )
+    media = MultipleFileField(_l("Attach photos, scans or PDFs (metadata is removed before anything is stored)"))
 
     def fields_for_ingest(self) -> dict:
         """Return the submission as the ingest validator expects it."""
-        source = {
-            key: getattr(self, f"source_{key}").data
-            for key in ("outlet", "author", "url", "date", "reliability")
-            if getattr(self, f"source_{key}").data
-        }
-        fields = {
-            name: getattr(self, name).data
-            for name in ("case", "kind", "title", "language", "published", "events", "places",
-                         "tags", "consent", "status", "attribution", "body")  # not media
-            if getattr(self, name).data
-        }  # fmt: skip
+        # the form's own fields in the submission's names (not media, revision, the CSRF token)
+        fields = {f.name: f.data for f in self if f.name in DOCUMENT_FIELDS and f.data}
+        source = {f.name.removeprefix("source_"): f.data for f in self if f.name.startswith("source_") and f.data}
         if source:
             fields["source"] = source
         return fields
@@ -123,20 +112,19 @@ class EntryForm(FlaskForm):
     case = SelectField(_l("Case"), validators=[DataRequired()])
     kind = SelectField(_l("Kind"), choices=choices(ENTRY_KINDS), validators=[DataRequired()])
     slug = StringField(_l("Short name (letters, digits, -)"), [Optional(), Length(max=120)])
-    date = StringField(_l("Date (EDTF: 2017-04-21, 2017-04, 2017~, 2017-02/2017-04, ../2017-06)"),
-                       validators=[DataRequired(), Length(max=64)])  # fmt: skip
+    date = StringField(
+        _l("Date (EDTF: 2017-04-21, 2017-04, 2017~, 2017-02/2017-04, ../2017-06)"),
+        validators=[DataRequired(), Length(max=64)],
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("What happened or was said (Markdown)"), [Optional()])
     actor = StringField(_l("Actor"), [Optional(), Length(max=300)])
     place = StringField(_l("Place"), [Optional(), Length(max=200)])
     speaker = StringField(_l("Speaker (statements and denials)"), [Optional(), Length(max=300)])
     office = StringField(_l("Speaker's office"), [Optional(), Length(max=300)])
-    channel = SelectField(_l("Channel"), choices=[SelectChoice("", "—"), *choices(CHANNELS)],
-                          validators=[Optional()])  # fmt: skip
+    channel = SelectField(_l("Channel"), choices=[SelectChoice("", "—"), *choices(CHANNELS)], validators=[Optional()])
     quotation = TextAreaField(_l("Short quotation"), [Optional()])
-    citations = TextAreaField(
-        _l("Evidence: one per line, document-slug | supporting excerpt"), [DataRequired()]
-    )
+    citations = TextAreaField(_l("Evidence: one per line, document-slug | supporting excerpt"), [DataRequired()])
     stances = TextAreaField(
         _l("Stances: one per line, event-slug | denies, confirms, minimises or justifies"),
         [Optional()],
@@ -149,10 +137,22 @@ class EntryForm(FlaskForm):
     def fields_for_entry(self) -> dict:
         fields = {
             name: getattr(self, name).data.strip()
-            for name in ("case", "kind", "slug", "date", "title", "description", "actor", "place",
-                         "speaker", "office", "channel", "quotation")
+            for name in (
+                "case",
+                "kind",
+                "slug",
+                "date",
+                "title",
+                "description",
+                "actor",
+                "place",
+                "speaker",
+                "office",
+                "channel",
+                "quotation",
+            )
             if (getattr(self, name).data or "").strip()
-        }  # fmt: skip
+        }
         fields["citations"] = _lines(self.citations.data, "document", "excerpt")
         if stances := _lines(self.stances.data, "event", "stance"):
             fields["stances"] = stances
@@ -175,7 +175,7 @@ class EntryForm(FlaskForm):
             ("channel", entry.channel),
             ("quotation", entry.quotation),
         ):
-            getattr(self, name).data = value  # fmt: skip
+            getattr(self, name).data = value
         self.citations.data = "\n".join(f"{c.document.slug} | {c.excerpt}" for c in entry.citations)
         self.stances.data = "\n".join(f"{s.event.slug} | {s.stance}" for s in entry.stances)
         self.conflicts.data = "\n".join(f"{a.document.slug} | {a.account}" for a in entry.accounts)

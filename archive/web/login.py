@@ -86,8 +86,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         # one message for every failure: a locked account is not told apart from a wrong
         # password, so the page does not confirm which names exist
-        flash(_("Wrong user name or password, or too many failed attempts: wait, then try "
-                "again."), "error")  # fmt: skip
+        flash(_("Wrong user name or password, or too many failed attempts: wait, then try again."), "error")
     return render_template("login.html", form=form), 200 if request.method == "GET" else 400
 
 
@@ -119,17 +118,16 @@ def tokens():
     session, secret, status = get_session(), None, 200
     if request.method == "POST":
         try:
-            made, secret = create_token(session, who, request.form.get("name", ""),
-                                        request.form.get("role", ""), who, "web")  # fmt: skip
+            made, secret = create_token(
+                session, who, request.form.get("name", ""), request.form.get("role", ""), who, "web"
+            )
         except ValidationError as exc:
             flash_not_saved(exc)
             status = 400
         else:
-            flash(_("Token “%(name)s” created. Copy it now: it is not shown again.",
-                    name=made.name), "info")  # fmt: skip
+            flash(_("Token “%(name)s” created. Copy it now: it is not shown again.", name=made.name), "info")
     roles = ROLES[: ROLES.index(who.role) + 1]
-    return render_template("tokens.html", tokens=tokens_of(session, who), secret=secret,
-                           roles=roles), status  # fmt: skip
+    return render_template("tokens.html", tokens=tokens_of(session, who), secret=secret, roles=roles), status
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -60,9 +60,7 @@ def original(media_id: int):
     media = get_media_or_404(media_id)
     data = read_original(get_session(), media, media_store(), who, "web")
     response = current_app.response_class(data, mimetype="application/octet-stream")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="original-{media.original_sha256[:16]}.bin"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="original-{media.original_sha256[:16]}.bin"'
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -109,9 +107,14 @@ def _send(sha256: str, mime: str, media: MediaFile, attachment: bool, suffix: st
         raise NotFound("the file is missing from the media store")
     name = f"document-{media.document_id}-media-{media.id}{suffix}.{_ext(mime, media)}"
     response = send_file(
-        path, mimetype=mime, as_attachment=attachment, download_name=name, etag=sha256,
-        conditional=True, max_age=3600,
-    )  # fmt: skip
+        path,
+        mimetype=mime,
+        as_attachment=attachment,
+        download_name=name,
+        etag=sha256,
+        conditional=True,
+        max_age=3600,
+    )
     response.headers["Content-Security-Policy"] = FILE_POLICY
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request
 from markupsafe import Markup
 
 from archive.auth.permissions import audience_for, can
@@ -18,7 +18,7 @@ from archive.services import get_session
 from archive.storage import queries
 from archive.storage.queries import DocumentFilters
 from archive.timeline.read import TimelineFilters, visible_timeline
-from archive.web.helpers import actor, get_document_or_404, page_args
+from archive.web.helpers import actor, get_document_or_404, page_args, permalink
 
 bp = Blueprint("pages", __name__)
 CASE_PAGE_ENTRIES = 100  # the case page lists the first entries; /timeline has them all
@@ -101,10 +101,8 @@ def documents():
 @bp.get("/documents/<int:doc_id>")
 def document(doc_id: int):
     doc = get_document_or_404(doc_id)
-    permalink = url_for("pages.document", doc_id=doc.id, _external=True)
-    return render_template(
-        "document.html", doc=doc, permalink=permalink, citation=cite_document(doc, permalink)
-    )
+    link = permalink("document", doc.id)
+    return render_template("document.html", doc=doc, permalink=link, citation=cite_document(doc, link))
 
 
 def document_filters() -> DocumentFilters:

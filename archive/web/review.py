@@ -56,9 +56,7 @@ def add_identity(slug: str):
     if case is None:
         raise NotFound(f"no case {slug}")
     names = [n for n in request.form.get("names", "").splitlines() if n.strip()]
-    _identity, changed = protect_identity(
-        get_session(), case, names, request.form.get("pseudonym", ""), who, "web"
-    )
+    _identity, changed = protect_identity(get_session(), case, names, request.form.get("pseudonym", ""), who, "web")
     flash(_("Protected; %(n)s documents redacted again.", n=changed), "info")
     return _back(case)
 

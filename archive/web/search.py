@@ -12,8 +12,7 @@ from archive.services import search_backend
 from archive.web.helpers import actor, page_args, permalink
 
 bp = Blueprint("search", __name__)
-FILTER_PARAMS = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag",
-                 "case": "case", "year": "year"}  # fmt: skip
+FILTER_PARAMS = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag", "case": "case", "year": "year"}
 
 
 @bp.app_template_filter("snippet")
@@ -44,9 +43,7 @@ def _run() -> tuple[SearchResults, dict]:
 def page():
     results, params = _run()
     facet_params = {v: k for k, v in FILTER_PARAMS.items()}
-    return render_template(
-        "search.html", results=results, params=params, facet_params=facet_params, facets=FACETS
-    )
+    return render_template("search.html", results=results, params=params, facet_params=facet_params, facets=FACETS)
 
 
 @bp.get("/api/v1/search")

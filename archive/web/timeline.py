@@ -169,9 +169,11 @@ def density_chart(months, href: Callable[[int, int], str]) -> Markup | None:
                 f'y2="{CHART_HEIGHT - 14}" class="year"/>'
             )
     total = sum(m.happened + m.said for m in months)
-    summary = (f"Entries dated to a month: {total}, from {calendar.month_name[months[0].month]} "
-               f"{months[0].year} to {calendar.month_name[months[-1].month]} {months[-1].year}; "
-               f"the busiest month has {peak}.")  # fmt: skip
+    summary = (
+        f"Entries dated to a month: {total}, from {calendar.month_name[months[0].month]} "
+        f"{months[0].year} to {calendar.month_name[months[-1].month]} {months[-1].year}; "
+        f"the busiest month has {peak}."
+    )
     svg = (
         f'<svg class="density" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" '
         f'aria-labelledby="density-title" preserveAspectRatio="none">'

@@ -24,8 +24,7 @@ def new_entry():
     suggestion = _suggestion(request.values.get("suggestion"))
     if form.validate_on_submit():
         try:
-            entry = create_entry(get_session(), validate_entry(form.fields_for_entry(), "form"),
-                                 who, "web")  # fmt: skip
+            entry = create_entry(get_session(), validate_entry(form.fields_for_entry(), "form"), who, "web")
         except IngestError as exc:
             _field_error(form, exc)
         else:

@@ -11,8 +11,8 @@ condition in a use case: `test_no_use_case_decides_by_its_source` reads the code
 from __future__ import annotations
 
 import ast
-import contextlib
 import base64
+import contextlib
 import importlib
 import inspect
 import io
@@ -71,21 +71,33 @@ BODY = "The men were held at the base in April 2017, the witness said.\n"
 
 
 def _document_fields(**changes) -> dict:
-    fields = {"case": CASE, "kind": "testimony", "title": "An account", "language": "en",
-              "consent": "public", "status": "published", "redaction": "reviewed",
-              "body": BODY}  # fmt: skip
+    fields = {
+        "case": CASE,
+        "kind": "testimony",
+        "title": "An account",
+        "language": "en",
+        "consent": "public",
+        "status": "published",
+        "redaction": "reviewed",
+        "body": BODY,
+    }
     return {**fields, **changes}
 
 
 def _entry_fields(slug: str = "held") -> dict:
-    return {"case": CASE, "slug": slug, "kind": "event", "date": "2017-04",
-            "title": "Men held at the base",
-            "citations": [{"document": "account", "excerpt": ""}]}  # fmt: skip
+    return {
+        "case": CASE,
+        "slug": slug,
+        "kind": "event",
+        "date": "2017-04",
+        "title": "Men held at the base",
+        "citations": [{"document": "account", "excerpt": ""}],
+    }
 
 
-def _png() -> bytes:
+def _png(red: int = 120) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (32, 24), (120, 40, 200)).save(out, "PNG")
+    Image.new("RGB", (32, 24), (red, 40, 200)).save(out, "PNG")
     return out.getvalue()
 
 
@@ -98,22 +110,33 @@ def _world_template(tmp_path_factory, _migrated_db) -> tuple[Path, dict]:
     app = create_app({**_config(folder), "VAULT_KEY": VAULT_KEY})
     ids: dict = {}
     with app.app_context(), get_db().session() as s:
-        for name, role in (("owner", "researcher"), ("stranger", "researcher"),
-                           ("keeper", "custodian"), ("boss", "admin")):  # fmt: skip
+        for name, role in (
+            ("owner", "researcher"),
+            ("stranger", "researcher"),
+            ("keeper", "custodian"),
+            ("boss", "admin"),
+        ):
             ids[name] = create_user(s, name, PASSWORD, role, CLI, "cli").id
         create_case(s, validate_case({"slug": CASE, "title": "A case"}), CLI, "cli")
         kinds = document_kinds(app.config)
-        public = create_document(s, validate_document(_document_fields(slug="account"), kinds, "t"),
-                                 "1" * 64, CLI, "cli")  # fmt: skip
+        public = create_document(
+            s, validate_document(_document_fields(slug="account"), kinds, "t"), "1" * 64, CLI, "cli"
+        )
         draft = create_document(
-            s, validate_document(_document_fields(slug="draft", status="draft", consent="custodians",
-                                                  redaction=None), kinds, "t"),
-            "2" * 64, CLI, "cli")  # fmt: skip
+            s,
+            validate_document(
+                _document_fields(slug="draft", status="draft", consent="custodians", redaction=None), kinds, "t"
+            ),
+            "2" * 64,
+            CLI,
+            "cli",
+        )
         ids.update(public=public.id, draft=draft.id)
         (media,) = add_media(s, public, [Upload(_png())], media_store(), SETUP, "cli")
         ids["media"] = media.id
-        (entry,) = create_entries(s, queries.get_case(s, CASE),
-                                  [("t", validate_entry(_entry_fields(), "t"))], CLI, "cli")  # fmt: skip
+        (entry,) = create_entries(
+            s, queries.get_case(s, CASE), [("t", validate_entry(_entry_fields(), "t"))], CLI, "cli"
+        )
         ids["entry"] = entry.id
         owner = s.get(User, ids["owner"])
         brief = compose.create_brief(s, owner, "A brief", "", "web")
@@ -142,13 +165,11 @@ class World:
         return self.session.get(model, self.ids[name])
 
     def actor(self, name: str):
-        return {"anonymous": None, "nobody": NOBODY, "cli": CLI, "setup": SETUP}.get(name) or (
-            self.user(name)
-        )
+        systems = {"anonymous": None, "nobody": NOBODY, "cli": CLI, "setup": SETUP}
+        return systems[name] if name in systems else self.user(name)
 
     def rows(self) -> dict[str, int]:
-        return {t.name: self.session.scalar(select(func.count()).select_from(t))
-                for t in Base.metadata.sorted_tables}  # fmt: skip
+        return {t.name: self.session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
 
 
 @pytest.fixture
@@ -181,7 +202,7 @@ def _submission(w: World, **changes):
 
 
 def _batch():
-    return prepare([Upload(_png())], media_store())
+    return prepare([Upload(_png(30))], media_store())
 
 
 CUSTODIAN = ("anonymous", "stranger", "nobody")
@@ -190,159 +211,210 @@ OWNER = ("anonymous", "stranger", "keeper", "nobody", "cli")
 
 TABLE: dict[str, UseCase] = {
     "archive.auth.users.create_user": UseCase(
-        lambda w, a, v: create_user(w.session, "newcomer", PASSWORD, "researcher", a, v),
-        "boss", ADMIN),
+        lambda w, a, v: create_user(w.session, "newcomer", PASSWORD, "researcher", a, v), "boss", ADMIN
+    ),
     "archive.auth.users.change_password": UseCase(
         lambda w, a, v: change_password(w.session, w.user("owner"), PASSWORD, "x" * 16, a, v),
-        "owner", ("anonymous", "stranger", "keeper", "nobody", "cli")),
+        "owner",
+        ("anonymous", "stranger", "keeper", "nobody", "cli"),
+    ),
     "archive.auth.users.ensure_first_custodian": UseCase(
-        lambda w, a, v: ensure_first_custodian(w.session, a, v), "cli", ADMIN),
+        lambda w, a, v: ensure_first_custodian(w.session, a, v), "cli", ADMIN
+    ),
     "archive.auth.tokens.create_token": UseCase(
         lambda w, a, v: create_token(w.session, w.user("owner"), "s", "researcher", a, v),
-        "owner", ("anonymous", "stranger", "keeper", "boss", "nobody", "cli")),
+        "owner",
+        ("anonymous", "stranger", "keeper", "boss", "nobody", "cli"),
+    ),
     "archive.auth.tokens.revoke_token": UseCase(
         lambda w, a, v: revoke_token(w.session, w.get(ApiToken, "token"), a, v),
-        "owner", ("anonymous", "stranger", "keeper", "nobody", "cli")),
+        "owner",
+        ("anonymous", "stranger", "keeper", "nobody", "cli"),
+    ),
     "archive.protection.identities.protect_identity": UseCase(
-        lambda w, a, v: protect_identity(w.session, queries.get_case(w.session, CASE),
-                                         ["Ruslan Test"], "Witness T", a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: protect_identity(
+            w.session, queries.get_case(w.session, CASE), ["Ruslan Test"], "Witness T", a, v
+        ),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
     "archive.protection.identities.add_public_name": UseCase(
-        lambda w, a, v: add_public_name(w.session, queries.get_case(w.session, CASE),
-                                        "Official Name", a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: add_public_name(w.session, queries.get_case(w.session, CASE), "Official Name", a, v),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
     "archive.documents.intake.create_document": UseCase(
-        lambda w, a, v: create_document(w.session, _submission(w, slug="new", redaction=None,
-                                                               status="draft"), "3" * 64, a, v),
-        "keeper", CUSTODIAN),
+        lambda w, a, v: create_document(
+            w.session, _submission(w, slug="new", redaction=None, status="draft"), "3" * 64, a, v
+        ),
+        "keeper",
+        CUSTODIAN,
+    ),
     "archive.documents.intake.ingest_bytes": UseCase(
-        lambda w, a, v: ingest_bytes(w.session, json.dumps(_document_fields(
-            slug="sent", status="draft", redaction=None)).encode(), "t.json",
-            document_kinds(w.app.config), a, v),
-        "keeper", CUSTODIAN),
+        lambda w, a, v: ingest_bytes(
+            w.session,
+            json.dumps(_document_fields(slug="sent", status="draft", redaction=None)).encode(),
+            "t.json",
+            document_kinds(w.app.config),
+            a,
+            v,
+        ),
+        "keeper",
+        CUSTODIAN,
+    ),
     "archive.documents.intake.ingest_paths": UseCase(
-        lambda w, a, v: ingest_paths(w.session, [w.tmp], document_kinds(w.app.config), a, v,
-                                     10_000),
-        "keeper", CUSTODIAN),
+        lambda w, a, v: ingest_paths(w.session, [w.tmp], document_kinds(w.app.config), a, v, 10_000),
+        "keeper",
+        CUSTODIAN,
+    ),
     "archive.documents.edit.update_document": UseCase(
-        lambda w, a, v: update_document(w.session, _doc(w), _submission(w, slug="account",
-                                        title="A new title"), a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: update_document(w.session, _doc(w), _submission(w, slug="account", title="A new title"), a, v),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
     "archive.documents.media.attach": UseCase(
-        lambda w, a, v: attach(w.session, _doc(w), _batch(), a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: attach(w.session, _doc(w), _batch(), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
     "archive.documents.media.add_media": UseCase(
-        lambda w, a, v: add_media(w.session, _doc(w), [Upload(_png())], media_store(), a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: add_media(w.session, _doc(w), [Upload(_png(60))], media_store(), a, v),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
     "archive.documents.media.read_original": UseCase(
         lambda w, a, v: read_original(w.session, w.get(MediaFile, "media"), media_store(), a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
     "archive.documents.review.review_redaction": UseCase(
-        lambda w, a, v: review_redaction(w.session, _doc(w, "draft"), a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: review_redaction(w.session, _doc(w, "draft"), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
     "archive.documents.review.publish_document": UseCase(
-        lambda w, a, v: publish_document(w.session, _doc(w), a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: publish_document(w.session, _doc(w), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
     "archive.documents.review.view_original": UseCase(
-        lambda w, a, v: view_original(w.session, _doc(w, "draft"), a, v),
-        "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: view_original(w.session, _doc(w, "draft"), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
     "archive.corpus.cases.create_case": UseCase(
-        lambda w, a, v: create_case(w.session, validate_case({"slug": "other", "title": "O"}),
-                                    a, v),
-        "keeper", CUSTODIAN),
+        lambda w, a, v: create_case(w.session, validate_case({"slug": "other", "title": "O"}), a, v),
+        "keeper",
+        CUSTODIAN,
+    ),
     "archive.corpus.loader.load_corpus": UseCase(
-        lambda w, a, v: load_corpus(w.session, w.tmp, document_kinds(w.app.config), a, v),
-        "cli", CUSTODIAN),
+        lambda w, a, v: load_corpus(w.session, w.tmp, document_kinds(w.app.config), a, v), "cli", CUSTODIAN
+    ),
     "archive.timeline.entries.create_entries": UseCase(
-        lambda w, a, v: create_entries(w.session, queries.get_case(w.session, CASE),
-                                       [("t", validate_entry(_entry_fields("more"), "t"))], a, v),
-        "keeper", CUSTODIAN),
+        lambda w, a, v: create_entries(
+            w.session, queries.get_case(w.session, CASE), [("t", validate_entry(_entry_fields("more"), "t"))], a, v
+        ),
+        "keeper",
+        CUSTODIAN,
+    ),
     "archive.timeline.entries.create_entry": UseCase(
-        lambda w, a, v: create_entry(w.session, validate_entry(_entry_fields("one"), "t"), a, v),
-        "keeper", CUSTODIAN),
+        lambda w, a, v: create_entry(w.session, validate_entry(_entry_fields("one"), "t"), a, v), "keeper", CUSTODIAN
+    ),
     "archive.timeline.entries.update_entry": UseCase(
-        lambda w, a, v: update_entry(w.session, w.get(TimelineEntry, "entry"),
-                                     validate_entry(_entry_fields(), "t"), a, v),
-        "keeper", CUSTODIAN),
+        lambda w, a, v: update_entry(
+            w.session, w.get(TimelineEntry, "entry"), validate_entry(_entry_fields(), "t"), a, v
+        ),
+        "keeper",
+        CUSTODIAN,
+    ),
     "archive.timeline.suggest.pending_suggestions": UseCase(
-        lambda w, a, v: pending_suggestions(w.session, a), "keeper", CUSTODIAN + ("cli",)),
+        lambda w, a, v: pending_suggestions(w.session, a), "keeper", CUSTODIAN
+    ),
     "archive.timeline.suggest.decide_suggestion": UseCase(
         lambda w, a, v: decide_suggestion(
-            w.session, queries.get_suggestion(w.session, w.ids["suggestion"]), "dismissed", a, v),
-        "keeper", CUSTODIAN),
+            w.session, queries.get_suggestion(w.session, w.ids["suggestion"]), "dismissed", a, v
+        ),
+        "keeper",
+        CUSTODIAN,
+    ),
     "archive.briefs.compose.create_brief": UseCase(
-        lambda w, a, v: compose.create_brief(w.session, a, "Another", "", v),
-        "stranger", ("anonymous", "nobody", "cli")),
+        lambda w, a, v: compose.create_brief(w.session, a, "Another", "", v), "stranger", ("anonymous", "nobody", "cli")
+    ),
     "archive.briefs.compose.update_brief": UseCase(
-        lambda w, a, v: compose.update_brief(w.session, w.get(Brief, "brief"), a, "T", "", v),
-        "owner", OWNER),
+        lambda w, a, v: compose.update_brief(w.session, w.get(Brief, "brief"), a, "T", "", v), "owner", OWNER
+    ),
     "archive.briefs.compose.delete_brief": UseCase(
-        lambda w, a, v: compose.delete_brief(w.session, w.get(Brief, "brief"), a, v),
-        "owner", OWNER),
+        lambda w, a, v: compose.delete_brief(w.session, w.get(Brief, "brief"), a, v), "owner", OWNER
+    ),
     "archive.briefs.compose.add_document": UseCase(
-        lambda w, a, v: compose.add_document(w.session, w.get(Brief, "brief"), a, _doc(w), v),
-        "owner", OWNER),
+        lambda w, a, v: compose.add_document(w.session, w.get(Brief, "brief"), a, _doc(w), v), "owner", OWNER
+    ),
     "archive.briefs.compose.add_quote": UseCase(
-        lambda w, a, v: compose.add_quote(w.session, w.get(Brief, "brief"), a, _doc(w),
-                                          "held at the base", v),
-        "owner", OWNER),
+        lambda w, a, v: compose.add_quote(w.session, w.get(Brief, "brief"), a, _doc(w), "held at the base", v),
+        "owner",
+        OWNER,
+    ),
     "archive.briefs.compose.add_entry": UseCase(
-        lambda w, a, v: compose.add_entry(w.session, w.get(Brief, "brief"), a,
-                                          w.get(TimelineEntry, "entry"), v),
-        "owner", OWNER),
+        lambda w, a, v: compose.add_entry(w.session, w.get(Brief, "brief"), a, w.get(TimelineEntry, "entry"), v),
+        "owner",
+        OWNER,
+    ),
     "archive.briefs.compose.add_note": UseCase(
-        lambda w, a, v: compose.add_note(w.session, w.get(Brief, "brief"), a, "More.", v),
-        "owner", OWNER),
+        lambda w, a, v: compose.add_note(w.session, w.get(Brief, "brief"), a, "More.", v), "owner", OWNER
+    ),
     "archive.briefs.compose.edit_note": UseCase(
-        lambda w, a, v: compose.edit_note(w.session, _item(w, "note"), a, "Changed.", v),
-        "owner", OWNER),
+        lambda w, a, v: compose.edit_note(w.session, _item(w, "note"), a, "Changed.", v), "owner", OWNER
+    ),
     "archive.briefs.compose.move_item": UseCase(
-        lambda w, a, v: compose.move_item(w.session, _item(w, "note"), a, 2, v), "owner", OWNER),
+        lambda w, a, v: compose.move_item(w.session, _item(w, "note"), a, 2, v), "owner", OWNER
+    ),
     "archive.briefs.compose.reorder": UseCase(
-        lambda w, a, v: compose.reorder(w.session, w.get(Brief, "brief"), a,
-                                        [w.ids["cited"], w.ids["note"]], v),
-        "owner", OWNER),
+        lambda w, a, v: compose.reorder(w.session, w.get(Brief, "brief"), a, [w.ids["cited"], w.ids["note"]], v),
+        "owner",
+        OWNER,
+    ),
     "archive.briefs.compose.remove_item": UseCase(
-        lambda w, a, v: compose.remove_item(w.session, _item(w, "note"), a, v), "owner", OWNER),
+        lambda w, a, v: compose.remove_item(w.session, _item(w, "note"), a, v), "owner", OWNER
+    ),
     "archive.briefs.compose.refresh_item": UseCase(
-        lambda w, a, v: compose.refresh_item(w.session, _item(w, "cited"), a, v),
-        "owner", OWNER),
+        lambda w, a, v: compose.refresh_item(w.session, _item(w, "cited"), a, v), "owner", OWNER
+    ),
     "archive.briefs.compose.share_brief": UseCase(
-        lambda w, a, v: compose.share_brief(w.session, w.get(Brief, "brief"), a, ["stranger"], v),
-        "owner", OWNER),
+        lambda w, a, v: compose.share_brief(w.session, w.get(Brief, "brief"), a, ["stranger"], v), "owner", OWNER
+    ),
     "archive.briefs.export.export_brief": UseCase(
-        lambda w, a, v: export_brief(w.session, w.get(Brief, "brief"), a, "md", under(""), v,
-                                     reader=w.user("owner")),
-        "cli", ("anonymous", "stranger", "keeper", "nobody")),
-    "archive.search.indexing.reindex": UseCase(
-        lambda w, a, v: reindex(w.session, search_backend(), a, v), "cli", ADMIN),
+        lambda w, a, v: export_brief(w.session, w.get(Brief, "brief"), a, "md", under(""), v, reader=w.user("owner")),
+        "cli",
+        ("anonymous", "stranger", "keeper", "nobody"),
+    ),
+    "archive.search.indexing.reindex": UseCase(lambda w, a, v: reindex(w.session, search_backend(), a), "cli", ADMIN),
     "archive.search.indexing.repair": UseCase(
-        lambda w, a, v: repair(w.session, search_backend(), check(w.session, search_backend()),
-                               a, v),
-        "cli", ADMIN),
+        lambda w, a, v: repair(w.session, search_backend(), check(w.session, search_backend()), a), "cli", ADMIN
+    ),
     "archive.backup.export_archive": UseCase(
-        lambda w, a, v: export_archive(w.session, a, Path(w.app.config["MEDIA_DIR"]),
-                                       w.tmp / "bundle", get_db().revision(), v),
-        "cli", ADMIN),
+        lambda w, a, v: export_archive(
+            w.session, a, Path(w.app.config["MEDIA_DIR"]), w.tmp / "bundle", get_db().revision(), v
+        ),
+        "cli",
+        ADMIN,
+    ),
     "archive.backup.import_archive": UseCase(
-        lambda w, a, v: import_archive(w.session, a, Path(w.app.config["MEDIA_DIR"]),
-                                       w.tmp, get_db().revision(), v),
-        "cli", ADMIN, beyond=(ValidationError,)),
+        lambda w, a, v: import_archive(w.session, a, Path(w.app.config["MEDIA_DIR"]), w.tmp, get_db().revision(), v),
+        "cli",
+        ADMIN,
+        beyond=(ValidationError,),
+    ),
     "archive.auditing.audit_entries": UseCase(
-        lambda w, a, v: audit_entries(w.session, a, AuditFilters(), 1, 20), "keeper", CUSTODIAN),
-    "archive.auditing.verify_audit_log": UseCase(
-        lambda w, a, v: verify_audit_log(w.session, a), "keeper", CUSTODIAN),
-}  # fmt: skip
+        lambda w, a, v: audit_entries(w.session, a, AuditFilters(), 1, 20), "keeper", CUSTODIAN
+    ),
+    "archive.auditing.verify_audit_log": UseCase(lambda w, a, v: verify_audit_log(w.session, a), "keeper", CUSTODIAN),
+}
 
 # Reads that never refuse: they answer with what the actor may see (tests/web/test_access.py,
 # tests/timeline, tests/briefs and tests/search check what each reader gets).
 READS = {
-    "archive.timeline.read.visible_timeline", "archive.timeline.read.timeline_outline",
-    "archive.timeline.read.visible_entries", "archive.timeline.read.entry_visible_to",
-    "archive.timeline.read.entry_readable", "archive.briefs.read.briefs_for",
-    "archive.briefs.read.brief_visible_to", "archive.briefs.read.view_brief",
+    "archive.timeline.read.visible_timeline",
+    "archive.timeline.read.timeline_outline",
+    "archive.timeline.read.visible_entries",
+    "archive.timeline.read.entry_visible_to",
+    "archive.timeline.read.entry_readable",
+    "archive.briefs.read.briefs_for",
+    "archive.briefs.read.brief_visible_to",
+    "archive.briefs.read.view_brief",
     "archive.search.query.search_documents",
-}  # fmt: skip
+}
 DECIDERS = ("archive.auth.permissions", "archive.auth.actors")  # they answer can() itself
 
 
@@ -393,9 +465,7 @@ def _reads_via(node: ast.AST, parents: dict) -> bool:
         parent = parents[child]
         if isinstance(parent, ast.Compare | ast.BoolOp | ast.UnaryOp | ast.Subscript):
             return True
-        if isinstance(parent, ast.If | ast.IfExp | ast.While | ast.Assert) and (
-            child is parent.test
-        ):
+        if isinstance(parent, ast.If | ast.IfExp | ast.While | ast.Assert) and (child is parent.test):
             return True
         if isinstance(parent, ast.FunctionDef | ast.Lambda):
             return False
@@ -420,8 +490,7 @@ def test_no_use_case_decides_by_its_source():
 
 
 def test_the_source_check_catches_a_bypass():
-    tree = ast.parse('def f(actor, via):\n    if via != "cli" and not can(actor, "x"):\n'
-                     '        raise NotPermitted()\n')  # fmt: skip
+    tree = ast.parse('def f(actor, via):\n    if via != "cli" and not can(actor, "x"):\n        raise NotPermitted()\n')
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "via"]
     assert names and all(_reads_via(n, parents) for n in names)

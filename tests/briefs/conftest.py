@@ -19,13 +19,14 @@ PUBLIC_BODY = (
 def evidence(app, make_document, make_user):
     """Documents (public, researchers-only, custodians-only), an entry, and three users."""
     docs = {
-        "public": make_document(slug="public-account", title="Public account",
-                                body=PUBLIC_BODY, published="2017-09"),
-        "researchers": make_document(slug="researcher-account", consent="researchers",
-                                     title="Researcher account", body="Seen by researchers.\n"),
-        "custodians": make_document(slug="custodian-account", consent="custodians",
-                                    title="Custodian account", body="Seen by custodians.\n"),
-    }  # fmt: skip
+        "public": make_document(slug="public-account", title="Public account", body=PUBLIC_BODY, published="2017-09"),
+        "researchers": make_document(
+            slug="researcher-account", consent="researchers", title="Researcher account", body="Seen by researchers.\n"
+        ),
+        "custodians": make_document(
+            slug="custodian-account", consent="custodians", title="Custodian account", body="Seen by custodians.\n"
+        ),
+    }
     with app.app_context(), get_db(app).session() as s:
         from archive.storage import queries
 
@@ -40,7 +41,7 @@ def evidence(app, make_document, make_user):
             "citations": [{"document": "public-account", "excerpt": "held for two weeks"}],
         }
         (entry,) = create_entries(s, case, [("held", validate_entry(fields, "t"))], CLI, "cli")
-        entry_id = entry.id  # fmt: skip
+        entry_id = entry.id
     users = {role: make_user(role, f"{role}-owner") for role in ("researcher", "custodian")}
     users["other"] = make_user("researcher", "other-researcher")
     return {"docs": docs, "entry": entry_id, "users": users, "password": PASSWORD}

@@ -68,9 +68,17 @@ def test_items_are_added_numbered_moved_and_removed(db, evidence):
         ("note", 3),
     ]
     actions = [a.action for a in db.query(AuditEntry).filter_by(object_type="brief")]
-    assert actions == ["brief.create", "brief.item.add", "brief.item.add", "brief.item.add",
-                       "brief.item.add", "brief.item.move", "brief.reorder", "brief.item.edit",
-                       "brief.item.remove"]  # fmt: skip
+    assert actions == [
+        "brief.create",
+        "brief.item.add",
+        "brief.item.add",
+        "brief.item.add",
+        "brief.item.add",
+        "brief.item.move",
+        "brief.reorder",
+        "brief.item.edit",
+        "brief.item.remove",
+    ]
 
 
 def test_only_the_owner_changes_a_brief(db, evidence):
@@ -145,9 +153,16 @@ def _edit_body(db, document, body):
     from archive.documents.edit import update_document
     from archive.documents.submission import validate_document
 
-    fields = {"case": "test-case", "kind": document.kind, "title": document.title,
-              "language": "en", "consent": document.consent, "status": "in_review",
-              "body": body, "slug": document.slug}  # fmt: skip
+    fields = {
+        "case": "test-case",
+        "kind": document.kind,
+        "title": document.title,
+        "language": "en",
+        "consent": document.consent,
+        "status": "in_review",
+        "body": body,
+        "slug": document.slug,
+    }
     from archive.documents.review import publish_document, review_redaction
 
     custodian = user(db, "custodian-owner")

@@ -126,9 +126,7 @@ def test_markdown_export_shows_text_as_itself(db, evidence):
 def test_html_export_runs_no_script_from_a_note(db, evidence):
     owner = user(db, "researcher-owner")
     brief = create_brief(db, owner, "<script>alert(1)</script>", "", "cli")
-    add_note(
-        db, brief, owner, "Read <img src=x onerror=alert(1)> [this](javascript:alert(1))", "cli"
-    )
+    add_note(db, brief, owner, "Read <img src=x onerror=alert(1)> [this](javascript:alert(1))", "cli")
     html = export(view_brief(db, brief, owner, link), "html", NOW).decode()
     assert "<script>" not in html and "onerror" not in html and "javascript:" not in html
     assert "&lt;script&gt;" in html
@@ -136,9 +134,7 @@ def test_html_export_runs_no_script_from_a_note(db, evidence):
 
 def _text(data: bytes, fmt: str) -> str:
     if fmt == "pdf":
-        return " ".join(
-            " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
-        )
+        return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
     return data.decode()
 
 

@@ -36,9 +36,18 @@ def test_a_brief_is_built_through_the_pages(owner, evidence):
     doc = evidence["docs"]["public"]
     page = owner.get(f"/documents/{doc}").text
     assert 'id="quote-form"' in page and "For the rapporteur" in page
-    back = owner.post("/briefs/items", data={
-        "csrf_token": token, "brief_id": brief, "kind": "quote", "document_id": doc,
-        "text": "held for two weeks", "near": "20", "next": f"/documents/{doc}"})  # fmt: skip
+    back = owner.post(
+        "/briefs/items",
+        data={
+            "csrf_token": token,
+            "brief_id": brief,
+            "kind": "quote",
+            "document_id": doc,
+            "text": "held for two weeks",
+            "near": "20",
+            "next": f"/documents/{doc}",
+        },
+    )
     assert back.status_code == 302 and back.location == f"/documents/{doc}"
     owner.post(
         "/briefs/items",
@@ -63,9 +72,17 @@ def test_a_brief_is_built_through_the_pages(owner, evidence):
     assert "“held for two weeks”" in html and "Men held at the station" in html
     assert "<strong>two weeks</strong>" in html and 'id="cite-2"' in html
     # a passage that is not in the text is refused, and nothing is added
-    refused = owner.post("/briefs/items", data={
-        "csrf_token": token, "brief_id": brief, "kind": "quote", "document_id": doc,
-        "text": "held for three weeks", "next": f"/documents/{doc}"})  # fmt: skip
+    refused = owner.post(
+        "/briefs/items",
+        data={
+            "csrf_token": token,
+            "brief_id": brief,
+            "kind": "quote",
+            "document_id": doc,
+            "text": "held for three weeks",
+            "next": f"/documents/{doc}",
+        },
+    )
     assert refused.status_code == 302
     assert "not in the document" in owner.get(f"/documents/{doc}").text
     assert owner.get(f"/briefs/{brief}").text.count('<li class="brief-item ') == 3
@@ -75,9 +92,16 @@ def test_a_refused_note_keeps_its_words(owner, evidence):
     token = _token(owner)
     brief = owner.post("/briefs", data={"title": "Notes", "csrf_token": token})
     brief_id = int(brief.location.rsplit("/", 1)[1])
-    page = owner.post("/briefs/items", data={
-        "csrf_token": token, "brief_id": brief_id, "kind": "note", "next": f"/briefs/{brief_id}",
-        "text": "Reach him at +7 928 123-45-67 before the hearing."})  # fmt: skip
+    page = owner.post(
+        "/briefs/items",
+        data={
+            "csrf_token": token,
+            "brief_id": brief_id,
+            "kind": "note",
+            "next": f"/briefs/{brief_id}",
+            "text": "Reach him at +7 928 123-45-67 before the hearing.",
+        },
+    )
     assert page.status_code == 400
     assert "before the hearing." in page.text and "+7 928 123-45-67" in page.text  # kept
     assert "phone" in page.text.lower()
@@ -95,9 +119,7 @@ def test_items_move_and_leave(owner, evidence):
     first = _api(owner, "POST", url, {"kind": "note", "text": "First."}).get_json()["id"]
     _api(owner, "POST", url, {"kind": "note", "text": "Second."})
     token = _token(owner)
-    owner.post(
-        f"/briefs/{made['id']}/items/{first}/move", data={"position": 2, "csrf_token": token}
-    )
+    owner.post(f"/briefs/{made['id']}/items/{first}/move", data={"position": 2, "csrf_token": token})
     html = owner.get(f"/briefs/{made['id']}").text
     assert html.index("Second.") < html.index("First.")
     owner.post(f"/briefs/{made['id']}/items/{first}/remove", data={"csrf_token": token})
@@ -154,12 +176,14 @@ def test_another_user_cannot_read_or_export_a_brief_not_shared_with_them(client,
     brief = _api(client, "POST", "/api/v1/briefs", {"title": "Private"}).get_json()["id"]
     client.post("/logout", data={"csrf_token": _token(client)})
     login(client, "other-researcher")
-    for url in (f"/briefs/{brief}", f"/briefs/{brief}/export.pdf", f"/api/v1/briefs/{brief}",
-                f"/api/v1/briefs/{brief}/export.md"):  # fmt: skip
+    for url in (
+        f"/briefs/{brief}",
+        f"/briefs/{brief}/export.pdf",
+        f"/api/v1/briefs/{brief}",
+        f"/api/v1/briefs/{brief}/export.md",
+    ):
         assert client.get(url).status_code == 404, url
-    assert (
-        _api(client, "PATCH", f"/api/v1/briefs/{brief}", {"title": "Mine now"}).status_code == 404
-    )
+    assert _api(client, "PATCH", f"/api/v1/briefs/{brief}", {"title": "Mine now"}).status_code == 404
     client.post("/logout", data={"csrf_token": _token(client)})
     assert client.get(f"/briefs/{brief}").status_code in (302, 401, 403, 404)
     assert client.get(f"/api/v1/briefs/{brief}").status_code in (401, 403, 404)
@@ -167,19 +191,14 @@ def test_another_user_cannot_read_or_export_a_brief_not_shared_with_them(client,
 
 def test_a_shared_reader_reads_and_exports_but_cannot_change(client, evidence):
     login(client, "researcher-owner")
-    brief = _api(
-        client, "POST", "/api/v1/briefs", {"title": "Shared", "shared_with": ["other-researcher"]}
-    ).get_json()["id"]
+    brief = _api(client, "POST", "/api/v1/briefs", {"title": "Shared", "shared_with": ["other-researcher"]}).get_json()[
+        "id"
+    ]
     client.post("/logout", data={"csrf_token": _token(client)})
     login(client, "other-researcher")
     assert client.get(f"/briefs/{brief}").status_code == 200
     assert client.get(f"/briefs/{brief}/export.html").status_code == 200
-    assert (
-        _api(
-            client, "POST", f"/api/v1/briefs/{brief}/items", {"kind": "note", "text": "Mine."}
-        ).status_code
-        == 403
-    )
+    assert _api(client, "POST", f"/api/v1/briefs/{brief}/items", {"kind": "note", "text": "Mine."}).status_code == 403
     assert "Shared" in [b["title"] for b in client.get("/api/v1/briefs").get_json()["shared"]]
 
 
@@ -190,8 +209,7 @@ def test_no_original_identifier_reaches_any_export(client, app, evidence, make_d
     from archive.storage import queries
 
     with app.app_context(), get_db(app).session() as s:
-        protect_identity(s, queries.get_case(s, "test-case"), ["Zelimkhan Canaryev"],
-                         "Witness Z", SETUP, "cli")  # fmt: skip
+        protect_identity(s, queries.get_case(s, "test-case"), ["Zelimkhan Canaryev"], "Witness Z", SETUP, "cli")
     doc = make_document(
         slug="named",
         title="Named account",
@@ -236,8 +254,9 @@ def test_the_cli_exports_a_brief(app, evidence, tmp_path):
         brief_id = brief.id
     out = tmp_path / "brief.pdf"
     runner = CliRunner()
-    result = runner.invoke(main, ["brief", "export", str(brief_id), "--format", "pdf",
-                                  "--out", str(out)], obj=_script_info(app))  # fmt: skip
+    result = runner.invoke(
+        main, ["brief", "export", str(brief_id), "--format", "pdf", "--out", str(out)], obj=_script_info(app)
+    )
     assert result.exit_code == 0, result.output
     assert "A note for the CLI." in PdfReader(str(out)).pages[0].extract_text()
 

@@ -35,7 +35,7 @@ def search_server(corpus_app, live_server):
     from archive.services import get_db
 
     with corpus_app.app_context(), get_db(corpus_app).session() as session:
-        assert reindex(session, corpus_app.extensions["archive.search"], CLI, "cli") > 0
+        assert reindex(session, corpus_app.extensions["archive.search"], CLI) > 0
     return live_server
 
 
@@ -43,9 +43,7 @@ def search_server(corpus_app, live_server):
 def page(tmp_path):
     """A Playwright page in headless Debian chromium; console errors fail the test."""
     if not shutil.which("chromium") and not Path(CHROMIUM).exists():
-        pytest.fail(
-            "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
-        )
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

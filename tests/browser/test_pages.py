@@ -16,9 +16,7 @@ def test_reader_browses_home_list_and_document(live_server, page):
     page.goto(live_server + "/")
     assert page.title() == "Witness Archive"
     assert page.get_by_role("heading", name="Cases").is_visible()
-    page.get_by_role(
-        "link", name=re.compile("Persecution of gay men in Chechnya")
-    ).first.is_visible()
+    page.get_by_role("link", name=re.compile("Persecution of gay men in Chechnya")).first.is_visible()
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
 
     page.get_by_role("link", name="Documents", exact=True).first.click()

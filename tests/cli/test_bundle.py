@@ -9,41 +9,60 @@ import re
 import shutil
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
+from archive.documents.media import MediaStore, Upload, add_media
+from archive.storage.db import Database
 from archive.storage.models import AuditEntry, Base, Document, MediaFile
 from tests import databases
+from tests.cli.conftest import _run
 from tests.conftest import CORPUS, SETUP
 
 
-@pytest.fixture
-def exported(initialised, archive, tmp_path, database):
-    """A corpus with an image, exported to a bundle; returns (bundle, manifest hash, counts)."""
+@pytest.fixture(scope="module")
+def _exported_template(initialised_data, tmp_path_factory):
+    """A corpus with an image, exported to a bundle, once per module: (data folder, bundle,
+    manifest hash, row counts). Each test gets copies of the folder and the bundle."""
+    root = tmp_path_factory.mktemp("exported")
+    (root / "cwd").mkdir()
+    data = root / "data"
+    databases.copytree(initialised_data[0], data, keep=True)
+
+    def archive(*args):
+        return _run(root / "cwd", data, args)
+
     assert archive("load-corpus", CORPUS).returncode == 0
-    from PIL import Image
-
-    image = tmp_path / "photo.jpg"
+    image = root / "photo.jpg"
     Image.new("RGB", (16, 16), "blue").save(image, "JPEG")
-    doc = tmp_path / "with-photo.md"
-    doc.write_text("---\ncase: chechnya-2017\nkind: testimony\ntitle: With a photo\n"
-                   "language: en\nconsent: public\nstatus: draft\n---\n"
-                   "A photo follows.\n")  # fmt: skip
+    doc = root / "with-photo.md"
+    doc.write_text(
+        "---\ncase: chechnya-2017\nkind: testimony\ntitle: With a photo\n"
+        "language: en\nconsent: public\nstatus: draft\n---\n"
+        "A photo follows.\n"
+    )
     assert archive("ingest", doc).returncode == 0
-    with database().session() as s:
+    db = Database(databases.url(data))
+    with db.session() as s:
         document = s.scalars(select(Document).where(Document.title == "With a photo")).one()
-        from archive.documents.media import MediaStore, Upload, add_media
-
-        config = {"MEDIA_DIR": str(initialised), "VAULT_KEY": "", "MAX_UPLOAD_BYTES": 10**7,
-                  "MAX_IMAGE_PIXELS": 10**7}  # fmt: skip
-        store = MediaStore.from_config(config)
-        add_media(s, document, [Upload(image.read_bytes())], store, SETUP, "cli")
-        counts = {t.name: s.scalar(select(func.count()).select_from(t))
-                  for t in Base.metadata.sorted_tables}  # fmt: skip
-    bundle = tmp_path / "backup"
+        config = {"MEDIA_DIR": str(data), "VAULT_KEY": "", "MAX_UPLOAD_BYTES": 10**7, "MAX_IMAGE_PIXELS": 10**7}
+        add_media(s, document, [Upload(image.read_bytes())], MediaStore.from_config(config), SETUP, "cli")
+        counts = {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+    db.dispose()
+    bundle = root / "backup"
     result = archive("export-bundle", bundle)
     assert result.returncode == 0, result.stderr
     digest = re.search(r"manifest SHA-256 ([0-9a-f]{64})", result.stdout).group(1)
-    return bundle, digest, counts
+    return data, bundle, digest, counts
+
+
+@pytest.fixture
+def exported(_exported_template, data_dir, tmp_path):
+    """The exported archive's data folder, and its bundle: (bundle, manifest hash, counts)."""
+    data, bundle, digest, counts = _exported_template
+    databases.copytree(data, data_dir)
+    shutil.copytree(bundle, tmp_path / "backup")
+    return tmp_path / "backup", digest, counts
 
 
 def _fresh(data_dir):
@@ -72,17 +91,14 @@ def test_a_bundle_restores_into_an_empty_archive(exported, archive, data_dir, da
 
         restored_blob = BlobStore(data_dir / "media").get(media.sha256)
         assert hashlib.sha256(restored_blob).hexdigest() == media.sha256
-        assert s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first().action == (
-            "bundle.import"
-        )
+        assert s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first().action == ("bundle.import")
     assert archive("audit", "verify").returncode == 0
     assert "With a photo" not in archive("search", "photo").stdout  # drafts are not indexed
     assert archive("search", "Kadyrov").returncode == 0
 
 
 @pytest.mark.parametrize("tamper", ["row", "media", "extra", "missing", "manifest"])
-def test_a_tampered_bundle_is_refused_and_nothing_is_written(exported, archive, data_dir,
-                                                             database, tamper):  # fmt: skip
+def test_a_tampered_bundle_is_refused_and_nothing_is_written(exported, archive, data_dir, database, tamper):
     bundle, digest, _ = exported
     if tamper == "row":
         path = bundle / "tables" / "documents.jsonl"

@@ -86,9 +86,7 @@ def test_load_corpus_reports_counts_and_a_second_run_adds_nothing(initialised, a
     assert f"0 added, {files} already loaded, 0 errors" in second.stdout
 
 
-def test_ingest_prints_each_file_and_exits_1_when_one_fails(
-    initialised, archive, cli_case, tmp_path, database
-):
+def test_ingest_prints_each_file_and_exits_1_when_one_fails(initialised, archive, cli_case, tmp_path, database):
     assert archive("load-corpus", cli_case).returncode == 0
     good = tmp_path / "good.md"
     good.write_bytes(_document("good"))

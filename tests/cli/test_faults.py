@@ -25,25 +25,34 @@ FILES = 400
 def _write_folder(folder, count: int) -> None:
     folder.mkdir(parents=True)
     for n in range(count):
-        fields = {"slug": f"bulk-{n}", "case": "faults", "kind": "testimony",
-                  "title": f"Bulk testimony {n}", "language": "en", "consent": "public",
-                  "status": "published", "redaction": "reviewed"}  # fmt: skip
+        fields = {
+            "slug": f"bulk-{n}",
+            "case": "faults",
+            "kind": "testimony",
+            "title": f"Bulk testimony {n}",
+            "language": "en",
+            "consent": "public",
+            "status": "published",
+            "redaction": "reviewed",
+        }
         body = f"Witness statement number {n} about the detention in the spring.\n"
         (folder / f"{n:04d}.md").write_text(f"---\n{yaml.safe_dump(fields)}---\n{body}")
 
 
-def test_a_killed_bulk_ingest_loses_and_duplicates_nothing(
-    initialised, archive, workdir, data_dir, database, tmp_path
-):
+def test_a_killed_bulk_ingest_loses_and_duplicates_nothing(initialised, archive, workdir, data_dir, database, tmp_path):
     case = tmp_path / "cases" / "faults"
     case.mkdir(parents=True)
     (case / "case.yaml").write_text("slug: faults\ntitle: Faults\n")
     assert archive("load-corpus", case.parent).returncode == 0
     folder = tmp_path / "incoming"
     _write_folder(folder, FILES)
-    ingest = subprocess.Popen([str(ARCHIVE), "ingest", str(folder)], cwd=workdir,
-                              env=_environment(data_dir), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    ingest = subprocess.Popen(
+        [str(ARCHIVE), "ingest", str(folder)],
+        cwd=workdir,
+        env=_environment(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     db = database()
     deadline = time.monotonic() + 120
     stored = 0
@@ -61,8 +70,9 @@ def test_a_killed_bulk_ingest_loses_and_duplicates_nothing(
             assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         killed_at = s.scalar(select(func.count(Document.id)))
         assert FILES // 4 <= killed_at < FILES
-        incomplete = s.scalar(select(func.count(Document.id)).where(
-            (Document.body_public == "") | (Document.body_html == "")))  # fmt: skip
+        incomplete = s.scalar(
+            select(func.count(Document.id)).where((Document.body_public == "") | (Document.body_html == ""))
+        )
         assert incomplete == 0
     assert archive("audit", "verify").returncode == 0
 

@@ -31,10 +31,15 @@ LIST_FIELDS = ("places", "tags")
 
 
 def _json(vector: str) -> bytes:
-    fields = {"case": CASE, "kind": "testimony", "language": "en", "body": f"Before {vector}",
-              "source": {"outlet": vector[:200], "author": vector[:200]},
-              **{f: f"{f} {vector}"[:300] for f in TEXT_FIELDS},
-              **{f: [vector[:100]] for f in LIST_FIELDS}}  # fmt: skip
+    fields = {
+        "case": CASE,
+        "kind": "testimony",
+        "language": "en",
+        "body": f"Before {vector}",
+        "source": {"outlet": vector[:200], "author": vector[:200]},
+        **{f: f"{f} {vector}"[:300] for f in TEXT_FIELDS},
+        **{f: [vector[:100]] for f in LIST_FIELDS},
+    }
     return json.dumps(fields).encode()
 
 
@@ -59,7 +64,7 @@ BROKEN = {
         b"tags: [&a [x, x, x, x, x, x, x, x, x], &b [*a, *a, *a, *a, *a, *a, *a],"
         b" &c [*b, *b, *b, *b, *b, *b, *b], &d [*c, *c, *c, *c, *c, *c, *c],"
         b" [*d, *d, *d, *d, *d, *d, *d, *d, *d]]\n---\nx\n"
-    ),  # fmt: skip
+    ),
     "python-tag.md": b"---\ntitle: !!python/object/apply:os.system ['touch /tmp/pwned']\n---\nx\n",
     "no-front-matter.md": b"just text, no front matter\n",
     "unclosed-front-matter.md": b"---\ntitle: t\nbody\n",
@@ -120,10 +125,25 @@ def test_every_hostile_file_is_stored_inert_or_refused_by_name(ingested, databas
     outcomes = Counter(status for status, _ in report.values())
     refused = {name: message for name, (status, message) in report.items() if status == "error"}
     assert all(len(message) > 10 for message in refused.values()), refused  # it says why
-    for name in ("cp1251.md", "utf16.md", "invalid-utf8.json", "nul.md", "truncated.json",
-                 "deep.json", "deep.md", "huge-number.json", "not-an-object.json",
-                 "python-tag.md", "no-front-matter.md", "unclosed-front-matter.md", "empty.md",
-                 "png-renamed.md", "gif-polyglot.md", "oversize.md", "yaml-bomb.md"):  # fmt: skip
+    for name in (
+        "cp1251.md",
+        "utf16.md",
+        "invalid-utf8.json",
+        "nul.md",
+        "truncated.json",
+        "deep.json",
+        "deep.md",
+        "huge-number.json",
+        "not-an-object.json",
+        "python-tag.md",
+        "no-front-matter.md",
+        "unclosed-front-matter.md",
+        "empty.md",
+        "png-renamed.md",
+        "gif-polyglot.md",
+        "oversize.md",
+        "yaml-bomb.md",
+    ):
         assert name in refused, name
 
     with database().session() as session:
@@ -150,11 +170,17 @@ def test_every_hostile_file_is_stored_inert_or_refused_by_name(ingested, databas
     client = app.test_client()
     login(client, "custodian-hostile", PASSWORD)
     for document in documents:
-        for url in (f"/documents/{document.id}", f"/documents/{document.id}/redaction",
-                    f"/documents/{document.id}/edit", "/documents"):  # fmt: skip
+        for url in (
+            f"/documents/{document.id}",
+            f"/documents/{document.id}/redaction",
+            f"/documents/{document.id}/edit",
+            "/documents",
+        ):
             page = client.get(url)
             assert page.status_code == 200, url
             assert active_content(page.get_data(as_text=True)) == [], url
     get_db(app).dispose()
-    print(f"\nbulk CLI: {len(report)} hostile files: {outcomes['ingested']} stored inert, "
-          f"{len(refused)} refused with a reason, 0 crashes")  # fmt: skip
+    print(
+        f"\nbulk CLI: {len(report)} hostile files: {outcomes['ingested']} stored inert, "
+        f"{len(refused)} refused with a reason, 0 crashes"
+    )

@@ -178,9 +178,7 @@ def test_every_reported_output_holds_its_own_cleaned_file(archive, tmp_path, out
     for sub, fmt in (("a", "jpeg"), ("b", "heic")):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / f"photo{dirty(fmt).suffix}").write_bytes(dirty(fmt).data)
-    result = archive(
-        "strip", tmp_path / "a" / "photo.jpg", tmp_path / "b" / "photo.heic", "--out", out, "--json"
-    )
+    result = archive("strip", tmp_path / "a" / "photo.jpg", tmp_path / "b" / "photo.heic", "--out", out, "--json")
     for line in _json_lines(result.stdout):
         if line["ok"]:
             assert _sha256(Path(line["written"]).read_bytes()) == line["sha256_clean"], line["file"]
@@ -210,9 +208,7 @@ def test_inspect_lists_findings_by_category_without_values(archive, inbox, fmt):
 
 def test_inspect_names_gps_position_and_camera_serials(archive, inbox):
     result = archive("inspect", inbox / "witness-jpeg.jpg", "--json")
-    fields = {
-        (f["category"], f["field"]) for f in _json_lines(result.stdout)[0]["report"]["findings"]
-    }
+    fields = {(f["category"], f["field"]) for f in _json_lines(result.stdout)[0]["report"]["findings"]}
     assert {("location", "GPS GPSLatitude"), ("device", "EXIF BodySerialNumber")} <= fields
     assert ("people", "EXIF CameraOwnerName") in fields
 
@@ -230,9 +226,7 @@ def test_inspect_writes_nothing(archive, inbox, workdir, data_dir):
     assert archive("inspect", *inputs(inbox)).returncode == 0
     assert _files(inbox) == before
     assert _files(workdir) == {}
-    assert not data_dir.exists() or not any(
-        leaked_canaries(data, every_canary()) for data in _files(data_dir).values()
-    )
+    assert not data_dir.exists() or not any(leaked_canaries(data, every_canary()) for data in _files(data_dir).values())
 
 
 @pytest.mark.parametrize("name", HOSTILE)

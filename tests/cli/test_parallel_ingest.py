@@ -27,9 +27,16 @@ PER_FOLDER, BY_API = 80, 60
 
 
 def _fields(slug: str) -> dict:
-    return {"slug": slug, "case": "parallel", "kind": "testimony", "title": f"Account {slug}",
-            "language": "en", "consent": "public", "status": "published",
-            "redaction": "reviewed"}  # fmt: skip
+    return {
+        "slug": slug,
+        "case": "parallel",
+        "kind": "testimony",
+        "title": f"Account {slug}",
+        "language": "en",
+        "consent": "public",
+        "status": "published",
+        "redaction": "reviewed",
+    }
 
 
 def _folder(path, prefix: str) -> None:
@@ -79,8 +86,9 @@ def test_cli_and_web_ingest_together_lose_nothing(
     case.mkdir(parents=True)
     (case / "case.yaml").write_text("slug: parallel\ntitle: Parallel ingest\n")
     assert archive("load-corpus", case.parent).returncode == 0
-    assert archive("create-user", "feeder", "--role", "custodian",
-                   "--password", "a long enough password").returncode == 0  # fmt: skip
+    assert (
+        archive("create-user", "feeder", "--role", "custodian", "--password", "a long enough password").returncode == 0
+    )
     from archive.auth.tokens import create_token
 
     with database().session() as s:
@@ -93,9 +101,13 @@ def test_cli_and_web_ingest_together_lose_nothing(
     port = _free_port()
     log = tmp_path / "server.log"
     with log.open("w") as errors:
-        server = subprocess.Popen([str(ARCHIVE), *command, "--port", str(port)], cwd=workdir,
-                                  env=_environment(data_dir, ARCHIVE_THREADS=threads),
-                                  stdout=subprocess.DEVNULL, stderr=errors)  # fmt: skip
+        server = subprocess.Popen(
+            [str(ARCHIVE), *command, "--port", str(port)],
+            cwd=workdir,
+            env=_environment(data_dir, ARCHIVE_THREADS=threads),
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -104,9 +116,17 @@ def test_cli_and_web_ingest_together_lose_nothing(
                 break
             except OSError:
                 time.sleep(0.1)
-        bulk = [subprocess.Popen([str(ARCHIVE), "ingest", str(f)], cwd=workdir,
-                                 env=_environment(data_dir), stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for f in folders]  # fmt: skip
+        bulk = [
+            subprocess.Popen(
+                [str(ARCHIVE), "ingest", str(f)],
+                cwd=workdir,
+                env=_environment(data_dir),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for f in folders
+        ]
         with ThreadPoolExecutor(max_workers=4) as pool:
             statuses = list(pool.map(lambda n: _post(base, token, n), range(BY_API)))
         outputs = [p.communicate(timeout=300) for p in bulk]

@@ -17,8 +17,7 @@ from archive.storage.models import Document
 from tests import databases
 from tests.cli.conftest import _run
 
-CONSENT_WORDS = {"public": "cliwordpublic", "researchers": "cliwordresearchers",
-                 "custodians": "cliwordcustodians"}  # fmt: skip
+CONSENT_WORDS = {"public": "cliwordpublic", "researchers": "cliwordresearchers", "custodians": "cliwordcustodians"}
 # (role, consent of the document whose word is searched, whether the role finds it)
 ACCESS = [
     ("anonymous", "public", True),
@@ -33,9 +32,18 @@ ACCESS = [
 
 
 def _document(slug: str, body: str, **changes) -> str:
-    fields = {"slug": slug, "case": "search-case", "kind": "testimony", "title": f"About {slug}",
-              "language": "en", "consent": "public", "status": "published",
-              "redaction": "reviewed", "published": "2017-09", **changes}  # fmt: skip
+    fields = {
+        "slug": slug,
+        "case": "search-case",
+        "kind": "testimony",
+        "title": f"About {slug}",
+        "language": "en",
+        "consent": "public",
+        "status": "published",
+        "redaction": "reviewed",
+        "published": "2017-09",
+        **changes,
+    }
     return f"---\n{yaml.safe_dump(fields, allow_unicode=True)}---\n{body}\n"
 
 
@@ -50,13 +58,9 @@ def _loaded(initialised_data, tmp_path_factory) -> tuple[Path, dict[str, int]]:
     (case / "case.yaml").write_text("slug: search-case\ntitle: A case for search\n")
     docs = {
         "detained": _document("detained", "Men were detained in Grozny; Kadyrov denied it."),
-        "denial": _document(
-            "denial", "Кадыров отрицал задержания.", language="ru", kind="official_statement"
-        ),
+        "denial": _document("denial", "Кадыров отрицал задержания.", language="ru", kind="official_statement"),
         **{
-            f"consent-{consent}": _document(
-                f"consent-{consent}", f"A statement with {word}.", consent=consent
-            )
+            f"consent-{consent}": _document(f"consent-{consent}", f"A statement with {word}.", consent=consent)
             for consent, word in CONSENT_WORDS.items()
         },
     }
@@ -133,9 +137,7 @@ def test_search_suggests_a_spelling_when_nothing_matches(searchable, archive):
         ("date:someday", "EDTF"),
     ],
 )
-def test_search_with_a_malformed_query_exits_1_with_the_message(
-    searchable, archive, query, message
-):
+def test_search_with_a_malformed_query_exits_1_with_the_message(searchable, archive, query, message):
     result = archive("search", query)
     assert result.returncode == 1
     assert message in result.stderr

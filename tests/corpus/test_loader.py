@@ -146,9 +146,7 @@ def test_corpus_timeline_has_at_least_15_entries_each_citing_a_document(corpus_s
 
 
 def test_corpus_has_at_least_four_denials_each_denying_an_event(corpus_session):
-    denials = corpus_session.scalars(
-        select(TimelineEntry).where(TimelineEntry.kind == "denial")
-    ).all()
+    denials = corpus_session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "denial")).all()
     assert len(denials) >= 4
     for denial in denials:
         assert denial.denies, denial.slug
@@ -212,12 +210,16 @@ BREAKAGES = [
 @pytest.mark.parametrize(
     ("entry_file", "change", "named"),
     BREAKAGES,
-    ids=["missing citation", "missing denied event", "denied non-event", "missing conflict",
-         "impossible date", "unknown field"],
-)  # fmt: skip
-def test_broken_timeline_entry_stores_no_entry_of_the_case(
-    load, session, corpus_copy, entry_file, change, named
-):
+    ids=[
+        "missing citation",
+        "missing denied event",
+        "denied non-event",
+        "missing conflict",
+        "impossible date",
+        "unknown field",
+    ],
+)
+def test_broken_timeline_entry_stores_no_entry_of_the_case(load, session, corpus_copy, entry_file, change, named):
     root, broken = corpus_copy(entry_file, change)
     report = load(root)
     assert not report.ok
@@ -232,9 +234,7 @@ def test_broken_timeline_entry_stores_no_entry_of_the_case(
     assert report.count("ingested") == 1 + len(CORPUS_DOCUMENTS)  # the case and its documents
 
 
-def test_fixing_the_broken_entry_and_loading_again_completes_the_timeline(
-    load, session, corpus_copy
-):
+def test_fixing_the_broken_entry_and_loading_again_completes_the_timeline(load, session, corpus_copy):
     root, broken = corpus_copy("04-*.yaml", _cite_missing_document)
     load(root)
     shutil.copy(CASE_DIR / "timeline" / broken.name, broken)

@@ -134,9 +134,6 @@ def row_counts(session):
     """Return a function counting the rows of every table an ingest writes to."""
 
     def count() -> dict[str, int]:
-        return {
-            name: session.scalar(select(func.count()).select_from(table))
-            for name, table in COUNTED.items()
-        }
+        return {name: session.scalar(select(func.count()).select_from(table)) for name, table in COUNTED.items()}
 
     return count

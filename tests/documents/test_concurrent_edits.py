@@ -22,21 +22,26 @@ EDITORS = 6
 
 
 def _submission(app, title: str):
-    fields = {"case": "test-case", "kind": "testimony", "title": title, "language": "en",
-              "consent": "public", "status": "published", "redaction": "reviewed",
-              "body": "The account.\n"}  # fmt: skip
+    fields = {
+        "case": "test-case",
+        "kind": "testimony",
+        "title": title,
+        "language": "en",
+        "consent": "public",
+        "status": "published",
+        "redaction": "reviewed",
+        "body": "The account.\n",
+    }
     return validate_document(fields, document_kinds(app.config), "test")
 
 
 def _edits(app, doc_id: int) -> int:
     with app.app_context(), get_db(app).session() as s:
-        query = select(func.count()).where(AuditEntry.action == "document.edit",
-                                           AuditEntry.object_id == doc_id)  # fmt: skip
+        query = select(func.count()).where(AuditEntry.action == "document.edit", AuditEntry.object_id == doc_id)
         return s.scalar(query)
 
 
-def test_a_save_over_a_newer_revision_is_refused_and_changes_nothing(app, make_document,
-                                                                     make_user):  # fmt: skip
+def test_a_save_over_a_newer_revision_is_refused_and_changes_nothing(app, make_document, make_user):
     doc_id = make_document(title="First words")
     name = make_user("custodian", "custodian-a")
     with app.app_context(), get_db(app).session() as first, get_db(app).session() as second:

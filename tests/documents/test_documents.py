@@ -58,7 +58,7 @@ BAD_SUBMISSIONS = [
     ("cp1251 bytes", _raw("---\ntitle: Показания\n---\n".encode("cp1251")), "doc.md", "encoding"),
     ("nul bytes", _raw(b"---\ntitle: T\n---\nText\x00\n"), "doc.md", "encoding"),
     ("unknown case", _md(case="no-such-case"), "doc.md", "case"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -164,10 +164,7 @@ def test_json_submission_is_stored_like_markdown(ingest, make_json):
 
 
 def test_yaml_no_is_norwegian_not_false(ingest):
-    data = (
-        b"---\ncase: test-case\nkind: testimony\ntitle: 1993\nlanguage: no\n"
-        b"published: 2017-04-21\n---\nTekst.\n"
-    )
+    data = b"---\ncase: test-case\nkind: testimony\ntitle: 1993\nlanguage: no\npublished: 2017-04-21\n---\nTekst.\n"
     document = ingest(data, "norsk.md")
     assert (document.language, document.title, document.published_edtf) == (
         "no",
@@ -240,9 +237,7 @@ def bulk_ingest(case, session, kinds):
     return run
 
 
-def test_bulk_ingest_reports_each_file_and_stores_exactly_the_good_ones(
-    bulk_ingest, bulk_folder, session
-):
+def test_bulk_ingest_reports_each_file_and_stores_exactly_the_good_ones(bulk_ingest, bulk_folder, session):
     results = bulk_ingest(bulk_folder)
     outcome = {r.path.removeprefix(f"{bulk_folder}/"): r for r in results}
     assert {name: r.status for name, r in outcome.items()} == {
@@ -261,12 +256,8 @@ def test_bulk_ingest_reports_each_file_and_stores_exactly_the_good_ones(
 
     stored = session.scalars(select(Document).order_by(Document.id)).all()
     assert [d.slug for d in stored] == ["good-a", "good-f"]
-    assert {outcome["a-good.md"].object_id, outcome["nested/f-good.json"].object_id} == {
-        d.id for d in stored
-    }
-    audited = session.scalars(
-        select(AuditEntry.object_id).where(AuditEntry.action == "document.create")
-    ).all()
+    assert {outcome["a-good.md"].object_id, outcome["nested/f-good.json"].object_id} == {d.id for d in stored}
+    audited = session.scalars(select(AuditEntry.object_id).where(AuditEntry.action == "document.create")).all()
     assert sorted(audited) == [d.id for d in stored]
 
 

@@ -138,9 +138,7 @@ def test_utf16_text_is_refused_at_byte_0():
         decode("---\ntitle: T\n---\n".encode("utf-16"), "utf16.md")
 
 
-@pytest.mark.parametrize(
-    "data", [b"---\ntitle: T\n---\nTe\x00xt\n", b'{"title": "T\x00"}'], ids=["markdown", "json"]
-)
+@pytest.mark.parametrize("data", [b"---\ntitle: T\n---\nTe\x00xt\n", b'{"title": "T\x00"}'], ids=["markdown", "json"])
 def test_nul_bytes_are_refused(data):
     with pytest.raises(IngestError, match="NUL") as caught:
         parse_submission(data, "nul.bin")

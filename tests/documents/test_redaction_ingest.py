@@ -12,8 +12,8 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from archive.documents.edit import update_document
 from archive.auth.actors import Actor
+from archive.documents.edit import update_document
 from archive.documents.intake import create_document
 from archive.documents.review import publish_document, review_redaction
 from archive.documents.submission import validate_document
@@ -94,9 +94,7 @@ def audit_actions(session, object_type: str, object_id: int) -> list[str]:
     ],
     ids=["phone", "unregistered-russian-name", "email", "passport"],
 )
-def test_public_text_replaces_identifiers_and_the_original_keeps_them(
-    draft, body, identifier, marker
-):
+def test_public_text_replaces_identifiers_and_the_original_keeps_them(draft, body, identifier, marker):
     document = draft(body)
     assert document.body_original == body
     assert identifier not in document.body_public
@@ -210,9 +208,7 @@ def test_changing_the_body_and_unpublishing_clears_the_review_and_redacts_again(
     assert "[phone]" in document.body_public
 
 
-def test_editing_other_fields_keeps_the_review_and_the_publication(
-    session, kinds, make_fields, store, custodian
-):
+def test_editing_other_fields_keeps_the_review_and_the_publication(session, kinds, make_fields, store, custodian):
     document = store()
     reviewed_at = document.redaction_reviewed_at
     _resubmit(session, kinds, make_fields, document, custodian, title="A corrected title")
@@ -229,9 +225,7 @@ def case_row(session, case) -> Case:
     return queries.get_case(session, CASE)
 
 
-def test_protecting_an_identity_redacts_every_document_of_the_case_again(
-    session, draft, case_row, custodian
-):
+def test_protecting_an_identity_redacts_every_document_of_the_case_again(session, draft, case_row, custodian):
     russian = draft("Хамзата задержали ночью, его увезли в Грозный.\n")
     english = draft("They took Khamzat's phone at the checkpoint.\n", language="en")
     assert "Witness A" not in russian.body_public + english.body_public
@@ -252,9 +246,7 @@ def test_protecting_an_identity_redacts_every_document_of_the_case_again(
     assert any(s["replacement"] == "Witness A" for s in russian.redaction_spans)
 
 
-def test_protecting_an_identity_leaves_other_cases_alone(
-    session, draft, make_case, case_row, custodian
-):
+def test_protecting_an_identity_leaves_other_cases_alone(session, draft, make_case, case_row, custodian):
     make_case("other-case", "Another case")
     elsewhere = draft("Хамзата задержали ночью.\n", case="other-case")
     before = elsewhere.body_public
@@ -264,9 +256,7 @@ def test_protecting_an_identity_leaves_other_cases_alone(
     assert "Witness A" not in elsewhere.body_public
 
 
-def test_protecting_an_identity_writes_an_audit_entry_with_ids_only(
-    session, draft, case_row, custodian
-):
+def test_protecting_an_identity_writes_an_audit_entry_with_ids_only(session, draft, case_row, custodian):
     draft("Хамзата задержали ночью.\n")
     identity, _ = protect_identity(session, case_row, ["Хамзат"], "Witness A", custodian, "web")
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "identity.protect")).one()
@@ -292,9 +282,7 @@ def test_protecting_an_identity_writes_an_audit_entry_with_ids_only(
     ],
     ids=["no-names", "blank-names", "duplicate-pseudonym", "empty-pseudonym", "brackets", "long"],
 )
-def test_invalid_identity_is_refused_and_stores_nothing(
-    session, draft, case_row, custodian, names, pseudonym, field
-):
+def test_invalid_identity_is_refused_and_stores_nothing(session, draft, case_row, custodian, names, pseudonym, field):
     document = draft()
     protect_identity(session, case_row, ["Хамзат"], "Witness A", custodian, "web")
     public = document.body_public
@@ -309,9 +297,7 @@ def test_invalid_identity_is_refused_and_stores_nothing(
 def test_a_researcher_cannot_protect_an_identity(session, draft, case_row, make_actor):
     document = draft()
     with pytest.raises(NotPermitted):
-        protect_identity(
-            session, case_row, ["Мовсар"], "Witness A", make_actor("researcher"), "web"
-        )
+        protect_identity(session, case_row, ["Мовсар"], "Witness A", make_actor("researcher"), "web")
     session.expire_all()
     assert session.scalars(select(ProtectedIdentity)).all() == []
     assert "[person 1]" in document.body_public
@@ -325,9 +311,7 @@ def test_a_rejected_false_detection_stays_visible_after_redacting_again(session,
     assert FALSE_DETECTION not in document.body_public
     review_redaction(session, document, custodian, "web", reject=[FALSE_DETECTION])
     assert document.body_public == "Дежурный Сержант сказал уйти. [person 1] остался у ворот.\n"
-    assert FALSE_DETECTION not in [
-        REVIEWED_BODY[s["start"] : s["end"]] for s in document.redaction_spans
-    ]
+    assert FALSE_DETECTION not in [REVIEWED_BODY[s["start"] : s["end"]] for s in document.redaction_spans]
 
 
 def test_a_rejection_survives_a_later_protected_identity(session, draft, case_row, custodian):
@@ -342,10 +326,7 @@ def test_an_added_value_is_redacted_at_every_occurrence(session, draft, custodia
     body = f"Мы пили чай в {WORKPLACE}. Потом его забрали прямо из {WORKPLACE}.\n"
     document = draft(body)
     review_redaction(session, document, custodian, "web", add=[(WORKPLACE, "WORKPLACE")])
-    assert (
-        document.body_public
-        == "Мы пили чай в [workplace]. Потом его забрали прямо из [workplace].\n"
-    )
+    assert document.body_public == "Мы пили чай в [workplace]. Потом его забрали прямо из [workplace].\n"
     assert "Зелимхан" not in document.body_public
     assert [s["type"] for s in document.redaction_spans] == ["WORKPLACE", "WORKPLACE"]
 

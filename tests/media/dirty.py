@@ -348,14 +348,10 @@ def _icc_wide_gamut(description: str, copyright_: str) -> bytes:
         where[sig] = (offset + len(blobs), len(blob))
         blobs += blob
     where[b"gTRC"] = where[b"bTRC"] = where[b"rTRC"]
-    table = struct.pack(">I", len(tags)) + b"".join(
-        sig + struct.pack(">II", *where[sig]) for sig in tags
-    )
+    table = struct.pack(">I", len(tags)) + b"".join(sig + struct.pack(">II", *where[sig]) for sig in tags)
     size = 128 + len(table) + len(blobs)
     date = (2019, 3, 14, 15, 9, 26)
-    header = struct.pack(
-        ">I4sI4s4s4s6H4s", size, b"", 0x02100000, b"mntr", b"RGB ", b"XYZ ", *date, b"acsp"
-    )
+    header = struct.pack(">I4sI4s4s4s6H4s", size, b"", 0x02100000, b"mntr", b"RGB ", b"XYZ ", *date, b"acsp")
     header += bytes(28) + struct.pack(">3i", 63190, 65536, 54061) + bytes(48)  # D50 illuminant
     return header + table + blobs
 
@@ -416,9 +412,7 @@ def _jumbf(label: str, payload: bytes) -> bytes:
         return struct.pack(">I", 8 + len(data)) + kind + data
 
     uuid = bytes.fromhex("6332706100110010800000aa00389b71")  # c2pa
-    superbox = box(
-        b"jumb", box(b"jumd", uuid + b"\x03" + label.encode() + b"\0") + box(b"json", payload)
-    )
+    superbox = box(b"jumb", box(b"jumd", uuid + b"\x03" + label.encode() + b"\0") + box(b"json", payload))
     return b"JP" + struct.pack(">HI", 1, 1) + superbox
 
 
@@ -444,9 +438,7 @@ def _build_jpeg(f: _Fields, frames: list[Image.Image], orientation: int, icc: by
         _segment(0xE2, b"ICC_PROFILE\0\x01\x01" + icc),
         _segment(0xE4, b"WAVENDOR\0" + f("app4").encode()),
         _segment(0xEB, _jumbf("c2pa", b'{"author": "%s"}' % f("app11.c2pa").encode())),
-        _segment(
-            0xED, b"Photoshop 3.0\0" + _8bim(0x0404, _iptc(f)) + _8bim_thumbnail(ps_thumb, (32, 24))
-        ),
+        _segment(0xED, b"Photoshop 3.0\0" + _8bim(0x0404, _iptc(f)) + _8bim_thumbnail(ps_thumb, (32, 24))),
         _segment(0xFE, f("comment").encode()),
     ]
     tables, scan = _split_jpeg(_jpeg_plain(image))
@@ -515,9 +507,7 @@ def riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
-def _build_webp(
-    f: _Fields, frames: list[Image.Image], orientation: int, icc: bytes, lossless: bool
-) -> bytes:
+def _build_webp(f: _Fields, frames: list[Image.Image], orientation: int, icc: bytes, lossless: bool) -> bytes:
     image = frames[0]
     options = {"lossless": lossless, "quality": 80, "method": 0, "exact": True, "icc_profile": icc}
     options |= {"exif": _exif(f, orientation, image.size), "xmp": _xmp(f)}
@@ -592,9 +582,7 @@ def _build_gif(f: _Fields, frames: list[Image.Image], orientation: int, icc: byt
         b"!\xff\x0bXMP DataXMP" + _xmp(f) + magic,
         b"!\xff\x0bMGK8BIM0000" + _subblocks(_8bim(0x0404, _iptc(f))),
         b"!\xff\x0bICCRGBG1012" + _subblocks(icc),
-        b"!\x01\x0c"
-        + struct.pack("<4H4B", 0, 0, w, h, 8, 16, 1, 0)
-        + _subblocks(f("gif.plaintext").encode()),
+        b"!\x01\x0c" + struct.pack("<4H4B", 0, 0, w, h, 8, 16, 1, 0) + _subblocks(f("gif.plaintext").encode()),
     ]
     cut = _gif_header_end(base)
     trailer = b"WA-TRAILER " + f("trailer").encode()
@@ -604,9 +592,7 @@ def _build_gif(f: _Fields, frames: list[Image.Image], orientation: int, icc: byt
 # --- HEIC ---------------------------------------------------------------------------------
 
 
-def _build_heic(
-    f: _Fields, frames: list[Image.Image], orientation: int, icc: bytes, lossless: bool
-) -> bytes:
+def _build_heic(f: _Fields, frames: list[Image.Image], orientation: int, icc: bytes, lossless: bool) -> bytes:
     # pillow-heif keeps the given pixels and turns the EXIF Orientation into irot/imir boxes
     # (libheif's image_orientation encoding option); it also leaves the EXIF tag as written.
     # On open, libheif applies irot/imir, so Pillow sees the upright image and pillow-heif
@@ -618,9 +604,7 @@ def _build_heic(
     pillow_heif.register_heif_opener()
     image = frames[0]
     exif = b"Exif\0\0" + _exif(f, orientation, image.size)  # as phones write it; exifread needs it
-    return _encode(
-        image, "HEIF", quality=-1 if lossless else 80, exif=exif, xmp=_xmp(f), icc_profile=icc
-    )
+    return _encode(image, "HEIF", quality=-1 if lossless else 80, exif=exif, xmp=_xmp(f), icc_profile=icc)
 
 
 # --- PDF ----------------------------------------------------------------------------------
@@ -653,25 +637,16 @@ def _build_pdf(f: _Fields, frames: list[Image.Image], orientation: int, icc: byt
     page = Dictionary(Type=Name.Page, MediaBox=[0, 0, 612, 792], Resources=resources)
     page.Contents = pdf.make_stream(content)
     page.Annots = Array([pdf.make_indirect(note)])
-    page.Thumb = pdf.make_stream(
-        thumb, Width=24, Height=32, BitsPerComponent=8, ColorSpace=Name.DeviceRGB
-    )
+    page.Thumb = pdf.make_stream(thumb, Width=24, Height=32, BitsPerComponent=8, ColorSpace=Name.DeviceRGB)
     page.Thumb.Filter = Name.DCTDecode
     pdf.pages.append(pikepdf.Page(page))
     attachment = b"Witness statement, unredacted: " + f("pdf.attachment").encode()
     name = f("pdf.attachment.name") + ".txt"
-    spec = pikepdf.AttachedFileSpec(
-        pdf, attachment, description=f("pdf.attachment.Desc"), filename=name
-    )
+    spec = pikepdf.AttachedFileSpec(pdf, attachment, description=f("pdf.attachment.Desc"), filename=name)
     pdf.attachments[name] = spec
-    pdf.Root.OpenAction = Dictionary(
-        S=Name.JavaScript, JS=String(f"app.alert('{f('pdf.JavaScript')}');")
-    )
+    pdf.Root.OpenAction = Dictionary(S=Name.JavaScript, JS=String(f"app.alert('{f('pdf.JavaScript')}');"))
     pdf.Root.Metadata = pdf.make_stream(_xmp(f), Type=Name.Metadata, Subtype=Name.XML)
-    info = {
-        key: String(f(f"pdf.{key}"))
-        for key in ("Title", "Author", "Subject", "Keywords", "Creator", "Producer")
-    }
+    info = {key: String(f(f"pdf.{key}")) for key in ("Title", "Author", "Subject", "Keywords", "Creator", "Producer")}
     info |= {key: String(_pdf_date(f, f"pdf.{key}")) for key in ("CreationDate", "ModDate")}
     pdf.trailer.Info = pdf.make_indirect(Dictionary(**info))
     buf = io.BytesIO()
@@ -739,12 +714,7 @@ def _png_bomb(width: int = 60000, height: int = 60000) -> bytes:
     stream = first + repeat * (height // rows_per_block - 1) + b"\x03\x00"  # empty final block
     stream += struct.pack(">I", (total % 65521) << 16 | 1)  # Adler-32 of `total` zero bytes
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", ihdr)
-        + _chunk(b"IDAT", stream)
-        + _chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", stream) + _chunk(b"IEND", b"")
 
 
 def _gif_bomb(frames: int = 1000) -> bytes:
@@ -775,9 +745,7 @@ def make_hostile() -> dict[str, bytes]:
     html = b"<!DOCTYPE html><html><body><script>alert(document.domain)</script></body></html>\n"
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(
-            zipfile.ZipInfo("statement.txt", (2020, 1, 1, 0, 0, 0)), b"A witness statement.\n"
-        )
+        z.writestr(zipfile.ZipInfo("statement.txt", (2020, 1, 1, 0, 0, 0)), b"A witness statement.\n")
         z.writestr(zipfile.ZipInfo("run.js", (2020, 1, 1, 0, 0, 0)), b"alert(1);\n")
     jpeg = make_dirty("jpeg").data
     jpeg = jpeg[: jpeg.rfind(b"\xff\xd9") + 2]
@@ -792,8 +760,7 @@ def make_hostile() -> dict[str, bytes]:
         "svg": b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="96" '
         b'height="64" onload="alert(1)"><script>alert(document.cookie)</script>'
         b'<rect width="96" height="64" fill="red"/></svg>\n',
-        "js": b"fetch('/api/documents').then(r => r.text())\n"
-        b"  .then(t => navigator.sendBeacon('/x', t));\n",
+        "js": b"fetch('/api/documents').then(r => r.text())\n  .then(t => navigator.sendBeacon('/x', t));\n",
         "zip": archive.getvalue(),
         "png-bomb": _png_bomb(),
         "gif-bomb": _gif_bomb(),

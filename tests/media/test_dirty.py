@@ -58,31 +58,73 @@ VARIANTS = {  # id → keyword arguments of make_dirty
 # Where each format hides things: the fields a sanitiser must find, not an exhaustive list.
 REQUIRED_FIELDS = {
     "jpeg": {
-        "exif.Artist", "exif.XPAuthor", "exif.MakerNote", "exif.BodySerialNumber",
-        "gps.GPSProcessingMethod", "thumbnail", "xmp.dc:creator", "xmp.exif:GPSLatitude",
-        "xmp-extended.photoshop:History", "iptc.By-line", "iptc.City", "iptc.Caption-Abstract",
-        "8bim.thumbnail", "comment", "app4", "app11.c2pa", "exif2.Artist", "trailer",
+        "exif.Artist",
+        "exif.XPAuthor",
+        "exif.MakerNote",
+        "exif.BodySerialNumber",
+        "gps.GPSProcessingMethod",
+        "thumbnail",
+        "xmp.dc:creator",
+        "xmp.exif:GPSLatitude",
+        "xmp-extended.photoshop:History",
+        "iptc.By-line",
+        "iptc.City",
+        "iptc.Caption-Abstract",
+        "8bim.thumbnail",
+        "comment",
+        "app4",
+        "app11.c2pa",
+        "exif2.Artist",
+        "trailer",
     },
     "png": {
-        "exif.Artist", "png.tEXt.Author", "png.zTXt.Comment", "png.iTXt.Title",
-        "png.iTXt.Description", "xmp.dc:creator", "png.prVt", "trailer",
+        "exif.Artist",
+        "png.tEXt.Author",
+        "png.zTXt.Comment",
+        "png.iTXt.Title",
+        "png.iTXt.Description",
+        "xmp.dc:creator",
+        "png.prVt",
+        "trailer",
     },
     "webp": {"exif.Artist", "gps.GPSProcessingMethod", "xmp.dc:creator", "webp.WAMD"},
     "tiff": {
-        "exif.Artist", "exif.Copyright", "exif.ImageDescription", "exif.Make", "exif.Model",
-        "exif.Software", "exif.DateTime", "exif.HostComputer", "tiff.DocumentName",
-        "tiff.PageName.1", "xmp.dc:creator", "iptc.By-line", "8bim.iptc.By-line",
-        "exif.BodySerialNumber", "gps.GPSProcessingMethod",
+        "exif.Artist",
+        "exif.Copyright",
+        "exif.ImageDescription",
+        "exif.Make",
+        "exif.Model",
+        "exif.Software",
+        "exif.DateTime",
+        "exif.HostComputer",
+        "tiff.DocumentName",
+        "tiff.PageName.1",
+        "xmp.dc:creator",
+        "iptc.By-line",
+        "8bim.iptc.By-line",
+        "exif.BodySerialNumber",
+        "gps.GPSProcessingMethod",
     },
     "gif": {"comment", "xmp.dc:creator", "iptc.By-line", "gif.plaintext", "trailer"},
     "heic": {"exif.Artist", "gps.GPSProcessingMethod", "xmp.dc:creator"},
     "pdf": {
-        "pdf.Title", "pdf.Author", "pdf.Subject", "pdf.Keywords", "pdf.Creator", "pdf.Producer",
-        "xmp.dc:creator", "image.exif.Artist", "image.gps.GPSProcessingMethod",
-        "image.xmp.dc:creator", "pdf.Thumb", "pdf.annot.T", "pdf.annot.Contents",
-        "pdf.attachment", "pdf.JavaScript",
+        "pdf.Title",
+        "pdf.Author",
+        "pdf.Subject",
+        "pdf.Keywords",
+        "pdf.Creator",
+        "pdf.Producer",
+        "xmp.dc:creator",
+        "image.exif.Artist",
+        "image.gps.GPSProcessingMethod",
+        "image.xmp.dc:creator",
+        "pdf.Thumb",
+        "pdf.annot.T",
+        "pdf.annot.Contents",
+        "pdf.attachment",
+        "pdf.JavaScript",
     },
-}  # fmt: skip
+}
 
 # What exiftool 12.x does not print as text, and why; everything else it must show.
 EXIFTOOL_BLIND = {
@@ -229,9 +271,7 @@ def test_animations_have_three_frames_of_different_durations(fmt):
 @pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is not installed")
 def test_exiftool_reports_the_canaries(dirty):
     command = ["exiftool", "-j", "-a", "-u", "-G1:4", "-"]
-    report = json.loads(
-        subprocess.run(command, input=dirty.data, capture_output=True, check=True).stdout
-    )
+    report = json.loads(subprocess.run(command, input=dirty.data, capture_output=True, check=True).stdout)
     text = json.dumps(report, ensure_ascii=False)
     assert "Error" not in {key.split(":")[-1] for key in report[0]}
     blind = EXIFTOOL_BLIND["all"] | EXIFTOOL_BLIND.get(dirty.fmt, set())
@@ -308,9 +348,7 @@ PILLOW_FIELDS = [  # (variant, field, what Pillow reads there)
 ]
 
 
-@pytest.mark.parametrize(
-    ("variant", "name", "read"), PILLOW_FIELDS, ids=[f"{v}-{n}" for v, n, _ in PILLOW_FIELDS]
-)
+@pytest.mark.parametrize(("variant", "name", "read"), PILLOW_FIELDS, ids=[f"{v}-{n}" for v, n, _ in PILLOW_FIELDS])
 def test_pillow_reads_the_field(variant, name, read):
     dirty = make_dirty(**VARIANTS[variant])
     assert dirty.canaries[name] in _text(read(_open(dirty.data)))
@@ -322,9 +360,7 @@ def test_pillow_reads_the_field(variant, name, read):
 def test_upright_image_differs_in_every_orientation():
     for mode in ("RGB", "RGBA"):
         upright = upright_image(mode=mode)
-        layouts = {
-            (stored_image(upright, o).size, stored_image(upright, o).tobytes()) for o in range(1, 9)
-        }
+        layouts = {(stored_image(upright, o).size, stored_image(upright, o).tobytes()) for o in range(1, 9)}
         assert len(layouts) == 8
 
 
@@ -444,9 +480,7 @@ def test_png_chunks_have_valid_crcs_and_data_follows_iend():
     assert set(itxt_flags) == {0, 1}  # compressed and uncompressed
 
 
-@pytest.mark.parametrize(
-    "variant", ["webp", "webp-alpha", "webp-animated-alpha", "webp-lossy-wide"]
-)
+@pytest.mark.parametrize("variant", ["webp", "webp-alpha", "webp-animated-alpha", "webp-lossy-wide"])
 def test_webp_vp8x_flags_match_the_chunks(variant):
     data = make_dirty(**VARIANTS[variant]).data
     assert struct.unpack_from("<I", data, 4)[0] == len(data) - 8
@@ -492,9 +526,7 @@ def test_pdf_carries_info_xmp_image_thumb_annotation_attachment_and_javascript()
         assert image.Filter == pikepdf.Name.DCTDecode
         photo = exifread.process_file(io.BytesIO(image.read_raw_bytes()))
         assert str(photo["Image Artist"]) == c["image.exif.Artist"]
-        assert c["image.gps.GPSProcessingMethod"].encode() in bytes(
-            photo["GPS GPSProcessingMethod"].values
-        )
+        assert c["image.gps.GPSProcessingMethod"].encode() in bytes(photo["GPS GPSProcessingMethod"].values)
         assert c["image.xmp.dc:creator"].encode() in image.Metadata.read_bytes()
         assert _open(page.Thumb.read_raw_bytes()).info["comment"] == c["pdf.Thumb"].encode()
         note = page.Annots[0]

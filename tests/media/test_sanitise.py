@@ -21,13 +21,10 @@ from tests.media.dirty import (
     make_hostile,
 )
 
-CASES = [
-    (fmt, o) for fmt in FORMATS for o in ((1, 3, 6, 8) if fmt in ORIENTATION_FORMATS else (1,))
-]
+CASES = [(fmt, o) for fmt in FORMATS for o in ((1, 3, 6, 8) if fmt in ORIENTATION_FORMATS else (1,))]
 ALL_ORIENTATIONS = [(fmt, o) for fmt in ("jpeg", "png", "webp", "tiff") for o in range(1, 9)]
 LOSSLESS = {"png", "tiff", "gif"}  # webp: lossless when the dirty file is (the default)
-PILLOW_METADATA = {"exif", "xmp", "icc_profile", "comment", "photoshop", "iptc",
-                   "XML:com.adobe.xmp"}  # fmt: skip
+PILLOW_METADATA = {"exif", "xmp", "icc_profile", "comment", "photoshop", "iptc", "XML:com.adobe.xmp"}
 
 
 def _upright_decoded(data: bytes) -> Image.Image:
@@ -140,9 +137,7 @@ def test_rotated_lossy_webp_is_reencoded_within_the_quality_bound():
 @pytest.mark.parametrize("fmt", ["png", "gif", "tiff", "webp"])
 def test_lossless_formats_keep_pixels_bit_identical(cleaned, fmt):
     dirty, clean = cleaned(fmt, 1)
-    assert (
-        ImageChops.difference(_pixels(clean.data), _upright_decoded(dirty.data)).getbbox() is None
-    )
+    assert ImageChops.difference(_pixels(clean.data), _upright_decoded(dirty.data)).getbbox() is None
 
 
 @pytest.mark.parametrize("fmt", ANIMATED_FORMATS)
@@ -188,8 +183,7 @@ def test_stripping_is_idempotent(cleaned, fmt, orientation):
 def test_report_groups_fields_by_risk_without_values(cleaned):
     dirty, clean = cleaned("jpeg", 6)
     counts = clean.report.counts()
-    for category in ("location", "device", "people", "time", "software", "thumbnail",
-                     "free_text"):  # fmt: skip
+    for category in ("location", "device", "people", "time", "software", "thumbnail", "free_text"):
         assert counts.get(category, 0) >= 1, category
     stored = repr(clean.report.to_dict())
     assert leaked_canaries(stored.encode(), dirty.canaries) == {}

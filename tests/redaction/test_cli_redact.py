@@ -33,9 +33,7 @@ def archive_redact(tmp_path):
     """Run the installed `archive redact` with text on standard input."""
 
     def run(text: str, *args: str, env: dict[str, str] | None = None):
-        environment = {
-            k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVE_", "REDACT_"))
-        }
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVE_", "REDACT_"))}
         environment.update(ARCHIVE_DATA_DIR=str(tmp_path / "data"), PYTHONWARNINGS="error")
         environment.update(env or {})
         return subprocess.run(

@@ -114,9 +114,7 @@ def test_a_possessive_ending_stays_after_the_pseudonym():
 def test_a_nickname_on_its_own_line_shares_the_pseudonym_it_is_given():
     names = ("Руслан Гайрбеков => Witness A", "Руся => Witness A")
     text = "Все звали его Руся. Руслан не возражал. Русю увезли первым."
-    assert redacted(text, *names) == (
-        "Все звали его Witness A. Witness A не возражал. Witness A увезли первым."
-    )
+    assert redacted(text, *names) == ("Все звали его Witness A. Witness A не возражал. Witness A увезли первым.")
 
 
 def test_a_pseudonym_replaces_every_spelling_of_the_name():

@@ -20,13 +20,36 @@ from tests import databases
 BACKENDS = ["whoosh", "postgres"] if databases.SERVER else ["whoosh"]
 
 
-def doc(id_, body, *, title="Title", kind="testimony", language="en", consent="public",
-        status="published", places=(), tags=(), published=date(2017, 9, 1),
-        events=(date(2017, 4, 1), date(2017, 4, 30))):  # fmt: skip
+def doc(
+    id_,
+    body,
+    *,
+    title="Title",
+    kind="testimony",
+    language="en",
+    consent="public",
+    status="published",
+    places=(),
+    tags=(),
+    published=date(2017, 9, 1),
+    events=(date(2017, 4, 1), date(2017, 4, 30)),
+):
     return IndexedDocument(
-        id_, f"v{id_}", "chechnya-2017", kind, language, title, body, tuple(places), tuple(tags),
-        consent, status, published, events[0], events[1],
-    )  # fmt: skip
+        id_,
+        f"v{id_}",
+        "chechnya-2017",
+        kind,
+        language,
+        title,
+        body,
+        tuple(places),
+        tuple(tags),
+        consent,
+        status,
+        published,
+        events[0],
+        events[1],
+    )
 
 
 @pytest.fixture(params=BACKENDS)
@@ -54,15 +77,25 @@ def backend(make_search):
     search = make_search()
     search.index(
         [
-            doc(1, "Его задержан был в Грозном. Рамзан Кадыров отрицал.", language="ru",
-                places=("Argun",), tags=("detention",),
-                events=(date(2017, 2, 1), date(2017, 2, 28))),
-            doc(2, "Men were detained in Grozny; Kadyrov denied the detention.",
-                kind="news_report", places=("Grozny", "Argun"), tags=("denial",)),
+            doc(
+                1,
+                "Его задержан был в Грозном. Рамзан Кадыров отрицал.",
+                language="ru",
+                places=("Argun",),
+                tags=("detention",),
+                events=(date(2017, 2, 1), date(2017, 2, 28)),
+            ),
+            doc(
+                2,
+                "Men were detained in Grozny; Kadyrov denied the detention.",
+                kind="news_report",
+                places=("Grozny", "Argun"),
+                tags=("denial",),
+            ),
             doc(3, "A statement for researchers only: RESEARCHERCANARY.", consent="researchers"),
             doc(4, "A draft nobody may see yet: DRAFTCANARY.", status="draft"),
         ]
-    )  # fmt: skip
+    )
     return search
 
 
@@ -174,9 +207,12 @@ def test_cross_script_matches_are_highlighted(backend):
 def test_relevance_puts_the_document_with_more_matches_first(make_search):
     search = make_search()
     search.index(
-        [doc(1, "one mention of walrus among many other words here today"),
-         doc(2, "walrus walrus walrus"), doc(3, "nothing relevant")]
-    )  # fmt: skip
+        [
+            doc(1, "one mention of walrus among many other words here today"),
+            doc(2, "walrus walrus walrus"),
+            doc(3, "nothing relevant"),
+        ]
+    )
     hits = search.search(SearchRequest(q="walrus")).hits
     assert [h.id for h in hits] == [2, 1]
     assert hits[0].score > hits[1].score > 0
@@ -201,9 +237,8 @@ def test_relevance_puts_the_document_with_more_matches_first(make_search):
 def test_boolean_queries_combine_as_written(make_search, query, expected):
     search = make_search()
     search.index(
-        [doc(1, "a walrus"), doc(2, "a narwhal"),
-         doc(3, "walrus and narwhal", kind="news_report"), doc(4, "a seal")]
-    )  # fmt: skip
+        [doc(1, "a walrus"), doc(2, "a narwhal"), doc(3, "walrus and narwhal", kind="news_report"), doc(4, "a seal")]
+    )
     assert ids(search, query) == expected
 
 
@@ -305,16 +340,20 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_the_whole():
     from archive.search.postgres_backend import RANK_POSITIONS, analyse
 
     body = "Kadyrov denied it. " + "detained " * 10 + "in Grozny."
-    row = analyse(doc(1, body, title="Detained men", places=("Argun",), tags=("denial",),
-                      consent="researchers"))  # fmt: skip
+    row = analyse(doc(1, body, title="Detained men", places=("Argun",), tags=("denial",), consent="researchers"))
     rank = dict(part.split(":", 1) for part in row.rank.replace("'", "").split(" "))
     assert len(rank["detain"].split(",")) == RANK_POSITIONS  # of 11: the title's and 3 more
     assert rank["detain"].startswith("1A,")
     assert not any(lexeme.startswith(("!", "=")) for lexeme in rank)  # words and names only
     assert any(lexeme.startswith("~") for lexeme in rank)  # Kadyrov's cross-script key
     assert row.terms.count("'detain':") == 1 and row.terms.count(",") > row.rank.count(",")
-    for lexeme in ("'=access:researchers:published'", "'=place:Argun'", "'=tag:denial'",
-                   "'=kind:testimony'", "'!kadyrov'"):  # fmt: skip
+    for lexeme in (
+        "'=access:researchers:published'",
+        "'=place:Argun'",
+        "'=tag:denial'",
+        "'=kind:testimony'",
+        "'!kadyrov'",
+    ):
         assert lexeme in row.terms
     assert "place:Argun" in row.facets and "year:2017" in row.facets
     assert row.length == 2 + 15  # the words of the title and the body

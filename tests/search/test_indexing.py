@@ -120,9 +120,7 @@ def _edit_with_use_case(app, doc_id, fields, custodian_name):
 def _edit_with_web_form(client, doc_id, fields):
     form = client.get(f"/documents/{doc_id}/edit")
     assert form.status_code == 200
-    response = client.post(
-        f"/documents/{doc_id}/edit", data={**fields, "csrf_token": csrf_token(form.text)}
-    )
+    response = client.post(f"/documents/{doc_id}/edit", data={**fields, "csrf_token": csrf_token(form.text)})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
@@ -137,11 +135,15 @@ EDIT = {"case": "test-case", "kind": "testimony", "language": "en", "consent": "
 
 @pytest.mark.parametrize("how", ["use case", "web form"])
 def test_editing_a_document_indexes_it_again(app, custodian, make_document, found, how):
-    doc_id = make_document(title="Walrus account", body="The body mentions a pelican.\n",
-                           places=["Argun"])  # fmt: skip
+    doc_id = make_document(title="Walrus account", body="The body mentions a pelican.\n", places=["Argun"])
     assert found("walrus") == [doc_id]
-    fields = {**EDIT, "title": "Narwhal account", "places": "Shali", "status": "published",
-              "body": "The body mentions a pelican.\n"}  # fmt: skip
+    fields = {
+        **EDIT,
+        "title": "Narwhal account",
+        "places": "Shali",
+        "status": "published",
+        "body": "The body mentions a pelican.\n",
+    }
     if how == "use case":
         _edit_with_use_case(app, doc_id, fields, CUSTODIAN)
     else:
@@ -154,12 +156,9 @@ def test_editing_a_document_indexes_it_again(app, custodian, make_document, foun
 
 
 @pytest.mark.parametrize("how", ["use case", "web form"])
-def test_a_new_text_is_searchable_once_its_redaction_is_reviewed(
-    app, custodian, make_document, found, how
-):
+def test_a_new_text_is_searchable_once_its_redaction_is_reviewed(app, custodian, make_document, found, how):
     doc_id = make_document(title="Account", body="The walrus spoke of Argun.\n")
-    fields = {**EDIT, "title": "Account", "status": "in_review",
-              "body": "The narwhal spoke of Shali.\n"}  # fmt: skip
+    fields = {**EDIT, "title": "Account", "status": "in_review", "body": "The narwhal spoke of Shali.\n"}
     if how == "use case":
         _edit_with_use_case(app, doc_id, fields, CUSTODIAN)
     else:
@@ -212,8 +211,9 @@ def test_attaching_media_keeps_the_document_indexed(app, make_document, found, b
     picture = io.BytesIO()
     Image.new("RGB", (64, 48), (120, 30, 30)).save(picture, "PNG")
     with app.app_context(), get_db(app).session() as s:
-        rows = add_media(s, s.get(Document, doc_id), [Upload(picture.getvalue())],
-                         MediaStore.from_config(app.config), SETUP, "cli")  # fmt: skip
+        rows = add_media(
+            s, s.get(Document, doc_id), [Upload(picture.getvalue())], MediaStore.from_config(app.config), SETUP, "cli"
+        )
         assert len(rows) == 1
     assert found("photograph") == [doc_id]
     with app.app_context(), get_db(app).session() as s:
@@ -227,10 +227,20 @@ def test_a_rolled_back_transaction_indexes_nothing(app, make_document, found, ba
     before = backend.versions()
     with app.app_context(), get_db(app).session() as s:
         s.get(Document, kept).title = "Quixotrel account"
-        s.add(Document(case_id=s.get(Document, kept).case_id, kind="testimony",
-                       title="Ghost quixotrel", language="en", body_original="ghost",
-                       body_public="ghost quixotrel", consent="public", status="published",
-                       sha256="f" * 64, redaction_reviewed_at=utcnow()))  # fmt: skip
+        s.add(
+            Document(
+                case_id=s.get(Document, kept).case_id,
+                kind="testimony",
+                title="Ghost quixotrel",
+                language="en",
+                body_original="ghost",
+                body_public="ghost quixotrel",
+                consent="public",
+                status="published",
+                sha256="f" * 64,
+                redaction_reviewed_at=utcnow(),
+            )
+        )
         s.flush()
         s.rollback()
         # a later commit of the same session must not carry the rolled-back writes along
@@ -279,16 +289,14 @@ def _answers(client) -> dict[str, tuple[int, list[int]]]:
     return answers
 
 
-def test_reindex_after_losing_the_index_gives_the_same_results(
-    corpus_indexed_by_commits, client, backend
-):
+def test_reindex_after_losing_the_index_gives_the_same_results(corpus_indexed_by_commits, client, backend):
     app = corpus_indexed_by_commits
     before = _answers(client)
     versions = backend.versions()
     assert all(total for total, _ in before.values()), before
     lose_the_index(app)
     with app.app_context(), get_db(app).session() as s:
-        assert reindex(s, backend, CLI, "cli") == len(versions)
+        assert reindex(s, backend, CLI) == len(versions)
     assert _answers(client) == before
     assert backend.versions() == versions
 
@@ -319,9 +327,26 @@ def _change_a_title_behind_the_orms_back(app, backend, doc_ids):
 
 
 def _index_a_document_the_database_lacks(app, backend, doc_ids):
-    backend.index([IndexedDocument(9999, "v9999", "test-case", "testimony", "en", "Phantom",
-                                   "A phantom document.", (), (), "public", "published",
-                                   date(2017, 1, 1), None, None)])  # fmt: skip
+    backend.index(
+        [
+            IndexedDocument(
+                9999,
+                "v9999",
+                "test-case",
+                "testimony",
+                "en",
+                "Phantom",
+                "A phantom document.",
+                (),
+                (),
+                "public",
+                "published",
+                date(2017, 1, 1),
+                None,
+                None,
+            )
+        ]
+    )
     return {"extra": [9999]}
 
 
@@ -334,10 +359,7 @@ DRIFTS = {
 
 @pytest.fixture
 def three(make_document) -> list[int]:
-    return [
-        make_document(slug=f"three-{n}", title=f"Three {n}", body=f"Number {n} of three.\n")
-        for n in range(3)
-    ]
+    return [make_document(slug=f"three-{n}", title=f"Three {n}", body=f"Number {n} of three.\n") for n in range(3)]
 
 
 @pytest.mark.parametrize("drift", sorted(DRIFTS))
@@ -349,7 +371,7 @@ def test_check_finds_each_kind_of_drift_and_repair_fixes_it(app, three, found, d
         drifted = check(s, make_backend(app.config, get_db(app)))
         assert vars(drifted) == expected
         assert not drifted.ok
-        repair(s, make_backend(app.config, get_db(app)), drifted, CLI, "cli")
+        repair(s, make_backend(app.config, get_db(app)), drifted, CLI)
         assert check(s, make_backend(app.config, get_db(app))).ok
     assert sorted(found("three")) == sorted(three)
     assert found("silently") == ([three[1]] if drift == "stale" else [])
@@ -359,15 +381,13 @@ def test_check_finds_each_kind_of_drift_and_repair_fixes_it(app, three, found, d
 def test_repairing_a_stale_document_leaves_no_trace_of_its_old_text(app, make_document):
     doc_id = make_document(slug="stale", title="Staleoldword", body="Indexed before a fix.\n")
     with get_db(app).engine.begin() as connection:
-        connection.execute(
-            text("UPDATE documents SET title = 'Fixed title' WHERE id = :id"), {"id": doc_id}
-        )
+        connection.execute(text("UPDATE documents SET title = 'Fixed title' WHERE id = :id"), {"id": doc_id})
     assert b"staleoldword" in index_bytes(app).lower()
     backend = make_backend(app.config, get_db(app))
     with app.app_context(), get_db(app).session() as s:
         drifted = check(s, backend)
         assert drifted.stale == [doc_id]
-        repair(s, backend, drifted, CLI, "cli")
+        repair(s, backend, drifted, CLI)
     # the stale version's words go with it, and searches read no deleted documents
     assert b"staleoldword" not in index_bytes(app).lower()
     if app.config["SEARCH_BACKEND"] == "whoosh":
@@ -382,7 +402,7 @@ def test_check_reports_several_drifts_at_once_and_repair_fixes_them_all(app, thr
     with app.app_context(), get_db(app).session() as s:
         drifted = check(s, backend)
         assert (drifted.missing, drifted.stale, drifted.extra) == ([three[0]], [three[1]], [9999])
-        repair(s, backend, drifted, CLI, "cli")
+        repair(s, backend, drifted, CLI)
         assert check(s, backend).ok
     assert sorted(found("three")) == sorted(three)
 

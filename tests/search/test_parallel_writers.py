@@ -77,11 +77,13 @@ APP_WRITER = """
 import sys, time
 from pathlib import Path
 from archive import create_app
+from archive.auth.actors import command_line_actor
 from archive.config import document_kinds
 from archive.documents.intake import create_document, sha256_hex
 from archive.documents.submission import validate_document
 from archive.services import get_db
 
+CLI = command_line_actor()
 data, count, go, url = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 app = create_app({
     "TESTING": True, "DATA_DIR": str(data), "LOG_LEVEL": "WARNING", "DATABASE_URL": url,
@@ -161,11 +163,7 @@ def test_parallel_writers_lose_no_document(app, tmp_path, parallel_case):
         )
         for w in range(WRITERS)
     ]
-    processes.append(
-        _start(
-            APP_WRITER, data, STORED, go, app.config["DATABASE_URL"], app.config["SEARCH_BACKEND"]
-        )
-    )
+    processes.append(_start(APP_WRITER, data, STORED, go, app.config["DATABASE_URL"], app.config["SEARCH_BACKEND"]))
     spans = _run_together(processes, go)
 
     assert max(b for b, _ in spans) < min(e for _, e in spans), "the writers did not overlap"

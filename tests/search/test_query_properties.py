@@ -18,8 +18,9 @@ WORDS = ["Kadyrov", "detained", "задержан", "Грозный", "men", "20
 SYNTAX = ['"', "(", ")", "AND", "OR", "NOT", "-", "*", "?", "~", "^", ":", "date:", "kind:",
           "title:", "[", "]", "{", "}", "\\", "/", "..", "2017-02/2017-04", "’", "\x00",
           " "]  # fmt: skip
-QUERY = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SYNTAX),
-                           st.text(max_size=8)), max_size=12).map(" ".join)  # fmt: skip
+QUERY = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SYNTAX), st.text(max_size=8)), max_size=12).map(
+    " ".join
+)
 
 
 @pytest.fixture
@@ -64,8 +65,7 @@ def test_the_highlighters_tokens_are_the_analyzers(text):
     from archive.search.fields import _HIGHLIGHTED
 
     def tokens(analyzer):
-        return [(t.text, t.startchar, t.endchar) for t in
-                analyzer(text, chars=True, mode="query", removestops=False)]  # fmt: skip
+        return [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="query", removestops=False)]
 
     fast = dict(_HIGHLIGHTED)
     assert tokens(fast["text"]) == tokens(text_analyzer())

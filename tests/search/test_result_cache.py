@@ -52,11 +52,17 @@ def test_a_repeated_request_is_computed_once_per_version_of_the_index():
 
 # one changed value for every field of a request; a new field must be added here
 CHANGED = {
-    "q": "other", "filters": {"kind": "testimony"}, "date_from": date(2017, 1, 1),
-    "date_to": date(2017, 12, 31), "consents": ("public", "researchers"),
-    "statuses": ("published", "draft"), "sort": "date", "page": 2, "per_page": 50,
+    "q": "other",
+    "filters": {"kind": "testimony"},
+    "date_from": date(2017, 1, 1),
+    "date_to": date(2017, 12, 31),
+    "consents": ("public", "researchers"),
+    "statuses": ("published", "draft"),
+    "sort": "date",
+    "page": 2,
+    "per_page": 50,
     "facets": False,
-}  # fmt: skip
+}
 
 
 def test_every_field_of_the_request_is_part_of_the_key():
@@ -75,9 +81,7 @@ def test_filters_are_the_same_key_in_any_order():
 
 def test_a_wider_audience_never_shares_a_readers_results():
     cache = ResultCache(10)
-    wide = cache.results(
-        1, SearchRequest(q="x", consents=("public", "researchers")), _Counting("wide")
-    )
+    wide = cache.results(1, SearchRequest(q="x", consents=("public", "researchers")), _Counting("wide"))
     narrow = cache.results(1, SearchRequest(q="x"), _Counting("narrow"))
     assert wide.facets["kind"] == {"wide": 1} and narrow.facets["kind"] == {"narrow": 1}
 
@@ -189,8 +193,7 @@ def test_a_document_withdrawn_by_another_server_is_gone_from_the_next_search(two
 
 def test_a_reader_never_gets_the_results_kept_for_a_wider_audience(two_servers):
     one, _ = two_servers
-    one.index([doc(1, "Detained, public."), doc(2, "Detained, for researchers.",
-                                                 consent="researchers")])  # fmt: skip
+    one.index([doc(1, "Detained, public."), doc(2, "Detained, for researchers.", consent="researchers")])
     assert _ids(one, "detained", consents=("public", "researchers")) == [1, 2]
     assert _ids(one, "detained") == [1]
     facets = one.search(SearchRequest(q="detained")).facets

@@ -19,8 +19,7 @@ from tests.web.conftest import CONSENTS, ROLES, STATUSES, active_content, may_se
 
 KINDS = ("testimony", "news_report", "official_statement")
 # Query parameter → facet name in the results (the API's `facets` keys).
-PARAM_FACET = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag",
-               "case": "case", "year": "year"}  # fmt: skip
+PARAM_FACET = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag", "case": "case", "year": "year"}
 HIT = re.compile(r'<li class="hit">\s*<a href="/documents/(\d+)"')
 TOTAL = re.compile(r'<h2 id="results-h" role="status">(\d+) results</h2>')
 FACET_LINK = re.compile(r'<a href="([^"]+)" class="facet-link">[^<]*</a> \((\d+)\)')
@@ -44,8 +43,14 @@ class Seeded:
         return f"canary{self.consent}{self.status}".replace("_", "")
 
     def facets(self) -> dict[str, list[str]]:
-        return {"kind": [self.kind], "language": [self.language], "place": list(self.places),
-                "tag": [self.tag], "case": [self.case], "year": [str(self.year)]}  # fmt: skip
+        return {
+            "kind": [self.kind],
+            "language": [self.language],
+            "place": list(self.places),
+            "tag": [self.tag],
+            "case": [self.case],
+            "year": [str(self.year)],
+        }
 
 
 def expected_facets(docs) -> dict[str, dict[str, int]]:
@@ -62,9 +67,17 @@ def every_document(make_document) -> list[Seeded]:
     """One document per consent and status, each with its own word and its own facet values."""
     docs = []
     for n, (consent, status) in enumerate((c, s) for c in CONSENTS for s in STATUSES):
-        probe = Seeded(0, consent, status, KINDS[n % 3], ("en", "ru")[n % 2],
-                       ("Grozny", f"Village{n}"), f"tag-{status}",
-                       ("test-case", "other-case")[n % 2], 2009 + n)  # fmt: skip
+        probe = Seeded(
+            0,
+            consent,
+            status,
+            KINDS[n % 3],
+            ("en", "ru")[n % 2],
+            ("Grozny", f"Village{n}"),
+            f"tag-{status}",
+            ("test-case", "other-case")[n % 2],
+            2009 + n,
+        )
         doc_id = make_document(
             slug=f"doc-{n}",
             case=probe.case,
@@ -135,9 +148,7 @@ def test_each_reader_finds_exactly_the_documents_the_pages_would_show(reader, ev
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_totals_and_facet_counts_ignore_documents_the_reader_cannot_see(
-    reader, every_document, role
-):
+def test_totals_and_facet_counts_ignore_documents_the_reader_cannot_see(reader, every_document, role):
     client = reader(role)
     visible = [d for d in every_document if may_see(role, d.consent, d.status)]
     found = api(client, per_page=100)
@@ -165,20 +176,39 @@ def test_the_page_and_the_api_agree(reader, every_document, role):
 def varied(make_document) -> dict[str, int]:
     """Four public, published documents that differ in every filterable field."""
     specs = {
-        "a": dict(kind="testimony", language="en", places=["Grozny", "Argun"], tags=["detention"],
-                  published="2017-04-21", events="2017-02/2017-03"),
-        "b": dict(kind="news_report", language="en", places=["Grozny"], tags=["denial"],
-                  published="2017-09", events="2017-04"),
-        "c": dict(kind="testimony", language="ru", places=["Argun"], tags=["detention"],
-                  published="2018-01", events="2017-12"),
-        "d": dict(kind="official_statement", language="en", places=["Moscow"], tags=["denial"],
-                  published="2016-05", events="2016-05", case="other-case"),
-    }  # fmt: skip
+        "a": dict(
+            kind="testimony",
+            language="en",
+            places=["Grozny", "Argun"],
+            tags=["detention"],
+            published="2017-04-21",
+            events="2017-02/2017-03",
+        ),
+        "b": dict(
+            kind="news_report", language="en", places=["Grozny"], tags=["denial"], published="2017-09", events="2017-04"
+        ),
+        "c": dict(
+            kind="testimony", language="ru", places=["Argun"], tags=["detention"], published="2018-01", events="2017-12"
+        ),
+        "d": dict(
+            kind="official_statement",
+            language="en",
+            places=["Moscow"],
+            tags=["denial"],
+            published="2016-05",
+            events="2016-05",
+            case="other-case",
+        ),
+    }
     return {
-        key: make_document(slug=f"varied-{key}", title=f"Report {key}",
-                           body=f"Common words for every report, letter {key}.\n", **fields)
+        key: make_document(
+            slug=f"varied-{key}",
+            title=f"Report {key}",
+            body=f"Common words for every report, letter {key}.\n",
+            **fields,
+        )
         for key, fields in specs.items()
-    }  # fmt: skip
+    }
 
 
 FILTERS = [
@@ -220,8 +250,14 @@ def test_sort_by_date_orders_by_publication_newest_first(client, varied, where):
 
 @pytest.mark.parametrize("active", sorted(PARAM_FACET))
 def test_an_active_filter_shows_as_chosen_with_a_way_to_remove_it(client, varied, active):
-    value = {"kind": "testimony", "lang": "ru", "place": "Argun", "tag": "denial",
-             "case": "other-case", "year": "2017"}[active]  # fmt: skip
+    value = {
+        "kind": "testimony",
+        "lang": "ru",
+        "place": "Argun",
+        "tag": "denial",
+        "case": "other-case",
+        "year": "2017",
+    }[active]
     text = page(client, **{active: value})
     assert f"<strong>{value}</strong>" in text
     assert 'aria-label="Remove filter"' in text
@@ -229,10 +265,7 @@ def test_an_active_filter_shows_as_chosen_with_a_way_to_remove_it(client, varied
 
 @pytest.fixture
 def seven(make_document) -> list[int]:
-    return [
-        make_document(slug=f"paged-{n}", title=f"Paged {n}", body=f"Paginated text {n}.\n")
-        for n in range(7)
-    ]
+    return [make_document(slug=f"paged-{n}", title=f"Paged {n}", body=f"Paginated text {n}.\n") for n in range(7)]
 
 
 def test_pages_split_the_results_without_overlap(client, seven):
@@ -345,9 +378,7 @@ def test_suggestions_never_reveal_words_of_documents_the_reader_cannot_see(clien
         assert "zarkovian" not in page(client, q=typo).lower()
 
 
-MARKUP_BODY = (
-    'He said <script>alert("x")</script> & was detained near <b onclick="y()">Argun</b>.\n'
-)
+MARKUP_BODY = 'He said <script>alert("x")</script> & was detained near <b onclick="y()">Argun</b>.\n'
 
 
 @pytest.fixture

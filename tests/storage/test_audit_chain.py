@@ -29,8 +29,7 @@ def test_an_untouched_chain_holds_and_reports_its_head(session, logged):
 
 
 def test_an_edited_entry_is_found(session, logged):
-    session.execute(text("UPDATE audit_log SET detail = '{\"count\": 99}' WHERE id = :id"),
-                    {"id": logged[2]})  # fmt: skip
+    session.execute(text("UPDATE audit_log SET detail = '{\"count\": 99}' WHERE id = :id"), {"id": logged[2]})
     session.commit()
     report = audit.verify(session)
     assert not report.ok and report.entry_id == logged[2] and "edited" in report.problem
@@ -56,8 +55,7 @@ def test_a_deleted_entry_is_found(session, logged):
 def test_reordered_entries_are_found(session, logged):
     rows = {r.id: r for r in session.query(AuditEntry)}
     a, b = rows[logged[1]], rows[logged[2]]
-    columns = ("at", "actor_id", "via", "action", "object_type", "object_id", "detail",
-               "prev_hash", "entry_hash")  # fmt: skip
+    columns = ("at", "actor_id", "via", "action", "object_type", "object_id", "detail", "prev_hash", "entry_hash")
     values = {c: (getattr(a, c), getattr(b, c)) for c in columns}
     for c, (va, vb) in values.items():
         setattr(a, c, vb)
@@ -77,3 +75,28 @@ def test_use_cases_append_to_the_chain(app, make_document, session):
     make_document(title="Two")
     assert audit.verify(session).ok
     assert session.query(AuditEntry).count() >= 2
+
+
+def test_an_edited_principal_is_found(session, logged):
+    session.execute(text("UPDATE audit_log SET principal = 'system:someone-else' WHERE id = :id"), {"id": logged[1]})
+    session.commit()
+    report = audit.verify(session)
+    assert report.entry_id == logged[1] and "edited" in report.problem
+
+
+def test_a_principal_blanked_out_is_found(session, logged):
+    session.execute(text("UPDATE audit_log SET principal = '' WHERE id = :id"), {"id": logged[3]})
+    session.commit()
+    assert audit.verify(session).entry_id == logged[3]
+
+
+def test_entries_written_before_principals_were_recorded_still_hold(session):
+    """Migration 0014 leaves old entries without a principal: their hashes never had one."""
+    for n in range(3):
+        entry = audit.record(session, None, "cli", "test.old", "document", n)
+        entry.principal = ""
+        entry.entry_hash = audit.entry_hash(entry)  # as the release before 0014 wrote it
+        session.commit()
+    audit.record(session, None, "cli", "test.new", "document", 9)
+    session.commit()
+    assert audit.verify(session).ok

@@ -42,9 +42,7 @@ def test_models_match_the_migrations(tmp_path):
         return not (type_ == "table" and name in DERIVED)
 
     def include_object(_object, name, type_, _reflected, _compare_to) -> bool:
-        return not (
-            type_ == "index" and name in POSTGRES_ONLY_ORDER and databases.ENGINE == "postgresql"
-        )
+        return not (type_ == "index" and name in POSTGRES_ONLY_ORDER and databases.ENGINE == "postgresql")
 
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
@@ -92,9 +90,7 @@ def test_the_access_index_orders_lists_on_postgresql(tmp_path):
             connection.exec_driver_sql("SET enable_seqscan = off")
             plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {sql}").scalars())
         else:
-            plan = "\n".join(
-                row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
-            )
+            plan = "\n".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
     db.dispose()
     assert "ix_documents_access_published" in plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan

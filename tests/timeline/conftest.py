@@ -31,34 +31,71 @@ def add_entries(app):
 def small_case(make_document, add_entries):
     """Public, researcher-only and custodian-only documents; events, a denial, a statement."""
     docs = {
-        "public": make_document(slug="public-report", title="Public report",
-                                body="Men were detained in February 2017. "
-                                     "An official denied it.\n\nA minister *spoke* about it.\n"),
-        "researchers": make_document(slug="researcher-testimony", consent="researchers",
-                                     title="Researcher testimony",
-                                     body="A first account. HIDDENCANARY one.\n"),
-        "custodians": make_document(slug="custodian-testimony", consent="custodians",
-                                    title="Custodian testimony", body="HIDDENCANARY two.\n"),
-    }  # fmt: skip
+        "public": make_document(
+            slug="public-report",
+            title="Public report",
+            body="Men were detained in February 2017. An official denied it.\n\nA minister *spoke* about it.\n",
+        ),
+        "researchers": make_document(
+            slug="researcher-testimony",
+            consent="researchers",
+            title="Researcher testimony",
+            body="A first account. HIDDENCANARY one.\n",
+        ),
+        "custodians": make_document(
+            slug="custodian-testimony", consent="custodians", title="Custodian testimony", body="HIDDENCANARY two.\n"
+        ),
+    }
     ids = add_entries(
-        {"slug": "detentions", "kind": "event", "date": "2017-02", "title": "Detentions begin",
-         "citations": [{"document": "public-report", "excerpt": "Men were detained"},
-                       {"document": "researcher-testimony", "excerpt": "A first account."}]},
-        {"slug": "year-event", "kind": "event", "date": "2017", "title": "Something in 2017",
-         "citations": [{"document": "public-report", "excerpt": ""}]},
-        {"slug": "hidden-event", "kind": "event", "date": "2017-03-05",
-         "title": "Known only from a custodian testimony",
-         "citations": [{"document": "custodian-testimony", "excerpt": ""}]},
-        {"slug": "denial", "kind": "denial", "date": "2017-04-21", "title": "Official denies it",
-         "speaker": "An official", "office": "Spokesman", "channel": "press_conference",
-         "quotation": "nothing happened", "denies": ["detentions", "hidden-event"],
-         "citations": [{"document": "public-report", "excerpt": "An official denied it."}]},
-        {"slug": "statement", "kind": "statement", "date": "2017-04", "title": "A minister speaks",
-         "stances": [{"event": "detentions", "stance": "confirms"}],
-         "citations": [{"document": "public-report", "excerpt": "minister spoke about"}],
-         "conflicts": [{"document": "public-report", "account": "about 40"},
-                       {"document": "researcher-testimony", "account": "some 30"}]},
-    )  # fmt: skip
+        {
+            "slug": "detentions",
+            "kind": "event",
+            "date": "2017-02",
+            "title": "Detentions begin",
+            "citations": [
+                {"document": "public-report", "excerpt": "Men were detained"},
+                {"document": "researcher-testimony", "excerpt": "A first account."},
+            ],
+        },
+        {
+            "slug": "year-event",
+            "kind": "event",
+            "date": "2017",
+            "title": "Something in 2017",
+            "citations": [{"document": "public-report", "excerpt": ""}],
+        },
+        {
+            "slug": "hidden-event",
+            "kind": "event",
+            "date": "2017-03-05",
+            "title": "Known only from a custodian testimony",
+            "citations": [{"document": "custodian-testimony", "excerpt": ""}],
+        },
+        {
+            "slug": "denial",
+            "kind": "denial",
+            "date": "2017-04-21",
+            "title": "Official denies it",
+            "speaker": "An official",
+            "office": "Spokesman",
+            "channel": "press_conference",
+            "quotation": "nothing happened",
+            "denies": ["detentions", "hidden-event"],
+            "citations": [{"document": "public-report", "excerpt": "An official denied it."}],
+        },
+        {
+            "slug": "statement",
+            "kind": "statement",
+            "date": "2017-04",
+            "title": "A minister speaks",
+            "stances": [{"event": "detentions", "stance": "confirms"}],
+            "citations": [{"document": "public-report", "excerpt": "minister spoke about"}],
+            "conflicts": [
+                {"document": "public-report", "account": "about 40"},
+                {"document": "researcher-testimony", "account": "some 30"},
+            ],
+        },
+    )
     return docs, ids
 
 

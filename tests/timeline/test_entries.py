@@ -12,8 +12,13 @@ from archive.timeline.entries import update_entry, validate_entry
 from tests.conftest import CLI, SETUP
 from tests.timeline.conftest import CASE
 
-BASE = {"case": CASE, "kind": "statement", "date": "2017-04", "title": "A statement",
-        "citations": [{"document": "public-report", "excerpt": "Men were detained"}]}  # fmt: skip
+BASE = {
+    "case": CASE,
+    "kind": "statement",
+    "date": "2017-04",
+    "title": "A statement",
+    "citations": [{"document": "public-report", "excerpt": "Men were detained"}],
+}
 
 
 @pytest.mark.parametrize(
@@ -22,15 +27,14 @@ BASE = {"case": CASE, "kind": "statement", "date": "2017-04", "title": "A statem
         ({"kind": "event", "stances": [{"event": "e", "stance": "denies"}]}, "stances"),
         ({"kind": "denial"}, "denies"),  # a denial names what it denies
         ({"stances": [{"event": "e", "stance": "applauds"}]}, "stances"),
-        ({"stances": [{"event": "e", "stance": "denies"}, {"event": "e", "stance": "confirms"}]},
-         "stances"),
+        ({"stances": [{"event": "e", "stance": "denies"}, {"event": "e", "stance": "confirms"}]}, "stances"),
         ({"channel": "carrier pigeon"}, "channel"),
         ({"quotation": "x" * 601}, "quotation"),
         ({"kind": "event", "speaker": "Someone"}, "speaker"),
         ({"citations": []}, "citations"),
         ({"date": "2017-02-30"}, "date"),
     ],
-)  # fmt: skip
+)
 def test_invalid_entries_name_the_field(changes, field):
     with pytest.raises(IngestError) as caught:
         validate_entry({**BASE, **changes}, "test")
@@ -93,8 +97,14 @@ def test_updating_an_entry_replaces_its_citations_and_stances(app, small_case):
     with app.app_context(), get_db(app).session() as s:
         entry = s.get(TimelineEntry, ids["statement"])
         submission = validate_entry(
-            {**BASE, "slug": "statement", "title": "The minister minimises it",
-             "stances": [{"event": "detentions", "stance": "minimises"}]}, "test")  # fmt: skip
+            {
+                **BASE,
+                "slug": "statement",
+                "title": "The minister minimises it",
+                "stances": [{"event": "detentions", "stance": "minimises"}],
+            },
+            "test",
+        )
         update_entry(s, entry, submission, CLI, "cli")
         s.expire_all()
         entry = s.get(TimelineEntry, ids["statement"])

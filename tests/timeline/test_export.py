@@ -61,13 +61,18 @@ def test_no_export_holds_hidden_text_or_links(reader, small_case, fmt, role):
 
 
 def test_csv_has_a_row_per_entry_and_defuses_formulas(client, small_case, add_entries):
-    add_entries({"slug": "formula", "kind": "event", "date": "2017-05",
-                 "title": "=HYPERLINK(\"http://evil\")",
-                 "citations": [{"document": "public-report", "excerpt": ""}]})  # fmt: skip
+    add_entries(
+        {
+            "slug": "formula",
+            "kind": "event",
+            "date": "2017-05",
+            "title": '=HYPERLINK("http://evil")',
+            "citations": [{"document": "public-report", "excerpt": ""}],
+        }
+    )
     rows = list(csv.DictReader(io.StringIO(download(client, "csv"))))
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert [r["slug"] for r in rows] == ["year-event", "detentions", "statement", "denial",
-                                         "formula"]  # fmt: skip
+    assert [r["slug"] for r in rows] == ["year-event", "detentions", "statement", "denial", "formula"]
     formula = rows[-1]
     assert formula["title"].startswith("'=") and formula["evidence"] == "1"
     assert rows[3]["stances"].startswith("denies ")
@@ -92,9 +97,10 @@ def test_the_cli_exports_what_the_role_may_see(app, small_case, tmp_path):
 
     out = tmp_path / "t.json"
     result = CliRunner().invoke(
-        main, ["timeline", "export", "--format", "json", "--case", "test-case", "--out", str(out)],
+        main,
+        ["timeline", "export", "--format", "json", "--case", "test-case", "--out", str(out)],
         obj=ScriptInfo(create_app=lambda: app),
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     body = json.loads(out.read_text())
     jsonschema.Draft202012Validator(schema()).validate(body)

@@ -73,9 +73,7 @@ def test_a_withdrawn_document_leaves_the_public_timeline_at_once(client, small_c
     assert f'href="/documents/{docs["public"]}"' not in client.get("/timeline").text
 
 
-def test_a_signed_in_reader_never_gets_the_public_page_nor_gives_it_theirs(
-    app, signed_in, small_case
-):
+def test_a_signed_in_reader_never_gets_the_public_page_nor_gives_it_theirs(app, signed_in, small_case):
     anonymous = app.test_client()
     assert "Known only from a custodian testimony" not in anonymous.get("/timeline").text
     custodian = signed_in("custodian")

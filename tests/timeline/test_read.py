@@ -10,8 +10,11 @@ from archive.services import get_db
 from archive.storage.models import User
 from archive.timeline.read import TimelineFilters, density, group_by_month, visible_entries
 
-ROLES = {"anonymous": None, "researcher": User(username="r", role="researcher", active=True),
-         "custodian": User(username="c", role="custodian", active=True)}  # fmt: skip
+ROLES = {
+    "anonymous": None,
+    "researcher": User(username="r", role="researcher", active=True),
+    "custodian": User(username="c", role="custodian", active=True),
+}
 
 
 def slugs(app, role="anonymous", **filters) -> list[str]:
@@ -24,10 +27,8 @@ def test_entries_come_in_date_order_and_a_year_sorts_with_its_year(app, small_ca
     assert slugs(app) == ["year-event", "detentions", "statement", "denial"]
 
 
-@pytest.mark.parametrize(("role", "sees_hidden"), [("anonymous", False), ("researcher", False),
-                                                   ("custodian", True)])  # fmt: skip
-def test_an_entry_resting_only_on_hidden_documents_is_not_shown(app, small_case, role,
-                                                                sees_hidden):  # fmt: skip
+@pytest.mark.parametrize(("role", "sees_hidden"), [("anonymous", False), ("researcher", False), ("custodian", True)])
+def test_an_entry_resting_only_on_hidden_documents_is_not_shown(app, small_case, role, sees_hidden):
     assert ("hidden-event" in slugs(app, role)) == sees_hidden
 
 
@@ -39,8 +40,7 @@ def test_citations_accounts_and_links_are_cut_to_what_the_reader_may_open(app, s
         assert [a.account for a in by_slug["statement"].accounts] == ["about 40"]
         # the denial still shows, but not its link to an event the reader cannot see
         assert [e.slug for e in by_slug["denial"].denies] == ["detentions"]
-        researcher = {i.entry.slug: i for i in visible_entries(s, ROLES["researcher"],
-                                                              TimelineFilters())}  # fmt: skip
+        researcher = {i.entry.slug: i for i in visible_entries(s, ROLES["researcher"], TimelineFilters())}
         assert len(researcher["statement"].accounts) == 2
 
 
@@ -49,13 +49,14 @@ def test_citations_accounts_and_links_are_cut_to_what_the_reader_may_open(app, s
     [
         ({"kind": "denial"}, ["denial"]),
         ({"actor": "spokes"}, ["denial"]),  # the speaker's office counts as the actor
-        ({"period": TimelineFilters.from_args({"period": "2017-04"}).period},
-         ["year-event", "statement", "denial"]),
-        ({"period": TimelineFilters.from_args({"from": "2017-02-10", "to": "2017-02-20"}).period},
-         ["year-event", "detentions"]),
+        ({"period": TimelineFilters.from_args({"period": "2017-04"}).period}, ["year-event", "statement", "denial"]),
+        (
+            {"period": TimelineFilters.from_args({"from": "2017-02-10", "to": "2017-02-20"}).period},
+            ["year-event", "detentions"],
+        ),
         ({"case": "no-such-case"}, []),
     ],
-)  # fmt: skip
+)
 def test_filters(app, small_case, filters, expected):
     assert slugs(app, **filters) == expected
 
@@ -70,8 +71,7 @@ def test_months_hold_only_entries_dated_to_them(app, small_case):
     with app.app_context(), get_db(app).session() as s:
         years = group_by_month(visible_entries(s, None, TimelineFilters()))
         (year,) = years
-        labels = [(m.label, [i.entry.slug for i in m.happened], [i.entry.slug for i in m.said])
-                  for m in year.months]  # fmt: skip
+        labels = [(m.label, [i.entry.slug for i in m.happened], [i.entry.slug for i in m.said]) for m in year.months]
         assert labels == [
             ("2017, month not known", ["year-event"], []),
             ("February 2017", ["detentions"], []),

@@ -47,10 +47,8 @@ def test_without_a_publication_date_a_yearless_date_is_not_guessed():
 
 
 def test_ingesting_a_document_stores_pending_suggestions_from_its_public_text(app, make_document):
-    doc_id = make_document(body="Police detained him on 21 April 2017. He left in June 2017.\n",
-                           published="2017-09")  # fmt: skip
+    doc_id = make_document(body="Police detained him on 21 April 2017. He left in June 2017.\n", published="2017-09")
     with app.app_context(), get_db(app).session() as s:
         rows = s.query(DateSuggestion).filter_by(document_id=doc_id).order_by("date_start").all()
-        assert [(r.date_edtf, r.status) for r in rows] == [("2017-04-21", "pending"),
-                                                           ("2017-06", "pending")]  # fmt: skip
+        assert [(r.date_edtf, r.status) for r in rows] == [("2017-04-21", "pending"), ("2017-06", "pending")]
         assert rows[0].sentence == "Police detained him on 21 April 2017."

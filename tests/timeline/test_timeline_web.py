@@ -63,8 +63,13 @@ def _form_post(client, url, fields):
     return client.post(url, data={**fields, "csrf_token": token})
 
 
-ENTRY = {"case": "test-case", "kind": "event", "date": "2017-05", "title": "A new event",
-         "citations": "public-report | Men were detained"}  # fmt: skip
+ENTRY = {
+    "case": "test-case",
+    "kind": "event",
+    "date": "2017-05",
+    "title": "A new event",
+    "citations": "public-report | Men were detained",
+}
 
 
 def test_a_custodian_creates_and_edits_an_entry_through_the_forms(signed_in, small_case, app):
@@ -72,21 +77,24 @@ def test_a_custodian_creates_and_edits_an_entry_through_the_forms(signed_in, sma
     created = _form_post(client, "/timeline/entries/new", ENTRY)
     assert created.status_code == 302, created.text
     entry_id = int(created.headers["Location"].rsplit("/", 1)[1])
-    edited = _form_post(client, f"/timeline/entries/{entry_id}/edit",
-                        {**ENTRY, "title": "An edited event", "date": "2017-05-02"})  # fmt: skip
+    edited = _form_post(
+        client, f"/timeline/entries/{entry_id}/edit", {**ENTRY, "title": "An edited event", "date": "2017-05-02"}
+    )
     assert edited.status_code == 302
     with app.app_context(), get_db(app).session() as s:
         entry = s.get(TimelineEntry, entry_id)
         assert (entry.title, entry.date_edtf) == ("An edited event", "2017-05-02")
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"date": "May"}, "EDTF"),
-    ({"citations": "no-such-doc | x"}, "no-such-doc"),
-    ({"kind": "denial"}, "denies"),
-])  # fmt: skip
-def test_a_bad_entry_form_says_what_is_wrong_and_saves_nothing(signed_in, small_case, app,
-                                                               changes, message):  # fmt: skip
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"date": "May"}, "EDTF"),
+        ({"citations": "no-such-doc | x"}, "no-such-doc"),
+        ({"kind": "denial"}, "denies"),
+    ],
+)
+def test_a_bad_entry_form_says_what_is_wrong_and_saves_nothing(signed_in, small_case, app, changes, message):
     client = signed_in("custodian")
     response = _form_post(client, "/timeline/entries/new", {**ENTRY, **changes})
     assert response.status_code == 400
@@ -107,8 +115,7 @@ def test_only_custodians_edit_the_timeline(reader, small_case, role):
 
 
 def test_a_suggestion_is_accepted_into_an_entry_or_dismissed(signed_in, make_document, app):
-    make_document(slug="dated", body="He was detained on 21 April 2017. Freed in May 2017.\n",
-                  published="2017-09")  # fmt: skip
+    make_document(slug="dated", body="He was detained on 21 April 2017. Freed in May 2017.\n", published="2017-09")
     client = signed_in("custodian")
     listing = client.get("/timeline/suggestions").text
     assert "21 April 2017" in listing and "May 2017" in listing
@@ -118,13 +125,20 @@ def test_a_suggestion_is_accepted_into_an_entry_or_dismissed(signed_in, make_doc
     form = client.get(f"/timeline/entries/new?suggestion={first_id}").text
     assert 'value="2017-04-21"' in form and "dated | He was detained on 21 April 2017." in form
     token = csrf_token(form)
-    saved = client.post("/timeline/entries/new", data={
-        "suggestion": first_id, "case": "test-case", "kind": "event", "date": "2017-04-21",
-        "title": "He is detained", "citations": "dated | He was detained on 21 April 2017.",
-        "csrf_token": token})  # fmt: skip
+    saved = client.post(
+        "/timeline/entries/new",
+        data={
+            "suggestion": first_id,
+            "case": "test-case",
+            "kind": "event",
+            "date": "2017-04-21",
+            "title": "He is detained",
+            "citations": "dated | He was detained on 21 April 2017.",
+            "csrf_token": token,
+        },
+    )
     assert saved.status_code == 302, saved.text
-    dismissed = client.post(f"/timeline/suggestions/{second_id}/dismiss",
-                            data={"csrf_token": token})  # fmt: skip
+    dismissed = client.post(f"/timeline/suggestions/{second_id}/dismiss", data={"csrf_token": token})
     assert dismissed.status_code == 302
     with app.app_context(), get_db(app).session() as s:
         statuses = {r.id: (r.status, r.entry_id) for r in s.query(DateSuggestion)}
@@ -136,19 +150,25 @@ def test_a_suggestion_is_accepted_into_an_entry_or_dismissed(signed_in, make_doc
 def test_the_api_creates_reads_and_replaces_entries(signed_in, small_case):
     client = signed_in("custodian")
     token = csrf_token(client.get("/timeline/entries/new").text)
-    body = {"case": "test-case", "kind": "response", "date": "2017-06", "title": "A response",
-            "speaker": "A minister", "channel": "interview",
-            "stances": [{"event": "detentions", "stance": "minimises"}],
-            "citations": [{"document": "public-report", "excerpt": "Men were"}]}  # fmt: skip
+    body = {
+        "case": "test-case",
+        "kind": "response",
+        "date": "2017-06",
+        "title": "A response",
+        "speaker": "A minister",
+        "channel": "interview",
+        "stances": [{"event": "detentions", "stance": "minimises"}],
+        "citations": [{"document": "public-report", "excerpt": "Men were"}],
+    }
     created = client.post("/api/v1/timeline", json=body, headers={"X-CSRFToken": token})
     assert created.status_code == 201, created.text
     entry = created.get_json()
     assert entry["stances"] == [{"event": small_case[1]["detentions"], "stance": "minimises"}]
-    replaced = client.put(f"/api/v1/timeline/{entry['id']}", json={**body, "title": "Renamed"},
-                          headers={"X-CSRFToken": token})  # fmt: skip
+    replaced = client.put(
+        f"/api/v1/timeline/{entry['id']}", json={**body, "title": "Renamed"}, headers={"X-CSRFToken": token}
+    )
     assert replaced.status_code == 200 and replaced.get_json()["title"] == "Renamed"
-    bad = client.post("/api/v1/timeline", json={**body, "channel": "fax"},
-                      headers={"X-CSRFToken": token})  # fmt: skip
+    bad = client.post("/api/v1/timeline", json={**body, "channel": "fax"}, headers={"X-CSRFToken": token})
     assert bad.status_code == 400 and "channel" in bad.text
     assert client.get(f"/api/v1/timeline/{entry['id']}").get_json()["title"] == "Renamed"
 
@@ -183,13 +203,17 @@ def long_timeline(small_case, add_entries, monkeypatch):
     monkeypatch.setattr(archive.web.timeline, "YEAR_PAGING", 3)
     cite = [{"document": "public-report", "excerpt": ""}]
     ids = add_entries(
-        {"slug": "early", "kind": "event", "date": "2015-06", "title": "Early event",
-         "citations": cite},
-        {"slug": "late-denial", "kind": "denial", "date": "2018-01-10", "title": "Late denial",
-         "denies": ["detentions"], "citations": cite},
-        {"slug": "before", "kind": "event", "date": "../2016", "title": "Some time before",
-         "citations": cite},
-    )  # fmt: skip
+        {"slug": "early", "kind": "event", "date": "2015-06", "title": "Early event", "citations": cite},
+        {
+            "slug": "late-denial",
+            "kind": "denial",
+            "date": "2018-01-10",
+            "title": "Late denial",
+            "denies": ["detentions"],
+            "citations": cite,
+        },
+        {"slug": "before", "kind": "event", "date": "../2016", "title": "Some time before", "citations": cite},
+    )
     return {**small_case[1], **ids}
 
 
@@ -201,8 +225,7 @@ def test_a_long_timeline_is_shown_one_year_at_a_time(client, long_timeline):
     assert "Early event" in html and "Detentions begin" not in html  # the first year
     assert "Some time before" not in html
     assert "7 entries, 2 denials; showing 2015." in html
-    years = re.findall(r'<li><a href="([^"]*)"[^>]*>([^<]+)</a> <span class="meta">\((\d+)\)',
-                       html)  # fmt: skip
+    years = re.findall(r'<li><a href="([^"]*)"[^>]*>([^<]+)</a> <span class="meta">\((\d+)\)', html)
     assert [(label, count) for _, label, count in years] == [
         ("2015", "1"),
         ("2016", "1"),

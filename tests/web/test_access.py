@@ -62,9 +62,7 @@ def test_document_list_page_shows_exactly_what_the_reader_may_see(reader, every_
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_api_list_items_and_total_cover_exactly_what_the_reader_may_see(
-    reader, every_document, role
-):
+def test_api_list_items_and_total_cover_exactly_what_the_reader_may_see(reader, every_document, role):
     body = reader(role).get("/api/v1/documents?per_page=100").get_json()
     assert {item["id"] for item in body["items"]} == _visible(every_document, role)
     assert body["total"] == len(_visible(every_document, role))
@@ -100,9 +98,7 @@ def test_case_page_counts_only_visible_documents(reader, every_document, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(
-    "query", ["kind=testimony", "language=en", f"case={CASE}", "tag=none", "year=2017"]
-)
+@pytest.mark.parametrize("query", ["kind=testimony", "language=en", f"case={CASE}", "tag=none", "year=2017"])
 def test_filters_never_widen_the_audience(reader, every_document, role, query):
     body = reader(role).get(f"/api/v1/documents?per_page=100&{query}").get_json()
     assert {item["id"] for item in body["items"]} <= _visible(every_document, role)
@@ -176,7 +172,4 @@ def test_public_corpus_timeline_keeps_every_citation(corpus_app):
     assert sum(len(item["citations"]) for item in body["items"]) == expected
     for item in body["items"]:
         for citation in item["citations"]:
-            assert (
-                corpus_app.test_client().get(f"/documents/{citation['document']}").status_code
-                == 200
-            )
+            assert corpus_app.test_client().get(f"/documents/{citation['document']}").status_code == 200

@@ -271,9 +271,7 @@ def test_posted_document_defaults_to_the_narrowest_audience(custodian, post_docu
 
 
 @pytest.mark.parametrize("token", [None, "", "not-a-token"])
-def test_post_without_a_valid_csrf_token_is_refused(
-    custodian, post_document, count_documents, token
-):
+def test_post_without_a_valid_csrf_token_is_refused(custodian, post_document, count_documents, token):
     custodian.get("/")  # the session holds a token; the request does not carry it
     response = post_document(custodian, token=token)
     assert response.status_code == 400
@@ -309,9 +307,7 @@ def test_csrf_token_of_another_session_is_refused(custodian, app, post_document,
         ({"source": {"url": "javascript:alert(1)"}}, "source.url"),
     ],
 )
-def test_invalid_document_is_refused_naming_the_field(
-    custodian, post_document, count_documents, change, field
-):
+def test_invalid_document_is_refused_naming_the_field(custodian, post_document, count_documents, change, field):
     payload = {k: v for k, v in {**VALID, **change}.items() if v is not None}
     response = post_document(custodian, payload, token=token_from(custodian, "/"))
     assert response.status_code == 400
@@ -325,20 +321,14 @@ def test_invalid_document_is_refused_naming_the_field(
     ("data", "field"),
     [(b"{not json", "json"), (b"[1, 2]", "json"), (b'"text"', "json"), (b"\xff\xfe{}", "encoding")],
 )
-def test_malformed_json_is_refused_naming_the_problem(
-    custodian, post_document, count_documents, data, field
-):
-    response = post_document(
-        custodian, token=token_from(custodian, "/"), data=data, content_type="application/json"
-    )
+def test_malformed_json_is_refused_naming_the_problem(custodian, post_document, count_documents, data, field):
+    response = post_document(custodian, token=token_from(custodian, "/"), data=data, content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["field"] == field
     assert count_documents() == 0
 
 
-@pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/x-www-form-urlencoded", "text/markdown"]
-)
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "text/markdown"])
 def test_non_json_content_type_is_refused(custodian, post_document, count_documents, content_type):
     response = post_document(
         custodian,

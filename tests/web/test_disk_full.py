@@ -26,6 +26,7 @@ SCRIPT = textwrap.dedent(
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", root], check=True)
     from PIL import Image
     from archive import create_app
+    from archive.auth.actors import command_line_actor
     from archive.auth.tokens import create_token
     from archive.auth.users import create_user
     from archive.config import document_kinds
@@ -34,6 +35,7 @@ SCRIPT = textwrap.dedent(
     from archive.storage.models import AuditEntry, Case, MediaFile
     from archive.services import get_db
 
+    CLI = command_line_actor()
     app = create_app({"DATA_DIR": root, "SEARCH_BACKEND": "none", "LOG_LEVEL": "WARNING"})
     with app.app_context(), get_db(app).session() as s:
         get_db(app).upgrade()
@@ -88,17 +90,17 @@ def test_a_full_disk_during_an_upload_is_a_clear_error_and_leaves_nothing(tmp_pa
     namespace = ["-m"] if os.geteuid() == 0 else ["-rm"]
     result = subprocess.run(
         [unshare, *namespace, sys.executable, "-c", SCRIPT, str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["image_bytes"] > 1_000_000  # more than the room left
     assert outcome["status"] == 507, outcome
-    assert (
-        "disk is full" in outcome["body"]["error"]
-        and "nothing was stored" in outcome["body"]["error"]
-    )
+    assert "disk is full" in outcome["body"]["error"] and "nothing was stored" in outcome["body"]["error"]
     assert outcome["files"] == []  # no blob, no thumbnail, no ".partial-" file
     assert outcome["rows"] == 0 and outcome["attached"] == 0
     assert outcome["again"] == 201 and outcome["rows_after"] == 1

@@ -115,9 +115,7 @@ def test_edit_form_is_filled_with_the_stored_document(custodian, created):
     assert "He said **nothing** at first." in page.text
 
 
-def test_editing_replaces_the_fields_and_counts_a_revision(
-    custodian, submit, created, stored_document
-):
+def test_editing_replaces_the_fields_and_counts_a_revision(custodian, submit, created, stored_document):
     response = submit(f"/documents/{created}/edit", title="A corrected title")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/documents/{created}"
@@ -134,16 +132,15 @@ def test_saving_a_form_read_before_another_custodians_save_is_refused(
 ):
     """Two custodians open the edit form of one document; the second save would undo the
     first one's edit: it is refused with 409, saying so, and the first edit stands."""
-    read = re.search(
-        r'name="revision"[^>]*value="(\d+)"', custodian.get(f"/documents/{created}/edit").text
-    )
+    read = re.search(r'name="revision"[^>]*value="(\d+)"', custodian.get(f"/documents/{created}/edit").text)
     assert read and read[1] == "1"
     other = app.test_client()
     login(other, make_user("custodian", "custodian-other"))
     other_form = token_from(other, f"/documents/{created}/edit")
-    saved = other.post(f"/documents/{created}/edit",
-                       data={**FORM, "title": "Saved by the other", "revision": "1",
-                             "csrf_token": other_form})  # fmt: skip
+    saved = other.post(
+        f"/documents/{created}/edit",
+        data={**FORM, "title": "Saved by the other", "revision": "1", "csrf_token": other_form},
+    )
     assert saved.status_code == 302
     late = submit(f"/documents/{created}/edit", title="Saved late", revision=read[1])
     assert late.status_code == 409
@@ -153,9 +150,7 @@ def test_saving_a_form_read_before_another_custodians_save_is_refused(
     assert custodian.get(f"/documents/{created}").text.count("Saved by the other") >= 1
 
 
-def test_create_and_edit_each_write_one_audit_entry_with_the_actor(
-    submit, created, document_audit, user_id
-):
+def test_create_and_edit_each_write_one_audit_entry_with_the_actor(submit, created, document_audit, user_id):
     custodian_id = user_id("custodian-9")
     assert document_audit() == [("document.create", custodian_id, created, "web")]
     submit(f"/documents/{created}/edit", title="A corrected title")
@@ -203,9 +198,7 @@ def test_post_without_a_valid_csrf_token_stores_nothing(submit, count_documents,
 
 
 @pytest.mark.parametrize("token", [None, "forged"])
-def test_edit_without_a_valid_csrf_token_changes_nothing(
-    submit, created, stored_document, document_audit, token
-):
+def test_edit_without_a_valid_csrf_token_changes_nothing(submit, created, stored_document, document_audit, token):
     response = submit(f"/documents/{created}/edit", csrf=token, title="Forged title")
     assert response.status_code == 400
     assert stored_document(created) == {
@@ -234,9 +227,7 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("change", "field"), INVALID)
-def test_invalid_submission_re_renders_the_form_naming_the_field(
-    submit, count_documents, change, field
-):
+def test_invalid_submission_re_renders_the_form_naming_the_field(submit, count_documents, change, field):
     response = submit(**change)
     assert response.status_code == 400
     assert f'id="{field}-error"' in response.text
@@ -251,9 +242,7 @@ def test_invalid_submission_keeps_what_was_typed(submit):
 
 
 @pytest.mark.parametrize(("change", "field"), INVALID[:8])
-def test_invalid_edit_changes_nothing(
-    submit, created, stored_document, document_audit, change, field
-):
+def test_invalid_edit_changes_nothing(submit, created, stored_document, document_audit, change, field):
     response = submit(f"/documents/{created}/edit", **{"title": "Changed", **change})
     assert response.status_code == 400
     assert f'id="{field}-error"' in response.text
@@ -302,7 +291,5 @@ def test_opening_the_edit_form_records_a_view_of_the_original(app, custodian, su
     assert custodian.get(f"{doc}/edit").status_code == 200
     assert custodian.get(f"{doc}/edit").status_code == 200
     with app.app_context(), get_db(app).session() as s:
-        views = s.scalars(
-            select(AuditEntry).where(AuditEntry.action == "document.original.view")
-        ).all()
+        views = s.scalars(select(AuditEntry).where(AuditEntry.action == "document.original.view")).all()
     assert [(v.object_type, v.via) for v in views] == [("document", "web")] * 2

@@ -54,37 +54,56 @@ def _inert(client, *urls: str) -> None:
 def test_a_vector_in_every_field_of_every_way_in_is_stored_inert_or_refused(custodian, vector):
     client, headers = custodian, custodian.headers
     # the web form: the vector in every text field and in the body
-    form = {"case": CASE, "kind": "testimony", "language": "en", "consent": "public",
-            "status": "in_review", "body": f"Before. {vector} After.",
-            "csrf_token": csrf_token(client.get("/documents/new").text),
-            **{name: f"{name} {vector}"[:300] for name in TEXT_FIELDS}}  # fmt: skip
+    form = {
+        "case": CASE,
+        "kind": "testimony",
+        "language": "en",
+        "consent": "public",
+        "status": "in_review",
+        "body": f"Before. {vector} After.",
+        "csrf_token": csrf_token(client.get("/documents/new").text),
+        **{name: f"{name} {vector}"[:300] for name in TEXT_FIELDS},
+    }
     made = client.post("/documents/new", data=form)
     if _record("web form", made) == 302:
         doc = made.headers["Location"]
         _inert(client, doc, f"{doc}/edit", f"{doc}/redaction", "/documents", f"/cases/{CASE}")
     # the documents API
-    body = {"case": CASE, "kind": "testimony", "language": "en", "consent": "public",
-            "status": "in_review", "title": vector[:300], "body": vector,
-            "attribution": vector}  # fmt: skip
+    body = {
+        "case": CASE,
+        "kind": "testimony",
+        "language": "en",
+        "consent": "public",
+        "status": "in_review",
+        "title": vector[:300],
+        "body": vector,
+        "attribution": vector,
+    }
     made = client.post("/api/v1/documents", json=body, headers=headers)
     if _record("documents API", made) == 201:
         _inert(client, f"/documents/{made.get_json()['id']}")
     # the timeline API (custodian text is checked for identifiers, then shown to everyone)
     slug = f"v-{abs(hash(vector)) % 10**8}"
     cited = [{"document": _any_doc(client), "excerpt": ""}]
-    entry = {"slug": slug, "case": CASE, "kind": "event", "date": "2017-04",
-             "title": vector[:300] or "x", "description": vector, "actor": vector[:300],
-             "place": vector[:200], "citations": cited}  # fmt: skip
+    entry = {
+        "slug": slug,
+        "case": CASE,
+        "kind": "event",
+        "date": "2017-04",
+        "title": vector[:300] or "x",
+        "description": vector,
+        "actor": vector[:300],
+        "place": vector[:200],
+        "citations": cited,
+    }
     made = client.post("/api/v1/timeline", json=entry, headers=headers)
     if _record("timeline API", made) == 201:
         _inert(client, f"/timeline/entries/{made.get_json()['id']}", "/timeline")
     # a brief: title, purpose and a note, and its HTML export
-    made = client.post("/api/v1/briefs", json={"title": vector[:300] or "x", "purpose": vector},
-                       headers=headers)  # fmt: skip
+    made = client.post("/api/v1/briefs", json={"title": vector[:300] or "x", "purpose": vector}, headers=headers)
     if _record("brief API", made) == 201:
         brief = made.get_json()["id"]
-        note = client.post(f"/api/v1/briefs/{brief}/items",
-                           json={"kind": "note", "text": vector}, headers=headers)  # fmt: skip
+        note = client.post(f"/api/v1/briefs/{brief}/items", json={"kind": "note", "text": vector}, headers=headers)
         _record("brief note", note)
         _inert(client, f"/briefs/{brief}")
         exported = client.get(f"/api/v1/briefs/{brief}/export.html").get_data(as_text=True)
@@ -98,10 +117,20 @@ def test_a_vector_in_every_field_of_every_way_in_is_stored_inert_or_refused(cust
 
 def _any_doc(client) -> str:
     """The slug of a document to cite (made once per test)."""
-    made = client.post("/api/v1/documents", json={
-        "case": CASE, "kind": "testimony", "language": "en", "consent": "public",
-        "status": "in_review", "title": "Cited", "slug": "cited", "body": "Cited.\n"},
-        headers=client.headers)  # fmt: skip
+    made = client.post(
+        "/api/v1/documents",
+        json={
+            "case": CASE,
+            "kind": "testimony",
+            "language": "en",
+            "consent": "public",
+            "status": "in_review",
+            "title": "Cited",
+            "slug": "cited",
+            "body": "Cited.\n",
+        },
+        headers=client.headers,
+    )
     assert made.status_code in (201, 400)
     return "cited"
 
@@ -119,13 +148,12 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("raw", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-def test_malformed_and_oversize_bodies_are_refused_and_store_nothing(
-    app, custodian, count_documents, raw
-):
+def test_malformed_and_oversize_bodies_are_refused_and_store_nothing(app, custodian, count_documents, raw):
     app.config["MAX_CONTENT_LENGTH"] = 2_000_000
     before = count_documents()
-    response = custodian.post("/api/v1/documents", data=raw, headers={
-        **custodian.headers, "Content-Type": "application/json"})  # fmt: skip
+    response = custodian.post(
+        "/api/v1/documents", data=raw, headers={**custodian.headers, "Content-Type": "application/json"}
+    )
     assert _record("raw API body", response) in (400, 413)
     assert response.get_json()["error"]
     assert count_documents() == before
@@ -142,9 +170,19 @@ DEEP_MARKDOWN = {
 
 @pytest.mark.parametrize("body", DEEP_MARKDOWN.values(), ids=DEEP_MARKDOWN.keys())
 def test_pathological_markdown_is_stored_inert_or_refused(custodian, body):
-    made = custodian.post("/api/v1/documents", headers=custodian.headers, json={
-        "case": CASE, "kind": "testimony", "language": "en", "consent": "public",
-        "status": "in_review", "title": "Deep", "body": body})  # fmt: skip
+    made = custodian.post(
+        "/api/v1/documents",
+        headers=custodian.headers,
+        json={
+            "case": CASE,
+            "kind": "testimony",
+            "language": "en",
+            "consent": "public",
+            "status": "in_review",
+            "title": "Deep",
+            "body": body,
+        },
+    )
     if _record("deep Markdown", made) == 201:
         _inert(custodian, f"/documents/{made.get_json()['id']}")
     else:  # refused, saying why
@@ -171,15 +209,28 @@ NAMES = [
 def test_path_traversal_file_names_are_never_used(app, custodian, name):
     from pathlib import Path
 
-    doc = custodian.post("/api/v1/documents", headers=custodian.headers, json={
-        "case": CASE, "kind": "testimony", "language": "en", "consent": "public",
-        "status": "in_review", "title": "Named", "body": "x"}).get_json()["id"]  # fmt: skip
+    doc = custodian.post(
+        "/api/v1/documents",
+        headers=custodian.headers,
+        json={
+            "case": CASE,
+            "kind": "testimony",
+            "language": "en",
+            "consent": "public",
+            "status": "in_review",
+            "title": "Named",
+            "body": "x",
+        },
+    ).get_json()["id"]
     image = io.BytesIO()
     Image.new("RGB", (4, 4), "green").save(image, "PNG")
     data_dir = Path(app.config["DATA_DIR"])
-    response = custodian.post(f"/api/v1/documents/{doc}/media", headers=custodian.headers,
-                              data={"file": (io.BytesIO(image.getvalue()), name)},
-                              content_type="multipart/form-data")  # fmt: skip
+    response = custodian.post(
+        f"/api/v1/documents/{doc}/media",
+        headers=custodian.headers,
+        data={"file": (io.BytesIO(image.getvalue()), name)},
+        content_type="multipart/form-data",
+    )
     assert _record("upload file name", response) == 201
     media = response.get_json()["items"][0]
     served = custodian.get(f"/media/{media['id']}")
@@ -189,8 +240,7 @@ def test_path_traversal_file_names_are_never_used(app, custodian, name):
     assert "passwd" not in disposition and ".." not in disposition and "\\" not in disposition
     blobs = [p for p in (data_dir / "media").rglob("*") if p.is_file()]
     assert blobs and all(re.fullmatch(r"[0-9a-f]{64}", p.name) for p in blobs)  # by hash only
-    assert not any(p.name in ("passwd", "shadow.png", "boot.ini")
-                   for p in data_dir.rglob("*"))  # fmt: skip
+    assert not any(p.name in ("passwd", "shadow.png", "boot.ini") for p in data_dir.rglob("*"))
     assert json.dumps(media).find("passwd") == -1
 
 

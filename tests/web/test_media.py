@@ -237,9 +237,7 @@ def attach_files(app):
         with app.app_context(), get_db(app).session() as s:
             document = s.get(Document, doc_id)
             store = app.extensions["archive.media"]
-            return [
-                m.id for m in add_media(s, document, [Upload(f) for f in files], store, SETUP, "cli")
-            ]
+            return [m.id for m in add_media(s, document, [Upload(f) for f in files], store, SETUP, "cli")]
 
     return attach_
 
@@ -261,9 +259,7 @@ def vault_readers(vault_app) -> Readers:
 def vaulted(vault_readers, attached_files) -> tuple[int, list[int]]:
     """A document made through the form on the vault app; its id and its media ids."""
     custodian = vault_readers("custodian")
-    doc_id = publish_via_review(
-        custodian, created_id(new_document(custodian, named(attached_files)))
-    )
+    doc_id = publish_via_review(custodian, created_id(new_document(custodian, named(attached_files))))
     return doc_id, media_ids(vault_readers.app, doc_id)
 
 
@@ -336,14 +332,10 @@ def test_only_custodians_see_the_metadata_report(readers, form_document, role):
 
 @pytest.mark.parametrize("surface", ["page", "api"])
 @pytest.mark.parametrize("role", ROLES)
-def test_only_custodians_see_the_hash_of_the_original(
-    readers, form_document, attached_files, role, surface
-):
+def test_only_custodians_see_the_hash_of_the_original(readers, form_document, attached_files, role, surface):
     # Whoever holds a suspected original (a seized phone) could confirm with its hash that the
     # archive has it, and so who gave it; the page shows it to custodians only, so must the API.
-    path = (
-        f"/documents/{form_document}" if surface == "page" else f"/api/v1/documents/{form_document}"
-    )
+    path = f"/documents/{form_document}" if surface == "page" else f"/api/v1/documents/{form_document}"
     text = readers(role).get(path).text
     assert {_sha256(d.data) in text for d in attached_files} == {role in CUSTODIANS}
 
@@ -625,9 +617,7 @@ def test_without_a_vault_no_original_can_be_downloaded(readers, form_document, r
 
 def test_vault_keeps_each_original_sealed(vault_app, vaulted, attached_files):
     sealed = stored_files(vault_app, "vault")
-    assert sorted(p.name for p in sealed) == sorted(
-        f"{_sha256(d.data)}.sealed" for d in attached_files
-    )
+    assert sorted(p.name for p in sealed) == sorted(f"{_sha256(d.data)}.sealed" for d in attached_files)
     originals = [d.data for d in attached_files]
     assert leaks_on_disk(vault_app, every_canary(attached_files), originals) == {}
 
@@ -653,9 +643,7 @@ def test_every_view_of_an_original_is_audited(vault_app, vault_readers, vaulted)
     for _ in range(2):
         assert fetch(client, f"/media/{media_id}/original").status_code == 200
     with vault_app.app_context(), get_db(vault_app).session() as s:
-        views = s.scalars(
-            select(AuditEntry).where(AuditEntry.action == "media.original.view")
-        ).all()
+        views = s.scalars(select(AuditEntry).where(AuditEntry.action == "media.original.view")).all()
     expected = (vault_readers.user_id("custodian"), "media", media_id, "web")
     assert [(v.actor_id, v.object_type, v.object_id, v.via) for v in views] == [expected] * 2
 
@@ -666,10 +654,7 @@ def test_only_custodians_download_originals(vault_app, vault_readers, vaulted, r
     response = vault_readers(role).get(f"/media/{media_id}/original")
     assert response.status_code == status
     with vault_app.app_context(), get_db(vault_app).session() as s:
-        assert (
-            s.scalars(select(AuditEntry).where(AuditEntry.action == "media.original.view")).all()
-            == []
-        )
+        assert s.scalars(select(AuditEntry).where(AuditEntry.action == "media.original.view")).all() == []
 
 
 def _flip_a_byte(sealed: bytes) -> bytes:
@@ -686,9 +671,7 @@ TAMPERING = {
 
 
 @pytest.mark.parametrize("tamper", TAMPERING)
-def test_a_tampered_vault_file_is_not_found_not_a_server_error(
-    vault_app, vault_readers, vaulted, tamper
-):
+def test_a_tampered_vault_file_is_not_found_not_a_server_error(vault_app, vault_readers, vaulted, tamper):
     _doc_id, (media_id, *_) = vaulted
     for path in stored_files(vault_app, "vault"):
         path.write_bytes(TAMPERING[tamper](path.read_bytes()))
@@ -759,9 +742,7 @@ def test_a_failed_commit_removes_the_sealed_originals_too(vault_app, monkeypatch
     assert count_rows(vault_app, MediaFile) == 0
 
 
-def test_a_failed_commit_keeps_files_other_documents_use(
-    app, store, make_document, monkeypatch, attach_files
-):
+def test_a_failed_commit_keeps_files_other_documents_use(app, store, make_document, monkeypatch, attach_files):
     first, second = make_document(slug="first"), make_document(slug="second")
     (kept,) = attach_files(first, dirty("png").data)
     with app.app_context(), get_db(app).session() as s:

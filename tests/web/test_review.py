@@ -17,15 +17,11 @@ from archive.storage.models import AuditEntry, Document, ProtectedIdentity
 from tests.web.conftest import CASE, active_content, token_from
 
 PHONE = "+7 928 417-53-96"
-BODY = (
-    f"Дежурный Сержант сказал уйти. Мовсар остался у ворот, его номер {PHONE}.\n\n"
-    "Мы пили чай в Кафе у Ибрагима.\n"
-)
+BODY = f"Дежурный Сержант сказал уйти. Мовсар остался у ворот, его номер {PHONE}.\n\nМы пили чай в Кафе у Ибрагима.\n"
 FALSE_DETECTION = "Сержант"
 MISSED = "Кафе у Ибрагима"
 PUBLIC_AFTER_REVIEW = (
-    "Дежурный Сержант сказал уйти. [person 1] остался у ворот, его номер [phone].\n\n"
-    "Мы пили чай в [workplace].\n"
+    "Дежурный Сержант сказал уйти. [person 1] остался у ворот, его номер [phone].\n\nМы пили чай в [workplace].\n"
 )
 HOSTILE = "<script>alert(1)</script> and <img src=x onerror=alert(1)>"
 SPAN_ROW = re.compile(
@@ -108,9 +104,7 @@ def detected(page_html: str) -> dict[str, tuple[int, str]]:
 
 @pytest.mark.parametrize(("role", "status"), [("anonymous", 401), ("researcher", 403)])
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_readers_cannot_reach_the_review_page(
-    reader, unreviewed, stored, audit_actions, role, status, method
-):
+def test_readers_cannot_reach_the_review_page(reader, unreviewed, stored, audit_actions, role, status, method):
     client = reader(role)
     before = (stored(unreviewed), audit_actions())
     url = f"/documents/{unreviewed}/redaction"
@@ -178,9 +172,12 @@ def test_the_review_page_is_never_cached(custodian, unreviewed):
 
 def test_script_in_the_original_is_shown_escaped_and_inert(custodian, make_document):
     doc_id = make_document(
-        slug="hostile", language="ru", status="in_review", redaction="pending",
+        slug="hostile",
+        language="ru",
+        status="in_review",
+        redaction="pending",
         body=f"{HOSTILE} Мовсар звонил с {PHONE}.\n",
-    )  # fmt: skip
+    )
     page = custodian.get(f"/documents/{doc_id}/redaction")
     assert page.status_code == 200
     assert active_content(page.text) == []
@@ -213,12 +210,8 @@ def review(custodian, unreviewed):
     return post
 
 
-def test_review_with_publish_publishes_the_public_text_only(
-    review, app, unreviewed, stored, audit_actions
-):
-    response = review(
-        untick=[FALSE_DETECTION], add_value=MISSED, add_type="WORKPLACE", publish=True
-    )
+def test_review_with_publish_publishes_the_public_text_only(review, app, unreviewed, stored, audit_actions):
+    response = review(untick=[FALSE_DETECTION], add_value=MISSED, add_type="WORKPLACE", publish=True)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/documents/{unreviewed}/redaction"
     assert stored(unreviewed) == {
@@ -259,9 +252,7 @@ def test_review_without_a_csrf_token_changes_nothing(review, unreviewed, stored,
     [("Кафе у Абубакара", "WORKPLACE"), (MISSED, "NICKNAME")],
     ids=["text-not-in-the-original", "unknown-type"],
 )
-def test_an_invalid_addition_is_refused_and_nothing_is_published(
-    review, unreviewed, stored, add_value, add_type
-):
+def test_an_invalid_addition_is_refused_and_nothing_is_published(review, unreviewed, stored, add_value, add_type):
     before = stored(unreviewed)
     response = review(add_value=add_value, add_type=add_type, publish=True)
     assert response.status_code == 400

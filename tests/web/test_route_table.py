@@ -99,8 +99,7 @@ TABLE = {
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # routes that remove what later requests name: each gets a brief of its own
-DESTRUCTIVE = {("briefs.delete", "POST"), ("briefs_api.delete", "DELETE"),
-               ("briefs_api.remove_item", "DELETE")}  # fmt: skip
+DESTRUCTIVE = {("briefs.delete", "POST"), ("briefs_api.delete", "DELETE"), ("briefs_api.remove_item", "DELETE")}
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -135,9 +134,10 @@ def world(app, make_document, make_user):
     app.extensions["archive.media"] = MediaStore.from_config(app.config)
     ids = {
         "public": make_document(slug="open", title="Open", body="In April 2017 men were held.\n"),
-        "hidden": make_document(slug="closed", title="Closed", consent="custodians",
-                                body="Only custodians read this.\n"),
-    }  # fmt: skip
+        "hidden": make_document(
+            slug="closed", title="Closed", consent="custodians", body="Only custodians read this.\n"
+        ),
+    }
     for role in ROLES[1:]:
         make_user(role, f"{role}-r")
     make_user("researcher", "stranger")
@@ -148,13 +148,16 @@ def world(app, make_document, make_user):
         case = queries.get_case(s, "test-case")
         for key in ("public", "hidden"):
             document = queries.document_by_slug(s, case.id, "open" if key == "public" else "closed")
-            (media,) = add_media(
-                s, document, [Upload(image.getvalue())], media_store(), SETUP, "cli"
-            )
+            (media,) = add_media(s, document, [Upload(image.getvalue())], media_store(), SETUP, "cli")
             world[f"media_{key}"] = media.id
-            fields = {"slug": f"entry-{key}", "case": "test-case", "kind": "event",
-                      "date": "2017-04", "title": f"Entry {key}",
-                      "citations": [{"document": document.slug, "excerpt": ""}]}  # fmt: skip
+            fields = {
+                "slug": f"entry-{key}",
+                "case": "test-case",
+                "kind": "event",
+                "date": "2017-04",
+                "title": f"Entry {key}",
+                "citations": [{"document": document.slug, "excerpt": ""}],
+            }
             (entry,) = create_entries(s, case, [(key, validate_entry(fields, key))], CLI, "cli")
             world[f"entry_{key}"] = entry.id
         for name in ("researcher-r", "custodian-r", "admin-r", "stranger"):
@@ -204,8 +207,9 @@ def _call(app, role: str, endpoint: str, method: str, args: dict, with_csrf: boo
     user = f"{role}-r"
     if role != "anonymous":
         page = client.get("/login")
-        signed = client.post("/login", data={"username": user, "password": PASSWORD,
-                                             "csrf_token": csrf_token(page.text)})  # fmt: skip
+        signed = client.post(
+            "/login", data={"username": user, "password": PASSWORD, "csrf_token": csrf_token(page.text)}
+        )
         assert signed.status_code == 302
     with app.test_request_context():
         from flask import url_for
@@ -249,9 +253,7 @@ def test_objects_beyond_the_readers_audience_are_not_found(app, world, role):
             continue
         if rule.scoped != "brief" and role in ("custodian", "admin"):
             continue  # custodians see every document, its media and its entries
-        response = _call(
-            app, role, endpoint, method, _args(world, rule, f"{role}-r", True, endpoint)
-        )
+        response = _call(app, role, endpoint, method, _args(world, rule, f"{role}-r", True, endpoint))
         if response.status_code != 404:
             wrong.append(f"{method} {endpoint}: {response.status_code} for another audience")
     assert wrong == [], f"{role}:\n" + "\n".join(wrong)

@@ -77,9 +77,7 @@ def test_every_html_page_carries_the_security_headers(reader, make_document, rol
     assert directives["frame-ancestors"] == ["'none'"]
 
 
-@pytest.mark.parametrize(
-    "url", ["/api/v1/documents", "/api/v1/documents/999999", "/static/style.css"]
-)
+@pytest.mark.parametrize("url", ["/api/v1/documents", "/api/v1/documents/999999", "/static/style.css"])
 def test_other_responses_are_not_sniffed_or_framed(client, url):
     with client.get(url) as response:  # a static file is streamed: close it
         assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -89,9 +87,7 @@ def test_other_responses_are_not_sniffed_or_framed(client, url):
 def test_session_cookie_is_httponly_and_samesite_lax(client, make_user):
     name = make_user("researcher")
     page = client.get("/login")
-    response = client.post(
-        "/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(page.text)}
-    )
+    response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(page.text)})
     assert response.status_code == 302
     flags = _flags(_cookie(response, "session"))
     assert "httponly" in flags
@@ -172,9 +168,7 @@ def test_login_never_redirects_off_site(client, make_user, target):
     assert location == "/", location
 
 
-@pytest.mark.parametrize(
-    "target", ["/documents", "/documents?kind=testimony&page=2", f"/cases/{CASE}"]
-)
+@pytest.mark.parametrize("target", ["/documents", "/documents?kind=testimony&page=2", f"/cases/{CASE}"])
 def test_login_returns_to_a_page_on_this_site(client, make_user, target):
     response = _login_with_next(client, make_user("researcher"), target)
     assert response.status_code == 302
@@ -213,9 +207,7 @@ def test_wrong_password_and_unknown_user_read_the_same(client, make_user):
     wrong = attempt("known-user", "wrong password entirely")
     unknown = attempt("nobody-here", "wrong password entirely")
     assert wrong.status_code == unknown.status_code == 400
-    assert without_tokens(wrong.text) == without_tokens(unknown.text).replace(
-        "nobody-here", "known-user"
-    )
+    assert without_tokens(wrong.text) == without_tokens(unknown.text).replace("nobody-here", "known-user")
 
 
 def test_login_without_csrf_token_is_refused(client, make_user):
@@ -239,9 +231,7 @@ def failing_app(app):
     return app
 
 
-@pytest.mark.parametrize(
-    ("url", "json"), [("/test-only/boom", False), ("/api/v1/test-only/boom", True)]
-)
+@pytest.mark.parametrize(("url", "json"), [("/test-only/boom", False), ("/api/v1/test-only/boom", True)])
 def test_unexpected_error_shows_a_generic_page_with_an_incident_id(failing_app, caplog, url, json):
     with caplog.at_level(logging.DEBUG):
         response = failing_app.test_client().get(url)
@@ -354,10 +344,9 @@ def test_request_just_under_the_limit_is_not_refused_for_size(small_custodian):
     token = token_from(small_custodian, "/")
     response = small_custodian.post(
         "/api/v1/documents",
-        json={"case": "no-such-case", "kind": "testimony", "title": "Small", "language": "en",
-              "body": "x" * 1024},
+        json={"case": "no-such-case", "kind": "testimony", "title": "Small", "language": "en", "body": "x" * 1024},
         headers={"X-CSRFToken": token},
-    )  # fmt: skip
+    )
     assert response.status_code == 400  # refused for its case, not its size
     assert response.get_json()["field"] == "case"
 
@@ -405,14 +394,26 @@ def test_changing_the_password_signs_out_other_sessions(app, make_user):
         assert _attempt(c, "changer", PASSWORD).status_code == 302
     assert elsewhere.get("/briefs").status_code == 200
     page = here.get("/account/password")
-    changed = here.post("/account/password", data={
-        "current": PASSWORD, "password": "a brand new long password", "confirm":
-        "a brand new long password", "csrf_token": csrf_token(page.text)})  # fmt: skip
+    changed = here.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "password": "a brand new long password",
+            "confirm": "a brand new long password",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert changed.status_code == 302
     assert here.get("/briefs").status_code == 200  # this session goes on
     assert elsewhere.get("/briefs").status_code == 401  # the other one has ended
     token = csrf_token(here.get("/account/password").text)
-    wrong = here.post("/account/password", data={
-        "current": "not it", "password": "another long password", "confirm":
-        "another long password", "csrf_token": token})  # fmt: skip
+    wrong = here.post(
+        "/account/password",
+        data={
+            "current": "not it",
+            "password": "another long password",
+            "confirm": "another long password",
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 400 and "not the current password" in wrong.text

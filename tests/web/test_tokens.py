@@ -75,8 +75,9 @@ def test_tokens_are_made_and_revoked_on_the_account_page(signed_in):
 
     client = signed_in("custodian")
     page = client.get("/account/tokens")
-    made = client.post("/account/tokens", data={"name": "backup script", "role": "researcher",
-                                                "csrf_token": csrf_token(page.text)})  # fmt: skip
+    made = client.post(
+        "/account/tokens", data={"name": "backup script", "role": "researcher", "csrf_token": csrf_token(page.text)}
+    )
     assert made.status_code == 200
     secret = made.text.split('id="new-token" readonly value="')[1].split('"')[0]
     assert secret.startswith("wa_")
