@@ -12,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 from archive import create_app
+from archive.auth import passwords
 from archive.auth.actors import SystemActor, command_line_actor
 from archive.auth.permissions import ACTIONS
 from archive.auth.users import create_user
@@ -55,6 +56,19 @@ def pytest_collection_modifyitems(items):
         module = getattr(item, "module", None)
         if uses_fixture or getattr(module, "databases", None) is databases:
             item.add_marker(pytest.mark.storage)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes():
+    """Hash the suite's passwords with a small scrypt cost (Django's test suites swap in a
+    fast hasher for the same reason): a tenth of a second per account and per sign-in was a
+    fifth of the web tests' time. Hashes say their cost, so checking is unchanged; the real
+    cost is tested in tests/auth/test_passwords.py, and the `archive` commands the tests run
+    use it."""
+    real = passwords.COST
+    passwords.COST = (2**10, 8, 1)
+    yield
+    passwords.COST = real
 
 
 @pytest.fixture(autouse=True)

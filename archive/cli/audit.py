@@ -31,6 +31,3 @@ def audit_verify_command() -> None:
         )
         sys.exit(1)
     click.echo(f"audit log holds: {report.checked} entries, head {report.head}")
-
-
-COMMANDS = (audit_group,)

@@ -49,6 +49,3 @@ def import_bundle_command(path: Path, expect_manifest: str | None) -> None:
         f"{sum(report.rows.values())} rows and {report.files} files restored; "
         f"{indexed} documents indexed; the audit log holds"
     )
-
-
-COMMANDS = (export_bundle_command, import_bundle_command)

@@ -44,6 +44,3 @@ def brief_export_command(brief_id: int, fmt: str, base_url: str, out: Path | Non
     else:
         out.write_bytes(data)
         click.echo(f"brief {brief_id} written to {out} ({len(data):,} bytes)", err=True)
-
-
-COMMANDS = (brief_group,)

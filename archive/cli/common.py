@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 
-from archive import create_app
 from archive.auth.actors import ANONYMOUS, SystemActor, command_line_actor
 from archive.config import document_kinds
-from archive.errors import ArchiveError
 from archive.services import get_db
 from archive.storage.db import Database
 from archive.storage.models import ROLES
@@ -28,16 +25,6 @@ AS_ROLE = click.option(
     help="Whose access rules apply.",
 )
 BASE_URL = click.option("--base-url", default="", help="Prefix for permalinks, e.g. https://archive.example")
-
-
-def make_app(*_args) -> Flask:
-    """The app every command runs in (and each `archive serve` worker)."""
-    # Commands report on the terminal themselves; the log says more only when asked to.
-    quiet = {} if "ARCHIVE_LOG_LEVEL" in os.environ else {"LOG_LEVEL": "WARNING"}
-    try:
-        return create_app(quiet)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def actor(reads_as: str = ANONYMOUS) -> SystemActor:

@@ -56,6 +56,3 @@ def generate_sample_command(count: int, out: Path | None, seed: int) -> None:
             (case_dir / name).write_bytes(data)
             bar.update(1)
     click.echo(f"wrote {count} synthetic documents under {case_dir}")
-
-
-COMMANDS = (load_corpus_command, generate_sample_command)

@@ -37,6 +37,3 @@ def ingest_command(paths: tuple[Path, ...]) -> None:
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
     if counts["error"] or counts["duplicate"]:
         sys.exit(1)
-
-
-COMMANDS = (ingest_command,)

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 
-from archive.errors import MediaRefused
+from archive.config import load_config
+from archive.errors import ArchiveError, MediaRefused
 from archive.media import CleanMedia, Limits, sanitise
 from archive.storage.blobs import write_atomically
 
@@ -28,7 +27,6 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON rep
     help="Folder for the cleaned files (same base names).",
 )
 @_JSON
-@with_appcontext
 def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
     """Remove identifying metadata from media files; exit 1 if any file is refused."""
     refused = 0
@@ -53,7 +51,6 @@ def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None
 @click.command("inspect")
 @_FILES
 @_JSON
-@with_appcontext
 def inspect_command(files: tuple[Path, ...], as_json: bool) -> None:
     """Show what metadata media files carry (field names by risk; nothing is written)."""
     refused = 0
@@ -67,7 +64,10 @@ def inspect_command(files: tuple[Path, ...], as_json: bool) -> None:
 
 def _sanitised(files: tuple[Path, ...], as_json: bool):
     """Yield (path, cleaned file), or (path, None) after printing why a file was refused."""
-    config = current_app.config
+    try:  # the settings alone: these commands touch no database, index or app
+        config = load_config()
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
     limits = Limits(max_bytes=config["MAX_UPLOAD_BYTES"], max_pixels=config["MAX_IMAGE_PIXELS"])
     for path in files:
         try:
@@ -102,6 +102,3 @@ def _print_result(path: Path, clean: CleanMedia | None, note: str | None, as_jso
         click.echo(f"    - {finding.category:10} {finding.field}")
     for action in clean.report.actions:
         click.echo(f"    · {action}")
-
-
-COMMANDS = (strip_command, inspect_command)

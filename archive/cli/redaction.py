@@ -33,6 +33,3 @@ def redact_command(names_file: Path | None, lang: str, as_json: bool) -> None:
         click.echo(json.dumps({"text": result.text, "spans": result.as_json()}, ensure_ascii=False))
     else:
         sys.stdout.write(result.text)
-
-
-COMMANDS = (redact_command,)

@@ -69,6 +69,3 @@ def search_command(query: str, as_json: bool, as_role: str, page: int) -> None:
         click.echo(f"{hit.id:>6}  {hit.kind:18} {hit.language}  {hit.title}")
     if results.suggestion:
         click.echo(f"did you mean: {results.suggestion}")
-
-
-COMMANDS = (reindex_command, check_index_command, search_command)

@@ -9,7 +9,8 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.serving import run_simple
 
 from archive.auth.users import ensure_first_custodian
-from archive.cli.common import VIA, actor, ensure_schema, make_app
+from archive.cli import make_app
+from archive.cli.common import VIA, actor, ensure_schema
 from archive.search.indexing import check, repair
 from archive.services import get_db, search_backend
 
@@ -103,6 +104,3 @@ class _Server(BaseApplication):
 
     def load(self):
         return make_app()
-
-
-COMMANDS = (init_command, run_command, serve_command)

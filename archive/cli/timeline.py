@@ -42,6 +42,3 @@ def timeline_export_command(fmt: str, case_slug: str, as_role: str, base_url: st
     else:
         out.write_text(body, encoding="utf-8")
         click.echo(f"{len(entries)} entries written to {out}", err=True)
-
-
-COMMANDS = (timeline_group,)

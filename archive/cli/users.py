@@ -25,6 +25,3 @@ def create_user_command(username: str, role: str, password: str) -> None:
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"created {role} {user.username} (id {user.id})")
-
-
-COMMANDS = (create_user_command,)

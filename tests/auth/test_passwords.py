@@ -4,15 +4,20 @@ each other's hashes."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from archive.auth import passwords
 from archive.auth.passwords import check_password, hash_password
 
 SECRET = "correct horse battery staple"
 
 
-def test_a_hash_checks_its_own_password_only():
+def test_a_hash_checks_its_own_password_only(monkeypatch):
+    monkeypatch.setattr(passwords, "COST", (2**15, 8, 1))  # the real cost (the suite's is small)
     stored = hash_password(SECRET)
     assert stored.startswith("scrypt:32768:8:1$")
     assert check_password(stored, SECRET)
@@ -34,3 +39,14 @@ def test_werkzeug_reads_our_hashes():
 @pytest.mark.parametrize("stored", ["", "plain", "md5$salt$abc", "scrypt:x:y:z$salt$abc", "scrypt$only-two"])
 def test_a_hash_we_cannot_read_matches_nothing(stored):
     assert not check_password(stored, SECRET)
+
+
+def test_the_archive_hashes_new_passwords_at_werkzeugs_default_cost():
+    """The suite hashes cheaply (tests/conftest.py); the archive itself must not."""
+    made = subprocess.run(
+        [sys.executable, "-c", "from archive.auth.passwords import hash_password; print(hash_password('x' * 12))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert made.split("$")[0] == generate_password_hash(SECRET).split("$")[0] == "scrypt:32768:8:1"

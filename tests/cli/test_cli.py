@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from sqlalchemy import func, select
 
 from archive.auth.users import authenticate
+from archive.cli import COMMANDS as LOADED, main
 from archive.corpus.loader import corpus_files
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Document
@@ -179,3 +183,21 @@ def test_production_with_the_development_secret_refuses_to_start(archive, data_d
     assert "refusing to start in production" in result.stderr
     assert "ARCHIVE_SECRET_KEY" in result.stderr
     assert not (data_dir / "archive.sqlite3").exists()
+
+
+def test_every_command_of_the_table_loads_under_its_name():
+    ctx = click.Context(main, info_name="archive")
+    for name in LOADED:
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name
+
+
+def test_commands_without_a_database_start_without_loading_one():
+    """`archive redact`, `strip` and `inspect` import neither the database nor the web stack."""
+    probe = (
+        "import sys; from archive.cli import main; main.get_command(None, 'redact'); "
+        "main.get_command(None, 'strip'); "
+        "print(sorted(m for m in ('sqlalchemy', 'archive.services', 'archive.web', 'whoosh') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
