@@ -13,7 +13,8 @@ import yaml
 from sqlalchemy import func, select
 
 from archive.auth.users import authenticate
-from archive.cli import COMMANDS as LOADED, main
+from archive.cli import COMMANDS as LOADED
+from archive.cli import main
 from archive.corpus.loader import corpus_files
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Document
