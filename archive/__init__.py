@@ -8,29 +8,15 @@ from archive.config import load_config
 from archive.resources import resource_dir
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the application: load config, call each init_app, register blueprints."""
+def create_app(config: dict | None = None, web: bool = True) -> Flask:
+    """Build the application: load config, call each init_app, register blueprints.
+
+    `web=False` stops after the settings, the log and the engines: the command line's data
+    commands need no pages, and start a second sooner without them."""
     # Imported here, not above: every `import archive.<anything>` runs this file first, and
     # the pure packages (redaction, media) must load without the web stack and the engines.
     from archive import services
-    from archive.web import (
-        api,
-        audit,
-        briefs,
-        briefs_api,
-        editing,
-        errors,
-        i18n,
-        login,
-        logs,
-        media,
-        pages,
-        review,
-        search,
-        security,
-        timeline,
-        timeline_editing,
-    )
+    from archive.web import logs
 
     app = Flask(
         __name__,
@@ -40,6 +26,26 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     logs.init_app(app)
     services.init_app(app)
+    if not web:
+        return app
+    from archive.web import (
+        api,
+        audit,
+        briefs,
+        briefs_api,
+        editing,
+        errors,
+        i18n,
+        login,
+        media,
+        pages,
+        review,
+        search,
+        security,
+        timeline,
+        timeline_editing,
+    )
+
     security.init_app(app)
     i18n.init_app(app)
     login.init_app(app)

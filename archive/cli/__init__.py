@@ -55,12 +55,13 @@ COMMANDS = {
 }
 
 
-def make_app(*_args) -> Flask:
-    """The app every command runs in (and each `archive serve` worker)."""
+def make_app(*_args, web: bool = True) -> Flask:
+    """The app a command runs in: the whole web app for run, serve, routes, shell (and each
+    `archive serve` worker), the settings and engines alone for the data commands."""
     # Commands report on the terminal themselves; the log says more only when asked to.
     quiet = {} if "ARCHIVE_LOG_LEVEL" in os.environ else {"LOG_LEVEL": "WARNING"}
     try:
-        return create_app(quiet)
+        return create_app(quiet, web=web)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
 

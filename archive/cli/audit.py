@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import with_appcontext
 
 from archive.auditing import verify_audit_log
-from archive.cli.common import actor, ensure_schema
+from archive.cli.common import actor, ensure_schema, with_archive
 
 
 @click.group("audit")
@@ -17,7 +16,7 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-@with_appcontext
+@with_archive
 def audit_verify_command() -> None:
     """Check the audit log's hash chain; exit 1 and say where if an entry was edited, deleted
     or reordered. Prints the head hash: record it elsewhere to detect a cut-off tail."""

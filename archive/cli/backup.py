@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from archive.backup import export_archive, import_archive
-from archive.cli.common import VIA, actor, ensure_schema
+from archive.cli.common import VIA, actor, ensure_schema, with_archive
 from archive.errors import ValidationError
 from archive.search.indexing import reindex
 from archive.services import get_db, search_backend
@@ -17,7 +16,7 @@ from archive.services import get_db, search_backend
 
 @click.command("export-bundle")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-@with_appcontext
+@with_archive
 def export_bundle_command(path: Path) -> None:
     """Write the whole archive (rows, clean media, sealed originals, audit log) to a new folder
     with a manifest of SHA-256 hashes; print the manifest's own hash to keep elsewhere."""
@@ -31,7 +30,7 @@ def export_bundle_command(path: Path) -> None:
 @click.command("import-bundle")
 @click.argument("path", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--expect-manifest", default=None, help="The manifest SHA-256 printed at export: refuse any other.")
-@with_appcontext
+@with_archive
 def import_bundle_command(path: Path, expect_manifest: str | None) -> None:
     """Restore a bundle into an empty archive after checking every file against the manifest
     (a tampered bundle is refused before anything is written); then rebuild the index."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
 from archive.briefs.export import FORMATS, export_brief
-from archive.cli.common import BASE_URL, VIA, actor, ensure_schema
+from archive.cli.common import BASE_URL, VIA, actor, ensure_schema, with_archive
 from archive.links import under
 from archive.storage.queries import get_brief
 
@@ -28,7 +27,7 @@ def brief_group() -> None:
     default=None,
     help="Write to this file (default: standard output; a PDF needs --out).",
 )
-@with_appcontext
+@with_archive
 def brief_export_command(brief_id: int, fmt: str, base_url: str, out: Path | None) -> None:
     """Export a brief as its owner may see it: public text only, with its citations."""
     if out is None and fmt == "pdf":

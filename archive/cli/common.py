@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 from flask import current_app
 
 from archive.auth.actors import ANONYMOUS, SystemActor, command_line_actor
+from archive.cli import make_app
 from archive.config import document_kinds
 from archive.services import get_db
 from archive.storage.db import Database
@@ -25,6 +27,17 @@ AS_ROLE = click.option(
     help="Whose access rules apply.",
 )
 BASE_URL = click.option("--base-url", default="", help="Prefix for permalinks, e.g. https://archive.example")
+
+
+def with_archive(command):
+    """Run a data command inside the archive's settings and engines (no web pages)."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with make_app(web=False).app_context():
+            return command(*args, **kwargs)
+
+    return run
 
 
 def actor(reads_as: str = ANONYMOUS) -> SystemActor:

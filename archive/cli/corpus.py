@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
-from archive.cli.common import VIA, actor, ensure_schema, kinds, progress, short
+from archive.cli.common import VIA, actor, ensure_schema, kinds, progress, short, with_archive
 from archive.corpus.loader import corpus_files, load_corpus
 from archive.corpus.sample import SAMPLE_CASE, sample_case, sample_documents
 from archive.errors import ArchiveError
@@ -17,7 +16,7 @@ from archive.errors import ArchiveError
 
 @click.command("load-corpus")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@with_appcontext
+@with_archive
 def load_corpus_command(path: Path | None) -> None:
     """Load a corpus folder (default: ARCHIVE_CORPUS_DIR); already loaded items are skipped."""
     root = path or Path(current_app.config["CORPUS_DIR"])
@@ -43,7 +42,7 @@ def load_corpus_command(path: Path | None) -> None:
 @click.option("--count", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--out", default=None, type=click.Path(path_type=Path), help="Default: ARCHIVE_DATA_DIR/sample.")
 @click.option("--seed", default=1, show_default=True, type=int)
-@with_appcontext
+@with_archive
 def generate_sample_command(count: int, out: Path | None, seed: int) -> None:
     """Write a clearly labelled SYNTHETIC corpus for benchmarks (load it with load-corpus)."""
     out = out or Path(current_app.config["DATA_DIR"]) / "sample"

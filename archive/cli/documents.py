@@ -7,15 +7,14 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
-from archive.cli.common import VIA, actor, ensure_schema, kinds, progress, short
+from archive.cli.common import VIA, actor, ensure_schema, kinds, progress, short, with_archive
 from archive.documents.intake import expand_paths, ingest_paths
 
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@with_appcontext
+@with_archive
 def ingest_command(paths: tuple[Path, ...]) -> None:
     """Ingest Markdown (YAML front matter) or JSON files, or folders of them, one by one."""
     db = ensure_schema()

@@ -6,9 +6,8 @@ import json
 import sys
 
 import click
-from flask.cli import with_appcontext
 
-from archive.cli.common import AS_ROLE, actor, ensure_schema, progress
+from archive.cli.common import AS_ROLE, actor, ensure_schema, progress, with_archive
 from archive.errors import ArchiveError
 from archive.links import under
 from archive.search.indexing import check, reindex, repair
@@ -19,7 +18,7 @@ from archive.storage import queries
 
 
 @click.command("reindex")
-@with_appcontext
+@with_archive
 def reindex_command() -> None:
     """Rebuild the search index from the database (the source of truth)."""
     db = ensure_schema()
@@ -32,7 +31,7 @@ def reindex_command() -> None:
 
 @click.command("check-index")
 @click.option("--repair", "fix", is_flag=True, help="Index what is missing or stale; drop what is extra.")
-@with_appcontext
+@with_archive
 def check_index_command(fix: bool) -> None:
     """Report documents missing, stale or extra in the search index; exit 1 on drift."""
     db = ensure_schema()
@@ -54,7 +53,7 @@ def check_index_command(fix: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @AS_ROLE
 @click.option("--page", default=1, type=click.IntRange(1, 1_000_000))
-@with_appcontext
+@with_archive
 def search_command(query: str, as_json: bool, as_role: str, page: int) -> None:
     """Search the archive as an anonymous visitor (or the given role) would."""
     try:

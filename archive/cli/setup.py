@@ -10,13 +10,13 @@ from werkzeug.serving import run_simple
 
 from archive.auth.users import ensure_first_custodian
 from archive.cli import make_app
-from archive.cli.common import VIA, actor, ensure_schema
+from archive.cli.common import VIA, actor, ensure_schema, with_archive
 from archive.search.indexing import check, repair
 from archive.services import get_db, search_backend
 
 
 @click.command("init")
-@with_appcontext
+@with_archive
 def init_command() -> None:
     """Create or migrate the database, bring the search index in line, create the first
     custodian account."""

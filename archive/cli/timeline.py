@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
-from archive.cli.common import AS_ROLE, BASE_URL, actor, ensure_schema
+from archive.cli.common import AS_ROLE, BASE_URL, actor, ensure_schema, with_archive
 from archive.links import under
 from archive.timeline.export import FORMATS, export
 from archive.timeline.read import TimelineFilters, visible_entries
@@ -29,7 +28,7 @@ def timeline_group() -> None:
     default=None,
     help="Write to this file (default: standard output).",
 )
-@with_appcontext
+@with_archive
 def timeline_export_command(fmt: str, case_slug: str, as_role: str, base_url: str, out: Path | None) -> None:
     """Export the timeline as an anonymous visitor (or the given role) may see it."""
     db = ensure_schema()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
 
 from archive.auth.users import create_user
-from archive.cli.common import VIA, actor, ensure_schema
+from archive.cli.common import VIA, actor, ensure_schema, with_archive
 from archive.errors import ArchiveError
 from archive.storage.models import ROLES
 
@@ -15,7 +14,7 @@ from archive.storage.models import ROLES
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="researcher", show_default=True)
 @click.password_option(help="Asked for when not given (at least 12 characters).")
-@with_appcontext
+@with_archive
 def create_user_command(username: str, role: str, password: str) -> None:
     """Create an account with a role: researcher, custodian or admin."""
     db = ensure_schema()
