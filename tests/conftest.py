@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from hypothesis import settings
 
 from archive import create_app
@@ -21,6 +24,7 @@ from archive.corpus.loader import load_corpus
 from archive.documents.intake import create_document, sha256_hex
 from archive.documents.submission import validate_document
 from archive.services import get_db
+from archive.storage import queries
 from archive.storage.db import Database
 from tests import databases
 
@@ -129,17 +133,60 @@ def _drop_databases():
     databases.drop_created()
 
 
-def _make_app(tmp_path: Path, template: Path):
+def _make_app(tmp_path: Path, template: Path, files: bool = False):
+    """An app on a copy of the template's database (and, with `files`, of its index, media
+    and other files)."""
+    if files:
+        shutil.copytree(template, tmp_path, dirs_exist_ok=True)
     databases.create(tmp_path, template)
     app = create_app(_config(tmp_path))
     yield app
     get_db(app).dispose()
 
 
+# Worlds built once per test process and copied for each test that asks for them, instead of
+# being built again through the use cases for every test (the same documents, created one by
+# one with their redaction and indexing, were most of the web tests' time): fixture name →
+# builder. A test asking for one of them gets its app on a copy of that world: database,
+# search index and files.
+SEEDED: dict[str, Callable[[Flask], object]] = {}
+_BUILT: dict[str, tuple[Path, object]] = {}
+
+
+def seeded(build: Callable[[Flask], object]):
+    """Make a fixture of `build(app) -> value`, built once in a template (see SEEDED)."""
+    SEEDED[build.__name__] = build
+
+    @pytest.fixture(name=build.__name__)
+    def fixture(app):
+        return _BUILT[build.__name__][1]
+
+    fixture.__doc__ = build.__doc__
+    return fixture
+
+
+def _seeded_template(name: str, factory, migrated: Path) -> Path:
+    if name not in _BUILT:
+        folder = factory.mktemp(f"seeded-{name}")
+        databases.create(folder, migrated, keep=True)
+        app = create_app(_config(folder))
+        value = SEEDED[name](app)
+        get_db(app).dispose()
+        _BUILT[name] = (folder, value)
+    return _BUILT[name][0]
+
+
 @pytest.fixture
-def app(tmp_path, _migrated_db):
-    """An app on a freshly migrated, empty database file."""
-    yield from _make_app(tmp_path, _migrated_db)
+def app(request, tmp_path, tmp_path_factory, _migrated_db):
+    """An app on a freshly migrated, empty database file; or on a copy of the seeded world the
+    test asks for (SEEDED)."""
+    wanted = [name for name in SEEDED if name in request.fixturenames]
+    assert len(wanted) <= 1, f"a test starts from one seeded world, not {wanted}"
+    if wanted:
+        template = _seeded_template(wanted[0], tmp_path_factory, _migrated_db)
+        yield from _make_app(tmp_path, template, files=True)
+    else:
+        yield from _make_app(tmp_path, _migrated_db)
 
 
 @pytest.fixture
@@ -172,43 +219,51 @@ def make_user(app):
     return make
 
 
+def store_case(app: Flask, slug: str = "test-case", title: str = "Test case") -> str:
+    """Store a case directly (cases come from corpus files; tests need them bare)."""
+    from archive.storage.models import Case
+
+    with app.app_context(), get_db(app).session() as s:
+        s.add(Case(slug=slug, title=title))
+        s.commit()
+    return slug
+
+
+def store_document(app: Flask, **fields) -> int:
+    """Ingest a document through the real use case, as the command line would; returns its id."""
+    values = {
+        "case": "test-case",
+        "kind": "testimony",
+        "title": "A testimony",
+        "language": "en",
+        "consent": "public",
+        "status": "published",
+        "redaction": "reviewed",
+        "body": "The account.\n",
+        **fields,
+    }
+    with app.app_context(), get_db(app).session() as s:
+        if queries.get_case(s, values["case"]) is None:
+            store_case(app, values["case"])
+        submission = validate_document(values, document_kinds(app.config), "test")
+        data = repr(sorted(values.items())).encode()
+        return create_document(s, submission, sha256_hex(data), CLI, "cli").id
+
+
 @pytest.fixture
 def make_case(app):
     def make(slug: str = "test-case", title: str = "Test case") -> str:
-        from archive.storage.models import Case
-
-        with app.app_context(), get_db(app).session() as s:
-            s.add(Case(slug=slug, title=title))
-            s.commit()
-        return slug
+        return store_case(app, slug, title)
 
     return make
 
 
 @pytest.fixture
-def make_document(app, make_case):
+def make_document(app):
     """Ingest a document through the real use case; returns its id."""
 
     def make(**fields) -> int:
-        values = {
-            "case": "test-case",
-            "kind": "testimony",
-            "title": "A testimony",
-            "language": "en",
-            "consent": "public",
-            "status": "published",
-            "redaction": "reviewed",
-            "body": "The account.\n",
-        }
-        values.update(fields)
-        with app.app_context(), get_db(app).session() as s:
-            from archive.storage import queries
-
-            if queries.get_case(s, values["case"]) is None:
-                make_case(values["case"])
-            submission = validate_document(values, document_kinds(app.config), "test")
-            data = repr(sorted(values.items())).encode()
-            return create_document(s, submission, sha256_hex(data), CLI, "cli").id
+        return store_document(app, **fields)
 
     return make
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import ScriptInfo
 
 from archive.auth.actors import ANONYMOUS, SystemActor, command_line_actor
 from archive.cli import make_app
@@ -30,11 +31,14 @@ BASE_URL = click.option("--base-url", default="", help="Prefix for permalinks, e
 
 
 def with_archive(command):
-    """Run a data command inside the archive's settings and engines (no web pages)."""
+    """Flask's with_appcontext for a data command: the app with its settings and engines and
+    without its web pages, unless the caller gave an app of its own (the tests do)."""
 
     @functools.wraps(command)
     def run(*args, **kwargs):
-        with make_app(web=False).app_context():
+        info = click.get_current_context().ensure_object(ScriptInfo)
+        app = make_app(web=False) if info.create_app is make_app else info.load_app()
+        with app.app_context():
             return command(*args, **kwargs)
 
     return run

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.conftest import seeded, store_document
 from tests.web.conftest import CONSENTS, ROLES, STATUSES, active_content, may_see
 
 KINDS = ("testimony", "news_report", "official_statement")
@@ -62,8 +63,8 @@ def expected_facets(docs) -> dict[str, dict[str, int]]:
     return {name: dict(c) for name, c in counts.items()}
 
 
-@pytest.fixture
-def every_document(make_document) -> list[Seeded]:
+@seeded
+def faceted_documents(app) -> list[Seeded]:
     """One document per consent and status, each with its own word and its own facet values."""
     docs = []
     for n, (consent, status) in enumerate((c, s) for c in CONSENTS for s in STATUSES):
@@ -78,7 +79,8 @@ def every_document(make_document) -> list[Seeded]:
             ("test-case", "other-case")[n % 2],
             2009 + n,
         )
-        doc_id = make_document(
+        doc_id = store_document(
+            app,
             slug=f"doc-{n}",
             case=probe.case,
             kind=probe.kind,
@@ -136,9 +138,9 @@ def page_facets(text: str) -> dict[str, dict[str, int]]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_reader_finds_exactly_the_documents_the_pages_would_show(reader, every_document, role):
+def test_each_reader_finds_exactly_the_documents_the_pages_would_show(reader, faceted_documents, role):
     client = reader(role)
-    for doc in every_document:
+    for doc in faceted_documents:
         visible = may_see(role, doc.consent, doc.status)
         found = api(client, q=doc.word)
         assert [i["id"] for i in found["items"]] == ([doc.id] if visible else []), doc.word
@@ -148,9 +150,9 @@ def test_each_reader_finds_exactly_the_documents_the_pages_would_show(reader, ev
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_totals_and_facet_counts_ignore_documents_the_reader_cannot_see(reader, every_document, role):
+def test_totals_and_facet_counts_ignore_documents_the_reader_cannot_see(reader, faceted_documents, role):
     client = reader(role)
-    visible = [d for d in every_document if may_see(role, d.consent, d.status)]
+    visible = [d for d in faceted_documents if may_see(role, d.consent, d.status)]
     found = api(client, per_page=100)
     assert sorted(i["id"] for i in found["items"]) == sorted(d.id for d in visible)
     assert found["total"] == len(visible)
@@ -158,7 +160,7 @@ def test_totals_and_facet_counts_ignore_documents_the_reader_cannot_see(reader, 
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_page_and_the_api_agree(reader, every_document, role):
+def test_the_page_and_the_api_agree(reader, faceted_documents, role):
     client = reader(role)
     for params in ({}, {"q": "witness"}, {"q": "Grozny"}, {"kind": "testimony"}):
         found = api(client, **params)
@@ -344,9 +346,9 @@ def test_odd_queries_never_cause_a_server_error(client, varied, query, path):
 
 
 @pytest.mark.parametrize("field", ["consent:custodians", "status:draft", "consent:researchers"])
-def test_a_query_on_the_access_fields_cannot_widen_access(client, every_document, field):
+def test_a_query_on_the_access_fields_cannot_widen_access(client, faceted_documents, field):
     found = api(client, q=field, per_page=100)
-    allowed = {d.id for d in every_document if may_see("anonymous", d.consent, d.status)}
+    allowed = {d.id for d in faceted_documents if may_see("anonymous", d.consent, d.status)}
     assert {i["id"] for i in found["items"]} <= allowed
 
 

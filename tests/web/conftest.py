@@ -20,7 +20,7 @@ from archive.storage import queries
 from archive.storage.models import AuditEntry, Document, User
 from archive.timeline.entries import create_entries, validate_entry
 from tests import databases
-from tests.conftest import CLI, CORPUS, PASSWORD, csrf_token
+from tests.conftest import CLI, CORPUS, PASSWORD, csrf_token, seeded, store_document
 
 ROLES = ("anonymous", "researcher", "custodian", "admin")
 CONSENTS = ("public", "researchers", "custodians")
@@ -50,15 +50,14 @@ class Doc:
         return f"CANARY-{self.consent}-{self.status}-q7z"
 
 
-@pytest.fixture
-def every_document(make_document) -> dict[tuple[str, str], Doc]:
-    """One document for each consent level and review status, each with its own canary."""
+def _every_document(app) -> dict[tuple[str, str], Doc]:
     docs = {}
     for consent in CONSENTS:
         for status in STATUSES:
             slug = f"doc-{consent}-{status}".replace("_", "-")
             probe = Doc(0, slug, consent, status)
-            doc_id = make_document(
+            doc_id = store_document(
+                app,
                 slug=slug,
                 title=f"Account {probe.canary}",
                 body=f"The witness said {probe.canary} in the body.\n",
@@ -69,9 +68,16 @@ def every_document(make_document) -> dict[tuple[str, str], Doc]:
     return docs
 
 
-@pytest.fixture
-def cited_everywhere(app, every_document) -> dict[tuple[str, str], Doc]:
-    """Give each document a timeline entry citing it, with a conflicting account from it."""
+@seeded
+def every_document(app) -> dict[tuple[str, str], Doc]:
+    """One document for each consent level and review status, each with its own canary."""
+    return _every_document(app)
+
+
+@seeded
+def cited_everywhere(app) -> dict[tuple[str, str], Doc]:
+    """Every document, each with a timeline entry citing it and a conflicting account from it."""
+    docs = _every_document(app)
     with app.app_context(), get_db(app).session() as s:
         case = queries.get_case(s, CASE)
         submissions = [
@@ -90,10 +96,10 @@ def cited_everywhere(app, every_document) -> dict[tuple[str, str], Doc]:
                     f"entry-{doc.slug}",
                 ),
             )
-            for n, doc in enumerate(every_document.values())
+            for n, doc in enumerate(docs.values())
         ]
         create_entries(s, case, submissions, CLI, "cli")
-    return every_document
+    return docs
 
 
 @pytest.fixture
