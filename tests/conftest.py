@@ -53,12 +53,14 @@ STORAGE_FIXTURES = {"_migrated_db", "database"}
 
 def pytest_collection_modifyitems(items):
     """Mark the tests that touch storage or search: those using a database fixture, and those
-    of modules that make their own databases (tests/databases.py). `make test` runs only these
-    a second time, on PostgreSQL."""
+    of modules that make their own databases (tests/databases.py), but for tests marked
+    `engine_neutral` (what they check, pages, headers, forms, is decided before any query).
+    `make test` runs only these a second time, on PostgreSQL."""
     for item in items:
         uses_fixture = STORAGE_FIXTURES & set(getattr(item, "fixturenames", ()))
         module = getattr(item, "module", None)
-        if uses_fixture or getattr(module, "databases", None) is databases:
+        neutral = item.get_closest_marker("engine_neutral") is not None
+        if (uses_fixture or getattr(module, "databases", None) is databases) and not neutral:
             item.add_marker(pytest.mark.storage)
 
 

@@ -20,6 +20,7 @@ from archive.documents.parse import decode, parse_submission, parse_yaml
 from archive.documents.submission import validate_document
 from archive.errors import IngestError, NotPermitted, ValidationError
 from archive.storage import queries
+from archive.storage.db import index_in_batches
 from archive.storage.models import Case
 from archive.timeline.entries import create_entries, validate_entry
 
@@ -69,13 +70,14 @@ def load_corpus(
         if progress:
             progress(result)
 
-    for case_dir in _case_dirs(root):
-        case = _load_case(session, case_dir / CASE_FILE, actor, via, report, note)
-        if case is None:
-            continue
-        for path in sorted((case_dir / "documents").glob("*.md")):
-            note(_load_document(session, case, path, kinds, actor, via))
-        _load_timeline(session, case, sorted((case_dir / "timeline").glob("*.yaml")), actor, via, note)
+    with index_in_batches(session):
+        for case_dir in _case_dirs(root):
+            case = _load_case(session, case_dir / CASE_FILE, actor, via, report, note)
+            if case is None:
+                continue
+            for path in sorted((case_dir / "documents").glob("*.md")):
+                note(_load_document(session, case, path, kinds, actor, via))
+            _load_timeline(session, case, sorted((case_dir / "timeline").glob("*.yaml")), actor, via, note)
     return report
 
 

@@ -24,6 +24,7 @@ from archive.documents.record import apply_submission, case_for, require_review_
 from archive.documents.submission import Submission, validate_document
 from archive.errors import DuplicateContent, IngestError, NotPermitted
 from archive.storage import audit, queries
+from archive.storage.db import index_in_batches
 from archive.storage.models import Document, utcnow
 from archive.storage.unit import unit_of_work
 from archive.timeline.suggest import suggest_for_document
@@ -128,10 +129,11 @@ def ingest_paths(
     if not can(actor, "document:create"):
         raise NotPermitted("only custodians can add documents")
     results = []
-    for path in expand_paths(paths):
-        results.append(_ingest_one(session, path, kinds, actor, via, max_bytes))
-        if progress:
-            progress(results[-1])
+    with index_in_batches(session):
+        for path in expand_paths(paths):
+            results.append(_ingest_one(session, path, kinds, actor, via, max_bytes))
+            if progress:
+                progress(results[-1])
     return results
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic import command
@@ -31,7 +33,7 @@ class Database:
     def __init__(self, url: str):
         self.url = driver_url(url)
         self.engine = _make_engine(self.url)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={_DATABASE: self})
         self._listeners: list[Callable[[set[int], set[int], bool], None]] = []
         event.listen(self.sessionmaker, "after_flush", _note_documents)
         event.listen(self.sessionmaker, "after_commit", self._after_commit)
@@ -46,6 +48,15 @@ class Database:
         purge = session.info.pop("purge", False)
         if not (written or deleted):
             return
+        batch = session.info.get(_BATCH)
+        if batch is not None:  # inside index_in_batches(): heard once the batch is full
+            batch.add(written, deleted, purge)
+            if len(batch.written) + len(batch.deleted) < batch.size:
+                return
+            written, deleted, purge = batch.take()
+        self._notify(written, deleted, purge)
+
+    def _notify(self, written: set[int], deleted: set[int], purge: bool) -> None:
         for listener in self._listeners:
             try:
                 listener(written - deleted, deleted, purge)
@@ -71,6 +82,44 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_DATABASE = "archive.database"  # session.info: the Database the session belongs to
+_BATCH = "archive.index_batch"  # session.info: the commits index_in_batches() is gathering
+
+
+@dataclass
+class _Batch:
+    size: int
+    written: set[int] = field(default_factory=set)
+    deleted: set[int] = field(default_factory=set)
+    purge: bool = False
+
+    def add(self, written: set[int], deleted: set[int], purge: bool) -> None:
+        self.written = (self.written | written) - deleted
+        self.deleted |= deleted
+        self.purge |= purge
+
+    def take(self) -> tuple[set[int], set[int], bool]:
+        taken = (self.written, self.deleted, self.purge)
+        self.written, self.deleted, self.purge = set(), set(), False
+        return taken
+
+
+@contextmanager
+def index_in_batches(session: Session, size: int = 500) -> Iterator[None]:
+    """Let the listeners (the search index) hear the commits made inside once per `size`
+    documents and at the end, instead of after each: a bulk load indexes its documents
+    together (the sample corpus: 6 s of one commit per document, 0.5 s together). Documents
+    committed when the process dies inside are found by `archive check-index`."""
+    batch = session.info[_BATCH] = _Batch(size)
+    try:
+        yield
+    finally:
+        del session.info[_BATCH]
+        written, deleted, purge = batch.take()
+        if written or deleted:
+            session.info[_DATABASE]._notify(written, deleted, purge)
 
 
 def _note_documents(session: Session, _context) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 import pypdfium2
+import pytest
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import CLI, PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.engine_neutral]  # pages in a browser
 
 
 def test_search_quote_and_export_a_brief_as_pdf(search_server, page, corpus_app):

@@ -9,7 +9,7 @@ import pytest
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_neutral]  # pages in a browser
 
 
 def test_reader_browses_home_list_and_document(live_server, page):

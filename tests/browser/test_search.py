@@ -10,7 +10,7 @@ import pytest
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.engine_neutral]  # pages in a browser
 
 
 def _query(url: str) -> dict[str, list[str]]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.browser.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.engine_neutral]  # pages in a browser
 
 
 def test_filter_the_timeline_and_follow_an_entry_to_its_evidence(live_server, page):

@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import login
 from tests.web.conftest import CASE, active_content, csrf_token, token_from
 
+pytestmark = pytest.mark.engine_neutral  # the form's behaviour (tests/documents has the edits on each engine)
+
 FORM = {
     "case": CASE,
     "kind": "testimony",

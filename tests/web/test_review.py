@@ -16,6 +16,8 @@ from archive.services import get_db
 from archive.storage.models import AuditEntry, Document, ProtectedIdentity
 from tests.web.conftest import CASE, active_content, token_from
 
+pytestmark = pytest.mark.engine_neutral  # the review page's behaviour (tests/documents has the reviews on each engine)
+
 PHONE = "+7 928 417-53-96"
 BODY = f"Дежурный Сержант сказал уйти. Мовсар остался у ворот, его номер {PHONE}.\n\nМы пили чай в Кафе у Ибрагима.\n"
 FALSE_DETECTION = "Сержант"

@@ -20,6 +20,8 @@ from archive.storage.models import Brief
 from tests.conftest import CLI, PASSWORD, SETUP, csrf_token
 from tests.web.conftest import ROLES
 
+pytestmark = pytest.mark.engine_neutral  # who may use each route: decided before any query
+
 RANK = {role: n for n, role in enumerate(ROLES)}
 REFUSED = {401, 403, 404}
 NOT_THROUGH = REFUSED | {405, 500}

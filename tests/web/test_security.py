@@ -14,6 +14,8 @@ from archive.config import DEV_SECRET
 from archive.errors import ConfigError
 from tests.web.conftest import CASE, PASSWORD, add_user, csrf_token, token_from, without_tokens
 
+pytestmark = pytest.mark.engine_neutral  # headers, cookies, CSRF and secrets: the same whatever the engine
+
 SAFE_SOURCES = {"'self'", "'none'", "data:"}
 REQUIRED_HEADERS = {
     "X-Content-Type-Options": "nosniff",
