@@ -84,6 +84,20 @@ TESTIMONY = """Меня зовут Хамзат Байсаров. Хамзата
 Он прислал координаты 43.31694, 45.69817 и пропал. Он родился 23 декабря 1991 года.
 Меня забрали из дома по адресу ул. Береговая, д. 8, кв. 82. Он работал в кафе «Шовда» на рынке.
 """
+# The document's other fields, as a hurried custodian types them: names, contacts and an
+# address in the title, the slug, the tags, the source and the attribution.
+FIELD_CANARIES = {
+    "title": "Testimony of Khamzat Baisarov, phone +7 928 417-53-96",
+    "slug": "khamzat-baisarov-testimony",
+    "tags": "detention, khamzat-baisarov, tel-79284175396",
+    "places": "Chechnya, Дом Мовсара Дадаева",
+    "source_outlet": "Мовсар Дадаев (kanar.q7z@mail.ru)",
+    "source_author": "Хамзат Байсаров",
+    "source_url": "https://example.org/2017/khamzat-baisarov-interview",
+    "source_reported_by": "@kanar_tg58",
+    "source_reliability": "Told by phone +7 928 417-53-96 from 10.44.17.203",
+    "attribution": "Interviewed by phone (+7 928 417 53 96); write to kanar.q7z@mail.ru or vk.com/id5583901",
+}
 # What readers do see of it, so that a reader's fetch is known to have reached the text.
 PUBLIC_MARKERS = (f"{PSEUDONYM} задержали", "[person 1]", "[phone]", "[passport]", "[workplace]")
 READER_PATHS = (
@@ -206,7 +220,8 @@ def publish(app, consent: str) -> int:
             "csrf_token": csrf_token(form.text),
             "case": CASE,
             "kind": "testimony",
-            "title": "Testimony of a detained man",
+            # every field besides the body carries canaries too (issue 18)
+            **FIELD_CANARIES,
             "language": "ru",
             "consent": consent,
             "status": "in_review",
@@ -232,7 +247,10 @@ def publish(app, consent: str) -> int:
     page = custodian.get(review_url).text
     spans = re.findall(r'name="keep" value="(\d+)"', page)
     assert len(spans) >= len(CANARIES)
-    reviewed = custodian.post(review_url, data={"csrf_token": csrf_token(page), "keep": spans, "publish": "1"})
+    token = re.search(r'name="token" value="(\w+)"', page)[1]
+    reviewed = custodian.post(
+        review_url, data={"csrf_token": csrf_token(page), "keep": spans, "token": token, "publish": "1"}
+    )
     assert reviewed.status_code == 302, reviewed.text
     return doc_id
 

@@ -246,8 +246,8 @@ def _texts(session: Session, title: str, purpose: str, via: str) -> tuple[str, s
     if len(purpose) > MAX_PURPOSE:
         raise ValidationError(f"write at most {MAX_PURPOSE} characters", field="purpose")
     cases = queries.list_cases(session)
-    refuse_identifiers("title", title, cases, via)
-    refuse_identifiers("purpose", purpose, cases, via)
+    refuse_identifiers("title", title, cases, via, protected=False)
+    refuse_identifiers("purpose", purpose, cases, via, protected=False)
     return title, purpose
 
 
@@ -255,7 +255,7 @@ def _note(session: Session, text: str, via: str) -> str:
     text = (text or "").strip()
     if not text or len(text) > MAX_NOTE:
         raise ValidationError(f"write a note of 1 to {MAX_NOTE} characters", field="text")
-    refuse_identifiers("text", text, queries.list_cases(session), via)
+    refuse_identifiers("text", text, queries.list_cases(session), via, protected=False)
     return text
 
 

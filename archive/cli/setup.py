@@ -11,6 +11,7 @@ from werkzeug.serving import run_simple
 from archive.auth.users import ensure_first_custodian
 from archive.cli import make_app
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
+from archive.protection.public_text import adopt_unprotected
 from archive.search.indexing import check, repair
 from archive.services import get_db, search_backend
 
@@ -23,6 +24,10 @@ def init_command() -> None:
     db = get_db()
     db.upgrade()
     click.echo(f"database at revision {db.revision()}")
+    with db.session() as session:
+        adopted = adopt_unprotected(session)
+        if adopted:
+            click.echo(f"{adopted} documents: every field redacted (their originals kept for custodians)")
     with db.session() as session:
         found = check(session, search_backend())
         if not found.ok:  # a new index format, or writes the index missed

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from archive.documents.submission import SourceInfo, Submission
+from archive.documents.submission import Submission
 from archive.errors import IngestError
-from archive.protection.public_text import redact_document
+from archive.protection.public_text import protect_document
 from archive.storage import queries
-from archive.storage.models import Case, Document, Source
+from archive.storage.models import Case, Document
 
 
 def case_for(session: Session, submission: Submission, source_name: str) -> Case:
@@ -24,26 +24,28 @@ def case_for(session: Session, submission: Submission, source_name: str) -> Case
 
 
 def apply_submission(session: Session, document: Document, s: Submission) -> None:
-    """Set every field of the document from the submission and derive its public text."""
-    document.slug = s.slug
+    """Keep the submission as the document's originals and derive its public projection."""
     document.kind = s.kind
-    document.title = s.title
     document.language = s.language
     document.body_original = s.body
-    # Every reader outside the custodian role reads body_public only, derived here.
-    redact_document(session, document)
+    document.fields_original = {
+        "title": s.title,
+        "attribution": s.attribution,
+        "slug": s.slug,
+        "tags": list(s.tags),
+        "places": list(s.places),
+        "source": {**vars(s.source)},
+    }
     document.published_edtf = s.published.edtf if s.published else None
     document.published_start = s.published.earliest if s.published else None
     document.published_end = s.published.latest if s.published else None
     document.events_edtf = s.events.edtf if s.events else None
     document.events_start = s.events.earliest if s.events else None
     document.events_end = s.events.latest if s.events else None
-    document.places = queries.places_named(session, s.places)
-    document.tags = queries.tags_named(session, s.tags)
     document.consent = s.consent
     document.status = s.status
-    document.attribution = s.attribution
-    document.source = None if s.source.empty else _source(session, s.source)
+    # Every reader outside the custodian role reads the projection only, derived here.
+    protect_document(session, document)
 
 
 def require_review_to_publish(document: Document, source_name: str) -> None:
@@ -55,9 +57,3 @@ def require_review_to_publish(document: Document, source_name: str) -> None:
             "status",
             source_name,
         )
-
-
-def _source(session: Session, info: SourceInfo) -> Source:
-    values = vars(info).copy()
-    values["date_edtf"] = values.pop("date")
-    return queries.source_for(session, **values)

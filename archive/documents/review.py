@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
-from archive.errors import NotPermitted, ValidationError
-from archive.protection.public_text import redact_document
+from archive.errors import EditConflict, NotPermitted, ValidationError
+from archive.protection.public_text import original_texts, protect_document, review_token
 from archive.redaction import MARKERS
 from archive.storage import audit
 from archive.storage.models import Document, RedactionDecision, utcnow
@@ -29,23 +29,34 @@ def review_redaction(
     document: Document,
     actor: Actor,
     via: str,
-    reject: list[str] = (),
+    reject: list[tuple[str, str]] = (),
     add: list[tuple[str, str]] = (),
     publish: bool = False,
+    token: str | None = None,
 ) -> Document:
     """Record a custodian's corrections, redact again, mark the redaction reviewed and, if
-    asked, publish: one unit of work."""
+    asked, publish: one unit of work.
+
+    `reject` and `add` are (exact text, type) pairs: a rejection keeps readable the spans of
+    that text detected as that type, never a protected identity. `token` is the review_token
+    the form was opened on: when the text, the protected names, the public names or the
+    decisions changed since, the spans the custodian saw are not the ones that stand, and the
+    review is refused with nothing saved."""
     if not can(actor, "document:edit", document):
         raise NotPermitted("only custodians can review redactions")
+    if token is not None and token != review_token(document):
+        raise EditConflict(
+            "the text, the protected names or the decisions changed since this review was "
+            "opened: nothing was saved; reload the page and review what stands now",
+            field="revision",
+        )
     with unit_of_work(session):
-        for value in reject:
-            _decide(document, "reject", value, "PERSON", actor)
+        for value, kind in reject:
+            _decide(document, "reject", value, kind, actor)
         for value, kind in add:
-            if kind not in DECISION_TYPES:
-                raise ValidationError(f"must be one of {', '.join(DECISION_TYPES)}", "type")
             _decide(document, "add", value, kind, actor)
         session.flush()
-        redact_document(session, document)
+        protect_document(session, document)
         document.redaction_reviewed_at = utcnow()
         document.redaction_reviewed_by_id = user_id(actor)
         session.info["purge"] = True  # replaced words must leave the index files too
@@ -96,8 +107,12 @@ def _publish(session: Session, document: Document, actor: Actor, via: str) -> No
 
 def _decide(document: Document, action: str, value: str, kind: str, actor: Actor) -> None:
     value = (value or "").strip()
+    if kind not in DECISION_TYPES:
+        raise ValidationError(f"must be one of {', '.join(DECISION_TYPES)}", "type")
     if not value or len(value) > 500:
         raise ValidationError("give the exact text (up to 500 characters)", field="value")
-    if value not in document.body_original:
+    if not any(value in text for text in original_texts(document)):
         raise ValidationError("this text does not occur in the original", field="value")
+    if any(d.action == action and d.value == value and d.type == kind for d in document.decisions):
+        return
     document.decisions.append(RedactionDecision(action=action, value=value, type=kind, created_by_id=user_id(actor)))

@@ -3,11 +3,13 @@ what is wrong."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import IngestError, ValidationError
+from archive.redaction.patterns import detect_patterns
 from archive.storage.models import CONSENT_LEVELS, REVIEW_STATUSES
 from archive.validation import (
     MAX_TITLE,
@@ -105,7 +107,7 @@ def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
         slug=optional_slug(fields),
         published=optional_date(fields, "published"),
         events=optional_date(fields, "events"),
-        places=labels(fields, "places"),
+        places=places(fields),
         tags=list(dict.fromkeys(t.lower() for t in labels(fields, "tags"))),
         consent=choice(fields, "consent", CONSENT_LEVELS, "custodians"),
         status=choice(fields, "status", REVIEW_STATUSES, "draft"),
@@ -113,6 +115,29 @@ def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
         attribution=optional_text(fields, "attribution", 2000),
         redaction_reviewed=choice(fields, "redaction", ("pending", "reviewed"), "pending") == "reviewed",
     )
+
+
+def places(fields: dict) -> list[str]:
+    """Towns, villages and regions; a street address or coordinates are refused: they say
+    where someone lives, and belong in the text, where redaction replaces them."""
+    values = labels(fields, "places")
+    for value in values:
+        if any(span.type in ("ADDRESS", "GPS") for span in detect_patterns(value)) or _HOUSE.search(value):
+            raise ValidationError(
+                "holds towns, villages and regions only: a street address or a position says "
+                "where someone lives; write it in the text, where it is redacted",
+                field="places",
+            )
+    return values
+
+
+# a house or flat number ("д. 5", "кв. 12", "house 4", "apt 7", "12 Lenin St"), a position
+_HOUSE = re.compile(
+    r"(?:\b(?:д|дом|кв|квартира|корп|стр)\.?\s*\d|\b(?:house|apt|apartment|flat|unit|no)\.?\s*\d"
+    r"|\d+\w?,?\s+\w+\s+(?:street|st|road|rd|avenue|ave|lane|ул|улица)\b|(?:ул\.|улица|street)\s*\w+,?\s*\d"
+    r"|-?\d{1,3}[.,]\d{2,}°?\s*[,;/ ]\s*-?\d{1,3}[.,]\d{2,})",
+    re.IGNORECASE,
+)
 
 
 def body(fields: dict) -> str:

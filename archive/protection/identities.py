@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.errors import NotPermitted, ValidationError
-from archive.protection.public_text import redact_document
+from archive.protection.public_text import protect_document
 from archive.storage import audit
 from archive.storage.models import Case, ProtectedIdentity
 from archive.storage.unit import unit_of_work
@@ -37,7 +37,7 @@ def protect_identity(
         identity = ProtectedIdentity(case=case, names=names, pseudonym=pseudonym, created_by_id=user_id(actor))
         session.add(identity)
         session.flush()
-        changed = sum(redact_document(session, d) for d in case.documents)
+        changed = sum(protect_document(session, d) for d in case.documents)
         session.info["purge"] = True  # replaced words must leave the index files too
         audit.record(
             session, actor, via, "identity.protect", "case", case.id, identity_id=identity.id, documents_changed=changed
@@ -55,6 +55,6 @@ def add_public_name(session: Session, case: Case, name: str, actor: Actor, via: 
         raise ValidationError("give a name of up to 200 characters", field="name")
     with unit_of_work(session):
         case.public_names = [*(case.public_names or []), name]
-        changed = sum(redact_document(session, d) for d in case.documents)
+        changed = sum(protect_document(session, d) for d in case.documents)
         audit.record(session, actor, via, "case.public_name.add", "case", case.id, documents_changed=changed)
     return changed

@@ -200,3 +200,34 @@ def _is_russian_name(word: str, strict: bool = True) -> bool:
     # A transliterated Latin word must be a name the dictionary knows: its guesses for unknown
     # words ("Markdown" → "маркдовн", a surname by its ending) are not evidence.
     return bool(_NAME_TAGS & best.tag.grammemes) and best.score >= 0.3 and best.is_known
+
+
+_LOWER_WORD = re.compile(r"(?<![\w@])[a-zа-яё]{3,}(?![\w@])")
+
+
+def lowercase_full_names(text: str) -> Iterator[Span]:
+    """Yield a lower-case first name and the rare word after it, as people write them in web
+    addresses, slugs and hashtags ("ibragim zakriev", "руслан магомедов"); a lone first name
+    that is no ordinary word ("movsar") too. Meant for labels, not running prose."""
+    words = list(_LOWER_WORD.finditer(text))
+    for i, match in enumerate(words):
+        word = match.group(0)
+        if _ordinary(word) or not _lower_given_name(word):
+            continue
+        end = match.end()
+        following = words[i + 1] if i + 1 < len(words) else None
+        if following is not None and text[end : following.start()].strip() == "" and not _ordinary(following.group(0)):
+            end = following.end()
+        yield Span(match.start(), end, "PERSON", "lowercase-name")
+
+
+@lru_cache(maxsize=100_000)
+def _ordinary(word: str) -> bool:
+    """A frequent word of either language ("adam" 4.3 in English, "ислам" in Russian)."""
+    return zipf_frequency(word, "ru" if is_cyrillic(word) else "en") >= 3.0
+
+
+@lru_cache(maxsize=100_000)
+def _lower_given_name(word: str) -> bool:
+    cyrillic = word if is_cyrillic(word) else to_cyrillic(word)
+    return _known_given_name(cyrillic) or _is_russian_name(cyrillic.capitalize(), strict=False)

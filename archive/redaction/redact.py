@@ -105,15 +105,18 @@ def redact(
     lang: str = "auto",
     public: Iterable[str] = (),
     identities: Iterable[Identity] | None = None,
-    keep: Iterable[str] = (),
+    keep: Iterable[tuple[str, str]] = (),
     add: Iterable[tuple[str, str]] = (),
+    people: dict | None = None,
 ) -> Redaction:
     """Redact text.
 
     `names`: protected names, one identity per line ("Name => Pseudonym"); or `identities`,
     registered identities with their pseudonyms. `public`: more people to keep readable.
-    `keep`: exact strings a custodian decided are not identifying; `add`: (exact string, type)
-    pairs a custodian decided are.
+    `keep`: (exact string, type) pairs a custodian decided are not identifying: a span is kept
+    readable only when both its text and its type match, and never when it is a protected
+    identity; `add`: (exact string, type) pairs a custodian decided are. `people`: the
+    numbering of unnamed people, shared by the calls that redact the fields of one record.
     """
     if lang not in ("auto", "en", "ru"):
         raise ValueError("lang must be auto, en or ru")
@@ -122,8 +125,8 @@ def redact(
     else:
         protected = _protected(tuple(n for n in names if n and n.strip()))
     spans = detect(text, protected, _allowlist(tuple(public)), lang)
-    kept = {k for k in keep if k}
-    spans = [s for s in spans if text[s.start : s.end] not in kept]
+    kept = {(value, kind) for value, kind in keep if value}
+    spans = [s for s in spans if s.type == "PROTECTED" or (text[s.start : s.end], s.type) not in kept]
     for value, kind in add:
         spans += (
             [
@@ -133,7 +136,7 @@ def redact(
             if value
             else []
         )
-    return _replace(text, merge(spans))
+    return _replace(text, merge(spans), {} if people is None else people)
 
 
 def warm_up() -> None:
@@ -146,8 +149,7 @@ def redact_text(text: str, names: Iterable[str] = ()) -> str:
     return redact(text, names).text
 
 
-def _replace(text: str, spans: list[Span]) -> Redaction:
-    people: dict[str, int] = {}
+def _replace(text: str, spans: list[Span], people: dict[str, int]) -> Redaction:
     out, replacements, last = [], [], 0
     for span in spans:
         if span.type == "PROTECTED":

@@ -199,6 +199,11 @@ class Document(Base):
     # What the redaction replaced in body_original (offsets, type, detector, replacement), for
     # the custodian's review; and when that review happened. Published requires a review.
     redaction_spans: Mapped[list] = mapped_column(JSON, default=list)
+    # Every other field as submitted (title, attribution, slug, tags, places, source), for
+    # custodians only; the ordinary columns hold what redaction derives from them
+    # (protection/public_text.py), and field_spans what it replaced in each, for the review.
+    fields_original: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    field_spans: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     redaction_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     redaction_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_edtf: Mapped[str | None] = mapped_column(String(64))

@@ -14,6 +14,7 @@ from archive.documents.intake import create_document
 from archive.documents.review import view_original
 from archive.documents.submission import validate_document
 from archive.errors import EditConflict, IngestError
+from archive.protection.public_text import originals
 from archive.services import get_session
 from archive.storage import queries
 from archive.web.forms import DocumentForm, choices, show_field_error
@@ -72,7 +73,7 @@ def edit_document(doc_id: int):
             return redirect(url_for("pages.document", doc_id=document.id))
     elif not form.is_submitted():
         # The form holds the original text: a custodian's view of it, recorded like any other.
-        form.fill_from(document, view_original(get_session(), document, who, "web"))
+        form.fill_from(document, view_original(get_session(), document, who, "web"), originals(document))
     return _render(form, document)
 
 

@@ -58,6 +58,7 @@ class DocumentForm(FlaskForm):
     case = SelectField(_l("Case"), validators=[DataRequired()])
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    slug = StringField(_l("Short name for links (letters, digits, -; optional)"), [Optional(), Length(max=120)])
     language = StringField(_l("Language code"), default="en", validators=[DataRequired()])
     published = StringField(_l("Published (EDTF, e.g. 2017-09 or 2017-04-21)"), [Optional()])
     events = StringField(_l("Period of events (EDTF, e.g. 2017-02/2017-04)"), [Optional()])
@@ -68,6 +69,7 @@ class DocumentForm(FlaskForm):
     source_outlet = StringField(_l("Source: outlet"), [Optional(), Length(max=300)])
     source_author = StringField(_l("Source: author or organisation"), [Optional()])
     source_url = StringField(_l("Source: URL"), [Optional(), Length(max=2000)])
+    source_reported_by = StringField(_l("Source: first reported by (outlet)"), [Optional(), Length(max=300)])
     source_date = StringField(_l("Source: date (EDTF)"), [Optional()])
     source_reliability = TextAreaField(_l("Source: reliability note"), [Optional()])
     attribution = TextAreaField(_l("Attribution and provenance"), [Optional()])
@@ -85,24 +87,24 @@ class DocumentForm(FlaskForm):
             fields["source"] = source
         return fields
 
-    def fill_from(self, document, original: str) -> None:
-        """Set the fields from a stored document and its original text (custodians only)."""
+    def fill_from(self, document, original: str, fields: dict) -> None:
+        """Set the fields from a stored document's originals: its text and `fields`
+        (protection.public_text.originals), never the public projection (custodians only)."""
         self.case.data = document.case.slug
         self.kind.data = document.kind
         self.revision.data = str(document.revision)
-        self.title.data = document.title
+        self.title.data = fields["title"]
+        self.slug.data = fields["slug"] or ""
         self.language.data = document.language
         self.published.data = document.published_edtf or ""
         self.events.data = document.events_edtf or ""
-        self.places.data = ", ".join(p.name for p in document.places)
-        self.tags.data = ", ".join(t.name for t in document.tags)
+        self.places.data = ", ".join(fields["places"])
+        self.tags.data = ", ".join(fields["tags"])
         self.consent.data = document.consent
         self.status.data = document.status
-        source = document.source
-        for key in ("outlet", "author", "url", "reliability"):
-            getattr(self, f"source_{key}").data = getattr(source, key) if source else ""
-        self.source_date.data = (source.date_edtf or "") if source else ""
-        self.attribution.data = document.attribution
+        for key in ("outlet", "author", "url", "reported_by", "reliability", "date"):
+            getattr(self, f"source_{key}").data = fields["source"].get(key) or ""
+        self.attribution.data = fields["attribution"]
         self.body.data = original
 
 

@@ -10,8 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from archive.documents.review import DECISION_TYPES, review_redaction, view_original
-from archive.errors import NotFound, ValidationError
+from archive.errors import EditConflict, NotFound, ValidationError
 from archive.protection.identities import add_public_name, protect_identity
+from archive.protection.public_text import originals, review_spans, review_token
 from archive.services import get_session
 from archive.storage import queries
 from archive.web.helpers import get_document_or_404, require, whole_number
@@ -25,28 +26,69 @@ def review(doc_id: int):
     document = get_document_or_404(doc_id, "document:edit")
     session = get_session()
     if request.method == "POST":
-        spans = document.redaction_spans
+        shown = review_spans(document)
         kept = set(request.form.getlist("keep"))
-        reject = sorted({_text(document, s) for i, s in enumerate(spans) if str(i) not in kept})
+        # a span the custodian unticked is kept readable: by its text and type, not its place
+        reject = sorted(
+            {
+                (text, span["type"])
+                for i, (_f, span, text) in enumerate(shown)
+                if str(i) not in kept and span["type"] != "PROTECTED"  # a protected identity stays
+            }
+        )
         add = []
         if request.form.get("add_value", "").strip():
             add.append((request.form["add_value"], request.form.get("add_type", "PERSON")))
         publish = bool(request.form.get("publish"))
-        review_redaction(session, document, who, "web", reject=reject, add=add, publish=publish)
+        try:
+            token = request.form.get("token", "")
+            review_redaction(session, document, who, "web", reject=reject, add=add, publish=publish, token=token)
+        except EditConflict as exc:
+            flash(exc.message, "error")
+            return _page(document, who, 409)
         if publish:
             flash(_("Redaction reviewed; document published."), "info")
         else:
             flash(_("Redaction reviewed."), "info")
         return redirect(url_for("review.review", doc_id=document.id))
-    original = view_original(session, document, who, "web")
+    return _page(document, who)
+
+
+def _page(document, who, status: int = 200):
+    original = view_original(get_session(), document, who, "web")
+    fields = originals(document)
+    by_field: dict[str, list] = {}
+    for i, (name, span, text) in enumerate(review_spans(document)):
+        by_field.setdefault(name, []).append((i, span, text))
     return render_template(
         "redaction_review.html",
         doc=document,
         segments=_segments(original, document.redaction_spans),
-        spans=[(i, s, _text(document, s)) for i, s in enumerate(document.redaction_spans)],
+        body_spans=by_field.pop("body", []),
+        field_spans=by_field,
+        fields=_shown_fields(document, fields),
+        token=review_token(document),
         types=DECISION_TYPES,
         identities=document.case.identities,
-    )
+    ), status
+
+
+def _shown_fields(document, fields: dict) -> list[tuple[str, str, str]]:
+    """(name, original, public) of each field besides the body, for the review page."""
+    source = document.source
+    rows = [
+        ("title", fields["title"], document.title),
+        ("slug", fields["slug"] or "", document.slug or ""),
+        ("attribution", fields["attribution"], document.attribution),
+    ]
+    for key in ("outlet", "author", "reported_by", "url", "reliability"):
+        public = getattr(source, key) if source else ""
+        rows.append((f"source.{key}", fields["source"].get(key) or "", public or ""))
+    public_tags = {t.name for t in document.tags}
+    rows += [(f"tags.{i}", t, t if t in public_tags else "") for i, t in enumerate(fields["tags"])]
+    public_places = {p.name for p in document.places}
+    rows += [(f"places.{i}", p, p if p in public_places else "") for i, p in enumerate(fields["places"])]
+    return [row for row in rows if row[1] or row[2]]
 
 
 @bp.post("/cases/<slug>/identities")
@@ -70,10 +112,6 @@ def add_public(slug: str):
     changed = add_public_name(get_session(), case, request.form.get("name", ""), who, "web")
     flash(_("Kept readable; %(n)s documents redacted again.", n=changed), "info")
     return _back(case)
-
-
-def _text(document, span: dict) -> str:
-    return document.body_original[span["start"] : span["end"]]
 
 
 def _segments(text: str, spans: list[dict]) -> list[tuple[str, dict | None]]:

@@ -170,3 +170,39 @@ def _edit_body(db, document, body):
     update_document(db, document, submission, custodian, "web")
     review_redaction(db, document, custodian, "web")
     publish_document(db, document, custodian, "web")
+
+
+# No oracle (issue 18): whether a researcher's words are refused does not depend on who is
+# protected, and the refusal says the same thing whatever was found.
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "ask {name} about it",  # as typed by someone who knows the name
+        "ask {lower} about it",  # lower case, as a probe would
+        "write to {lower}.zakriev@mail.ru",
+        "call +7 928 123-45-67",
+    ],
+)
+def test_a_researcher_s_note_is_answered_alike_whether_or_not_the_name_is_protected(db, evidence, words):
+    from archive.protection.identities import protect_identity
+    from archive.protection.public_text import REFUSAL
+    from archive.storage import queries
+
+    brief = _brief(db, evidence)
+    owner = user(db, "researcher-owner")
+    answers = []
+    for protected in (False, True):
+        if protected:
+            case = queries.list_cases(db)[0]
+            protect_identity(db, case, ["Ибрагим Закриев", "Ibragim Zakriev"], "Witness Z", SETUP, "cli")
+        for name in ("Ibragim Zakriev", "Ибрагим Закриев"):
+            text = words.format(name=name, lower=name.split()[0].lower())
+            try:
+                add_note(db, brief, owner, text, "web")
+                answers.append((name, "accepted"))
+            except IngestError as exc:
+                assert exc.message == REFUSAL
+                answers.append((name, "refused"))
+    assert answers[:2] == answers[2:], answers

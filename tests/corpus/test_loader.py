@@ -166,6 +166,12 @@ def test_each_corpus_document_ingests_on_its_own(path, session, kinds, make_case
     make_case("chechnya-2017", "Chechnya 2017")
     document = ingest_bytes(session, path.read_bytes(), path.name, kinds, CLI, "cli")
     fields = parse_submission(path.read_bytes(), path.name)
+    assert document.fields_original["slug"] == fields["slug"]
+    if "hamzat" in fields["slug"]:
+        # without the case's public names, the witness's pseudonym reads as a first name: the
+        # public slug is made from the public title, never the submitted one
+        assert "hamzat" not in document.slug and "Hamzat" not in document.title
+        return
     assert document.slug == fields["slug"]
     assert document.title == " ".join(fields["title"].split())
 

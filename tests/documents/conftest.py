@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 
+from archive.auth.actors import Actor
 from archive.config import document_kinds
-from archive.documents.intake import ingest_bytes
+from archive.documents.intake import create_document, ingest_bytes
+from archive.documents.submission import validate_document
+from archive.storage import queries
 from archive.storage.models import (
     AuditEntry,
     Case,
@@ -21,12 +25,15 @@ from archive.storage.models import (
     Source,
     Tag,
     TimelineEntry,
+    User,
     document_places,
     document_tags,
 )
 from tests.conftest import CLI
 
 CASE = "test-case"
+PHONE = "+7 928 417-53-96"
+RUSSIAN_BODY = f"Мовсар позвонил мне вечером с номера {PHONE}.\n"
 
 VALID_FIELDS = {
     "slug": "a-testimony",
@@ -137,3 +144,49 @@ def row_counts(session):
         return {name: session.scalar(select(func.count()).select_from(table)) for name, table in COUNTED.items()}
 
     return count
+
+
+@pytest.fixture
+def make_actor(session, make_user):
+    """Return a function creating a user of a role and giving it as a row of the session."""
+
+    def make(role: str) -> User:
+        name = make_user(role, f"{role}-actor")
+        return session.scalars(select(User).where(User.username == name)).one()
+
+    return make
+
+
+@pytest.fixture
+def custodian(make_actor) -> User:
+    return make_actor("custodian")
+
+
+@pytest.fixture
+def store(session, kinds, case, make_fields):
+    """Return a function validating fields (defaults: a reviewed, published testimony) and
+    storing them through create_document; returns the document."""
+
+    def run(actor: Actor = CLI, via: str = "cli", **changes) -> Document:
+        fields = make_fields(**changes)
+        submission = validate_document(fields, kinds, "test")
+        digest = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
+        return create_document(session, submission, digest, actor, via, "test")
+
+    return run
+
+
+@pytest.fixture
+def draft(store):
+    """Return a function storing an unreviewed Russian draft with the given body."""
+
+    def run(body: str = RUSSIAN_BODY, **changes) -> Document:
+        changes = {"slug": None, "language": "ru", "status": "draft", "redaction": None, **changes}
+        return store(body=body, **changes)
+
+    return run
+
+
+@pytest.fixture
+def case_row(session, case) -> Case:
+    return queries.get_case(session, CASE)

@@ -7,69 +7,20 @@ to the stored documents by redacting them again.
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from sqlalchemy import select
 
-from archive.auth.actors import Actor
 from archive.documents.edit import update_document
-from archive.documents.intake import create_document
 from archive.documents.review import publish_document, review_redaction
 from archive.documents.submission import validate_document
 from archive.errors import IngestError, NotPermitted, ValidationError
 from archive.protection.identities import protect_identity
-from archive.storage import queries
-from archive.storage.models import AuditEntry, Case, Document, ProtectedIdentity, User
-from tests.conftest import CLI
-from tests.documents.conftest import CASE
+from archive.storage.models import AuditEntry, Document, ProtectedIdentity, User
+from tests.documents.conftest import PHONE, RUSSIAN_BODY
 
-PHONE = "+7 928 417-53-96"
-RUSSIAN_BODY = f"Мовсар позвонил мне вечером с номера {PHONE}.\n"
 FALSE_DETECTION = "Сержант"  # a rank the name detector reads as a person
 REVIEWED_BODY = "Дежурный Сержант сказал уйти. Мовсар остался у ворот.\n"
 WORKPLACE = "Кафе у Зелимхана"
-
-
-@pytest.fixture
-def make_actor(session, make_user):
-    """Return a function creating a user of a role and giving it as a row of the session."""
-
-    def make(role: str) -> User:
-        name = make_user(role, f"{role}-actor")
-        return session.scalars(select(User).where(User.username == name)).one()
-
-    return make
-
-
-@pytest.fixture
-def custodian(make_actor) -> User:
-    return make_actor("custodian")
-
-
-@pytest.fixture
-def store(session, kinds, case, make_fields):
-    """Return a function validating fields (defaults: a reviewed, published testimony) and
-    storing them through create_document; returns the document."""
-
-    def run(actor: Actor = CLI, via: str = "cli", **changes) -> Document:
-        fields = make_fields(**changes)
-        submission = validate_document(fields, kinds, "test")
-        digest = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
-        return create_document(session, submission, digest, actor, via, "test")
-
-    return run
-
-
-@pytest.fixture
-def draft(store):
-    """Return a function storing an unreviewed Russian draft with the given body."""
-
-    def run(body: str = RUSSIAN_BODY, **changes) -> Document:
-        changes = {"slug": None, "language": "ru", "status": "draft", "redaction": None, **changes}
-        return store(body=body, **changes)
-
-    return run
 
 
 def audit_actions(session, object_type: str, object_id: int) -> list[str]:
@@ -220,11 +171,6 @@ def test_editing_other_fields_keeps_the_review_and_the_publication(session, kind
 # Protected identities.
 
 
-@pytest.fixture
-def case_row(session, case) -> Case:
-    return queries.get_case(session, CASE)
-
-
 def test_protecting_an_identity_redacts_every_document_of_the_case_again(session, draft, case_row, custodian):
     russian = draft("Хамзата задержали ночью, его увезли в Грозный.\n")
     english = draft("They took Khamzat's phone at the checkpoint.\n", language="en")
@@ -309,14 +255,14 @@ def test_a_researcher_cannot_protect_an_identity(session, draft, case_row, make_
 def test_a_rejected_false_detection_stays_visible_after_redacting_again(session, draft, custodian):
     document = draft(REVIEWED_BODY)
     assert FALSE_DETECTION not in document.body_public
-    review_redaction(session, document, custodian, "web", reject=[FALSE_DETECTION])
+    review_redaction(session, document, custodian, "web", reject=[(FALSE_DETECTION, "PERSON")])
     assert document.body_public == "Дежурный Сержант сказал уйти. [person 1] остался у ворот.\n"
     assert FALSE_DETECTION not in [REVIEWED_BODY[s["start"] : s["end"]] for s in document.redaction_spans]
 
 
 def test_a_rejection_survives_a_later_protected_identity(session, draft, case_row, custodian):
     document = draft(REVIEWED_BODY)
-    review_redaction(session, document, custodian, "web", reject=[FALSE_DETECTION])
+    review_redaction(session, document, custodian, "web", reject=[(FALSE_DETECTION, "PERSON")])
     protect_identity(session, case_row, ["Мовсар"], "Witness B", custodian, "web")
     session.expire_all()
     assert document.body_public == "Дежурный Сержант сказал уйти. Witness B остался у ворот.\n"
@@ -333,7 +279,7 @@ def test_an_added_value_is_redacted_at_every_occurrence(session, draft, custodia
 
 def test_review_marks_the_document_reviewed_and_writes_an_audit_entry(session, draft, custodian):
     document = draft(REVIEWED_BODY)
-    review_redaction(session, document, custodian, "web", reject=[FALSE_DETECTION])
+    review_redaction(session, document, custodian, "web", reject=[(FALSE_DETECTION, "PERSON")])
     assert document.redaction_reviewed_at is not None
     assert document.redaction_reviewed_by_id == custodian.id
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "redaction.review")).one()
@@ -348,9 +294,9 @@ def test_review_marks_the_document_reviewed_and_writes_an_audit_entry(session, d
 @pytest.mark.parametrize(
     ("reject", "add", "field"),
     [
-        (["Абубакар"], [], "value"),  # not in the original
+        ([("Абубакар", "PERSON")], [], "value"),  # not in the original
         ([], [("Кафе у Ибрагима", "WORKPLACE")], "value"),
-        ([""], [], "value"),
+        ([("", "PERSON")], [], "value"),
         ([], [("Мовсар", "NICKNAME")], "type"),
     ],
     ids=["reject-absent-text", "add-absent-text", "reject-empty", "unknown-type"],
@@ -373,7 +319,7 @@ def test_an_invalid_decision_is_refused_and_the_document_stays_unreviewed(
 def test_a_researcher_cannot_review_a_redaction(session, draft, make_actor):
     document = draft(REVIEWED_BODY)
     with pytest.raises(NotPermitted):
-        review_redaction(session, document, make_actor("researcher"), "web", reject=["Сержант"])
+        review_redaction(session, document, make_actor("researcher"), "web", reject=[("Сержант", "PERSON")])
     session.expire_all()
     assert (document.redaction_reviewed_at, document.decisions) == (None, [])
 

@@ -193,7 +193,8 @@ def publish_via_review(client, doc_id: int) -> int:
     page = client.get(f"/documents/{doc_id}/redaction")
     assert page.status_code == 200, page.text
     keep = re.findall(r'name="keep" value="(\d+)"', page.text)
-    data = {"csrf_token": csrf_token(page.text), "keep": keep, "publish": "1"}
+    token = re.search(r'name="token" value="(\w+)"', page.text)[1]
+    data = {"csrf_token": csrf_token(page.text), "keep": keep, "token": token, "publish": "1"}
     response = client.post(f"/documents/{doc_id}/redaction", data=data)
     assert response.status_code == 302, response.text
     return doc_id

@@ -202,6 +202,7 @@ def review(custodian, unreviewed):
             "keep": [str(i) for text, (i, _) in spans.items() if text not in untick],
             "add_value": add_value,
             "add_type": add_type,
+            "token": re.search(r'name="token" value="(\w+)"', page.text)[1],
         }
         if publish:
             data["publish"] = "1"
@@ -326,3 +327,48 @@ def test_identity_form_refuses_a_pseudonym_used_in_the_case(protect, identities)
     protect("Мовсар", "Witness A")
     assert protect("Ибрагим", "Witness A").status_code == 400
     assert identities() == [("Witness A", ["Мовсар"])]
+
+
+# A review is bound to what the custodian saw (issue 18).
+
+
+def test_a_review_form_opened_before_a_name_was_protected_is_refused_and_saves_nothing(custodian, unreviewed, stored):
+    url = f"/documents/{unreviewed}/redaction"
+    page = custodian.get(url)
+    spans = detected(page.text)
+    # another custodian protects the man named in the text meanwhile
+    protected = custodian.post(
+        f"/cases/{CASE}/identities",
+        data={"csrf_token": token_from(custodian, url), "names": "Мовсар", "pseudonym": "Witness M"},
+    )
+    assert protected.status_code == 302
+    # the first form, every span unticked but the name's: the phone would have become readable
+    data = {
+        "csrf_token": token_from(custodian, url),
+        "keep": [str(i) for text, (i, _) in spans.items() if text == "Мовсар"],
+        "token": re.search(r'name="token" value="(\w+)"', page.text)[1],
+        "publish": "1",
+    }
+    response = custodian.post(url, data=data)
+    assert response.status_code == 409
+    assert "nothing was saved" in html.unescape(response.text)
+    after = stored(unreviewed)
+    assert after["decisions"] == []
+    assert not after["reviewed"] and after["status"] == "in_review"
+    assert PHONE not in after["public"] and "Witness M" in after["public"]
+
+
+def test_a_protected_identity_cannot_be_unticked_on_the_review_page(custodian, unreviewed, stored):
+    url = f"/documents/{unreviewed}/redaction"
+    custodian.post(
+        f"/cases/{CASE}/identities",
+        data={"csrf_token": token_from(custodian, url), "names": "Мовсар", "pseudonym": "Witness M"},
+    )
+    page = custodian.get(url)
+    data = {
+        "csrf_token": token_from(custodian, url),
+        "keep": [],  # a hand-made post leaving every span readable
+        "token": re.search(r'name="token" value="(\w+)"', page.text)[1],
+    }
+    assert custodian.post(url, data=data).status_code == 302
+    assert "Witness M" in stored(unreviewed)["public"]
