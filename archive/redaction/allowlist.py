@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from archive.redaction.names import WORD, word_keys
-from archive.translit import skeleton
+from archive.redaction import given_names
+from archive.redaction.names import WORD, morph, word_keys
+from archive.translit import is_cyrillic, skeleton, to_cyrillic
 
 DEFAULT_PUBLIC = (
     # Chechen Republic and its security services
@@ -77,6 +78,53 @@ class Allowlist:
             self._surnames.add(skeleton(tokens[-1]))
             self._full.add(tuple(skeleton(t) for t in tokens))
 
+    def registered_alone(self, name: str) -> bool:
+        """Whether the word is a public name registered on its own ("Hamzat", a pseudonym the
+        press gave a witness), not only as one part of a full name."""
+        tokens = WORD.findall(name)
+        return len(tokens) == 1 and any(len(full) == 1 and full[0] in word_keys(tokens[0]) for full in self._full)
+
+    def namesake_in(self, surname: str, text: str) -> bool:
+        """Whether the text names someone with this surname and a first name no public person
+        with it has ("Лечи Умаров" beside Джамбулат Умаров the official)."""
+        tokens = WORD.findall(surname)
+        if not tokens:
+            return False
+        keys = set(word_keys(tokens[0]))
+        firsts = {full[0] for full in self._full if len(full) > 1 and full[-1] in keys}
+        words = list(WORD.finditer(text))
+        for i, match in enumerate(words):
+            if not keys & set(word_keys(match.group(0))):
+                continue
+            # the words right beside it, with nothing but a space between (not "Кадырову. Дарье")
+            around = (words[i - 1] if i else None, words[i + 1] if i + 1 < len(words) else None)
+            beside = [
+                other
+                for other in around
+                if other is not None
+                and text[min(other.end(), match.end()) : max(other.start(), match.start())].strip() == ""
+            ]
+            for other in beside:
+                word = other.group(0)
+                if word[:1].isupper() and not firsts & set(word_keys(word)) and _is_first_name(word):
+                    return True
+        return False
+
+    def named_in_full(self, surname: str, text: str) -> bool:
+        """Whether the text names in full a public person whose surname this word is (Кадыров
+        with Рамзан Кадыров somewhere in the text), in any case form and script."""
+        keys = set(word_keys(surname.split()[0])) if surname.split() else set()
+        fulls = [full for full in self._full if len(full) > 1 and full[-1] in keys]
+        if not fulls:
+            return False
+        words = [set(word_keys(w)) for w in WORD.findall(text)]
+        for full in fulls:
+            for i in range(len(words) - 1):
+                pair = (words[i], words[i + 1])
+                if (full[0] in pair[0] and full[-1] in pair[1]) or (full[-1] in pair[0] and full[0] in pair[1]):
+                    return True
+        return False
+
     def covers(self, text: str) -> bool:
         """Return whether a detected name is a public person of the record."""
         tokens = WORD.findall(text)
@@ -88,3 +136,15 @@ class Allowlist:
         # form): Лечи Умаров the neighbour is not Джамбулат Умаров the official.
         keys = [set(word_keys(t)) for t in tokens]
         return any(all(any(part in k for k in keys) for part in full) for full in self._full)
+
+
+def _is_first_name(word: str) -> bool:
+    """A first name by the dictionary or the archive's list, in either script (Лечи, Lechi,
+    Тимура)."""
+    cyrillic = word if is_cyrillic(word) else to_cyrillic(word)
+    if any(key in _GIVEN for key in word_keys(cyrillic)):
+        return True
+    return any("Name" in p.tag for p in morph().parse(cyrillic)[:2])
+
+
+_GIVEN = frozenset(skeleton(n) for n in given_names.ALL)

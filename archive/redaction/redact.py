@@ -91,12 +91,92 @@ def detect(
     if lang in ("auto", "en") and _LATIN.search(text):
         people += latin_persons(text)
     people += quoted_lowercase_names(text)
-    public = [s for s in people if allowlist.covers(_with_next_word(text, s))]
+    public = [s for s in people if _public(text, s, allowlist)]
     for span in people:
         span = _trim(text, span)
         if span is not None and not any(span.overlaps(p) for p in public):
             spans.append(span)
-    return merge(spans)
+    return merge(_distinct_people(text, spans, protected))
+
+
+def _public(text: str, span: Span, allowlist: Allowlist) -> bool:
+    """Whether a detected name is a public person of the record. A surname alone that an
+    official also bears is the official's when the text refers to the official (their full
+    name somewhere in it, or an office or title just before: "глава Чечни Кадыров"), or when
+    nothing says otherwise; it is a private person's when a word about private people comes
+    just before it ("Задержанный Умаров", "соседа Катаева", "my cousin Kataev") or the text
+    names a namesake with another first name ("Лечи Умаров")."""
+    mention = _with_next_word(text, span)
+    if not allowlist.covers(mention):
+        return False
+    if len([t for t in WORD.findall(mention) if len(t) > 1]) > 1 or allowlist.registered_alone(mention):
+        return True  # a full name, checked whole by the allowlist, or a name kept on its own
+    before = text[max(0, span.start - 60) : span.start]
+    if allowlist.named_in_full(mention, text) or _OFFICE_BEFORE.search(before):
+        return True
+    return not _PRIVATE_BEFORE.search(before) and not allowlist.namesake_in(mention, text)
+
+
+# Words about private people right before a surname: a namesake, not the official.
+_PRIVATE_BEFORE = re.compile(
+    r"(?:задержанн\w*|сосед\w*|брат\w*|сестр\w*|друг\w*|друз\w*|подруг\w*|знаком\w*|родственни\w*|"
+    r"двоюродн\w*|парн\w*|партн[её]р\w*|муж\w*|жен\w*|отц\w*|отец|сын\w*|дяд\w*|т[её]т\w*|"
+    r"племянни\w*|однокласснни\w*|одноклассни\w*|коллег\w*|сокамерни\w*|пострадавш\w*|потерпевш\w*|"
+    r"свидетел\w*|заключ[её]нн\w*|задержали|забрали|увезли|detainee|detained|neighbou?r|brother|sister|"
+    r"friend|cousin|relative|uncle|aunt|nephew|niece|boyfriend|partner|husband|wife|son|father|"
+    r"classmate|colleague|cell-?mate|victim|survivor|witness|prisoner|took|arrested)"
+    r"(?:\s+[\w.-]+)?\s+$",
+    re.IGNORECASE,
+)
+
+
+# An office or a title right before a surname: the official, not a namesake.
+_OFFICE_BEFORE = re.compile(
+    r"(?:президент\w*|глав\w*|министр\w*|премьер\w*|мэр\w*|губернатор\w*|спикер\w*|депутат\w*|"
+    r"пресс-секретар\w*|представител\w*|уполномоченн\w*|омбудсмен\w*|генерал\w*|полковник\w*|"
+    r"прокурор\w*|руководител\w*|начальник\w*|председател\w*|журналист\w*|корреспондент\w*|"
+    r"president|head|leader|minister|premier|mayor|governor|speaker|spokes(?:man|woman|person)|"
+    r"ombudsman|commissioner|general|colonel|prosecutor|chief|chairman|chair|journalist|"
+    r"correspondent|reporter|senator|deputy|secretary|ambassador)"
+    r"(?:\s+[\w.-]+){0,4}?\s+$",
+    re.IGNORECASE,
+)
+
+
+def _distinct_people(text: str, spans: list[Span], protected: ProtectedNames) -> list[Span]:
+    """A name detected as one person that joins a protected identity's word to a word that is
+    not one of its names ("Timur Magomedov" when Ruslan Magomedov is protected) is another
+    person: the whole name gets its own marker (detector "shares-a-name", which the review
+    shows) instead of the pseudonym."""
+    persons = [s for s in spans if s.type == "PERSON"]
+    marked = [s for s in spans if s.type == "PROTECTED"]
+    if not persons or not marked:
+        return spans
+    dropped: set[Span] = set()
+    for person in persons:
+        inside = [m for m in marked if m.overlaps(person)]
+        if not inside:
+            continue
+        others = [
+            w
+            for w in WORD.finditer(text, person.start, person.end)
+            if len(w.group(0)) > 1 and not any(m.start <= w.start() and w.end() <= m.end for m in inside)
+        ]
+        keys = {m.key for m in inside}
+        # Only an identity registered with a full name can tell a namesake: one registered by
+        # a first name alone ("Movsar") is the man in "Movsar Dadaev".
+        full = any(len(WORD.findall(name)) > 1 for i in protected.identities if i.pseudonym in keys for name in i.names)
+        if full and others and all(protected.match(w.group(0)) is None for w in others) and len(keys) == 1:
+            dropped.update(inside)
+            dropped.add(person)
+            dropped_span = Span(
+                min(person.start, *(m.start for m in inside)),
+                max(person.end, *(m.end for m in inside)),
+                "PERSON",
+                "shares-a-name",
+            )
+            spans.append(dropped_span)
+    return [s for s in spans if s not in dropped]
 
 
 def redact(
@@ -149,7 +229,7 @@ def redact_text(text: str, names: Iterable[str] = ()) -> str:
     return redact(text, names).text
 
 
-def _replace(text: str, spans: list[Span], people: dict[str, int]) -> Redaction:
+def _replace(text: str, spans: list[Span], people: dict) -> Redaction:
     out, replacements, last = [], [], 0
     for span in spans:
         if span.type == "PROTECTED":
@@ -178,18 +258,23 @@ def _replace(text: str, spans: list[Span], people: dict[str, int]) -> Redaction:
     return Redaction("".join(out), spans, replacements)
 
 
-def _person_number(mention: str, people: dict[str, int]) -> int:
-    """Number people in order of appearance; a name already seen keeps its number."""
+def _person_number(mention: str, people: dict) -> int:
+    """Number people in order of appearance. A mention is a person already seen when each of
+    its words is one of that person's (Ruslan, Magomedov, Руслана for Ruslan Magomedov), or
+    that person's words are all among its own (an earlier "Ruslan", now "Ruslan Magomedov");
+    "Timur Magomedov" is someone else than "Ruslan Magomedov". A lone surname two people share
+    is given to the one named last."""
     tokens = [t for t in WORD.findall(mention) if len(t) > 1]
-    keys = [k for t in tokens for k in word_keys(t)]
-    for key in keys:
-        if key in people:
-            number = people[key]
-            break
-    else:
-        number = len(set(people.values())) + 1
-    for key in keys:
-        people.setdefault(key, number)
+    words = [frozenset(word_keys(t)) for t in tokens] or [frozenset({mention.lower()})]
+    persons: list = people.setdefault("persons", [])
+    for number, known in reversed(persons):
+        if all(any(w & k for k in known) for w in words) or (
+            len(words) > 1 and all(any(k & w for w in words) for k in known)
+        ):
+            known.extend(w for w in words if not any(w & k for k in known))
+            return number
+    number = len(persons) + 1
+    persons.append((number, list(words)))
     return number
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # When spans overlap, the merged span covers both and takes the first type in this order:
-# a registered identity beats everything, exact formats beat looser ones, names come last.
+# exact formats first (an e-mail, handle or address that contains a name is replaced as what it
+# is, not as the person: "write to Witness R" would merge the man with his mailbox), then a
+# registered identity, then looser shapes; names come last.
 PRIORITY = (
-    "PROTECTED", "EMAIL", "HANDLE", "GPS", "IMEI", "PASSPORT", "ID", "IP", "PLATE", "PHONE",
-    "DOB", "ADDRESS", "WORKPLACE", "PERSON",
+    "EMAIL", "HANDLE", "GPS", "IMEI", "PASSPORT", "ID", "IP", "PLATE", "PHONE", "CARD", "IBAN",
+    "PROTECTED", "DOB", "ADDRESS", "WORKPLACE", "PERSON",
 )  # fmt: skip
 MARKERS = {
     "PERSON": "person",
@@ -24,6 +26,8 @@ MARKERS = {
     "DOB": "date of birth",
     "ADDRESS": "address",
     "WORKPLACE": "workplace",
+    "CARD": "card number",
+    "IBAN": "bank account",
 }
 
 
