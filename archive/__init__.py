@@ -36,6 +36,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
         editing,
         errors,
         i18n,
+        index_queue,
         login,
         media,
         pages,
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     i18n.init_app(app)
     login.init_app(app)
     errors.init_app(app)
+    index_queue.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(editing.bp)
     app.register_blueprint(login.bp)

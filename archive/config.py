@@ -44,6 +44,9 @@ _SETTINGS = {
     "SEARCH_BACKEND": ("whoosh", str),
     # searches whose results each process keeps for the index's current version (0: none)
     "SEARCH_CACHE": (500, int),
+    # seconds between each server's retries of index work left in the outbox (0: none; the
+    # commands and `archive init` still finish it)
+    "INDEX_RETRY_SECONDS": (15.0, float),
     # failed sign-ins in a row before an account is locked, and for how many minutes
     "LOGIN_MAX_FAILURES": (5, int),
     "LOGIN_LOCKOUT_MINUTES": (15, int),

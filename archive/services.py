@@ -16,9 +16,11 @@ from archive.storage.db import Database
 def init_app(app: Flask) -> None:
     database = Database(app.config["DATABASE_URL"])
     backend = make_backend(app.config, database)
-    database.on_documents_committed(Indexer(database, backend))
+    indexer = Indexer(database, backend)
+    database.on_documents_committed(indexer)
     app.extensions["archive.db"] = database
     app.extensions["archive.search"] = backend
+    app.extensions["archive.indexer"] = indexer
     app.extensions["archive.media"] = MediaStore.from_config(app.config)
     app.teardown_appcontext(_close_session)
 
@@ -29,6 +31,11 @@ def get_db(app: Flask | None = None) -> Database:
 
 def search_backend(app: Flask | None = None) -> SearchBackend:
     return (app or current_app).extensions["archive.search"]
+
+
+def indexer(app: Flask | None = None) -> Indexer:
+    """What keeps the search index in step, and finishes the work left in its outbox."""
+    return (app or current_app).extensions["archive.indexer"]
 
 
 def media_store(app: Flask | None = None) -> MediaStore:

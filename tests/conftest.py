@@ -94,6 +94,7 @@ def _no_network(monkeypatch):
 def _config(tmp: Path) -> dict:
     return {
         "TESTING": True,
+        "INDEX_RETRY_SECONDS": 0,  # tests finish queued index work themselves, or say so
         "DATA_DIR": str(tmp),
         "DATABASE_URL": databases.url(tmp),
         "SEARCH_BACKEND": databases.SEARCH_BACKEND,

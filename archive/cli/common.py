@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import ScriptInfo
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from archive.auth.actors import ANONYMOUS, SystemActor, command_line_actor
 from archive.cli import make_app
 from archive.config import document_kinds
-from archive.services import get_db
+from archive.services import get_db, indexer
 from archive.storage.db import Database
 from archive.storage.models import ROLES
 
@@ -39,9 +40,23 @@ def with_archive(command):
         info = click.get_current_context().ensure_object(ScriptInfo)
         app = make_app(web=False) if info.create_app is make_app else info.load_app()
         with app.app_context():
+            _finish_index_work()
             return command(*args, **kwargs)
 
     return run
+
+
+def _finish_index_work() -> None:
+    """Do the index work an earlier process left in the outbox (a failed update, a bulk load
+    killed mid-way), before anything else: every command leaves the index as it should be."""
+    try:
+        indexer().drain()
+    except (OperationalError, ProgrammingError):
+        return  # no database yet, or not migrated: `archive init` says so
+    except Exception as exc:  # noqa: BLE001 - the work stays queued; the command goes on
+        click.echo(
+            f"the search index could not take queued changes yet ({type(exc).__name__}); they stay queued", err=True
+        )
 
 
 def actor(reads_as: str = ANONYMOUS) -> SystemActor:

@@ -13,7 +13,7 @@ from archive.links import under
 from archive.search.indexing import check, reindex, repair
 from archive.search.query import search_documents
 from archive.search.serialize import results_json
-from archive.services import search_backend
+from archive.services import get_session, search_backend
 from archive.storage import queries
 
 
@@ -37,7 +37,9 @@ def check_index_command(fix: bool) -> None:
     db = ensure_schema()
     with db.session() as session:
         found = check(session, search_backend())
-        click.echo(f"missing {len(found.missing)}, stale {len(found.stale)}, extra {len(found.extra)}")
+        click.echo(
+            f"missing {len(found.missing)}, stale {len(found.stale)}, extra {len(found.extra)}, queued {found.queued}"
+        )
         for label, ids in (("missing", found.missing), ("stale", found.stale), ("extra", found.extra)):
             if ids:
                 click.echo(f"  {label}: {', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}")
@@ -57,13 +59,16 @@ def check_index_command(fix: bool) -> None:
 def search_command(query: str, as_json: bool, as_role: str, page: int) -> None:
     """Search the archive as an anonymous visitor (or the given role) would."""
     try:
-        results = search_documents(search_backend(), actor(reads_as=as_role), q=query, page=page)
+        results = search_documents(search_backend(), actor(reads_as=as_role), get_session(), q=query, page=page)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(results_json(results, under("")), ensure_ascii=False))
         return
-    click.echo(f"{results.total} results")
+    if results.partial:
+        click.echo("the index is catching up with recent changes: results re-checked, no total given")
+    else:
+        click.echo(f"{results.total} results")
     for hit in results.hits:
         click.echo(f"{hit.id:>6}  {hit.kind:18} {hit.language}  {hit.title}")
     if results.suggestion:

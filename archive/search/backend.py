@@ -53,7 +53,8 @@ class Hit:
     language: str
     case: str
     published: date | None
-    score: float
+    score: float  # for ordering only: never shown to readers (it moves with hidden documents)
+    version: str = ""  # of the document as the index holds it
 
 
 @dataclass
@@ -64,6 +65,10 @@ class SearchResults:
     per_page: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
+    # True when the index lags the database: hits were re-checked one by one, and no total,
+    # facet count or suggestion computed by the index alone is given
+    partial: bool = False
+    more: bool = False  # with partial: whether a next page may hold more
 
 
 @dataclass
@@ -71,10 +76,11 @@ class IndexCheck:
     missing: list[int]
     stale: list[int]
     extra: list[int]
+    queued: int = 0  # documents in the outbox: index work not done yet
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.stale or self.extra)
+        return not (self.missing or self.stale or self.extra or self.queued)
 
 
 class SearchBackend(Protocol):

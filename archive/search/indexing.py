@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.auth.actors import Actor
@@ -25,7 +25,7 @@ from archive.auth.permissions import can
 from archive.errors import NotPermitted
 from archive.search.backend import IndexCheck, IndexedDocument, NullSearch, SearchBackend
 from archive.storage.db import Database
-from archive.storage.models import Document
+from archive.storage.models import Document, IndexOutbox
 
 log = logging.getLogger(__name__)
 BATCH = 10_000  # documents per index commit in bulk work (analysed in parallel)
@@ -93,14 +93,50 @@ class Indexer:
         self.backend = backend
 
     def __call__(self, written: set[int], deleted: set[int], purge: bool = False) -> None:
-        if written:
-            with self.db.session() as session:
+        with self.db.session() as session:
+            done_up_to = _outbox_top(session, written | deleted)
+            if written:
                 found = list(_documents(session, written))
                 self.backend.index((indexed(d) for d in found), purge=purge)
                 deleted = deleted | (written - {d.id for d in found})
-        if deleted:
-            self.backend.delete(deleted)
+            if deleted:
+                self.backend.delete(deleted)
+            _outbox_done(session, written | deleted, done_up_to)
         log.info("index updated: %d written, %d deleted", len(written), len(deleted))
+
+    def drain(self, limit: int = 5_000) -> int:
+        """Do the index work left in the outbox (a failed or interrupted update); return how
+        many documents it held. Raises as the backend does when it still cannot be done."""
+        with self.db.session() as session:
+            pending = session.scalars(select(IndexOutbox.document_id).distinct().limit(limit)).all()
+        if pending:
+            # words a failed update should have taken out may still be in the index files
+            self(set(pending), set(), purge=True)
+            log.info("index outbox: %d documents indexed", len(pending))
+        return len(pending)
+
+
+def pending_index_work(session: Session) -> int:
+    """How many documents the index has not yet taken (0 when it agrees with the database)."""
+    return session.scalar(select(func.count(func.distinct(IndexOutbox.document_id)))) or 0
+
+
+def _outbox_top(session: Session, ids: set[int]) -> int | None:
+    if not ids:
+        return None
+    return session.scalar(select(func.max(IndexOutbox.id)).where(IndexOutbox.document_id.in_(list(ids))))
+
+
+def _outbox_done(session: Session, ids: set[int], up_to: int | None) -> None:
+    """Remove the outbox rows of work now done, not rows a later change wrote meanwhile."""
+    if up_to is None:
+        return
+    ids = list(ids)
+    for start in range(0, len(ids), 900):
+        session.execute(
+            delete(IndexOutbox).where(IndexOutbox.document_id.in_(ids[start : start + 900]), IndexOutbox.id <= up_to)
+        )
+    session.commit()
 
 
 def reindex(
@@ -112,6 +148,7 @@ def reindex(
     """Rebuild the whole index from the database (a derived store: not an audited change)."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator rebuilds the index")
+    queued_up_to = session.scalar(select(func.max(IndexOutbox.id)))
     backend.clear()
     ids = list(
         session.scalars(select(Document.id).where(Document.redaction_reviewed_at.is_not(None)).order_by(Document.id))
@@ -122,6 +159,7 @@ def reindex(
         session.expunge_all()
         if progress:
             progress(len(chunk))
+    _outbox_cleared(session, queued_up_to)
     return len(ids)
 
 
@@ -137,13 +175,14 @@ def check(session: Session, backend: SearchBackend) -> IndexCheck:
         elif version != indexed(document).version:
             stale.append(document.id)
     extra = sorted(set(in_index) - seen)
-    return IndexCheck(sorted(missing), sorted(stale), extra)
+    return IndexCheck(sorted(missing), sorted(stale), extra, pending_index_work(session))
 
 
 def repair(session: Session, backend: SearchBackend, found: IndexCheck, actor: Actor) -> None:
     """Index what is missing or stale; remove what is extra."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator repairs the index")
+    queued_up_to = session.scalar(select(func.max(IndexOutbox.id)))
     todo = found.missing + found.stale
     for start in range(0, len(todo), BATCH):
         backend.index(indexed(d) for d in _documents(session, todo[start : start + BATCH]))
@@ -154,6 +193,14 @@ def repair(session: Session, backend: SearchBackend, found: IndexCheck, actor: A
         backend.index([], purge=True)
     if found.extra:
         backend.delete(found.extra)
+    _outbox_cleared(session, queued_up_to)
+
+
+def _outbox_cleared(session: Session, up_to: int | None) -> None:
+    """The work queued before a rebuild or repair began is done by it."""
+    if up_to is not None:
+        session.execute(delete(IndexOutbox).where(IndexOutbox.id <= up_to))
+        session.commit()
 
 
 def _documents(session: Session, ids: Iterable[int] | None) -> Iterator[Document]:

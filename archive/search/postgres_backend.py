@@ -51,6 +51,7 @@ from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
 from archive.search.fields import QUERY_HELP, TEXT_ANALYZER, parse_query, snippet
 
+_PAGE_HITS = 'SELECT id, version, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'
 log = logging.getLogger(__name__)
 _FOLD = fold_analyzer()
 _SPELLING = spelling_analyzer()
@@ -283,7 +284,7 @@ class PostgresSearch:
         if not ranked:
             return []
         rows = connection.execute(
-            text('SELECT id, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'),
+            text(_PAGE_HITS),
             {"ids": [doc_id for doc_id, _ in ranked]},
         )
         by_id = {row.id: row for row in rows}
@@ -297,6 +298,7 @@ class PostgresSearch:
                 case=by_id[doc_id].case,
                 published=by_id[doc_id].published,
                 score=score,
+                version=by_id[doc_id].version,
             )
             for doc_id, score in ranked
             if doc_id in by_id

@@ -16,14 +16,17 @@ def hit_json(hit: Hit, link: Link) -> dict:
         "language": hit.language,
         "case": hit.case,
         "published": hit.published.isoformat() if hit.published else None,
-        "score": round(hit.score, 4),
     }
 
 
 def results_json(results: SearchResults, link: Link) -> dict:
+    """No relevance score (it moves when a hidden document shares a word); no total while
+    the index catches up with the database (`partial`: only `more` says whether to page on)."""
     return {
         "items": [hit_json(h, link) for h in results.hits],
-        "total": results.total,
+        "total": None if results.partial else results.total,
+        "partial": results.partial,
+        "more": results.more if results.partial else results.total > results.page * results.per_page,
         "page": results.page,
         "per_page": results.per_page,
         "facets": results.facets,

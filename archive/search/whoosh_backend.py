@@ -333,6 +333,7 @@ def _hit(fields: dict, found, score: float) -> Hit:
         case=fields.get("case", ""),
         published=date.fromisoformat(published) if published else None,
         score=score,
+        version=fields.get("version", ""),
     )
 
 

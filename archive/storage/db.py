@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -123,10 +123,11 @@ def index_in_batches(session: Session, size: int = 500) -> Iterator[None]:
 
 
 def _note_documents(session: Session, _context) -> None:
-    from archive.storage.models import Document, MediaFile
+    from archive.storage.models import Document, IndexOutbox, MediaFile, utcnow
 
     written = session.info.setdefault("documents_written", set())
     deleted = session.info.setdefault("documents_deleted", set())
+    before = written | deleted
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Document) and obj.id is not None:
             written.add(obj.id)
@@ -135,6 +136,15 @@ def _note_documents(session: Session, _context) -> None:
     for obj in session.deleted:
         if isinstance(obj, Document) and obj.id is not None:
             deleted.add(obj.id)
+    database = session.info.get(_DATABASE)
+    new = (written | deleted) - before
+    if new and database is not None and database._listeners:
+        # The index's work, in the same transaction as the change: done after the commit and
+        # removed then, or left for the next server or command when it cannot be done.
+        purge = bool(session.info.get("purge"))
+        session.connection().execute(
+            insert(IndexOutbox.__table__), [{"document_id": i, "purge": purge, "created_at": utcnow()} for i in new]
+        )
 
 
 def committed_version(session: Session) -> tuple | None:

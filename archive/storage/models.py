@@ -266,6 +266,19 @@ class MediaFile(Base):
     document: Mapped[Document] = relationship(back_populates="media")
 
 
+class IndexOutbox(Base):
+    """Index work not yet done: written in the same transaction as the change to a document,
+    removed once the search index has taken it (storage/db.py, search/indexing.py). While a
+    row is here, search shows no figure the index alone computed."""
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer, index=True)  # no foreign key: deletions too
+    purge: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class RedactionDecision(Base):
     """A custodian's correction, re-applied whenever the document is redacted again.
 

@@ -19,6 +19,7 @@ from archive.services import get_session
 from archive.storage import queries
 from archive.web.forms import DocumentForm, choices, show_field_error
 from archive.web.helpers import get_document_or_404, require, whole_number
+from archive.web.index_queue import tell_if_queued
 from archive.web.media import prepare_uploads
 
 bp = Blueprint("editing", __name__)
@@ -48,6 +49,7 @@ def new_document():
             _field_error(form, exc)
         else:
             flash(_("Document %(id)s saved.", id=document.id), "info")
+            tell_if_queued([document.id])
             return redirect(url_for("pages.document", doc_id=document.id))
     return _render(form, None)
 
@@ -70,6 +72,7 @@ def edit_document(doc_id: int):
             _field_error(form, exc)
         else:
             flash(_("Document %(id)s updated.", id=document.id), "info")
+            tell_if_queued([document.id])
             return redirect(url_for("pages.document", doc_id=document.id))
     elif not form.is_submitted():
         # The form holds the original text: a custodian's view of it, recorded like any other.

@@ -16,6 +16,7 @@ from archive.protection.public_text import originals, review_spans, review_token
 from archive.services import get_session
 from archive.storage import queries
 from archive.web.helpers import get_document_or_404, require, whole_number
+from archive.web.index_queue import tell_if_queued
 
 bp = Blueprint("review", __name__)
 
@@ -50,6 +51,7 @@ def review(doc_id: int):
             flash(_("Redaction reviewed; document published."), "info")
         else:
             flash(_("Redaction reviewed."), "info")
+        tell_if_queued([document.id])
         return redirect(url_for("review.review", doc_id=document.id))
     return _page(document, who)
 
@@ -100,6 +102,7 @@ def add_identity(slug: str):
     names = [n for n in request.form.get("names", "").splitlines() if n.strip()]
     _identity, changed = protect_identity(get_session(), case, names, request.form.get("pseudonym", ""), who, "web")
     flash(_("Protected; %(n)s documents redacted again.", n=changed), "info")
+    tell_if_queued()
     return _back(case)
 
 
@@ -111,6 +114,7 @@ def add_public(slug: str):
         raise NotFound(f"no case {slug}")
     changed = add_public_name(get_session(), case, request.form.get("name", ""), who, "web")
     flash(_("Kept readable; %(n)s documents redacted again.", n=changed), "info")
+    tell_if_queued()
     return _back(case)
 
 

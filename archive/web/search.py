@@ -8,7 +8,7 @@ from markupsafe import Markup
 from archive.search.backend import FACETS, SearchResults
 from archive.search.query import search_documents
 from archive.search.serialize import results_json
-from archive.services import search_backend
+from archive.services import get_session, search_backend
 from archive.web.helpers import actor, page_args, permalink
 
 bp = Blueprint("search", __name__)
@@ -28,6 +28,7 @@ def _run() -> tuple[SearchResults, dict]:
     results = search_documents(
         search_backend(),
         actor(),
+        get_session(),
         q=params["q"],
         filters={field: args.get(param) for param, field in FILTER_PARAMS.items()},
         date_from=params["from"] or None,

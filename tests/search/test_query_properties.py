@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from archive.errors import ValidationError
 from archive.search.query import search_documents
+from archive.services import get_db
 
 HIDDEN = "HIDDENPROPERTYCANARY"
 UNASKED = "UNASKEDSECONDCANARY"  # in the hidden document only, never in a query
@@ -36,7 +37,8 @@ def indexed(app, make_document):
 def test_any_query_is_answered_or_refused_and_never_reaches_hidden_text(indexed, q, sort):
     backend = indexed.extensions["archive.search"]
     try:
-        results = search_documents(backend, None, q, sort=sort)
+        with indexed.app_context(), get_db(indexed).session() as session:
+            results = search_documents(backend, None, session, q, sort=sort)
     except ValidationError as exc:
         assert exc.message and HIDDEN not in exc.message
         return

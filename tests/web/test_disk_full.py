@@ -104,3 +104,81 @@ def test_a_full_disk_during_an_upload_is_a_clear_error_and_leaves_nothing(tmp_pa
     assert outcome["files"] == []  # no blob, no thumbnail, no ".partial-" file
     assert outcome["rows"] == 0 and outcome["attached"] == 0
     assert outcome["again"] == 201 and outcome["rows_after"] == 1
+
+
+INDEX_SCRIPT = textwrap.dedent(
+    r"""
+    import json, os, subprocess, sys
+    root, db_path = sys.argv[1], sys.argv[2]
+    os.makedirs(root, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", root], check=True)
+    from archive import create_app
+    from archive.auth.actors import SystemActor, command_line_actor
+    from archive.auth.permissions import ACTIONS
+    from archive.config import document_kinds
+    from archive.documents.edit import update_document
+    from archive.documents.intake import create_document
+    from archive.documents.submission import validate_document
+    from archive.services import get_db, indexer
+    from archive.storage.models import Case, Document, IndexOutbox
+
+    CLI = command_line_actor()
+    EDITOR = SystemActor(os_user="tests", permissions=ACTIONS)
+    # the database elsewhere, the search index on the small disk that fills up
+    app = create_app({"DATA_DIR": root, "DATABASE_URL": "sqlite:///" + db_path, "SEARCH_BACKEND": "whoosh",
+                      "LOG_LEVEL": "CRITICAL", "INDEX_RETRY_SECONDS": 0})
+    fields = {"case": "full", "kind": "testimony", "title": "The zelimkhanovka account", "language": "en",
+              "consent": "public", "status": "published", "redaction": "reviewed",
+              "body": "He was held in zelimkhanovka for two weeks.\n"}
+    kinds = document_kinds(app.config)
+    with app.app_context(), get_db(app).session() as s:
+        get_db(app).upgrade()
+        s.add(Case(slug="full", title="Full disk"))
+        s.commit()
+        doc = create_document(s, validate_document(fields, kinds, "t"), "0" * 64, CLI, "cli").id
+    client = app.test_client()
+    before = client.get("/api/v1/search?q=zelimkhanovka").get_json()["total"]
+    filler = os.path.join(root, "filler")
+    with open(filler, "wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    with app.app_context(), get_db(app).session() as s:  # narrowed to custodians: the index cannot follow
+        update_document(s, s.get(Document, doc), validate_document({**fields, "consent": "custodians"}, kinds, "t"),
+                        EDITOR, "cli")
+        queued = s.query(IndexOutbox).count()
+    during = client.get("/api/v1/search?q=zelimkhanovka").get_json()
+    os.unlink(filler)
+    with app.app_context():
+        drained = indexer(app).drain()
+    with app.app_context(), get_db(app).session() as s:
+        left = s.query(IndexOutbox).count()
+    after = client.get("/api/v1/search?q=zelimkhanovka").get_json()
+    print(json.dumps({"before": before, "queued": queued, "during": during, "drained": drained, "left": left,
+                      "after": after}))
+    """
+)
+
+
+def test_a_full_disk_under_the_index_fails_closed_and_the_queue_is_drained_afterwards(tmp_path):
+    unshare = shutil.which("unshare")
+    assert unshare, "util-linux's unshare is needed to mount a small tmpfs privately"
+    namespace = ["-m"] if os.geteuid() == 0 else ["-rm"]
+    result = subprocess.run(
+        [unshare, *namespace, sys.executable, "-c", INDEX_SCRIPT, str(tmp_path / "data"), str(tmp_path / "db.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["before"] == 1
+    assert outcome["queued"] >= 1  # the change is committed; its index work is kept
+    assert outcome["during"]["items"] == [] and outcome["during"]["total"] is None
+    assert outcome["drained"] >= 1 and outcome["left"] == 0
+    assert outcome["after"]["items"] == [] and outcome["after"]["total"] == 0 and not outcome["after"]["partial"]
