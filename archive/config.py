@@ -47,6 +47,10 @@ _SETTINGS = {
     # seconds between each server's retries of index work left in the outbox (0: none; the
     # commands and `archive init` still finish it)
     "INDEX_RETRY_SECONDS": (15.0, float),
+    # a signed-in session ends after this many minutes without a request, and this many hours
+    # after signing in, whatever happens meanwhile
+    "SESSION_IDLE_MINUTES": (60, int),
+    "SESSION_MAX_HOURS": (12, int),
     # failed sign-ins in a row before an account is locked, and for how many minutes
     "LOGIN_MAX_FAILURES": (5, int),
     "LOGIN_LOCKOUT_MINUTES": (15, int),

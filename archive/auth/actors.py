@@ -31,6 +31,7 @@ COMMAND_LINE = frozenset(
         "redaction:attest",
         "timeline:edit",
         "user:create",
+        "user:sessions",
         "index:rebuild",
         "archive:export",
         "archive:import",

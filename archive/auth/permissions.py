@@ -102,6 +102,7 @@ RULES: dict[str, Callable[[Actor, object], bool]] = {
     "timeline:edit": _at_least("custodian"),
     "user:create": _at_least("admin"),
     "user:password": _own_account_or_admin,
+    "user:sessions": _own_account_or_admin,
     "token:create": _own_account,
     "token:revoke": _token_owner_or_admin,
     "audit:read": _at_least("custodian"),

@@ -106,6 +106,17 @@ def change_password(session: Session, user: User, current: str, new: str, actor:
         audit.record(session, actor, via, "user.password", "user", user.id)
 
 
+def end_sessions(session: Session, user: User, actor: Actor, via: str) -> None:
+    """End every session of the account, on every device, at once: signing out, or an admin
+    cutting off an account whose cookie may have been copied. The account's session
+    generation goes up; sessions made before are refused from their next request on."""
+    if not can(actor, "user:sessions", user):
+        raise NotPermitted("only the account's owner or an admin ends its sessions")
+    with unit_of_work(session):
+        user.session_generation = (user.session_generation or 0) + 1
+        audit.record(session, actor, via, "user.sessions.end", "user", user.id)
+
+
 def ensure_first_custodian(session: Session, actor: Actor, via: str) -> tuple[User, str] | None:
     """Create an admin account with a random password when there is none; return it once."""
     if not can(actor, "user:create"):

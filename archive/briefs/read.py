@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.auth.actors import Actor
+from archive.auth.actors import Actor, SystemActor
 from archive.auth.permissions import can
 from archive.dates import parse_edtf
 from archive.links import Link
-from archive.protection.public_text import redact_for_cases
+from archive.protection.public_text import protection_for, redact_for_cases
 from archive.storage import queries
 from archive.storage.models import Brief, BriefItem, Document, User, brief_shares
 from archive.timeline.read import VisibleEntry, entry_visible_to
@@ -112,8 +112,13 @@ def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> Bri
 
 
 def _item_view(session: Session, item: BriefItem, reader: Actor, cases: list) -> ItemView | None:
-    if item.kind == "note":  # the owner's words, as every case's redaction would show them
-        return ItemView(item, _as_public(item.text, cases))
+    if item.kind == "note":
+        # The owner's own words, as typed, to the owner (showing them redacted would tell the
+        # owner which words are a protected name); to anyone else, as every case's protection
+        # shows them.
+        if getattr(reader, "id", None) == item.brief.owner_id and not isinstance(reader, SystemActor):
+            return ItemView(item, item.text)
+        return ItemView(item, redact_for_cases(item.text, cases).text)
     if item.kind == "entry":
         entry = item.entry and entry_visible_to(session, reader, item.entry.id)
         return ItemView(item, entry=entry) if entry else None
@@ -122,12 +127,8 @@ def _item_view(session: Session, item: BriefItem, reader: Actor, cases: list) ->
         return None
     text = item.text
     if item.kind == "quote" and document.version_sha256 != item.version_sha256:
-        text = _as_public(text, [document.case])  # the wording of an older version
+        text = protection_for([document.case], document).redact(text).text  # an older version's words
     return ItemView(item, text)
-
-
-def _as_public(text: str, cases) -> str:
-    return redact_for_cases(text, cases).text
 
 
 def _citation(item: BriefItem, number: int, link: Link) -> CitationRecord:

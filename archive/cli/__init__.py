@@ -38,6 +38,7 @@ COMMANDS = {
     "brief": ("briefs", "brief_group"),
     "check-index": ("search", "check_index_command"),
     "create-user": ("users", "create_user_command"),
+    "end-sessions": ("users", "end_sessions_command"),
     "export-bundle": ("backup", "export_bundle_command"),
     "generate-sample": ("corpus", "generate_sample_command"),
     "import-bundle": ("backup", "import_bundle_command"),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.errors import NotPermitted, ValidationError
-from archive.protection.public_text import protect_document
+from archive.protection.public_text import protect_document, protect_entries
 from archive.storage import audit
 from archive.storage.models import Case, ProtectedIdentity
 from archive.storage.unit import unit_of_work
@@ -38,9 +38,18 @@ def protect_identity(
         session.add(identity)
         session.flush()
         changed = sum(protect_document(session, d) for d in case.documents)
+        entries = protect_entries(session, case)
         session.info["purge"] = True  # replaced words must leave the index files too
         audit.record(
-            session, actor, via, "identity.protect", "case", case.id, identity_id=identity.id, documents_changed=changed
+            session,
+            actor,
+            via,
+            "identity.protect",
+            "case",
+            case.id,
+            identity_id=identity.id,
+            documents_changed=changed,
+            entries_changed=entries,
         )
     log.info("identity %s protected in case %s; %d documents changed", identity.id, case.id, changed)
     return identity, changed

@@ -31,7 +31,15 @@ from archive.redaction.ner import lowercase_full_names
 from archive.redaction.spans import Span, merge
 from archive.rendering import render_markdown
 from archive.storage import queries
-from archive.storage.models import Case, Document
+from archive.storage.models import (
+    BriefItem,
+    Case,
+    Citation,
+    ConflictingAccount,
+    DateSuggestion,
+    Document,
+    TimelineEntry,
+)
 from archive.storage.unit import unit_of_work
 
 # The fields of a document besides its body, each redacted and reviewable on its own.
@@ -209,6 +217,63 @@ def protect_document(session: Session, document: Document) -> bool:
     )
     document.source = _public_source(session, fields["source"], protection, people, spans)
     document.field_spans = spans
+    if changed and document.id is not None:
+        refresh_copies(session, document, protection)
+    return changed
+
+
+def refresh_copies(session: Session, document: Document, protection: Protection | None = None) -> int:
+    """Bring the copies of a document's public text up to its protection: the excerpts and
+    accounts timeline entries keep, the passages briefs quote, the sentences of date
+    suggestions. A name protected or an identifier added in review after they were taken is
+    replaced in them too, in the same unit of work; return how many changed."""
+    if protection is None:
+        protection = protection_for([session.get(Case, document.case_id)], document)
+    copies = [
+        *((c, "excerpt") for c in session.scalars(select(Citation).where(Citation.document_id == document.id))),
+        *(
+            (a, "account")
+            for a in session.scalars(select(ConflictingAccount).where(ConflictingAccount.document_id == document.id))
+        ),
+        *(
+            (q, "text")
+            for q in session.scalars(
+                select(BriefItem).where(BriefItem.document_id == document.id, BriefItem.kind == "quote")
+            )
+        ),
+        *(
+            (d, "sentence")
+            for d in session.scalars(select(DateSuggestion).where(DateSuggestion.document_id == document.id))
+        ),
+    ]
+    changed = 0
+    for row, name in copies:
+        text = getattr(row, name) or ""
+        if text.strip():
+            public = protection.redact(text).text
+            if public != text:
+                setattr(row, name, public)
+                changed += 1
+    return changed
+
+
+ENTRY_TEXT_FIELDS = ("title", "description", "actor", "place", "speaker", "speaker_office", "quotation")
+
+
+def protect_entries(session: Session, case: Case) -> int:
+    """Timeline entries are written in the archive and were accepted naming no one; a name
+    protected since (a nickname the detectors could not know) is replaced in them now, with
+    the same protection as the documents; return how many entries changed."""
+    protection = protection_for([case])
+    changed = 0
+    for entry in session.scalars(select(TimelineEntry).where(TimelineEntry.case_id == case.id)):
+        touched = False
+        for name in ENTRY_TEXT_FIELDS:
+            text = getattr(entry, name) or ""
+            if text.strip() and (result := protection.redact(text)).spans:
+                setattr(entry, name, result.text)
+                touched = True
+        changed += touched
     return changed
 
 

@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 
 from whoosh import qparser
+from whoosh import query as wq
 from whoosh.analysis import Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
@@ -93,9 +94,31 @@ def _parse(text: str):
     parser = qparser.MultifieldParser(["text", "fold"], _SCHEMA, fieldboosts={"fold": 0.6})
     parser.add_plugin(qparser.FuzzyTermPlugin())
     try:
-        return parser.parse(text)
+        parsed = parser.parse(text)
     except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds on odd input
         raise ValidationError(QUERY_HELP, field="q") from exc
+    _bound_fuzzy_terms(parsed)
+    return parsed
+
+
+MAX_FUZZY_DISTANCE = 2  # letters a fuzzy term may differ by (word~2)
+MAX_FUZZY_TERMS = 3  # fuzzy words in one query
+
+
+def _bound_fuzzy_terms(parsed) -> None:
+    """Refuse fuzzy terms that would make a search take seconds: a large edit distance, or
+    many fuzzy words at once (each is matched against the whole vocabulary)."""
+    fuzzy = [q for q in parsed.leaves() if isinstance(q, wq.FuzzyTerm)] if hasattr(parsed, "leaves") else []
+    if isinstance(parsed, wq.FuzzyTerm):
+        fuzzy = [parsed]
+    if any(q.maxdist > MAX_FUZZY_DISTANCE for q in fuzzy):
+        raise ValidationError(
+            f"asks for a fuzzy term more than {MAX_FUZZY_DISTANCE} letters away; write word~1 or word~2", field="q"
+        )
+    # "text" and "fold" each get a copy of every word: count the words, not the copies
+    words = {q.text for q in fuzzy if q.fieldname == "text"} or {q.text for q in fuzzy}
+    if len(words) > MAX_FUZZY_TERMS:
+        raise ValidationError(f"has more than {MAX_FUZZY_TERMS} fuzzy terms (word~); use fewer", field="q")
 
 
 @lru_cache(maxsize=500_000)

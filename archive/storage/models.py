@@ -149,6 +149,8 @@ class User(Base):
     # failed sign-ins in a row, and until when the account refuses every sign-in
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # raised to end every session of the account (sign-out, an admin's revocation)
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # The attributes Flask-Login reads, written out so that storage does not import Flask.
     is_authenticated = True
@@ -164,13 +166,14 @@ class User(Base):
         return f"user:{self.id}"
 
     def get_id(self) -> str:
-        """The session's user id, bound to the password: changing the password signs out
-        every session (Flask-Login's "alternative tokens")."""
+        """The session's user id, bound to the password and the session generation: changing
+        the password or signing out ends every session (Flask-Login's "alternative tokens")."""
         return f"{self.id}.{self.session_token}"
 
     @property
     def session_token(self) -> str:
-        return hashlib.sha256(f"session:{self.password_hash}".encode()).hexdigest()[:32]
+        bound = f"session:{self.password_hash}:{self.session_generation or 0}"
+        return hashlib.sha256(bound.encode()).hexdigest()[:32]
 
 
 class Document(Base):

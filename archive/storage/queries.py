@@ -155,13 +155,6 @@ def get_entry(session: Session, entry_id: int) -> TimelineEntry | None:
     return session.get(TimelineEntry, entry_id)
 
 
-def count_timeline(session: Session, case_id: int | None = None) -> dict[str, int]:
-    stmt = select(TimelineEntry.kind, func.count()).group_by(TimelineEntry.kind)
-    if case_id is not None:
-        stmt = stmt.where(TimelineEntry.case_id == case_id)
-    return dict(session.execute(stmt).all())
-
-
 def user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,7 +25,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
 
 from archive.auth.tokens import create_token, revoke_token, tokens_of, user_for_token
-from archive.auth.users import LockoutPolicy, authenticate, change_password
+from archive.auth.users import LockoutPolicy, authenticate, change_password, end_sessions
 from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.services import get_session
 from archive.storage.models import ROLES, ApiToken, User
@@ -45,7 +48,34 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE"])
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    # the cookie itself expires with the absolute lifetime (Flask's default is 31 days)
+    app.permanent_session_lifetime = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.before_request(_token_user)
+    app.before_request(_session_lifetimes)
+
+
+def _session_lifetimes():
+    """End a signed-in session idle for SESSION_IDLE_MINUTES or older than SESSION_MAX_HOURS,
+    whatever its cookie says; the times live in the signed session, set at sign-in."""
+    if "_user_id" not in session or g.get("_login_user") is not None:
+        return None
+    now = time.time()
+    config = current_app.config
+    started, seen = session.get("signed_in_at", 0), session.get("seen_at", 0)
+    if now - started > config["SESSION_MAX_HOURS"] * 3600 or now - seen > config["SESSION_IDLE_MINUTES"] * 60:
+        logout_user()
+        session.clear()
+        flash(_("Your session has ended; sign in again."), "info")
+        return None
+    if now - seen > 30:  # not every request: the cookie is rewritten when it changes
+        session["seen_at"] = now
+    return None
+
+
+def _sign_in(user: User) -> None:
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = session["seen_at"] = time.time()
 
 
 def _token_user():
@@ -82,7 +112,7 @@ def login():
         policy = LockoutPolicy(config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCKOUT_MINUTES"])
         user = authenticate(get_session(), form.username.data, form.password.data, "web", policy)
         if user is not None:
-            login_user(user)
+            _sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
         # one message for every failure: a locked account is not told apart from a wrong
         # password, so the page does not confirm which names exist
@@ -103,7 +133,7 @@ def password():
         except ValidationError as exc:
             show_field_error(form, exc.field or "password", exc)
         else:
-            login_user(who)  # this session goes on, bound to the new password
+            _sign_in(who)  # this session goes on, bound to the new password
             flash(_("Password changed. Other sessions of this account are signed out."), "info")
             return redirect(url_for("pages.home"))
     return render_template("password.html", form=form), 200 if request.method == "GET" else 400
@@ -143,7 +173,13 @@ def revoke(token_id: int):
 
 @bp.post("/logout")
 def logout():
+    """Sign out: every session of the account ends on the server, so a copy of this cookie
+    (or one on another device) opens nothing any more."""
+    who = actor()
+    if isinstance(who, User):
+        end_sessions(get_session(), who, who, "web")
     logout_user()
+    session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("pages.home"))
 

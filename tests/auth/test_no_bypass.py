@@ -29,7 +29,7 @@ from archive import create_app
 from archive.auditing import audit_entries, verify_audit_log
 from archive.auth.actors import SystemActor
 from archive.auth.tokens import create_token, revoke_token
-from archive.auth.users import change_password, create_user, ensure_first_custodian
+from archive.auth.users import change_password, create_user, end_sessions, ensure_first_custodian
 from archive.backup import export_archive, import_archive
 from archive.briefs import compose
 from archive.briefs.export import export_brief
@@ -217,6 +217,11 @@ TABLE: dict[str, UseCase] = {
         lambda w, a, v: change_password(w.session, w.user("owner"), PASSWORD, "x" * 16, a, v),
         "owner",
         ("anonymous", "stranger", "keeper", "nobody", "cli"),
+    ),
+    "archive.auth.users.end_sessions": UseCase(
+        lambda w, a, v: end_sessions(w.session, w.user("owner"), a, v),
+        "owner",
+        ("anonymous", "stranger", "keeper", "nobody"),
     ),
     "archive.auth.users.ensure_first_custodian": UseCase(
         lambda w, a, v: ensure_first_custodian(w.session, a, v), "cli", ADMIN

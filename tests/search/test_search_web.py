@@ -402,3 +402,17 @@ def test_the_search_page_shows_highlights_and_no_active_markup(client, markup_do
     assert "detained</mark>" in text
     assert active_content(text) == []
     assert "&lt;script&gt;" in text
+
+
+@pytest.mark.parametrize(
+    ("q", "said"),
+    [
+        ("kadyrov~5", "more than 2 letters away"),
+        ("alpha~1 bravo~1 charlie~1 delta~1", "more than 3 fuzzy terms"),
+    ],
+)
+def test_fuzzy_terms_beyond_the_bounds_are_refused_with_what_to_do(client, q, said):
+    """A large edit distance or many fuzzy words took an anonymous search 10 s (issue 18)."""
+    answer = client.get("/api/v1/search", query_string={"q": q})
+    assert answer.status_code == 400 and said in answer.get_json()["error"]
+    assert client.get("/api/v1/search", query_string={"q": "kadyrov~2 denied~1"}).status_code == 200
