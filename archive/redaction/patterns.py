@@ -46,9 +46,17 @@ def _spans(pattern: re.Pattern, kind: str, name: str, group: int | str = 0, trim
     return detect
 
 
-_AT = r"(?:@|\s?[\[(]\s?(?:at|собака)\s?[\])]\s?)"
-_DOT = r"(?:\.|\s?[\[(]\s?(?:dot|точка)\s?[\])]\s?)"
-EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}[A-Za-z]{{2,}}", _I)
+# "@", a full-width "＠", or the word for it in brackets or between spaces: "name (at) mail
+# (dot) ru", "name собака mail точка ru". Every repetition is bounded and a local part starts
+# only where a run of its characters starts: the pattern runs in linear time (an unbounded
+# local part made a 20,000-character note take 19 s).
+_AT = r"(?:\s?[@＠]\s?|\s?[\[(<{]\s?(?:at|собака|эт)\s?[\])>}]\s?|\s(?:at|собака)\s)"
+_DOT = r"(?:[.．]|\s?[\[(<{]\s?(?:dot|точка)\s?[\])>}]\s?|\s(?:dot|точка)\s)"
+EMAIL = re.compile(
+    rf"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{{0,63}}{_AT}"
+    rf"(?:[A-Za-z0-9-]{{1,63}}{_DOT}){{1,8}}[A-Za-z]{{2,12}}(?![A-Za-z0-9-])",
+    _I,
+)
 _SOCIAL = (
     r"t\.me|telegram\.(?:me|org)|vk\.com|m\.vk\.com|vk\.ru|vkontakte\.ru|instagram\.com|"
     r"instagr\.am|facebook\.com|m\.facebook\.com|fb\.com|fb\.me|wa\.me|api\.whatsapp\.com|"

@@ -147,7 +147,7 @@ def test_search_with_a_malformed_query_exits_1_with_the_message(searchable, arch
 def test_check_index_exits_0_when_the_index_is_in_step(searchable, archive):
     result = archive("check-index")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[0] == "missing 0, stale 0, extra 0"
+    assert result.stdout.splitlines()[0] == "missing 0, stale 0, extra 0, queued 0"
 
 
 def lose_the_index(data_dir) -> None:
@@ -166,16 +166,16 @@ def test_check_index_reports_a_lost_index_and_repair_restores_it(searchable, arc
     lost = archive("check-index")
     assert lost.returncode == 1
     ids = ", ".join(str(i) for i in sorted(searchable.values()))
-    assert lost.stdout.splitlines() == ["missing 5, stale 0, extra 0", f"  missing: {ids}"]
+    assert lost.stdout.splitlines() == ["missing 5, stale 0, extra 0, queued 0", f"  missing: {ids}"]
     assert search(archive, "Kadyrov")["total"] == 0
 
     repaired = archive("check-index", "--repair")
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
-    assert repaired.stdout.splitlines()[0] == "missing 5, stale 0, extra 0"
+    assert repaired.stdout.splitlines()[0] == "missing 5, stale 0, extra 0, queued 0"
     assert repaired.stdout.splitlines()[-1] == "repaired"
     again = archive("check-index")
     assert again.returncode == 0
-    assert again.stdout.splitlines()[0] == "missing 0, stale 0, extra 0"
+    assert again.stdout.splitlines()[0] == "missing 0, stale 0, extra 0, queued 0"
     assert search(archive, "Kadyrov") == before
 
 
