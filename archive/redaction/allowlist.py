@@ -102,7 +102,7 @@ class Allowlist:
                 other
                 for other in around
                 if other is not None
-                and text[min(other.end(), match.end()) : max(other.start(), match.start())].strip() == ""
+                and text[min(other.end(), match.end()) : max(other.start(), match.start())].strip() in ("", ",")
             ]
             for other in beside:
                 word = other.group(0)

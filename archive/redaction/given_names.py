@@ -24,4 +24,16 @@ FEMALE = """
 Хеда Хеди Хяди Эльза Элина Эсет Яха Ясира Фатима Патимат Хурмат Зазу Малкан Малх Малхаз
 """
 
+# Common English first names, for Latin-script testimonies and press, less those that are
+# as often ordinary words (Frank, Grace, Mark, Will). A list of names is public knowledge.
+ENGLISH = """
+aaron adam alan albert alex alexander alice amanda amy andrew angela ann anna anne anthony
+arthur barbara benjamin betty brian carl carol catherine charles charlotte chris christopher
+daniel david deborah dennis diana donald dorothy edward elizabeth emily emma eric gary george
+harry helen henry james jane jason jeffrey jennifer jessica john jonathan joseph joshua julia
+karen kevin laura linda lisa margaret maria martha mary matthew michael nancy nicholas olivia
+patricia paul peter rachel rebecca richard robert ronald ryan samuel sandra sarah scott sophie
+stephen steven susan thomas timothy victoria walter william
+"""
+
 ALL = tuple(dict.fromkeys((MALE + FEMALE).split()))

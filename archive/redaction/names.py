@@ -117,7 +117,23 @@ class ProtectedNames:
             identity = self._by_key.get(key)
             if identity is not None:
                 return identity
-        return None
+        return self._diminutive(word)
+
+    def _diminutive(self, word: str) -> Identity | None:
+        """Руслик, Ахмедик: a diminutive whose stem begins a registered name of one identity."""
+        from archive.redaction.ner import diminutive_stem
+
+        stem = diminutive_stem(word if is_cyrillic(word) else to_cyrillic(word).capitalize())
+        if stem is None:
+            return None
+        found = {
+            id(identity): identity
+            for identity in self.identities
+            for name in identity.names
+            for token in WORD.findall(name)
+            if (token.lower() if is_cyrillic(token) else to_cyrillic(token).lower()).startswith(stem)
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _name_keys(token: str) -> set[str]:

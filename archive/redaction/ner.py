@@ -12,6 +12,7 @@ allowlist, which the caller applies.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -24,10 +25,19 @@ from archive.translit import is_cyrillic, skeleton, to_cyrillic
 
 _NAME_TAGS = {"Name", "Surn", "Patr"}
 _SURNAME_SHAPE = re.compile(
-    r"^[A-Z][a-z]+(?:ov|ev|yov|in|yn|aev|iev|ova|eva|ina|yna|sky|skiy|skaya|enko|uk|dze|shvili|"
-    r"khanov|murzaev|gov)a?$"
+    r"^[A-ZÀ-Þ][a-zß-ÿ]+(?:ov|ev|yov|in|yn|aev|iev|ova|eva|ina|yna|sky|skiy|skaya|enko|uk|dze|shvili|"
+    r"khanov|murzaev|gov|"
+    # German and French romanisations of the same names: Dudajew, Dschamaldinow, Doudaïev
+    r"ow|ew|jew|iew|ïev|ïew|owa|ewa|jewa|ïeva|off|eff|ieff)a?$"
 )
-_CAPITALISED = re.compile(r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?")
+_LATIN_UPPER = "A-ZÀ-ÖØ-Þ"
+_LATIN_LOWER = "a-zß-öø-ÿ"
+_CAPITALISED = re.compile(
+    rf"(?:Mc|Mac|O')?[{_LATIN_UPPER}][{_LATIN_LOWER}]+(?:[-'][{_LATIN_UPPER}]?[{_LATIN_LOWER}]+)?"
+)
+# Common English first names (frequent words too: "Mary", "John"), read as names only where a
+# capitalised word follows them (John Smith) or they follow a surname and a comma.
+_ENGLISH_GIVEN = frozenset(given_names.ENGLISH.split())
 # A capitalised word this frequent in English (Zipf ≥ 4: "Muslim", "Reported", "Mark") is read
 # as a word, not a name, unless it is a registered identity; romanised Russian and Chechen names
 # sit far below (Yunus 2.5, Shamil 1.9, Movsar 0).
@@ -73,15 +83,29 @@ def latin_persons(text: str) -> Iterator[Span]:
     for i, match in enumerate(words[:-1]):
         following = words[i + 1]
         word = match.group(0)
+        gap = text[match.end() : following.start()]
         if (
             not names[i]
             and names[i + 1]
-            and text[match.end() : following.start()] == " "
+            and gap == " "
             and _SURNAME_SHAPE.match(following.group(0))
             and word.lower() not in _STOP
-            and zipf_frequency(word.lower(), "en") < COMMON_ENGLISH_ZIPF
+            and (zipf_frequency(word.lower(), "en") < COMMON_ENGLISH_ZIPF or _given_name_anywhere(word))
         ):
-            names[i] = True
+            names[i] = True  # Leila Murtazalieva; Islam Khasanov (a frequent word, and a name)
+        if (
+            gap == ", "
+            and not names[i]
+            and following.group(0).lower() in _ENGLISH_GIVEN
+            and word.lower() not in _STOP | _OPENERS
+            and (zipf_frequency(word.lower(), "en") < COMMON_ENGLISH_ZIPF or _SURNAME_SHAPE.match(word))
+            and not _a_place(word)
+        ):
+            names[i] = names[i + 1] = True  # "Last, First": Wright, Laura
+        if gap == " " and word.lower() in _ENGLISH_GIVEN and following.group(0).lower() not in _STOP:
+            names[i] = names[i + 1] = True  # John Smith, Mary Jones
+        if gap == ", " and names[i] and _SURNAME_SHAPE.match(word) and _given_name_anywhere(following.group(0)):
+            names[i + 1] = True  # "Last, First": Khasanov, Islam
     run_start = run_end = None
     for match, is_name in zip(words, names, strict=True):
         if not is_name:
@@ -94,6 +118,18 @@ def latin_persons(text: str) -> Iterator[Span]:
         run_start, run_end = match.start(), match.end()
     if run_start is not None:
         yield Span(run_start, run_end, "PERSON", "latin-names")
+
+
+@lru_cache(maxsize=50_000)
+def _given_name_anywhere(word: str) -> bool:
+    """A first name in any list or spelling, frequent word or not (Islam, Adam, Sergej, John)."""
+    if word.lower() in _ENGLISH_GIVEN:
+        return True
+    for spelled in spellings(word):
+        cyrillic = to_cyrillic(spelled).capitalize()
+        if _known_given_name(cyrillic) or any("Name" in p.tag for p in morph().parse(cyrillic)[:2]):
+            return True
+    return False
 
 
 _CYR_SURNAME = re.compile(r"^[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|аев|иев|уев)(?:а|у|ым|ом|е|ой|ою|ых)?$")
@@ -174,11 +210,83 @@ def _is_name(word: str) -> bool:
     base = word.split("'")[0] if not word.startswith("O'") else word
     if base.lower() in _STOP or len(base) < 3:
         return False
+    if base.lower() in _ENGLISH_GIVEN:
+        return True  # Mary, Peter: frequent words, but names written capitalised
     if zipf_frequency(base.lower(), "en") >= COMMON_ENGLISH_ZIPF:
         return False
     if _SURNAME_SHAPE.match(base):
-        return True
-    return _is_russian_name(to_cyrillic(base).capitalize(), strict=False)
+        return not _a_place(base)
+    return any(_is_russian_name(to_cyrillic(v).capitalize(), strict=False) for v in spellings(base))
+
+
+# Towns whose English or German names end like a German surname (-ow, -ew)
+_PLACES_LIKE_SURNAMES = frozenset({"moscow", "glasgow", "krakow", "cracow", "rostow", "pskow", "kiew", "tambow"})
+
+
+def _a_place(word: str) -> bool:
+    return word.lower() in _PLACES_LIKE_SURNAMES
+
+
+# German and French spellings of Russian and Chechen sounds, as English-style transliteration
+# reads them (Letchi → Lechi, Alichan → Alikhan, Achmed → Akhmed, Dmitriï → Dmitriy)
+_GERMAN = (("dsch", "dzh"), ("tsch", "ch"), ("sch", "sh"), ("ch", "kh"), ("w", "v"), ("j", "y"))
+_FRENCH = (("tch", "ch"), ("dj", "dzh"), ("ou", "u"), ("ch", "sh"), ("ï", "y"), ("io", "yo"), ("j", "zh"))
+# Words that open a sentence before a comma and a name ("Yesterday, Mary said"), not surnames
+_OPENERS = frozenset(
+    (
+        "yesterday",
+        "today",
+        "tomorrow",
+        "however",
+        "then",
+        "later",
+        "finally",
+        "meanwhile",
+        "afterwards",
+        "instead",
+        "moreover",
+        "therefore",
+        "also",
+        "still",
+        "now",
+        "here",
+        "there",
+        "sometimes",
+        "often",
+        "once",
+        "again",
+        "first",
+        "second",
+        "third",
+        "last",
+        "next",
+        "soon",
+        "suddenly",
+        "eventually",
+        "unfortunately",
+        "luckily",
+        "sadly",
+        "please",
+        "thanks",
+        "dear",
+        "hello",
+        "hi",
+    )
+)
+
+
+@lru_cache(maxsize=100_000)
+def spellings(word: str) -> tuple[str, ...]:
+    """The word, without accents, and read as German and as French romanisation."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    out = [word, plain]
+    for table in (_GERMAN, _FRENCH):
+        spelled = word.lower()
+        for old, new in table:
+            spelled = spelled.replace(old, new)
+        spelled = "".join(c for c in unicodedata.normalize("NFKD", spelled) if not unicodedata.combining(c))
+        out.append(spelled.capitalize() if word[:1].isupper() else spelled)
+    return tuple(dict.fromkeys(out))
 
 
 @lru_cache(maxsize=100_000)
@@ -202,7 +310,7 @@ def _is_russian_name(word: str, strict: bool = True) -> bool:
     return bool(_NAME_TAGS & best.tag.grammemes) and best.score >= 0.3 and best.is_known
 
 
-_LOWER_WORD = re.compile(r"(?<![\w@])[a-zа-яё]{3,}(?![\w@])")
+_LOWER_WORD = re.compile(r"(?<![\w@])[a-zß-öø-ÿа-яё]{3,}(?![\w@])")
 
 
 def lowercase_full_names(text: str) -> Iterator[Span]:
@@ -212,7 +320,7 @@ def lowercase_full_names(text: str) -> Iterator[Span]:
     words = list(_LOWER_WORD.finditer(text))
     for i, match in enumerate(words):
         word = match.group(0)
-        if _ordinary(word) or not _lower_given_name(word):
+        if (_ordinary(word) and word not in _ENGLISH_GIVEN) or not _lower_given_name(word):
             continue
         end = match.end()
         following = words[i + 1] if i + 1 < len(words) else None
@@ -229,5 +337,63 @@ def _ordinary(word: str) -> bool:
 
 @lru_cache(maxsize=100_000)
 def _lower_given_name(word: str) -> bool:
-    cyrillic = word if is_cyrillic(word) else to_cyrillic(word)
-    return _known_given_name(cyrillic) or _is_russian_name(cyrillic.capitalize(), strict=False)
+    if word in _ENGLISH_GIVEN:
+        return True
+    if is_cyrillic(word):
+        return _known_given_name(word) or _is_russian_name(word.capitalize(), strict=False)
+    return any(
+        _known_given_name(to_cyrillic(v)) or _is_russian_name(to_cyrillic(v).capitalize(), strict=False)
+        for v in spellings(word)
+    )
+
+
+# Diminutives people use for each other (Ахмедик, Руслик, Магомедик, Хавушка)
+_DIMINUTIVE = re.compile(r"^([А-ЯЁ][а-яё]{2,}?)(?:ик|чик|ушка|юшка|уля|уся|юся|ечка|очка|юша)$")
+_GIVEN_LIST = tuple(n.lower() for n in given_names.MALE.split() + given_names.FEMALE.split())
+
+
+def diminutive_stem(word: str) -> str | None:
+    """The stem of a diminutive of a first name (Руслик → русл, Ахмедик → ахмед), or None."""
+    match = _DIMINUTIVE.match(word)
+    if match is None:
+        return None
+    stem = match.group(1).lower()
+    return stem if len(stem) >= 4 else None
+
+
+def diminutive_persons(text: str) -> Iterator[Span]:
+    """Yield capitalised Cyrillic diminutives of first names: the stem is a first name or
+    begins one (Ахмедик from Ахмед, Руслик from Руслан)."""
+    for match in WORD.finditer(text):
+        word = match.group(0)
+        stem = diminutive_stem(word)
+        if stem is None:
+            continue
+        if _known_given_name(stem.capitalize()) or any(name.startswith(stem) for name in _GIVEN_LIST):
+            yield Span(match.start(), match.end(), "PERSON", "diminutive")
+
+
+# Names joined into one token: a hashtag, a slug or a user name in running text
+# (#RuslanMagomedov, ruslan-magomedov, руслан_магомедов)
+_JOINED = re.compile(
+    r"#[A-Za-zА-Яа-яЁё][\wА-Яа-яЁё]*|(?<![\w/.@-])[a-zß-ÿа-яё]{3,}(?:[-_][a-zß-ÿа-яё]{3,})+(?![\w-])|"
+    r"(?<![\w/.@-])[A-Za-zА-Яа-яЁё]{3,}(?:_[A-Za-zА-Яа-яЁё]{3,})+(?![\w-])"
+)
+_CAMEL = re.compile(r"(?<=[a-zа-яё])(?=[A-ZА-ЯЁ])")
+
+
+def joined_names(text: str) -> Iterator[tuple[Span, list[str]]]:
+    """Yield (span, the names it holds) for hashtags and joined tokens that hold a name; the
+    caller keeps the token when every name in it is a public person's."""
+    for match in _JOINED.finditer(text):
+        words = _CAMEL.sub(" ", match.group(0).lstrip("#")).replace("_", " ").replace("-", " ")
+        parts = words.split()
+        lowered = words.lower()
+        names = [lowered[s.start : s.end] for s in lowercase_full_names(lowered)]
+        # a first name beside a surname-shaped word (ivan-saidulaev), whatever its frequency
+        for first, second in zip(parts, parts[1:], strict=False):
+            for given, surname in ((first, second), (second, first)):
+                if _SURNAME_SHAPE.match(surname.capitalize()) and _given_name_anywhere(given.capitalize()):
+                    names.append(f"{given} {surname}".lower())
+        if names:
+            yield Span(match.start(), match.end(), "PERSON", "joined-name"), names

@@ -54,7 +54,7 @@ _AT = r"(?:\s?[@＠]\s?|\s?[\[(<{]\s?(?:at|собака|эт)\s?[\])>}]\s?|\s(?:
 _DOT = r"(?:[.．]|\s?[\[(<{]\s?(?:dot|точка)\s?[\])>}]\s?|\s(?:dot|точка)\s)"
 EMAIL = re.compile(
     rf"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{{0,63}}{_AT}"
-    rf"(?:[A-Za-z0-9-]{{1,63}}{_DOT}){{1,8}}[A-Za-z]{{2,12}}(?![A-Za-z0-9-])",
+    rf"(?:[A-Za-z0-9-]{{1,63}}{_DOT}){{1,8}}[A-Za-z]{{2,12}}(?![A-Za-z0-9-]|[.@＠][A-Za-z0-9])",
     _I,
 )
 _SOCIAL = (
@@ -65,8 +65,16 @@ _SOCIAL = (
 PROFILE_URL = re.compile(rf"(?:https?://)?(?:www\.)?(?:{_SOCIAL})/[^\s)\]>,;«»\"']+", _I)
 AT_HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_.]{2,31}(?<!\.)")
 LABELLED_HANDLE = re.compile(
-    r"(?:telegram|телеграм\w*|tg|vk|вк|вконтакте|instagram|инстаграм\w*|insta|инста|"
-    r"whatsapp|ватсап\w*|signal|skype|скайп)\s*[:—–-]\s*(@?[A-Za-z][A-Za-z0-9_.]{2,31})",
+    r"(?<![\w])(?:telegram|телеграм\w*|телега|тг|tg|vk|вк|вконтакте|instagram|инстаграм\w*|insta|"
+    r"инста|whatsapp|ватсап\w*|вотсап\w*|wa|signal|skype|скайп|viber|вайбер\w*|snapchat|снапчат|"
+    r"discord|дискорд\w*|imo|ник(?:нейм)?|nick(?:name)?|логин|login|username|юзернейм)"
+    r"\s*[:—–-]\s*(@?[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё0-9_.]{2,31})",
+    _I,
+)
+# a numeric VK id without its address: "VK id 5583901", "айди вк: 5583901", "id5583901"
+VK_ID = re.compile(
+    r"(?:(?<![\w])(?:vk|вк|вконтакте)\s*(?:id|айди)?\s*[:№#]?\s*(\d{5,12})(?!\d))"
+    r"|(?<![\w/])(id\d{5,12})(?!\d)",
     _I,
 )
 IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d)")
@@ -111,6 +119,33 @@ GPS_DMS = re.compile(
     r"\d{1,3}\s*°\s*\d{1,2}\s*['′]\s*(?:\d{1,2}(?:[.,]\d+)?\s*(?:[\"″]|''))?\s*[NSEWСЮВЗ]"
     r"(?:[\s,;]*\d{1,3}\s*°\s*\d{1,2}\s*['′]\s*(?:\d{1,2}(?:[.,]\d+)?\s*(?:[\"″]|''))?\s*"
     r"[NSEWСЮВЗ])?"
+)
+_NORTH = r"(?:с\.?\s?ш\.?|ю\.?\s?ш\.?|северн\w+ широт\w+|южн\w+ широт\w+|[NS]\b)"
+_EAST = r"(?:в\.?\s?д\.?|з\.?\s?д\.?|восточн\w+ долгот\w+|западн\w+ долгот\w+|[EW]\b)"
+_DEGREES = r"\d{1,3}(?:[.,]\d{1,8})?\s*°?(?:\s*\d{1,2}\s*['′](?:\s*\d{1,2}(?:[.,]\d+)?\s*(?:[\"″]|''))?)?"
+# "43,3170 с.ш., 45,6981 в.д.", "N 43.317 E 45.698", "широта 43,317, долгота 45,698"
+GPS_WORDS = re.compile(
+    rf"{_DEGREES}\s*{_NORTH}[\s,;]*{_DEGREES}\s*{_EAST}"
+    rf"|(?<![\w])[NS]\s?{_DEGREES}[\s,;]*[EW]\s?{_DEGREES}"
+    rf"|(?:широт\w*|lat(?:itude)?)\s*[:=]?\s*-?\d{{1,2}}[.,]\d{{2,8}}[\s,;]*(?:долгот\w*|lon(?:g(?:itude)?)?)\s*[:=]?\s*-?\d{{1,3}}[.,]\d{{2,8}}",
+    _I,
+)
+# a card number: 13 to 19 digits checked by Luhn's sum (see _cards)
+CARD = re.compile(r"(?<![\d.,])\d(?:[ -]?\d){12,18}(?![\d]|[.,]\d)")
+_CARD_LABEL = re.compile(r"(?:карт\w*|card|visa|mastercard|мир\b|maestro|сбер\w*|тинькофф|перев\w+)", _I)
+# an IBAN (checked by its mod-97 sum), or a Russian account number after its label
+IBAN = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![A-Z0-9])")
+ACCOUNT = re.compile(
+    r"(?:сч[её]т\w*|р/с|л/с|account(?: number)?|acc\.?)\s*(?:№|N|no\.?|номер)?\s*[:#]?\s*"
+    r"(\d(?:[ ]?\d){15,25})(?!\d)",
+    _I,
+)
+# a house or a flat on its own ("дом 5", "кв. 12", "flat 4", "apt. 7B")
+HOUSE = re.compile(
+    r"(?<![\w])(?:(?:кв\.|квартир[аеуы]|apartment|apt\.?|flat|подъезд\w*|entrance)\s*№?\s*\d{1,4}[а-яa-z]?"
+    r"|(?:дом[аеу]?|д\.|house(?: number| no\.?)?)\s*№?\s*\d{1,4}[а-яa-z]?(?:/\d{1,3})?"
+    r"(?:\s*,?\s*(?:корп\.|корпус|стр\.|строение)\s*\d{1,3})?)(?![\w])",
+    _I,
 )
 MAP_URL = re.compile(
     r"(?:https?://)?(?:www\.)?(?:maps\.google\.[a-z.]+|google\.[a-z.]+/maps|goo\.gl/maps|"
@@ -171,6 +206,37 @@ WORKPLACE_EN = re.compile(
 )
 
 
+def _cards(text: str) -> Iterator[Span]:
+    """Card numbers: 16 digits (grouped or not), or 13 to 19 after a word about cards, that
+    pass Luhn's check."""
+    for match in CARD.finditer(text):
+        digits = [int(c) for c in match.group(0) if c.isdigit()]
+        labelled = bool(_CARD_LABEL.search(text[max(0, match.start() - 40) : match.start()]))
+        if (len(digits) == 16 or labelled) and _luhn(digits):
+            yield Span(*match.span(), "CARD", "card-luhn")
+
+
+def _luhn(digits: list[int]) -> bool:
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _ibans(text: str) -> Iterator[Span]:
+    for match in IBAN.finditer(text.upper()):
+        code = match.group(0).replace(" ", "")
+        if 15 <= len(code) <= 34:
+            moved = code[4:] + code[:4]
+            number = "".join(str(int(c, 36)) for c in moved)
+            if int(number) % 97 == 1:
+                yield Span(*match.span(), "IBAN", "iban")
+    for match in ACCOUNT.finditer(text):
+        yield Span(*match.span(1), "IBAN", "account")
+
+
 def _ip(text: str) -> Iterator[Span]:
     yield from _spans(IPV4, "IP", "ipv4")(text)
     for match in IPV6.finditer(text):
@@ -212,6 +278,9 @@ DETECTORS: tuple[Detector, ...] = (
     _spans(PROFILE_URL, "HANDLE", "profile-url", trim=".!?"),
     _spans(AT_HANDLE, "HANDLE", "at-handle"),
     _spans(LABELLED_HANDLE, "HANDLE", "labelled-handle", 1),
+    _grouped(VK_ID, "HANDLE", "vk-id"),
+    _cards,
+    _ibans,
     _ip,
     _grouped(IMEI, "IMEI", "imei"),
     _grouped(PASSPORT, "PASSPORT", "passport"),
@@ -222,9 +291,11 @@ DETECTORS: tuple[Detector, ...] = (
     _spans(MAP_URL, "GPS", "map-url"),
     _spans(GPS_DECIMAL, "GPS", "gps-decimal"),
     _spans(GPS_DMS, "GPS", "gps-dms"),
+    _spans(GPS_WORDS, "GPS", "gps-words", trim=" ,;"),
     _grouped(DOB, "DOB", "date-of-birth"),
     _spans(ADDRESS_RU, "ADDRESS", "address-ru"),
     _spans(ADDRESS_EN, "ADDRESS", "address-en"),
+    _spans(HOUSE, "ADDRESS", "house-or-flat"),
     _workplace,
 )
 

@@ -40,7 +40,22 @@ def detect_phones(text: str) -> Iterator[Span]:
                 yield span
 
 
+# "00" dialled instead of "+" (00 7 928…, 0049 151…): read as "+", same length, same offsets
+# (not the "00" inside a number: "(963) 009-17-14")
+_DOUBLE_ZERO = re.compile(r"(?<![\d+)\-.])(?<![\d)\-.]\s)00(?=[\s-]?[1-9])")
+
+
 def _read(flat: str) -> Iterator[Span]:
+    dialled = {m.start() for m in _DOUBLE_ZERO.finditer(flat)} if "00" in flat else set()
+    if dialled:
+        flat = _DOUBLE_ZERO.sub(" +", flat)
+    for span in _candidates(flat):
+        if span.start - 1 in dialled:  # the "00" is part of the number
+            span = Span(span.start - 1, span.end, span.type, span.detector)
+        yield span
+
+
+def _candidates(flat: str) -> Iterator[Span]:
     for region in ("RU", None):
         try:
             matcher = PhoneNumberMatcher(flat, region or "ZZ", leniency=Leniency.POSSIBLE)

@@ -18,7 +18,9 @@ from archive.redaction.allowlist import Allowlist
 from archive.redaction.names import WORD, Identity, ProtectedNames, word_keys
 from archive.redaction.ner import (
     dictionary_persons,
+    diminutive_persons,
     is_place,
+    joined_names,
     latin_persons,
     named_persons,
     quoted_lowercase_names,
@@ -61,9 +63,10 @@ def _protected(names: tuple[str, ...]) -> ProtectedNames:
 
 @lru_cache(maxsize=8)
 def _allowlist(extra: tuple[str, ...]) -> Allowlist:
-    from archive.redaction.allowlist import DEFAULT_PUBLIC
+    from archive.redaction.allowlist import DEFAULT_PUBLIC, ORGANISATIONS
 
-    return Allowlist(DEFAULT_PUBLIC + extra)
+    # organisations too: natasha reads «Мемориал» after a verb as a person
+    return Allowlist(DEFAULT_PUBLIC + ORGANISATIONS + extra)
 
 
 def detect(
@@ -91,6 +94,13 @@ def detect(
     if lang in ("auto", "en") and _LATIN.search(text):
         people += latin_persons(text)
     people += quoted_lowercase_names(text)
+    people += diminutive_persons(text)
+    spans += [
+        span
+        for span, names in joined_names(text)
+        # kept when every name in it is a public person's (sedona-forum-lokshina-freeland)
+        if not all(allowlist.covers(n) or all(allowlist.covers(w) for w in n.split()) for n in names)
+    ]
     public = [s for s in people if _public(text, s, allowlist)]
     for span in people:
         span = _trim(text, span)

@@ -212,7 +212,7 @@ def test_protecting_an_identity_writes_an_audit_entry_with_ids_only(session, dra
         custodian.id,
         "web",
     )
-    assert entry.detail == {"identity_id": identity.id, "documents_changed": 1}
+    assert entry.detail == {"identity_id": identity.id, "documents_changed": 1, "entries_changed": 0}
     assert "Хамзат" not in repr(entry.detail)
 
 
