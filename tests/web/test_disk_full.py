@@ -84,12 +84,14 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_a_full_disk_during_an_upload_is_a_clear_error_and_leaves_nothing(tmp_path):
+def _on_a_small_disk(script: str, *args) -> dict:
+    """Run the script in a private mount namespace (its first argument becomes a 6 MB tmpfs);
+    return the JSON it prints last."""
     unshare = shutil.which("unshare")
     assert unshare, "util-linux's unshare is needed to mount a small tmpfs privately"
     namespace = ["-m"] if os.geteuid() == 0 else ["-rm"]
     result = subprocess.run(
-        [unshare, *namespace, sys.executable, "-c", SCRIPT, str(tmp_path / "data")],
+        [unshare, *namespace, sys.executable, "-c", script, *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -97,7 +99,11 @@ def test_a_full_disk_during_an_upload_is_a_clear_error_and_leaves_nothing(tmp_pa
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_full_disk_during_an_upload_is_a_clear_error_and_leaves_nothing(tmp_path):
+    outcome = _on_a_small_disk(SCRIPT, tmp_path / "data")
     assert outcome["image_bytes"] > 1_000_000  # more than the room left
     assert outcome["status"] == 507, outcome
     assert "disk is full" in outcome["body"]["error"] and "nothing was stored" in outcome["body"]["error"]
@@ -164,19 +170,7 @@ INDEX_SCRIPT = textwrap.dedent(
 
 
 def test_a_full_disk_under_the_index_fails_closed_and_the_queue_is_drained_afterwards(tmp_path):
-    unshare = shutil.which("unshare")
-    assert unshare, "util-linux's unshare is needed to mount a small tmpfs privately"
-    namespace = ["-m"] if os.geteuid() == 0 else ["-rm"]
-    result = subprocess.run(
-        [unshare, *namespace, sys.executable, "-c", INDEX_SCRIPT, str(tmp_path / "data"), str(tmp_path / "db.sqlite3")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome = _on_a_small_disk(INDEX_SCRIPT, tmp_path / "data", tmp_path / "db.sqlite3")
     assert outcome["before"] == 1
     assert outcome["queued"] >= 1  # the change is committed; its index work is kept
     assert outcome["during"]["items"] == [] and outcome["during"]["total"] is None
