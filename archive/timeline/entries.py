@@ -183,6 +183,14 @@ def _document(session: Session, case: Case, slug: str, source: str):
     return document
 
 
+def passage_stands(citation: Citation) -> bool:
+    """Whether the citation's excerpt is still in its document's current public text (an
+    edit may have taken the passage out since it was cited); an empty excerpt stands."""
+    quoted = collapse_space(citation.excerpt or "")
+    document = citation.document
+    return not quoted or quoted in plain_text(document.body_html) or quoted in collapse_space(document.body_public)
+
+
 def _citation(document: Document, excerpt: str, source: str) -> Citation:
     """A citation whose excerpt is the document's public text as it stands (white space aside),
     as a reader sees it on the page or as its Markdown reads: a reader can find it there."""

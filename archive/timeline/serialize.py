@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from archive.links import Link
+from archive.timeline.entries import passage_stands
 from archive.timeline.read import VisibleEntry
 
 
@@ -31,6 +32,8 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
                 "kind": c.document.kind,
                 "url": link("document", c.document_id),
                 "excerpt": c.excerpt,
+                # false when an edit has taken the passage out of the document since
+                "excerpt_in_current_text": passage_stands(c),
             }
             for c in item.citations
         ],

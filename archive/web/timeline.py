@@ -16,6 +16,7 @@ from archive.services import get_session
 from archive.storage import queries
 from archive.storage.db import committed_version
 from archive.storage.models import CHANNELS, ENTRY_KINDS, TimelineEntry
+from archive.timeline.entries import passage_stands
 from archive.timeline.export import FORMATS, MEDIA_TYPES, export
 from archive.timeline.read import (
     TimelineFilters,
@@ -29,6 +30,7 @@ from archive.timeline.read import (
 from archive.web.helpers import actor, permalink, whole_number
 
 bp = Blueprint("timeline", __name__)
+bp.add_app_template_global(passage_stands, "passage_stands")
 CHART_WIDTH, CHART_HEIGHT = 720, 120
 YEAR_PAGING = 400  # a timeline with more entries than this is shown one year at a time
 _PUBLIC: Kept[Markup] = Kept(32)  # public timelines (language, filters, year) of this process

@@ -78,3 +78,17 @@ def test_an_identifier_added_in_review_reaches_every_copy(session, world, custod
     copies = _copies(session, world)
     assert "kanar_tg58" not in copies
     assert "[handle]" in copies
+
+
+def test_a_passage_edited_out_of_its_document_is_said_to_be_gone(session, world, custodian, kinds, make_fields):
+    from archive.documents.edit import update_document
+    from archive.documents.submission import validate_document
+    from archive.timeline.entries import passage_stands
+
+    (citation,) = session.scalars(select(Citation)).all()
+    assert passage_stands(citation)
+    body = "On 12 April 2017 a man was held in Argun.\n"
+    fields = make_fields(body=body, slug="shorty-account", language="en", status="draft", redaction=None)
+    update_document(session, world["document"], validate_document(fields, kinds, "edit"), custodian, "web")
+    session.expire_all()
+    assert not passage_stands(session.get(Citation, citation.id))
