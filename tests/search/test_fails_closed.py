@@ -22,7 +22,7 @@ from archive.storage.models import Document, IndexOutbox
 from tests import databases
 from tests.conftest import SETUP
 
-pytestmark = pytest.mark.skipif(databases.SEARCH_BACKEND != "whoosh", reason="holds Whoosh's write lock")
+whoosh_only = pytest.mark.skipif(databases.SEARCH_BACKEND != "whoosh", reason="holds Whoosh's write lock")
 
 WORD = "zelimkhanovka"
 NAME = "Ibragim Zakriev"
@@ -78,6 +78,7 @@ def _queued(app) -> int:
         return s.scalar(select(func.count(IndexOutbox.id)))
 
 
+@whoosh_only
 def test_a_document_narrowed_while_the_index_is_busy_is_not_found_by_readers(app, client, make_document, lock):
     doc_id = make_document(**_fields())
     assert client.get("/api/v1/search", query_string={"q": WORD}).get_json()["total"] == 1
@@ -101,6 +102,7 @@ def test_a_document_narrowed_while_the_index_is_busy_is_not_found_by_readers(app
     assert answer == {**answer, "items": [], "total": 0, "partial": False}
 
 
+@whoosh_only
 def test_a_name_protected_while_the_index_is_busy_is_not_served_from_the_stale_entry(app, client, make_document, lock):
     make_document(**_fields(title=f"Testimony of {NAME}", body=f"{NAME} was held in {WORD}.\n"))
     lock.hold()
@@ -119,6 +121,7 @@ def test_a_name_protected_while_the_index_is_busy_is_not_served_from_the_stale_e
     assert client.get("/api/v1/search", query_string={"q": "Zakriev"}).get_json()["total"] == 0
 
 
+@whoosh_only
 def test_the_custodian_whose_change_is_queued_is_told(app, signed_in, make_document, lock):
     doc_id = make_document(**_fields())
     lock.hold()
