@@ -34,6 +34,11 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# No server thread retrying queued index work in the tests' apps, whatever config they are
+# built with (its own database may be dropped under it): a test finishes the queue itself, or
+# turns the retries on to test them.
+os.environ["ARCHIVE_INDEX_RETRY_SECONDS"] = "0"
+
 # The `archive` command's actor, for what the tests do as the command line would.
 CLI = command_line_actor()
 # Arranges a test's world (media attached, identities protected) as a custodian would: the

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         return
     started: dict[int, threading.Thread] = {}
     lock = threading.Lock()
+    stop = app.extensions["archive.index_retry_stop"] = threading.Event()  # set: the thread ends
 
     @app.before_request
     def _start_retrying() -> None:
@@ -37,13 +38,12 @@ def init_app(app: Flask) -> None:
         with lock:
             if pid not in started:
                 started[pid] = threading.Thread(
-                    target=_retry_forever, args=(app, interval), name="index-outbox", daemon=True
+                    target=_retry_forever, args=(app, interval, stop), name="index-outbox", daemon=True
                 )
                 started[pid].start()
 
 
-def _retry_forever(app: Flask, interval: float) -> None:
-    stop = threading.Event()
+def _retry_forever(app: Flask, interval: float, stop: threading.Event) -> None:
     while not stop.wait(interval):
         with app.app_context():
             try:

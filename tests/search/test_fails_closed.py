@@ -159,3 +159,27 @@ def test_every_reader_hit_is_checked_against_the_database_when_nothing_is_queued
         results.hits[0].version = hashlib.sha256(b"an older version").hexdigest()[:24]
         checked = verified(s, results, Audience(consents=("public",), statuses=("published",)))
         assert checked.hits == [] and checked.partial
+
+
+@whoosh_only
+def test_each_server_retries_queued_index_work_on_its_own(app, client, make_document, lock):
+    """The retry thread a server starts finishes the queue once the lock is free."""
+    import time
+
+    from archive.web import index_queue
+
+    doc_id = make_document(**_fields())
+    lock.hold()
+    _edit(app, doc_id, consent="custodians")
+    assert _queued(app) >= 1
+    app.config["INDEX_RETRY_SECONDS"] = 0.2
+    index_queue.init_app(app)
+    lock.release()
+    client.get("/")  # the first request starts the thread
+    try:
+        deadline = time.monotonic() + 20
+        while _queued(app) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _queued(app) == 0
+    finally:
+        app.extensions["archive.index_retry_stop"].set()
