@@ -26,8 +26,7 @@ from sqlalchemy.orm import Session
 
 from archive.errors import IngestError
 from archive.redaction import Identity, Redaction, redact
-from archive.redaction.allowlist import DEFAULT_PUBLIC, Allowlist
-from archive.redaction.ner import lowercase_full_names
+from archive.redaction.redact import lowercase_private_names
 from archive.redaction.spans import Span, merge
 from archive.rendering import render_markdown
 from archive.storage import queries
@@ -78,9 +77,7 @@ class Protection:
         """Spans of identifying words in a label, a slug, a tag or a web address, whose words
         are joined by '-', '_', '/' or '.' and often lower case ("ruslan-magomedov-interview")."""
         spaced = _JOINERS.sub(" ", label)
-        public = Allowlist(DEFAULT_PUBLIC + self.public)
-        spans = list(self.redact(spaced, people).spans)
-        spans += [s for s in lowercase_full_names(spaced) if not public.covers(spaced[s.start : s.end])]
+        spans = list(self.redact(spaced, people).spans) + lowercase_private_names(spaced, self.public)
         spans += [
             Span(m.start(), m.end(), kind, "custodian")
             for value, kind in self.add
@@ -138,8 +135,7 @@ def refuse_identifiers(field: str, text: str, cases: Iterable[Case], source: str
         protection = Protection(identities=(), public=protection.public)
     found = protection.redact(text).spans
     if not protected:
-        public = Allowlist(DEFAULT_PUBLIC + protection.public)
-        found += [s for s in lowercase_full_names(text) if not public.covers(text[s.start : s.end])]
+        found += lowercase_private_names(text, protection.public)
     if found:
         raise IngestError(REFUSAL, field, source)
 

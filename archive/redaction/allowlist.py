@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from archive.redaction import given_names
-from archive.redaction.names import WORD, morph, word_keys
-from archive.translit import is_cyrillic, skeleton, to_cyrillic
+from archive.redaction.names import WORD, word_keys
+from archive.redaction.ner import is_given_name
+from archive.translit import skeleton
 
 DEFAULT_PUBLIC = (
     # Chechen Republic and its security services
@@ -106,7 +106,7 @@ class Allowlist:
             ]
             for other in beside:
                 word = other.group(0)
-                if word[:1].isupper() and not firsts & set(word_keys(word)) and _is_first_name(word):
+                if word[:1].isupper() and not firsts & set(word_keys(word)) and is_given_name(word):
                     return True
         return False
 
@@ -136,15 +136,3 @@ class Allowlist:
         # form): Лечи Умаров the neighbour is not Джамбулат Умаров the official.
         keys = [set(word_keys(t)) for t in tokens]
         return any(all(any(part in k for k in keys) for part in full) for full in self._full)
-
-
-def _is_first_name(word: str) -> bool:
-    """A first name by the dictionary or the archive's list, in either script (Лечи, Lechi,
-    Тимура)."""
-    cyrillic = word if is_cyrillic(word) else to_cyrillic(word)
-    if any(key in _GIVEN for key in word_keys(cyrillic)):
-        return True
-    return any("Name" in p.tag for p in morph().parse(cyrillic)[:2])
-
-
-_GIVEN = frozenset(skeleton(n) for n in given_names.ALL)

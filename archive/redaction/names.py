@@ -121,8 +121,6 @@ class ProtectedNames:
 
     def _diminutive(self, word: str) -> Identity | None:
         """Руслик, Ахмедик: a diminutive whose stem begins a registered name of one identity."""
-        from archive.redaction.ner import diminutive_stem
-
         stem = diminutive_stem(word if is_cyrillic(word) else to_cyrillic(word).capitalize())
         if stem is None:
             return None
@@ -134,6 +132,19 @@ class ProtectedNames:
             if (token.lower() if is_cyrillic(token) else to_cyrillic(token).lower()).startswith(stem)
         }
         return next(iter(found.values())) if len(found) == 1 else None
+
+
+# Diminutives people use for each other (Ахмедик, Руслик, Магомедик, Хавушка)
+_DIMINUTIVE = re.compile(r"^([А-ЯЁ][а-яё]{2,}?)(?:ик|чик|ушка|юшка|уля|уся|юся|ечка|очка|юша)$")
+
+
+def diminutive_stem(word: str) -> str | None:
+    """The stem of a diminutive of a first name (Руслик → русл, Ахмедик → ахмед), or None."""
+    match = _DIMINUTIVE.match(word)
+    if match is None:
+        return None
+    stem = match.group(1).lower()
+    return stem if len(stem) >= 4 else None
 
 
 def _name_keys(token: str) -> set[str]:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from wordfreq import zipf_frequency
 
 from archive.redaction import given_names
-from archive.redaction.names import WORD, morph, word_keys
+from archive.redaction.names import WORD, diminutive_stem, morph, word_keys
 from archive.redaction.spans import Span
 from archive.translit import is_cyrillic, skeleton, to_cyrillic
 
@@ -90,7 +90,7 @@ def latin_persons(text: str) -> Iterator[Span]:
             and gap == " "
             and _SURNAME_SHAPE.match(following.group(0))
             and word.lower() not in _STOP
-            and (zipf_frequency(word.lower(), "en") < COMMON_ENGLISH_ZIPF or _given_name_anywhere(word))
+            and (zipf_frequency(word.lower(), "en") < COMMON_ENGLISH_ZIPF or is_given_name(word))
         ):
             names[i] = True  # Leila Murtazalieva; Islam Khasanov (a frequent word, and a name)
         if (
@@ -104,7 +104,7 @@ def latin_persons(text: str) -> Iterator[Span]:
             names[i] = names[i + 1] = True  # "Last, First": Wright, Laura
         if gap == " " and word.lower() in _ENGLISH_GIVEN and following.group(0).lower() not in _STOP:
             names[i] = names[i + 1] = True  # John Smith, Mary Jones
-        if gap == ", " and names[i] and _SURNAME_SHAPE.match(word) and _given_name_anywhere(following.group(0)):
+        if gap == ", " and names[i] and _SURNAME_SHAPE.match(word) and is_given_name(following.group(0)):
             names[i + 1] = True  # "Last, First": Khasanov, Islam
     run_start = run_end = None
     for match, is_name in zip(words, names, strict=True):
@@ -121,7 +121,7 @@ def latin_persons(text: str) -> Iterator[Span]:
 
 
 @lru_cache(maxsize=50_000)
-def _given_name_anywhere(word: str) -> bool:
+def is_given_name(word: str) -> bool:
     """A first name in any list or spelling, frequent word or not (Islam, Adam, Sergej, John)."""
     if word.lower() in _ENGLISH_GIVEN:
         return True
@@ -347,18 +347,7 @@ def _lower_given_name(word: str) -> bool:
     )
 
 
-# Diminutives people use for each other (Ахмедик, Руслик, Магомедик, Хавушка)
-_DIMINUTIVE = re.compile(r"^([А-ЯЁ][а-яё]{2,}?)(?:ик|чик|ушка|юшка|уля|уся|юся|ечка|очка|юша)$")
 _GIVEN_LIST = tuple(n.lower() for n in given_names.MALE.split() + given_names.FEMALE.split())
-
-
-def diminutive_stem(word: str) -> str | None:
-    """The stem of a diminutive of a first name (Руслик → русл, Ахмедик → ахмед), or None."""
-    match = _DIMINUTIVE.match(word)
-    if match is None:
-        return None
-    stem = match.group(1).lower()
-    return stem if len(stem) >= 4 else None
 
 
 def diminutive_persons(text: str) -> Iterator[Span]:
@@ -393,7 +382,7 @@ def joined_names(text: str) -> Iterator[tuple[Span, list[str]]]:
         # a first name beside a surname-shaped word (ivan-saidulaev), whatever its frequency
         for first, second in zip(parts, parts[1:], strict=False):
             for given, surname in ((first, second), (second, first)):
-                if _SURNAME_SHAPE.match(surname.capitalize()) and _given_name_anywhere(given.capitalize()):
+                if _SURNAME_SHAPE.match(surname.capitalize()) and is_given_name(given.capitalize()):
                     names.append(f"{given} {surname}".lower())
         if names:
             yield Span(match.start(), match.end(), "PERSON", "joined-name"), names

@@ -22,6 +22,7 @@ from archive.redaction.ner import (
     is_place,
     joined_names,
     latin_persons,
+    lowercase_full_names,
     named_persons,
     quoted_lowercase_names,
     russian_entities,
@@ -62,7 +63,8 @@ def _protected(names: tuple[str, ...]) -> ProtectedNames:
 
 
 @lru_cache(maxsize=8)
-def _allowlist(extra: tuple[str, ...]) -> Allowlist:
+def public_allowlist(extra: tuple[str, ...] = ()) -> Allowlist:
+    """The record's public people and organisations, and a case's own (built once per case)."""
     from archive.redaction.allowlist import DEFAULT_PUBLIC, ORGANISATIONS
 
     # organisations too: natasha reads «Мемориал» after a verb as a person
@@ -131,7 +133,7 @@ def _public(text: str, span: Span, allowlist: Allowlist) -> bool:
 _PRIVATE_BEFORE = re.compile(
     r"(?:задержанн\w*|сосед\w*|брат\w*|сестр\w*|друг\w*|друз\w*|подруг\w*|знаком\w*|родственни\w*|"
     r"двоюродн\w*|парн\w*|партн[её]р\w*|муж\w*|жен\w*|отц\w*|отец|сын\w*|дяд\w*|т[её]т\w*|"
-    r"племянни\w*|однокласснни\w*|одноклассни\w*|коллег\w*|сокамерни\w*|пострадавш\w*|потерпевш\w*|"
+    r"племянни\w*|одноклассни\w*|коллег\w*|сокамерни\w*|пострадавш\w*|потерпевш\w*|"
     r"свидетел\w*|заключ[её]нн\w*|задержали|забрали|увезли|detainee|detained|neighbou?r|brother|sister|"
     r"friend|cousin|relative|uncle|aunt|nephew|niece|boyfriend|partner|husband|wife|son|father|"
     r"classmate|colleague|cell-?mate|victim|survivor|witness|prisoner|took|arrested)"
@@ -214,7 +216,7 @@ def redact(
         protected = ProtectedNames(identities)
     else:
         protected = _protected(tuple(n for n in names if n and n.strip()))
-    spans = detect(text, protected, _allowlist(tuple(public)), lang)
+    spans = detect(text, protected, public_allowlist(tuple(public)), lang)
     kept = {(value, kind) for value, kind in keep if value}
     spans = [s for s in spans if s.type == "PROTECTED" or (text[s.start : s.end], s.type) not in kept]
     for value, kind in add:
@@ -227,6 +229,13 @@ def redact(
             else []
         )
     return _replace(text, merge(spans), {} if people is None else people)
+
+
+def lowercase_private_names(text: str, public: tuple[str, ...] = ()) -> list[Span]:
+    """Lower-case first names and surnames as people type them in slugs, tags and their own
+    notes ("ruslan magomedov"), less the public people's."""
+    allowlist = public_allowlist(public)
+    return [s for s in lowercase_full_names(text) if not allowlist.covers(text[s.start : s.end])]
 
 
 def warm_up() -> None:

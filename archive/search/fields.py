@@ -108,9 +108,7 @@ MAX_FUZZY_TERMS = 3  # fuzzy words in one query
 def _bound_fuzzy_terms(parsed) -> None:
     """Refuse fuzzy terms that would make a search take seconds: a large edit distance, or
     many fuzzy words at once (each is matched against the whole vocabulary)."""
-    fuzzy = [q for q in parsed.leaves() if isinstance(q, wq.FuzzyTerm)] if hasattr(parsed, "leaves") else []
-    if isinstance(parsed, wq.FuzzyTerm):
-        fuzzy = [parsed]
+    fuzzy = [q for q in parsed.leaves() if isinstance(q, wq.FuzzyTerm)]  # a leaf yields itself
     if any(q.maxdist > MAX_FUZZY_DISTANCE for q in fuzzy):
         raise ValidationError(
             f"asks for a fuzzy term more than {MAX_FUZZY_DISTANCE} letters away; write word~1 or word~2", field="q"

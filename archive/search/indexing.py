@@ -116,6 +116,15 @@ class Indexer:
         return len(pending)
 
 
+def index_lags(session: Session, document_ids: list[int] | None = None) -> bool:
+    """Whether the index has work queued (for these documents): one indexed row looked up,
+    not counted; search asks on every request."""
+    stmt = select(IndexOutbox.id).limit(1)
+    if document_ids is not None:
+        stmt = stmt.where(IndexOutbox.document_id.in_(document_ids))
+    return session.scalar(stmt) is not None
+
+
 def pending_index_work(session: Session) -> int:
     """How many documents the index has not yet taken (0 when it agrees with the database)."""
     return session.scalar(select(func.count(func.distinct(IndexOutbox.document_id)))) or 0

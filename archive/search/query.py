@@ -12,7 +12,7 @@ from archive.auth.permissions import Audience, audience_for
 from archive.dates import parse_edtf
 from archive.errors import ValidationError
 from archive.search.backend import FACETS, SearchBackend, SearchRequest, SearchResults
-from archive.search.indexing import indexed, pending_index_work
+from archive.search.indexing import index_lags, indexed
 from archive.storage.models import Document
 
 _DATE_TERM = re.compile(r"(?:^|\s)date:(\S+)")
@@ -67,7 +67,7 @@ def verified(session: Session, results: SearchResults, audience: Audience) -> Se
     """Keep the hits the database agrees the audience may see in the version indexed."""
     current = _current_versions(session, [h.id for h in results.hits], audience)
     hits = [h for h in results.hits if h.version and current.get(h.id) == h.version]
-    if len(hits) == len(results.hits) and not pending_index_work(session):
+    if len(hits) == len(results.hits) and not index_lags(session):
         return results
     return SearchResults(
         hits=hits,

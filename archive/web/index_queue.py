@@ -13,10 +13,9 @@ import threading
 
 from flask import Flask, flash
 from flask_babel import gettext as _
-from sqlalchemy import select
 
+from archive.search.indexing import index_lags
 from archive.services import get_session, indexer
-from archive.storage.models import IndexOutbox
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +54,7 @@ def _retry_forever(app: Flask, interval: float, stop: threading.Event) -> None:
 def tell_if_queued(document_ids: list[int] | None = None) -> bool:
     """Tell the custodian, after a change, when its index work is queued rather than done
     (search leaves the changed documents out until it is); return whether it is."""
-    stmt = select(IndexOutbox.id).limit(1)
-    if document_ids is not None:
-        stmt = stmt.where(IndexOutbox.document_id.in_(document_ids))
-    queued = get_session().scalar(stmt) is not None
+    queued = index_lags(get_session(), document_ids)
     if queued:
         flash(
             _(
