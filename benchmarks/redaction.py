@@ -1,6 +1,12 @@
 """Redaction benchmark: the archive against a regex-only baseline and scrubadub, in one run.
 
     .venv/bin/python benchmarks/redaction.py [--cases ../shared/dev-sets/redaction/dev_cases.jsonl]
+        [--hostile]
+
+The column "archive, NER on the whole text" is the archive as it was before issue 18's speed
+work: natasha given each testimony whole rather than the windows around its candidate words.
+`--hostile` also times whole redaction of a megabyte of each hostile input of
+tests/redaction/test_bounded.py (CPU seconds of this process).
 
 Scores each redactor with the shared scorer's own rules (score.py: what counts as a leak, which
 public facts must stay) and prints recall per identifier type, decoys kept per type, fully clean
@@ -39,6 +45,46 @@ def archive_redactor():
     from archive.redaction import redact_text
 
     return redact_text
+
+
+def whole_text_redactor():
+    """The archive with natasha reading each text whole (the peer for the windows)."""
+    import importlib
+
+    from archive.redaction import ner, redact_text
+
+    module = importlib.import_module("archive.redaction.redact")  # the module, not the function
+
+    def whole(text: str) -> list:
+        if not ner._ANY_CYRILLIC.search(text):  # noqa: SLF001 - the benchmark's own comparison
+            return []
+        return [
+            ner.Span(s.start, s.stop, ner._KINDS[s.type], "natasha")  # noqa: SLF001
+            for s in ner._natasha()(text).spans  # noqa: SLF001
+        ]
+
+    def run(text: str, names: list[str]) -> str:
+        windowed, module.russian_entities = module.russian_entities, whole
+        try:
+            return redact_text(text, names)
+        finally:
+            module.russian_entities = windowed
+
+    return run
+
+
+def hostile() -> None:
+    from archive.redaction import redact
+
+    sys.path.insert(0, str(ROOT / "tests" / "redaction"))
+    from test_bounded import MB, WHOLE_UNITS, _repeat
+
+    print("\n| hostile megabyte | CPU seconds |\n|---|---|")
+    for unit in WHOLE_UNITS:
+        text = _repeat(unit, MB)
+        started = time.process_time()
+        redact(text)
+        print(f"| `{unit.strip()[:30]}` × {MB // len(unit):,} | {time.process_time() - started:.2f} |")
 
 
 def scrubadub_redactor():
@@ -125,10 +171,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=Path, default=DEV_SET / "dev_cases.jsonl")
     parser.add_argument("--repeat", type=int, default=1, help="passes over the cases (later passes hit caches)")
+    parser.add_argument("--hostile", action="store_true", help="also time a hostile megabyte of each kind")
     args = parser.parse_args()
     if not args.cases.exists():
         sys.exit(f"no cases at {args.cases}: pass --cases")
-    scorer = load_scorer(args.cases.parent)
+    scorer = load_scorer(DEV_SET)  # the shared scorer, whatever the cases
     cases = scorer.load_cases(str(args.cases)) * args.repeat
 
     started = time.perf_counter()
@@ -137,7 +184,11 @@ def main() -> None:
 
     warm_up()  # natasha's model, the dictionaries, the word-frequency lists
     load = time.perf_counter() - started
-    results = [measure("archive", ours, cases, scorer), measure("regex-only", regex_baseline, cases, scorer)]
+    results = [
+        measure("archive", ours, cases, scorer),
+        measure("archive, NER on the whole text", whole_text_redactor(), cases, scorer),
+        measure("regex-only", regex_baseline, cases, scorer),
+    ]
     scrub = scrubadub_redactor()
     if scrub is None:
         print("skipping scrubadub: not installed (pip install scrubadub)")
@@ -147,6 +198,8 @@ def main() -> None:
         f"{len(cases) // args.repeat} cases × {args.repeat} passes; archive models loaded in {load:.2f} s (not timed)\n"
     )
     print(table(results))
+    if args.hostile:
+        hostile()
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ def run_command(host: str | None, port: int | None) -> None:
         f"Sign in at http://{host}:{port}/login with the account `archive init` printed on its "
         "first run; `archive create-user` makes more."
     )
+    _warm_worker(None)
     run_simple(host, port, app, threaded=True)
 
 
@@ -90,9 +91,18 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
         "errorlog": "-",
         "preload_app": False,  # each worker opens its own database connections and index
         "control_socket_disable": True,  # (gunicorn 24+) no control socket in the home folder
+        "post_worker_init": _warm_worker,
     }
     click.echo(f"Witness Archive on http://{options['bind']}/ with {options['workers']} workers")
     _Server(options).run()
+
+
+def _warm_worker(_worker) -> None:
+    """Load the redaction models (natasha, the dictionaries, the word lists: about 2 s) when a
+    worker starts, not on the first document a custodian saves."""
+    from archive.redaction.redact import warm_up
+
+    warm_up()
 
 
 class _Server(BaseApplication):

@@ -71,12 +71,17 @@ class Allowlist:
     def __init__(self, names: Iterable[str] = DEFAULT_PUBLIC):
         self._surnames: set[str] = set()
         self._full: set[tuple[str, ...]] = set()
+        self._by_part: dict[str, set[tuple[str, ...]]] = {}  # a part of a full name → the names
+        self._covered: dict[str, bool] = {}
         for name in names:
             tokens = WORD.findall(name)
             if not tokens:
                 continue
             self._surnames.add(skeleton(tokens[-1]))
-            self._full.add(tuple(skeleton(t) for t in tokens))
+            full = tuple(skeleton(t) for t in tokens)
+            self._full.add(full)
+            for part in full:
+                self._by_part.setdefault(part, set()).add(full)
 
     def registered_alone(self, name: str) -> bool:
         """Whether the word is a public name registered on its own ("Hamzat", a pseudonym the
@@ -127,6 +132,13 @@ class Allowlist:
 
     def covers(self, text: str) -> bool:
         """Return whether a detected name is a public person of the record."""
+        if text not in self._covered:
+            if len(self._covered) > 50_000:
+                self._covered.clear()
+            self._covered[text] = self._covers(text)
+        return self._covered[text]
+
+    def _covers(self, text: str) -> bool:
         tokens = WORD.findall(text)
         if not tokens:
             return False
@@ -135,4 +147,5 @@ class Allowlist:
         # With a first name present, the whole name must be a public one (any order, any case
         # form): Лечи Умаров the neighbour is not Джамбулат Умаров the official.
         keys = [set(word_keys(t)) for t in tokens]
-        return any(all(any(part in k for k in keys) for part in full) for full in self._full)
+        candidates = {full for k in keys for key in k for full in self._by_part.get(key, ())}
+        return any(all(any(part in k for k in keys) for part in full) for full in candidates)

@@ -53,13 +53,14 @@ def word_keys(word: str) -> tuple[str, ...]:
     if lowered.endswith(("'s", "’s")):
         lowered = lowered[:-2]
     cyrillic = lowered if is_cyrillic(lowered) else to_cyrillic(lowered)
-    keys = {skeleton(lowered), *(skeleton(lemma) for lemma in lemmas(cyrillic))}
+    # in order, most exact first: a word two identities may claim (Maksim's: Максим, Max) goes
+    # to the same one every time, whatever the interpreter's hash seed
+    keys = [skeleton(lowered), *(skeleton(lemma) for lemma in lemmas(cyrillic))]
     for ending in _ENDINGS:
         if cyrillic.endswith(ending) and len(cyrillic) - len(ending) >= MIN_STEM:
             stem = cyrillic[: -len(ending)]
-            keys.update(skeleton(stem + back) for back in _RESTORE)
-    keys.discard("")
-    return tuple(keys)
+            keys.extend(skeleton(stem + back) for back in _RESTORE)
+    return tuple(key for key in dict.fromkeys(keys) if key)
 
 
 @dataclass(frozen=True)

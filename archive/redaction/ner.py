@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import islice
 
 from wordfreq import zipf_frequency
 
@@ -64,12 +66,89 @@ def _natasha():
     return NewsNERTagger(NewsEmbedding())
 
 
+_KINDS = {"PER": "PERSON", "LOC": "PLACE", "ORG": "ORG"}
+
+
 def russian_entities(text: str) -> list[Span]:
-    """Return natasha's spans (PERSON, and LOC/ORG as PLACE/ORG) in text with Cyrillic."""
-    if not re.search(r"[А-Яа-яЁё]", text):
+    """Return natasha's spans (PERSON, and LOC/ORG as PLACE/ORG) in text with Cyrillic.
+
+    The model reads each word in a window of three words either side (three convolutions of
+    width three) and its tags follow what it reads; so it is given only the capitalised words
+    that may be names, each with four words of context either side (windows that touch are
+    joined), all windows in one batch. A testimony is read several times faster than as one
+    sequence, with the same reading of every word that can be a name. A sentence's frequent
+    first word ("Меня", "Потом") is no candidate unless it can be a name (Руслан, Иван)."""
+    if not _ANY_CYRILLIC.search(text):
         return []
-    kinds = {"PER": "PERSON", "LOC": "PLACE", "ORG": "ORG"}
-    return [Span(s.start, s.stop, kinds[s.type], "natasha") for s in _natasha()(text).spans]
+    pieces = _windows(text)
+    if not pieces:
+        return []
+    # each distinct stretch read once (a text that repeats itself is read at the cost of one
+    # repetition), the shortest together (less padding in a batch)
+    distinct = sorted({text[start:end] for start, end in pieces}, key=len)
+    markups = dict(zip(distinct, _natasha().map(distinct), strict=True))
+    return [
+        Span(start + s.start, start + s.stop, _KINDS[s.type], "natasha")
+        for start, end in pieces
+        for s in markups[text[start:end]].spans
+    ]
+
+
+_ANY_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+_HAS_DIGIT = re.compile(r"\d")
+_CONTEXT = 4  # words either side of a candidate: the model's window (3) and one more
+# Windows are joined up to this many characters; beyond, the next one starts anew (overlapping
+# the last: every candidate still has its context), so that a long run of names is read in a
+# batch of short sequences rather than as one long one, whose decoding goes word by word.
+_LONGEST = 320
+_REACH = 400  # how far to look for a candidate's four words of context
+# A capitalised word where a token starts (not "Def" in "abc-Def", which is one token)
+_CANDIDATE = re.compile(r"(?<!\w)(?<!\w[-'’])[A-ZÀ-ÖØ-ÞА-ЯЁ]\w*(?:[-'’]\w+)*")
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """The stretches to read: each candidate with four words either side, joined while they
+    touch and are short. Only the capitalised words are visited (a megabyte of digits or of
+    lower-case words holds none), and the words around each are found near it."""
+    windows: list[list[int]] = []
+    before: deque[int] = deque(maxlen=_CONTEXT)  # where the last four tokens before `scanned` start
+    scanned = 0
+    for match in _CANDIDATE.finditer(text):
+        word = match.group(0)
+        if match.start() - scanned > _REACH:
+            before.clear()
+            scanned = match.start() - _REACH
+        before.extend(t.start() for t in _TOKEN.finditer(text, scanned, match.start()))
+        scanned = match.start()
+        if _HAS_DIGIT.search(word) or (is_cyrillic(word) and _geographic(word)):
+            continue
+        opening = not before or _sentence_ends(text, before[-1], match.start())
+        if opening and not _may_be_name(word):
+            continue
+        low = before[0] if before else match.start()
+        after = [t.end() for t in islice(_TOKEN.finditer(text, match.end(), match.end() + _REACH), _CONTEXT)]
+        high = after[-1] if after else match.end()
+        if windows and low <= windows[-1][1] and high - windows[-1][0] < _LONGEST:
+            windows[-1][1] = max(high, windows[-1][1])
+        else:
+            windows.append([low, high])
+    return [(low, high) for low, high in windows]
+
+
+def _sentence_ends(text: str, previous: int, start: int) -> bool:
+    """Whether the token at `previous` ends a sentence before the word at `start`."""
+    return text[previous] in ".!?…" or "\n" in text[previous:start]
+
+
+@lru_cache(maxsize=50_000)
+def _may_be_name(word: str) -> bool:
+    lowered = word.lower()
+    if zipf_frequency(lowered, "ru" if is_cyrillic(word) else "en") < 4.0:
+        return True
+    if not is_cyrillic(word):
+        return is_given_name(word)
+    return _known_given_name(word) or any(_NAME_TAGS & p.tag.grammemes for p in morph().parse(word))
 
 
 def latin_persons(text: str) -> Iterator[Span]:
@@ -135,12 +214,15 @@ def is_given_name(word: str) -> bool:
 _CYR_SURNAME = re.compile(r"^[А-ЯЁ][а-яё]{2,}(?:ов|ев|ёв|ин|ын|аев|иев|уев)(?:а|у|ым|ом|е|ой|ою|ых)?$")
 
 
+# A word (as names.WORD reads them) that begins with a capital Cyrillic letter
+_CAPITAL_CYRILLIC = re.compile(r"(?<![A-Za-zА-Яа-яЁё])(?<![A-Za-zА-Яа-яЁё]['’-])[А-ЯЁ][A-Za-zА-Яа-яЁё'’-]*")
+_APOSTROPHE = re.compile(r"['’]")
+
+
 def dictionary_persons(text: str) -> Iterator[Span]:
     """Yield capitalised Cyrillic words that are names or surnames (natasha's backup)."""
-    for match in WORD.finditer(text):
-        word = re.split(r"['’]", match.group(0))[0]  # Кирилл's
-        if not re.match(r"[А-ЯЁ]", word):
-            continue
+    for match in _CAPITAL_CYRILLIC.finditer(text):
+        word = _APOSTROPHE.split(match.group(0), 1)[0]  # Кирилл's
         if _is_russian_name(word) or (_CYR_SURNAME.match(word) and _unknown_word(word)):
             yield Span(match.start(), match.start() + len(word), "PERSON", "pymorphy3")
 
@@ -184,7 +266,9 @@ def _geographic(word: str) -> bool:
     if not is_cyrillic(word):
         word = to_cyrillic(word)
     parses = morph().parse(word)
-    place = sum(p.score for p in parses if "Geox" in p.tag)
+    # a place the dictionary knows: its guesses for an unknown word ("Байсаров" like Саров)
+    # are no evidence of a place
+    place = sum(p.score for p in parses if "Geox" in p.tag and p.is_known)
     name = sum(p.score for p in parses if _NAME_TAGS & p.tag.grammemes)
     adjective = any(p.tag.POS in ("ADJF", "ADJS") for p in parses)
     return place > 0 and (place >= name or adjective)
@@ -301,7 +385,8 @@ def _is_russian_name(word: str, strict: bool = True) -> bool:
         # The name readings must outweigh the others: "Надежда" is mostly hope, "Милана" mostly
         # the city, "Артём" mostly the name; a word that can be an adjective ("Грозном":
         # Грозный the surname, the city, the adjective) is left to the NER model's judgement.
-        if any(p.tag.POS in ("ADJF", "ADJS") for p in parses):
+        # (a possessive, "Петров" as Peter's, is no adjective of that kind: Петров the surname)
+        if any(p.tag.POS in ("ADJF", "ADJS") and "Poss" not in p.tag for p in parses):
             return False
         as_name = sum(p.score for p in parses if _NAME_TAGS & p.tag.grammemes)
         return bool(_NAME_TAGS & best.tag.grammemes) and best.is_known and as_name > 0.5
@@ -375,14 +460,20 @@ def joined_names(text: str) -> Iterator[tuple[Span, list[str]]]:
     """Yield (span, the names it holds) for hashtags and joined tokens that hold a name; the
     caller keeps the token when every name in it is a public person's."""
     for match in _JOINED.finditer(text):
-        words = _CAMEL.sub(" ", match.group(0).lstrip("#")).replace("_", " ").replace("-", " ")
-        parts = words.split()
-        lowered = words.lower()
-        names = [lowered[s.start : s.end] for s in lowercase_full_names(lowered)]
-        # a first name beside a surname-shaped word (ivan-saidulaev), whatever its frequency
-        for first, second in zip(parts, parts[1:], strict=False):
-            for given, surname in ((first, second), (second, first)):
-                if _SURNAME_SHAPE.match(surname.capitalize()) and is_given_name(given.capitalize()):
-                    names.append(f"{given} {surname}".lower())
+        names = _names_joined(match.group(0))
         if names:
-            yield Span(match.start(), match.end(), "PERSON", "joined-name"), names
+            yield Span(match.start(), match.end(), "PERSON", "joined-name"), list(names)
+
+
+@lru_cache(maxsize=20_000)
+def _names_joined(token: str) -> tuple[str, ...]:
+    words = _CAMEL.sub(" ", token.lstrip("#")).replace("_", " ").replace("-", " ")
+    parts = words.split()
+    lowered = words.lower()
+    names = [lowered[s.start : s.end] for s in lowercase_full_names(lowered)]
+    # a first name beside a surname-shaped word (ivan-saidulaev), whatever its frequency
+    for first, second in zip(parts, parts[1:], strict=False):
+        for given, surname in ((first, second), (second, first)):
+            if _SURNAME_SHAPE.match(surname.capitalize()) and is_given_name(given.capitalize()):
+                names.append(f"{given} {surname}".lower())
+    return tuple(names)

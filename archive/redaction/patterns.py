@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from archive.redaction.spans import Span
 
@@ -273,30 +274,106 @@ def _workplace(text: str) -> Iterator[Span]:
                 yield Span(start, end, "WORKPLACE", "workplace")
 
 
+def _near(words: str, before: int, after: int, detector: Detector) -> Detector:
+    """Run a detector only near the words its pattern needs (a label, a street word, a site's
+    name): each pattern tries a match at every position of a text, and a megabyte without the
+    words it needs is not worth scanning. Every match of the pattern contains one of `words`
+    (lower case, between "|", found by plain substring search) and reaches at most `before` characters
+    before it and `after` after it; the text is cut around them with that much room (windows
+    that touch are joined), so the detector finds what it finds in the whole text.
+    `tests/redaction/test_bounded.py` compares the two."""
+    needles = tuple(words.split("|"))
+
+    def detect(text: str) -> Iterator[Span]:
+        lowered = _lowered(text)
+        spots: list[tuple[int, int]] = []
+        for needle in needles:
+            at = lowered.find(needle)
+            while at != -1:
+                spots.append((at, at + len(needle)))
+                at = lowered.find(needle, at + 1)
+        windows: list[list[int]] = []
+        for found, ends in sorted(spots):
+            start, end = max(0, found - before - 8), min(len(text), ends + after + 8)
+            if windows and start <= windows[-1][1]:
+                windows[-1][1] = max(end, windows[-1][1])
+            else:
+                windows.append([start, end])
+        for start, end in windows:
+            for span in detector(text[start:end]):
+                yield Span(span.start + start, span.end + start, span.type, span.detector, span.key)
+
+    detect.__name__ = getattr(detector, "__name__", "detector")
+    detect.whole = detector  # type: ignore[attr-defined]
+    return detect
+
+
+# lower case letter for letter (str.lower may change a text's length: "İ" becomes two)
+_LOWER = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+    "abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+)
+
+
+@lru_cache(maxsize=2)
+def _lowered(text: str) -> str:
+    return text.translate(_LOWER)
+
+
+# The words each gated pattern needs, lower case, between "|": one of them is in every match.
+_SOCIAL_WORDS = (
+    "t.me|telegram.|vk.com|vk.ru|vkontakte.|instagr|facebook.|fb.com|fb.me|wa.me|whatsapp.|ok.ru|"
+    "twitter.|x.com|tiktok.|youtube.|threads.|linkedin."
+)
+_LABEL_WORDS = (
+    "telegram|телег|тг|tg|vk|вк|insta|инста|whatsapp|ватсап|вотсап|wa|signal|skype|скайп|viber|"
+    "вайбер|snapchat|снапчат|discord|дискорд|imo|ник|nick|логин|login|username|юзернейм"
+)
+_VK_WORDS = "vk|вк|id"
+_PASSPORT_WORDS = "паспорт|passport|серия|серии|series|№|номер|no"
+_FOREIGN_WORDS = "загранпаспорт|заграничн|passport"
+_ID_WORDS = (
+    "инн|inn|снилс|snils|омс|полис|водительск|driving|driver|удостоверени|id card|military|военн|свидетельств|birth"
+)
+_MAP_WORDS = "maps|2gis|openstreetmap|osm.org"
+# the hemispheres' letters (N, S after a number or before one), the words and abbreviations
+_GPS_WORDS = "ш|широт|lat|n|s"
+_DOB_WORDS = "born|birth|d.o.b|dob|d.ob|do.b|родил|рождения|д.р|д. р|г.р|г. р"
+_STREET_RU_WORDS = (
+    "ул.|улиц|пр-т|пр-кт|просп.|проспект|пер.|переул|бульвар|б-р|шоссе|ш.|проезд|пл.|площад|мкр|"
+    "микрорайон|наб.|набережн|тупик|адресу|кв.|квартира"
+)
+_STREET_EN_WORDS = (
+    "street|st.|avenue|ave|road|rd.|lane|ln.|boulevard|blvd.|drive|dr.|prospekt|prospect|square|"
+    "sq.|house|building|bldg|lived"
+)
+_HOUSE_WORDS = "кв.|квартир|apartment|apt|flat|подъезд|entrance|дом|д.|house"
+_WORK_WORDS = "работ|трудил|подрабатыва|work|employed|job"
+
 DETECTORS: tuple[Detector, ...] = (
     _spans(EMAIL, "EMAIL", "email"),
-    _spans(PROFILE_URL, "HANDLE", "profile-url", trim=".!?"),
+    _near(_SOCIAL_WORDS, 40, 4096, _spans(PROFILE_URL, "HANDLE", "profile-url", trim=".!?")),
     _spans(AT_HANDLE, "HANDLE", "at-handle"),
-    _spans(LABELLED_HANDLE, "HANDLE", "labelled-handle", 1),
-    _grouped(VK_ID, "HANDLE", "vk-id"),
+    _near(_LABEL_WORDS, 40, 200, _spans(LABELLED_HANDLE, "HANDLE", "labelled-handle", 1)),
+    _near(_VK_WORDS, 40, 200, _grouped(VK_ID, "HANDLE", "vk-id")),
     _cards,
     _ibans,
     _ip,
     _grouped(IMEI, "IMEI", "imei"),
-    _grouped(PASSPORT, "PASSPORT", "passport"),
-    _spans(FOREIGN_PASSPORT, "PASSPORT", "foreign-passport", 1),
+    _near(_PASSPORT_WORDS, 40, 200, _grouped(PASSPORT, "PASSPORT", "passport")),
+    _near(_FOREIGN_WORDS, 40, 200, _spans(FOREIGN_PASSPORT, "PASSPORT", "foreign-passport", 1)),
     _spans(SNILS, "ID", "snils"),
-    _spans(LABELLED_ID, "ID", "labelled-id", 1),
+    _near(_ID_WORDS, 40, 200, _spans(LABELLED_ID, "ID", "labelled-id", 1)),
     _spans(PLATE, "PLATE", "plate"),
-    _spans(MAP_URL, "GPS", "map-url"),
+    _near(_MAP_WORDS, 100, 4096, _spans(MAP_URL, "GPS", "map-url")),
     _spans(GPS_DECIMAL, "GPS", "gps-decimal"),
     _spans(GPS_DMS, "GPS", "gps-dms"),
-    _spans(GPS_WORDS, "GPS", "gps-words", trim=" ,;"),
-    _grouped(DOB, "DOB", "date-of-birth"),
-    _spans(ADDRESS_RU, "ADDRESS", "address-ru"),
-    _spans(ADDRESS_EN, "ADDRESS", "address-en"),
-    _spans(HOUSE, "ADDRESS", "house-or-flat"),
-    _workplace,
+    _near(_GPS_WORDS, 300, 300, _spans(GPS_WORDS, "GPS", "gps-words", trim=" ,;")),
+    _near(_DOB_WORDS, 40, 200, _grouped(DOB, "DOB", "date-of-birth")),
+    _near(_STREET_RU_WORDS, 200, 300, _spans(ADDRESS_RU, "ADDRESS", "address-ru")),
+    _near(_STREET_EN_WORDS, 300, 300, _spans(ADDRESS_EN, "ADDRESS", "address-en")),
+    _near(_HOUSE_WORDS, 40, 200, _spans(HOUSE, "ADDRESS", "house-or-flat")),
+    _near(_WORK_WORDS, 40, 400, _workplace),
 )
 
 

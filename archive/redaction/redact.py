@@ -29,7 +29,7 @@ from archive.redaction.ner import (
 )
 from archive.redaction.patterns import detect_patterns
 from archive.redaction.phones import detect_phones
-from archive.redaction.spans import MARKERS, Span, merge
+from archive.redaction.spans import MARKERS, Cover, Span, merge
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -90,8 +90,8 @@ def detect(
         # the allowlist may keep public). Its place and organisation readings may be wrong
         # («Мусаев Бислан» as an ORG, Артём the name as a town); the dictionary only claims
         # words whose name readings outweigh the others, and never adjectives (Грозном).
-        blocking = [e for e in entities if e.type == "PERSON"]
-        people += [s for s in dictionary_persons(text) if not any(s.overlaps(e) for e in blocking)]
+        blocking = Cover(e for e in entities if e.type == "PERSON")
+        people += [s for s in dictionary_persons(text) if not blocking.hits(s)]
     people += named_persons(text)
     if lang in ("auto", "en") and _LATIN.search(text):
         people += latin_persons(text)
@@ -103,30 +103,40 @@ def detect(
         # kept when every name in it is a public person's (sedona-forum-lokshina-freeland)
         if not all(allowlist.covers(n) or all(allowlist.covers(w) for w in n.split()) for n in names)
     ]
-    public = [s for s in people if _public(text, s, allowlist)]
+    memo: dict = {}
+    public = Cover(s for s in people if _public(text, s, allowlist, memo))
     for span in people:
         span = _trim(text, span)
-        if span is not None and not any(span.overlaps(p) for p in public):
+        if span is not None and not public.hits(span):
             spans.append(span)
     return merge(_distinct_people(text, spans, protected))
 
 
-def _public(text: str, span: Span, allowlist: Allowlist) -> bool:
+def _public(text: str, span: Span, allowlist: Allowlist, memo: dict) -> bool:
     """Whether a detected name is a public person of the record. A surname alone that an
     official also bears is the official's when the text refers to the official (their full
     name somewhere in it, or an office or title just before: "глава Чечни Кадыров"), or when
     nothing says otherwise; it is a private person's when a word about private people comes
     just before it ("Задержанный Умаров", "соседа Катаева", "my cousin Kataev") or the text
-    names a namesake with another first name ("Лечи Умаров")."""
+    names a namesake with another first name ("Лечи Умаров"). What the whole text says of a
+    surname is read once per surname (`memo`): a text may name an official a thousand times."""
     mention = _with_next_word(text, span)
     if not allowlist.covers(mention):
         return False
     if len([t for t in WORD.findall(mention) if len(t) > 1]) > 1 or allowlist.registered_alone(mention):
         return True  # a full name, checked whole by the allowlist, or a name kept on its own
     before = text[max(0, span.start - 60) : span.start]
-    if allowlist.named_in_full(mention, text) or _OFFICE_BEFORE.search(before):
+    if _OFFICE_BEFORE.search(before):
         return True
-    return not _PRIVATE_BEFORE.search(before) and not allowlist.namesake_in(mention, text)
+    if ("full", mention) not in memo:
+        memo["full", mention] = allowlist.named_in_full(mention, text)
+    if memo["full", mention]:
+        return True
+    if _PRIVATE_BEFORE.search(before):
+        return False
+    if ("namesake", mention) not in memo:
+        memo["namesake", mention] = allowlist.namesake_in(mention, text)
+    return not memo["namesake", mention]
 
 
 # Words about private people right before a surname: a namesake, not the official.
@@ -161,12 +171,12 @@ def _distinct_people(text: str, spans: list[Span], protected: ProtectedNames) ->
     person: the whole name gets its own marker (detector "shares-a-name", which the review
     shows) instead of the pseudonym."""
     persons = [s for s in spans if s.type == "PERSON"]
-    marked = [s for s in spans if s.type == "PROTECTED"]
+    marked = Cover(s for s in spans if s.type == "PROTECTED")
     if not persons or not marked:
         return spans
     dropped: set[Span] = set()
     for person in persons:
-        inside = [m for m in marked if m.overlaps(person)]
+        inside = marked.among(person)
         if not inside:
             continue
         others = [
@@ -283,18 +293,45 @@ def _person_number(mention: str, people: dict) -> int:
     that person's words are all among its own (an earlier "Ruslan", now "Ruslan Magomedov");
     "Timur Magomedov" is someone else than "Ruslan Magomedov". A lone surname two people share
     is given to the one named last."""
+    # the same mention with nothing learnt since is the same person (a long text names the
+    # same people thousands of times)
+    seen: dict = people.setdefault("seen", {})
+    state = (len(people.get("persons", ())), people.get("learnt", 0))
+    if seen.get(mention, (None, None))[1] == state:
+        return seen[mention][0]
+    number = _number_of(mention, people)
+    seen[mention] = (number, (len(people["persons"]), people.get("learnt", 0)))
+    return number
+
+
+def _number_of(mention: str, people: dict) -> int:
     tokens = [t for t in WORD.findall(mention) if len(t) > 1]
     words = [frozenset(word_keys(t)) for t in tokens] or [frozenset({mention.lower()})]
     persons: list = people.setdefault("persons", [])
-    for number, known in reversed(persons):
+    index: dict = people.setdefault("index", {})  # a word's key → the people it is a word of
+    # only the people who share a word with the mention can be it (a long text names thousands)
+    sharing = sorted({n for w in words for key in w for n in index.get(key, ())}, reverse=True)
+    for number in sharing:
+        known = persons[number - 1][1]
         if all(any(w & k for k in known) for w in words) or (
             len(words) > 1 and all(any(k & w for w in words) for k in known)
         ):
-            known.extend(w for w in words if not any(w & k for k in known))
+            added = [w for w in words if not any(w & k for k in known)]
+            if added:
+                known.extend(added)
+                people["learnt"] = people.get("learnt", 0) + 1
+            _index(index, added, number)
             return number
     number = len(persons) + 1
     persons.append((number, list(words)))
+    _index(index, words, number)
     return number
+
+
+def _index(index: dict, words: list, number: int) -> None:
+    for word in words:
+        for key in word:
+            index.setdefault(key, set()).add(number)
 
 
 def _markdown_safe(marker: str, text: str, span: Span) -> str:
@@ -302,11 +339,18 @@ def _markdown_safe(marker: str, text: str, span: Span) -> str:
     if not marker.startswith("["):
         return marker
     following = text[span.end : span.end + 1]
-    line_start = text.rfind("\n", 0, span.start) + 1
-    at_line_start = bool(_BLOCK_PREFIX.fullmatch(text[line_start : span.start]))
-    if following in ("(", "[") or (following == ":" and at_line_start):
+    if following in ("(", "[") or (following == ":" and _at_line_start(text, span.start)):
         return "\\" + marker[:-1] + "\\]"
     return marker
+
+
+def _at_line_start(text: str, position: int) -> bool:
+    """Whether only a list item's or a quote's prefix comes before this point on its line,
+    judged on the last 200 characters (a longer line made up of prefixes only is taken as one:
+    an escaped marker is harmless), so that a megabyte on one line is not read back each time."""
+    window = max(0, position - 200)
+    line_start = text.rfind("\n", window, position) + 1 or window
+    return _BLOCK_PREFIX.fullmatch(text, line_start, position) is not None
 
 
 _BLOCK_PREFIX = re.compile(r"\s*(?:(?:[-*+]|\d+[.)]|>)\s+)*")  # a list item or a quote, or nothing
