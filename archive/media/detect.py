@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from archive.errors import MediaRefused
+from archive.media.regions import text_regions
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ PDF = MediaType("pdf", "application/pdf", "pdf")
 SUPPORTED = (JPEG, PNG, WEBP, TIFF, GIF, HEIC, PDF)
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
-# Markup or script that has no business inside an image: its presence means a polyglot.
+# Markup or script that has no business inside an image: its presence where the format keeps
+# text or stray bytes (regions.py: never in the coded pixels) means a polyglot.
 _MARKUP = re.compile(
     rb"<\s*(script|html|svg|iframe|object|embed|body|head|meta|link|style|a\s|img\s|\?php)"
     rb"|<!doctype\s+html|javascript:|vbscript:",
@@ -72,7 +74,7 @@ def detect(data: bytes, source: str = "upload") -> MediaType:
             source=source,
             detected=what,
         )
-    if kind is not PDF and _MARKUP.search(data):
+    if kind is not PDF and any(_MARKUP.search(region) for region in text_regions(kind.kind, data)):
         raise MediaRefused(
             f"looks like a {kind.kind.upper()} file but also contains HTML or script (a polyglot); refused",
             source=source,
