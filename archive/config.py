@@ -34,6 +34,9 @@ _SETTINGS = {
     "MAX_UPLOAD_BYTES": (50 * 1024 * 1024, int),
     # largest image accepted, in pixels per frame (checked before decoding: bombs are refused)
     "MAX_IMAGE_PIXELS": (80_000_000, int),
+    # most bytes one compressed stream inside a file may inflate to (a PDF's streams): beyond,
+    # the file is refused as a decompression bomb; what cleaning holds in memory follows from it
+    "MAX_INFLATED_BYTES": (256 * 1024 * 1024, int),
     # URL-safe base64 of 32 random bytes; when set, originals are kept encrypted for custodians
     "VAULT_KEY": ("", str),
     # items per page in lists and the API when the client does not say
@@ -120,7 +123,7 @@ def _validate(config: dict) -> None:
         raise ConfigError("ARCHIVE_DOCUMENT_KINDS names no kind")
     if not 0 < config["PORT"] < 65536:
         raise ConfigError("ARCHIVE_PORT must be between 1 and 65535")
-    for name in ("MAX_UPLOAD_BYTES", "MAX_IMAGE_PIXELS"):
+    for name in ("MAX_UPLOAD_BYTES", "MAX_IMAGE_PIXELS", "MAX_INFLATED_BYTES"):
         if config[name] < 1:
             raise ConfigError(f"ARCHIVE_{name} must be a positive number")
     if config["PER_PAGE"] < 1 or config["MAX_PER_PAGE"] < config["PER_PAGE"]:

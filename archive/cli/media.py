@@ -68,7 +68,11 @@ def _sanitised(files: tuple[Path, ...], as_json: bool):
         config = load_config()
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
-    limits = Limits(max_bytes=config["MAX_UPLOAD_BYTES"], max_pixels=config["MAX_IMAGE_PIXELS"])
+    limits = Limits(
+        max_bytes=config["MAX_UPLOAD_BYTES"],
+        max_pixels=config["MAX_IMAGE_PIXELS"],
+        max_inflated=config["MAX_INFLATED_BYTES"],
+    )
     for path in files:
         try:
             yield path, sanitise(path.read_bytes(), limits, path.name)

@@ -40,7 +40,11 @@ class MediaStore:
     def from_config(cls, config: dict) -> MediaStore:
         root = Path(config["MEDIA_DIR"])
         vault = Vault(root / "vault", parse_key(config["VAULT_KEY"])) if config["VAULT_KEY"] else None
-        limits = Limits(max_bytes=config["MAX_UPLOAD_BYTES"], max_pixels=config["MAX_IMAGE_PIXELS"])
+        limits = Limits(
+            max_bytes=config["MAX_UPLOAD_BYTES"],
+            max_pixels=config["MAX_IMAGE_PIXELS"],
+            max_inflated=config["MAX_INFLATED_BYTES"],
+        )
         return cls(BlobStore(root / "media"), vault, limits)
 
 

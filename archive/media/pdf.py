@@ -9,7 +9,10 @@ unlinked here is gone from the output.
 
 from __future__ import annotations
 
+import base64
 import io
+import re
+import zlib
 
 import pikepdf
 from pikepdf import Dictionary, Name, Stream
@@ -17,6 +20,7 @@ from pikepdf import Dictionary, Name, Stream
 from archive.errors import MediaRefused
 from archive.media import icc, jpeg
 from archive.media.inspect import Found, inspect_text, inspect_xmp
+from archive.media.raster import Limits
 from archive.media.report import Report
 
 MAX_PAGES = 5_000
@@ -25,11 +29,29 @@ _CATALOG_KEYS = ("/Metadata", "/OpenAction", "/AA", "/PieceInfo", "/SpiderInfo",
 # /AF (associated files) and /EF (a file specification's embedded files) carry attachments
 _OBJECT_KEYS = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/Thumb", "/JS", "/AF", "/EF")
 _ANNOT_KEYS = ("/T", "/M", "/CreationDate", "/NM", "/RC", "/Popup", "/Subj")
+# What a catalog and a page keep (the rest, unknown keys included, is dropped): the page tree,
+# how to show it, forms, layers, destinations within the document, colour intents.
+_CATALOG_KEEP = {"/Type", "/Pages", "/PageLayout", "/PageMode", "/ViewerPreferences", "/Names", "/Dests",
+                 "/AcroForm", "/OCProperties", "/Version", "/Extensions", "/OutputIntents", "/MarkInfo",
+                 "/Lang", "/NeedsRendering", "/Collection"}  # fmt: skip
+_PAGE_KEEP = {"/Type", "/Parent", "/Resources", "/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox",
+              "/BoxColorInfo", "/Contents", "/Rotate", "/Group", "/Annots", "/UserUnit", "/Tabs", "/VP",
+              "/Dur", "/Trans"}  # fmt: skip
+# Keys producers add for themselves: pdfTeX's /PTEX.FileName (a home folder's path) and
+# /PTEX.InfoDict (the included PDF's author and dates), and other /PTEX. entries
+_PRIVATE_PREFIXES = ("/PTEX.", "/PTEX_")
+# Actions that point outside the document: their targets (a mailto: address, a file path, a
+# web address naming someone) go with them
+_TARGET_ACTIONS = {"/URI", "/Launch", "/GoToR", "/GoToE", "/ImportData", "/SubmitForm", "/Rendition", "/Sound",
+                   "/Movie", "/Thread"}  # fmt: skip
+_ACTION_TARGETS = ("/URI", "/F", "/Win", "/Mac", "/Unix", "/D", "/JS", "/Fields", "/Flags", "/R", "/AN", "/OP",
+                   "/T", "/Sound", "/Movie", "/Next", "/Base")  # fmt: skip
 _DROP_ANNOTS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/Popup", "/Text"}
 
 
-def strip(data: bytes, report: Report, found: Found) -> bytes:
+def strip(data: bytes, report: Report, found: Found, limits: Limits | None = None) -> bytes:
     """Return the cleaned PDF; add what was found to the report."""
+    limits = limits or Limits()
     try:
         # No recovery: a damaged file repaired silently could lose pages without anyone knowing.
         pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
@@ -40,28 +62,103 @@ def strip(data: bytes, report: Report, found: Found) -> bytes:
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise MediaRefused(f"has more than {MAX_PAGES} pages")
+        _refuse_bombs(pdf, limits)
         inspect_xmp(data, report, found)
         _document_info(pdf, report, found)
-        _catalog(pdf, report)
+        _catalog(pdf, report, found)
         for page in pdf.pages:
             _page(page.obj, report, found)
+        if "/ID" in pdf.trailer:  # the original's permanent identifier: a new one is made
+            report.add("PDF file identifier (matches the original)", "device")
+            del pdf.trailer["/ID"]
         for obj in pdf.objects:
             if isinstance(obj, Dictionary | Stream):
-                _object(obj, report)
+                for inner in _nested(obj):
+                    _object(inner, report)
         out = io.BytesIO()
         pdf.remove_unreferenced_resources()
-        pdf.save(out, deterministic_id=True, fix_metadata_version=False, compress_streams=True)
+        pdf.save(
+            out,
+            deterministic_id=True,
+            fix_metadata_version=False,
+            compress_streams=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,  # every object written anew
+            # streams are copied as they are, not inflated and compressed again in memory
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
     return out.getvalue()
 
 
+_LZW_RATIO = 1400  # LZW's output grows with the square of its codes: about 1,365 to one at most
+
+
+def _refuse_bombs(pdf: pikepdf.Pdf, limits: Limits) -> None:
+    """Refuse a file with a stream that inflates past `limits.max_inflated`, or an image with
+    more pixels than `limits.max_pixels`, before anything decodes them: each stream is inflated
+    a megabyte at a time and the output counted, never kept."""
+    for obj in pdf.objects:
+        if not isinstance(obj, Stream):
+            continue
+        if obj.get("/Subtype") == "/Image":
+            width, height = int(obj.get("/Width", 0)), int(obj.get("/Height", 0))
+            if width * height > limits.max_pixels:
+                raise MediaRefused(
+                    f"holds a {width} × {height} image; the limit is {limits.max_pixels:,} pixels "
+                    "(a decompression bomb, or a scan too large to process)"
+                )
+        filters = _filters(obj)
+        limit = limits.max_inflated
+        if filters and filters[0] in ("/FlateDecode", "/Fl"):
+            _inflated_size(obj.read_raw_bytes(), limit)
+        elif filters and filters[0] in ("/LZWDecode", "/LZW") and len(obj.read_raw_bytes()) * _LZW_RATIO > limit:
+            # no bounded LZW decoder here: a stream that could inflate past the limit is refused
+            raise MediaRefused("holds an LZW stream that could inflate past the limit; save it without LZW")
+
+
+def _inflated_size(raw: bytes, limit: int) -> int:
+    inflater = zlib.decompressobj()
+    total, pending = 0, raw
+    try:
+        while pending:
+            total += len(inflater.decompress(pending, 1 << 20))
+            pending = inflater.unconsumed_tail
+            if total > limit:
+                raise MediaRefused(
+                    f"holds a compressed stream that inflates past {limit:,} bytes (a decompression bomb); refused"
+                )
+            if inflater.eof:
+                break
+    except zlib.error as exc:
+        raise MediaRefused("holds a compressed stream that is corrupt") from exc
+    return total
+
+
+def _nested(obj: Dictionary | Stream, depth: int = 0):
+    """The object and the dictionaries written directly inside it (an annotation's action, a
+    form's resources), to any depth up to 32; indirect objects are visited on their own."""
+    yield obj
+    if depth >= 32:
+        return
+    values = obj.values() if isinstance(obj, Dictionary | Stream) else obj
+    for value in values:
+        if isinstance(value, Dictionary | pikepdf.Array) and not value.is_indirect:
+            if isinstance(value, Dictionary):
+                yield from _nested(value, depth + 1)
+            else:
+                for item in value:
+                    if isinstance(item, Dictionary) and not item.is_indirect:
+                        yield from _nested(item, depth + 1)
+
+
 def verify(data: bytes) -> bool:
-    """Check a cleaned PDF object by object: no metadata, scripts, attachments or EXIF left."""
+    """Check a cleaned PDF object by object, walking every object of the file (not the page
+    tree the cleaner walked): no metadata, scripts, attachments, producer keys, actions that
+    point outside, unknown catalog or page entries, or EXIF in an image, whatever its filters."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if "/Info" in pdf.trailer:
             return False
-        for obj in pdf.objects:
-            if not isinstance(obj, Dictionary | Stream):
-                continue
+        every = (inner for obj in pdf.objects if isinstance(obj, Dictionary | Stream) for inner in _nested(obj))
+        for obj in every:
             keys = set(obj.keys())
             if keys & {
                 "/Metadata",
@@ -77,8 +174,15 @@ def verify(data: bytes) -> bool:
                 return False
             if obj.get("/Type") == "/EmbeddedFile":
                 return False
+            if any(key.startswith(_PRIVATE_PREFIXES) for key in keys):
+                return False
+            if obj.get("/S") in _TARGET_ACTIONS or obj.get("/S") == "/JavaScript":
+                return False
+            kind = obj.get("/Type")
+            if (kind == "/Catalog" and not keys <= _CATALOG_KEEP) or (kind == "/Page" and not keys <= _PAGE_KEEP):
+                return False
             is_jpeg = isinstance(obj, Stream) and _is_jpeg_image(obj)
-            if is_jpeg and not jpeg.allowed_segments_only(obj.read_raw_bytes()):
+            if is_jpeg and not jpeg.allowed_segments_only(jpeg_bytes(obj)):
                 return False
     return True
 
@@ -93,8 +197,20 @@ def _document_info(pdf: pikepdf.Pdf, report: Report, found: Found) -> None:
         del pdf.trailer["/Info"]
 
 
-def _catalog(pdf: pikepdf.Pdf, report: Report) -> None:
+def _catalog(pdf: pikepdf.Pdf, report: Report, found: Found) -> None:
     root = pdf.Root
+    outline_titles(root.get("/Outlines"), found)
+    for key in list(root.keys()):
+        if key not in _CATALOG_KEEP and key not in _CATALOG_KEYS:
+            report.add(
+                {
+                    "/Outlines": "PDF bookmarks (outline titles)",
+                    "/PageLabels": "PDF page labels",
+                    "/StructTreeRoot": "PDF structure tree (alternate text, titles)",
+                }.get(key, f"PDF catalog entry {key[1:]}"),
+                "free_text",
+            )
+            del root[key]
     for key in _CATALOG_KEYS:
         if key in root:
             report.add(
@@ -122,6 +238,10 @@ def _page(page: Dictionary, report: Report, found: Found) -> None:
     if "/Thumb" in page:
         report.add("PDF page thumbnail", "thumbnail")
         del page["/Thumb"]
+    for key in list(page.keys()):
+        if key not in _PAGE_KEEP:
+            report.add(f"PDF page entry {key[1:]}")
+            del page[key]
     annots = page.get("/Annots")
     if annots is None:
         return
@@ -156,18 +276,28 @@ def _object(obj: Dictionary | Stream, report: Report) -> None:
                 }.get(key, f"PDF {key[1:]}")
             )
             del obj[key]
-    if obj.get("/S") == "/JavaScript":
-        obj[Name.S] = Name.Named
+    for key in list(obj.keys()):
+        if key.startswith(_PRIVATE_PREFIXES):  # pdfTeX's file name and info of an included PDF
+            report.add(f"PDF producer entry {key[1:]}", "device")
+            del obj[key]
+    action = obj.get("/S")
+    if action == "/JavaScript" or action in _TARGET_ACTIONS:
+        for key in _ACTION_TARGETS:
+            if key in obj:
+                del obj[key]
+        report.add("PDF JavaScript" if action == "/JavaScript" else f"PDF {str(action)[1:]} action and its target")
+        obj[Name.S] = Name.Named  # a harmless action in its place
         obj[Name.N] = Name.NextPage
     if isinstance(obj, Stream) and "/N" in obj and "/Subtype" not in obj:
         _neutralise_profile(obj, report)
     if isinstance(obj, Stream) and _is_jpeg_image(obj):
-        raw = obj.read_raw_bytes()
-        cleaned, removed = jpeg.strip(raw)
-        if removed:
-            for name in removed:
-                report.add(f"PDF image {name}")
-            obj.write(cleaned, filter=Name.DCTDecode, decode_parms=obj.get("/DecodeParms"))
+        picture = jpeg_bytes(obj)
+        cleaned, removed = jpeg.strip(picture)
+        for name in removed:
+            report.add(f"PDF image {name}")
+        if removed or _filters(obj) != ["/DCTDecode"]:
+            # written back as a plain JPEG stream (outer filters of a chain undone)
+            obj.write(cleaned, filter=Name.DCTDecode, decode_parms=_dct_parms(obj))
 
 
 def _neutralise_profile(obj: Stream, report: Report) -> None:
@@ -184,5 +314,65 @@ def _neutralise_profile(obj: Stream, report: Report) -> None:
         obj.write(cleaned)
 
 
+def _filters(obj: Stream) -> list[str]:
+    filters = obj.get("/Filter")
+    if filters is None:
+        return []
+    if isinstance(filters, pikepdf.Array):
+        return [str(f) for f in filters]
+    return [str(filters)]
+
+
 def _is_jpeg_image(obj: Stream) -> bool:
-    return obj.get("/Subtype") == "/Image" and obj.get("/Filter") == "/DCTDecode"
+    """An image whose filters end with DCTDecode, however written: /DCTDecode, [/DCTDecode],
+    [/FlateDecode /DCTDecode]…"""
+    filters = _filters(obj)
+    return obj.get("/Subtype") == "/Image" and bool(filters) and filters[-1] in ("/DCTDecode", "/DCT")
+
+
+# a JPEG inside a filter chain is inflated up to this size (a bomb is refused, not decoded)
+MAX_IMAGE_STREAM = 256 * 1024 * 1024
+
+
+def jpeg_bytes(obj: Stream) -> bytes:
+    """The JPEG inside an image stream: the filters before DCTDecode undone here (qpdf decodes
+    a chain whole or not at all, and DCT it leaves alone)."""
+    data = obj.read_raw_bytes()
+    for name in _filters(obj)[:-1]:
+        if name in ("/FlateDecode", "/Fl"):
+            inflater = zlib.decompressobj()
+            try:
+                data = inflater.decompress(data, MAX_IMAGE_STREAM)
+            except zlib.error as exc:
+                raise MediaRefused("has an image stream that cannot be decompressed") from exc
+            if inflater.unconsumed_tail:
+                raise MediaRefused(f"has an image stream that inflates past {MAX_IMAGE_STREAM:,} bytes; refused")
+        elif name in ("/ASCIIHexDecode", "/AHx"):
+            data = bytes.fromhex(re.sub(rb"\s|>.*", b"", data, flags=re.S).decode("ascii") + "0" * (len(data) % 2))
+        elif name in ("/ASCII85Decode", "/A85"):
+            data = base64.a85decode(data.strip().removeprefix(b"<~").removesuffix(b"~>"), adobe=False)
+        else:
+            raise MediaRefused(f"has a photo behind a {name[1:]} filter the archive cannot undo; refused")
+    return data
+
+
+def _dct_parms(obj: Stream):
+    parms = obj.get("/DecodeParms")
+    if isinstance(parms, pikepdf.Array):
+        parms = parms[len(parms) - 1] if len(parms) else None
+    return parms if isinstance(parms, Dictionary) else None
+
+
+def outline_titles(outlines, found: Found, limit: int = 100_000) -> None:
+    """Note the bookmark titles (the catalog entry goes, and the leak check looks for them)."""
+    if not isinstance(outlines, Dictionary):
+        return
+    stack, seen = [outlines.get("/First")], 0
+    while stack and seen < limit:
+        item = stack.pop()
+        if not isinstance(item, Dictionary):
+            continue
+        seen += 1
+        if "/Title" in item:
+            found.add(str(item["/Title"]))
+        stack += [item.get("/Next"), item.get("/First")]

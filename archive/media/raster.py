@@ -37,6 +37,7 @@ class Limits:
     max_pixels: int = 80_000_000  # per frame: a 10,000 × 8,000 scan still passes
     max_frames: int = 2_000
     max_total_pixels: int = 400_000_000  # all frames of an animation together
+    max_inflated: int = 256 * 1024 * 1024  # one compressed stream inside a file, inflated
 
 
 def open_checked(data: bytes, limits: Limits) -> Image.Image:

@@ -198,7 +198,7 @@ def _heic(data: bytes, report: Report, found: Found, limits: Limits):
 
 
 def _pdf(data: bytes, report: Report, found: Found, limits: Limits):
-    out = pdf.strip(data, report, found)
+    out = pdf.strip(data, report, found, limits)
     report.actions.append("document information, XMP, scripts and attachments removed")
     return out, PDF
 

@@ -1,0 +1,219 @@
+"""PDFs cleaned in full (issue 19): photos whatever their filter chain, the file identifier,
+producer keys, link targets, bookmarks, page labels, unknown entries, the structure tree; and a
+verifier that walks every object itself.
+
+Each PDF is built here with pikepdf, a canary in every place; the cleaned file's streams are all
+decoded and searched, not only its raw bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import pikepdf
+import pytest
+from pikepdf import Array, Dictionary, Name, String
+from PIL import Image
+
+from archive.media import sanitise
+from archive.media.pdf import verify
+
+GPS_MAKE = "CANARY-MAKE-7731"
+SERIAL = "CANARY-SERIAL-5521"
+HOME = "/home/ruslan.magomedov/statements/CANARY-PTEX.tex"
+MAILTO = "mailto:ruslan.CANARY@mail.ru"
+BOOKMARK = "Свидетель CANARY-Руслан Магомедов"
+LABEL = "CANARY-LABEL-"
+ALT = "Photo of CANARY-ALT Ruslan at home"
+ORIGINAL_ID = b"CANARYID0123456"
+
+
+def _photo() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = GPS_MAKE
+    details = exif.get_ifd(0x8769)
+    details[0xA431] = SERIAL
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (43.0, 19.0, 12.5)
+    gps[3], gps[4] = "E", (45.0, 41.0, 33.0)
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 80, 40)).save(buffer, "JPEG", exif=exif, quality=90)
+    return buffer.getvalue()
+
+
+def _image(pdf: pikepdf.Pdf, filters) -> pikepdf.Stream:
+    photo = _photo()
+    data = photo if filters in (Name.DCTDecode, [Name.DCTDecode]) else zlib.compress(photo)
+    stream = pikepdf.Stream(pdf, data)
+    stream.Type, stream.Subtype = Name.XObject, Name.Image
+    stream.Width, stream.Height, stream.BitsPerComponent = 64, 48, 8
+    stream.ColorSpace = Name.DeviceRGB
+    stream.Filter = Array(filters) if isinstance(filters, list) else filters
+    return stream
+
+
+def _dirty_pdf() -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    page = pdf.pages[0]
+    plain = _image(pdf, Name.DCTDecode)
+    in_array = _image(pdf, [Name.DCTDecode])
+    chained = _image(pdf, [Name.FlateDecode, Name.DCTDecode])
+    form = pikepdf.Stream(pdf, b"q 64 0 0 48 0 0 cm /Inner Do Q")
+    form.Type, form.Subtype, form.BBox = Name.XObject, Name.Form, [0, 0, 64, 48]
+    form.Resources = Dictionary(XObject=Dictionary(Inner=_image(pdf, [Name.FlateDecode, Name.DCTDecode])))
+    form[Name("/PTEX.FileName")] = String(HOME)
+    form[Name("/PTEX.InfoDict")] = pdf.make_indirect(Dictionary(Author=String("CANARY-PTEX-AUTHOR")))
+    page.Resources = Dictionary(XObject=Dictionary(A=plain, B=in_array, C=chained, F=form))
+    page.Contents = pikepdf.Stream(pdf, b"q 64 0 0 48 0 0 cm /A Do /B Do /C Do /F Do Q")
+    appearance = pikepdf.Stream(pdf, b"q 10 0 0 10 0 0 cm /P Do Q")
+    appearance.Type, appearance.Subtype, appearance.BBox = Name.XObject, Name.Form, [0, 0, 10, 10]
+    appearance.Resources = Dictionary(XObject=Dictionary(P=_image(pdf, [Name.DCTDecode])))
+    link = Dictionary(
+        Type=Name.Annot, Subtype=Name.Link, Rect=[0, 0, 50, 50],
+        A=Dictionary(S=Name.URI, URI=String(MAILTO)),
+    )  # fmt: skip
+    stamp = Dictionary(Type=Name.Annot, Subtype=Name.Stamp, Rect=[50, 50, 60, 60], AP=Dictionary(N=appearance))
+    page.obj.Annots = pdf.make_indirect(Array([pdf.make_indirect(link), pdf.make_indirect(stamp)]))
+    page.obj[Name("/CANARYPageKey")] = String("CANARY-PAGE-VALUE")
+    outline_item = pdf.make_indirect(Dictionary(Title=String(BOOKMARK), Dest=Array([page.obj, Name.Fit])))
+    outlines = pdf.make_indirect(Dictionary(Type=Name.Outlines, First=outline_item, Last=outline_item, Count=1))
+    outline_item.Parent = outlines
+    pdf.Root.Outlines = outlines
+    pdf.Root.PageLabels = Dictionary(Nums=Array([0, Dictionary(S=Name.D, P=String(LABEL))]))
+    pdf.Root[Name("/CANARYCatalogKey")] = String("CANARY-CATALOG-VALUE")
+    element = Dictionary(Type=Name.StructElem, S=Name.Figure, Alt=String(ALT))
+    pdf.Root.StructTreeRoot = Dictionary(Type=Name.StructTreeRoot, K=pdf.make_indirect(element))
+    pdf.trailer.ID = Array([String(ORIGINAL_ID), String(ORIGINAL_ID)])
+    out = io.BytesIO()
+    pdf.save(out, static_id=True)
+    return out.getvalue()
+
+
+def _everything(data: bytes) -> bytes:
+    """The file's bytes and every stream decoded (as far as general filters go)."""
+    parts = [data]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                filters = obj.get("/Filter")
+                filters = list(filters) if isinstance(filters, Array) else [filters]
+                if filters == [Name.FlateDecode, Name.DCTDecode]:  # (qpdf will not stop before DCT)
+                    parts.append(zlib.decompress(obj.read_raw_bytes()))
+                elif filters[-1] == Name.DCTDecode:
+                    parts.append(obj.read_raw_bytes())
+                else:
+                    parts.append(obj.read_bytes(decode_level=pikepdf.StreamDecodeLevel.generalized))
+        parts.append(bytes(pdf.trailer.get("/ID", Array())[0]) if "/ID" in pdf.trailer else b"")
+    return b"\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def cleaned():
+    dirty = _dirty_pdf()
+    haystack = _everything(dirty)
+    for canary in (GPS_MAKE, SERIAL, HOME, MAILTO, LABEL, "CANARY-CATALOG-VALUE", "CANARY-PAGE-VALUE"):
+        assert canary.encode() in haystack, canary  # planted where a reader would find it
+    assert ORIGINAL_ID in haystack
+    return sanitise(dirty)
+
+
+@pytest.mark.parametrize(
+    "canary",
+    [GPS_MAKE, SERIAL, HOME, "CANARY-PTEX-AUTHOR", MAILTO, "CANARY", LABEL, "CANARY-CATALOG-VALUE"],
+)
+def test_nothing_planted_survives_in_any_stream_or_entry(cleaned, canary):
+    assert canary.encode() not in _everything(cleaned.data)
+
+
+def test_the_file_identifier_is_new_and_pages_images_and_links_remain(cleaned):
+    with pikepdf.open(io.BytesIO(cleaned.data)) as pdf:
+        assert bytes(pdf.trailer.ID[0]) != ORIGINAL_ID
+        assert len(pdf.pages) == 1
+        images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+        assert len(images) == 5  # every photo kept, as a plain JPEG
+        for image in images:
+            assert image.Filter == Name.DCTDecode
+            Image.open(io.BytesIO(image.read_raw_bytes())).load()
+        for key in ("/Outlines", "/PageLabels", "/StructTreeRoot", "/CANARYCatalogKey"):
+            assert key not in pdf.Root
+        assert "/CANARYPageKey" not in pdf.pages[0].obj
+    names = {finding.field for finding in cleaned.report.findings}
+    assert "PDF file identifier (matches the original)" in names
+    assert any("URI action" in n for n in names) and any("PTEX" in n for n in names)
+    assert any("GPS" in n or "EXIF" in n for n in names), names
+
+
+def test_the_verifier_walks_every_object_itself(cleaned):
+    assert verify(cleaned.data)
+    with pikepdf.open(io.BytesIO(cleaned.data)) as pdf:
+        form = next(o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form")
+        form[Name("/PTEX.FileName")] = String(HOME)
+        out = io.BytesIO()
+        pdf.save(out)
+    assert not verify(out.getvalue())
+    # an image with EXIF behind a filter chain is caught, wherever it hangs
+    pdf = pikepdf.open(io.BytesIO(cleaned.data))
+    pdf.pages[0].Resources.XObject.Z = _image(pdf, [Name.FlateDecode, Name.DCTDecode])
+    out = io.BytesIO()
+    pdf.save(out)
+    assert not verify(out.getvalue())
+
+
+_BOMB = """
+import io, resource, sys, zlib
+import pikepdf
+from pikepdf import Dictionary, Name
+from archive.errors import MediaRefused
+from archive.media import sanitise
+
+pdf = pikepdf.new()
+pdf.add_blank_page()
+inflater, chunk = zlib.compressobj(9), bytes(1 << 20)
+stream = pikepdf.Stream(pdf, b"".join([inflater.compress(chunk) for _ in range(1024)] + [inflater.flush()]))
+stream.Filter = Name.FlateDecode
+if sys.argv[1] == "content":
+    pdf.pages[0].Contents = stream
+else:
+    stream.N = 3
+    pdf.pages[0].Resources = Dictionary(ColorSpace=Dictionary(CS0=pikepdf.Array([Name.ICCBased, stream])))
+out = io.BytesIO()
+pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+data = out.getvalue()
+assert len(data) < 2_000_000
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    sanitise(data)
+    print("accepted")
+except MediaRefused as refused:
+    print("refused:", refused)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["content", "icc"])
+def test_a_one_megabyte_pdf_holding_a_gibibyte_stream_is_refused_within_300_mb(where):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _BOMB, where], capture_output=True, text=True, check=True, timeout=300)
+    verdict, peak_mb = done.stdout.strip().splitlines()
+    assert verdict.startswith("refused:") and "decompression bomb" in verdict, verdict
+    assert int(peak_mb) < 300, peak_mb
+
+
+def test_a_photo_with_more_pixels_than_allowed_is_refused_before_decoding():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    image = _image(pdf, Name.DCTDecode)
+    image.Width, image.Height = 40_000, 40_000
+    pdf.pages[0].Resources = Dictionary(XObject=Dictionary(I=image))
+    pdf.pages[0].Contents = pikepdf.Stream(pdf, b"/I Do")
+    out = io.BytesIO()
+    pdf.save(out)
+    from archive.errors import MediaRefused
+
+    with pytest.raises(MediaRefused, match="pixels"):
+        sanitise(out.getvalue())
