@@ -79,10 +79,9 @@ def export(view: BriefView, fmt: str, now: datetime | None = None) -> bytes:
 
 
 def to_markdown(view: BriefView, now: datetime) -> str:
-    brief = view.brief
-    out = [f"# {_md(brief.title)}", ""]
-    if brief.purpose:
-        out += [_md(brief.purpose), ""]
+    out = [f"# {_md(view.title)}", ""]
+    if view.purpose:
+        out += [_md(view.purpose), ""]
     out += [f"*Exported from Witness Archive on {_stamp(now)}.*", ""]
     for shown in view.items:
         item, ref = shown.item, f" [{shown.citation.number}]" if shown.citation else ""

@@ -64,6 +64,8 @@ class BriefView:
     items: list[ItemView] = field(default_factory=list)
     citations: list[CitationRecord] = field(default_factory=list)
     withheld: int = 0
+    title: str = ""  # the brief's title and purpose as this reader may see them
+    purpose: str = ""
 
     @property
     def changed(self) -> list[ItemView]:
@@ -93,9 +95,11 @@ def brief_visible_to(session: Session, actor: Actor, brief_id: int) -> Brief | N
 def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> BriefView:
     """Number the sources in order of first use; the same version of a source keeps one
     number however many times it is quoted."""
-    view = BriefView(brief)
     numbers: dict[tuple, CitationRecord] = {}
-    cases = queries.list_cases(session) if any(i.kind == "note" for i in brief.items) else []
+    owner = _owner(reader, brief)
+    cases = [] if owner and all(i.kind != "note" for i in brief.items) else queries.list_cases(session)
+    title, purpose = _words(brief, owner, cases)
+    view = BriefView(brief, title=title, purpose=purpose)
     for item in brief.items:
         shown = _item_view(session, item, reader, cases)
         if shown is None:
@@ -111,12 +115,28 @@ def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> Bri
     return view
 
 
+def shown_titles(session: Session, briefs: list[Brief], reader: Actor) -> dict[int, str]:
+    """Each brief's title as this reader may see it (for lists of briefs)."""
+    cases = queries.list_cases(session) if any(not _owner(reader, b) for b in briefs) else []
+    return {b.id: _words(b, _owner(reader, b), cases)[0] for b in briefs}
+
+
+def _owner(reader: Actor, brief: Brief) -> bool:
+    return getattr(reader, "id", None) == brief.owner_id and not isinstance(reader, SystemActor)
+
+
+def _words(brief: Brief, owner: bool, cases: list) -> tuple[str, str]:
+    """The owner's own words, as typed, to the owner (showing them redacted would tell the owner
+    which words are a protected name); to anyone else, as every case's protection shows them:
+    the brief's title and purpose like its notes."""
+    if owner:
+        return brief.title, brief.purpose or ""
+    return tuple(redact_for_cases(text, cases).text if text else "" for text in (brief.title, brief.purpose))
+
+
 def _item_view(session: Session, item: BriefItem, reader: Actor, cases: list) -> ItemView | None:
     if item.kind == "note":
-        # The owner's own words, as typed, to the owner (showing them redacted would tell the
-        # owner which words are a protected name); to anyone else, as every case's protection
-        # shows them.
-        if getattr(reader, "id", None) == item.brief.owner_id and not isinstance(reader, SystemActor):
+        if _owner(reader, item.brief):
             return ItemView(item, item.text)
         return ItemView(item, redact_for_cases(item.text, cases).text)
     if item.kind == "entry":

@@ -6,10 +6,11 @@ from archive.briefs.read import BriefView
 from archive.storage.models import Brief
 
 
-def brief_summary(brief: Brief) -> dict:
+def brief_summary(brief: Brief, title: str) -> dict:
+    """`title`: as the reader may see it (read.shown_titles, or the view's)."""
     return {
         "id": brief.id,
-        "title": brief.title,
+        "title": title,
         "owner": brief.owner.username,
         "items": len(brief.items),
         "updated": brief.updated_at.isoformat(),
@@ -56,8 +57,8 @@ def brief_json(view: BriefView, owner_view: bool) -> dict:
         for c in view.citations
     ]
     return {
-        **brief_summary(brief),
-        "purpose": brief.purpose,
+        **brief_summary(brief, view.title),
+        "purpose": view.purpose,
         "shared_with": [u.username for u in brief.shared_with] if owner_view else [],
         "items": items,
         "citations": citations,

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from archive.auth.permissions import can
 from archive.briefs import compose
 from archive.briefs.export import FORMATS, MEDIA_TYPES, export_brief
-from archive.briefs.read import briefs_for, view_brief
+from archive.briefs.read import briefs_for, shown_titles, view_brief
 from archive.errors import NotFound, ValidationError
 from archive.services import get_session
 from archive.storage.models import Brief
@@ -38,7 +38,8 @@ def my_briefs() -> list[Brief]:
 def index():
     who = require("brief:create")
     owned, shared = briefs_for(get_session(), who)
-    return render_template("briefs.html", owned=owned, shared=shared)
+    titles = shown_titles(get_session(), shared, who)
+    return render_template("briefs.html", owned=owned, shared=shared, titles=titles)
 
 
 @bp.post("/briefs")

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from archive.auth.permissions import can
 from archive.briefs import compose
 from archive.briefs.export import FORMATS, MEDIA_TYPES, export_brief
-from archive.briefs.read import briefs_for, view_brief
+from archive.briefs.read import briefs_for, shown_titles, view_brief
 from archive.briefs.serialize import brief_json, brief_summary
 from archive.errors import NotFound, ValidationError
 from archive.services import get_session
@@ -28,8 +28,15 @@ bp = Blueprint("briefs_api", __name__, url_prefix="/api/v1/briefs")
 
 @bp.get("")
 def index():
-    owned, shared = briefs_for(get_session(), require("brief:create"))
-    return jsonify({"owned": [brief_summary(b) for b in owned], "shared": [brief_summary(b) for b in shared]})
+    who = require("brief:create")
+    owned, shared = briefs_for(get_session(), who)
+    titles = shown_titles(get_session(), owned + shared, who)
+    return jsonify(
+        {
+            "owned": [brief_summary(b, titles[b.id]) for b in owned],
+            "shared": [brief_summary(b, titles[b.id]) for b in shared],
+        }
+    )
 
 
 @bp.post("")

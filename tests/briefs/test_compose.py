@@ -206,3 +206,35 @@ def test_a_researcher_s_note_is_answered_alike_whether_or_not_the_name_is_protec
                 assert exc.message == REFUSAL
                 answers.append((name, "refused"))
     assert answers[:2] == answers[2:], answers
+
+
+def test_a_brief_s_title_and_purpose_reach_those_it_is_shared_with_as_protection_shows_them(db, evidence):
+    """Like its notes: a name typed into a brief's title or purpose, protected afterwards, is
+    not shown as typed to the people the brief is shared with, in the page, the API, the list
+    or an export; its owner still reads their own words."""
+    from datetime import UTC, datetime
+
+    from archive.briefs.export import to_markdown
+    from archive.briefs.read import shown_titles, view_brief
+    from archive.briefs.serialize import brief_json
+    from archive.protection.identities import protect_identity
+    from archive.storage import queries
+
+    brief = _brief(db, evidence)
+    owner, reader = user(db, "researcher-owner"), user(db, "other-researcher")
+    brief.title, brief.purpose = "What Movsar Dadaev saw", "For the hearing on Movsar Dadaev's case"
+    share_brief(db, brief, owner, ["other-researcher"], "web")
+    protect_identity(db, queries.list_cases(db)[0], ["Movsar Dadaev", "Мовсар Дадаев"], "Witness M", SETUP, "cli")
+
+    def link(kind, ident):
+        return f"/{kind}/{ident}"
+
+    theirs = view_brief(db, brief, reader, link)
+    shown = " ".join(
+        [theirs.title, theirs.purpose, to_markdown(theirs, datetime.now(UTC)), str(brief_json(theirs, False))]
+        + list(shown_titles(db, [brief], reader).values())
+    )
+    assert "Movsar" not in shown and "Dadaev" not in shown and "Witness M" in shown
+    mine = view_brief(db, brief, owner, link)
+    assert (mine.title, mine.purpose) == (brief.title, brief.purpose)
+    assert shown_titles(db, [brief], owner)[brief.id] == brief.title
