@@ -64,7 +64,7 @@ LAYERS = _table(
         """,
         "pure": """
             archive.media: __init__ detect gif icc inspect jpeg pdf png raster report sanitise
-            archive.media: thumbnail tiff webp
+            archive.media: regions thumbnail tiff webp
             archive.redaction: __init__ allowlist given_names names ner patterns phones redact
             archive.redaction: spans
             archive.auth.passwords archive.corpus.sample
