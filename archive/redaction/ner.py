@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import deque
+from bisect import bisect_left
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import islice
 
 from wordfreq import zipf_frequency
 
@@ -102,33 +101,31 @@ _CONTEXT = 4  # words either side of a candidate: the model's window (3) and one
 # the last: every candidate still has its context), so that a long run of names is read in a
 # batch of short sequences rather than as one long one, whose decoding goes word by word.
 _LONGEST = 320
-_REACH = 400  # how far to look for a candidate's four words of context
 # A capitalised word where a token starts (not "Def" in "abc-Def", which is one token)
 _CANDIDATE = re.compile(r"(?<!\w)(?<!\w[-'’])[A-ZÀ-ÖØ-ÞА-ЯЁ]\w*(?:[-'’]\w+)*")
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
     """The stretches to read: each candidate with four words either side, joined while they
-    touch and are short. Only the capitalised words are visited (a megabyte of digits or of
-    lower-case words holds none), and the words around each are found near it."""
+    touch and are short. The text is split into words once, and only when it has a capital."""
+    candidates = list(_CANDIDATE.finditer(text))
+    if not candidates:
+        return []
+    starts, ends = [], []
+    for token in _TOKEN.finditer(text):
+        starts.append(token.start())
+        ends.append(token.end())
     windows: list[list[int]] = []
-    before: deque[int] = deque(maxlen=_CONTEXT)  # where the last four tokens before `scanned` start
-    scanned = 0
-    for match in _CANDIDATE.finditer(text):
+    for match in candidates:
         word = match.group(0)
-        if match.start() - scanned > _REACH:
-            before.clear()
-            scanned = match.start() - _REACH
-        before.extend(t.start() for t in _TOKEN.finditer(text, scanned, match.start()))
-        scanned = match.start()
         if _HAS_DIGIT.search(word) or (is_cyrillic(word) and _geographic(word)):
             continue
-        opening = not before or _sentence_ends(text, before[-1], match.start())
+        i = bisect_left(starts, match.start())
+        opening = i == 0 or _sentence_ends(text, starts[i - 1], match.start())
         if opening and not _may_be_name(word):
             continue
-        low = before[0] if before else match.start()
-        after = [t.end() for t in islice(_TOKEN.finditer(text, match.end(), match.end() + _REACH), _CONTEXT)]
-        high = after[-1] if after else match.end()
+        low = starts[max(0, i - _CONTEXT)]
+        high = max(ends[min(len(ends) - 1, i + _CONTEXT)], match.end())
         if windows and low <= windows[-1][1] and high - windows[-1][0] < _LONGEST:
             windows[-1][1] = max(high, windows[-1][1])
         else:

@@ -418,6 +418,7 @@ READS = {
     "archive.briefs.read.briefs_for",
     "archive.briefs.read.brief_visible_to",
     "archive.briefs.read.view_brief",
+    "archive.briefs.read.shown_titles",
     "archive.search.query.search_documents",
 }
 DECIDERS = ("archive.auth.permissions", "archive.auth.actors")  # they answer can() itself

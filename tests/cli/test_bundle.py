@@ -45,7 +45,13 @@ def _exported_template(initialised_data, tmp_path_factory):
     db = Database(databases.url(data))
     with db.session() as s:
         document = s.scalars(select(Document).where(Document.title == "With a photo")).one()
-        config = {"MEDIA_DIR": str(data), "VAULT_KEY": "", "MAX_UPLOAD_BYTES": 10**7, "MAX_IMAGE_PIXELS": 10**7}
+        config = {
+            "MEDIA_DIR": str(data),
+            "VAULT_KEY": "",
+            "MAX_UPLOAD_BYTES": 10**7,
+            "MAX_IMAGE_PIXELS": 10**7,
+            "MAX_INFLATED_BYTES": 10**8,
+        }
         add_media(s, document, [Upload(image.read_bytes())], MediaStore.from_config(config), SETUP, "cli")
         counts = {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
     db.dispose()
