@@ -67,6 +67,8 @@ def strip(data: bytes, report: Report, found: Found, limits: Limits | None = Non
         _document_info(pdf, report, found)
         _catalog(pdf, report, found)
         for page in pdf.pages:
+            # inline images (in the content stream itself) become image objects, cleaned below
+            page.externalize_inline_images(min_size=0)
             _page(page.obj, report, found)
         if "/ID" in pdf.trailer:  # the original's permanent identifier: a new one is made
             report.add("PDF file identifier (matches the original)", "device")
@@ -184,7 +186,19 @@ def verify(data: bytes) -> bool:
             is_jpeg = isinstance(obj, Stream) and _is_jpeg_image(obj)
             if is_jpeg and not jpeg.allowed_segments_only(jpeg_bytes(obj)):
                 return False
+        if any(_inline_images(page) for page in pdf.pages) or any(
+            _inline_images(obj) for obj in pdf.objects if isinstance(obj, Stream) and obj.get("/Subtype") == "/Form"
+        ):
+            return False
     return True
+
+
+def _inline_images(holder) -> bool:
+    """Whether a page's or a form's content still draws an image written inline."""
+    return any(
+        isinstance(instruction, pikepdf.ContentStreamInlineImage)
+        for instruction in pikepdf.parse_content_stream(holder)
+    )
 
 
 def _document_info(pdf: pikepdf.Pdf, report: Report, found: Found) -> None:

@@ -218,3 +218,22 @@ def test_a_photo_with_more_pixels_than_allowed_is_refused_before_decoding():
 
     with pytest.raises(MediaRefused, match="pixels"):
         sanitise(out.getvalue())
+
+
+def test_a_photo_written_inline_in_a_page_s_content_is_cleaned_too():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    photo = _photo()
+    pdf.pages[0].Contents = pikepdf.Stream(
+        pdf, b"q 64 0 0 48 0 0 cm BI /W 64 /H 48 /CS /RGB /BPC 8 /F /DCT ID " + photo + b" EI Q"
+    )
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    assert SERIAL.encode() in out.getvalue()
+    cleaned = sanitise(out.getvalue())
+    assert SERIAL.encode() not in _everything(cleaned.data) and GPS_MAKE.encode() not in _everything(cleaned.data)
+    with pikepdf.open(io.BytesIO(cleaned.data)) as result:
+        images = [o for o in result.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+        assert len(images) == 1
+        Image.open(io.BytesIO(images[0].read_raw_bytes())).load()
+    assert not verify(out.getvalue())  # the verifier finds an inline image by itself
