@@ -63,7 +63,7 @@ LAYERS = _table(
             archive.search: whoosh_backend
         """,
         "pure": """
-            archive.media: __init__ detect gif icc inspect jpeg pdf png raster report sanitise
+            archive.media: __init__ detect gif icc inspect jpeg jpx pdf png raster report sanitise
             archive.media: regions thumbnail tiff webp
             archive.redaction: __init__ allowlist given_names names ner patterns phones redact
             archive.redaction: spans

@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import io
 import re
+import struct
 import zlib
 
 import pikepdf
 from pikepdf import Dictionary, Name, Stream
 
 from archive.errors import MediaRefused
-from archive.media import icc, jpeg
+from archive.media import icc, jpeg, jpx
 from archive.media.inspect import Found, inspect_text, inspect_xmp
 from archive.media.raster import Limits
 from archive.media.report import Report
@@ -186,6 +187,8 @@ def verify(data: bytes) -> bool:
             is_jpeg = isinstance(obj, Stream) and _is_jpeg_image(obj)
             if is_jpeg and not jpeg.allowed_segments_only(jpeg_bytes(obj)):
                 return False
+            if isinstance(obj, Stream) and _is_jpx_image(obj) and not jpx.clean(_filtered(obj)):
+                return False
         if any(_inline_images(page) for page in pdf.pages) or any(
             _inline_images(obj) for obj in pdf.objects if isinstance(obj, Stream) and obj.get("/Subtype") == "/Form"
         ):
@@ -304,6 +307,15 @@ def _object(obj: Dictionary | Stream, report: Report) -> None:
         obj[Name.N] = Name.NextPage
     if isinstance(obj, Stream) and "/N" in obj and "/Subtype" not in obj:
         _neutralise_profile(obj, report)
+    if isinstance(obj, Stream) and _is_jpx_image(obj):
+        try:
+            cleaned, removed = jpx.strip(_filtered(obj))
+        except (ValueError, struct.error, IndexError) as exc:  # jpx.Unreadable, a box past the end
+            raise MediaRefused("has a JPEG 2000 image the archive cannot clean; refused") from exc
+        for name in removed:
+            report.add(f"PDF image {name}")
+        if removed or _filters(obj) != ["/JPXDecode"]:
+            obj.write(cleaned, filter=Name.JPXDecode)
     if isinstance(obj, Stream) and _is_jpeg_image(obj):
         picture = jpeg_bytes(obj)
         cleaned, removed = jpeg.strip(picture)
@@ -348,9 +360,19 @@ def _is_jpeg_image(obj: Stream) -> bool:
 MAX_IMAGE_STREAM = 256 * 1024 * 1024
 
 
+def _is_jpx_image(obj: Stream) -> bool:
+    filters = _filters(obj)
+    return obj.get("/Subtype") == "/Image" and bool(filters) and filters[-1] == "/JPXDecode"
+
+
 def jpeg_bytes(obj: Stream) -> bytes:
     """The JPEG inside an image stream: the filters before DCTDecode undone here (qpdf decodes
     a chain whole or not at all, and DCT it leaves alone)."""
+    return _filtered(obj)
+
+
+def _filtered(obj: Stream) -> bytes:
+    """An image stream's data with every filter but its last (the picture's own) undone."""
     data = obj.read_raw_bytes()
     for name in _filters(obj)[:-1]:
         if name in ("/FlateDecode", "/Fl"):
@@ -366,7 +388,7 @@ def jpeg_bytes(obj: Stream) -> bytes:
         elif name in ("/ASCII85Decode", "/A85"):
             data = base64.a85decode(data.strip().removeprefix(b"<~").removesuffix(b"~>"), adobe=False)
         else:
-            raise MediaRefused(f"has a photo behind a {name[1:]} filter the archive cannot undo; refused")
+            raise MediaRefused(f"has a picture behind a {name[1:]} filter the archive cannot undo; refused")
     return data
 
 

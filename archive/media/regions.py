@@ -199,19 +199,26 @@ def _webp(data: bytes) -> Regions:
     return regions
 
 
+def box(data: bytes, i: int) -> tuple[int, bytes, int]:
+    """An ISO base media (HEIC, MP4) or JP2 box at `i`: (its length, its type, its header's
+    length); ValueError when it does not fit in the data."""
+    length, kind = struct.unpack(">I4s", data[i : i + 8])
+    header = 8
+    if length == 1:
+        (length,) = struct.unpack(">Q", data[i + 8 : i + 16])
+        header = 16
+    elif length == 0:
+        length = len(data) - i
+    if length < header or i + length > len(data):
+        raise ValueError("a box runs past the end")
+    return length, kind, header
+
+
 def _heic(data: bytes) -> Regions:
     regions: Regions = []
-    i, size = 0, len(data)
-    while i + 8 <= size:
-        length, kind = struct.unpack(">I4s", data[i : i + 8])
-        header = 8
-        if length == 1:
-            (length,) = struct.unpack(">Q", data[i + 8 : i + 16])
-            header = 16
-        elif length == 0:
-            length = size - i
-        if length < header:
-            raise _Malformed("box length")
+    i = 0
+    while i + 8 <= len(data):
+        length, kind, header = box(data, i)
         if kind != b"mdat":  # coded pictures (and the metadata items, removed by conversion)
             regions.append(data[i + header : i + length])
         i += length

@@ -9,6 +9,7 @@ decoded and searched, not only its raw bytes.
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 
 import pikepdf
@@ -237,3 +238,39 @@ def test_a_photo_written_inline_in_a_page_s_content_is_cleaned_too():
         assert len(images) == 1
         Image.open(io.BytesIO(images[0].read_raw_bytes())).load()
     assert not verify(out.getvalue())  # the verifier finds an inline image by itself
+
+
+def _jp2(comment: str, xml: bytes = b"", bare: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 90, 160)).save(buffer, "JPEG2000", comment=comment, no_jp2=bare)
+    data = buffer.getvalue()
+    if xml and not bare:
+        box = struct.pack(">I4s", len(xml) + 8, b"xml ") + xml
+        uuid = struct.pack(">I4s", 16 + 8 + len(SERIAL), b"uuid") + b"\x00" * 16 + SERIAL.encode()
+        data += box + uuid
+    return data
+
+
+@pytest.mark.parametrize("bare", [False, True])
+def test_a_jpeg_2000_picture_loses_its_boxes_and_comments(bare):
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    picture = _jp2("CANARY-J2K-COMMENT", b"<x:xmpmeta>CANARY-J2K-XMP</x:xmpmeta>", bare)
+    image = pikepdf.Stream(pdf, picture)
+    image.Type, image.Subtype, image.Width, image.Height = Name.XObject, Name.Image, 64, 48
+    image.Filter = Name.JPXDecode
+    pdf.pages[0].Resources = Dictionary(XObject=Dictionary(J=image))
+    pdf.pages[0].Contents = pikepdf.Stream(pdf, b"q 64 0 0 48 0 0 cm /J Do Q")
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    assert b"CANARY-J2K-COMMENT" in out.getvalue()
+    assert not verify(out.getvalue())
+    cleaned = sanitise(out.getvalue())
+    everything = cleaned.data
+    with pikepdf.open(io.BytesIO(cleaned.data)) as result:
+        (kept,) = [o for o in result.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+        everything += kept.read_raw_bytes()
+        assert Image.open(io.BytesIO(kept.read_raw_bytes())).convert("RGB").getpixel((5, 5)) == (40, 90, 160)
+    for canary in (b"CANARY-J2K", SERIAL.encode()):
+        assert canary not in everything
+    assert verify(cleaned.data)
