@@ -1,7 +1,7 @@
 """Large photos: are ordinary phone photos accepted? The archive's polyglot check against the
 whole-file check it replaced (issue 19), in one run.
 
-    .venv/bin/python benchmarks/photos.py [--count 500] [--sanitise 20] [--seed 1] [--jobs 2]
+    .venv/bin/python benchmarks/photos.py [--count 500] [--sanitise 20] [--seed 1] [--jobs 2] [--start 0]
 
 Generates `count` photos of 12 to 48 megapixels with natural-looking content (light falling
 across a scene, shapes, texture at several scales, sensor noise), in every raster format the
@@ -142,10 +142,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--sanitise", type=int, default=0, help="clean the first N photos whole too")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--start", type=int, default=0, help="first photo's number (to split a run)")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     started = time.perf_counter()
-    work = [(i, args.seed, i < args.sanitise) for i in range(args.count)]
+    work = [(i, args.seed, i - args.start < args.sanitise) for i in range(args.start, args.start + args.count)]
     with ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(judge, work, chunksize=4))
     jpegs = [r["bytes"] / 1e6 for r in results if r["fmt"] == "jpeg"]
