@@ -142,15 +142,11 @@ def _nested(obj: Dictionary | Stream, depth: int = 0):
     yield obj
     if depth >= 32:
         return
-    values = obj.values() if isinstance(obj, Dictionary | Stream) else obj
-    for value in values:
-        if isinstance(value, Dictionary | pikepdf.Array) and not value.is_indirect:
-            if isinstance(value, Dictionary):
-                yield from _nested(value, depth + 1)
-            else:
-                for item in value:
-                    if isinstance(item, Dictionary) and not item.is_indirect:
-                        yield from _nested(item, depth + 1)
+    for value in obj.values():
+        inner = value if isinstance(value, pikepdf.Array) and not value.is_indirect else [value]
+        for item in inner:
+            if isinstance(item, Dictionary) and not item.is_indirect:
+                yield from _nested(item, depth + 1)
 
 
 def verify(data: bytes) -> bool:
@@ -185,7 +181,7 @@ def verify(data: bytes) -> bool:
             if (kind == "/Catalog" and not keys <= _CATALOG_KEEP) or (kind == "/Page" and not keys <= _PAGE_KEEP):
                 return False
             is_jpeg = isinstance(obj, Stream) and _is_jpeg_image(obj)
-            if is_jpeg and not jpeg.allowed_segments_only(jpeg_bytes(obj)):
+            if is_jpeg and not jpeg.allowed_segments_only(_filtered(obj)):
                 return False
             if isinstance(obj, Stream) and _is_jpx_image(obj) and not jpx.clean(_filtered(obj)):
                 return False
@@ -317,7 +313,7 @@ def _object(obj: Dictionary | Stream, report: Report) -> None:
         if removed or _filters(obj) != ["/JPXDecode"]:
             obj.write(cleaned, filter=Name.JPXDecode)
     if isinstance(obj, Stream) and _is_jpeg_image(obj):
-        picture = jpeg_bytes(obj)
+        picture = _filtered(obj)
         cleaned, removed = jpeg.strip(picture)
         for name in removed:
             report.add(f"PDF image {name}")
@@ -365,14 +361,9 @@ def _is_jpx_image(obj: Stream) -> bool:
     return obj.get("/Subtype") == "/Image" and bool(filters) and filters[-1] == "/JPXDecode"
 
 
-def jpeg_bytes(obj: Stream) -> bytes:
-    """The JPEG inside an image stream: the filters before DCTDecode undone here (qpdf decodes
-    a chain whole or not at all, and DCT it leaves alone)."""
-    return _filtered(obj)
-
-
 def _filtered(obj: Stream) -> bytes:
-    """An image stream's data with every filter but its last (the picture's own) undone."""
+    """An image stream's data with every filter but its last (the picture's own: DCT, JPX)
+    undone here; qpdf decodes a chain whole or not at all, and leaves DCT and JPX alone."""
     data = obj.read_raw_bytes()
     for name in _filters(obj)[:-1]:
         if name in ("/FlateDecode", "/Fl"):

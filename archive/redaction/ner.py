@@ -140,8 +140,7 @@ def _sentence_ends(text: str, previous: int, start: int) -> bool:
 
 @lru_cache(maxsize=50_000)
 def _may_be_name(word: str) -> bool:
-    lowered = word.lower()
-    if zipf_frequency(lowered, "ru" if is_cyrillic(word) else "en") < 4.0:
+    if zipf_frequency(word.lower(), "ru" if is_cyrillic(word) else "en") < 4.0:
         return True
     if not is_cyrillic(word):
         return is_given_name(word)

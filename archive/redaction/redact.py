@@ -296,12 +296,16 @@ def _person_number(mention: str, people: dict) -> int:
     # the same mention with nothing learnt since is the same person (a long text names the
     # same people thousands of times)
     seen: dict = people.setdefault("seen", {})
-    state = (len(people.get("persons", ())), people.get("learnt", 0))
-    if seen.get(mention, (None, None))[1] == state:
+    if mention in seen and seen[mention][1] == _learnt(people):
         return seen[mention][0]
     number = _number_of(mention, people)
-    seen[mention] = (number, (len(people["persons"]), people.get("learnt", 0)))
+    seen[mention] = (number, _learnt(people))
     return number
+
+
+def _learnt(people: dict) -> tuple[int, int]:
+    """How much the numbering knows: people so far, and words added to them."""
+    return len(people.get("persons", ())), people.get("learnt", 0)
 
 
 def _number_of(mention: str, people: dict) -> int:
