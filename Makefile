@@ -41,13 +41,15 @@ lint: $(VENV)/.installed-test
 # Each benchmark prints a table against a named peer measured in the same run.
 bench: bench-media bench-redaction bench-search bench-timeline bench-briefs
 
-bench-media: $(VENV)/.installed-test
+bench-media: $(VENV)/.installed-test system-libs
 	@command -v exiftool >/dev/null 2>&1 && command -v mat2 >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 				libimage-exiftool-perl mat2 >/dev/null || echo "could not install exiftool/mat2: skipped"; \
 		else echo "exiftool/mat2 missing (apt-get install libimage-exiftool-perl mat2): skipped"; fi; }
 	$(BIN)/python benchmarks/media.py
+	$(BIN)/python benchmarks/large_media.py
+	$(BIN)/python benchmarks/recordings.py
 
 bench-redaction: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet scrubadub || echo "scrubadub could not be installed: skipped"
@@ -84,15 +86,18 @@ $(VENV)/.installed-test: $(BIN)/python requirements-test.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
-# PDF exports (WeasyPrint) need Debian's Pango and a font with Cyrillic.
+# PDF exports (WeasyPrint) need Debian's Pango and a font with Cyrillic; voice notes and video
+# need Debian's ffmpeg (ffmpeg and ffprobe, run as separate processes: archive/media/ffmpeg.py).
 system-libs:
-	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu || { \
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu \
+		&& command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing Pango and DejaVu fonts for PDF exports"; \
+			echo "installing Pango, DejaVu fonts (PDF exports) and ffmpeg (audio and video)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+				libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core ffmpeg >/dev/null; \
 		else \
-			echo "PDF exports need Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" >&2; \
+			echo "PDF exports need Pango and recordings need ffmpeg: sudo apt-get install" \
+				"libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core ffmpeg" >&2; \
 		fi; }
 
 # The media tests check the metadata they plant against exiftool, an independent reader.

@@ -37,6 +37,13 @@ _SETTINGS = {
     # most bytes one compressed stream inside a file may inflate to (a PDF's streams): beyond,
     # the file is refused as a decompression bomb; what cleaning holds in memory follows from it
     "MAX_INFLATED_BYTES": (256 * 1024 * 1024, int),
+    # longest recording accepted (seconds), and largest video frame (pixels)
+    "MAX_MEDIA_SECONDS": (4 * 3600, int),
+    "MAX_VIDEO_PIXELS": (8192 * 4320, int),
+    # what one ffmpeg process may use while reading or rebuilding a recording: address space
+    # (bytes) and wall-clock seconds; beyond either the file is refused, nothing is kept
+    "MEDIA_MEMORY_BYTES": (2 * 1024**3, int),
+    "MEDIA_SECONDS": (900, int),
     # URL-safe base64 of 32 random bytes; when set, originals are kept encrypted for custodians
     "VAULT_KEY": ("", str),
     # items per page in lists and the API when the client does not say
@@ -123,7 +130,15 @@ def _validate(config: dict) -> None:
         raise ConfigError("ARCHIVE_DOCUMENT_KINDS names no kind")
     if not 0 < config["PORT"] < 65536:
         raise ConfigError("ARCHIVE_PORT must be between 1 and 65535")
-    for name in ("MAX_UPLOAD_BYTES", "MAX_IMAGE_PIXELS", "MAX_INFLATED_BYTES"):
+    for name in (
+        "MAX_UPLOAD_BYTES",
+        "MAX_IMAGE_PIXELS",
+        "MAX_INFLATED_BYTES",
+        "MAX_MEDIA_SECONDS",
+        "MAX_VIDEO_PIXELS",
+        "MEDIA_MEMORY_BYTES",
+        "MEDIA_SECONDS",
+    ):
         if config[name] < 1:
             raise ConfigError(f"ARCHIVE_{name} must be a positive number")
     if config["PER_PAGE"] < 1 or config["MAX_PER_PAGE"] < config["PER_PAGE"]:

@@ -63,8 +63,8 @@ LAYERS = _table(
             archive.search: whoosh_backend
         """,
         "pure": """
-            archive.media: __init__ detect gif icc inspect jpeg jpx pdf png raster report sanitise
-            archive.media: regions thumbnail tiff webp
+            archive.media: __init__ av containers detect ffmpeg gif icc inspect jbig2 jpeg jpx pdf
+            archive.media: png raster regions report sanitise thumbnail tiff webp
             archive.redaction: __init__ allowlist given_names names ner patterns phones redact
             archive.redaction: spans
             archive.auth.passwords archive.corpus.sample

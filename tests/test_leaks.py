@@ -13,8 +13,9 @@ Search is probed the same way: the search page and GET /api/v1/search, with each
 as the query, for an anonymous visitor and a researcher; the files of the search index under
 DATA_DIR are scanned with the rest (and must be there to be scanned).
 
-The testimony comes with a photo (GPS, camera owner, XMP, IPTC, thumbnail…) and a PDF (author,
-creator, XMP, attachments…) from tests/media/dirty.py, uploaded under a file name that names the
+The testimony comes with a photo (GPS, camera owner, XMP, IPTC, thumbnail…), a PDF (author,
+creator, XMP, attachments…) from tests/media/dirty.py, a voice note and a video clip from
+tests/media/recordings.py, uploaded under a file name that names the
 witness: every field's canary is sought in every page, file and export as well. The crawl
 follows every link a reader can reach, as an anonymous visitor, a researcher signed in and a
 script holding a researcher's API token (whose links are the URLs in the JSON it gets).
@@ -27,6 +28,7 @@ import io
 import json
 import logging
 import re
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -41,6 +43,7 @@ from archive.storage.models import Document, User
 from tests import databases
 from tests.conftest import CLI, PASSWORD, csrf_token, login
 from tests.media.dirty import leaked_canaries, make_dirty
+from tests.media.recordings import make_recording
 
 CASE = "leak-case"
 PSEUDONYM = "Witness A"
@@ -127,6 +130,13 @@ ATTACHMENTS = (
     ("Khamzat-Baisarov-2017.jpg", make_dirty("jpeg", 6)),
     ("Khamzat-Baisarov-statement.pdf", make_dirty("pdf")),
 )
+# And a voice note and a phone clip (GPS, chapters, subtitles, a cover picture…) where ffmpeg
+# is installed (`make test` installs it).
+if shutil.which("ffmpeg"):
+    ATTACHMENTS += (
+        ("Khamzat-Baisarov-voice.ogg", make_recording("ogg-opus")),
+        ("Khamzat-Baisarov-clip.mp4", make_recording("mp4-phone")),
+    )
 MEDIA_CANARIES = {f"{d.fmt}: {field}": value for _, d in ATTACHMENTS for field, value in d.canaries.items()}
 
 

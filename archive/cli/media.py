@@ -1,4 +1,5 @@
-"""Media files on disk, outside the archive: strip, inspect."""
+"""Media files on disk, outside the archive: strip, inspect (photos, scans, PDFs, voice notes
+and video)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,17 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON rep
     help="Folder for the cleaned files (same base names).",
 )
 @_JSON
-def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
+@click.option(
+    "--disguise-voice",
+    is_flag=True,
+    help="Shift pitch and formants of the voices in recordings (keep the originals safe yourself).",
+)
+def strip_command(files: tuple[Path, ...], out_dir: Path, as_json: bool, disguise_voice: bool) -> None:
     """Remove identifying metadata from media files; exit 1 if any file is refused."""
     refused = 0
     inputs = {p.resolve() for p in files}
     claimed: set[Path] = set()
-    for path, clean in _sanitised(files, as_json):
+    for path, clean in _sanitised(files, as_json, disguise_voice):
         if clean is None:
             refused += 1
             continue
@@ -62,20 +68,16 @@ def inspect_command(files: tuple[Path, ...], as_json: bool) -> None:
     sys.exit(1 if refused else 0)
 
 
-def _sanitised(files: tuple[Path, ...], as_json: bool):
+def _sanitised(files: tuple[Path, ...], as_json: bool, disguise_voice: bool = False):
     """Yield (path, cleaned file), or (path, None) after printing why a file was refused."""
     try:  # the settings alone: these commands touch no database, index or app
         config = load_config()
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
-    limits = Limits(
-        max_bytes=config["MAX_UPLOAD_BYTES"],
-        max_pixels=config["MAX_IMAGE_PIXELS"],
-        max_inflated=config["MAX_INFLATED_BYTES"],
-    )
+    limits = Limits.from_config(config)
     for path in files:
         try:
-            yield path, sanitise(path.read_bytes(), limits, path.name)
+            yield path, sanitise(path.read_bytes(), limits, path.name, disguise_voice)
         except MediaRefused as exc:
             _print_result(path, None, str(exc), as_json)
             yield path, None
@@ -91,6 +93,7 @@ def _print_result(path: Path, clean: CleanMedia | None, note: str | None, as_jso
                 "type": clean.media_type.kind,
                 "sha256_original": clean.original_sha256,
                 "sha256_clean": clean.sha256,
+                "seconds": clean.seconds,
                 "report": clean.report.to_dict(),
             }
             if note:
@@ -100,7 +103,8 @@ def _print_result(path: Path, clean: CleanMedia | None, note: str | None, as_jso
     if clean is None:
         click.echo(f"refused  {note}")
         return
-    click.echo(f"{'cleaned' if note else 'found'}  {path} → {note or clean.media_type.kind}")
+    length = f" ({clean.seconds:.1f} s)" if clean.seconds is not None else ""
+    click.echo(f"{'cleaned' if note else 'found'}  {path} → {note or clean.media_type.kind}{length}")
     click.echo(f"    {clean.report.summary()}")
     for finding in sorted(clean.report.findings):
         click.echo(f"    - {finding.category:10} {finding.field}")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
-from archive.errors import NotFound, NotPermitted
+from archive.errors import MediaRefused, NotFound, NotPermitted
 from archive.media import CleanMedia, Limits, sanitise
 from archive.media.thumbnail import make_thumbnail
 from archive.storage import audit
@@ -40,11 +40,7 @@ class MediaStore:
     def from_config(cls, config: dict) -> MediaStore:
         root = Path(config["MEDIA_DIR"])
         vault = Vault(root / "vault", parse_key(config["VAULT_KEY"])) if config["VAULT_KEY"] else None
-        limits = Limits(
-            max_bytes=config["MAX_UPLOAD_BYTES"],
-            max_pixels=config["MAX_IMAGE_PIXELS"],
-            max_inflated=config["MAX_INFLATED_BYTES"],
-        )
+        limits = Limits.from_config(config)
         return cls(BlobStore(root / "media"), vault, limits)
 
 
@@ -54,11 +50,18 @@ class Upload:
 
     data: bytes
     name: str = "upload"
+    disguise_voice: bool = False  # recordings: the public copy's voice shifted, the original sealed
 
 
 def prepare(uploads: list[Upload], store: MediaStore) -> Batch:
     """Sanitise every upload in memory; raise MediaRefused for the first that fails."""
-    return Batch(store, [(u, sanitise(u.data, store.limits, u.name)) for u in uploads])
+    if store.vault is None and any(u.disguise_voice for u in uploads):
+        raise MediaRefused(
+            "cannot have its voice disguised without the vault: the undisguised original would be "
+            "lost; set ARCHIVE_VAULT_KEY so that originals are kept sealed",
+            source=next(u.name for u in uploads if u.disguise_voice),
+        )
+    return Batch(store, [(u, sanitise(u.data, store.limits, u.name, u.disguise_voice)) for u in uploads])
 
 
 @dataclass
@@ -124,9 +127,10 @@ def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor
     sha256, created = store.blobs.put(clean.data)
     if created:
         batch.created_blobs.append(sha256)
-    thumbnail = make_thumbnail(clean.data, clean.media_type.kind)
+    picture = clean.poster if clean.poster is not None else clean.data
     thumb_sha = None
-    if thumbnail is not None:
+    if clean.media_type.family == "image" or clean.poster is not None:
+        thumbnail = make_thumbnail(picture)
         thumb_sha, created = store.blobs.put(thumbnail[0])
         if created:
             batch.created_blobs.append(thumb_sha)
@@ -147,6 +151,8 @@ def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor
         width=clean.width,
         height=clean.height,
         frames=clean.frames,
+        seconds=clean.seconds,
+        voice_disguised=upload.disguise_voice,
         thumbnail_sha256=thumb_sha,
         in_vault=in_vault,
         report=clean.report.to_dict(),

@@ -68,6 +68,8 @@ def media_json(media: MediaFile, link: Link, full: bool) -> dict:
         "width": media.width,
         "height": media.height,
         "frames": media.frames,
+        "seconds": media.seconds,
+        "voice_disguised": media.voice_disguised,
         "sha256": media.sha256,
     }
     if full:  # custodians: the original's hash would let a holder of a copy confirm its source

@@ -16,9 +16,10 @@ from archive.media.regions import text_regions
 
 @dataclass(frozen=True)
 class MediaType:
-    kind: str  # jpeg | png | webp | tiff | gif | heic | pdf
+    kind: str  # jpeg | png | webp | tiff | gif | heic | pdf | mp4 | webm | m4a | ogg | mp3 …
     mime: str
     ext: str
+    family: str = "image"  # image | document | audio | video | recording (as received: either)
 
 
 JPEG = MediaType("jpeg", "image/jpeg", "jpg")
@@ -27,8 +28,30 @@ WEBP = MediaType("webp", "image/webp", "webp")
 TIFF = MediaType("tiff", "image/tiff", "tif")
 GIF = MediaType("gif", "image/gif", "gif")
 HEIC = MediaType("heic", "image/heic", "heic")
-PDF = MediaType("pdf", "application/pdf", "pdf")
-SUPPORTED = (JPEG, PNG, WEBP, TIFF, GIF, HEIC, PDF)
+PDF = MediaType("pdf", "application/pdf", "pdf", "document")
+# Recordings as received: ffprobe reads what they hold, av.py decides what they become.
+ISO_MEDIA = MediaType("isomedia", "video/mp4", "mp4", "recording")  # MP4, MOV, 3GP, M4A
+MATROSKA = MediaType("matroska", "video/x-matroska", "mkv", "recording")  # and WebM
+OGG_IN = MediaType("ogg-in", "audio/ogg", "ogg", "recording")  # Opus, Vorbis, FLAC
+MPEG_AUDIO = MediaType("mpeg-audio", "audio/mpeg", "mp3", "recording")  # MP3, ADTS AAC
+WAVE = MediaType("wave", "audio/wav", "wav", "recording")
+AMR = MediaType("amr", "audio/amr", "amr", "recording")
+FLAC_IN = MediaType("flac-in", "audio/flac", "flac", "recording")
+RECORDINGS = (ISO_MEDIA, MATROSKA, OGG_IN, MPEG_AUDIO, WAVE, AMR, FLAC_IN)
+# Recordings as kept: containers and codecs that browsers play.
+MP4 = MediaType("mp4", "video/mp4", "mp4", "video")
+WEBM = MediaType("webm", "video/webm", "webm", "video")
+M4A = MediaType("m4a", "audio/mp4", "m4a", "audio")
+OGG = MediaType("ogg", "audio/ogg", "ogg", "audio")
+MP3 = MediaType("mp3", "audio/mpeg", "mp3", "audio")
+WAV = MediaType("wav", "audio/wav", "wav", "audio")
+FLAC = MediaType("flac", "audio/flac", "flac", "audio")
+SUPPORTED = (JPEG, PNG, WEBP, TIFF, GIF, HEIC, PDF, *RECORDINGS)
+KEPT = (JPEG, PNG, WEBP, TIFF, GIF, PDF, MP4, WEBM, M4A, OGG, MP3, WAV, FLAC)
+ACCEPTED = (
+    "JPEG, PNG, WebP, TIFF, GIF, HEIC or PDF; MP4, MOV, 3GP, WebM or MKV video; "
+    "M4A, Ogg/Opus, MP3, WAV, AAC, AMR or FLAC audio"
+)
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 # Markup or script that has no business inside an image: its presence where the format keeps
@@ -53,10 +76,6 @@ _OTHERS = (
     (re.compile(rb"^BM"), "BMP image"),
     (re.compile(rb"^\x00\x00\x01\x00"), "icon"),
     (re.compile(rb"^....ftyp(avif|avis)", re.S), "AVIF image"),
-    (re.compile(rb"^....ftyp", re.S), "MP4/QuickTime video"),
-    (re.compile(rb"^ID3|^\xff\xfb"), "MP3 audio"),
-    (re.compile(rb"^OggS"), "Ogg media"),
-    (re.compile(rb"^\x1aE\xdf\xa3"), "WebM/Matroska video"),
     (re.compile(rb"^{\\rtf"), "RTF document"),
     (re.compile(rb"^\xd0\xcf\x11\xe0"), "Microsoft Office document"),
 )
@@ -70,11 +89,11 @@ def detect(data: bytes, source: str = "upload") -> MediaType:
     if kind is None:
         what = describe(data)
         raise MediaRefused(
-            f"is {what}, which the archive does not accept; send JPEG, PNG, WebP, TIFF, GIF, HEIC or PDF",
+            f"is {what}, which the archive does not accept; send {ACCEPTED}",
             source=source,
             detected=what,
         )
-    if kind is not PDF and any(_MARKUP.search(region) for region in text_regions(kind.kind, data)):
+    if kind.family == "image" and any(_MARKUP.search(region) for region in text_regions(kind.kind, data)):
         raise MediaRefused(
             f"looks like a {kind.kind.upper()} file but also contains HTML or script (a polyglot); refused",
             source=source,
@@ -115,6 +134,28 @@ def _sniff(data: bytes) -> MediaType | None:
         return HEIC
     if data.lstrip()[:5] == b"%PDF-":
         return PDF
+    return _recording(data)
+
+
+_QUICKTIME_FIRST = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+
+
+def _recording(data: bytes) -> MediaType | None:
+    """Audio and video containers, by their first bytes (ffprobe then reads them in full)."""
+    if data[4:8] == b"ftyp" and data[8:12] not in (b"avif", b"avis") or data[4:8] in _QUICKTIME_FIRST:
+        return ISO_MEDIA
+    if data.startswith(b"\x1aE\xdf\xa3"):
+        return MATROSKA
+    if data.startswith(b"OggS"):
+        return OGG_IN
+    if data.startswith((b"#!AMR\n", b"#!AMR-WB\n")):
+        return AMR
+    if data.startswith(b"fLaC"):
+        return FLAC_IN
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return WAVE
+    if data.startswith(b"ID3") or len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0:
+        return MPEG_AUDIO  # an MPEG audio frame (MP3) or an ADTS frame (AAC)
     return None
 
 

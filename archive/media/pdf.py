@@ -19,7 +19,7 @@ import pikepdf
 from pikepdf import Dictionary, Name, Stream
 
 from archive.errors import MediaRefused
-from archive.media import icc, jpeg, jpx
+from archive.media import icc, jbig2, jpeg, jpx
 from archive.media.inspect import Found, inspect_text, inspect_xmp
 from archive.media.raster import Limits
 from archive.media.report import Report
@@ -175,7 +175,7 @@ def verify(data: bytes) -> bool:
                 return False
             if any(key.startswith(_PRIVATE_PREFIXES) for key in keys):
                 return False
-            if obj.get("/S") in _TARGET_ACTIONS or obj.get("/S") == "/JavaScript":
+            if _action(obj) in _TARGET_ACTIONS or _action(obj) == "/JavaScript":
                 return False
             kind = obj.get("/Type")
             if (kind == "/Catalog" and not keys <= _CATALOG_KEEP) or (kind == "/Page" and not keys <= _PAGE_KEEP):
@@ -184,6 +184,8 @@ def verify(data: bytes) -> bool:
             if is_jpeg and not jpeg.allowed_segments_only(_filtered(obj)):
                 return False
             if isinstance(obj, Stream) and _is_jpx_image(obj) and not jpx.clean(_filtered(obj)):
+                return False
+            if isinstance(obj, Stream) and _is_jbig2_image(obj) and not _jbig2_clean(obj):
                 return False
         if any(_inline_images(page) for page in pdf.pages) or any(
             _inline_images(obj) for obj in pdf.objects if isinstance(obj, Stream) and obj.get("/Subtype") == "/Form"
@@ -293,7 +295,7 @@ def _object(obj: Dictionary | Stream, report: Report) -> None:
         if key.startswith(_PRIVATE_PREFIXES):  # pdfTeX's file name and info of an included PDF
             report.add(f"PDF producer entry {key[1:]}", "device")
             del obj[key]
-    action = obj.get("/S")
+    action = _action(obj)
     if action == "/JavaScript" or action in _TARGET_ACTIONS:
         for key in _ACTION_TARGETS:
             if key in obj:
@@ -312,6 +314,8 @@ def _object(obj: Dictionary | Stream, report: Report) -> None:
             report.add(f"PDF image {name}")
         if removed or _filters(obj) != ["/JPXDecode"]:
             obj.write(cleaned, filter=Name.JPXDecode)
+    if isinstance(obj, Stream) and _is_jbig2_image(obj):
+        _clean_jbig2(obj, report)
     if isinstance(obj, Stream) and _is_jpeg_image(obj):
         picture = _filtered(obj)
         cleaned, removed = jpeg.strip(picture)
@@ -320,6 +324,47 @@ def _object(obj: Dictionary | Stream, report: Report) -> None:
         if removed or _filters(obj) != ["/DCTDecode"]:
             # written back as a plain JPEG stream (outer filters of a chain undone)
             obj.write(cleaned, filter=Name.DCTDecode, decode_parms=_dct_parms(obj))
+
+
+def _action(obj: Dictionary | Stream) -> str | None:
+    """An action's type (/S), where /S is a name: a resource may be called /S too."""
+    value = obj.get("/S")
+    return str(value) if isinstance(value, Name) else None
+
+
+def _clean_jbig2(obj: Stream, report: Report) -> None:
+    """A JBIG2 image and the globals it shares, without extension segments (comments)."""
+    parms = _dct_parms(obj)
+    globals_ = parms.get("/JBIG2Globals") if parms is not None else None
+    try:
+        cleaned, removed = jbig2.strip(_filtered(obj))
+        if isinstance(globals_, Stream):
+            shared, more = jbig2.strip(globals_.read_bytes())
+            if more:
+                globals_.write(shared)
+            removed += more
+    except jbig2.Unreadable as exc:
+        raise MediaRefused("has a JBIG2 image the archive cannot clean; refused") from exc
+    for name in removed:
+        report.add(f"PDF image {name}", "free_text")
+    if removed or _filters(obj) != ["/JBIG2Decode"]:
+        obj.write(cleaned, filter=Name.JBIG2Decode, decode_parms=parms)
+
+
+def _is_jbig2_image(obj: Stream) -> bool:
+    filters = _filters(obj)
+    return obj.get("/Subtype") == "/Image" and bool(filters) and filters[-1] == "/JBIG2Decode"
+
+
+def _jbig2_clean(obj: Stream) -> bool:
+    """The verifier's check of a JBIG2 image and its globals: no extension segment left."""
+    parms = _dct_parms(obj)
+    globals_ = parms.get("/JBIG2Globals") if parms is not None else None
+    try:
+        streams = [_filtered(obj)] + ([globals_.read_bytes()] if isinstance(globals_, Stream) else [])
+        return not any(jbig2.has_extensions(s) for s in streams)
+    except jbig2.Unreadable:
+        return False
 
 
 def _neutralise_profile(obj: Stream, report: Report) -> None:

@@ -38,6 +38,22 @@ class Limits:
     max_frames: int = 2_000
     max_total_pixels: int = 400_000_000  # all frames of an animation together
     max_inflated: int = 256 * 1024 * 1024  # one compressed stream inside a file, inflated
+    max_media_seconds: float = 4 * 3600.0  # a recording's duration
+    max_video_pixels: int = 8192 * 4320  # per video frame: 8K
+    media_memory: int = 2 * 1024**3  # address space of one ffmpeg process
+    media_seconds: float = 900.0  # wall-clock time of one ffmpeg process
+
+    @classmethod
+    def from_config(cls, config: dict) -> Limits:
+        return cls(
+            max_bytes=config["MAX_UPLOAD_BYTES"],
+            max_pixels=config["MAX_IMAGE_PIXELS"],
+            max_inflated=config["MAX_INFLATED_BYTES"],
+            max_media_seconds=config["MAX_MEDIA_SECONDS"],
+            max_video_pixels=config["MAX_VIDEO_PIXELS"],
+            media_memory=config["MEDIA_MEMORY_BYTES"],
+            media_seconds=config["MEDIA_SECONDS"],
+        )
 
 
 def open_checked(data: bytes, limits: Limits) -> Image.Image:

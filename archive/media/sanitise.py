@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from archive.errors import MediaRefused
-from archive.media import gif, jpeg, pdf, png, raster, tiff, webp
+from archive.media import av, gif, jpeg, pdf, png, raster, tiff, webp
 from archive.media.detect import GIF, JPEG, PDF, PNG, TIFF, WEBP, MediaType, detect
 from archive.media.inspect import Found, inspect_exif, inspect_iptc, inspect_text, inspect_xmp
 from archive.media.raster import Limits
@@ -35,14 +35,25 @@ class CleanMedia:
     width: int | None = None
     height: int | None = None
     frames: int = 1
+    seconds: float | None = None  # recordings
+    poster: bytes | None = None  # a video's first picture, cleaned as an image (PNG)
 
 
-def sanitise(data: bytes, limits: Limits | None = None, source: str = "upload") -> CleanMedia:
-    """Return the file without identifying metadata, or raise MediaRefused saying why."""
+def sanitise(
+    data: bytes, limits: Limits | None = None, source: str = "upload", disguise_voice: bool = False
+) -> CleanMedia:
+    """Return the file without identifying metadata, or raise MediaRefused saying why.
+
+    `disguise_voice` (recordings only) shifts the voice in the cleaned copy; the caller keeps
+    the original sealed."""
     limits = limits or Limits()
     if len(data) > limits.max_bytes:
         raise MediaRefused(f"is {len(data):,} bytes; the limit is {limits.max_bytes:,}", source=source)
     kind = detect(data, source)
+    if disguise_voice and kind.family != "recording":
+        raise MediaRefused("is not a recording: only voices in audio or video can be disguised", source=source)
+    if kind.family == "recording":
+        return _recording(data, kind, limits, source, disguise_voice)
     report, found = Report(kind.kind), Found()
     try:
         out, out_type = _HANDLERS[kind.kind](data, report, found, limits)
@@ -66,6 +77,45 @@ def sanitise(data: bytes, limits: Limits | None = None, source: str = "upload") 
         height=height,
         frames=frames,
     )
+
+
+def _recording(data: bytes, kind: MediaType, limits: Limits, source: str, disguise_voice: bool) -> CleanMedia:
+    report, found = Report(kind.kind), Found()
+    try:
+        rebuilt = av.clean(data, report, found, limits, disguise_voice)
+        _no_value_left(rebuilt.data, found)
+        still = _poster(rebuilt, limits, source, report)
+    except MediaRefused as exc:
+        exc.source = source
+        raise
+    except Exception as exc:  # noqa: BLE001 - fail closed, as for images
+        raise MediaRefused(
+            f"could not be cleaned safely ({type(exc).__name__}); nothing was stored", source=source, detected=kind.kind
+        ) from exc
+    report.kind = rebuilt.media_type.kind
+    return CleanMedia(
+        data=rebuilt.data,
+        media_type=rebuilt.media_type,
+        report=report,
+        original_sha256=hashlib.sha256(data).hexdigest(),
+        sha256=hashlib.sha256(rebuilt.data).hexdigest(),
+        width=rebuilt.width,
+        height=rebuilt.height,
+        seconds=round(rebuilt.seconds, 3),
+        poster=still,
+    )
+
+
+def _poster(rebuilt: av.Cleaned, limits: Limits, source: str, report: Report) -> bytes | None:
+    """One frame of a cleaned video, cleaned again as an image; none if none can be made (a
+    recording with no decodable frame is still evidence, kept without a poster)."""
+    if rebuilt.media_type.family != "video":
+        return None
+    try:
+        return sanitise(av.poster(rebuilt.data, rebuilt.seconds, limits), limits, source).data
+    except MediaRefused:
+        report.actions.append("no poster could be made from the video's frames")
+        return None
 
 
 def _jpeg(data: bytes, report: Report, found: Found, limits: Limits):
@@ -298,8 +348,12 @@ def _verify(out: bytes, media_type: MediaType, found: Found) -> tuple[int | None
             exif_left = media_type is not TIFF and len(image.getexif()) > 0  # TIFF: tags checked
             if left or exif_left:
                 raise MediaRefused("still carried metadata after cleaning; refused")
+    _no_value_left(out, found)
+    return dimensions
+
+
+def _no_value_left(out: bytes, found: Found) -> None:
     for value in found.values:
         for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
             if value.encode(encoding) in out:
                 raise MediaRefused("a metadata value survived cleaning; refused")
-    return dimensions

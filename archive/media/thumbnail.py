@@ -11,10 +11,8 @@ from archive.media.raster import fresh
 THUMBNAIL_SIZE = (480, 480)
 
 
-def make_thumbnail(clean: bytes, kind: str) -> tuple[bytes, str] | None:
-    """Return (bytes, mime) of a thumbnail of a cleaned image, or None for documents."""
-    if kind == "pdf":
-        return None
+def make_thumbnail(clean: bytes) -> tuple[bytes, str]:
+    """Return (bytes, mime) of a thumbnail of a cleaned image (or a video's cleaned poster)."""
     with Image.open(io.BytesIO(clean)) as image:
         image.seek(0)
         frame = fresh(image.convert("RGBA" if _has_alpha(image) else "RGB"))

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -260,6 +261,8 @@ class MediaFile(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     frames: Mapped[int] = mapped_column(Integer, default=1)
+    seconds: Mapped[float | None] = mapped_column(Float)  # recordings
+    voice_disguised: Mapped[bool] = mapped_column(default=False)  # the original alone has the voice
     thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     in_vault: Mapped[bool] = mapped_column(default=False)
     report: Mapped[dict] = mapped_column(JSON, default=dict)  # field names and categories only

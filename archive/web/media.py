@@ -20,13 +20,16 @@ from archive.storage.models import MediaFile
 from archive.web.helpers import get_document_or_404, permalink, require
 
 bp = Blueprint("media", __name__)
-FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
+_YES = ("1", "on", "true", "yes")
 
 
 def uploads_from_request(field: str) -> list[Upload]:
-    """Return the files sent in a multipart field, named neutrally (file 1, file 2…)."""
+    """Return the files sent in a multipart field, named neutrally (file 1, file 2…); the form
+    field `disguise_voice` asks for the voices in recordings to be disguised."""
     files = [f for f in request.files.getlist(field) if f and f.filename]
-    return [Upload(f.read(), f"file {n}") for n, f in enumerate(files, start=1)]
+    disguise = request.form.get("disguise_voice", "").lower() in _YES
+    return [Upload(f.read(), f"file {n}", disguise) for n, f in enumerate(files, start=1)]
 
 
 def get_media_or_404(media_id: int) -> MediaFile:

@@ -13,6 +13,7 @@ from archive.citations import cite_document
 from archive.config import document_kinds
 from archive.dates import parse_edtf
 from archive.errors import NotFound, ValidationError
+from archive.media.detect import SUPPORTED
 from archive.media.report import summarise
 from archive.rendering import render_markdown_cached
 from archive.services import get_session
@@ -47,9 +48,29 @@ def media_summary(report: dict) -> str:
     return summarise(report)
 
 
+@bp.app_template_filter("duration")
+def duration_filter(seconds: float) -> str:
+    """Return a recording's length as m:ss (or h:mm:ss)."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+# What the file inputs offer to pick: every type the archive accepts (detect.py), by MIME type
+# and by the suffixes phones give voice notes that have no registered type (.opus, .amr).
+MEDIA_ACCEPT = ",".join(
+    sorted({t.mime for t in SUPPORTED} | {"video/quicktime", "video/3gpp", "video/webm", "audio/aac"})
+    + [".opus", ".amr", ".m4a", ".mkv", ".3gp", ".heic"]
+)
+
+
 @bp.app_context_processor
 def _globals():
-    return {"current_actor": actor(), "can": lambda action, obj=None: can(actor(), action, obj)}
+    return {
+        "current_actor": actor(),
+        "can": lambda action, obj=None: can(actor(), action, obj),
+        "media_accept": MEDIA_ACCEPT,
+    }
 
 
 @bp.get("/")

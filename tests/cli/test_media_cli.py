@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from tests.media.dirty import FORMATS, DirtyFile, leaked_canaries, make_dirty, make_hostile
+from tests.media.recordings import make_recording
 
 # Cleaned extension per format: HEIC becomes JPEG, since browsers cannot show it.
 CLEAN_SUFFIX = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif", "gif": ".gif"}
@@ -237,3 +239,44 @@ def test_inspect_refuses_a_hostile_file(archive, tmp_path, name):
     assert result.returncode == 1
     (line,) = _json_lines(result.stdout)
     assert line["ok"] is False and HOSTILE[name] in line["error"]
+
+
+# --- recordings ----------------------------------------------------------------------------
+
+RECORDED = ("mp4-phone", "mov-hevc", "ogg-opus", "mp3-id3", "wav-info", "amr-nb")
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+
+
+@needs_ffmpeg
+def test_strip_and_inspect_cover_voice_notes_and_video(archive, tmp_path, out):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for fmt in RECORDED:
+        (folder / f"witness-{fmt}{make_recording(fmt).suffix}").write_bytes(make_recording(fmt).data)
+    canaries = {f"{f}:{k}": v for f in RECORDED for k, v in make_recording(f).canaries.items()}
+    shown = archive("inspect", *inputs(folder))
+    assert shown.returncode == 0, shown.stderr
+    assert "location" in shown.stdout and "(2.0 s)" in shown.stdout
+    assert leaked_canaries(shown.stdout.encode(), canaries) == {}
+    result = archive("strip", *inputs(folder), "--out", out, "--json")
+    assert result.returncode == 0, result.stderr
+    lines = _json_lines(result.stdout)
+    written = {Path(line["written"]).name for line in lines}
+    expected = {f"witness-{f}.{make_recording(f).kept_as}" for f in RECORDED}
+    assert written == expected
+    for name, data in _files(out).items():
+        assert leaked_canaries(data, canaries) == {}, name
+    assert all(abs(line["seconds"] - 2.0) < 0.2 for line in lines)
+    assert leaked_canaries(result.stdout.encode(), canaries) == {}
+
+
+@needs_ffmpeg
+def test_strip_can_disguise_a_voice_and_refuses_to_for_a_photo(archive, tmp_path, out):
+    voice, photo = tmp_path / "voice.ogg", tmp_path / "photo.jpg"
+    voice.write_bytes(make_recording("ogg-opus").data)
+    photo.write_bytes(dirty("jpeg").data)
+    result = archive("strip", voice, photo, "--out", out, "--disguise-voice")
+    assert result.returncode == 1
+    assert "voice disguised" in result.stdout
+    assert "only voices in audio or video can be disguised" in result.stdout
+    assert sorted(_files(out)) == ["voice.ogg"]

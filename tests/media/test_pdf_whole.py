@@ -274,3 +274,73 @@ def test_a_jpeg_2000_picture_loses_its_boxes_and_comments(bare):
     for canary in (b"CANARY-J2K", SERIAL.encode()):
         assert canary not in everything
     assert verify(cleaned.data)
+
+
+def _segment(number: int, kind: int, data: bytes) -> bytes:
+    """A JBIG2 segment as a PDF embeds it: number, type, no referred segments, page 1, length."""
+    return struct.pack(">IBBBI", number, kind, 0, 1, len(data)) + data
+
+
+def _jbig2(comment: str) -> tuple[bytes, bytes, bytes]:
+    """(an 8 × 8 white page as JBIG2 with a comment extension between its page information
+    and its picture, those two without it, globals holding another comment)."""
+    page = _segment(0, 48, struct.pack(">IIIIBH", 8, 8, 0, 0, 0, 0))
+    region = struct.pack(">IIIIB", 8, 8, 0, 0, 0) + b"\x01" + b"\xff\x00\x10\x01"  # MMR: 8 white rows, EOFB
+    extension = struct.pack(">I", 0x20000000) + f"Operator\0{comment}\0\0".encode()
+    picture = _segment(2, 39, region)
+    shared = _segment(3, 62, extension.replace(b"Operator", b"Scanner"))
+    return page + _segment(1, 62, extension) + picture, page + picture, shared
+
+
+def test_a_jbig2_scan_loses_its_comments_and_keeps_its_picture_segments():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    image_data, expected, globals_data = _jbig2("CANARY-JBIG2-Ruslan Magomedov")
+    shared = pikepdf.Stream(pdf, zlib.compress(globals_data))
+    shared.Filter = Name.FlateDecode
+    image = pikepdf.Stream(pdf, image_data)
+    image.Type, image.Subtype, image.Width, image.Height = Name.XObject, Name.Image, 8, 8
+    image.BitsPerComponent, image.ColorSpace = 1, Name.DeviceGray
+    image.Filter, image.DecodeParms = Name.JBIG2Decode, Dictionary(JBIG2Globals=shared)
+    pdf.pages[0].Resources = Dictionary(XObject=Dictionary(S=image))
+    pdf.pages[0].Contents = pikepdf.Stream(pdf, b"q 8 0 0 8 0 0 cm /S Do Q")
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    assert not verify(out.getvalue())
+    cleaned = sanitise(out.getvalue())
+    assert any("JBIG2 extension" in f.field for f in cleaned.report.findings)
+    with pikepdf.open(io.BytesIO(cleaned.data)) as result:
+        streams = [o for o in result.objects if isinstance(o, pikepdf.Stream)]
+        plain = [s.read_bytes() for s in streams if "/JBIG2" not in str(s.get("/Filter"))]
+        decoded = b"".join([s.read_raw_bytes() for s in streams] + plain)
+        (kept,) = [s for s in streams if s.get("/Subtype") == "/Image"]
+        assert kept.read_raw_bytes() == expected  # the picture's segments byte for byte
+    assert b"CANARY-JBIG2" not in decoded and b"CANARY-JBIG2" not in cleaned.data
+    assert verify(cleaned.data)
+
+
+def test_a_jbig2_segment_of_open_length_is_refused():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    open_ended = struct.pack(">IBBBI", 0, 38, 0, 1, 0xFFFFFFFF) + b"\x00" * 40
+    image = pikepdf.Stream(pdf, open_ended)
+    image.Type, image.Subtype, image.Width, image.Height = Name.XObject, Name.Image, 8, 8
+    image.BitsPerComponent, image.ColorSpace, image.Filter = 1, Name.DeviceGray, Name.JBIG2Decode
+    pdf.pages[0].Resources = Dictionary(XObject=Dictionary(S=image))
+    out = io.BytesIO()
+    pdf.save(out)
+    with pytest.raises(Exception, match="JBIG2 image the archive cannot clean"):
+        sanitise(out.getvalue())
+
+
+def test_a_resource_named_like_an_action_key_does_not_refuse_the_file():
+    """/S names an action's type, but a page may call its image /S too (it made the cleaner
+    and the verifier fail on an ordinary PDF)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].Resources = Dictionary(XObject=Dictionary(S=_image(pdf, Name.DCTDecode)))
+    pdf.pages[0].Contents = pikepdf.Stream(pdf, b"q 64 0 0 48 0 0 cm /S Do Q")
+    out = io.BytesIO()
+    pdf.save(out)
+    cleaned = sanitise(out.getvalue())
+    assert SERIAL.encode() not in cleaned.data and verify(cleaned.data)

@@ -1,0 +1,137 @@
+"""Debian's ffmpeg and ffprobe, run on bytes held in memory, within a budget.
+
+Threat: an audio or video file is the most complex input the archive takes; its decoders are
+large C programs. They run as separate processes, each under a memory limit (the address space
+the kernel lets it map), a CPU-time limit and a wall-clock timeout, all following from
+settings; whatever happens inside cannot take the server with it. The file's bytes and the
+result live in anonymous memory files (memfd) handed to the process as /dev/fd/N: an original
+is never written to disk, where a seized server would give it up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from archive.errors import MediaRefused
+
+INSTALL_HINT = "install Debian's ffmpeg (apt-get install ffmpeg; `make run` does it)"
+# What ffmpeg (or the loader starting it) says when its address space runs out.
+_OUT_OF_MEMORY = ("cannot allocate memory", "out of memory", "failed to map segment", "std::bad_alloc")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one ffmpeg or ffprobe process may use."""
+
+    memory_bytes: int = 2 * 1024**3  # address space: ffmpeg maps far more than it touches
+    cpu_seconds: int = 600
+    wall_seconds: float = 900.0
+
+
+def tool(name: str) -> str:
+    """Return the path of ffmpeg or ffprobe, or refuse saying how to install it."""
+    path = shutil.which(name)
+    if path is None:
+        raise MediaRefused(f"cannot be processed: audio and video need {name}; {INSTALL_HINT}")
+    return path
+
+
+def available() -> bool:
+    """Whether both tools are installed."""
+    return all(shutil.which(n) for n in ("ffmpeg", "ffprobe"))
+
+
+def probe(data: bytes, budget: Budget, count_packets: bool = False) -> dict:
+    """Return ffprobe's reading of a file (format, streams, chapters) as a dictionary."""
+    args = ["-show_format", "-show_streams", "-show_chapters", "-show_programs", "-of", "json"]
+    if count_packets:
+        args.insert(0, "-count_packets")
+    with ExitStack() as stack:
+        src = stack.enter_context(_MemoryFile("probe-in", data))
+        out = _run([tool("ffprobe"), "-v", "error", *args, src.path], budget, (src.fd,), "read")
+    try:
+        return json.loads(out or b"{}")
+    except ValueError as exc:
+        raise MediaRefused("cannot be read as audio or video (ffprobe gave no answer)") from exc
+
+
+def convert(data: bytes, input_args: Sequence[str], output_args: Sequence[str], budget: Budget) -> bytes:
+    """Run ffmpeg from these bytes to a new file and return the new file's bytes."""
+    with ExitStack() as stack:
+        src = stack.enter_context(_MemoryFile("in", data))
+        dst = stack.enter_context(_MemoryFile("out", b""))
+        command = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-y"]
+        command += [*input_args, "-i", src.path, *output_args, dst.path]
+        _run(command, budget, (src.fd, dst.fd), "convert")
+        return dst.read()
+
+
+class _MemoryFile:
+    """An anonymous in-memory file, open for a child process as /dev/fd/N."""
+
+    def __init__(self, name: str, data: bytes):
+        self.fd = os.memfd_create(name, os.MFD_CLOEXEC)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        self.path = f"/dev/fd/{self.fd}"
+
+    def read(self) -> bytes:
+        size = os.fstat(self.fd).st_size
+        return os.pread(self.fd, size, 0) if size else b""
+
+    def __enter__(self) -> _MemoryFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        os.close(self.fd)
+
+
+def _run(command: list[str], budget: Budget, fds: tuple[int, ...], what: str) -> bytes:
+    def limit() -> None:  # in the child, before ffmpeg starts
+        resource.setrlimit(resource.RLIMIT_AS, (budget.memory_bytes, budget.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (budget.cpu_seconds, budget.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash dumps no witness's audio
+
+    try:
+        done = subprocess.run(  # noqa: S603 - a fixed argument list, the file passed by descriptor
+            command,
+            pass_fds=fds,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=budget.wall_seconds,
+            preexec_fn=limit,  # noqa: PLW1509 - only setrlimit, no threads are started here
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise MediaRefused(
+            f"took longer than {budget.wall_seconds:g} s to {what}; refused (ARCHIVE_MEDIA_SECONDS)"
+        ) from exc
+    if done.returncode != 0:
+        raise MediaRefused(_failure(done, budget, what))
+    return done.stdout
+
+
+def _failure(done: subprocess.CompletedProcess, budget: Budget, what: str) -> str:
+    """Say why ffmpeg stopped, in words a custodian can act on (never the file's contents)."""
+    text = done.stderr.decode("utf-8", "replace").lower()
+    if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return f"used more than {budget.cpu_seconds} s of processor time to {what}; refused (ARCHIVE_MEDIA_SECONDS)"
+    if any(sign in text for sign in _OUT_OF_MEMORY):
+        return (
+            f"needed more than {budget.memory_bytes // 2**20:,} MiB to {what} "
+            "(a decompression bomb, or a file too large to process; ARCHIVE_MEDIA_MEMORY_BYTES)"
+        )
+    if done.returncode < 0:
+        return f"made ffmpeg stop (signal {-done.returncode}) while trying to {what}; refused"
+    if "invalid data" in text or "could not find codec" in text or "moov atom not found" in text:
+        return "cannot be read as audio or video (damaged or not a media file)"
+    return f"cannot be read as audio or video (ffmpeg could not {what} it)"
