@@ -74,6 +74,10 @@ _SETTINGS = {
     "WORKERS": (4, int),
     # threads of each worker of `archive serve` (1: sync workers)
     "THREADS": (1, int),
+    # front servers (reverse proxies) in front of the archive whose X-Forwarded-For, -Proto and
+    # -Host headers are believed: 0 (none: the headers are ignored, a client cannot choose its
+    # address) or the number of proxies in the chain (1 for one nginx)
+    "TRUSTED_PROXIES": (0, int),
     # address and port of `archive run` and `archive serve`
     "HOST": ("127.0.0.1", str),
     "PORT": (5000, int),
@@ -141,5 +145,7 @@ def _validate(config: dict) -> None:
     ):
         if config[name] < 1:
             raise ConfigError(f"ARCHIVE_{name} must be a positive number")
+    if not 0 <= config["TRUSTED_PROXIES"] <= 5:
+        raise ConfigError("ARCHIVE_TRUSTED_PROXIES must be between 0 and 5 (the proxies in front)")
     if config["PER_PAGE"] < 1 or config["MAX_PER_PAGE"] < config["PER_PAGE"]:
         raise ConfigError("ARCHIVE_PER_PAGE must be at least 1 and at most ARCHIVE_MAX_PER_PAGE")

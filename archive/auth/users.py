@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor
@@ -14,7 +15,7 @@ from archive.auth.passwords import check_password, hash_password
 from archive.auth.permissions import can
 from archive.errors import NotPermitted, ValidationError
 from archive.storage import audit, queries
-from archive.storage.models import ROLES, User, utcnow
+from archive.storage.models import ROLES, LoginLockout, User, utcnow
 from archive.storage.unit import unit_of_work
 
 MIN_PASSWORD = 12
@@ -46,43 +47,98 @@ def create_user(session: Session, username: str, password: str, role: str, actor
 
 @dataclass(frozen=True)
 class LockoutPolicy:
-    max_failures: int = 5  # failed sign-ins in a row before the account is locked
-    minutes: int = 15  # how long it stays locked
+    max_failures: int = 5  # failed sign-ins in a row from one client before it is locked out
+    minutes: int = 15  # how long it stays locked out
+    # failures in a row from every client without a device cookie together (guessing spread
+    # over many addresses), as a multiple of max_failures, before all such clients are refused
+    untrusted_factor: int = 10
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is signing in, as far as lock-outs go: `address` a keyed hash of the client's
+    address (never the address), `device` (user id, nonce) from a device cookie the archive
+    set at an earlier successful sign-in, if the request carries a valid one."""
+
+    address: str = ""
+    device: tuple[int, str] | None = None
+
+    def key(self, user: User) -> tuple[str, bool]:
+        """The lock-out key for this account, and whether the client is a known device."""
+        if self.device is not None and self.device[0] == user.id:
+            return f"device:{self.device[1]}"[:64], True
+        return f"address:{self.address}"[:64], False
 
 
 def authenticate(
-    session: Session, username: str, password: str, via: str, policy: LockoutPolicy | None = None
+    session: Session,
+    username: str,
+    password: str,
+    via: str,
+    policy: LockoutPolicy | None = None,
+    client: Client | None = None,
 ) -> User | None:
     """Return the active user with this name and password, or None; count failures.
 
     Every outcome takes one password-hash check (a wrong name costs what a wrong password
     does), and every failure is recorded in the audit log as an anonymous reader's, against
-    the account when there is one (never the name typed). After `max_failures` in a row the
-    account refuses even the right password for `minutes`: guessing is slowed per account,
-    whatever the address.
+    the account when there is one (never the name typed). Failures are counted per account and
+    client: after `max_failures` in a row a client is refused even the right password for
+    `minutes`, so a stranger's guesses lock out the stranger, not the custodian. Guesses spread
+    over many addresses are counted together too: after `max_failures × untrusted_factor`,
+    every client but the devices the account signed in from before is refused for `minutes`.
     """
     policy = policy or LockoutPolicy()
+    client = client or Client()
     user = queries.user_by_name(session, username or "")
     ok = check_password(user.password_hash if user else _DUMMY_HASH, password or "")
+    try:
+        return _decide(session, user, ok, via, policy, client)
+    except IntegrityError:  # two failures of one client at once: the other made the row
+        return _decide(session, queries.user_by_name(session, username or ""), ok, via, policy, client)
+
+
+def _decide(session: Session, user: User | None, ok: bool, via: str, policy: LockoutPolicy, client: Client):
     now = utcnow()
     with unit_of_work(session):
         if user is None:
             _failed(session, None, via, "unknown user")
             return None
-        if user.locked_until is not None and user.locked_until > now:
+        key, known_device = client.key(user)
+        row = queries.login_lockout(session, user.id, key)
+        if (row is not None and row.locked_until is not None and row.locked_until > now) or (
+            not known_device and user.locked_until is not None and user.locked_until > now
+        ):
             _failed(session, user, via, "locked")
             return None
         if not ok or not user.active:
-            user.failed_logins += 1
-            if user.failed_logins >= policy.max_failures:
-                user.locked_until = now + timedelta(minutes=policy.minutes)
-                user.failed_logins = 0
-                audit.record(session, None, via, "user.lock", "user", user.id, minutes=policy.minutes)
+            _count_failure(session, user, key, known_device, row, policy, via, now)
             _failed(session, user, via, "wrong password" if not ok else "inactive")
             return None
-        user.failed_logins, user.locked_until = 0, None
+        if row is not None:
+            session.delete(row)
+        if not known_device:
+            user.failed_logins, user.locked_until = 0, None
         audit.record(session, user, via, "user.login", "user", user.id)
     return user
+
+
+def _count_failure(session, user: User, key: str, known_device: bool, row, policy: LockoutPolicy, via, now) -> None:
+    if row is None:
+        row = LoginLockout(user_id=user.id, client=key, failures=0)
+        session.add(row)
+    row.failures += 1
+    row.updated_at = now
+    if row.failures >= policy.max_failures:
+        row.locked_until, row.failures = now + timedelta(minutes=policy.minutes), 0
+        scope = "device" if known_device else "address"
+        audit.record(session, None, via, "user.lock", "user", user.id, minutes=policy.minutes, client=scope)
+    if known_device:
+        return
+    user.failed_logins += 1
+    if user.failed_logins >= policy.max_failures * policy.untrusted_factor:
+        user.locked_until, user.failed_logins = now + timedelta(minutes=policy.minutes), 0
+        audit.record(session, None, via, "user.lock", "user", user.id, minutes=policy.minutes, client="untrusted")
 
 
 def _failed(session: Session, user: User | None, via: str, reason: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -11,6 +13,7 @@ from werkzeug.serving import run_simple
 from archive.auth.users import ensure_first_custodian
 from archive.cli import make_app
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
+from archive.config import DEV_SECRET
 from archive.protection.public_text import adopt_unprotected
 from archive.search.indexing import check, repair
 from archive.services import get_db, search_backend
@@ -56,6 +59,7 @@ def run_command(host: str | None, port: int | None) -> None:
     app = current_app._get_current_object()
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
+    refuse_public_dev_secret(app.config, host)
     ensure_schema()
     click.echo(f"Witness Archive on http://{host}:{port}/  (Ctrl+C stops it)")
     click.echo(
@@ -74,9 +78,11 @@ def run_command(host: str | None, port: int | None) -> None:
 def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the archive in production: gunicorn with several worker processes."""
     config = current_app.config
+    host = host or config["HOST"]
+    refuse_public_dev_secret(config, host)
     ensure_schema()
     options = {
-        "bind": f"{host or config['HOST']}:{port or config['PORT']}",
+        "bind": f"{host}:{port or config['PORT']}",
         "workers": workers or config["WORKERS"],
         # One thread: sync workers, each answering one request at a time and taking the next
         # connection only when free, so the listening socket's queue spreads the load over
@@ -86,7 +92,9 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
         # sync workers (benchmarks/load.py). Threads pay when the database is far away.
         "worker_class": "sync" if config["THREADS"] == 1 else "gthread",
         "threads": config["THREADS"],
-        "timeout": 120,  # a PDF export or a large upload may take a while
+        # a PDF export or a large upload may take a while; a recording is read, rebuilt (or
+        # transcoded), read again and given a poster, each step within ARCHIVE_MEDIA_SECONDS
+        "timeout": max(120, 3 * config["MEDIA_SECONDS"] + 60),
         "accesslog": None,  # request lines carry queries (what readers search): not logged
         "errorlog": "-",
         "preload_app": False,  # each worker opens its own database connections and index
@@ -95,6 +103,26 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     }
     click.echo(f"Witness Archive on http://{options['bind']}/ with {options['workers']} workers")
     _Server(options).run()
+
+
+def refuse_public_dev_secret(config: dict, host: str) -> None:
+    """The development secret is public (it is in this repository): sessions and CSRF tokens
+    signed with it can be forged by anyone. Serving with it is allowed on loopback only."""
+    if config["SECRET_KEY"] != DEV_SECRET or _loopback(host):
+        return
+    raise click.ClickException(
+        f"refusing to serve on {host} with the development secret, which anyone can read: set "
+        "ARCHIVE_SECRET_KEY to a random value of at least 32 characters, or serve on 127.0.0.1"
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 def _warm_worker(_worker) -> None:

@@ -147,7 +147,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # failed sign-ins in a row, and until when the account refuses every sign-in
+    # failed sign-ins in a row from clients the account has not signed in from before (every
+    # address together), and until when such clients are refused (auth/users.py)
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     # raised to end every session of the account (sign-out, an admin's revocation)
@@ -270,6 +271,21 @@ class MediaFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="media")
+
+
+class LoginLockout(Base):
+    """Failed sign-ins of one account from one client (a keyed hash of its address, or a
+    device the account signed in from before), and until when that client is refused."""
+
+    __tablename__ = "login_lockouts"
+    __table_args__ = (UniqueConstraint("user_id", "client", name="uq_login_lockouts_user_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class IndexOutbox(Base):

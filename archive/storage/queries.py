@@ -17,6 +17,7 @@ from archive.storage.models import (
     Citation,
     DateSuggestion,
     Document,
+    LoginLockout,
     MediaFile,
     Place,
     Source,
@@ -157,6 +158,12 @@ def get_entry(session: Session, entry_id: int) -> TimelineEntry | None:
 
 def user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
+
+
+def login_lockout(session: Session, user_id: int, client: str) -> LoginLockout | None:
+    return session.scalars(
+        select(LoginLockout).where(LoginLockout.user_id == user_id, LoginLockout.client == client)
+    ).first()
 
 
 def count_documents(session: Session) -> int:

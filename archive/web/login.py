@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -23,9 +26,10 @@ from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from archive.auth.tokens import create_token, revoke_token, tokens_of, user_for_token
-from archive.auth.users import LockoutPolicy, authenticate, change_password, end_sessions
+from archive.auth.users import Client, LockoutPolicy, authenticate, change_password, end_sessions
 from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.services import get_session
 from archive.storage.models import ROLES, ApiToken, User
@@ -35,9 +39,14 @@ from archive.web.security import bearer_token
 
 bp = Blueprint("login", __name__)
 manager = LoginManager()
-# Guessing is slowed twice: per client address here, per account by the lock-out in
-# authenticate(). Counters live in ARCHIVE_RATELIMIT_STORAGE (memory: one process).
+# Guessing is slowed twice: per client address here, per account and client by the lock-out
+# in authenticate(). Counters live in ARCHIVE_RATELIMIT_STORAGE (memory: one process).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# A device cookie, set at each successful sign-in: the browser an account signed in from
+# before is not locked out by strangers guessing its password (auth/users.py, Client).
+DEVICE_COOKIE = "wa_device"
+_DEVICE_SALT = "witness-archive device"
+_DEVICE_DAYS = 365
 
 
 def init_app(app: Flask) -> None:
@@ -78,6 +87,35 @@ def _sign_in(user: User) -> None:
     session["signed_in_at"] = session["seen_at"] = time.time()
 
 
+def _client() -> Client:
+    """This request's client for lock-outs: a keyed hash of its address (the address itself
+    is never stored), and the device its cookie names, if the signature holds."""
+    key = current_app.config["SECRET_KEY"].encode()
+    address = hmac.new(key, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:32]
+    device = None
+    try:
+        claims = URLSafeSerializer(current_app.config["SECRET_KEY"], _DEVICE_SALT).loads(
+            request.cookies.get(DEVICE_COOKIE, "")
+        )
+    except BadSignature:
+        claims = None
+    if isinstance(claims, list) and len(claims) == 2 and isinstance(claims[0], int) and isinstance(claims[1], str):
+        device = (claims[0], claims[1][:40])
+    return Client(address, device)
+
+
+def _set_device_cookie(response, user: User) -> None:
+    value = URLSafeSerializer(current_app.config["SECRET_KEY"], _DEVICE_SALT).dumps([user.id, secrets.token_hex(16)])
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=_DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["ENV"] == "production",
+    )
+
+
 def _token_user():
     """An API call with a bearer token acts as the token's user, capped to its role; a token
     that is unknown or revoked is refused outright (never a fall back on the session)."""
@@ -110,10 +148,14 @@ def login():
     if form.validate_on_submit():
         config = current_app.config
         policy = LockoutPolicy(config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCKOUT_MINUTES"])
-        user = authenticate(get_session(), form.username.data, form.password.data, "web", policy)
+        client = _client()
+        user = authenticate(get_session(), form.username.data, form.password.data, "web", policy, client)
         if user is not None:
             _sign_in(user)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            if client.device is None or client.device[0] != user.id:
+                _set_device_cookie(response, user)
+            return response
         # one message for every failure: a locked account is not told apart from a wrong
         # password, so the page does not confirm which names exist
         flash(_("Wrong user name or password, or too many failed attempts: wait, then try again."), "error")

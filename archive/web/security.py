@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -49,6 +50,11 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in _check_csrf below, the same way
     )
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # the client's address, scheme and host as the trusted front servers saw them: without
+        # this, every reader behind the proxy shares one rate-limit bucket (the proxy's address)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     csrf.init_app(app)
     app.before_request(_check_csrf)
     app.after_request(_set_headers)

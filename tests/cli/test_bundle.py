@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from archive.config import load_config
 from archive.documents.media import MediaStore, Upload, add_media
 from archive.storage.db import Database
 from archive.storage.models import AuditEntry, Base, Document, MediaFile
@@ -45,13 +46,8 @@ def _exported_template(initialised_data, tmp_path_factory):
     db = Database(databases.url(data))
     with db.session() as s:
         document = s.scalars(select(Document).where(Document.title == "With a photo")).one()
-        config = {
-            "MEDIA_DIR": str(data),
-            "VAULT_KEY": "",
-            "MAX_UPLOAD_BYTES": 10**7,
-            "MAX_IMAGE_PIXELS": 10**7,
-            "MAX_INFLATED_BYTES": 10**8,
-        }
+        # the settings the commands read (every media limit at its default), the data folder's media
+        config = load_config({"MEDIA_DIR": str(data), "VAULT_KEY": ""}, environ={})
         add_media(s, document, [Upload(image.read_bytes())], MediaStore.from_config(config), SETUP, "cli")
         counts = {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
     db.dispose()

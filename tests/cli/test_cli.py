@@ -186,6 +186,27 @@ def test_production_with_the_development_secret_refuses_to_start(archive, data_d
     assert not (data_dir / "archive.sqlite3").exists()
 
 
+@pytest.mark.parametrize("command", ["serve", "run"])
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "archive.example.org", "::"])  # noqa: S104
+def test_serving_beyond_loopback_with_the_development_secret_is_refused(initialised, archive, command, host):
+    """The development secret is in the repository: anyone could forge sessions with it."""
+    result = archive(command, "--host", host, "--port", "1")
+    assert result.returncode != 0
+    assert f"refusing to serve on {host} with the development secret" in result.stderr
+    assert "ARCHIVE_SECRET_KEY" in result.stderr
+
+
+def test_serving_on_loopback_with_the_development_secret_is_allowed():
+    from archive.cli.setup import refuse_public_dev_secret
+    from archive.config import load_config
+
+    config = load_config(environ={})
+    for host in ("127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"):
+        refuse_public_dev_secret(config, host)
+    strong = load_config({"SECRET_KEY": "x" * 40}, environ={})
+    refuse_public_dev_secret(strong, "0.0.0.0")  # noqa: S104 - checked, not bound
+
+
 def test_every_command_of_the_table_loads_under_its_name():
     ctx = click.Context(main, info_name="archive")
     for name in LOADED:

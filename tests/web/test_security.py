@@ -361,9 +361,9 @@ def _attempt(client, username: str, password: str):
     )
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(app, client, make_user):
+def test_repeated_failures_lock_the_client_out_even_for_the_right_password(app, client, make_user):
     from archive.services import get_db
-    from archive.storage.models import AuditEntry, User
+    from archive.storage.models import AuditEntry, LoginLockout, User
 
     make_user("researcher", "target")
     for _ in range(5):
@@ -373,12 +373,57 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(app, cli
     assert "Wrong user name or password, or too many failed attempts" in locked.text
     with app.app_context(), get_db(app).session() as s:
         user = s.query(User).filter_by(username="target").one()
-        assert user.locked_until is not None
+        (lockout,) = s.query(LoginLockout).filter_by(user_id=user.id).all()
+        assert lockout.locked_until is not None and lockout.client.startswith("address:")
+        assert "127.0.0.1" not in lockout.client  # a keyed hash, never the address
         actions = [a.action for a in s.query(AuditEntry).filter_by(object_id=user.id)]
         assert actions.count("user.login_failed") == 6 and "user.lock" in actions
-        user.locked_until = None  # the lock-out has run out
+        lockout.locked_until = None  # the lock-out has run out
         s.commit()
     assert _attempt(client, "target", PASSWORD).status_code == 302
+
+
+def _from(app, address: str):
+    """A browser at this address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_stranger_s_guesses_do_not_lock_the_custodian_out(app, make_user):
+    make_user("admin", "custodian-x")
+    stranger = _from(app, "203.0.113.66")
+    for _ in range(8):
+        assert _attempt(stranger, "custodian-x", "guessing the password").status_code == 400
+    assert _attempt(stranger, "custodian-x", PASSWORD).status_code == 400  # the stranger: locked
+    assert _attempt(_from(app, "198.51.100.5"), "custodian-x", PASSWORD).status_code == 302
+
+
+def test_guesses_spread_over_many_addresses_lock_out_all_but_known_devices(app, make_user):
+    """50 failures (5 × 10) from 50 addresses: new clients are refused, even with the right
+    password; the browser the custodian signed in from before still signs in."""
+    make_user("admin", "custodian-y")
+    known = _from(app, "198.51.100.5")
+    assert _attempt(known, "custodian-y", PASSWORD).status_code == 302
+    assert known.get_cookie("wa_device", domain="archive.test") is not None
+    known.post("/logout", data={"csrf_token": csrf_token(known.get("/").text)})
+    for n in range(50):
+        assert _attempt(_from(app, f"203.0.113.{n + 1}"), "custodian-y", "wrong guess here").status_code == 400
+    assert _attempt(_from(app, "192.0.2.200"), "custodian-y", PASSWORD).status_code == 400
+    assert _attempt(known, "custodian-y", PASSWORD).status_code == 302
+
+
+def test_a_device_cookie_counts_only_for_its_own_account_and_only_when_signed(app, make_user):
+    make_user("admin", "custodian-z")
+    make_user("researcher", "other-z")
+    other = _from(app, "198.51.100.7")
+    assert _attempt(other, "other-z", PASSWORD).status_code == 302  # a device of other-z
+    forged = _from(app, "198.51.100.8")
+    forged.set_cookie("wa_device", '[1, "a-nonce-of-my-choosing"]', domain="archive.test")
+    for n in range(50):
+        assert _attempt(_from(app, f"203.0.113.{n + 1}"), "custodian-z", "wrong guess here").status_code == 400
+    assert _attempt(other, "custodian-z", PASSWORD).status_code == 400
+    assert _attempt(forged, "custodian-z", PASSWORD).status_code == 400
 
 
 def test_sign_in_attempts_are_rate_limited_per_address(app, client, make_user):
@@ -387,6 +432,26 @@ def test_sign_in_attempts_are_rate_limited_per_address(app, client, make_user):
     codes = [_attempt(client, f"guess-{n}", "wrong password here").status_code for n in range(4)]
     assert codes == [400, 400, 400, 429]
     assert _attempt(client, "someone", PASSWORD).status_code == 429  # even the right one, now
+
+
+def _attempt_from(client, address: str, username: str):
+    """A sign-in attempt as a front server forwards it for the client at `address`."""
+    headers = {"X-Forwarded-For": address}
+    page = client.get("/login", headers=headers)
+    data = {"username": username, "password": "wrong password here", "csrf_token": csrf_token(page.text)}
+    return client.post("/login", data=data, headers=headers).status_code
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_client_addresses_come_from_trusted_proxies_only(make_app, proxies):
+    """Behind one front server (ARCHIVE_TRUSTED_PROXIES=1) each client has its own bucket;
+    with none trusted, a client cannot pick an address to escape its own."""
+    app = make_app(TRUSTED_PROXIES=proxies, LOGIN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    first = [_attempt_from(client, "203.0.113.7", "nobody") for _ in range(3)]
+    other = _attempt_from(client, "198.51.100.9", "nobody")
+    assert first == [400, 400, 429]
+    assert other == (400 if proxies else 429)
 
 
 def test_changing_the_password_signs_out_other_sessions(app, make_user):
