@@ -16,7 +16,10 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     # Imported here, not above: every `import archive.<anything>` runs this file first, and
     # the pure packages (redaction, media) must load without the web stack and the engines.
     from archive import services
+    from archive.config import private_files
     from archive.web import logs
+
+    private_files()
 
     app = Flask(
         __name__,

@@ -44,8 +44,10 @@ _SETTINGS = {
     # (bytes) and wall-clock seconds; beyond either the file is refused, nothing is kept
     "MEDIA_MEMORY_BYTES": (2 * 1024**3, int),
     "MEDIA_SECONDS": (900, int),
-    # URL-safe base64 of 32 random bytes; when set, originals are kept encrypted for custodians
+    # URL-safe base64 of 32 random bytes; originals are kept encrypted for custodians under it.
+    # When unset, the key is read from VAULT_KEY_FILE, which `archive init` creates (mode 0600)
     "VAULT_KEY": ("", str),
+    "VAULT_KEY_FILE": (lambda s: str(Path(s["DATA_DIR"]) / "keys" / "vault.key"), str),
     # items per page in lists and the API when the client does not say
     "PER_PAGE": (20, int),
     # the most items per page a client may ask for
@@ -104,8 +106,26 @@ def load_config(overrides: dict | None = None, environ: dict | None = None) -> d
             value = default(resolved) if callable(default) else default
         resolved[name] = value
     resolved.update(overrides)  # Flask's own keys (TESTING, WTF_CSRF_ENABLED…) pass through
+    if not resolved["VAULT_KEY"]:
+        resolved["VAULT_KEY"] = read_key_file(resolved["VAULT_KEY_FILE"])
     _validate(resolved)
     return resolved
+
+
+def read_key_file(path: str) -> str:
+    """The vault key kept in a file (`archive init` writes it), or "" where there is none."""
+    try:
+        return Path(path).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the vault key file {path}: {exc.__class__.__name__}") from exc
+
+
+def private_files() -> None:
+    """Make every file and folder this process creates readable by its own user only: the
+    database, the index, media, sealed originals, keys, bundles and logs (0600 and 0700)."""
+    os.umask(0o077)
 
 
 def document_kinds(config: dict) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ LAYERS = _table(
             archive.web: login logs media pages review search security timeline timeline_editing
             archive.web: index_queue
             archive.cli: __init__ audit backup briefs common corpus documents media redaction
-            archive.cli: search setup timeline users
+            archive.cli: search setup timeline users vault
         """,
         "usecase": """
             archive.auth: __init__ actors permissions tokens users

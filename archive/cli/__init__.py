@@ -16,6 +16,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, routes_command, shell_command
 
 from archive import create_app
+from archive.config import private_files
 from archive.errors import ArchiveError
 
 # Each area's module, imported when needed (written out, so the layer test reads every one)
@@ -31,6 +32,7 @@ _AREAS = {
     "setup": lambda: importlib.import_module("archive.cli.setup"),
     "timeline": lambda: importlib.import_module("archive.cli.timeline"),
     "users": lambda: importlib.import_module("archive.cli.users"),
+    "vault": lambda: importlib.import_module("archive.cli.vault"),
 }
 # command → (area, the click command or group in its module)
 COMMANDS = {
@@ -53,6 +55,7 @@ COMMANDS = {
     "serve": ("setup", "serve_command"),
     "strip": ("media", "strip_command"),
     "timeline": ("timeline", "timeline_group"),
+    "vault": ("vault", "vault_group"),
 }
 
 
@@ -83,6 +86,7 @@ class _Archive(FlaskGroup):
 @click.group(cls=_Archive, create_app=make_app, add_default_commands=False)
 def main() -> None:
     """Witness Archive: ingest, protect and publish human-rights documentation."""
+    private_files()  # every command: what it writes is its user's alone
 
 
 main.add_command(routes_command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -17,6 +18,7 @@ from archive.config import DEV_SECRET
 from archive.protection.public_text import adopt_unprotected
 from archive.search.indexing import check, repair
 from archive.services import get_db, search_backend
+from archive.storage.vault import create_key_file
 
 
 @click.command("init")
@@ -38,6 +40,7 @@ def init_command() -> None:
             click.echo(
                 f"search index: {len(found.missing) + len(found.stale)} documents indexed, {len(found.extra)} removed"
             )
+    _vault_key(current_app.config)
     with db.session() as session:
         created = ensure_first_custodian(session, actor(), VIA)
     if created:
@@ -60,6 +63,7 @@ def run_command(host: str | None, port: int | None) -> None:
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
     refuse_public_dev_secret(app.config, host)
+    refuse_without_vault(app.config)
     ensure_schema()
     click.echo(f"Witness Archive on http://{host}:{port}/  (Ctrl+C stops it)")
     click.echo(
@@ -80,6 +84,7 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     config = current_app.config
     host = host or config["HOST"]
     refuse_public_dev_secret(config, host)
+    refuse_without_vault(config)
     ensure_schema()
     options = {
         "bind": f"{host}:{port or config['PORT']}",
@@ -103,6 +108,25 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     }
     click.echo(f"Witness Archive on http://{options['bind']}/ with {options['workers']} workers")
     _Server(options).run()
+
+
+def _vault_key(config: dict) -> None:
+    """Create the vault key file when no key is configured: originals are kept by default."""
+    if config["VAULT_KEY"]:
+        return
+    path = Path(config["VAULT_KEY_FILE"])
+    if create_key_file(path):
+        click.echo(f"vault key created at {path} (readable by this user only): every original is kept")
+        click.echo("sealed under it. Back it up apart from the data: without it no original can be opened.")
+
+
+def refuse_without_vault(config: dict) -> None:
+    """Production keeps every original: it does not start without the key that seals them."""
+    if config["ENV"] == "production" and not config["VAULT_KEY"]:
+        raise click.ClickException(
+            f"refusing to start in production without the vault key: run `archive init` (it writes "
+            f"{config['VAULT_KEY_FILE']}) or set ARCHIVE_VAULT_KEY"
+        )
 
 
 def refuse_public_dev_secret(config: dict, host: str) -> None:

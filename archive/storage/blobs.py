@@ -53,9 +53,22 @@ def is_sha256(name: str) -> bool:
     return isinstance(name, str) and _HEX.fullmatch(name) is not None
 
 
+def private_folder(folder: Path) -> None:
+    """Create a folder and any missing parents readable by this user only (0700), whatever
+    the process's umask: media and sealed originals must not be listable by others."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)  # mkdir's mode passes through the umask
+
+
 def write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, fsync, then rename over it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temporary file beside the target (0600, as mkstemp makes it), fsync, then
+    rename over it; missing folders are made private (0700)."""
+    private_folder(target.parent)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
     try:
         with os.fdopen(fd, "wb") as handle:

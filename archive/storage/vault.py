@@ -1,15 +1,20 @@
-"""Originals kept encrypted at rest, only when ARCHIVE_VAULT_KEY is set.
+"""Originals kept encrypted at rest, under the vault key (`archive init` creates one).
 
 Threat: a stolen disk or backup exposing the original uploads with their metadata (GPS, serial
 numbers, names). Each original is sealed with AES-256-GCM (authenticated: a changed byte fails
 to open) under the vault key, with the original's SHA-256 as associated data so that a file
-cannot be swapped for another. The key never touches the disk.
+cannot be swapped for another. Sealed files are named by a keyed hash of the original's
+SHA-256, not the SHA-256 itself: someone holding a copy of an original (a seized phone) cannot
+learn from the folder's listing that the archive has it. The key lives in ARCHIVE_VAULT_KEY or
+in its own file (mode 0600), never in the database or beside the sealed files in a bundle.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -36,12 +41,32 @@ def parse_key(text: str) -> bytes:
     return key
 
 
+def new_key() -> str:
+    """A fresh vault key, as URL-safe base64 of 32 random bytes."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def create_key_file(path: Path) -> bool:
+    """Write a fresh key to `path` (folder 0700, file 0600) unless it exists; True if written."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(new_key() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return True
+
+
 class Vault:
-    """Encrypted originals, one file per original SHA-256."""
+    """Encrypted originals, one file per original, named by a keyed hash of its SHA-256."""
 
     def __init__(self, root: Path, key: bytes):
         self.root = Path(root)
         self._aead = AESGCM(key)
+        self._names = hmac.new(key, b"witness-archive vault file names", hashlib.sha256).digest()
 
     def put(self, original_sha256: str, data: bytes) -> None:
         nonce = os.urandom(_NONCE)
@@ -50,7 +75,7 @@ class Vault:
 
     def get(self, original_sha256: str) -> bytes:
         try:
-            sealed = self._path(original_sha256).read_bytes()
+            sealed = self._existing(original_sha256).read_bytes()
         except FileNotFoundError as exc:
             raise NotFound("the original is not in the vault") from exc
         if len(sealed) < _NONCE + 16:  # nonce and authentication tag at the least
@@ -62,11 +87,28 @@ class Vault:
 
     def delete(self, original_sha256: str) -> None:
         self._path(original_sha256).unlink(missing_ok=True)
+        self._legacy(original_sha256).unlink(missing_ok=True)
 
     def has(self, original_sha256: str) -> bool:
-        return self._path(original_sha256).exists()
+        return self._existing(original_sha256).exists()
+
+    def location(self, original_sha256: str) -> Path:
+        """Where this original is (or would be) sealed."""
+        return self._path(original_sha256)
 
     def _path(self, original_sha256: str) -> Path:
         if not is_sha256(original_sha256):
             raise ValueError("not a SHA-256 hex digest")
+        name = hmac.new(self._names, original_sha256.encode(), hashlib.sha256).hexdigest()
+        return self.root / f"{name}.sealed"
+
+    def _legacy(self, original_sha256: str) -> Path:
+        """Where vaults before keyed names kept an original (read until `archive vault rotate`)."""
+        if not is_sha256(original_sha256):
+            raise ValueError("not a SHA-256 hex digest")
         return self.root / f"{original_sha256}.sealed"
+
+    def _existing(self, original_sha256: str) -> Path:
+        path = self._path(original_sha256)
+        legacy = self._legacy(original_sha256)
+        return legacy if not path.exists() and legacy.exists() else path

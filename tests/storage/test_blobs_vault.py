@@ -183,7 +183,7 @@ def test_vault_round_trip(vault):
 def test_sealed_file_holds_no_plaintext(vault):
     sha = _sha256(ORIGINAL)
     vault.put(sha, ORIGINAL)
-    sealed = (vault.root / f"{sha}.sealed").read_bytes()
+    sealed = vault.location(sha).read_bytes()
     for fragment in (b"WACANARY", b"43.3171N", b"GPS", ORIGINAL[:16]):
         assert fragment not in sealed
     assert len(sealed) == len(ORIGINAL) + 12 + 16  # nonce + ciphertext + tag
@@ -192,9 +192,9 @@ def test_sealed_file_holds_no_plaintext(vault):
 def test_sealing_twice_uses_a_fresh_nonce(vault):
     sha = _sha256(ORIGINAL)
     vault.put(sha, ORIGINAL)
-    first = (vault.root / f"{sha}.sealed").read_bytes()
+    first = vault.location(sha).read_bytes()
     vault.put(sha, ORIGINAL)
-    second = (vault.root / f"{sha}.sealed").read_bytes()
+    second = vault.location(sha).read_bytes()
     assert first[:12] != second[:12]
     assert vault.get(sha) == ORIGINAL
 
@@ -211,7 +211,7 @@ def test_a_file_swapped_for_another_fails_its_check(vault):
     a, b = _sha256(ORIGINAL), _sha256(DATA)
     vault.put(a, ORIGINAL)
     vault.put(b, DATA)
-    (vault.root / f"{b}.sealed").write_bytes((vault.root / f"{a}.sealed").read_bytes())
+    vault.location(b).write_bytes(vault.location(a).read_bytes())
     with pytest.raises(NotFound):
         vault.get(b)
     assert vault.get(a) == ORIGINAL
@@ -221,7 +221,7 @@ def test_a_file_swapped_for_another_fails_its_check(vault):
 def test_a_flipped_byte_fails_its_check(vault, where):
     sha = _sha256(ORIGINAL)
     vault.put(sha, ORIGINAL)
-    path = vault.root / f"{sha}.sealed"
+    path = vault.location(sha)
     sealed = bytearray(path.read_bytes())
     sealed[{"nonce": 0, "ciphertext": 20, "tag": -1}[where]] ^= 0x01
     path.write_bytes(bytes(sealed))
@@ -233,7 +233,7 @@ def test_a_flipped_byte_fails_its_check(vault, where):
 def test_a_truncated_vault_file_fails_its_check(vault, sealed):
     sha = _sha256(ORIGINAL)
     vault.root.mkdir(parents=True)
-    (vault.root / f"{sha}.sealed").write_bytes(sealed)
+    vault.location(sha).write_bytes(sealed)
     with pytest.raises(NotFound):
         vault.get(sha)
 

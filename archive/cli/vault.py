@@ -1,0 +1,69 @@
+"""The vault of sealed originals: rotate its key."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from archive.cli.common import VIA, actor, ensure_schema, with_archive
+from archive.storage import audit
+from archive.storage.models import MediaFile
+from archive.storage.unit import unit_of_work
+from archive.storage.vault import Vault, new_key, parse_key
+
+
+@click.group("vault")
+def vault_group() -> None:
+    """The vault of sealed originals."""
+
+
+@vault_group.command("rotate")
+@with_archive
+def rotate_command() -> None:
+    """Seal every original again under a new key, and replace the key file.
+
+    Stop every server first: each holds the key it started with. The new sealed files are
+    written beside the vault, then the folders and the key file are swapped; if this stops
+    half-way, `vault.key.new` (if present) is the key of the `vault/` folder."""
+    config = current_app.config
+    if os.environ.get("ARCHIVE_VAULT_KEY"):
+        raise click.ClickException(
+            "the key comes from ARCHIVE_VAULT_KEY: put it in ARCHIVE_VAULT_KEY_FILE (and unset the "
+            "variable) to rotate it here, or re-seal by hand"
+        )
+    key_file = Path(config["VAULT_KEY_FILE"])
+    if not config["VAULT_KEY"] or not key_file.is_file():
+        raise click.ClickException(f"no vault key at {key_file}: run `archive init`")
+    root = Path(config["MEDIA_DIR"])
+    old = Vault(root / "vault", parse_key(config["VAULT_KEY"]))
+    staging = root / "vault.rotating"
+    shutil.rmtree(staging, ignore_errors=True)
+    fresh = new_key()
+    sealed = Vault(staging, parse_key(fresh))
+    db = ensure_schema()
+    with db.session() as session:
+        originals = sorted(set(session.scalars(select(MediaFile.original_sha256).where(MediaFile.in_vault))))
+        for original in originals:
+            sealed.put(original, old.get(original))
+        staging.mkdir(mode=0o700, exist_ok=True)
+        pending = key_file.with_name(key_file.name + ".new")
+        pending.write_text(fresh + "\n", encoding="ascii")
+        os.chmod(pending, 0o600)
+        retired = root / f"vault.retired-{int(time.time())}"
+        if (root / "vault").exists():
+            os.replace(root / "vault", retired)
+        os.replace(staging, root / "vault")
+        os.replace(pending, key_file)
+        shutil.rmtree(retired, ignore_errors=True)
+        with unit_of_work(session):
+            audit.record(session, actor(), VIA, "vault.rotate", "vault", None, originals=len(originals))
+    click.echo(
+        f"{len(originals)} originals sealed again under a new key, written to {key_file}. "
+        "Back the new key up now (the old one opens nothing any more) and restart the servers."
+    )

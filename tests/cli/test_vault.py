@@ -1,0 +1,127 @@
+"""Originals kept by default: `archive init` makes the vault key, files are private, sealed
+files do not give away which originals the archive holds, `archive vault rotate` re-seals."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+
+from PIL import Image
+from sqlalchemy import select
+
+from archive.config import load_config
+from archive.documents.media import MediaStore, Upload, add_media
+from archive.storage.db import Database
+from archive.storage.models import AuditEntry, Document, MediaFile
+from archive.storage.vault import Vault, parse_key
+from tests import databases
+from tests.conftest import CORPUS, SETUP
+from tests.media.dirty import make_dirty
+
+
+def _config(data_dir):
+    return load_config({"DATA_DIR": str(data_dir)}, environ={})
+
+
+def _attach(data_dir, document_title: str, data: bytes) -> MediaFile:
+    config = _config(data_dir)
+    db = Database(databases.url(data_dir))
+    with db.session() as s:
+        document = s.scalars(select(Document).where(Document.title == document_title)).one()
+        (media,) = add_media(s, document, [Upload(data)], MediaStore.from_config(config), SETUP, "cli")
+        s.expunge(media)
+    db.dispose()
+    return media
+
+
+def _document(archive, tmp_path, title: str = "With a photo") -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        f"---\ncase: chechnya-2017\nkind: testimony\ntitle: {title}\nlanguage: en\nconsent: public\n"
+        "status: draft\n---\nA photo follows.\n"
+    )
+    assert archive("load-corpus", CORPUS).returncode == 0
+    assert archive("ingest", doc).returncode == 0
+
+
+def test_init_creates_a_private_vault_key_once_and_originals_are_kept(initialised, archive, tmp_path):
+    key_file = initialised / "keys" / "vault.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    key = key_file.read_text().strip()
+    assert len(parse_key(key)) == 32
+    assert archive("init").returncode == 0
+    assert key_file.read_text().strip() == key  # never replaced
+    _document(archive, tmp_path)
+    photo = make_dirty("jpeg", 6).data
+    media = _attach(initialised, "With a photo", photo)
+    assert media.in_vault
+    sealed = list((initialised / "vault").iterdir())
+    assert len(sealed) == 1
+    assert hashlib.sha256(photo).hexdigest() not in sealed[0].name  # a keyed name
+    assert Vault(initialised / "vault", parse_key(key)).get(media.original_sha256) == photo
+
+
+def test_everything_the_archive_writes_is_private_to_its_user(initialised, archive, tmp_path):
+    _document(archive, tmp_path)
+    _attach(initialised, "With a photo", make_dirty("png").data)
+    assert archive("export-bundle", tmp_path / "bundle").returncode == 0
+    for root in (initialised, tmp_path / "bundle"):
+        for path in root.rglob("*"):  # (the folders themselves were made by the test)
+            mode = stat.S_IMODE(path.stat().st_mode)
+            assert mode & 0o077 == 0, f"{path} is {oct(mode)}"
+
+
+def test_rotate_seals_every_original_again_under_a_new_key(initialised, archive, tmp_path, database):
+    _document(archive, tmp_path)
+    photo, scan = make_dirty("jpeg", 6).data, make_dirty("pdf").data
+    first = _attach(initialised, "With a photo", photo)
+    second = _attach(initialised, "With a photo", scan)
+    key_file = initialised / "keys" / "vault.key"
+    old_key = key_file.read_text().strip()
+    old_names = sorted(p.name for p in (initialised / "vault").iterdir())
+    result = archive("vault", "rotate")
+    assert result.returncode == 0, result.stderr
+    assert "2 originals sealed again" in result.stdout
+    new_key = key_file.read_text().strip()
+    assert new_key != old_key and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert sorted(p.name for p in (initialised / "vault").iterdir()) != old_names
+    assert not list(initialised.glob("vault.*")) and not list(key_file.parent.glob("*.new"))
+    fresh = Vault(initialised / "vault", parse_key(new_key))
+    assert fresh.get(first.original_sha256) == photo and fresh.get(second.original_sha256) == scan
+    stale = Vault(initialised / "vault", parse_key(old_key))
+    assert not stale.has(first.original_sha256)
+    with database().session() as s:
+        (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "vault.rotate")).all()
+        assert entry.principal.startswith("system:")
+
+
+def test_rotate_refuses_a_key_given_in_the_environment(initialised, archive):
+    result = archive("vault", "rotate", env={"ARCHIVE_VAULT_KEY": (initialised / "keys" / "vault.key").read_text()})
+    assert result.returncode != 0 and "comes from ARCHIVE_VAULT_KEY" in result.stderr
+
+
+def test_production_does_not_serve_without_the_vault_key(archive, data_dir):
+    env = {"ARCHIVE_ENV": "production", "ARCHIVE_SECRET_KEY": "s" * 40}
+    assert archive("init", env=env).returncode == 0
+    (data_dir / "keys" / "vault.key").unlink()
+    result = archive("serve", "--port", "1", env=env)
+    assert result.returncode != 0
+    assert "refusing to start in production without the vault key" in result.stderr
+
+
+def test_a_vault_written_before_keyed_names_is_still_read(tmp_path):
+    """Sealed files named by the plain SHA-256 (earlier versions) open until a rotation."""
+    key = parse_key(
+        load_config({"DATA_DIR": str(tmp_path)}, environ={"ARCHIVE_VAULT_KEY": "A" * 43 + "="})["VAULT_KEY"]
+    )
+    vault = Vault(tmp_path / "vault", key)
+    picture = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(picture, "PNG")
+    data = picture.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    vault.put(digest, data)
+    (keyed,) = (tmp_path / "vault").iterdir()
+    keyed.rename(tmp_path / "vault" / f"{digest}.sealed")
+    assert vault.has(digest) and vault.get(digest) == data
