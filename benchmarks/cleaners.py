@@ -24,17 +24,21 @@ class Tally:
     """One tool's run over a set of files."""
 
     tool: str
-    seconds: float = 0.0
-    files: int = 0
     failed: list[str] = field(default_factory=list)
     peak_mb: float = 0.0
     each: dict[str, float] = field(default_factory=dict)  # seconds per file
 
+    @property
+    def files(self) -> int:
+        return len(self.each)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.each.values())
+
     def clean(self, path: Path, out: Path) -> Path | None:
         """Clean one file with this tool, counting it; return the cleaned file or None."""
         cleaned, seconds, peak = clean_with(self.tool, path, out)
-        self.files += 1
-        self.seconds += seconds
         self.each[path.name] = seconds
         self.peak_mb = max(self.peak_mb, peak)
         if cleaned is None:

@@ -127,9 +127,10 @@ def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor
     sha256, created = store.blobs.put(clean.data)
     if created:
         batch.created_blobs.append(sha256)
-    picture = clean.poster if clean.poster is not None else clean.data
+    # a thumbnail of an image, or of a video's poster; none for documents and sound
+    picture = {"image": clean.data, "video": clean.poster}.get(clean.media_type.family)
     thumb_sha = None
-    if clean.media_type.family == "image" or clean.poster is not None:
+    if picture is not None:
         thumbnail = make_thumbnail(picture)
         thumb_sha, created = store.blobs.put(thumbnail[0])
         if created:

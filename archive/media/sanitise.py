@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image
@@ -55,9 +56,37 @@ def sanitise(
     if kind.family == "recording":
         return _recording(data, kind, limits, source, disguise_voice)
     report, found = Report(kind.kind), Found()
-    try:
+    with _fail_closed(source, kind):
         out, out_type = _HANDLERS[kind.kind](data, report, found, limits)
         width, height, frames = _verify(out, out_type, found)
+    return _cleaned(data, out, out_type, report, width=width, height=height, frames=frames)
+
+
+def _recording(data: bytes, kind: MediaType, limits: Limits, source: str, disguise_voice: bool) -> CleanMedia:
+    report, found = Report(kind.kind), Found()
+    with _fail_closed(source, kind):
+        rebuilt = av.clean(data, report, found, limits, disguise_voice)
+        _no_value_left(rebuilt.data, found)
+        still = _poster(rebuilt, limits, source, report)
+    report.kind = rebuilt.media_type.kind
+    return _cleaned(
+        data,
+        rebuilt.data,
+        rebuilt.media_type,
+        report,
+        width=rebuilt.width,
+        height=rebuilt.height,
+        seconds=round(rebuilt.seconds, 3),
+        poster=still,
+    )
+
+
+@contextmanager
+def _fail_closed(source: str, kind: MediaType):
+    """Whatever goes wrong while cleaning refuses the file, naming where it came from: nothing
+    half-cleaned is ever returned."""
+    try:
+        yield
     except MediaRefused as exc:
         exc.source = source
         raise
@@ -67,42 +96,16 @@ def sanitise(
             source=source,
             detected=kind.kind,
         ) from exc
+
+
+def _cleaned(original: bytes, out: bytes, media_type: MediaType, report: Report, **details) -> CleanMedia:
     return CleanMedia(
         data=out,
-        media_type=out_type,
+        media_type=media_type,
         report=report,
-        original_sha256=hashlib.sha256(data).hexdigest(),
+        original_sha256=hashlib.sha256(original).hexdigest(),
         sha256=hashlib.sha256(out).hexdigest(),
-        width=width,
-        height=height,
-        frames=frames,
-    )
-
-
-def _recording(data: bytes, kind: MediaType, limits: Limits, source: str, disguise_voice: bool) -> CleanMedia:
-    report, found = Report(kind.kind), Found()
-    try:
-        rebuilt = av.clean(data, report, found, limits, disguise_voice)
-        _no_value_left(rebuilt.data, found)
-        still = _poster(rebuilt, limits, source, report)
-    except MediaRefused as exc:
-        exc.source = source
-        raise
-    except Exception as exc:  # noqa: BLE001 - fail closed, as for images
-        raise MediaRefused(
-            f"could not be cleaned safely ({type(exc).__name__}); nothing was stored", source=source, detected=kind.kind
-        ) from exc
-    report.kind = rebuilt.media_type.kind
-    return CleanMedia(
-        data=rebuilt.data,
-        media_type=rebuilt.media_type,
-        report=report,
-        original_sha256=hashlib.sha256(data).hexdigest(),
-        sha256=hashlib.sha256(rebuilt.data).hexdigest(),
-        width=rebuilt.width,
-        height=rebuilt.height,
-        seconds=round(rebuilt.seconds, 3),
-        poster=still,
+        **details,
     )
 
 

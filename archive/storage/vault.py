@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from archive.errors import ConfigError, NotFound
-from archive.storage.blobs import is_sha256, write_atomically
+from archive.storage.blobs import is_sha256, private_folder, write_atomically
 
 _NONCE = 12
 
@@ -48,7 +48,7 @@ def new_key() -> str:
 
 def create_key_file(path: Path) -> bool:
     """Write a fresh key to `path` (folder 0700, file 0600) unless it exists; True if written."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -97,8 +97,7 @@ class Vault:
         return self._path(original_sha256)
 
     def _path(self, original_sha256: str) -> Path:
-        if not is_sha256(original_sha256):
-            raise ValueError("not a SHA-256 hex digest")
+        self._legacy(original_sha256)  # checks that it is a SHA-256
         name = hmac.new(self._names, original_sha256.encode(), hashlib.sha256).hexdigest()
         return self.root / f"{name}.sealed"
 

@@ -94,9 +94,7 @@ def _client() -> Client:
     address = hmac.new(key, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:32]
     device = None
     try:
-        claims = URLSafeSerializer(current_app.config["SECRET_KEY"], _DEVICE_SALT).loads(
-            request.cookies.get(DEVICE_COOKIE, "")
-        )
+        claims = _devices().loads(request.cookies.get(DEVICE_COOKIE, ""))
     except BadSignature:
         claims = None
     if isinstance(claims, list) and len(claims) == 2 and isinstance(claims[0], int) and isinstance(claims[1], str):
@@ -104,8 +102,13 @@ def _client() -> Client:
     return Client(address, device)
 
 
+def _devices() -> URLSafeSerializer:
+    """Signs and reads device cookies: [user id, a random nonce]."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], _DEVICE_SALT)
+
+
 def _set_device_cookie(response, user: User) -> None:
-    value = URLSafeSerializer(current_app.config["SECRET_KEY"], _DEVICE_SALT).dumps([user.id, secrets.token_hex(16)])
+    value = _devices().dumps([user.id, secrets.token_hex(16)])
     response.set_cookie(
         DEVICE_COOKIE,
         value,
