@@ -116,9 +116,12 @@ def _windows(text: str) -> list[tuple[int, int]]:
         starts.append(token.start())
         ends.append(token.end())
     windows: list[list[int]] = []
+    passed: dict[str, bool] = {}  # word → not a number, not a place (a text repeats its words)
     for match in candidates:
         word = match.group(0)
-        if _HAS_DIGIT.search(word) or (is_cyrillic(word) and _geographic(word)):
+        if word not in passed:
+            passed[word] = not (_HAS_DIGIT.search(word) or (is_cyrillic(word) and _geographic(word)))
+        if not passed[word]:
             continue
         i = bisect_left(starts, match.start())
         opening = i == 0 or _sentence_ends(text, starts[i - 1], match.start())
@@ -217,9 +220,12 @@ _APOSTROPHE = re.compile(r"['’]")
 
 def dictionary_persons(text: str) -> Iterator[Span]:
     """Yield capitalised Cyrillic words that are names or surnames (natasha's backup)."""
+    decided: dict[str, bool] = {}  # a text repeats its words: each is looked up once
     for match in _CAPITAL_CYRILLIC.finditer(text):
         word = _APOSTROPHE.split(match.group(0), 1)[0]  # Кирилл's
-        if _is_russian_name(word) or (_CYR_SURNAME.match(word) and _unknown_word(word)):
+        if word not in decided:
+            decided[word] = _is_russian_name(word) or bool(_CYR_SURNAME.match(word) and _unknown_word(word))
+        if decided[word]:
             yield Span(match.start(), match.start() + len(word), "PERSON", "pymorphy3")
 
 
