@@ -13,7 +13,7 @@ PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 
 run: $(VENV)/.installed system-libs
 	$(BIN)/archive init
-	$(BIN)/archive load-corpus
+	$(BIN)/archive load-corpus --reviewed-by custodian
 	$(BIN)/archive run
 
 # The whole suite on SQLite + Whoosh, then the tests that touch storage or search (marked

@@ -58,7 +58,7 @@ LAYERS = _table(
             archive.backup archive.auditing
         """,
         "state": """
-            archive.storage: __init__ audit blobs bundle db models queries unit vault
+            archive.storage: __init__ audit blobs bundle db fsck models queries unit vault
             archive.search: __init__ analysis arrays backend cache fields postgres_backend
             archive.search: whoosh_backend
         """,

@@ -20,15 +20,13 @@ from archive.storage.models import ROLES, User
 ANONYMOUS = "anonymous"  # a reader who has not signed in
 
 # What the `archive` command may do, and nothing more: load the sample case and ingest files
-# (creating cases, documents and their timelines), attest in a file's front matter that its
-# redaction was reviewed before submission, create accounts (the first custodian among them),
+# (creating cases, documents and their timelines), create accounts (the first custodian among them),
 # keep the index in line, back up and restore, verify the audit chain and export a brief for
 # its owner. It edits no document, reads no original and changes no one's brief.
 COMMAND_LINE = frozenset(
     {
         "case:create",
         "document:create",
-        "redaction:attest",
         "timeline:edit",
         "user:create",
         "user:sessions",
@@ -50,6 +48,9 @@ class SystemActor:
     permissions: frozenset[str]
     # whose view of the documents its reads get: `archive search --as-role researcher`
     reads_as: str = ANONYMOUS
+    # the custodian who vouches, by `--reviewed-by`, that files saying `redaction: reviewed`
+    # were reviewed before they came in (only then does the front matter count)
+    attested_by: int | None = None
 
     def __post_init__(self):
         if self.reads_as not in (ANONYMOUS, *ROLES):
@@ -63,9 +64,11 @@ class SystemActor:
 Actor = User | SystemActor | None
 
 
-def command_line_actor(reads_as: str = ANONYMOUS) -> SystemActor:
-    """The actor of the `archive` command, run by the current operating-system user."""
-    return SystemActor(os_user=os_user(), permissions=COMMAND_LINE, reads_as=reads_as)
+def command_line_actor(reads_as: str = ANONYMOUS, attested_by: int | None = None) -> SystemActor:
+    """The actor of the `archive` command, run by the current operating-system user; with
+    `attested_by` (a custodian's account), it may also attest that files were reviewed."""
+    permissions = COMMAND_LINE | ({"redaction:attest"} if attested_by is not None else set())
+    return SystemActor(os_user=os_user(), permissions=permissions, reads_as=reads_as, attested_by=attested_by)
 
 
 def os_user() -> str:

@@ -42,6 +42,7 @@ COMMANDS = {
     "create-user": ("users", "create_user_command"),
     "end-sessions": ("users", "end_sessions_command"),
     "export-bundle": ("backup", "export_bundle_command"),
+    "fsck": ("vault", "fsck_command"),
     "generate-sample": ("corpus", "generate_sample_command"),
     "import-bundle": ("backup", "import_bundle_command"),
     "ingest": ("documents", "ingest_command"),

@@ -59,9 +59,33 @@ def _finish_index_work() -> None:
         )
 
 
-def actor(reads_as: str = ANONYMOUS) -> SystemActor:
+def actor(reads_as: str = ANONYMOUS, attested_by: int | None = None) -> SystemActor:
     """The command line's actor: the operating-system user, with the commands' permissions."""
-    return command_line_actor(reads_as)
+    return command_line_actor(reads_as, attested_by)
+
+
+REVIEWED_BY = click.option(
+    "--reviewed-by",
+    "reviewed_by",
+    default=None,
+    metavar="USER",
+    help="A custodian's account vouching that files saying `redaction: reviewed` were reviewed "
+    "before they came in; without it that front matter is ignored and they wait for review.",
+)
+
+
+def reviewer(name: str | None) -> int | None:
+    """The account id of the custodian named by --reviewed-by (checked), or None."""
+    if name is None:
+        return None
+    from archive.auth.permissions import can
+    from archive.storage import queries
+
+    with get_db().session() as session:
+        user = queries.user_by_name(session, name)
+        if user is None or not user.active or not can(user, "document:edit"):
+            raise click.ClickException(f"--reviewed-by {name}: no active custodian account of that name")
+        return user.id
 
 
 def ensure_schema() -> Database:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from archive.cli.common import VIA, actor, ensure_schema, kinds, progress, short, with_archive
+from archive.cli.common import REVIEWED_BY, VIA, actor, ensure_schema, kinds, progress, reviewer, short, with_archive
 from archive.corpus.loader import corpus_files, load_corpus
 from archive.corpus.sample import SAMPLE_CASE, sample_case, sample_documents
 from archive.errors import ArchiveError
@@ -16,15 +16,18 @@ from archive.errors import ArchiveError
 
 @click.command("load-corpus")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@REVIEWED_BY
 @with_archive
-def load_corpus_command(path: Path | None) -> None:
+def load_corpus_command(path: Path | None, reviewed_by: str | None) -> None:
     """Load a corpus folder (default: ARCHIVE_CORPUS_DIR); already loaded items are skipped."""
     root = path or Path(current_app.config["CORPUS_DIR"])
     total = len(corpus_files(root)) if root.is_dir() else 0
     db = ensure_schema()
+    attested_by = reviewer(reviewed_by)
     with db.session() as session, progress(total, "loading corpus") as bar:
         try:
-            report = load_corpus(session, root, kinds(), actor(), VIA, progress=lambda r: bar.update(1, short(r.path)))
+            who = actor(attested_by=attested_by)
+            report = load_corpus(session, root, kinds(), who, VIA, progress=lambda r: bar.update(1, short(r.path)))
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
     for result in report.results:

@@ -1,9 +1,10 @@
-"""The vault of sealed originals: rotate its key."""
+"""The vault of sealed originals (rotate its key), and every stored file checked (fsck)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
+from archive.documents.media import MediaStore
 from archive.storage import audit
+from archive.storage.fsck import check_files
 from archive.storage.models import MediaFile
 from archive.storage.unit import unit_of_work
 from archive.storage.vault import Vault, new_key, parse_key
@@ -67,3 +70,28 @@ def rotate_command() -> None:
         f"{len(originals)} originals sealed again under a new key, written to {key_file}. "
         "Back the new key up now (the old one opens nothing any more) and restart the servers."
     )
+
+
+@click.command("fsck")
+@with_archive
+def fsck_command() -> None:
+    """Re-hash every stored file and open every sealed original; exit 1 on any problem."""
+    store = MediaStore.from_config(current_app.config)
+    db = ensure_schema()
+    with db.session() as session:
+        report = check_files(session, store.blobs, store.vault)
+        with unit_of_work(session):
+            audit.record(
+                session, actor(), VIA, "archive.fsck", "archive", None,
+                files=report.files, originals=report.originals, problems=len(report.problems),
+            )  # fmt: skip
+    for problem in report.problems:
+        click.echo(f"problem  {problem}")
+    if report.unreferenced:
+        click.echo(f"{len(report.unreferenced)} files in the media folder that no row refers to (left alone)")
+    click.echo(
+        f"{report.files} files and thumbnails re-hashed, {report.originals} sealed originals opened: "
+        f"{len(report.problems) or 'no'} problems"
+    )
+    if not report.ok:
+        sys.exit(1)

@@ -79,13 +79,18 @@ def create_document(
             with session.no_autoflush:  # the row is complete only after apply_submission
                 document = Document(case_id=case.id, sha256=sha256, created_by_id=user_id(actor))
                 apply_submission(session, document, submission)
-                if submission.redaction_reviewed and can(actor, "redaction:attest"):
+                attested = submission.redaction_reviewed and can(actor, "redaction:attest")
+                if attested:
                     document.redaction_reviewed_at = utcnow()
+                    document.redaction_reviewed_by_id = getattr(actor, "attested_by", None)
                 require_review_to_publish(document, source_name)
                 session.add(document)
             session.flush()
             suggest_for_document(session, document)  # dates for custodians to turn into entries
             audit.record(session, actor, via, "document.create", "document", document.id, sha256=sha256)
+            if attested:  # who vouched for the review, on its own line of the custody log
+                reviewer = document.redaction_reviewed_by_id
+                audit.record(session, actor, via, "document.redaction_attested", "document", document.id, by=reviewer)
             if media is not None:
                 media.write(session, document, actor, via)
     except IntegrityError as exc:  # a concurrent ingest of the same bytes won the race

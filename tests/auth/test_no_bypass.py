@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from archive import create_app
 from archive.auditing import audit_entries, verify_audit_log
-from archive.auth.actors import SystemActor
+from archive.auth.actors import SystemActor, command_line_actor
 from archive.auth.tokens import create_token, revoke_token
 from archive.auth.users import change_password, create_user, end_sessions, ensure_first_custodian
 from archive.backup import export_archive, import_archive
@@ -119,8 +119,9 @@ def _world_template(tmp_path_factory, _migrated_db) -> tuple[Path, dict]:
             ids[name] = create_user(s, name, PASSWORD, role, CLI, "cli").id
         create_case(s, validate_case({"slug": CASE, "title": "A case"}), CLI, "cli")
         kinds = document_kinds(app.config)
+        vouched = command_line_actor(attested_by=ids["keeper"])  # `archive ingest --reviewed-by keeper`
         public = create_document(
-            s, validate_document(_document_fields(slug="account"), kinds, "t"), "1" * 64, CLI, "cli"
+            s, validate_document(_document_fields(slug="account"), kinds, "t"), "1" * 64, vouched, "cli"
         )
         draft = create_document(
             s,

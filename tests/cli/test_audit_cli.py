@@ -9,7 +9,7 @@ def test_verify_passes_then_names_the_edited_entry(initialised, archive, databas
     folder = tmp_path / "cases" / "audited"
     folder.mkdir(parents=True)
     (folder / "case.yaml").write_text("slug: audited\ntitle: An audited case\n")
-    assert archive("load-corpus", folder.parent).returncode == 0
+    assert archive("load-corpus", "--reviewed-by", "custodian", folder.parent).returncode == 0
     held = archive("audit", "verify")
     assert held.returncode == 0, held.stderr
     assert "audit log holds:" in held.stdout and "head " in held.stdout

@@ -33,7 +33,7 @@ def _exported_template(initialised_data, tmp_path_factory):
     def archive(*args):
         return _run(root / "cwd", data, args)
 
-    assert archive("load-corpus", CORPUS).returncode == 0
+    assert archive("load-corpus", "--reviewed-by", "custodian", CORPUS).returncode == 0
     image = root / "photo.jpg"
     Image.new("RGB", (16, 16), "blue").save(image, "JPEG")
     doc = root / "with-photo.md"

@@ -17,7 +17,7 @@ from archive.cli import COMMANDS as LOADED
 from archive.cli import main
 from archive.corpus.loader import corpus_files
 from archive.storage import queries
-from archive.storage.models import AuditEntry, Document
+from archive.storage.models import AuditEntry, Document, User
 from tests import databases
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,17 +82,17 @@ def test_load_corpus_reports_counts_and_a_second_run_adds_nothing(initialised, a
     env = {"ARCHIVE_CORPUS_DIR": str(CORPUS)}
     files = len(corpus_files(CORPUS))
 
-    first = archive("load-corpus", env=env)
+    first = archive("load-corpus", "--reviewed-by", "custodian", env=env)
     assert first.returncode == 0, first.stderr
     assert f"{files} added, 0 already loaded, 0 errors" in first.stdout
 
-    second = archive("load-corpus", env=env)
+    second = archive("load-corpus", "--reviewed-by", "custodian", env=env)
     assert second.returncode == 0, second.stderr
     assert f"0 added, {files} already loaded, 0 errors" in second.stdout
 
 
 def test_ingest_prints_each_file_and_exits_1_when_one_fails(initialised, archive, cli_case, tmp_path, database):
-    assert archive("load-corpus", cli_case).returncode == 0
+    assert archive("load-corpus", "--reviewed-by", "custodian", cli_case).returncode == 0
     good = tmp_path / "good.md"
     good.write_bytes(_document("good"))
     folder = tmp_path / "incoming"
@@ -162,7 +162,7 @@ def test_generated_sample_loads_with_load_corpus(initialised, archive, tmp_path,
     assert "wrote 25 synthetic documents" in generated.stdout
     assert len(list((out / "synthetic-sample" / "documents").glob("*.md"))) == 25
 
-    loaded = archive("load-corpus", out)
+    loaded = archive("load-corpus", "--reviewed-by", "custodian", out)
     assert loaded.returncode == 0, loaded.stderr
     assert "26 added, 0 already loaded, 0 errors" in loaded.stdout
     with database().session() as session:
@@ -184,6 +184,35 @@ def test_production_with_the_development_secret_refuses_to_start(archive, data_d
     assert "refusing to start in production" in result.stderr
     assert "ARCHIVE_SECRET_KEY" in result.stderr
     assert not (data_dir / "archive.sqlite3").exists()
+
+
+def test_front_matter_saying_reviewed_counts_only_when_a_custodian_vouches(initialised, archive, database, tmp_path):
+    """`redaction: reviewed` in a file is the file's own word: without `--reviewed-by`, a
+    published document is refused; with it, the review is recorded as that custodian's."""
+    doc = tmp_path / "vouched.md"
+    doc.write_text(
+        "---\ncase: chechnya-2017\nkind: testimony\ntitle: Vouched for\nlanguage: en\nconsent: public\n"
+        "status: published\nredaction: reviewed\n---\nA text a custodian reviewed before it came in.\n"
+    )
+    assert archive("load-corpus", "--reviewed-by", "custodian", CORPUS).returncode == 0
+    alone = archive("ingest", doc)
+    assert alone.returncode == 1 and "cannot be published before its redaction is reviewed" in alone.stdout
+    assert archive("create-user", "reader", "--role", "researcher", "--password", SECRET).returncode == 0
+    for who in ("nobody-here", "reader"):
+        refused = archive("ingest", "--reviewed-by", who, doc)
+        assert refused.returncode != 0 and f"--reviewed-by {who}: no active custodian" in refused.stderr
+    vouched = archive("ingest", "--reviewed-by", "custodian", doc)
+    assert vouched.returncode == 0, vouched.stdout + vouched.stderr
+    with database().session() as s:
+        custodian = s.scalars(select(User).where(User.username == "custodian")).one()
+        document = s.scalars(select(Document).where(Document.title == "Vouched for")).one()
+        assert document.redaction_reviewed_by_id == custodian.id and document.status == "published"
+        (entry,) = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "document.redaction_attested", AuditEntry.object_id == document.id
+            )
+        ).all()
+        assert entry.principal.startswith("system:") and entry.detail["by"] == custodian.id
 
 
 @pytest.mark.parametrize("command", ["serve", "run"])

@@ -43,11 +43,11 @@ def test_a_killed_bulk_ingest_loses_and_duplicates_nothing(initialised, archive,
     case = tmp_path / "cases" / "faults"
     case.mkdir(parents=True)
     (case / "case.yaml").write_text("slug: faults\ntitle: Faults\n")
-    assert archive("load-corpus", case.parent).returncode == 0
+    assert archive("load-corpus", "--reviewed-by", "custodian", case.parent).returncode == 0
     folder = tmp_path / "incoming"
     _write_folder(folder, FILES)
     ingest = subprocess.Popen(
-        [str(ARCHIVE), "ingest", str(folder)],
+        [str(ARCHIVE), "ingest", "--reviewed-by", "custodian", str(folder)],
         cwd=workdir,
         env=_environment(data_dir),
         stdout=subprocess.DEVNULL,
@@ -85,7 +85,7 @@ def test_a_killed_bulk_ingest_loses_and_duplicates_nothing(initialised, archive,
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "queued 0" in checked.stdout
 
-    again = archive("ingest", folder)  # what was stored is a duplicate, the rest goes in
+    again = archive("ingest", "--reviewed-by", "custodian", folder)  # what was stored is a duplicate, the rest goes in
     assert again.returncode == 1  # duplicates are reported as such
     assert f"{FILES - killed_at} ingested, {killed_at} duplicate, 0 error" in again.stdout
     with db.session() as s:

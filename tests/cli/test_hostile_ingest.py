@@ -108,7 +108,7 @@ def _statuses(stdout: str, folder) -> dict[str, tuple[str, str]]:
 
 @pytest.fixture
 def ingested(initialised, archive, cli_case, tmp_path):
-    assert archive("load-corpus", cli_case).returncode == 0
+    assert archive("load-corpus", "--reviewed-by", "custodian", cli_case).returncode == 0
     folder = _folder(tmp_path)
     env = {"ARCHIVE_MAX_UPLOAD_BYTES": str(LIMIT)}
     first = archive("ingest", folder, env=env)

@@ -85,7 +85,7 @@ def test_cli_and_web_ingest_together_lose_nothing(
     case = tmp_path / "cases" / "parallel"
     case.mkdir(parents=True)
     (case / "case.yaml").write_text("slug: parallel\ntitle: Parallel ingest\n")
-    assert archive("load-corpus", case.parent).returncode == 0
+    assert archive("load-corpus", "--reviewed-by", "custodian", case.parent).returncode == 0
     assert (
         archive("create-user", "feeder", "--role", "custodian", "--password", "a long enough password").returncode == 0
     )
@@ -118,7 +118,7 @@ def test_cli_and_web_ingest_together_lose_nothing(
                 time.sleep(0.1)
         bulk = [
             subprocess.Popen(
-                [str(ARCHIVE), "ingest", str(f)],
+                [str(ARCHIVE), "ingest", "--reviewed-by", "custodian", str(f)],
                 cwd=workdir,
                 env=_environment(data_dir),
                 stdout=subprocess.PIPE,

@@ -66,7 +66,7 @@ def _loaded(initialised_data, tmp_path_factory) -> tuple[Path, dict[str, int]]:
     }
     for slug, content in docs.items():
         (case / "documents" / f"{slug}.md").write_text(content, encoding="utf-8")
-    loaded = _run(root / "cwd", root / "data", ["load-corpus", case.parent])
+    loaded = _run(root / "cwd", root / "data", ["load-corpus", "--reviewed-by", "custodian", case.parent])
     assert loaded.returncode == 0, loaded.stderr
     db = Database(databases.url(root / "data"))
     with db.session() as s:

@@ -41,7 +41,7 @@ def _document(archive, tmp_path, title: str = "With a photo") -> None:
         f"---\ncase: chechnya-2017\nkind: testimony\ntitle: {title}\nlanguage: en\nconsent: public\n"
         "status: draft\n---\nA photo follows.\n"
     )
-    assert archive("load-corpus", CORPUS).returncode == 0
+    assert archive("load-corpus", "--reviewed-by", "custodian", CORPUS).returncode == 0
     assert archive("ingest", doc).returncode == 0
 
 
@@ -125,3 +125,38 @@ def test_a_vault_written_before_keyed_names_is_still_read(tmp_path):
     (keyed,) = (tmp_path / "vault").iterdir()
     keyed.rename(tmp_path / "vault" / f"{digest}.sealed")
     assert vault.has(digest) and vault.get(digest) == data
+
+
+def test_fsck_finds_every_changed_missing_or_unopenable_file(initialised, archive, tmp_path, database):
+    _document(archive, tmp_path)
+    photo = _attach(initialised, "With a photo", make_dirty("jpeg", 6).data)
+    scan = _attach(initialised, "With a photo", make_dirty("pdf").data)
+    clean = archive("fsck")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "3 files and thumbnails re-hashed, 2 sealed originals opened: no problems" in clean.stdout
+    blobs = initialised / "media"
+
+    def blob(sha256: str):
+        return blobs / sha256[:2] / sha256[2:4] / sha256
+
+    changed = bytearray(blob(photo.sha256).read_bytes())
+    changed[len(changed) // 2] ^= 0x01
+    blob(photo.sha256).write_bytes(bytes(changed))
+    blob(photo.thumbnail_sha256).unlink()
+    key = parse_key((initialised / "keys" / "vault.key").read_text())
+    sealed = Vault(initialised / "vault", key).location(scan.original_sha256)
+    opened = bytearray(sealed.read_bytes())
+    opened[-1] ^= 0x01
+    sealed.write_bytes(bytes(opened))
+    stray = blob("ab" * 32)
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"left over")
+    result = archive("fsck")
+    assert result.returncode == 1
+    assert f"media {photo.id}: file does not hash to its name" in result.stdout
+    assert f"media {photo.id}: thumbnail is missing" in result.stdout
+    assert f"media {scan.id}: sealed original fails its integrity check" in result.stdout
+    assert "1 files in the media folder that no row refers to" in result.stdout
+    with database().session() as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "archive.fsck")).all()
+        assert len(entries) == 2

@@ -19,7 +19,7 @@ from archive.rendering import collapse_space, plain_text
 from archive.services import get_db
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Case, Document, TimelineEntry
-from tests.conftest import CLI
+from tests.conftest import corpus_loader
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 CASE_DIR = CORPUS / "chechnya-2017"
@@ -31,7 +31,7 @@ def load(session, kinds):
     """Load a corpus folder into the test's empty database through the real loader."""
 
     def run(root: Path = CORPUS):
-        return load_corpus(session, root, kinds, CLI, "cli")
+        return load_corpus(session, root, kinds, corpus_loader(session), "cli")
 
     return run
 
@@ -92,7 +92,7 @@ def test_second_load_adds_nothing(load, row_counts):
 
 def test_loading_reports_progress_for_every_file(session, kinds):
     seen = []
-    load_corpus(session, CORPUS, kinds, CLI, "cli", progress=seen.append)
+    load_corpus(session, CORPUS, kinds, corpus_loader(session), "cli", progress=seen.append)
     assert len(seen) == len(corpus_files(CORPUS))
 
 
@@ -108,7 +108,7 @@ def test_every_stored_object_has_an_audit_entry(load, session):
 
 def test_a_missing_corpus_folder_is_an_error(session, kinds, tmp_path):
     with pytest.raises(IngestError) as caught:
-        load_corpus(session, tmp_path / "nowhere", kinds, CLI, "cli")
+        load_corpus(session, tmp_path / "nowhere", kinds, corpus_loader(session), "cli")
     assert caught.value.field == "corpus"
 
 
@@ -164,7 +164,7 @@ def test_corpus_keeps_conflicting_accounts_from_different_documents(corpus_sessi
 @pytest.mark.parametrize("path", CORPUS_DOCUMENTS, ids=[p.name for p in CORPUS_DOCUMENTS])
 def test_each_corpus_document_ingests_on_its_own(path, session, kinds, make_case):
     make_case("chechnya-2017", "Chechnya 2017")
-    document = ingest_bytes(session, path.read_bytes(), path.name, kinds, CLI, "cli")
+    document = ingest_bytes(session, path.read_bytes(), path.name, kinds, corpus_loader(session), "cli")
     fields = parse_submission(path.read_bytes(), path.name)
     assert document.fields_original["slug"] == fields["slug"]
     if "hamzat" in fields["slug"]:
@@ -313,7 +313,7 @@ def test_sample_loads_as_a_corpus(session, kinds, tmp_path):
     (case_dir / name).write_bytes(data)
     for name, data in sample_documents(25, seed=5):
         (case_dir / name).write_bytes(data)
-    report = load_corpus(session, tmp_path / "sample", kinds, CLI, "cli")
+    report = load_corpus(session, tmp_path / "sample", kinds, corpus_loader(session), "cli")
     assert report.ok, [r.message for r in report.results if r.status == "error"]
     assert report.count("ingested") == 26
     documents = session.scalars(select(Document)).all()

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from archive.documents.intake import ingest_paths
 from archive.errors import DuplicateContent, IngestError
 from archive.storage.models import AuditEntry, Document
-from tests.conftest import CLI
 
 NEW_LABELS = {
     "places": ["A place not yet stored"],
@@ -189,7 +188,7 @@ def test_tags_differing_only_in_case_are_stored_once(ingest, make_markdown):
 def test_each_document_gets_one_audit_entry_with_its_hash(ingest, session, make_markdown):
     data = make_markdown()
     document = ingest(data)
-    (entry,) = session.scalars(select(AuditEntry)).all()
+    entry, *attested = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "document")).all()
     assert (entry.action, entry.object_type, entry.object_id) == (
         "document.create",
         "document",
@@ -197,6 +196,10 @@ def test_each_document_gets_one_audit_entry_with_its_hash(ingest, session, make_
     )
     assert (entry.via, entry.actor_id) == ("cli", None)
     assert entry.detail == {"sha256": hashlib.sha256(data).hexdigest()}
+    # the file said `redaction: reviewed`: the custodian who vouched for it on its own line
+    assert [(a.action, a.detail["by"]) for a in attested] == [
+        ("document.redaction_attested", document.redaction_reviewed_by_id)
+    ]
 
 
 def test_log_names_ids_and_hashes_but_no_title_or_file_name(ingest, make_markdown, caplog):
@@ -230,9 +233,9 @@ def bulk_folder(tmp_path, make_markdown):
 
 
 @pytest.fixture
-def bulk_ingest(case, session, kinds):
+def bulk_ingest(case, session, kinds, attesting):
     def run(*paths, max_bytes=4000):
-        return ingest_paths(session, paths, kinds, CLI, "cli", max_bytes)
+        return ingest_paths(session, paths, kinds, attesting, "cli", max_bytes)
 
     return run
 

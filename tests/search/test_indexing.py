@@ -31,7 +31,7 @@ from archive.services import get_db
 from archive.storage import queries
 from archive.storage.models import Document, User, utcnow
 from tests import databases
-from tests.conftest import CLI, CORPUS, SETUP, csrf_token
+from tests.conftest import CLI, CORPUS, SETUP, corpus_loader, csrf_token
 
 CUSTODIAN = "custodian-9"  # the name signed_in("custodian") gives
 
@@ -276,7 +276,7 @@ QUERIES = ["", "Kadyrov", "Кадыров", "Chechnya", "detained", "Canada AND 
 def corpus_indexed_by_commits(app, make_case):
     """The sample corpus, indexed document by document as the loader commits it."""
     with app.app_context(), get_db(app).session() as s:
-        report = load_corpus(s, CORPUS, document_kinds(app.config), CLI, "cli")
+        report = load_corpus(s, CORPUS, document_kinds(app.config), corpus_loader(s), "cli")
     assert report.ok
     return app
 

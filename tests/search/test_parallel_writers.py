@@ -77,13 +77,14 @@ APP_WRITER = """
 import sys, time
 from pathlib import Path
 from archive import create_app
-from archive.auth.actors import command_line_actor
+from archive.auth.actors import SystemActor
+from archive.auth.permissions import ACTIONS
 from archive.config import document_kinds
 from archive.documents.intake import create_document, sha256_hex
 from archive.documents.submission import validate_document
 from archive.services import get_db
 
-CLI = command_line_actor()
+SETUP = SystemActor(os_user="tests", permissions=ACTIONS)  # may attest a review, as a custodian
 data, count, go, url = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 app = create_app({
     "TESTING": True, "DATA_DIR": str(data), "LOG_LEVEL": "WARNING", "DATABASE_URL": url,
@@ -103,7 +104,7 @@ with app.app_context(), get_db(app).session() as session:
             "redaction": "reviewed", "body": f"Stored through the database, number {n}.\\n",
         }
         submission = validate_document(fields, kinds, "parallel")
-        create_document(session, submission, sha256_hex(repr(fields).encode()), CLI, "cli")
+        create_document(session, submission, sha256_hex(repr(fields).encode()), SETUP, "cli")
 print(began, time.time(), flush=True)
 """
 

@@ -119,7 +119,7 @@ INDEX_SCRIPT = textwrap.dedent(
     os.makedirs(root, exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", root], check=True)
     from archive import create_app
-    from archive.auth.actors import SystemActor, command_line_actor
+    from archive.auth.actors import SystemActor
     from archive.auth.permissions import ACTIONS
     from archive.config import document_kinds
     from archive.documents.edit import update_document
@@ -128,7 +128,6 @@ INDEX_SCRIPT = textwrap.dedent(
     from archive.services import get_db, indexer
     from archive.storage.models import Case, Document, IndexOutbox
 
-    CLI = command_line_actor()
     EDITOR = SystemActor(os_user="tests", permissions=ACTIONS)
     # the database elsewhere, the search index on the small disk that fills up
     app = create_app({"DATA_DIR": root, "DATABASE_URL": "sqlite:///" + db_path, "SEARCH_BACKEND": "whoosh",
@@ -141,7 +140,7 @@ INDEX_SCRIPT = textwrap.dedent(
         get_db(app).upgrade()
         s.add(Case(slug="full", title="Full disk"))
         s.commit()
-        doc = create_document(s, validate_document(fields, kinds, "t"), "0" * 64, CLI, "cli").id
+        doc = create_document(s, validate_document(fields, kinds, "t"), "0" * 64, EDITOR, "cli").id
     client = app.test_client()
     before = client.get("/api/v1/search?q=zelimkhanovka").get_json()["total"]
     filler = os.path.join(root, "filler")
