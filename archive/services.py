@@ -11,10 +11,13 @@ from archive.documents.media import MediaStore
 from archive.search.backend import SearchBackend
 from archive.search.indexing import Indexer, make_backend
 from archive.storage.db import Database
+from archive.storage.sealing import Sealer
+from archive.storage.vault import parse_key
 
 
 def init_app(app: Flask) -> None:
-    database = Database(app.config["DATABASE_URL"])
+    key = app.config["VAULT_KEY"]
+    database = Database(app.config["DATABASE_URL"], Sealer(parse_key(key) if key else None))
     backend = make_backend(app.config, database)
     indexer = Indexer(database, backend)
     database.on_documents_committed(indexer)

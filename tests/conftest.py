@@ -267,7 +267,7 @@ def store_document(app: Flask, **fields) -> int:
             store_case(app, values["case"])
         submission = validate_document(values, document_kinds(app.config), "test")
         data = repr(sorted(values.items())).encode()
-        return create_document(s, submission, sha256_hex(data), corpus_loader(s), "cli").id
+        return create_document(s, submission, sha256_hex(data), corpus_loader(s), "cli", received=data).id
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ LAYERS = _table(
             archive.auth: __init__ actors permissions tokens users
             archive.protection: __init__ identities public_text
             archive.documents: __init__ edit intake media parse record review serialize
-            archive.documents: submission
+            archive.documents: revisions submission
             archive.corpus: __init__ cases loader
             archive.timeline: __init__ entries export read serialize suggest
             archive.briefs: __init__ compose export read serialize
@@ -58,7 +58,8 @@ LAYERS = _table(
             archive.backup archive.auditing
         """,
         "state": """
-            archive.storage: __init__ audit blobs bundle db fsck models queries unit vault
+            archive.storage: __init__ audit blobs bundle db fsck models queries sealed_rows sealing unit
+            archive.storage: vault
             archive.search: __init__ analysis arrays backend cache fields postgres_backend
             archive.search: whoosh_backend
         """,

@@ -15,10 +15,13 @@ from archive.auth.users import ensure_first_custodian
 from archive.cli import make_app
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
 from archive.config import DEV_SECRET
+from archive.documents.revisions import adopt_unrevised
 from archive.protection.public_text import adopt_unprotected
 from archive.search.indexing import check, repair
 from archive.services import get_db, search_backend
-from archive.storage.vault import create_key_file
+from archive.storage.sealing import Sealer
+from archive.storage.unit import unit_of_work
+from archive.storage.vault import create_key_file, parse_key
 
 
 @click.command("init")
@@ -29,10 +32,19 @@ def init_command() -> None:
     db = get_db()
     db.upgrade()
     click.echo(f"database at revision {db.revision()}")
+    key = _vault_key(current_app.config)
+    if key is not None:  # what this run seals, it seals under the key just made
+        db.sealer = Sealer(parse_key(key))
     with db.session() as session:
         adopted = adopt_unprotected(session)
         if adopted:
             click.echo(f"{adopted} documents: every field redacted (their originals kept for custodians)")
+        with unit_of_work(session):
+            revised = adopt_unrevised(session, actor())
+        if revised:
+            click.echo(
+                f"{revised} documents: their present state kept as a revision (received bytes were not kept before)"
+            )
     with db.session() as session:
         found = check(session, search_backend())
         if not found.ok:  # a new index format, or writes the index missed
@@ -40,7 +52,6 @@ def init_command() -> None:
             click.echo(
                 f"search index: {len(found.missing) + len(found.stale)} documents indexed, {len(found.extra)} removed"
             )
-    _vault_key(current_app.config)
     with db.session() as session:
         created = ensure_first_custodian(session, actor(), VIA)
     if created:
@@ -110,14 +121,16 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     _Server(options).run()
 
 
-def _vault_key(config: dict) -> None:
-    """Create the vault key file when no key is configured: originals are kept by default."""
+def _vault_key(config: dict) -> str | None:
+    """Create the vault key file when no key is configured (originals are kept by default);
+    return the new key, or None if one was configured already."""
     if config["VAULT_KEY"]:
-        return
+        return None
     path = Path(config["VAULT_KEY_FILE"])
     if create_key_file(path):
         click.echo(f"vault key created at {path} (readable by this user only): every original is kept")
         click.echo("sealed under it. Back it up apart from the data: without it no original can be opened.")
+    return path.read_text(encoding="ascii").strip() if path.is_file() else None
 
 
 def refuse_without_vault(config: dict) -> None:

@@ -17,6 +17,8 @@ from archive.documents.media import MediaStore
 from archive.storage import audit
 from archive.storage.fsck import check_files
 from archive.storage.models import MediaFile
+from archive.storage.sealed_rows import check_sealed, reseal
+from archive.storage.sealing import Sealer
 from archive.storage.unit import unit_of_work
 from archive.storage.vault import Vault, new_key, parse_key
 
@@ -55,9 +57,14 @@ def rotate_command() -> None:
         for original in originals:
             sealed.put(original, old.get(original))
         staging.mkdir(mode=0o700, exist_ok=True)
+        # the values sealed in the database, in one transaction: from its commit on, the
+        # database answers to the new key (vault.key.new until the swap below)
+        values = reseal(session, db.sealer, Sealer(parse_key(fresh)))
         pending = key_file.with_name(key_file.name + ".new")
         pending.write_text(fresh + "\n", encoding="ascii")
         os.chmod(pending, 0o600)
+        session.commit()
+        db.sealer = Sealer(parse_key(fresh))
         retired = root / f"vault.retired-{int(time.time())}"
         if (root / "vault").exists():
             os.replace(root / "vault", retired)
@@ -65,9 +72,9 @@ def rotate_command() -> None:
         os.replace(pending, key_file)
         shutil.rmtree(retired, ignore_errors=True)
         with unit_of_work(session):
-            audit.record(session, actor(), VIA, "vault.rotate", "vault", None, originals=len(originals))
+            audit.record(session, actor(), VIA, "vault.rotate", "vault", None, originals=len(originals), values=values)
     click.echo(
-        f"{len(originals)} originals sealed again under a new key, written to {key_file}. "
+        f"{len(originals)} originals and {values} database values sealed again under a new key, written to {key_file}. "
         "Back the new key up now (the old one opens nothing any more) and restart the servers."
     )
 
@@ -80,17 +87,20 @@ def fsck_command() -> None:
     db = ensure_schema()
     with db.session() as session:
         report = check_files(session, store.blobs, store.vault)
+        opened, problems = check_sealed(session, db.sealer)
+        report.problems += problems
         with unit_of_work(session):
             audit.record(
                 session, actor(), VIA, "archive.fsck", "archive", None,
-                files=report.files, originals=report.originals, problems=len(report.problems),
+                files=report.files, originals=report.originals, values=opened, problems=len(report.problems),
             )  # fmt: skip
     for problem in report.problems:
         click.echo(f"problem  {problem}")
     if report.unreferenced:
         click.echo(f"{len(report.unreferenced)} files in the media folder that no row refers to (left alone)")
     click.echo(
-        f"{report.files} files and thumbnails re-hashed, {report.originals} sealed originals opened: "
+        f"{report.files} files and thumbnails re-hashed, {report.originals} sealed originals and {opened} "
+        "sealed database values opened: "
         f"{len(report.problems) or 'no'} problems"
     )
     if not report.ok:

@@ -114,7 +114,7 @@ def _load_document(session, case: Case, path: Path, kinds, actor, via) -> FileRe
         existing = queries.document_by_slug(session, case.id, submission.slug)
         if existing is not None:
             return FileResult(name, "skipped", "already loaded", existing.id)
-        document = create_document(session, submission, sha256_hex(data), actor, via, name)
+        document = create_document(session, submission, sha256_hex(data), actor, via, name, received=data)
     except IngestError as exc:
         return FileResult(name, "error", str(exc))
     return FileResult(name, "ingested", "", document.id)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
+from archive.documents import revisions
 from archive.documents.media import Batch
 from archive.documents.parse import parse_submission
 from archive.documents.record import apply_submission, case_for, require_review_to_publish
@@ -56,10 +57,16 @@ def create_document(
     via: str,
     source_name: str = "submission",
     media: Batch | None = None,
+    received: bytes | None = None,
 ) -> Document:
-    """Store a validated submission (and sanitised media) as a new document; all or nothing."""
+    """Store a validated submission (and sanitised media) as a new document; all or nothing.
+
+    `received` is the exact bytes that came in (hashing to `sha256`, the custody hash): they
+    are sealed as revision 1, beside the submission it holds."""
     if not can(actor, "document:create"):
         raise NotPermitted("only custodians can add documents")
+    if received is not None and sha256_hex(received) != sha256:
+        raise ValueError("the custody hash is not the received bytes' SHA-256")
     try:
         with unit_of_work(session, undo=media.undo if media is not None else None):
             existing = queries.document_by_sha256(session, sha256)
@@ -86,6 +93,9 @@ def create_document(
                 require_review_to_publish(document, source_name)
                 session.add(document)
             session.flush()
+            revisions.record(
+                session, document, "applied", revisions.content_of(submission), received, sha256, actor, via
+            )
             suggest_for_document(session, document)  # dates for custodians to turn into entries
             audit.record(session, actor, via, "document.create", "document", document.id, sha256=sha256)
             if attested:  # who vouched for the review, on its own line of the custody log
@@ -118,7 +128,7 @@ def ingest_bytes(
         raise IngestError(f"is {len(data)} bytes; the limit is {max_bytes}", "size", source_name)
     fields = parse_submission(data, source_name, fmt)
     submission = validate_document(fields, kinds, source_name)
-    return create_document(session, submission, sha256_hex(data), actor, via, source_name)
+    return create_document(session, submission, sha256_hex(data), actor, via, source_name, received=data)
 
 
 def ingest_paths(

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
+from archive.documents import revisions
+from archive.documents.record import apply_submission, case_for
 from archive.errors import EditConflict, NotPermitted, ValidationError
 from archive.protection.public_text import original_texts, protect_document, review_token
 from archive.redaction import MARKERS
@@ -44,13 +46,18 @@ def review_redaction(
     review is refused with nothing saved."""
     if not can(actor, "document:edit", document):
         raise NotPermitted("only custodians can review redactions")
-    if token is not None and token != review_token(document):
-        raise EditConflict(
-            "the text, the protected names or the decisions changed since this review was "
-            "opened: nothing was saved; reload the page and review what stands now",
-            field="revision",
-        )
     with unit_of_work(session):
+        waiting = put_pending_on_row(session, document)
+        if token is not None and token != review_token(document):
+            raise EditConflict(
+                "the text, the protected names or the decisions changed since this review was "
+                "opened: nothing was saved; reload the page and review what stands now",
+                field="revision",
+            )
+        if waiting is not None:
+            waiting.state = "applied"
+            audit.record(session, actor, via, "document.revision.applied", "document", document.id,
+                         revision=waiting.number)  # fmt: skip
         for value, kind in reject:
             _decide(document, "reject", value, kind, actor)
         for value, kind in add:
@@ -77,6 +84,20 @@ def review_redaction(
     if publish:
         log.info("document %s published via %s", document.id, via)
     return document
+
+
+def put_pending_on_row(session: Session, document: Document):
+    """Put the revision waiting for review (if any) on the document's row, for the review to
+    see and judge; return it. No commit: the caller commits it with the review, or rolls it
+    back (the review page's preview)."""
+    waiting = revisions.pending_revision(session, document)
+    if waiting is not None:
+        submission = revisions.submission_from(revisions.content(session, waiting))
+        with session.no_autoflush:
+            document.case_id = case_for(session, submission, f"document {document.id}").id
+            apply_submission(session, document, submission)
+        session.flush()
+    return waiting
 
 
 def publish_document(session: Session, document: Document, actor: Actor, via: str) -> Document:

@@ -44,6 +44,7 @@ def document_json(document: Document, link: Link, full: bool, custodian: bool = 
                 "outlet": source.outlet,
                 "author": source.author,
                 "url": source.url,
+                "reported_by": source.reported_by,
                 "date": source.date_edtf,
                 "reliability": source.reliability,
             }

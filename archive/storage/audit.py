@@ -29,6 +29,11 @@ ANONYMOUS = "anonymous"  # the principal of a reader who has not signed in
 _PG_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(7261001)")
 
 
+def principal_of(actor) -> str:
+    """Who an actor is, as the custody log names it: a user name, system:<os user>, anonymous."""
+    return actor.principal if actor is not None else ANONYMOUS
+
+
 def record(
     session: Session,
     actor,
@@ -46,7 +51,7 @@ def record(
         session.execute(_PG_CHAIN_LOCK)
     entry = AuditEntry(
         actor_id=actor.id if isinstance(actor, User) else None,
-        principal=actor.principal if actor is not None else ANONYMOUS,
+        principal=principal_of(actor),
         via=via,
         action=action,
         object_type=object_type,

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.resources import resource_dir
+from archive.storage.sealing import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,10 @@ class Database:
     database this way, and never learns of a change that was rolled back.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, sealer: Sealer | None = None):
         self.url = driver_url(url)
+        # seals what a copy of the database file must not reveal (storage/sealing.py)
+        self.sealer = sealer or Sealer(None)
         self.engine = _make_engine(self.url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={_DATABASE: self})
         self._listeners: list[Callable[[set[int], set[int], bool], None]] = []
@@ -145,6 +148,12 @@ def _note_documents(session: Session, _context) -> None:
         session.connection().execute(
             insert(IndexOutbox.__table__), [{"document_id": i, "purge": purge, "created_at": utcnow()} for i in new]
         )
+
+
+def sealer_of(session: Session) -> Sealer:
+    """The sealer of the database this session belongs to (a plain one outside a Database)."""
+    database = session.info.get(_DATABASE)
+    return database.sealer if database is not None else Sealer(None)
 
 
 def committed_version(session: Session) -> tuple | None:

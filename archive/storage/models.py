@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -26,6 +27,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 CONSENT_LEVELS = ("public", "researchers", "custodians")  # widest audience first
 REVIEW_STATUSES = ("draft", "in_review", "published")
+# A document revision: on the row ("applied"), waiting for review while an earlier one stays
+# public ("pending"), or replaced by a later edit before its review ("superseded")
+REVISION_STATES = ("applied", "pending", "superseded")
 ENTRY_KINDS = ("event", "denial", "statement", "response")
 # What an official's statement says about an event
 STANCES = ("denies", "confirms", "minimises", "justifies")
@@ -243,6 +247,39 @@ class Document(Base):
     media: Mapped[list[MediaFile]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="MediaFile.id"
     )
+
+
+class DocumentRevision(Base):
+    """One change to a document, kept for good: the exact bytes that came in (a file, an API
+    body, the form's fields), sealed, hashing to `received_sha256` (revision 1's is the custody
+    hash of the document); the whole submission it holds, sealed; who made it, how and why."""
+
+    __tablename__ = "document_revisions"
+    __table_args__ = (
+        UniqueConstraint("document_id", "number", name="uq_document_revisions_number"),
+        CheckConstraint(_in("state", REVISION_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12))
+    received_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # storage/sealing.py: sealed under the vault key, authenticated with row and field; None
+    # for a revision recorded before received bytes were kept (migration 0020)
+    received: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary)  # the submission, as sealed JSON
+    reason: Mapped[str] = mapped_column(Text, default="")
+    via: Mapped[str] = mapped_column(String(20))
+    principal: Mapped[str] = mapped_column(String(120), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+    def seal_context(self, name: str) -> str:
+        """What a sealed value of this revision is authenticated with (storage/sealing.py)."""
+        return f"document_revisions:{self.document_id}:{self.number}:{name}"
 
 
 class MediaFile(Base):

@@ -12,9 +12,9 @@ from archive.config import document_kinds
 from archive.documents.edit import update_document
 from archive.documents.intake import create_document
 from archive.documents.review import view_original
+from archive.documents.revisions import latest_content
 from archive.documents.submission import validate_document
 from archive.errors import EditConflict, IngestError
-from archive.protection.public_text import originals
 from archive.services import get_session
 from archive.storage import queries
 from archive.web.forms import DocumentForm, choices, show_field_error
@@ -29,10 +29,10 @@ bp = Blueprint("editing", __name__)
 def new_document():
     who = require("document:create")
     form = _form()
+    del form.reason  # a new document's first revision needs no why
     if form.validate_on_submit():
         fields = form.fields_for_ingest()  # media are hashed on their own, file by file
-        # The custody hash covers what was submitted: the form's fields, canonically encoded.
-        data = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+        data = _canonical(fields)  # what the custody hash covers
         try:
             submission = validate_document(fields, _kinds(), "form")
             batch = prepare_uploads("media")
@@ -44,6 +44,7 @@ def new_document():
                 "web",
                 "form",
                 media=batch,
+                received=data,
             )
         except IngestError as exc:
             _field_error(form, exc)
@@ -59,25 +60,48 @@ def edit_document(doc_id: int):
     who = require("document:edit")
     document = get_document_or_404(doc_id, "document:edit")
     form = _form()
+    session = get_session()
     if form.validate_on_submit():
         try:
-            submission = validate_document(form.fields_for_ingest(), _kinds(), "form")
+            fields = form.fields_for_ingest()
+            submission = validate_document(fields, _kinds(), "form")
             batch = prepare_uploads("media")
             read = whole_number(form.revision.data)
-            update_document(get_session(), document, submission, who, "web", read, batch)
+            revision = update_document(
+                session, document, submission, who, "web", read, batch,
+                received=_canonical(fields), reason=form.reason.data or "",
+            )  # fmt: skip
         except EditConflict as exc:
             _field_error(form, exc)
             return _render(form, document, 409)
         except IngestError as exc:
             _field_error(form, exc)
         else:
+            if revision.state == "pending":
+                flash(
+                    _(
+                        "Saved as revision %(n)s: it waits for a review of its redaction, and the "
+                        "reviewed revision stays public until then.",
+                        n=revision.number,
+                    ),
+                    "info",
+                )
+                tell_if_queued([document.id])
+                return redirect(url_for("review.review", doc_id=document.id))
             flash(_("Document %(id)s updated.", id=document.id), "info")
             tell_if_queued([document.id])
             return redirect(url_for("pages.document", doc_id=document.id))
     elif not form.is_submitted():
-        # The form holds the original text: a custodian's view of it, recorded like any other.
-        form.fill_from(document, view_original(get_session(), document, who, "web"), originals(document))
+        # The form holds the original text: a custodian's view of it, recorded like any other;
+        # an edit starts from the newest revision, the one waiting for review if there is one.
+        view_original(session, document, who, "web")
+        form.fill_from(document.revision, latest_content(session, document))
     return _render(form, document)
+
+
+def _canonical(fields: dict) -> bytes:
+    """The form's fields as received, canonically encoded: what the custody hash covers."""
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
 
 
 def _form() -> DocumentForm:

@@ -74,6 +74,8 @@ class DocumentForm(FlaskForm):
     source_reliability = TextAreaField(_l("Source: reliability note"), [Optional()])
     attribution = TextAreaField(_l("Attribution and provenance"), [Optional()])
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired()])
+    # Why: kept with the revision, shown in its history (not part of the submission)
+    reason = StringField(_l("Why this change (kept in the history)"), [Optional(), Length(max=2000)])
     # The revision the editor read: saving over a newer one is refused (EditConflict).
     revision = HiddenField(validators=[Optional()])
     media = MultipleFileField(_l("Attach photos, scans or PDFs (metadata is removed before anything is stored)"))
@@ -87,25 +89,19 @@ class DocumentForm(FlaskForm):
             fields["source"] = source
         return fields
 
-    def fill_from(self, document, original: str, fields: dict) -> None:
-        """Set the fields from a stored document's originals: its text and `fields`
-        (protection.public_text.originals), never the public projection (custodians only)."""
-        self.case.data = document.case.slug
-        self.kind.data = document.kind
-        self.revision.data = str(document.revision)
-        self.title.data = fields["title"]
-        self.slug.data = fields["slug"] or ""
-        self.language.data = document.language
-        self.published.data = document.published_edtf or ""
-        self.events.data = document.events_edtf or ""
-        self.places.data = ", ".join(fields["places"])
-        self.tags.data = ", ".join(fields["tags"])
-        self.consent.data = document.consent
-        self.status.data = document.status
-        for key in ("outlet", "author", "url", "reported_by", "reliability", "date"):
-            getattr(self, f"source_{key}").data = fields["source"].get(key) or ""
-        self.attribution.data = fields["attribution"]
-        self.body.data = original
+    def fill_from(self, revision: int, content: dict) -> None:
+        """Set the fields from a revision's content (documents/revisions.py): the originals as
+        submitted, never the public projection (custodians only)."""
+        self.revision.data = str(revision)
+        for name in ("case", "kind", "title", "language", "consent", "status", "attribution", "body"):
+            getattr(self, name).data = content[name]
+        self.slug.data = content["slug"] or ""
+        self.published.data = content["published"] or ""
+        self.events.data = content["events"] or ""
+        self.places.data = ", ".join(content["places"])
+        self.tags.data = ", ".join(content["tags"])
+        for key, value in content["source"].items():
+            getattr(self, f"source_{key}").data = value or ""
 
 
 class EntryForm(FlaskForm):

@@ -6,10 +6,11 @@ each view is recorded in the audit log, and it is never cached.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from archive.documents.review import DECISION_TYPES, review_redaction, view_original
+from archive.documents.review import DECISION_TYPES, put_pending_on_row, review_redaction, view_original
+from archive.documents.revisions import view_history, view_received
 from archive.errors import EditConflict, NotFound, ValidationError
 from archive.protection.identities import add_public_name, protect_identity
 from archive.protection.public_text import originals, review_spans, review_token
@@ -27,6 +28,7 @@ def review(doc_id: int):
     document = get_document_or_404(doc_id, "document:edit")
     session = get_session()
     if request.method == "POST":
+        put_pending_on_row(session, document)  # the revision the page showed, if one waits
         shown = review_spans(document)
         kept = set(request.form.getlist("keep"))
         # a span the custodian unticked is kept readable: by its text and type, not its place
@@ -57,22 +59,31 @@ def review(doc_id: int):
 
 
 def _page(document, who, status: int = 200):
-    original = view_original(get_session(), document, who, "web")
-    fields = originals(document)
-    by_field: dict[str, list] = {}
-    for i, (name, span, text) in enumerate(review_spans(document)):
-        by_field.setdefault(name, []).append((i, span, text))
-    return render_template(
-        "redaction_review.html",
-        doc=document,
-        segments=_segments(original, document.redaction_spans),
-        body_spans=by_field.pop("body", []),
-        field_spans=by_field,
-        fields=_shown_fields(document, fields),
-        token=review_token(document),
-        types=DECISION_TYPES,
-        identities=document.case.identities,
-    ), status
+    session = get_session()
+    view_original(session, document, who, "web")  # recorded (and committed) first
+    # A revision waiting for review is shown as it would stand, then taken off the row again:
+    # until this review is saved, the reviewed revision is the one on the row and in public.
+    waiting = put_pending_on_row(session, document)
+    try:
+        fields = originals(document)
+        by_field: dict[str, list] = {}
+        for i, (name, span, text) in enumerate(review_spans(document)):
+            by_field.setdefault(name, []).append((i, span, text))
+        return render_template(
+            "redaction_review.html",
+            doc=document,
+            waiting=waiting,
+            segments=_segments(document.body_original, document.redaction_spans),
+            body_spans=by_field.pop("body", []),
+            field_spans=by_field,
+            fields=_shown_fields(document, fields),
+            token=review_token(document),
+            types=DECISION_TYPES,
+            identities=document.case.identities,
+        ), status
+    finally:
+        if waiting is not None:
+            session.rollback()
 
 
 def _shown_fields(document, fields: dict) -> list[tuple[str, str, str]]:
@@ -91,6 +102,28 @@ def _shown_fields(document, fields: dict) -> list[tuple[str, str, str]]:
     public_places = {p.name for p in document.places}
     rows += [(f"places.{i}", p, p if p in public_places else "") for i, p in enumerate(fields["places"])]
     return [row for row in rows if row[1] or row[2]]
+
+
+@bp.get("/documents/<int:doc_id>/history")
+def history(doc_id: int):
+    """Every revision: who made it, how, why, what changed; the text's differences."""
+    who = require("document:read_original")
+    document = get_document_or_404(doc_id, "document:edit")
+    lines = view_history(get_session(), document, who, "web")
+    return render_template("history.html", doc=document, lines=lines)
+
+
+@bp.get("/documents/<int:doc_id>/revisions/<int:number>/received")
+def received(doc_id: int, number: int):
+    """The exact bytes received for a revision, as they came in (they hash to its custody hash)."""
+    who = require("document:read_original")
+    document = get_document_or_404(doc_id, "document:edit")
+    data = view_received(get_session(), document, number, who, "web")
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/octet-stream"
+    response.headers["Content-Disposition"] = f'attachment; filename="document-{doc_id}-revision-{number}.received"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/cases/<slug>/identities")

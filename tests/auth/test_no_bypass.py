@@ -37,9 +37,10 @@ from archive.config import document_kinds
 from archive.corpus.cases import create_case, validate_case
 from archive.corpus.loader import load_corpus
 from archive.documents.edit import update_document
-from archive.documents.intake import create_document, ingest_bytes, ingest_paths
+from archive.documents.intake import create_document, ingest_bytes, ingest_paths, sha256_hex
 from archive.documents.media import Upload, add_media, attach, prepare, read_original
 from archive.documents.review import publish_document, review_redaction, view_original
+from archive.documents.revisions import view_history, view_received
 from archive.documents.submission import validate_document
 from archive.errors import NotPermitted, ValidationError
 from archive.links import under
@@ -120,9 +121,11 @@ def _world_template(tmp_path_factory, _migrated_db) -> tuple[Path, dict]:
         create_case(s, validate_case({"slug": CASE, "title": "A case"}), CLI, "cli")
         kinds = document_kinds(app.config)
         vouched = command_line_actor(attested_by=ids["keeper"])  # `archive ingest --reviewed-by keeper`
+        received = repr(_document_fields(slug="account")).encode()
         public = create_document(
-            s, validate_document(_document_fields(slug="account"), kinds, "t"), "1" * 64, vouched, "cli"
-        )
+            s, validate_document(_document_fields(slug="account"), kinds, "t"), sha256_hex(received), vouched, "cli",
+            received=received,
+        )  # fmt: skip
         draft = create_document(
             s,
             validate_document(
@@ -296,6 +299,12 @@ TABLE: dict[str, UseCase] = {
     ),
     "archive.documents.review.publish_document": UseCase(
         lambda w, a, v: publish_document(w.session, _doc(w), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
+    "archive.documents.revisions.view_history": UseCase(
+        lambda w, a, v: view_history(w.session, _doc(w), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
+    "archive.documents.revisions.view_received": UseCase(
+        lambda w, a, v: view_received(w.session, _doc(w), 1, a, v), "keeper", CUSTODIAN + ("cli",)
     ),
     "archive.documents.review.view_original": UseCase(
         lambda w, a, v: view_original(w.session, _doc(w, "draft"), a, v), "keeper", CUSTODIAN + ("cli",)

@@ -7,13 +7,16 @@ import hashlib
 import io
 import stat
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
 from archive.config import load_config
 from archive.documents.media import MediaStore, Upload, add_media
+from archive.errors import NotFound
 from archive.storage.db import Database
-from archive.storage.models import AuditEntry, Document, MediaFile
+from archive.storage.models import AuditEntry, Document, DocumentRevision, MediaFile
+from archive.storage.sealing import Sealer
 from archive.storage.vault import Vault, parse_key
 from tests import databases
 from tests.conftest import CORPUS, SETUP
@@ -83,7 +86,7 @@ def test_rotate_seals_every_original_again_under_a_new_key(initialised, archive,
     old_names = sorted(p.name for p in (initialised / "vault").iterdir())
     result = archive("vault", "rotate")
     assert result.returncode == 0, result.stderr
-    assert "2 originals sealed again" in result.stdout
+    assert "2 originals and " in result.stdout and " database values sealed again" in result.stdout
     new_key = key_file.read_text().strip()
     assert new_key != old_key and stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert sorted(p.name for p in (initialised / "vault").iterdir()) != old_names
@@ -95,6 +98,13 @@ def test_rotate_seals_every_original_again_under_a_new_key(initialised, archive,
     with database().session() as s:
         (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "vault.rotate")).all()
         assert entry.principal.startswith("system:")
+        # every revision's sealed values now open with the new key only
+        rows = s.scalars(select(DocumentRevision)).all()
+        assert entry.detail["values"] == 2 * len(rows) > 0
+        for row in rows:
+            assert Sealer(parse_key(new_key)).open(row.content, row.seal_context("content"))
+            with pytest.raises(NotFound):
+                Sealer(parse_key(old_key)).open(row.content, row.seal_context("content"))
 
 
 def test_rotate_refuses_a_key_given_in_the_environment(initialised, archive):
@@ -133,7 +143,8 @@ def test_fsck_finds_every_changed_missing_or_unopenable_file(initialised, archiv
     scan = _attach(initialised, "With a photo", make_dirty("pdf").data)
     clean = archive("fsck")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "3 files and thumbnails re-hashed, 2 sealed originals opened: no problems" in clean.stdout
+    assert "3 files and thumbnails re-hashed, 2 sealed originals and " in clean.stdout
+    assert "sealed database values opened: no problems" in clean.stdout
     blobs = initialised / "media"
 
     def blob(sha256: str):
@@ -151,8 +162,16 @@ def test_fsck_finds_every_changed_missing_or_unopenable_file(initialised, archiv
     stray = blob("ab" * 32)
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"left over")
+    with database().session() as s:  # the bytes received for one document, changed in the database
+        revision = s.scalars(select(DocumentRevision).order_by(DocumentRevision.id.desc())).first()
+        damaged = bytearray(revision.received)
+        damaged[-3] ^= 0x01
+        revision.received = bytes(damaged)
+        s.commit()
+        where = f"revision 1 of document {revision.document_id}: received"
     result = archive("fsck")
     assert result.returncode == 1
+    assert f"{where} the sealed value fails its integrity check" in result.stdout
     assert f"media {photo.id}: file does not hash to its name" in result.stdout
     assert f"media {photo.id}: thumbnail is missing" in result.stdout
     assert f"media {scan.id}: sealed original fails its integrity check" in result.stdout

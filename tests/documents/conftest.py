@@ -20,6 +20,7 @@ from archive.storage.models import (
     Citation,
     ConflictingAccount,
     Document,
+    DocumentRevision,
     EntryStance,
     Place,
     Source,
@@ -57,6 +58,7 @@ VALID_BODY = "The account, in Markdown.\n"
 COUNTED = {
     "cases": Case,
     "documents": Document,
+    "document_revisions": DocumentRevision,
     "places": Place,
     "tags": Tag,
     "sources": Source,
@@ -179,8 +181,8 @@ def store(session, kinds, case, make_fields, attesting):
         actor = attesting if actor is None else actor
         fields = make_fields(**changes)
         submission = validate_document(fields, kinds, "test")
-        digest = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
-        return create_document(session, submission, digest, actor, via, "test")
+        data = repr(sorted(fields.items())).encode()  # what "came in"
+        return create_document(session, submission, hashlib.sha256(data).hexdigest(), actor, via, "test", received=data)
 
     return run
 

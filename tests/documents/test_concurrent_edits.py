@@ -28,7 +28,7 @@ def _submission(app, title: str):
         "title": title,
         "language": "en",
         "consent": "public",
-        "status": "published",
+        "status": "draft",
         "redaction": "reviewed",
         "body": "The account.\n",
     }
@@ -42,7 +42,7 @@ def _edits(app, doc_id: int) -> int:
 
 
 def test_a_save_over_a_newer_revision_is_refused_and_changes_nothing(app, make_document, make_user):
-    doc_id = make_document(title="First words")
+    doc_id = make_document(title="First words", status="draft")  # an edit applied at once
     name = make_user("custodian", "custodian-a")
     with app.app_context(), get_db(app).session() as first, get_db(app).session() as second:
         actor = first.scalars(select(User).where(User.username == name)).one()
@@ -63,7 +63,7 @@ def test_a_save_over_a_newer_revision_is_refused_and_changes_nothing(app, make_d
 
 
 def test_of_editors_saving_one_revision_at_once_exactly_one_wins(app, make_document, make_user):
-    doc_id = make_document(title="Before the race")
+    doc_id = make_document(title="Before the race", status="draft")
     name = make_user("custodian", "custodian-racer")
     barrier = threading.Barrier(EDITORS)
     outcomes: list[str] = []

@@ -128,17 +128,16 @@ def _resubmit(session, kinds, make_fields, document: Document, actor: User, **ch
     return update_document(session, document, submission, actor, "web")
 
 
-def test_changing_the_body_of_a_published_document_is_refused_and_changes_nothing(
+def test_changing_the_body_of_a_published_document_waits_and_changes_nothing_public(
     session, kinds, make_fields, store, custodian
 ):
     document = store()
     doc_id, reviewed_at, public = document.id, document.redaction_reviewed_at, document.body_public
-    with pytest.raises(IngestError) as caught:
-        _resubmit(session, kinds, make_fields, document, custodian, body=RUSSIAN_BODY)
-    assert caught.value.field == "status"
+    revision = _resubmit(session, kinds, make_fields, document, custodian, body=RUSSIAN_BODY)
+    assert revision.state == "pending"  # kept as revision 2, for a review (tests/documents/test_revisions.py)
     session.expire_all()
     stored = session.get(Document, doc_id)
-    assert (stored.status, stored.revision) == ("published", 1)
+    assert (stored.status, stored.revision) == ("published", 2)
     assert stored.redaction_reviewed_at == reviewed_at
     assert stored.body_public == public
     assert PHONE not in stored.body_original
@@ -162,10 +161,18 @@ def test_changing_the_body_and_unpublishing_clears_the_review_and_redacts_again(
 def test_editing_other_fields_keeps_the_review_and_the_publication(session, kinds, make_fields, store, custodian):
     document = store()
     reviewed_at = document.redaction_reviewed_at
-    _resubmit(session, kinds, make_fields, document, custodian, title="A corrected title")
+    _resubmit(session, kinds, make_fields, document, custodian, events="2017-03", language="en-GB")
     session.expire_all()
-    assert (document.title, document.status) == ("A corrected title", "published")
+    assert (document.events_edtf, document.language, document.status) == ("2017-03", "en-gb", "published")
     assert document.redaction_reviewed_at == reviewed_at
+
+
+def test_a_new_title_of_a_published_document_waits_for_review(session, kinds, make_fields, store, custodian):
+    document = store()
+    revision = _resubmit(session, kinds, make_fields, document, custodian, title="A corrected title")
+    session.expire_all()
+    assert revision.state == "pending"
+    assert (document.title, document.status) == ("A testimony", "published")
 
 
 # Protected identities.

@@ -148,6 +148,10 @@ def test_editing_a_document_indexes_it_again(app, custodian, make_document, foun
         _edit_with_use_case(app, doc_id, fields, CUSTODIAN)
     else:
         _edit_with_web_form(custodian, doc_id, fields)
+    # a new title and places wait for review; the index keeps the reviewed revision till then
+    assert found("walrus") == [doc_id] and found("narwhal") == []
+    assert found("", place="Argun") == [doc_id]
+    _review(app, doc_id, CUSTODIAN)
     assert found("walrus") == []
     assert found("narwhal") == [doc_id]
     assert found("pelican") == [doc_id]

@@ -189,6 +189,7 @@ def test_document_detail_carries_public_text_source_and_hash(client, make_docume
             "url": "https://example.org/article",
             "date": "2017-04",
             "reliability": "Named reporter.",
+            "reported_by": "The Paper",
         },
     )
     response = client.get(f"/api/v1/documents/{doc_id}")
@@ -201,6 +202,7 @@ def test_document_detail_carries_public_text_source_and_hash(client, make_docume
         "outlet": "The Outlet",
         "author": "A. Writer",
         "url": "https://example.org/article",
+        "reported_by": "The Paper",
         "date": "2017-04",
         "reliability": "Named reporter.",
     }

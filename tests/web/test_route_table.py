@@ -89,6 +89,8 @@ TABLE = {
     ("media.original", "GET"): Rule("custodian", "media"),
     ("review.review", "GET"): Rule("custodian", "document"),
     ("review.review", "POST"): Rule("custodian", "document"),
+    ("review.history", "GET"): Rule("custodian", "document"),
+    ("review.received", "GET"): Rule("custodian", "document"),
     ("review.add_identity", "POST"): Rule("custodian"),
     ("review.add_public", "POST"): Rule("custodian"),
     ("timeline_editing.new_entry", "GET"): Rule("custodian"),
@@ -200,6 +202,7 @@ def _args(world, rule: Rule, user: str, beyond: bool, endpoint: str = "") -> dic
         "slug": "test-case",
         "fmt": "json" if endpoint.startswith("timeline.") else "md",
         "action": "refresh",
+        "number": 1,  # a document's first revision
     }
 
 
