@@ -221,6 +221,33 @@ def client(app):
 
 
 @pytest.fixture
+def make_app(tmp_path, _migrated_db):
+    """Build extra apps on fresh copies of the migrated database, with config overrides."""
+    made = []
+
+    def make(**overrides):
+        folder = tmp_path / f"app-{len(made)}"
+        folder.mkdir()
+        databases.create(folder, _migrated_db)
+        config = {
+            "TESTING": True,
+            "DATA_DIR": str(folder),
+            "DATABASE_URL": databases.url(folder),
+            "SEARCH_BACKEND": databases.SEARCH_BACKEND,
+            "SECRET_KEY": "test-secret-" + "x" * 32,
+            "CORPUS_DIR": str(CORPUS),
+            "SERVER_NAME": "archive.test",
+        }
+        config.update(overrides)
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        get_db(app).dispose()
+
+
+@pytest.fixture
 def session(app):
     with app.app_context(), get_db(app).session() as s:
         yield s

@@ -19,6 +19,7 @@ from archive.documents.revisions import adopt_unrevised
 from archive.protection.public_text import adopt_unprotected
 from archive.search.indexing import check, repair
 from archive.services import get_db, search_backend
+from archive.storage.sealed_rows import seal_plain, sealed_tables
 from archive.storage.sealing import Sealer
 from archive.storage.unit import unit_of_work
 from archive.storage.vault import create_key_file, parse_key
@@ -45,6 +46,12 @@ def init_command() -> None:
             click.echo(
                 f"{revised} documents: their present state kept as a revision (received bytes were not kept before)"
             )
+        if db.sealer.active:
+            with unit_of_work(session):
+                sealed = seal_plain(session, db.sealer)
+            if sealed:  # and the plain copies they replaced gone from the file
+                db.purge_free_space(sealed_tables())
+                click.echo(f"{sealed} values kept plain so far sealed under the vault key (texts, names, decisions)")
     with db.session() as session:
         found = check(session, search_backend())
         if not found.ok:  # a new index format, or writes the index missed

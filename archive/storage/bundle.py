@@ -27,7 +27,10 @@ from sqlalchemy.orm import Session
 
 from archive.errors import ValidationError
 from archive.storage.blobs import write_atomically
+from archive.storage.db import sealer_of
 from archive.storage.models import Base
+from archive.storage.sealed_rows import check_sealed, raw, seal_plain
+from archive.storage.sealing import Stored, sealed_type
 from archive.storage.unit import unit_of_work
 
 FORMAT = "witness-archive-bundle"
@@ -52,7 +55,9 @@ def export_bundle(session: Session, data_dir: Path, target: Path, revision: str)
     (partial / "tables").mkdir(parents=True)
     rows = {}
     for table in Base.metadata.sorted_tables:
-        ordered = select(table).order_by(*table.primary_key.columns)
+        # sealed columns as stored (storage/sealed_rows.py): a bundle carries them sealed
+        columns = [raw(c) if sealed_type(c.type) else c for c in table.columns]
+        ordered = select(*columns).order_by(*table.primary_key.columns)
         lines = [
             json.dumps(_plain(dict(row)), ensure_ascii=False, sort_keys=True)
             for row in session.execute(ordered).mappings()
@@ -141,6 +146,7 @@ def import_bundle(
             rows[table.name] = len(records)
         if session.get_bind().dialect.name == "postgresql":
             _reset_sequences(session)
+        _open_with_this_key(session)
     for root in FILE_ROOTS:
         folder = source / "files" / root
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
@@ -174,7 +180,25 @@ def _typed(table, record: dict) -> dict:
             record[column.name] = date.fromisoformat(value)
         elif isinstance(column.type, LargeBinary):
             record[column.name] = base64.b64decode(value)
+        elif sealed_type(column.type) and isinstance(value, str):
+            record[column.name] = Stored(value)  # as the bundle carries it: sealed, or plain text
     return record
+
+
+def _open_with_this_key(session: Session) -> None:
+    """A bundle's sealed values must open with this archive's vault key (they were sealed with
+    the key of the archive that wrote it); plain ones are sealed now if this archive has a key."""
+    sealer = sealer_of(session)
+    if sealer.active:
+        seal_plain(session, sealer)
+    _opened, problems = check_sealed(session, sealer)
+    if problems:
+        raise ValidationError(
+            f"{len(problems)} sealed values of the bundle do not open with this archive's vault key "
+            f"(the first: {problems[0]}): restore with the key file of the archive that wrote it "
+            "(ARCHIVE_VAULT_KEY_FILE); nothing was imported",
+            field="vault_key",
+        )
 
 
 def _reset_sequences(session: Session) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.resources import resource_dir
-from archive.storage.sealing import Sealer
+from archive.storage.sealing import Sealer, register
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +33,24 @@ class Database:
 
     def __init__(self, url: str, sealer: Sealer | None = None):
         self.url = driver_url(url)
+        self.engine = _make_engine(self.url)
         # seals what a copy of the database file must not reveal (storage/sealing.py)
         self.sealer = sealer or Sealer(None)
-        self.engine = _make_engine(self.url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={_DATABASE: self})
         self._listeners: list[Callable[[set[int], set[int], bool], None]] = []
         event.listen(self.sessionmaker, "after_flush", _note_documents)
         event.listen(self.sessionmaker, "after_commit", self._after_commit)
         event.listen(self.sessionmaker, "after_rollback", _forget_documents)
+
+    @property
+    def sealer(self) -> Sealer:
+        return self._sealer
+
+    @sealer.setter
+    def sealer(self, sealer: Sealer) -> None:
+        """Seal with `sealer` from now on, in sessions and in the columns sealed in place."""
+        self._sealer = sealer
+        register(self.engine.dialect, sealer)
 
     def on_documents_committed(self, listener: Callable[[set[int], set[int], bool], None]) -> None:
         self._listeners.append(listener)
@@ -82,6 +92,18 @@ class Database:
 
     def head(self) -> str | None:
         return ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()
+
+    def purge_free_space(self, tables: tuple[str, ...]) -> None:
+        """Rewrite the database so that values replaced in place (plain texts now sealed) leave
+        no copy in free pages or the write-ahead log: VACUUM (SQLite: the whole file, then the
+        log truncated; PostgreSQL: VACUUM FULL of the tables named)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if self.engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("VACUUM")
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                names = ", ".join(f'"{name}"' for name in tables if name.isidentifier())
+                connection.exec_driver_sql(f"VACUUM FULL {names}")
 
     def dispose(self) -> None:
         self.engine.dispose()

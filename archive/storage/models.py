@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from archive.storage.sealing import SealedJSON, SealedText
+
 CONSENT_LEVELS = ("public", "researchers", "custodians")  # widest audience first
 REVIEW_STATUSES = ("draft", "in_review", "published")
 # A document revision: on the row ("applied"), waiting for review while an earlier one stays
@@ -106,7 +108,8 @@ class ProtectedIdentity(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     pseudonym: Mapped[str] = mapped_column(String(80))
-    names: Mapped[list] = mapped_column(JSON, default=list)  # as typed: names, aliases, nicknames
+    # as typed: names, aliases, nicknames; sealed at rest (storage/sealing.py)
+    names: Mapped[list] = mapped_column(SealedJSON("protected_identities.names"), default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -200,7 +203,7 @@ class Document(Base):
     language: Mapped[str] = mapped_column(String(12), index=True)
     # The text as submitted; only custodians ever see it. Pages, API, exports and the index
     # read body_public, which the redaction step derives (equal to the original until then).
-    body_original: Mapped[str] = mapped_column(Text)
+    body_original: Mapped[str] = mapped_column(SealedText("documents.body_original"))  # sealed at rest
     body_public: Mapped[str] = mapped_column(Text)
     # body_public rendered by archive.rendering.render_markdown when it is written: rendering
     # hostile Markdown can take seconds, so it is done once per change, never per page view.
@@ -211,7 +214,9 @@ class Document(Base):
     # Every other field as submitted (title, attribution, slug, tags, places, source), for
     # custodians only; the ordinary columns hold what redaction derives from them
     # (protection/public_text.py), and field_spans what it replaced in each, for the review.
-    fields_original: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    fields_original: Mapped[dict] = mapped_column(
+        SealedJSON("documents.fields_original"), default=dict, server_default="{}"
+    )  # sealed at rest
     field_spans: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     redaction_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     redaction_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -350,7 +355,7 @@ class RedactionDecision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(10))  # reject | add
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(SealedText("redaction_decisions.value"))  # sealed at rest
     type: Mapped[str] = mapped_column(String(20))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

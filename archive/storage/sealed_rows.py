@@ -1,9 +1,10 @@
-"""The database values sealed under the vault key (storage/sealing.py), in one list: what
-`archive vault rotate` seals again under a new key and what `archive fsck` opens.
+"""The database values sealed under the vault key (storage/sealing.py), found in one place: what
+`archive init` seals once a key exists, what `archive vault rotate` seals again under a new
+key, what `archive fsck` opens, and what a bundle carries as it is stored.
 
-Each entry names a table's model and its sealed columns; a row's `seal_context(column)` is
-what its values are authenticated with. A value kept plain (an archive that had no key yet)
-is sealed by the next rotation.
+Two kinds: the columns declared SealedText/SealedJSON (original texts and fields, protected
+names, redaction decisions), authenticated with their table and column; and a revision's
+received bytes and content (LargeBinary), authenticated with the row they belong to.
 """
 
 from __future__ import annotations
@@ -11,42 +12,114 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import Column, Table, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from archive.errors import NotFound
-from archive.storage.models import Document, DocumentRevision
-from archive.storage.sealing import Sealer
+from archive.storage.models import Base, Document, DocumentRevision
+from archive.storage.sealing import (
+    Sealer,
+    Stored,
+    is_sealed,
+    is_sealed_text,
+    open_text,
+    plain_text,
+    seal_text,
+    sealed_type,
+)
 
-SEALED_COLUMNS = ((DocumentRevision, ("received", "content")),)
+REVISION_COLUMNS = ("received", "content")
+_BATCH = 500
 
 
-def _values(session: Session) -> Iterator[tuple[object, str, bytes]]:
-    for model, columns in SEALED_COLUMNS:
-        for row in session.scalars(select(model).order_by(model.id)).yield_per(500):
-            for column in columns:
-                value = getattr(row, column)
-                if value is not None:
-                    yield row, column, bytes(value)
+def sealed_columns() -> list[tuple[Table, Column]]:
+    """Every (table, column) declared sealed in the models."""
+    return [
+        (table, column) for table in Base.metadata.sorted_tables for column in table.columns if sealed_type(column.type)
+    ]
+
+
+def sealed_tables() -> tuple[str, ...]:
+    """The tables holding sealed values."""
+    return tuple(dict.fromkeys([t.name for t, _c in sealed_columns()] + [DocumentRevision.__tablename__]))
+
+
+def raw(column: Column):
+    """The column as stored, without opening it (for bundles and the commands below)."""
+    return type_coerce(column, column.type.impl_instance).label(column.name)
+
+
+def _stored(session: Session, table: Table, column: Column) -> Iterator[tuple[int, object]]:
+    key = table.c.id
+    rows = session.execute(select(key, raw(column)).where(column.is_not(None)).order_by(key))
+    yield from rows.yield_per(_BATCH)
+
+
+def _revisions(session: Session) -> Iterator[tuple[DocumentRevision, str, bytes]]:
+    for row in session.scalars(select(DocumentRevision).order_by(DocumentRevision.id)).yield_per(_BATCH):
+        for column in REVISION_COLUMNS:
+            value = getattr(row, column)
+            if value is not None:
+                yield row, column, bytes(value)
+
+
+def seal_plain(session: Session, sealer: Sealer) -> int:
+    """Seal every value still kept plain (written before the archive had a key), in the
+    session's transaction; return how many."""
+    count = 0
+    for table, column in sealed_columns():
+        context = column.type.context
+        changes = [(key, value) for key, value in _stored(session, table, column) if not is_sealed_text(value)]
+        for key, value in changes:
+            text = plain_text(column.type, value)
+            _write(session, table, column, key, seal_text(sealer, text, context))
+        count += len(changes)
+    for row, column, value in list(_revisions(session)):
+        if not is_sealed(value):
+            setattr(row, column, sealer.seal(sealer.open(value, row.seal_context(column)), row.seal_context(column)))
+            count += 1
+    session.flush()
+    return count
 
 
 def reseal(session: Session, old: Sealer, new: Sealer) -> int:
-    """Open every sealed value with `old` and seal it with `new`, in the session's transaction
-    (no commit); return how many. NotFound (naming the row) if one does not open."""
+    """Open every sealed value with `old` and seal it with `new` (plain ones too), in the
+    session's transaction (no commit); return how many. NotFound (naming the value) if one
+    does not open."""
     count = 0
-    for row, column, value in _values(session):
+    for table, column in sealed_columns():
+        context = column.type.context
+        for key, value in list(_stored(session, table, column)):
+            text = open_text(old, value, context) if is_sealed_text(value) else plain_text(column.type, value)
+            _write(session, table, column, key, seal_text(new, text, context))
+            count += 1
+    for row, column, value in list(_revisions(session)):
         context = row.seal_context(column)
         setattr(row, column, new.seal(old.open(value, context), context))
         count += 1
+    session.flush()
     return count
 
 
 def check_sealed(session: Session, sealer: Sealer) -> tuple[int, list[str]]:
-    """Open every sealed value and check the received bytes against their custody hashes;
-    return (values opened, problems). Problems name rows, never content."""
+    """Open every sealed value and check each revision's received bytes against its recorded
+    SHA-256 (revision 1's against the custody hash); return (values opened, problems).
+    Problems name rows and columns, never content."""
     opened, problems = 0, []
+    for table, column in sealed_columns():
+        for key, value in _stored(session, table, column):
+            if not is_sealed_text(value):  # expected in an archive without a key, not with one
+                if sealer.active:
+                    problems.append(f"{table.name} {key}: {column.name} is kept plain (run `archive init`)")
+                continue
+            try:
+                open_text(sealer, value, column.type.context)
+            except NotFound as exc:
+                problems.append(f"{table.name} {key}: {column.name} {str(exc).split(': ', 1)[-1]}")
+                continue
+            opened += 1
     custody = dict(session.execute(select(Document.id, Document.sha256)).all())
-    for row, column, value in _values(session):
+    for row, column, value in _revisions(session):
         where = f"revision {row.number} of document {row.document_id}: {column}"
         try:
             data = sealer.open(value, row.seal_context(column))
@@ -59,3 +132,7 @@ def check_sealed(session: Session, sealer: Sealer) -> tuple[int, list[str]]:
         if column == "received" and row.number == 1 and row.received_sha256 != custody.get(row.document_id):
             problems.append(f"{where} is not what the custody hash of the document names")
     return opened, problems
+
+
+def _write(session: Session, table: Table, column: Column, key: int, stored: str) -> None:
+    session.execute(update(table).where(table.c.id == key).values({column.name: Stored(stored)}))

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from archive.storage.db import Database
+from archive.storage.sealing import Sealer
+from archive.storage.vault import parse_key
 from tests import databases
 
 ARCHIVE = Path(sys.executable).with_name("archive")
@@ -83,13 +85,22 @@ def archive(workdir, data_dir):
     return run
 
 
+def keyed_database(data_dir: Path) -> Database:
+    """The database of an archive under `data_dir`, opened with the vault key `archive init`
+    made there (if any), as the commands open it."""
+    key_file = Path(data_dir) / "keys" / "vault.key"
+    sealer = Sealer(parse_key(key_file.read_text())) if key_file.is_file() else None
+    return Database(databases.url(data_dir), sealer)
+
+
 @pytest.fixture
 def database(data_dir):
-    """Open the database the commands wrote, to check what they stored."""
+    """Open the database the commands wrote, to check what they stored (with the vault key
+    `archive init` made, as the commands open it: the sealed columns read plain)."""
     opened = []
 
     def open_db() -> Database:
-        db = Database(databases.url(data_dir))
+        db = keyed_database(data_dir)
         opened.append(db)
         return db
 

@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 
 from archive.config import load_config
 from archive.documents.media import MediaStore, Upload, add_media
-from archive.storage.db import Database
 from archive.storage.models import AuditEntry, Base, Document, MediaFile
 from tests import databases
-from tests.cli.conftest import _run
+from tests.cli.conftest import _run, keyed_database
 from tests.conftest import CORPUS, SETUP
 
 
@@ -43,7 +42,7 @@ def _exported_template(initialised_data, tmp_path_factory):
         "A photo follows.\n"
     )
     assert archive("ingest", doc).returncode == 0
-    db = Database(databases.url(data))
+    db = keyed_database(data)
     with db.session() as s:
         document = s.scalars(select(Document).where(Document.title == "With a photo")).one()
         # the settings the commands read (every media limit at its default), the data folder's media
@@ -79,7 +78,13 @@ def test_a_bundle_restores_into_an_empty_archive(exported, archive, data_dir, da
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert "tables/documents.jsonl" in manifest["files"]
     assert any(name.startswith("files/media/") for name in manifest["files"])
+    key = (data_dir / "keys" / "vault.key").read_bytes()  # kept apart from the bundle, as README says
     _fresh(data_dir)
+    refused = archive("import-bundle", bundle, "--expect-manifest", digest)  # no key on the new machine
+    assert refused.returncode != 0 and "do not open with this archive's vault key" in refused.stderr
+    _fresh(data_dir)
+    (data_dir / "keys").mkdir(mode=0o700, parents=True)
+    (data_dir / "keys" / "vault.key").write_bytes(key)
     restored = archive("import-bundle", bundle, "--expect-manifest", digest)
     assert restored.returncode == 0, restored.stderr
     assert "the audit log holds" in restored.stdout

@@ -12,10 +12,9 @@ import yaml
 from sqlalchemy import select
 
 from archive.search.postgres_backend import PostgresSearch
-from archive.storage.db import Database
 from archive.storage.models import Document
 from tests import databases
-from tests.cli.conftest import _run
+from tests.cli.conftest import _run, keyed_database
 
 CONSENT_WORDS = {"public": "cliwordpublic", "researchers": "cliwordresearchers", "custodians": "cliwordcustodians"}
 # (role, consent of the document whose word is searched, whether the role finds it)
@@ -68,7 +67,7 @@ def _loaded(initialised_data, tmp_path_factory) -> tuple[Path, dict[str, int]]:
         (case / "documents" / f"{slug}.md").write_text(content, encoding="utf-8")
     loaded = _run(root / "cwd", root / "data", ["load-corpus", "--reviewed-by", "custodian", case.parent])
     assert loaded.returncode == 0, loaded.stderr
-    db = Database(databases.url(root / "data"))
+    db = keyed_database(root / "data")
     with db.session() as s:
         ids = {d.slug: d.id for d in s.scalars(select(Document))}
     db.dispose()
@@ -200,7 +199,7 @@ def test_the_index_lives_under_the_data_dir(searchable, data_dir, workdir):
         assert any((data_dir / "index").iterdir())
     else:  # in the database: a server keeps no search state of its own
         assert not (data_dir / "index").exists()
-        db = Database(databases.url(data_dir))
+        db = keyed_database(data_dir)
         assert "Kadyrov" in databases.search_tables_text(db.engine)
         db.dispose()
     assert list(Path(workdir).iterdir()) == []

@@ -14,11 +14,10 @@ from sqlalchemy import select
 from archive.config import load_config
 from archive.documents.media import MediaStore, Upload, add_media
 from archive.errors import NotFound
-from archive.storage.db import Database
 from archive.storage.models import AuditEntry, Document, DocumentRevision, MediaFile
 from archive.storage.sealing import Sealer
 from archive.storage.vault import Vault, parse_key
-from tests import databases
+from tests.cli.conftest import keyed_database
 from tests.conftest import CORPUS, SETUP
 from tests.media.dirty import make_dirty
 
@@ -29,7 +28,7 @@ def _config(data_dir):
 
 def _attach(data_dir, document_title: str, data: bytes) -> MediaFile:
     config = _config(data_dir)
-    db = Database(databases.url(data_dir))
+    db = keyed_database(data_dir)
     with db.session() as s:
         document = s.scalars(select(Document).where(Document.title == document_title)).one()
         (media,) = add_media(s, document, [Upload(data)], MediaStore.from_config(config), SETUP, "cli")
@@ -100,7 +99,7 @@ def test_rotate_seals_every_original_again_under_a_new_key(initialised, archive,
         assert entry.principal.startswith("system:")
         # every revision's sealed values now open with the new key only
         rows = s.scalars(select(DocumentRevision)).all()
-        assert entry.detail["values"] == 2 * len(rows) > 0
+        assert entry.detail["values"] > 2 * len(rows) > 0  # and the texts sealed in place
         for row in rows:
             assert Sealer(parse_key(new_key)).open(row.content, row.seal_context("content"))
             with pytest.raises(NotFound):

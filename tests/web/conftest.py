@@ -13,14 +13,12 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from archive import create_app
 from archive.auth.users import create_user
 from archive.services import get_db
 from archive.storage import queries
 from archive.storage.models import AuditEntry, Document, User
 from archive.timeline.entries import create_entries, validate_entry
-from tests import databases
-from tests.conftest import CLI, CORPUS, PASSWORD, csrf_token, seeded, store_document
+from tests.conftest import CLI, PASSWORD, csrf_token, seeded, store_document
 
 ROLES = ("anonymous", "researcher", "custodian", "admin")
 CONSENTS = ("public", "researchers", "custodians")
@@ -157,33 +155,6 @@ def user_id(app):
             return s.scalars(select(User.id).where(User.username == username)).one()
 
     return find
-
-
-@pytest.fixture
-def make_app(tmp_path, _migrated_db):
-    """Build extra apps on fresh copies of the migrated database, with config overrides."""
-    made = []
-
-    def make(**overrides):
-        folder = tmp_path / f"app-{len(made)}"
-        folder.mkdir()
-        databases.create(folder, _migrated_db)
-        config = {
-            "TESTING": True,
-            "DATA_DIR": str(folder),
-            "DATABASE_URL": databases.url(folder),
-            "SEARCH_BACKEND": databases.SEARCH_BACKEND,
-            "SECRET_KEY": "test-secret-" + "x" * 32,
-            "CORPUS_DIR": str(CORPUS),
-            "SERVER_NAME": "archive.test",
-        }
-        config.update(overrides)
-        made.append(create_app(config))
-        return made[-1]
-
-    yield make
-    for app in made:
-        get_db(app).dispose()
 
 
 def add_user(app, role: str, username: str | None = None) -> str:
