@@ -48,6 +48,13 @@ _SETTINGS = {
     # When unset, the key is read from VAULT_KEY_FILE, which `archive init` creates (mode 0600)
     "VAULT_KEY": ("", str),
     "VAULT_KEY_FILE": (lambda s: str(Path(s["DATA_DIR"]) / "keys" / "vault.key"), str),
+    # the Ed25519 key that signs the audit log's heads (`archive audit anchor`); `archive init`
+    # creates it (mode 0600) beside the vault key
+    "AUDIT_KEY_FILE": (lambda s: str(Path(s["DATA_DIR"]) / "keys" / "audit.key"), str),
+    # an RFC 3161 time-stamping authority that countersigns each signed head (empty: none), and
+    # the PEM file of its CA certificate, to verify its tokens
+    "TSA_URL": ("", str),
+    "TSA_CA_FILE": ("", str),
     # items per page in lists and the API when the client does not say
     "PER_PAGE": (20, int),
     # the most items per page a client may ask for

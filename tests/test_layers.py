@@ -58,7 +58,8 @@ LAYERS = _table(
             archive.backup archive.auditing
         """,
         "state": """
-            archive.storage: __init__ audit blobs bundle db fsck models queries sealed_rows sealing unit
+            archive.storage: __init__ anchors audit blobs bundle db fsck models queries sealed_rows sealing
+            archive.storage: unit
             archive.storage: vault
             archive.search: __init__ analysis arrays backend cache fields postgres_backend
             archive.search: whoosh_backend

@@ -19,6 +19,7 @@ from archive.documents.revisions import adopt_unrevised
 from archive.protection.public_text import adopt_unprotected
 from archive.search.indexing import check, repair
 from archive.services import get_db, search_backend
+from archive.storage.anchors import create_signing_key
 from archive.storage.sealed_rows import seal_plain, sealed_tables
 from archive.storage.sealing import Sealer
 from archive.storage.unit import unit_of_work
@@ -34,6 +35,9 @@ def init_command() -> None:
     db.upgrade()
     click.echo(f"database at revision {db.revision()}")
     key = _vault_key(current_app.config)
+    if create_signing_key(Path(current_app.config["AUDIT_KEY_FILE"])):
+        click.echo(f"audit signing key created at {current_app.config['AUDIT_KEY_FILE']} (readable by this user only):")
+        click.echo("`archive audit anchor` signs the audit log's head with it. Back it up with the vault key.")
     if key is not None:  # what this run seals, it seals under the key just made
         db.sealer = Sealer(parse_key(key))
     with db.session() as session:

@@ -596,3 +596,22 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+
+
+class AuditHead(Base):
+    """The audit log's head as `archive audit anchor` signed it (storage/anchors.py): no foreign
+    key to the entry, so that an entry deleted later is reported, not cascaded."""
+
+    __tablename__ = "audit_heads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(Integer)
+    signed_at: Mapped[datetime] = mapped_column(DateTime)
+    statement: Mapped[str] = mapped_column(Text)  # canonical JSON of the fields above and the key
+    public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519 public key, hex
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    tsa_url: Mapped[str | None] = mapped_column(String(2000))
+    tsa_token: Mapped[bytes | None] = mapped_column(LargeBinary)  # the DER TimeStampResp
+    principal: Mapped[str] = mapped_column(String(120))

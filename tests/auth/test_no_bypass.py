@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 from sqlalchemy import func, select
 
 from archive import create_app
-from archive.auditing import audit_entries, verify_audit_log
+from archive.auditing import anchor_audit_log, audit_entries, verify_audit_heads, verify_audit_log
 from archive.auth.actors import SystemActor, command_line_actor
 from archive.auth.tokens import create_token, revoke_token
 from archive.auth.users import change_password, create_user, end_sessions, ensure_first_custodian
@@ -65,6 +66,7 @@ from tests.conftest import CLI, PASSWORD, SETUP, _config
 from tests.test_layers import LAYERS, PACKAGE
 
 VIAS = ("web", "api", "cli")
+SIGNING_KEY = Ed25519PrivateKey.generate()  # signs the audit log's head in the world
 NOBODY = SystemActor(os_user="nobody", permissions=frozenset())
 VAULT_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 CASE = "test-case"
@@ -415,6 +417,12 @@ TABLE: dict[str, UseCase] = {
         lambda w, a, v: audit_entries(w.session, a, AuditFilters(), 1, 20), "keeper", CUSTODIAN
     ),
     "archive.auditing.verify_audit_log": UseCase(lambda w, a, v: verify_audit_log(w.session, a), "keeper", CUSTODIAN),
+    "archive.auditing.anchor_audit_log": UseCase(
+        lambda w, a, v: anchor_audit_log(w.session, a, v, SIGNING_KEY, None), "keeper", CUSTODIAN
+    ),
+    "archive.auditing.verify_audit_heads": UseCase(
+        lambda w, a, v: verify_audit_heads(w.session, a, SIGNING_KEY.public_key()), "keeper", CUSTODIAN
+    ),
 }
 
 # Reads that never refuse: they answer with what the actor may see (tests/web/test_access.py,
