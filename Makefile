@@ -39,7 +39,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 # Each benchmark prints a table against a named peer measured in the same run.
-bench: bench-media bench-redaction bench-search bench-timeline bench-briefs
+bench: bench-media bench-redaction bench-search bench-timeline bench-briefs bench-custody
 
 bench-media: $(VENV)/.installed-test system-libs
 	@command -v exiftool >/dev/null 2>&1 && command -v mat2 >/dev/null 2>&1 || { \
@@ -60,6 +60,10 @@ bench-search: $(VENV)/.installed-test
 
 bench-timeline: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/timeline.py
+
+# sealing at rest, revisions and signed heads, against the same archive without a vault key
+bench-custody: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/custody.py
 
 bench-briefs: $(VENV)/.installed-test system-libs
 	$(BIN)/python benchmarks/briefs.py

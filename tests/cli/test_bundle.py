@@ -68,7 +68,7 @@ def exported(_exported_template, data_dir, tmp_path):
 
 def _fresh(data_dir):
     """A new machine: no data folder at all (on PostgreSQL, a new empty database)."""
-    shutil.rmtree(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
     if databases.SERVER:
         databases.create(data_dir)
 
