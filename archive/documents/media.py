@@ -58,7 +58,8 @@ def prepare(uploads: list[Upload], store: MediaStore) -> Batch:
     if store.vault is None and any(u.disguise_voice for u in uploads):
         raise MediaRefused(
             "cannot have its voice disguised without the vault: the undisguised original would be "
-            "lost; set ARCHIVE_VAULT_KEY so that originals are kept sealed",
+            "lost; run `archive init` (it writes the vault key file) or set ARCHIVE_VAULT_KEY, so that "
+            "originals are kept sealed",
             source=next(u.name for u in uploads if u.disguise_voice),
         )
     return Batch(store, [(u, sanitise(u.data, store.limits, u.name, u.disguise_voice)) for u in uploads])
