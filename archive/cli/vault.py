@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
-from archive.documents.media import MediaStore
+from archive.services import media_store
 from archive.storage import audit
 from archive.storage.fsck import check_files
 from archive.storage.models import MediaFile
@@ -83,7 +83,7 @@ def rotate_command() -> None:
 @with_archive
 def fsck_command() -> None:
     """Re-hash every stored file and open every sealed original; exit 1 on any problem."""
-    store = MediaStore.from_config(current_app.config)
+    store = media_store()
     db = ensure_schema()
     with db.session() as session:
         report = check_files(session, store.blobs, store.vault)

@@ -3,7 +3,6 @@ in one unit of work on the revision the editor read."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 from sqlalchemy import update
@@ -15,7 +14,7 @@ from archive.auth.permissions import can
 from archive.documents import revisions
 from archive.documents.intake import sha256_hex
 from archive.documents.media import Batch
-from archive.documents.record import apply_submission, case_for, require_review_to_publish
+from archive.documents.record import case_for, put_on_row, require_review_to_publish
 from archive.documents.submission import Submission
 from archive.errors import EditConflict, IngestError, NotPermitted
 from archive.protection.public_text import originals
@@ -53,7 +52,7 @@ def update_document(
         raise NotPermitted("only custodians can edit documents")
     expected = document.revision if expected_revision is None else expected_revision
     if received is None:  # the submission itself, canonically encoded, is what came in
-        received = json.dumps(revisions.content_of(submission), sort_keys=True, ensure_ascii=False).encode()
+        received = revisions.encoded(revisions.content_of(submission))
     with unit_of_work(session, undo=media.undo if media is not None else None):
         advanced = session.execute(
             update(Document)
@@ -84,13 +83,11 @@ def update_document(
             document.consent = after["consent"]  # out of view at once; the text waits for review
             session.flush()
         if not waits:
-            with session.no_autoflush:
-                if any(on_row.get(name) != after[name] for name in revisions.REVIEWED):
-                    document.redaction_reviewed_at = None  # a new text needs a new review
-                    document.redaction_reviewed_by_id = None
-                document.case_id = case.id
-                apply_submission(session, document, submission)
-                require_review_to_publish(document, f"document {document.id}")
+            if any(on_row.get(name) != after[name] for name in revisions.REVIEWED):
+                document.redaction_reviewed_at = None  # a new text needs a new review
+                document.redaction_reviewed_by_id = None
+            put_on_row(session, document, submission)
+            require_review_to_publish(document, f"document {document.id}")
             session.flush()
         revision = revisions.record(
             session, document, "pending" if waits else "applied", after, received, sha256_hex(received),

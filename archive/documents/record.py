@@ -48,6 +48,14 @@ def apply_submission(session: Session, document: Document, s: Submission) -> Non
     protect_document(session, document)
 
 
+def put_on_row(session: Session, document: Document, submission: Submission) -> None:
+    """Write a submission onto an existing document's row (its case, originals and public
+    projection), as an edit or a review of a pending revision does. No flush, no commit."""
+    with session.no_autoflush:
+        document.case_id = case_for(session, submission, f"document {document.id}").id
+        apply_submission(session, document, submission)
+
+
 def require_review_to_publish(document: Document, source_name: str) -> None:
     """Refuse a published document whose redaction no custodian has reviewed."""
     if document.status == "published" and document.redaction_reviewed_at is None:

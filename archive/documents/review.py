@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.documents import revisions
-from archive.documents.record import apply_submission, case_for
+from archive.documents.record import put_on_row
 from archive.errors import EditConflict, NotPermitted, ValidationError
 from archive.protection.public_text import original_texts, protect_document, review_token
 from archive.redaction import MARKERS
@@ -92,10 +92,7 @@ def put_pending_on_row(session: Session, document: Document):
     back (the review page's preview)."""
     waiting = revisions.pending_revision(session, document)
     if waiting is not None:
-        submission = revisions.submission_from(revisions.content(session, waiting))
-        with session.no_autoflush:
-            document.case_id = case_for(session, submission, f"document {document.id}").id
-            apply_submission(session, document, submission)
+        put_on_row(session, document, revisions.submission_from(revisions.content(session, waiting)))
         session.flush()
     return waiting
 

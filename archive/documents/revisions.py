@@ -149,7 +149,7 @@ def record(
     )
     if received is not None:
         revision.received = sealer.seal(received, revision.seal_context("received"))
-    revision.content = sealer.seal(_json(content), revision.seal_context("content"))
+    revision.content = sealer.seal(encoded(content), revision.seal_context("content"))
     session.add(revision)
     if state != "superseded":
         for earlier in pending_revisions(session, document):
@@ -278,5 +278,6 @@ def _diff(before: str, after: str, context_lines: int) -> list[tuple[str, str]]:
     return out
 
 
-def _json(value: dict) -> bytes:
+def encoded(value: dict) -> bytes:
+    """A revision's content as canonical JSON bytes."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False).encode()

@@ -274,7 +274,7 @@ class DocumentRevision(Base):
     # for a revision recorded before received bytes were kept (migration 0020)
     received: Mapped[bytes | None] = mapped_column(LargeBinary)
     content: Mapped[bytes] = mapped_column(LargeBinary)  # the submission, as sealed JSON
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(SealedText("document_revisions.reason"), default="")  # may name someone
     via: Mapped[str] = mapped_column(String(20))
     principal: Mapped[str] = mapped_column(String(120), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from sqlalchemy import Column, Table, select, type_coerce, update
 from sqlalchemy.orm import Session
@@ -55,12 +56,32 @@ def _stored(session: Session, table: Table, column: Column) -> Iterator[tuple[in
     yield from rows.yield_per(_BATCH)
 
 
-def _revisions(session: Session) -> Iterator[tuple[DocumentRevision, str, bytes]]:
-    for row in session.scalars(select(DocumentRevision).order_by(DocumentRevision.id)).yield_per(_BATCH):
-        for column in REVISION_COLUMNS:
-            value = getattr(row, column)
-            if value is not None:
-                yield row, column, bytes(value)
+def _revisions(session: Session) -> Iterator[tuple[object, str, bytes]]:
+    """(row, column, stored bytes) of every revision's sealed values: the rows hold only what
+    a check needs (no other column is opened while keys change)."""
+    table = DocumentRevision.__table__
+    columns = (table.c.id, table.c.document_id, table.c.number, table.c.received_sha256)
+    for column in REVISION_COLUMNS:
+        rows = session.execute(
+            select(*columns, table.c[column]).where(table.c[column].is_not(None)).order_by(table.c.id)
+        )
+        for row in rows.all():
+            yield _Revision(row.id, row.document_id, row.number, row.received_sha256), column, bytes(row[4])
+
+
+class _Revision(NamedTuple):
+    id: int
+    document_id: int
+    number: int
+    received_sha256: str
+
+    def seal_context(self, name: str) -> str:
+        return DocumentRevision.seal_context(self, name)
+
+
+def _write_revision(session: Session, row, column: str, value: bytes) -> None:
+    table = DocumentRevision.__table__
+    session.execute(update(table).where(table.c.id == row.id).values({column: value}))
 
 
 def seal_plain(session: Session, sealer: Sealer) -> int:
@@ -76,7 +97,8 @@ def seal_plain(session: Session, sealer: Sealer) -> int:
         count += len(changes)
     for row, column, value in list(_revisions(session)):
         if not is_sealed(value):
-            setattr(row, column, sealer.seal(sealer.open(value, row.seal_context(column)), row.seal_context(column)))
+            context = row.seal_context(column)
+            _write_revision(session, row, column, sealer.seal(sealer.open(value, context), context))
             count += 1
     session.flush()
     return count
@@ -87,17 +109,17 @@ def reseal(session: Session, old: Sealer, new: Sealer) -> int:
     session's transaction (no commit); return how many. NotFound (naming the value) if one
     does not open."""
     count = 0
+    for row, column, value in list(_revisions(session)):
+        context = row.seal_context(column)
+        _write_revision(session, row, column, new.seal(old.open(value, context), context))
+        count += 1
+    session.flush()
     for table, column in sealed_columns():
         context = column.type.context
         for key, value in list(_stored(session, table, column)):
             text = open_text(old, value, context) if is_sealed_text(value) else plain_text(column.type, value)
             _write(session, table, column, key, seal_text(new, text, context))
             count += 1
-    for row, column, value in list(_revisions(session)):
-        context = row.seal_context(column)
-        setattr(row, column, new.seal(old.open(value, context), context))
-        count += 1
-    session.flush()
     return count
 
 

@@ -52,7 +52,9 @@ def _world(app) -> int:
         )
         review_redaction(s, document, SETUP, "cli", add=[(MISSED, "ADDRESS")], publish=True)
         fields["body"] += f"{ALIAS} said it again later.\n"
-        update_document(s, document, validate_document(fields, kinds, "t"), SETUP, "cli", reason="more")
+        update_document(
+            s, document, validate_document(fields, kinds, "t"), SETUP, "cli", reason=f"{ALIAS} asked for it"
+        )
         return document.id
 
 
