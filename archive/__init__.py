@@ -40,6 +40,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
         errors,
         i18n,
         index_queue,
+        keeping,
         login,
         media,
         pages,
@@ -67,4 +68,5 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     app.register_blueprint(briefs.bp)
     app.register_blueprint(briefs_api.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(keeping.bp)
     return app

@@ -45,6 +45,17 @@ class NotFound(ArchiveError):
     """The object does not exist, or the actor may not know that it does."""
 
 
+class Removed(NotFound):
+    """The object's public copies were withdrawn or it was deleted, and this reader saw it
+    before: they are told when and why (documents/consent.py)."""
+
+    def __init__(self, kind: str, reason: str, at):
+        super().__init__(f"{kind} ({reason})")
+        self.kind = kind
+        self.reason = reason
+        self.at = at
+
+
 class NotPermitted(ArchiveError):
     """The actor may not do this."""
 

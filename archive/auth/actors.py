@@ -22,7 +22,8 @@ ANONYMOUS = "anonymous"  # a reader who has not signed in
 # What the `archive` command may do, and nothing more: load the sample case and ingest files
 # (creating cases, documents and their timelines), create accounts (the first custodian among them),
 # keep the index in line, back up and restore, verify the audit chain and export a brief for
-# its owner. It edits no document, reads no original and changes no one's brief.
+# its owner, withdraw a document at once (it only narrows) and list retention reviews. It edits
+# no document, publishes nothing, deletes nothing, reads no original and changes no one's brief.
 COMMAND_LINE = frozenset(
     {
         "case:create",
@@ -35,6 +36,8 @@ COMMAND_LINE = frozenset(
         "archive:import",
         "audit:read",
         "brief:export",
+        "document:withdraw",
+        "retention:read",
     }
 )
 

@@ -65,6 +65,15 @@ def _read_document(actor: Actor, document: object) -> bool:
     return document.consent in audience.consents and document.status in audience.statuses
 
 
+def _read_media(actor: Actor, document: object) -> bool:
+    """A document's files: its readers, where its consent covers media; custodians always."""
+    return _read_document(actor, document) and (_at_least("custodian")(actor, document) or _media_consented(document))
+
+
+def _media_consented(document: object) -> bool:
+    return not isinstance(document, Document) or document.media_consented
+
+
 def _own_account(actor: Actor, user: object) -> bool:
     return isinstance(user, User) and rank(actor) > 0 and actor.id == user.id
 
@@ -96,6 +105,14 @@ RULES: dict[str, Callable[[Actor, object], bool]] = {
     "document:create": _at_least("custodian"),
     "document:edit": _at_least("custodian"),
     "document:read_original": _at_least("custodian"),
+    # documents/consent.py and documents/disposal.py
+    "media:read": _read_media,
+    "consent:record": _at_least("custodian"),
+    "document:withdraw": _at_least("custodian"),
+    "document:delete": _at_least("custodian"),
+    "hold:place": _at_least("custodian"),
+    "hold:release": _at_least("admin"),
+    "retention:read": _at_least("custodian"),
     # a file's front matter saying its redaction was reviewed before it was submitted
     "redaction:attest": _no_account,
     "case:create": _at_least("custodian"),
@@ -123,7 +140,9 @@ def can(actor: Actor, action: str, obj: object | None = None) -> bool:
     if rule is None:
         raise KeyError(f"unknown action {action!r}")
     if isinstance(actor, SystemActor):
-        if action == "document:read":
+        if action == "document:read":  # what the role it reads as may read
             return _read_document(actor, obj)
+        if action == "media:read":
+            return _read_document(actor, obj) and (actor.reads_as in ROLES[1:] or _media_consented(obj))
         return action in actor.permissions
     return rule(actor, obj)

@@ -26,6 +26,7 @@ _AREAS = {
     "briefs": lambda: importlib.import_module("archive.cli.briefs"),
     "corpus": lambda: importlib.import_module("archive.cli.corpus"),
     "documents": lambda: importlib.import_module("archive.cli.documents"),
+    "keeping": lambda: importlib.import_module("archive.cli.keeping"),
     "media": lambda: importlib.import_module("archive.cli.media"),
     "redaction": lambda: importlib.import_module("archive.cli.redaction"),
     "search": lambda: importlib.import_module("archive.cli.search"),
@@ -51,12 +52,14 @@ COMMANDS = {
     "load-corpus": ("corpus", "load_corpus_command"),
     "redact": ("redaction", "redact_command"),
     "reindex": ("search", "reindex_command"),
+    "retention": ("keeping", "retention_group"),
     "run": ("setup", "run_command"),
     "search": ("search", "search_command"),
     "serve": ("setup", "serve_command"),
     "strip": ("media", "strip_command"),
     "timeline": ("timeline", "timeline_group"),
     "vault": ("vault", "vault_group"),
+    "withdraw": ("keeping", "withdraw_command"),
 }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
 from archive.services import media_store
-from archive.storage import audit
+from archive.storage import audit, document_keys
 from archive.storage.fsck import check_files
 from archive.storage.models import MediaFile
 from archive.storage.sealed_rows import check_sealed, reseal
@@ -31,7 +31,9 @@ def vault_group() -> None:
 @vault_group.command("rotate")
 @with_archive
 def rotate_command() -> None:
-    """Seal every original again under a new key, and replace the key file.
+    """Seal every document's key and every value sealed under the vault key again under a new
+    key, and replace the key file (originals sealed under their document's key are copied as
+    they are).
 
     Stop every server first: each holds the key it started with. The new sealed files are
     written beside the vault, then the folders and the key file are swapped; if this stops
@@ -53,10 +55,18 @@ def rotate_command() -> None:
     sealed = Vault(staging, parse_key(fresh))
     db = ensure_schema()
     with db.session() as session:
-        originals = sorted(set(session.scalars(select(MediaFile.original_sha256).where(MediaFile.in_vault))))
-        for original in originals:
-            sealed.put(original, old.get(original))
+        kept = sorted(
+            set(session.execute(select(MediaFile.document_id, MediaFile.original_sha256).where(MediaFile.in_vault)))
+        )
+        originals = sorted({original for _d, original in kept})
         staging.mkdir(mode=0o700, exist_ok=True)
+        for document_id, original in kept:
+            key = document_keys.raw_key(session, document_id, create=False)
+            own = Vault(root / "vault", key) if key is not None else None
+            if own is not None and own.has(original):  # under the document's key: unchanged
+                shutil.copy2(own.location(original), staging / own.location(original).name)
+            elif not sealed.has(original):  # under the vault key itself: sealed again
+                sealed.put(original, old.get(original))
         # the values sealed in the database, in one transaction: from its commit on, the
         # database answers to the new key (vault.key.new until the swap below)
         values = reseal(session, db.sealer, Sealer(parse_key(fresh)))
@@ -86,7 +96,8 @@ def fsck_command() -> None:
     store = media_store()
     db = ensure_schema()
     with db.session() as session:
-        report = check_files(session, store.blobs, store.vault)
+        original = (lambda media: store.original(session, media)) if store.vault is not None else None
+        report = check_files(session, store.blobs, original)
         opened, problems = check_sealed(session, db.sealer)
         report.problems += problems
         with unit_of_work(session):

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.documents import revisions
+from archive.documents.consent import require_allowed
 from archive.documents.intake import sha256_hex
 from archive.documents.media import Batch
 from archive.documents.record import case_for, put_on_row, require_review_to_publish
@@ -76,6 +77,7 @@ def update_document(
                 raise IngestError(f"{submission.slug!r} is already used", "slug")
         before = revisions.latest_content(session, document)
         after = revisions.content_of(submission)
+        require_allowed(document, f"document {document.id}", after["consent"])  # waiting or not
         changed = revisions.changed_fields(before, after)
         on_row = revisions.row_content(document)
         waits = revisions.must_wait(document, on_row, after)

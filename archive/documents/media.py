@@ -19,7 +19,7 @@ from archive.auth.permissions import can
 from archive.errors import MediaRefused, NotFound, NotPermitted
 from archive.media import CleanMedia, Limits, sanitise
 from archive.media.thumbnail import make_thumbnail
-from archive.storage import audit
+from archive.storage import audit, document_keys
 from archive.storage.blobs import BlobStore
 from archive.storage.models import Document, MediaFile
 from archive.storage.unit import unit_of_work
@@ -42,6 +42,24 @@ class MediaStore:
         vault = Vault(root / "vault", parse_key(config["VAULT_KEY"])) if config["VAULT_KEY"] else None
         limits = Limits.from_config(config)
         return cls(BlobStore(root / "media"), vault, limits)
+
+    def originals(self, session: Session, document_id: int, create: bool = True) -> Vault | None:
+        """Where a document's originals are sealed: the vault folder, under the document's own
+        key (storage/document_keys.py: deleting the document makes them unreadable); the vault
+        key's own for a document without a key (and `create` false)."""
+        if self.vault is None:
+            return None
+        key = document_keys.raw_key(session, document_id, create)
+        return Vault(self.vault.root, key) if key is not None else self.vault
+
+    def original(self, session: Session, media: MediaFile) -> bytes:
+        """A media file's sealed original (NotFound when none is kept or it does not open)."""
+        if self.vault is None or not media.in_vault:
+            raise NotFound("no original is kept for this file")
+        own = self.originals(session, media.document_id)
+        if own.has(media.original_sha256) or not self.vault.has(media.original_sha256):
+            return own.get(media.original_sha256)
+        return self.vault.get(media.original_sha256)  # kept before documents had keys
 
 
 @dataclass
@@ -72,7 +90,7 @@ class Batch:
     store: MediaStore
     prepared: list[tuple[Upload, CleanMedia]]
     created_blobs: list[str] = field(default_factory=list)
-    created_vault: list[str] = field(default_factory=list)
+    created_vault: list[tuple[Vault, str]] = field(default_factory=list)
 
     def write(self, session: Session, document: Document, actor: Actor, via: str):
         """Write files and add rows to the session's transaction (the caller commits)."""
@@ -82,8 +100,8 @@ class Batch:
         """Remove the files this batch created (after a failed commit)."""
         for sha256 in self.created_blobs:
             self.store.blobs.delete(sha256)
-        for sha256 in self.created_vault:
-            self.store.vault.delete(sha256)
+        for vault, sha256 in self.created_vault:
+            vault.delete(sha256)
 
 
 def attach(session: Session, document: Document, batch: Batch, actor: Actor, via: str) -> list[MediaFile]:
@@ -113,9 +131,7 @@ def read_original(session: Session, media: MediaFile, store: MediaStore, actor: 
     """Return a vaulted original to a custodian, recording the view in the audit log."""
     if not can(actor, "document:read_original", media.document):
         raise NotPermitted("only custodians can see originals")
-    if store.vault is None or not media.in_vault:
-        raise NotFound("no original is kept for this file")
-    data = store.vault.get(media.original_sha256)
+    data = store.original(session, media)
     with unit_of_work(session):
         audit.record(
             session, actor, via, "media.original.view", "media", media.id, original_sha256=media.original_sha256
@@ -137,10 +153,11 @@ def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor
         if created:
             batch.created_blobs.append(thumb_sha)
     in_vault = False
-    if store.vault is not None:
-        if not store.vault.has(clean.original_sha256):
-            store.vault.put(clean.original_sha256, upload.data)
-            batch.created_vault.append(clean.original_sha256)
+    vault = store.originals(session, document.id)
+    if vault is not None:
+        if not vault.has(clean.original_sha256):
+            vault.put(clean.original_sha256, upload.data)
+            batch.created_vault.append((vault, clean.original_sha256))
         in_vault = True
     row = MediaFile(
         document_id=document.id,

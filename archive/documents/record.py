@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from archive.documents.consent import require_allowed
 from archive.documents.submission import Submission
 from archive.errors import IngestError
 from archive.protection.public_text import protect_document
@@ -54,6 +55,7 @@ def put_on_row(session: Session, document: Document, submission: Submission) -> 
     with session.no_autoflush:
         document.case_id = case_for(session, submission, f"document {document.id}").id
         apply_submission(session, document, submission)
+        require_allowed(document, f"document {document.id}")  # no wider than its consent
 
 
 def require_review_to_publish(document: Document, source_name: str) -> None:

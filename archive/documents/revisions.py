@@ -28,8 +28,7 @@ from archive.dates import parse_edtf
 from archive.documents.submission import SourceInfo, Submission
 from archive.errors import NotFound, NotPermitted
 from archive.protection.public_text import originals
-from archive.storage import audit
-from archive.storage.db import sealer_of
+from archive.storage import audit, document_keys
 from archive.storage.models import CONSENT_LEVELS, Document, DocumentRevision
 from archive.storage.unit import unit_of_work
 
@@ -135,7 +134,7 @@ def record(
 ) -> DocumentRevision:
     """Keep one revision of a flushed document (numbered as the row's revision counter),
     its received bytes and content sealed. No commit."""
-    sealer = sealer_of(session)
+    sealer = document_keys.sealer(session, document.id)  # deleting the document shreds its key
     number = document.revision
     revision = DocumentRevision(
         document_id=document.id,
@@ -160,7 +159,10 @@ def record(
 
 
 def content(session: Session, revision: DocumentRevision) -> dict:
-    return json.loads(sealer_of(session).open(revision.content, revision.seal_context("content")))
+    stored = revision.content
+    return json.loads(
+        document_keys.opener(session, revision.document_id, stored).open(stored, revision.seal_context("content"))
+    )
 
 
 def received(session: Session, revision: DocumentRevision) -> bytes | None:
@@ -168,7 +170,8 @@ def received(session: Session, revision: DocumentRevision) -> bytes | None:
     if they are damaged or do not hash to the recorded custody hash."""
     if revision.received is None:
         return None
-    data = sealer_of(session).open(revision.received, revision.seal_context("received"))
+    stored = revision.received
+    data = document_keys.opener(session, revision.document_id, stored).open(stored, revision.seal_context("received"))
     if hashlib.sha256(data).hexdigest() != revision.received_sha256:
         raise NotFound(f"revision {revision.number} of document {revision.document_id}: received bytes changed")
     return data

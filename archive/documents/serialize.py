@@ -19,7 +19,8 @@ def case_json(case: Case, link: Link) -> dict:
 
 def document_json(document: Document, link: Link, full: bool, custodian: bool = False) -> dict:
     """A document's description; `full` adds its source, media and public text, and
-    `custodian` the media's cleaning reports and original hashes."""
+    `custodian` the media's cleaning reports and original hashes (and media whose consent
+    does not cover their being shown: documents/consent.py)."""
     data = {
         "id": document.id,
         "url": link("document", document.id),
@@ -52,7 +53,8 @@ def document_json(document: Document, link: Link, full: bool, custodian: bool = 
             else None
         )
         data["attribution"] = document.attribution
-        data["media"] = [media_json(m, link, full=custodian) for m in document.media]
+        shown = document.media if custodian or document.media_consented else []
+        data["media"] = [media_json(m, link, full=custodian) for m in shown]
         data["body"] = document.body_public  # never the original: custodians' pages only
     return data
 

@@ -172,6 +172,11 @@ def _note_documents(session: Session, _context) -> None:
         )
 
 
+def database_of(session: Session) -> Database | None:
+    """The Database this session belongs to (None outside one)."""
+    return session.info.get(_DATABASE)
+
+
 def sealer_of(session: Session) -> Sealer:
     """The sealer of the database this session belongs to (a plain one outside a Database)."""
     database = session.info.get(_DATABASE)
@@ -202,6 +207,7 @@ def _forget_documents(session: Session) -> None:
     session.info.pop("documents_written", None)
     session.info.pop("documents_deleted", None)
     session.info.pop("purge", None)
+    session.info.pop("archive.document_keys", None)  # a key made in the rolled-back work is gone
 
 
 def _alembic_config(url: str) -> AlembicConfig:

@@ -10,6 +10,7 @@ media folder that no row refers to are listed too. Nothing is written; no conten
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session
 from archive.errors import NotFound
 from archive.storage.blobs import BlobStore, is_sha256
 from archive.storage.models import MediaFile
-from archive.storage.vault import Vault
 
 
 @dataclass
@@ -33,8 +33,9 @@ class FsckReport:
         return not self.problems
 
 
-def check_files(session: Session, blobs: BlobStore, vault: Vault | None) -> FsckReport:
-    """Re-hash every stored file and open every sealed original."""
+def check_files(session: Session, blobs: BlobStore, original: Callable[[MediaFile], bytes] | None) -> FsckReport:
+    """Re-hash every stored file and open every sealed original (`original` opens a media
+    file's, under its document's key; None without a vault key)."""
     report = FsckReport()
     referenced: set[str] = set()
     for media in session.scalars(select(MediaFile).order_by(MediaFile.id)):
@@ -48,7 +49,7 @@ def check_files(session: Session, blobs: BlobStore, vault: Vault | None) -> Fsck
                 report.problems.append(f"media {media.id}: {what} {problem}")
         if media.in_vault:
             report.originals += 1
-            problem = _original_problem(vault, media.original_sha256)
+            problem = _original_problem(original, media)
             if problem:
                 report.problems.append(f"media {media.id}: sealed original {problem}")
     if blobs.root.is_dir():
@@ -67,11 +68,12 @@ def _blob_problem(blobs: BlobStore, sha256: str) -> str | None:
     return None
 
 
-def _original_problem(vault: Vault | None, original_sha256: str) -> str | None:
-    if vault is None:
+def _original_problem(original: Callable[[MediaFile], bytes] | None, media: MediaFile) -> str | None:
+    if original is None:
         return "cannot be checked: no vault key"
+    original_sha256 = media.original_sha256
     try:
-        data = vault.get(original_sha256)
+        data = original(media)
     except NotFound as exc:
         if "truncated" in str(exc):
             return "is truncated"

@@ -41,6 +41,12 @@ SUGGESTION_STATUSES = ("pending", "accepted", "dismissed")
 # What a brief holds: a whole document, a passage quoted from one, a timeline entry, a note
 BRIEF_ITEM_KINDS = ("document", "quote", "entry", "note")
 ROLES = ("researcher", "custodian", "admin")  # least to most trusted
+# What a person may consent to their material being used for
+CONSENT_USES = ("publication", "research", "media", "legal")
+# Why public copies of a document are gone: shown to readers on its tombstone (a reason in
+# these words, never the custodian's note, which may name someone)
+REMOVAL_REASONS = ("consent_withdrawn", "source_request", "safety", "legal_order", "error")
+REMOVAL_KINDS = ("withdrawn", "deleted")
 
 
 def utcnow() -> datetime:
@@ -228,6 +234,8 @@ class Document(Base):
     events_end: Mapped[date | None] = mapped_column(Date)
     consent: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
+    # when a custodian must look at it again (retention): listed by `archive retention due`
+    review_after: Mapped[date | None] = mapped_column(Date, index=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     revision: Mapped[int] = mapped_column(default=1)
     attribution: Mapped[str] = mapped_column(Text, default="")
@@ -252,6 +260,17 @@ class Document(Base):
     media: Mapped[list[MediaFile]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="MediaFile.id"
     )
+    # documents/consent.py: the newest is in force
+    consent_records: Mapped[list[ConsentRecord]] = relationship(
+        cascade="all, delete-orphan", order_by="ConsentRecord.id"
+    )
+
+    @property
+    def media_consented(self) -> bool:
+        """Whether its files may be shown beyond custodians: no consent was recorded (material
+        that needs none) or the one in force includes "media"."""
+        record = self.consent_records[-1] if self.consent_records else None
+        return record is None or (record.withdrawn_at is None and "media" in record.uses)
 
 
 class DocumentRevision(Base):
@@ -615,3 +634,86 @@ class AuditHead(Base):
     tsa_url: Mapped[str | None] = mapped_column(String(2000))
     tsa_token: Mapped[bytes | None] = mapped_column(LargeBinary)  # the DER TimeStampResp
     principal: Mapped[str] = mapped_column(String(120))
+
+
+class ConsentRecord(Base):
+    """What a person consented to for one document: who, when, for which uses, on which
+    conditions, obtained by whom, and where the proof is kept. A change is a new record; the
+    newest is the one in force, and a withdrawn one keeps its withdrawal. Names are sealed."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    given_by: Mapped[str] = mapped_column(SealedText("consent_records.given_by"))  # may be a name
+    given_on: Mapped[date] = mapped_column(Date)
+    uses: Mapped[list] = mapped_column(JSON, default=list)  # of CONSENT_USES
+    conditions: Mapped[str] = mapped_column(SealedText("consent_records.conditions"), default="")
+    obtained_by: Mapped[str] = mapped_column(SealedText("consent_records.obtained_by"))
+    evidence: Mapped[str] = mapped_column(SealedText("consent_records.evidence"), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    principal: Mapped[str] = mapped_column(String(120), default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class LegalHold(Base):
+    """A hold that keeps a document from deletion (litigation, an investigation), until an
+    administrator releases it. No cascade: a document under hold is never deleted."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    reason: Mapped[str] = mapped_column(SealedText("legal_holds.reason"))
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    placed_principal: Mapped[str] = mapped_column(String(120), default="")
+    placed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    placed_by: Mapped[User | None] = relationship(foreign_keys=[placed_by_id])
+    released_by: Mapped[User | None] = relationship(foreign_keys=[released_by_id])
+
+
+class Removal(Base):
+    """The tombstone of a document whose public copies are gone: withdrawn (kept for
+    custodians) or deleted (nothing left but this). Readers who could see it are told when and
+    why in REMOVAL_REASONS' words; the custodian's note is sealed. No foreign key: the row
+    outlives a deleted document."""
+
+    __tablename__ = "removals"
+    __table_args__ = (
+        CheckConstraint(_in("kind", REMOVAL_KINDS), name="kind"),
+        CheckConstraint(_in("reason", REMOVAL_REASONS), name="reason"),
+        CheckConstraint(_in("audience", CONSENT_LEVELS), name="audience"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(SealedText("removals.note"), default="")
+    # the widest readers who saw it published before: they are shown the tombstone; anyone
+    # else still gets "not found" (a tombstone must not reveal that a draft existed)
+    audience: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64))  # the custody hash, for the record
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    principal: Mapped[str] = mapped_column(String(120), default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    by: Mapped[User | None] = relationship()
+
+
+class DocumentKey(Base):
+    """A document's own data key, sealed under the vault key: its revisions and vaulted
+    originals are sealed with it, so that deleting this row (crypto-shredding) leaves any
+    copy of them (a snapshot of the vault folder, a disk's free space) unreadable."""
+
+    __tablename__ = "document_keys"
+
+    document_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary)  # storage/sealing.py, bound to the document
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

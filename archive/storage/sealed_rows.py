@@ -2,9 +2,12 @@
 `archive init` seals once a key exists, what `archive vault rotate` seals again under a new
 key, what `archive fsck` opens, and what a bundle carries as it is stored.
 
-Two kinds: the columns declared SealedText/SealedJSON (original texts and fields, protected
-names, redaction decisions), authenticated with their table and column; and a revision's
-received bytes and content (LargeBinary), authenticated with the row they belong to.
+Three kinds: the columns declared SealedText/SealedJSON (original texts and fields, protected
+names, redaction decisions, consent records, holds and tombstones' notes), authenticated with
+their table and column; each document's own key (storage/document_keys.py), authenticated
+with its row; and a revision's received bytes and content (LargeBinary), authenticated with
+the row they belong to and sealed under its document's key (or, written before documents
+had keys, under the vault key itself).
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from sqlalchemy import Column, Table, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from archive.errors import NotFound
-from archive.storage.models import Base, Document, DocumentRevision
+from archive.storage import document_keys
+from archive.storage.models import Base, Document, DocumentKey, DocumentRevision
 from archive.storage.sealing import (
     Sealer,
     Stored,
     is_sealed,
     is_sealed_text,
+    key_id_of,
     open_text,
     plain_text,
     seal_text,
@@ -42,7 +47,33 @@ def sealed_columns() -> list[tuple[Table, Column]]:
 
 def sealed_tables() -> tuple[str, ...]:
     """The tables holding sealed values."""
-    return tuple(dict.fromkeys([t.name for t, _c in sealed_columns()] + [DocumentRevision.__tablename__]))
+    names = [t.name for t, _c in sealed_columns()] + [DocumentRevision.__tablename__, DocumentKey.__tablename__]
+    return tuple(dict.fromkeys(names))
+
+
+def _keys(session: Session) -> list[tuple[int, bytes]]:
+    table = DocumentKey.__table__
+    return [(row[0], bytes(row[1])) for row in session.execute(select(table.c.document_id, table.c.key))]
+
+
+def _document_sealers(session: Session, sealer: Sealer, problems: list[str] | None = None) -> dict[int, Sealer]:
+    """Each document's sealer, its key opened with the vault key's `sealer`."""
+    found = {}
+    for document_id, stored in _keys(session):
+        try:
+            found[document_id] = Sealer(sealer.open(stored, document_keys.context(document_id)))
+        except NotFound as exc:
+            if problems is not None:
+                problems.append(f"key of document {document_id} {str(exc).split(': ', 1)[-1]}")
+    return found
+
+
+def _for(value: bytes, sealer: Sealer, documents: dict[int, Sealer], document_id: int) -> Sealer:
+    """Which sealer opens a revision's value: the vault key's (plain, or sealed before
+    documents had keys) or its document's."""
+    if key_id_of(value) in (None, sealer.key_id):
+        return sealer
+    return documents.get(document_id, sealer)
 
 
 def raw(column: Column):
@@ -110,8 +141,16 @@ def reseal(session: Session, old: Sealer, new: Sealer) -> int:
     does not open."""
     count = 0
     for row, column, value in list(_revisions(session)):
+        if key_id_of(value) not in (None, old.key_id):
+            continue  # sealed under its document's key, which is sealed again below
         context = row.seal_context(column)
         _write_revision(session, row, column, new.seal(old.open(value, context), context))
+        count += 1
+    table = DocumentKey.__table__
+    for document_id, stored in _keys(session):
+        context = document_keys.context(document_id)
+        resealed = new.seal(old.open(stored, context), context)
+        session.execute(update(table).where(table.c.document_id == document_id).values(key=resealed))
         count += 1
     session.flush()
     for table, column in sealed_columns():
@@ -141,10 +180,12 @@ def check_sealed(session: Session, sealer: Sealer) -> tuple[int, list[str]]:
                 continue
             opened += 1
     custody = dict(session.execute(select(Document.id, Document.sha256)).all())
+    documents = _document_sealers(session, sealer, problems)
+    opened += len(documents)
     for row, column, value in _revisions(session):
         where = f"revision {row.number} of document {row.document_id}: {column}"
         try:
-            data = sealer.open(value, row.seal_context(column))
+            data = _for(value, sealer, documents, row.document_id).open(value, row.seal_context(column))
         except NotFound as exc:
             problems.append(f"{where} {str(exc).split(': ', 1)[-1]}")
             continue

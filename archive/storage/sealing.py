@@ -85,6 +85,12 @@ class Sealer:
             raise NotFound(f"{context}: the sealed value fails its integrity check") from exc
 
 
+def key_id_of(stored: bytes) -> bytes | None:
+    """Which key sealed a value (None for a plain one)."""
+    stored = bytes(stored)
+    return stored[len(SEALED) : len(SEALED) + _ID] if stored.startswith(SEALED) else None
+
+
 def is_sealed(stored: bytes | None) -> bool:
     return stored is not None and bytes(stored).startswith(SEALED)
 

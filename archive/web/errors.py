@@ -16,13 +16,14 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.errors import NotFound, NotPermitted, Removed, ValidationError
 
 log = logging.getLogger("archive.web")
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(ValidationError, _validation)
+    app.register_error_handler(Removed, _removed)
     app.register_error_handler(NotFound, lambda e: _respond(404, _("Not found.")))
     app.register_error_handler(NotPermitted, _not_permitted)
     app.register_error_handler(
@@ -58,6 +59,32 @@ def _respond(status: int, message: str, field: str | None = None):
 
 def _validation(exc: ValidationError):
     return _respond(400, exc.message if not exc.field else f"{exc.field}: {exc.message}", exc.field)
+
+
+def removal_reasons() -> dict[str, str]:
+    """Why public copies are gone, in the words readers are shown (never a custodian's note)."""
+    return {
+        "consent_withdrawn": _("its source withdrew consent"),
+        "source_request": _("at its source's request"),
+        "safety": _("to protect someone's safety"),
+        "legal_order": _("under a legal order"),
+        "error": _("it was published in error"),
+    }
+
+
+def _removed(exc: Removed):
+    """A tombstone: 410 Gone, with when and why."""
+    day = exc.at.strftime("%Y-%m-%d")
+    why = removal_reasons().get(exc.reason, "")
+    if exc.kind == "deleted":
+        message = _("This document was deleted on %(day)s: %(why)s.", day=day, why=why)
+    else:
+        message = _("This document was withdrawn on %(day)s: %(why)s.", day=day, why=why)
+    _rollback()
+    if wants_json():
+        body = {"error": message, "status": 410, "removed": exc.kind, "reason": exc.reason, "on": day}
+        return jsonify(body), 410
+    return render_template("error.html", status=410, message=message), 410
 
 
 def _not_permitted(exc: NotPermitted):

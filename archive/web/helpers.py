@@ -10,7 +10,8 @@ from flask_login import current_user
 from archive.auth.actors import Actor
 from archive.auth.permissions import audience_for, can
 from archive.briefs.read import brief_visible_to
-from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.documents.consent import tombstone
+from archive.errors import NotFound, NotPermitted, Removed, ValidationError
 from archive.services import get_session
 from archive.storage import queries
 from archive.storage.models import Brief, BriefItem, Document, TimelineEntry
@@ -48,8 +49,12 @@ def require(action: str) -> Actor:
 def get_document_or_404(doc_id: int, action: str = "document:read") -> Document:
     """Fetch a document the actor may see and act on; anything else is 'not found'."""
     who = actor()
-    document = queries.get_document(get_session(), doc_id, audience_for(who))
+    audience = audience_for(who)
+    document = queries.get_document(get_session(), doc_id, audience)
     if document is None:
+        removal = tombstone(get_session(), doc_id, audience.consents)
+        if removal is not None:  # gone, for a reader who saw it: when and why
+            raise Removed(removal.kind, removal.reason, removal.at)
         # Not found and not allowed look the same, so ids cannot be probed.
         raise NotFound(f"no document {doc_id}")
     if action != "document:read" and not can(who, action, document):

@@ -11,13 +11,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 
+from archive.auth.permissions import can
 from archive.documents.media import Upload, add_media, prepare, read_original
 from archive.documents.serialize import media_json
 from archive.errors import MediaRefused, NotFound, ValidationError
 from archive.services import get_session, media_store
 from archive.storage import queries
 from archive.storage.models import MediaFile
-from archive.web.helpers import get_document_or_404, permalink, require
+from archive.web.helpers import actor, get_document_or_404, permalink, require
 
 bp = Blueprint("media", __name__)
 FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
@@ -33,11 +34,13 @@ def uploads_from_request(field: str) -> list[Upload]:
 
 
 def get_media_or_404(media_id: int) -> MediaFile:
-    """Fetch a media file whose document the actor may see; anything else is 'not found'."""
+    """Fetch a media file whose document the actor may see, where its consent covers media;
+    anything else is 'not found'."""
     media = queries.get_media(get_session(), media_id)
     if media is None:
         raise NotFound(f"no media {media_id}")
-    get_document_or_404(media.document_id)
+    if not can(actor(), "media:read", get_document_or_404(media.document_id)):
+        raise NotFound(f"no media {media_id}")
     return media
 
 

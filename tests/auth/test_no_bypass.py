@@ -19,6 +19,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -37,13 +38,15 @@ from archive.briefs.export import export_brief
 from archive.config import document_kinds
 from archive.corpus.cases import create_case, validate_case
 from archive.corpus.loader import load_corpus
+from archive.documents.consent import ConsentGiven, record_consent, view_consent, withdraw
+from archive.documents.disposal import delete_document, due_for_review, place_hold, release_hold, set_review_after
 from archive.documents.edit import update_document
 from archive.documents.intake import create_document, ingest_bytes, ingest_paths, sha256_hex
 from archive.documents.media import Upload, add_media, attach, prepare, read_original
 from archive.documents.review import publish_document, review_redaction, view_original
 from archive.documents.revisions import view_history, view_received
 from archive.documents.submission import validate_document
-from archive.errors import NotPermitted, ValidationError
+from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.links import under
 from archive.protection.identities import add_public_name, protect_identity
 from archive.search.indexing import check, reindex, repair
@@ -199,6 +202,10 @@ class UseCase:
     beyond: tuple[type[Exception], ...] = ()
 
 
+def _given():
+    return ConsentGiven("the witness", date(2017, 5, 1), ("research",), "a field worker")
+
+
 def _doc(w: World, name: str = "public") -> Document:
     return w.get(Document, name)
 
@@ -310,6 +317,32 @@ TABLE: dict[str, UseCase] = {
     ),
     "archive.documents.review.view_original": UseCase(
         lambda w, a, v: view_original(w.session, _doc(w, "draft"), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
+    "archive.documents.consent.record_consent": UseCase(
+        lambda w, a, v: record_consent(w.session, _doc(w), _given(), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
+    "archive.documents.consent.view_consent": UseCase(
+        lambda w, a, v: view_consent(w.session, _doc(w), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
+    "archive.documents.consent.withdraw": UseCase(
+        lambda w, a, v: withdraw(w.session, _doc(w), "consent_withdrawn", "", a, v), "keeper", CUSTODIAN
+    ),
+    "archive.documents.disposal.place_hold": UseCase(
+        lambda w, a, v: place_hold(w.session, _doc(w), "case 12", a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
+    "archive.documents.disposal.release_hold": UseCase(
+        lambda w, a, v: release_hold(w.session, 1, a, v), "boss", ADMIN + ("cli",), (NotFound,)
+    ),
+    "archive.documents.disposal.set_review_after": UseCase(
+        lambda w, a, v: set_review_after(w.session, _doc(w), date(2030, 1, 1), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
+    "archive.documents.disposal.due_for_review": UseCase(
+        lambda w, a, v: due_for_review(w.session, a), "keeper", CUSTODIAN
+    ),
+    "archive.documents.disposal.delete_document": UseCase(
+        lambda w, a, v: delete_document(w.session, _doc(w), "error", "", media_store(), a, v),
+        "keeper",
+        CUSTODIAN + ("cli",),
     ),
     "archive.corpus.cases.create_case": UseCase(
         lambda w, a, v: create_case(w.session, validate_case({"slug": "other", "title": "O"}), a, v),

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from archive.config import load_config
 from archive.documents.media import MediaStore, Upload, add_media
 from archive.errors import NotFound
-from archive.storage.models import AuditEntry, Document, DocumentRevision, MediaFile
+from archive.storage import document_keys
+from archive.storage.models import AuditEntry, Document, DocumentKey, DocumentRevision, MediaFile
 from archive.storage.sealing import Sealer
 from archive.storage.vault import Vault, parse_key
 from tests.cli.conftest import keyed_database
@@ -62,7 +63,21 @@ def test_init_creates_a_private_vault_key_once_and_originals_are_kept(initialise
     sealed = list((initialised / "vault").iterdir())
     assert len(sealed) == 1
     assert hashlib.sha256(photo).hexdigest() not in sealed[0].name  # a keyed name
-    assert Vault(initialised / "vault", parse_key(key)).get(media.original_sha256) == photo
+    # sealed under the document's own key (crypto-shredded when it is deleted), not the vault key
+    assert _own_vault(initialised, key, media).get(media.original_sha256) == photo
+    assert not Vault(initialised / "vault", parse_key(key)).has(media.original_sha256)
+
+
+def _document_key(initialised, vault_key: str, document_id: int) -> bytes:
+    db = keyed_database(initialised)
+    with db.session() as s:
+        stored = s.get(DocumentKey, document_id).key
+    db.dispose()
+    return Sealer(parse_key(vault_key)).open(stored, document_keys.context(document_id))
+
+
+def _own_vault(initialised, vault_key: str, media) -> Vault:
+    return Vault(initialised / "vault", _document_key(initialised, vault_key, media.document_id))
 
 
 def test_everything_the_archive_writes_is_private_to_its_user(initialised, archive, tmp_path):
@@ -88,22 +103,25 @@ def test_rotate_seals_every_original_again_under_a_new_key(initialised, archive,
     assert "2 originals and " in result.stdout and " database values sealed again" in result.stdout
     new_key = key_file.read_text().strip()
     assert new_key != old_key and stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert sorted(p.name for p in (initialised / "vault").iterdir()) != old_names
+    # originals are sealed under their document's key: the files stay, the keys are sealed again
+    assert sorted(p.name for p in (initialised / "vault").iterdir()) == old_names
     assert not list(initialised.glob("vault.*")) and not list(key_file.parent.glob("*.new"))
-    fresh = Vault(initialised / "vault", parse_key(new_key))
+    fresh = _own_vault(initialised, new_key, first)
     assert fresh.get(first.original_sha256) == photo and fresh.get(second.original_sha256) == scan
-    stale = Vault(initialised / "vault", parse_key(old_key))
-    assert not stale.has(first.original_sha256)
+    with pytest.raises(NotFound):
+        _document_key(initialised, old_key, first.document_id)
     with database().session() as s:
         (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "vault.rotate")).all()
         assert entry.principal.startswith("system:")
-        # every revision's sealed values now open with the new key only
+        # every document key now opens with the new key only, and the revisions with their key
         rows = s.scalars(select(DocumentRevision)).all()
-        assert entry.detail["values"] > 2 * len(rows) > 0  # and the texts sealed in place
+        keys = s.scalars(select(DocumentKey)).all()
+        assert entry.detail["values"] > len(keys) > 0  # and the texts sealed in place
         for row in rows:
-            assert Sealer(parse_key(new_key)).open(row.content, row.seal_context("content"))
+            own = Sealer(_document_key(initialised, new_key, row.document_id))
+            assert own.open(row.content, row.seal_context("content"))
             with pytest.raises(NotFound):
-                Sealer(parse_key(old_key)).open(row.content, row.seal_context("content"))
+                Sealer(parse_key(new_key)).open(row.content, row.seal_context("content"))
 
 
 def test_rotate_refuses_a_key_given_in_the_environment(initialised, archive):
@@ -153,8 +171,9 @@ def test_fsck_finds_every_changed_missing_or_unopenable_file(initialised, archiv
     changed[len(changed) // 2] ^= 0x01
     blob(photo.sha256).write_bytes(bytes(changed))
     blob(photo.thumbnail_sha256).unlink()
-    key = parse_key((initialised / "keys" / "vault.key").read_text())
-    sealed = Vault(initialised / "vault", key).location(scan.original_sha256)
+    sealed = _own_vault(initialised, (initialised / "keys" / "vault.key").read_text(), scan).location(
+        scan.original_sha256
+    )
     opened = bytearray(sealed.read_bytes())
     opened[-1] ^= 0x01
     sealed.write_bytes(bytes(opened))

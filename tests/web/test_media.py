@@ -740,7 +740,7 @@ def test_a_failed_commit_removes_the_sealed_originals_too(vault_app, monkeypatch
         monkeypatch.setattr(s, "commit", _fail)
         with pytest.raises(CommitFailed):
             attach(s, document, batch, SETUP, "cli")
-    assert batch.created_vault == [_sha256(upload.data)]
+    assert [sha256 for _vault, sha256 in batch.created_vault] == [_sha256(upload.data)]
     assert stored_files(vault_app, "media", "vault") == []
     assert count_rows(vault_app, MediaFile) == 0
 

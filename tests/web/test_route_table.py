@@ -100,6 +100,14 @@ TABLE = {
     ("timeline_editing.suggestions", "GET"): Rule("custodian"),
     ("timeline_editing.dismiss", "POST"): Rule("custodian"),
     ("audit.log", "GET"): Rule("custodian"),
+    ("keeping.page", "GET"): Rule("custodian", "document"),
+    ("keeping.record", "POST"): Rule("custodian", "document"),
+    ("keeping.withdraw", "POST"): Rule("custodian", "document"),
+    ("keeping.place_hold", "POST"): Rule("custodian", "document"),
+    ("keeping.release_hold", "POST"): Rule("admin", "document"),
+    ("keeping.retention", "POST"): Rule("custodian", "document"),
+    ("keeping.delete", "POST"): Rule("custodian", "document"),
+    ("keeping.due", "GET"): Rule("custodian"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # routes that remove what later requests name: each gets a brief of its own
