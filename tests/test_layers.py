@@ -44,7 +44,7 @@ LAYERS = _table(
             archive.web: login logs media pages review search security timeline timeline_editing
             archive.web: index_queue keeping
             archive.cli: __init__ audit backup briefs common corpus documents media redaction
-            archive.cli: search setup timeline users vault keeping
+            archive.cli: search setup timeline users vault keeping evidence
         """,
         "usecase": """
             archive.auth: __init__ actors permissions tokens users
@@ -56,6 +56,7 @@ LAYERS = _table(
             archive.briefs: __init__ compose export read serialize
             archive.search: query indexing serialize
             archive.backup archive.auditing
+            archive.evidence: __init__ export verify
         """,
         "state": """
             archive.storage: __init__ anchors audit blobs bundle db fsck models queries sealed_rows sealing
@@ -88,6 +89,7 @@ SAME_LAYER = {
     "archive.timeline": {"archive.auth", "archive.protection"},
     "archive.documents": {"archive.auth", "archive.protection", "archive.timeline"},
     "archive.corpus": {"archive.auth", "archive.documents", "archive.timeline"},
+    "archive.evidence": {"archive.auth", "archive.documents"},
     "archive.briefs": {"archive.auth", "archive.protection", "archive.timeline"},
     "archive.search": {"archive.auth", "archive.storage"},
     "archive.backup": {"archive.auth"},

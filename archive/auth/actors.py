@@ -67,10 +67,20 @@ class SystemActor:
 Actor = User | SystemActor | None
 
 
-def command_line_actor(reads_as: str = ANONYMOUS, attested_by: int | None = None) -> SystemActor:
+# What the command line may do only on a named custodian's word (`--reviewed-by`,
+# `--custodian`): attest that files were reviewed, export an evidence package
+VOUCHED = frozenset({"redaction:attest", "evidence:export"})
+
+
+def command_line_actor(
+    reads_as: str = ANONYMOUS, attested_by: int | None = None, vouched: frozenset[str] = frozenset({"redaction:attest"})
+) -> SystemActor:
     """The actor of the `archive` command, run by the current operating-system user; with
-    `attested_by` (a custodian's account), it may also attest that files were reviewed."""
-    permissions = COMMAND_LINE | ({"redaction:attest"} if attested_by is not None else set())
+    `attested_by` (a custodian's account), it may also take the actions of VOUCHED it is
+    given (by default, attest that files were reviewed)."""
+    if not vouched <= VOUCHED:
+        raise ValueError(f"only {', '.join(sorted(VOUCHED))} are taken on a custodian's word")
+    permissions = COMMAND_LINE | (vouched if attested_by is not None else set())
     return SystemActor(os_user=os_user(), permissions=permissions, reads_as=reads_as, attested_by=attested_by)
 
 

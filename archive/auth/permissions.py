@@ -113,6 +113,8 @@ RULES: dict[str, Callable[[Actor, object], bool]] = {
     "hold:place": _at_least("custodian"),
     "hold:release": _at_least("admin"),
     "retention:read": _at_least("custodian"),
+    # evidence/export.py: originals, opened or sealed, leave the archive in a bag
+    "evidence:export": _at_least("custodian"),
     # a file's front matter saying its redaction was reviewed before it was submitted
     "redaction:attest": _no_account,
     "case:create": _at_least("custodian"),

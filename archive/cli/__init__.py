@@ -26,6 +26,7 @@ _AREAS = {
     "briefs": lambda: importlib.import_module("archive.cli.briefs"),
     "corpus": lambda: importlib.import_module("archive.cli.corpus"),
     "documents": lambda: importlib.import_module("archive.cli.documents"),
+    "evidence": lambda: importlib.import_module("archive.cli.evidence"),
     "keeping": lambda: importlib.import_module("archive.cli.keeping"),
     "media": lambda: importlib.import_module("archive.cli.media"),
     "redaction": lambda: importlib.import_module("archive.cli.redaction"),
@@ -43,6 +44,7 @@ COMMANDS = {
     "create-user": ("users", "create_user_command"),
     "end-sessions": ("users", "end_sessions_command"),
     "export-bundle": ("backup", "export_bundle_command"),
+    "export-evidence": ("evidence", "export_evidence_command"),
     "fsck": ("vault", "fsck_command"),
     "generate-sample": ("corpus", "generate_sample_command"),
     "import-bundle": ("backup", "import_bundle_command"),
@@ -59,6 +61,7 @@ COMMANDS = {
     "strip": ("media", "strip_command"),
     "timeline": ("timeline", "timeline_group"),
     "vault": ("vault", "vault_group"),
+    "verify-evidence": ("evidence", "verify_evidence_command"),
     "withdraw": ("keeping", "withdraw_command"),
 }
 

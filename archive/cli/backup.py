@@ -12,19 +12,29 @@ from archive.cli.common import VIA, actor, ensure_schema, with_archive
 from archive.errors import ValidationError
 from archive.search.indexing import reindex
 from archive.services import get_db, search_backend
+from archive.storage.anchors import load_signing_key
 
 
 @click.command("export-bundle")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @with_archive
 def export_bundle_command(path: Path) -> None:
-    """Write the whole archive (rows, clean media, sealed originals, audit log) to a new folder
-    with a manifest of SHA-256 hashes; print the manifest's own hash to keep elsewhere."""
+    """Write the whole archive (rows, clean media, sealed originals, audit log) to a new folder,
+    sealed under the vault key, with a manifest of SHA-256 hashes signed with the audit key;
+    print the manifest's own hash to keep elsewhere."""
     db = ensure_schema()
+    key_file = Path(current_app.config["AUDIT_KEY_FILE"])
+    signing = load_signing_key(key_file) if key_file.is_file() else None
     with db.session() as session:
-        report = export_archive(session, actor(), Path(current_app.config["MEDIA_DIR"]), path, db.revision(), VIA)
+        report = export_archive(
+            session, actor(), Path(current_app.config["MEDIA_DIR"]), path, db.revision(), VIA, signing
+        )
     click.echo(f"{sum(report.rows.values())} rows and {report.files} files written to {path}")
     click.echo(f"manifest SHA-256 {report.manifest_sha256}")
+    if not db.sealer.active:
+        click.echo("not sealed: this archive has no vault key (run `archive init`)", err=True)
+    elif signing is None:
+        click.echo(f"not signed: no audit key at {key_file} (run `archive init`)", err=True)
 
 
 @click.command("import-bundle")
@@ -36,11 +46,14 @@ def import_bundle_command(path: Path, expect_manifest: str | None) -> None:
     (a tampered bundle is refused before anything is written); then rebuild the index."""
     db = get_db()
     db.upgrade()  # a new data folder needs no `archive init` first
+    key_file = Path(current_app.config["AUDIT_KEY_FILE"])
+    public = load_signing_key(key_file).public_key() if key_file.is_file() else None
     try:
         with db.session() as session:
             report = import_archive(
-                session, actor(), Path(current_app.config["MEDIA_DIR"]), path, db.revision(), VIA, expect_manifest
-            )
+                session, actor(), Path(current_app.config["MEDIA_DIR"]), path, db.revision(), VIA, expect_manifest,
+                public,
+            )  # fmt: skip
             indexed = reindex(session, search_backend(), actor())
     except ValidationError as exc:
         raise click.ClickException(f"refused: {exc}") from exc

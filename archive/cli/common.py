@@ -74,8 +74,8 @@ REVIEWED_BY = click.option(
 )
 
 
-def reviewer(name: str | None) -> int | None:
-    """The account id of the custodian named by --reviewed-by (checked), or None."""
+def reviewer(name: str | None, option: str = "--reviewed-by") -> int | None:
+    """The account id of the custodian named by --reviewed-by (or `option`; checked), or None."""
     if name is None:
         return None
     from archive.auth.permissions import can
@@ -84,7 +84,7 @@ def reviewer(name: str | None) -> int | None:
     with get_db().session() as session:
         user = queries.user_by_name(session, name)
         if user is None or not user.active or not can(user, "document:edit"):
-            raise click.ClickException(f"--reviewed-by {name}: no active custodian account of that name")
+            raise click.ClickException(f"{option} {name}: no active custodian account of that name")
         return user.id
 
 

@@ -142,7 +142,7 @@ def anchor(session: Session, key: Ed25519PrivateKey, authority: Authority | None
         raise ValidationError("the audit log is empty: nothing to anchor", field="audit")
     count = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.id <= last.id))
     signed_at = datetime.now(UTC).replace(tzinfo=None)
-    statement = _statement(last.id, last.entry_hash, count, signed_at, public_key_hex(key))
+    statement = statement_of(last.id, last.entry_hash, count, signed_at, public_key_hex(key))
     digest = hashlib.sha256(statement.encode()).hexdigest()
     head = AuditHead(
         entry_id=last.id,
@@ -180,7 +180,7 @@ def verify_heads(session: Session, public_key: Ed25519PublicKey, ca_file: str = 
     for head in session.scalars(select(AuditHead).order_by(AuditHead.id)):
         report.heads += 1
         where = f"signed head {head.id} (entry {head.entry_id})"
-        statement = _statement(head.entry_id, head.entry_hash, head.entries, head.signed_at, head.public_key)
+        statement = statement_of(head.entry_id, head.entry_hash, head.entries, head.signed_at, head.public_key)
         if head.statement != statement:
             report.problems.append(f"{where}: its statement does not match its fields")
             continue
@@ -214,7 +214,7 @@ def verify_heads(session: Session, public_key: Ed25519PublicKey, ca_file: str = 
     return report
 
 
-def _statement(entry_id: int, entry_hash: str, entries: int, signed_at: datetime, public_key: str) -> str:
+def statement_of(entry_id: int, entry_hash: str, entries: int, signed_at: datetime, public_key: str) -> str:
     return json.dumps(
         {
             "archive": "witness-archive audit head",

@@ -73,6 +73,13 @@ def record(
 def entry_hash(entry) -> str:
     """SHA-256 over the entry's fields and the hash of the entry before it (an AuditEntry, or
     a row of the same columns)."""
+    canonical = json.dumps(hashed_fields(entry), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def hashed_fields(entry) -> dict:
+    """The fields an entry's hash covers, as they are hashed (an evidence package carries them
+    so: evidence/export.py)."""
     fields = {
         "id": entry.id,
         "at": entry.at.isoformat(timespec="microseconds"),
@@ -86,8 +93,7 @@ def entry_hash(entry) -> str:
     }
     if entry.principal:  # entries written before principals were recorded have none
         fields["principal"] = entry.principal
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return fields
 
 
 _CHAIN_COLUMNS = (AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.principal,

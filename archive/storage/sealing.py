@@ -47,16 +47,24 @@ class Sealer:
 
     def __init__(self, vault_key: bytes | None):
         self._aead = None
+        self._key = b""
         self.key_id = b""
         if vault_key is not None:
             key = hmac.new(vault_key, b"witness-archive sealed records", hashlib.sha256).digest()
             self._aead = AESGCM(key)
+            self._key = key
             self.key_id = hmac.new(key, b"key id", hashlib.sha256).digest()[:_ID]
 
     @property
     def active(self) -> bool:
         """Whether values are sealed (a vault key is configured)."""
         return self._aead is not None
+
+    def derive(self, purpose: bytes) -> bytes:
+        """A 256-bit key for another use of the same vault key (bundles), never this one."""
+        if self._aead is None:
+            raise ValueError("no vault key: nothing to derive from")
+        return hmac.new(self._key, b"derived: " + purpose, hashlib.sha256).digest()
 
     def seal(self, data: bytes, context: str) -> bytes:
         if self._aead is None:

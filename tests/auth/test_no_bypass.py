@@ -47,6 +47,7 @@ from archive.documents.review import publish_document, review_redaction, view_or
 from archive.documents.revisions import view_history, view_received
 from archive.documents.submission import validate_document
 from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.evidence.export import export_evidence
 from archive.links import under
 from archive.protection.identities import add_public_name, protect_identity
 from archive.search.indexing import check, reindex, repair
@@ -341,6 +342,11 @@ TABLE: dict[str, UseCase] = {
     ),
     "archive.documents.disposal.delete_document": UseCase(
         lambda w, a, v: delete_document(w.session, _doc(w), "error", "", media_store(), a, v),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
+    "archive.evidence.export.export_evidence": UseCase(
+        lambda w, a, v: export_evidence(w.session, [_doc(w).id], w.tmp / f"bag-{v}", media_store(), a, v, SIGNING_KEY),
         "keeper",
         CUSTODIAN + ("cli",),
     ),

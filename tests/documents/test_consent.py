@@ -11,6 +11,7 @@ import shutil
 from datetime import date, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -28,6 +29,8 @@ from archive.documents.edit import update_document
 from archive.documents.media import MediaStore, Upload, add_media
 from archive.documents.submission import validate_document
 from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.evidence.export import export_evidence
+from archive.evidence.verify import verify_evidence
 from archive.services import get_db
 from archive.storage import document_keys
 from archive.storage.models import (
@@ -248,3 +251,18 @@ def test_retention_dates_flag_documents_for_review(session, store, custodian, ma
         due_for_review(session, make_actor("researcher"))
     (entry, *_) = _audit(session, "document.retention")
     assert entry.detail["review_after"] == {"from": None, "to": yesterday.isoformat()}
+
+
+def test_an_evidence_package_is_refused_without_consent_to_legal_use(session, store, custodian, tmp_path, vaulted):
+    document = store()
+    record_consent(session, document, _given("publication", "research"), custodian, "web")
+    key = Ed25519PrivateKey.generate()
+    with pytest.raises(ValidationError, match="does not cover legal proceedings") as refused:
+        export_evidence(session, [document.id], tmp_path / "bag", vaulted, custodian, "web", key)
+    assert refused.value.field == "consent" and not list(tmp_path.glob("bag*"))
+    withdraw(session, document, "consent_withdrawn", "", custodian, "web")
+    with pytest.raises(ValidationError, match="legal proceedings"):  # nor once withdrawn
+        export_evidence(session, [document.id], tmp_path / "bag", vaulted, custodian, "web", key)
+    record_consent(session, document, _given("legal"), custodian, "web")
+    package = export_evidence(session, [document.id], tmp_path / "bag", vaulted, custodian, "web", key)
+    assert package.documents == 1 and verify_evidence(package.path, package.bag_key).ok
