@@ -31,6 +31,14 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     services.init_app(app)
     if not web:
         return app
+    from pathlib import Path
+
+    from archive.errors import ConfigError
+
+    if app.config["VAULT_KEY_FILE"] and Path(app.config["VAULT_KEY_FILE"] + ".new").exists():
+        raise ConfigError(
+            "a vault key rotation stopped half-way: run `archive vault rotate` to finish it before serving"
+        )
     from archive.web import (
         api,
         audit,

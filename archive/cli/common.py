@@ -39,6 +39,11 @@ def with_archive(command):
     def run(*args, **kwargs):
         info = click.get_current_context().ensure_object(ScriptInfo)
         app = make_app(web=False) if info.create_app is make_app else info.load_app()
+        pending = app.config["VAULT_KEY_FILE"] and Path(app.config["VAULT_KEY_FILE"] + ".new")
+        if pending and pending.exists() and command.__name__ != "rotate_command":
+            raise click.ClickException(
+                "a vault key rotation stopped half-way: run `archive vault rotate` to finish it first"
+            )
         with app.app_context():
             _finish_index_work()
             return command(*args, **kwargs)

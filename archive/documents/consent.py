@@ -178,12 +178,16 @@ def take_out_of_view(session: Session, document: Document, reason: str, note: st
     draft, out of the index (its words merged out of the files), a waiting revision set
     aside; a tombstone for those who saw it. No commit."""
     was_public = document.status == "published" and document.redaction_reviewed_at is not None
+    audience = document.consent if was_public else "custodians"
+    earlier = tombstone(session, document.id, CONSENT_LEVELS)
+    if earlier is not None and CONSENT_LEVELS.index(earlier.audience) < CONSENT_LEVELS.index(audience):
+        audience = earlier.audience  # withdrawn before, deleted now: those who saw it are still told
     removal = Removal(
         document_id=document.id,
         kind=kind,
         reason=reason,
         note=note.strip(),
-        audience=document.consent if was_public else "custodians",
+        audience=audience,
         sha256=document.sha256,
         by_id=user_id(by),
         principal=principal_of(by),

@@ -145,17 +145,20 @@ def delete_document(
     if not can(actor, "document:delete", document):
         raise NotPermitted("only custodians can delete documents")
     check_removal(reason, note)
-    held = active_holds(session, document.id)
-    if held:
-        raise ValidationError(
-            f"is under legal hold (since {held[0].placed_at:%Y-%m-%d}): nothing was deleted; an administrator "
-            "must release the hold first",
-            field="legal_hold",
-        )
+    _refuse_if_held(session, document.id)
     doc_id = document.id
     own = store.originals(session, doc_id, create=False)  # opened before its key is shredded
     files = [(m.sha256, m.thumbnail_sha256, m.original_sha256, m.in_vault) for m in document.media]
     with unit_of_work(session):
+        # the row locked (PostgreSQL) or the database (SQLite, by this first write) before the
+        # holds are read again: a hold placed meanwhile is seen, or waits for this to finish
+        session.execute(
+            update(Document)
+            .where(Document.id == doc_id)
+            .values(review_after=Document.review_after)
+            .execution_options(synchronize_session=False)
+        )
+        _refuse_if_held(session, doc_id)
         removal = take_out_of_view(session, document, reason, note, actor, "deleted")
         session.execute(delete(Citation).where(Citation.document_id == doc_id))
         session.execute(delete(ConflictingAccount).where(ConflictingAccount.document_id == doc_id))
@@ -165,7 +168,9 @@ def delete_document(
             .values(document_id=None, text="")
             .execution_options(synchronize_session=False)
         ).rowcount
-        session.execute(delete(LegalHold).where(LegalHold.document_id == doc_id))  # released ones only
+        # released holds (their history stays in the custody log); an active one would fail the
+        # foreign key and the whole deletion with it
+        session.execute(delete(LegalHold).where(LegalHold.document_id == doc_id, LegalHold.released_at.is_not(None)))
         document_keys.shred(session, doc_id)
         session.delete(document)
         session.flush()
@@ -174,6 +179,7 @@ def delete_document(
             reason=reason, removal=removal.id, sha256=removal.sha256, files=len(files), brief_items=quoted,
         )  # fmt: skip
     _remove_files(session, store, own, files)
+    session.commit()  # ends the read transaction the files' checks opened: the purge needs no lock of ours
     database = database_of(session)
     if database is not None:  # no copy of the rows in free pages or the write-ahead log
         database.purge_free_space(("documents", "media", "brief_items", "citations", "document_keys", *sealed_tables()))
@@ -181,16 +187,29 @@ def delete_document(
     return removal
 
 
+def _refuse_if_held(session: Session, document_id: int) -> None:
+    held = active_holds(session, document_id)
+    if held:
+        raise ValidationError(
+            f"is under legal hold (since {held[0].placed_at:%Y-%m-%d}): nothing was deleted; an administrator "
+            "must release the hold first",
+            field="legal_hold",
+        )
+
+
 def _remove_files(session: Session, store: MediaStore, own: Vault | None, files: list[tuple]) -> None:
-    """The document's cleaned files and originals that no other document's media still uses."""
+    """The document's cleaned files and originals that no other document's media still uses:
+    its own sealed originals always (they open with nothing now), an original kept under the
+    vault key itself (before documents had keys) only when no other media row names it."""
     for sha256, thumbnail, original, in_vault in files:
         for blob in (sha256, thumbnail):
             if blob and not _used(session, blob):
                 store.blobs.delete(blob)
-        if in_vault and own is not None:
-            own.delete(original)  # sealed under the document's own key
-            if not session.scalar(select(func.count()).where(MediaFile.original_sha256 == original)):
-                store.vault.delete(original)  # an original kept before documents had keys
+        if in_vault and own is not None and own is not store.vault:
+            own.delete(original)
+        unused = in_vault and not session.scalar(select(func.count()).where(MediaFile.original_sha256 == original))
+        if unused and store.vault is not None:
+            store.vault.delete(original)
 
 
 def _used(session: Session, sha256: str) -> bool:

@@ -45,21 +45,26 @@ class MediaStore:
 
     def originals(self, session: Session, document_id: int, create: bool = True) -> Vault | None:
         """Where a document's originals are sealed: the vault folder, under the document's own
-        key (storage/document_keys.py: deleting the document makes them unreadable); the vault
-        key's own for a document without a key (and `create` false)."""
+        key (storage/document_keys.py: deleting the document makes them unreadable). None
+        without a vault key, or (`create` false) for a document that has no key yet; the vault
+        key's own vault where the database seals nothing (no document keys there)."""
         if self.vault is None:
             return None
         key = document_keys.raw_key(session, document_id, create)
-        return Vault(self.vault.root, key) if key is not None else self.vault
+        if key is not None:
+            return Vault(self.vault.root, key, legacy=False)
+        return self.vault if create else None
 
     def original(self, session: Session, media: MediaFile) -> bytes:
-        """A media file's sealed original (NotFound when none is kept or it does not open)."""
+        """A media file's sealed original (NotFound when none is kept or it does not open).
+        Reading makes no key: an original kept before documents had keys is under the vault
+        key itself."""
         if self.vault is None or not media.in_vault:
             raise NotFound("no original is kept for this file")
-        own = self.originals(session, media.document_id)
-        if own.has(media.original_sha256) or not self.vault.has(media.original_sha256):
+        own = self.originals(session, media.document_id, create=False)
+        if own is not None and own.has(media.original_sha256):
             return own.get(media.original_sha256)
-        return self.vault.get(media.original_sha256)  # kept before documents had keys
+        return self.vault.get(media.original_sha256)
 
 
 @dataclass

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.documents import revisions
-from archive.documents.consent import in_force
+from archive.documents.consent import in_force, removals
 from archive.documents.media import MediaStore
 from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.storage import anchors, audit
@@ -46,6 +46,7 @@ from archive.storage.unit import unit_of_work
 
 FORMAT = "witness-archive evidence package 1"
 SEALED_SUFFIX = ".sealed"
+CUSTODY = "data/custody/"  # written after the signed head; everything else is covered by it
 NS = "https://witness-archive.org/ns/evidence#"
 
 
@@ -86,20 +87,22 @@ def export_evidence(
     shutil.rmtree(staging, ignore_errors=True)
     private_folder(staging)
     try:
-        with unit_of_work(session):
-            audit.record(
-                session, actor, via, "evidence.export", "document", None,
-                documents=[d.id for d in documents], originals="open" if open_originals else "sealed",
-            )  # fmt: skip
-            head = anchors.anchor(session, signing_key, authority, audit.principal_of(actor))
         key = None if open_originals else AESGCM.generate_key(bit_length=256)
         writer = _Writer(staging, key)
         lineage = _Lineage()
         for document in documents:
             _write_document(session, document, store, writer, lineage)
         writer.json("provenance.json", lineage.document())
-        _write_custody(session, documents, head, writer)
         writer.text("README.txt", _readme(documents, key is not None))
+        # the files, bound to the signed head: their digest is in the entry the head covers
+        with unit_of_work(session):
+            audit.record(
+                session, actor, via, "evidence.export", "document", None,
+                documents=[d.id for d in documents], originals="open" if open_originals else "sealed",
+                payload_sha256=payload_digest(staging),
+            )  # fmt: skip
+            head = anchors.anchor(session, signing_key, authority, audit.principal_of(actor))
+        _write_custody(session, documents, head, writer)
         bag_info = {
             "Source-Organization": "Witness Archive",
             "External-Description": f"Evidence package: documents {', '.join(str(d.id) for d in documents)}",
@@ -119,12 +122,26 @@ def export_evidence(
     )  # fmt: skip
 
 
+def payload_digest(root: Path) -> str:
+    """SHA-256 over every payload file's path (as in the bag: data/…) and SHA-256, custody
+    folder aside: what the `evidence.export` entry records, so that the signed head covers
+    the files (evidence/verify.py computes it again)."""
+    lines = []
+    for path in sorted(root.rglob("*")):
+        name = "data/" + path.relative_to(root).as_posix()
+        if path.is_file() and not name.startswith(CUSTODY):
+            lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n")
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
 def _exportable(session: Session, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None:
         raise NotFound(f"no document {document_id}")
     record = in_force(document)
-    if record is not None and (record.withdrawn_at is not None or "legal" not in record.uses):
+    latest = (removals(session, document_id) or [None])[-1]
+    withdrawn = latest is not None and (record is None or record.recorded_at < latest.at)
+    if withdrawn or (record is not None and (record.withdrawn_at is not None or "legal" not in record.uses)):
         raise ValidationError(
             f"document {document_id}: its consent does not cover legal proceedings; record a consent "
             "that does before exporting it",

@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from archive.evidence.export import FORMAT, SEALED_SUFFIX
+from archive.evidence.export import CUSTODY, FORMAT, SEALED_SUFFIX
 from archive.storage import anchors
 from archive.storage.audit import entry_hash
 
@@ -65,12 +65,56 @@ def verify_evidence(
     report.files = len(list(bag.payload_files()))
     aead = _aead(bag_key, report)
     data = root / "data"
+    entries = _check_custody(data / "custody", public_key, tsa_ca, report)
+    if entries is not None:
+        _check_payload_signed(root, entries, report)
     for record_file in sorted(data.glob("documents/*/record.json")):
         report.documents += 1
-        _check_document(root, json.loads(record_file.read_text()), aead, report)
+        try:
+            record = json.loads(record_file.read_text())
+            _check_document(root, record, aead, report)
+            _check_against_custody(record, entries or [], report)
+        except (KeyError, TypeError, ValueError, AttributeError, OSError) as exc:
+            report.problems.append(f"{record_file.relative_to(root)} is malformed ({type(exc).__name__})")
     _check_lineage(root, report)
-    _check_custody(data / "custody", public_key, tsa_ca, report)
     return report
+
+
+def _payload_digest(root: Path) -> str:
+    """As evidence/export.py's payload_digest, over the bag's data/ folder."""
+    lines = []
+    for path in sorted((root / "data").rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if path.is_file() and not name.startswith(CUSTODY):
+            lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n")
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def _check_payload_signed(root: Path, entries: list[dict], report: EvidenceReport) -> None:
+    """The files are the ones the signed custody log recorded when the package was made."""
+    exports = [e for e in entries if e.get("action") == "evidence.export"]
+    if not exports:
+        report.problems.append("custody: no evidence.export entry records these files")
+    elif exports[-1].get("detail", {}).get("payload_sha256") != _payload_digest(root):
+        report.problems.append("the files are not the ones the signed custody log recorded (payload changed)")
+
+
+def _check_against_custody(record: dict, entries: list[dict], report: EvidenceReport) -> None:
+    """What the record says was received is what the custody log recorded at intake."""
+    where = f"document {record['id']}"
+    created = [e for e in entries if e["action"] == "document.create" and e["object_id"] == record["id"]]
+    if created and created[-1]["detail"].get("sha256") != record["custody_sha256"]:
+        report.problems.append(f"{where}: its custody hash is not the one the custody log recorded at intake")
+    attached = {
+        e["object_id"]: e["detail"] for e in entries if e["action"] == "media.attach" and e["object_type"] == "media"
+    }
+    for media in record.get("media", []):
+        logged = attached.get(media["id"])
+        if logged and (logged.get("sha256"), logged.get("original_sha256")) != (
+            media["sha256"],
+            media["original_sha256"],
+        ):
+            report.problems.append(f"{where}: media {media['id']}'s hashes are not the ones the custody log recorded")
 
 
 def _bag_problem(exc: Exception) -> str:
@@ -89,8 +133,17 @@ def _aead(bag_key: str | None, report: EvidenceReport) -> AESGCM | None:
         return None
 
 
+def _inside(root: Path, name: str) -> Path:
+    """A path the bag names, which must be a file of its payload (never outside the bag)."""
+    path = (root / name).resolve()
+    if not name.startswith("data/") or root.resolve() not in path.parents or not path.is_file():
+        raise ValueError(f"{name!r} is not a file of the bag's payload")
+    return path
+
+
 def _read(root: Path, name: str, aead: AESGCM | None, report: EvidenceReport) -> bytes | None:
     """A payload file's bytes, a sealed original opened (None: left sealed, or it failed)."""
+    _inside(root, name)
     if name.endswith(SEALED_SUFFIX):
         if aead is None:
             report.originals_sealed += 1
@@ -119,7 +172,7 @@ def _check_document(root: Path, record: dict, aead: AESGCM | None, report: Evide
         if revision["number"] == 1 and digest != record["custody_sha256"]:
             report.problems.append(f"{where}: revision 1 does not hash to the custody SHA-256")
     for media in record.get("media", []):
-        if _sha256(root / media["clean"]) != media["sha256"]:
+        if _named(root, media["clean"]) != media["sha256"]:
             report.problems.append(f"{where}: media {media['id']}'s cleaned copy does not hash to its SHA-256")
         if media.get("original"):
             data = _read(root, media["original"], aead, report)
@@ -129,12 +182,20 @@ def _check_document(root: Path, record: dict, aead: AESGCM | None, report: Evide
                     problem = f"media {media['id']}'s original does not hash to its custody SHA-256"
                     report.problems.append(f"{where}: {problem}")
     public = record.get("public_text", {})
-    if _sha256(root / public.get("file", "")) != public.get("sha256"):
+    if _named(root, public.get("file", "")) != public.get("sha256"):
         report.problems.append(f"{where}: the public text does not hash to its SHA-256")
 
 
 def _sha256(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _named(root: Path, name: str) -> str | None:
+    """The SHA-256 of a payload file the record names (None when it names none there)."""
+    try:
+        return _sha256(_inside(root, name))
+    except ValueError:
+        return None
 
 
 def _check_lineage(root: Path, report: EvidenceReport) -> None:
@@ -149,13 +210,17 @@ def _check_lineage(root: Path, report: EvidenceReport) -> None:
         file = entity.get("wa:file")
         if not file:
             continue
-        if not (root / file).is_file():
+        found = _named(root, file)
+        if found is None:
             report.problems.append(f"provenance: {name} names {file}, which is not in the bag")
-        elif not file.endswith(SEALED_SUFFIX) and _sha256(root / file) != entity.get("wa:sha256"):
+        elif not file.endswith(SEALED_SUFFIX) and found != entity.get("wa:sha256"):
             report.problems.append(f"provenance: {name}'s file does not hash to the SHA-256 it gives")
 
 
-def _check_custody(folder: Path, public_key: str | None, tsa_ca: str | None, report: EvidenceReport) -> None:
+def _check_custody(
+    folder: Path, public_key: str | None, tsa_ca: str | None, report: EvidenceReport
+) -> list[dict] | None:
+    """The entries, if they lead to a head whose signature holds under the archive's key."""
     try:
         lines = (folder / "entries.jsonl").read_text().splitlines()
         entries = [json.loads(line) for line in lines if line.strip()]
@@ -163,37 +228,45 @@ def _check_custody(folder: Path, public_key: str | None, tsa_ca: str | None, rep
         signed = json.loads(head["statement"])
     except (OSError, ValueError, KeyError):
         report.problems.append("custody: entries.jsonl or head.json is missing or unreadable")
-        return
+        return None
+    if not public_key:
+        report.problems.append(
+            "custody: give --public-key (the archive's, from `archive audit public-key`): without it anyone "
+            "could have signed this package"
+        )
+        return None
     previous = None
     for entry in entries:
         if entry_hash(_as_entry(entry)) != entry["entry_hash"]:
             report.problems.append(f"custody: entry {entry['id']} was changed (its fields do not match its hash)")
-            return
+            return None
         if previous is not None and (entry["prev_hash"] != previous["entry_hash"] or entry["id"] <= previous["id"]):
             report.problems.append(f"custody: entry {entry['id']} does not follow entry {previous['id']}")
-            return
+            return None
         previous = entry
         report.entries += 1
     if previous is None or (previous["id"], previous["entry_hash"]) != (signed["entry_id"], signed["entry_hash"]):
         report.problems.append("custody: the entries do not lead to the signed head")
-        return
+        return None
     statement = anchors.statement_of(
         signed["entry_id"], signed["entry_hash"], signed["entries"],
         datetime.fromisoformat(signed["signed_at"]), signed["public_key"],
     )  # fmt: skip
     if statement != head["statement"] or signed["public_key"] != head.get("public_key"):
         report.problems.append("custody: the head's statement is not in its canonical form")
-        return
-    if public_key and public_key.strip().lower() != signed["public_key"]:
+        return None
+    if public_key.strip().lower() != signed["public_key"]:
         report.problems.append("custody: the head is signed by another key than the archive's public key given")
-        return
+        return None
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(signed["public_key"])).verify(
             bytes.fromhex(head["signature"]), head["statement"].encode()
         )
     except (InvalidSignature, ValueError):
         report.problems.append("custody: the head's signature does not verify")
-        return
+        return None
+    if tsa_ca and not head.get("tsa_token"):
+        report.problems.append("custody: the head has no time-stamp (an authority's certificate was given)")
     if head.get("tsa_token") and tsa_ca:
         token = base64.b64decode(head["tsa_token"])
         problem = anchors.check_token(token, hashlib.sha256(head["statement"].encode()).hexdigest(), tsa_ca)
@@ -201,6 +274,7 @@ def _check_custody(folder: Path, public_key: str | None, tsa_ca: str | None, rep
             report.problems.append(f"custody: the time-stamp {problem}")
         else:
             report.time_stamp = anchors.token_time(token)
+    return entries
 
 
 def _as_entry(entry: dict) -> SimpleNamespace:

@@ -104,6 +104,16 @@ def export_bundle(
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     private_folder(partial)
+    try:
+        return _write_bundle(session, data_dir, target, partial, revision, signing_key)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # nothing half-written is left behind
+        raise
+
+
+def _write_bundle(
+    session: Session, data_dir: Path, target: Path, partial: Path, revision: str, signing_key
+) -> BundleReport:
     sealer = sealer_of(session)
     box = _Box(sealer) if sealer.active else None
     rows: dict[str, int] = {}
@@ -210,6 +220,12 @@ def verify_bundle(
     sealed = manifest["version"] == VERSION
     if sealed:
         _check_signature(source, body, manifest, public_key, expect_manifest)
+    elif ((sealer is not None and sealer.active) or public_key is not None) and not expect_manifest:
+        raise ValidationError(
+            "the bundle is neither sealed nor signed, and this archive has keys: give --expect-manifest with "
+            "the hash printed when it was written; nothing was imported",
+            field="signature",
+        )
     listed = manifest.get("files") or {}
     present = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()}
     present -= {"manifest.json", "manifest.sig"}

@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.resources import resource_dir
@@ -100,10 +101,19 @@ class Database:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             if self.engine.dialect.name == "sqlite":
                 connection.exec_driver_sql("VACUUM")
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
+                if busy:  # a reader held the log: its old pages stay until the next checkpoint
+                    log.warning(
+                        "the write-ahead log could not be truncated (a reader was busy); retried at the next purge"
+                    )
             else:
                 names = ", ".join(f'"{name}"' for name in tables if name.isidentifier())
-                connection.exec_driver_sql(f"VACUUM FULL {names}")
+                # never waits behind a reader for long: what is left is taken by the next purge
+                connection.exec_driver_sql("SET lock_timeout = '30s'")
+                try:
+                    connection.exec_driver_sql(f"VACUUM FULL {names}")
+                except OperationalError:
+                    log.warning("VACUUM FULL of %s gave up waiting for a lock; dead rows stay until the next", names)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -65,7 +65,8 @@ def opener(session: Session, document_id: int, stored: bytes) -> Sealer:
     vault = sealer_of(session)
     if not vault.active or key_id_of(stored) in (None, vault.key_id):
         return vault
-    return sealer(session, document_id)
+    key = raw_key(session, document_id, create=False)  # reading never makes a key
+    return Sealer(key) if key is not None else vault
 
 
 def shred(session: Session, document_id: int) -> None:

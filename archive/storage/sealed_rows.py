@@ -199,3 +199,19 @@ def check_sealed(session: Session, sealer: Sealer) -> tuple[int, list[str]]:
 
 def _write(session: Session, table: Table, column: Column, key: int, stored: str) -> None:
     session.execute(update(table).where(table.c.id == key).values({column.name: Stored(stored)}))
+
+
+def answers_to(session: Session, sealer: Sealer) -> bool:
+    """Whether the database's sealed values are sealed under `sealer`'s key (a rotation that
+    committed): judged by a document key, or else by any value sealed in place."""
+    for _document_id, stored in _keys(session)[:1]:
+        return key_id_of(stored) == sealer.key_id
+    for table, column in sealed_columns():
+        for _key, value in _stored(session, table, column):
+            if is_sealed_text(value):
+                try:
+                    open_text(sealer, value, column.type.context)
+                except NotFound:
+                    return False
+                return True
+    return False

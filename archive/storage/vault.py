@@ -63,8 +63,11 @@ def create_key_file(path: Path) -> bool:
 class Vault:
     """Encrypted originals, one file per original, named by a keyed hash of its SHA-256."""
 
-    def __init__(self, root: Path, key: bytes):
+    def __init__(self, root: Path, key: bytes, legacy: bool = True):
+        """`legacy`: also read originals kept under the plain SHA-256 (the vault key's own
+        vault, before keyed names); a document's vault (storage/document_keys.py) has none."""
         self.root = Path(root)
+        self.legacy = legacy
         self._aead = AESGCM(key)
         self._names = hmac.new(key, b"witness-archive vault file names", hashlib.sha256).digest()
 
@@ -87,7 +90,8 @@ class Vault:
 
     def delete(self, original_sha256: str) -> None:
         self._path(original_sha256).unlink(missing_ok=True)
-        self._legacy(original_sha256).unlink(missing_ok=True)
+        if self.legacy:
+            self._legacy(original_sha256).unlink(missing_ok=True)
 
     def has(self, original_sha256: str) -> bool:
         return self._existing(original_sha256).exists()
@@ -109,5 +113,7 @@ class Vault:
 
     def _existing(self, original_sha256: str) -> Path:
         path = self._path(original_sha256)
+        if not self.legacy:
+            return path
         legacy = self._legacy(original_sha256)
         return legacy if not path.exists() and legacy.exists() else path

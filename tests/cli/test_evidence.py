@@ -73,19 +73,23 @@ def test_a_package_is_verified_on_a_fresh_checkout(exported, tmp_path, database)
     assert held.returncode == 0, held.stdout + held.stderr
     assert "1 documents" in held.stdout and "2 originals hashed" in held.stdout and "the package holds" in held.stdout
     assert not (checkout / "no-archive-here").exists()  # nothing of an archive was needed or made
-    sealed = _verify_elsewhere(checkout, bag)
+    sealed = _verify_elsewhere(checkout, bag, "--public-key", public)
     assert sealed.returncode == 0 and "2 left sealed (give --key)" in sealed.stdout
+    unknown = _verify_elsewhere(checkout, bag, "--key", key)  # who signed it cannot be told
+    assert unknown.returncode == 1 and "give --public-key" in unknown.stdout
     other = _verify_elsewhere(checkout, bag, "--public-key", "00" * 32)
     assert other.returncode == 1 and "signed by another key" in other.stdout
-    wrong = _verify_elsewhere(checkout, bag, "--key", "A" * 43)
+    wrong = _verify_elsewhere(checkout, bag, "--key", "A" * 43, "--public-key", public)
     assert wrong.returncode == 1 and "does not open with the bag key" in wrong.stdout
     record = json.loads((bag / "data" / "documents" / str(doc_id) / "record.json").read_text())
     with database().session() as s:
         assert record["custody_sha256"] == s.get(Document, doc_id).sha256
         (export,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "evidence.export")).all()
-        assert export.detail == {"documents": [doc_id], "originals": "sealed"} and export.principal.startswith(
-            "system:"
-        )
+        assert {k: export.detail[k] for k in ("documents", "originals")} == {
+            "documents": [doc_id],
+            "originals": "sealed",
+        }
+        assert re.fullmatch(r"[0-9a-f]{64}", export.detail["payload_sha256"]) and export.principal.startswith("system:")
     prov = json.loads((bag / "data" / "provenance.json").read_text())
     kinds = {e["prov:type"] for e in prov["entity"].values()}
     assert {"wa:Received", "wa:Original", "wa:Cleaned", "wa:PublicText"} <= kinds
@@ -104,7 +108,9 @@ def _flip(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 1])
 
 
-@pytest.mark.parametrize("tamper", ["payload", "custody entry", "custody re-chained", "signature", "received"])
+@pytest.mark.parametrize(
+    "tamper", ["payload", "custody entry", "custody re-chained", "signature", "received", "re-manifested", "outside"]
+)
 def test_every_kind_of_tampering_is_named(exported, tamper):
     bag, key, public, _photo, doc_id = exported
     assert verify_evidence(bag, key, public).ok
@@ -130,6 +136,24 @@ def test_every_kind_of_tampering_is_named(exported, tamper):
         head["signature"] = ("0" if head["signature"][0] != "0" else "1") + head["signature"][1:]
         _rewrite(bag, "custody/head.json", lambda _d: json.dumps(head).encode())
         expected = "signature does not verify"
+    elif tamper == "re-manifested":  # another account, its hashes written everywhere the bag keeps them
+        other = b"another account"
+        folder = bag / "data" / "documents" / str(doc_id)
+        aead = AESGCM(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4)))
+        name = f"data/documents/{doc_id}/received/revision-1.bin"
+        (folder / "received" / "revision-1.bin.sealed").write_bytes(
+            b"\0" * 12 + aead.encrypt(b"\0" * 12, other, name.encode())
+        )
+        record = json.loads((folder / "record.json").read_text())
+        record["revisions"][0]["received_sha256"] = record["custody_sha256"] = hashlib.sha256(other).hexdigest()
+        _rewrite(bag, f"documents/{doc_id}/record.json", lambda _d: json.dumps(record).encode())
+        expected = "not the ones the signed custody log recorded"
+    elif tamper == "outside":  # a record naming a file outside the bag
+        folder = bag / "data" / "documents" / str(doc_id)
+        record = json.loads((folder / "record.json").read_text())
+        record["public_text"]["file"] = "../../../../etc/hostname"
+        _rewrite(bag, f"documents/{doc_id}/record.json", lambda _d: json.dumps(record).encode())
+        expected = "payload changed"
     else:  # the received bytes swapped for other bytes, sealed under the same key
         name = f"documents/{doc_id}/received/revision-1.bin"
         aead = AESGCM(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4)))
@@ -149,11 +173,12 @@ def test_open_originals_are_the_bytes_received(initialised, archive, tmp_path):
         doc_id = s.scalars(select(Document.id).where(Document.title == "With a photo")).one()
     db.dispose()
     result = archive("export-evidence", doc_id, "--out", bag, "--custodian", "custodian", "--open-originals")
+    public = archive("audit", "public-key").stdout.strip()
     assert result.returncode == 0 and "bag key" not in result.stdout
     kept = (bag / "data" / "documents" / str(doc_id) / "received" / "revision-1.bin").read_bytes()
     assert kept == received and hashlib.sha256(kept).hexdigest() in (bag / "manifest-sha256.txt").read_text()
     assert "Witness-Archive-Originals: open" in (bag / "bag-info.txt").read_text()
-    assert verify_evidence(bag).ok
+    assert verify_evidence(bag, public_key=public).ok
 
 
 def test_export_needs_a_custodians_word_legal_consent_and_a_new_folder(initialised, archive, tmp_path):

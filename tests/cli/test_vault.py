@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shutil
 import stat
 
 import pytest
@@ -16,8 +18,9 @@ from archive.documents.media import MediaStore, Upload, add_media
 from archive.errors import NotFound
 from archive.storage import document_keys
 from archive.storage.models import AuditEntry, Document, DocumentKey, DocumentRevision, MediaFile
+from archive.storage.sealed_rows import reseal
 from archive.storage.sealing import Sealer
-from archive.storage.vault import Vault, parse_key
+from archive.storage.vault import Vault, new_key, parse_key
 from tests.cli.conftest import keyed_database
 from tests.conftest import CORPUS, SETUP
 from tests.media.dirty import make_dirty
@@ -197,3 +200,45 @@ def test_fsck_finds_every_changed_missing_or_unopenable_file(initialised, archiv
     with database().session() as s:
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "archive.fsck")).all()
         assert len(entries) == 2
+
+
+def _interrupted_rotation(initialised, committed: bool) -> str:
+    """The state `archive vault rotate` leaves when killed after writing `vault.key.new`:
+    before its transaction was committed, or after it (the folders and key file not swapped)."""
+    key_file = initialised / "keys" / "vault.key"
+    old, fresh = Sealer(parse_key(key_file.read_text())), new_key()
+    if committed:
+        db = keyed_database(initialised)
+        with db.session() as s:
+            reseal(s, old, Sealer(parse_key(fresh)))
+            s.commit()
+        db.dispose()
+        shutil.copytree(initialised / "vault", initialised / "vault.rotating")
+    pending = key_file.with_name("vault.key.new")
+    pending.write_text(fresh + "\n")
+    os.chmod(pending, 0o600)
+    return fresh
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["after-commit", "before-commit"])
+def test_a_rotation_stopped_half_way_is_finished_or_started_over(initialised, archive, tmp_path, committed):
+    _document(archive, tmp_path)
+    photo = make_dirty("jpeg", 6).data
+    media = _attach(initialised, "With a photo", photo)
+    before = (initialised / "keys" / "vault.key").read_text().strip()
+    fresh = _interrupted_rotation(initialised, committed)
+    serve = archive("serve", "--port", "1")
+    assert serve.returncode != 0 and "rotation stopped half-way" in serve.stderr  # no server on a half key
+    ingest = archive("ingest", tmp_path / "doc.md")  # nor anything sealing under the old key meanwhile
+    assert ingest.returncode != 0 and "rotation stopped half-way" in ingest.stderr
+    result = archive("vault", "rotate")
+    assert result.returncode == 0, result.stderr
+    now = (initialised / "keys" / "vault.key").read_text().strip()
+    if committed:
+        assert "an interrupted rotation was finished" in result.stdout and now == fresh
+    else:
+        assert "sealed again under a new key" in result.stdout and now not in (before, fresh)
+    assert not list(initialised.glob("vault.*")) and not list((initialised / "keys").glob("*.new"))
+    assert _own_vault(initialised, now, media).get(media.original_sha256) == photo
+    checked = archive("fsck")
+    assert checked.returncode == 0, checked.stdout

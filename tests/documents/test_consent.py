@@ -33,6 +33,7 @@ from archive.evidence.export import export_evidence
 from archive.evidence.verify import verify_evidence
 from archive.services import get_db
 from archive.storage import document_keys
+from archive.storage.anchors import public_key_hex
 from archive.storage.models import (
     AuditEntry,
     BriefItem,
@@ -265,4 +266,22 @@ def test_an_evidence_package_is_refused_without_consent_to_legal_use(session, st
         export_evidence(session, [document.id], tmp_path / "bag", vaulted, custodian, "web", key)
     record_consent(session, document, _given("legal"), custodian, "web")
     package = export_evidence(session, [document.id], tmp_path / "bag", vaulted, custodian, "web", key)
-    assert package.documents == 1 and verify_evidence(package.path, package.bag_key).ok
+    assert package.documents == 1 and verify_evidence(package.path, package.bag_key, public_key_hex(key)).ok
+
+
+def test_deleting_a_document_keeps_an_original_another_document_shares(app, session, store, custodian):
+    """Originals kept under the vault key itself (a database that seals nothing has no
+    document keys): the same photo attached to two documents is one sealed file, kept until
+    no document uses it."""
+    app.config["VAULT_KEY"] = new_key()
+    media_store = MediaStore.from_config(app.config)
+    picture = io.BytesIO()
+    Image.new("RGB", (24, 24), "red").save(picture, "JPEG")
+    first, second = store(slug="first"), store(slug="second", title="Second")
+    (one,) = add_media(session, first, [Upload(picture.getvalue())], media_store, custodian, "web")
+    (two,) = add_media(session, second, [Upload(picture.getvalue())], media_store, custodian, "web")
+    assert one.original_sha256 == two.original_sha256 and media_store.vault.has(one.original_sha256)
+    delete_document(session, first, "error", "", media_store, custodian, "web")
+    assert media_store.original(session, session.get(MediaFile, two.id)) == picture.getvalue()
+    delete_document(session, session.get(Document, second.id), "error", "", media_store, custodian, "web")
+    assert not media_store.vault.has(one.original_sha256)

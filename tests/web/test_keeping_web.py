@@ -129,7 +129,13 @@ def test_withdrawal_leaves_no_word_of_the_document_anywhere_a_reader_can_reach(a
     assert api.get_json()["reason"] == "consent_withdrawn" and "Nalchik" not in api.text
     # custodians still hold it, out of view, and see the note
     assert custodian.get(f"/documents/{doc_id}").status_code == 200
-    assert NOTE in custodian.get(f"/documents/{doc_id}/keeping").text
+    keeping = custodian.get(f"/documents/{doc_id}/keeping")
+    assert NOTE in keeping.text
+    # deleted later: those who saw it before the withdrawal are still told, not "not found"
+    form = {"csrf_token": csrf_token(keeping.text), "reason": "source_request", "confirm": str(doc_id)}
+    assert custodian.post(f"/documents/{doc_id}/delete", data=form).status_code == 302
+    deleted = app.test_client().get(f"/documents/{doc_id}")
+    assert deleted.status_code == 410 and "deleted on" in deleted.text
 
 
 def test_a_document_never_shown_to_a_reader_gets_no_tombstone(app, make_document, make_user):
