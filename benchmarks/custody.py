@@ -54,6 +54,7 @@ from archive.documents.submission import validate_document  # noqa: E402
 from archive.evidence.export import export_evidence  # noqa: E402
 from archive.evidence.verify import verify_evidence  # noqa: E402
 from archive.services import get_db, media_store  # noqa: E402
+from archive.storage.anchors import public_key_hex  # noqa: E402
 from archive.storage.db import Database  # noqa: E402
 from archive.storage.models import Case, Document  # noqa: E402
 from archive.storage.sealed_rows import check_sealed  # noqa: E402
@@ -205,7 +206,8 @@ def _evidence(s, tmp: Path, signer, out: dict) -> None:
     package = export_evidence(s, ids, tmp / "evidence", media_store(), ACTOR, "cli", signer)
     out["evidence ms/doc"] = (time.perf_counter() - started) * 1000 / len(ids)
     started = time.perf_counter()
-    assert verify_evidence(package.path, package.bag_key).ok
+    report = verify_evidence(package.path, package.bag_key, public_key_hex(signer))
+    assert report.ok, report.problems[:3]
     out["verify-evidence ms/doc"] = (time.perf_counter() - started) * 1000 / len(ids)
     plain = tmp / "bagit-peer"
     for folder in (package.path / "data" / "documents").iterdir():

@@ -15,12 +15,13 @@ from archive.auth.users import ensure_first_custodian
 from archive.cli import make_app
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
 from archive.config import DEV_SECRET
+from archive.documents.media import move_originals_to_document_keys
 from archive.documents.revisions import adopt_unrevised
 from archive.protection.public_text import adopt_unprotected
 from archive.search.indexing import check, repair
-from archive.services import get_db, search_backend
+from archive.services import get_db, media_store, search_backend
 from archive.storage.anchors import create_signing_key
-from archive.storage.sealed_rows import seal_plain, sealed_tables
+from archive.storage.sealed_rows import move_to_document_keys, seal_plain, sealed_tables
 from archive.storage.sealing import Sealer
 from archive.storage.unit import unit_of_work
 from archive.storage.vault import create_key_file, parse_key
@@ -53,9 +54,19 @@ def init_command() -> None:
         if db.sealer.active:
             with unit_of_work(session):
                 sealed = seal_plain(session, db.sealer)
-            if sealed:  # and the plain copies they replaced gone from the file
+                moved = move_to_document_keys(session, db.sealer)
+            # originals: the new sealed files are written before the commit, the old ones
+            # removed only after it (a crash in between leaves both, and the next init ends it)
+            originals = move_originals_to_document_keys(session, media_store())
+            if sealed or moved:  # and the copies they replaced gone from the file
                 db.purge_free_space(sealed_tables())
+            if sealed:
                 click.echo(f"{sealed} values kept plain so far sealed under the vault key (texts, names, decisions)")
+            if moved or originals:
+                click.echo(
+                    f"{moved} revision values and {originals} originals sealed again under their document's own key "
+                    "(so that deleting a document destroys them)"
+                )
     with db.session() as session:
         found = check(session, search_backend())
         if not found.ok:  # a new index format, or writes the index missed

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
@@ -65,6 +66,34 @@ class MediaStore:
         if own is not None and own.has(media.original_sha256):
             return own.get(media.original_sha256)
         return self.vault.get(media.original_sha256)
+
+
+def move_originals_to_document_keys(session: Session, store: MediaStore) -> int:
+    """Seal again under its document's own key each original still sealed under the vault key
+    itself (kept before documents had keys), in one unit of work (the new documents' keys with
+    it); the old sealed files are removed only once it is committed. Return how many moved."""
+    if store.vault is None:
+        return 0
+    written: list[tuple[Vault, str]] = []
+    old: set[str] = set()
+
+    def undo() -> None:
+        for vault, original in written:
+            vault.delete(original)
+
+    with unit_of_work(session, undo=undo):
+        for media in session.scalars(select(MediaFile).where(MediaFile.in_vault).order_by(MediaFile.id)).all():
+            own = store.originals(session, media.document_id)
+            if own is store.vault:
+                return 0  # a database that seals nothing has no document keys
+            if not own.has(media.original_sha256):
+                own.put(media.original_sha256, store.vault.get(media.original_sha256))
+                written.append((own, media.original_sha256))
+            if store.vault.has(media.original_sha256):  # every row using it has its own copy by the end
+                old.add(media.original_sha256)
+    for original in old:
+        store.vault.delete(original)
+    return len(written)
 
 
 @dataclass

@@ -215,3 +215,19 @@ def answers_to(session: Session, sealer: Sealer) -> bool:
                     return False
                 return True
     return False
+
+
+def move_to_document_keys(session: Session, sealer: Sealer) -> int:
+    """Seal again, under their document's own key, the revision values still sealed under the
+    vault key itself (written before documents had keys) or kept plain, so that deleting the
+    document shreds them too; in the session's transaction; return how many."""
+    moved = 0
+    for row, column, value in list(_revisions(session)):
+        if key_id_of(value) not in (None, sealer.key_id):
+            continue  # already under its document's key
+        context = row.seal_context(column)
+        own = document_keys.sealer(session, row.document_id)
+        _write_revision(session, row, column, own.seal(sealer.open(value, context), context))
+        moved += 1
+    session.flush()
+    return moved

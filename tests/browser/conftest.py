@@ -70,3 +70,34 @@ def page(tmp_path):
         context.close()
         browser.close()
     assert errors == [], f"browser console errors (CSP violations, script errors): {errors}"
+
+
+def public_document_and_custodian(corpus_app, name: str) -> tuple[int, str]:
+    """Make a custodian account `name` in the corpus app; return the first published, public
+    document's id and title."""
+    from sqlalchemy import select
+
+    from archive.auth.users import create_user
+    from archive.services import get_db
+    from archive.storage.models import Document
+    from tests.conftest import CLI, PASSWORD
+
+    with corpus_app.app_context(), get_db(corpus_app).session() as s:
+        create_user(s, name, PASSWORD, "custodian", CLI, "cli")
+        document = s.scalars(
+            select(Document).where(Document.status == "published", Document.consent == "public").order_by(Document.id)
+        ).first()
+        return document.id, document.title
+
+
+def sign_in(page, live_server: str, name: str) -> None:
+    """Sign in through the real form."""
+    import re
+
+    from tests.conftest import PASSWORD
+
+    page.goto(live_server + "/login")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$|/documents|/briefs"))

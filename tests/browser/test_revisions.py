@@ -8,12 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from archive.auth.users import create_user
-from archive.services import get_db
-from archive.storage.models import Document
-from tests.conftest import CLI, PASSWORD
+from tests.browser.conftest import public_document_and_custodian, sign_in
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -22,18 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.engine_neutral]
 
 def test_a_correction_waits_for_review_then_shows_in_the_history(live_server, page, corpus_app):
     name = "browser-keeper"
-    with corpus_app.app_context(), get_db(corpus_app).session() as s:
-        create_user(s, name, PASSWORD, "custodian", CLI, "cli")
-        document = s.scalars(
-            select(Document).where(Document.status == "published", Document.consent == "public").order_by(Document.id)
-        ).first()
-        doc_id = document.id
+    doc_id, _title = public_document_and_custodian(corpus_app, name)
 
-    page.goto(live_server + "/login")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$|/documents|/briefs"))
+    sign_in(page, live_server, name)
 
     page.goto(f"{live_server}/documents/{doc_id}/edit")
     body = page.get_by_label("Text (Markdown)")

@@ -26,7 +26,7 @@ from archive.documents.disposal import (
     set_review_after,
 )
 from archive.documents.edit import update_document
-from archive.documents.media import MediaStore, Upload, add_media
+from archive.documents.media import MediaStore, Upload, add_media, move_originals_to_document_keys
 from archive.documents.submission import validate_document
 from archive.errors import NotFound, NotPermitted, ValidationError
 from archive.evidence.export import export_evidence
@@ -45,7 +45,8 @@ from archive.storage.models import (
     MediaFile,
     Removal,
 )
-from archive.storage.sealing import Sealer
+from archive.storage.sealed_rows import move_to_document_keys, seal_plain
+from archive.storage.sealing import Sealer, key_id_of
 from archive.storage.vault import Vault, new_key, parse_key
 from tests import databases
 
@@ -285,3 +286,36 @@ def test_deleting_a_document_keeps_an_original_another_document_shares(app, sess
     assert media_store.original(session, session.get(MediaFile, two.id)) == picture.getvalue()
     delete_document(session, session.get(Document, second.id), "error", "", media_store, custodian, "web")
     assert not media_store.vault.has(one.original_sha256)
+
+
+def test_values_and_originals_kept_before_document_keys_move_under_them(app, session, store, custodian):
+    """An archive whose revisions and originals were sealed before documents had keys: `archive
+    init` seals them again under each document's key, so that deleting the document shreds
+    them too, and removes the old sealed files."""
+    key = new_key()
+    app.config["VAULT_KEY"] = key
+    media_store = MediaStore.from_config(app.config)  # originals kept, the database sealing nothing yet
+    picture = io.BytesIO()
+    Image.new("RGB", (20, 20), "purple").save(picture, "JPEG")
+    document = store()
+    (media,) = add_media(session, document, [Upload(picture.getvalue())], media_store, custodian, "web")
+    assert media_store.vault.has(media.original_sha256)  # under the vault key itself
+    database = get_db(app)
+    database.sealer = Sealer(parse_key(key))
+    try:
+        seal_plain(session, database.sealer)
+        moved = move_to_document_keys(session, database.sealer)
+        session.commit()
+        assert moved >= 2  # revision 1's received bytes and content
+        assert move_originals_to_document_keys(session, media_store) == 1
+        assert not media_store.vault.has(media.original_sha256)  # the old sealed file is gone
+        own = media_store.originals(session, document.id, create=False)
+        assert own.get(media.original_sha256) == picture.getvalue()
+        for revision in session.scalars(select(DocumentRevision)):
+            assert key_id_of(revision.content) != database.sealer.key_id  # under the document's key
+        assert move_to_document_keys(session, database.sealer) == 0  # once is enough
+        assert move_originals_to_document_keys(session, media_store) == 0
+        delete_document(session, session.get(Document, document.id), "error", "", media_store, custodian, "web")
+        assert not own.location(media.original_sha256).exists()
+    finally:
+        database.sealer = Sealer(None)
