@@ -124,8 +124,9 @@ def export_evidence(
 
 def payload_digest(root: Path) -> str:
     """SHA-256 over every payload file's path (as in the bag: data/…) and SHA-256, custody
-    folder aside: what the `evidence.export` entry records, so that the signed head covers
-    the files (evidence/verify.py computes it again)."""
+    folder aside, `root` being the folder that is (or becomes) the bag's data/: what the
+    `evidence.export` entry records, so that the signed head covers the files
+    (evidence/verify.py computes it again over the bag's data/)."""
     lines = []
     for path in sorted(root.rglob("*")):
         name = "data/" + path.relative_to(root).as_posix()

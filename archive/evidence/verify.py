@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from archive.evidence.export import CUSTODY, FORMAT, SEALED_SUFFIX
+from archive.evidence.export import FORMAT, SEALED_SUFFIX, payload_digest
 from archive.storage import anchors
 from archive.storage.audit import entry_hash
 
@@ -80,22 +80,12 @@ def verify_evidence(
     return report
 
 
-def _payload_digest(root: Path) -> str:
-    """As evidence/export.py's payload_digest, over the bag's data/ folder."""
-    lines = []
-    for path in sorted((root / "data").rglob("*")):
-        name = path.relative_to(root).as_posix()
-        if path.is_file() and not name.startswith(CUSTODY):
-            lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n")
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
-
-
 def _check_payload_signed(root: Path, entries: list[dict], report: EvidenceReport) -> None:
     """The files are the ones the signed custody log recorded when the package was made."""
     exports = [e for e in entries if e.get("action") == "evidence.export"]
     if not exports:
         report.problems.append("custody: no evidence.export entry records these files")
-    elif exports[-1].get("detail", {}).get("payload_sha256") != _payload_digest(root):
+    elif exports[-1].get("detail", {}).get("payload_sha256") != payload_digest(root / "data"):
         report.problems.append("the files are not the ones the signed custody log recorded (payload changed)")
 
 
