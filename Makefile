@@ -9,9 +9,9 @@ export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
 JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 
-.PHONY: run test check lint system-libs test-tools bench bench-media bench-redaction bench-search bench-timeline bench-briefs bench-load lock install install-test browser clean
+.PHONY: run test check lint translations messages system-libs test-tools bench bench-media bench-redaction bench-search bench-timeline bench-briefs bench-load lock install install-test browser clean
 
-run: $(VENV)/.installed system-libs
+run: $(VENV)/.installed translations system-libs
 	$(BIN)/archive init
 	$(BIN)/archive load-corpus --reviewed-by custodian
 	$(BIN)/archive run
@@ -20,7 +20,7 @@ run: $(VENV)/.installed system-libs
 # `storage` by tests/conftest.py) again on PostgreSQL when its server is installed: a throwaway
 # cluster on 127.0.0.1, removed afterwards (tests/pgcluster.py), or the server
 # ARCHIVE_TEST_POSTGRES names.
-test: $(VENV)/.installed-test browser system-libs test-tools
+test: $(VENV)/.installed-test translations browser system-libs test-tools
 	$(PYTEST) $(PYTEST_ARGS)
 	@if [ -n "$$ARCHIVE_TEST_POSTGRES" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "== the tests that touch storage or search again, on PostgreSQL =="; \
@@ -29,7 +29,7 @@ test: $(VENV)/.installed-test browser system-libs test-tools
 		echo "PostgreSQL is not installed: the suite ran on SQLite only (apt-get install postgresql)"; \
 	fi
 
-check: $(VENV)/.installed-test
+check: $(VENV)/.installed-test translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PYTEST) $(PYTEST_ARGS)
@@ -72,8 +72,23 @@ bench-briefs: $(VENV)/.installed-test system-libs
 bench-load: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/load.py
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+# The interface in Russian: the catalogue (.po, written by people, kept in git) compiled to the
+# .mo the server reads, whenever the .po is newer. The .mo is never edited or committed.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard archive/translations/*/LC_MESSAGES/messages.po))
+translations: $(CATALOGUES)
+archive/translations/%/LC_MESSAGES/messages.mo: archive/translations/%/LC_MESSAGES/messages.po $(BIN)/python
+	$(BIN)/pybabel compile --statistics -D messages -d archive/translations -l $*
+
+# After wrapping new strings in _() or ngettext(): extract them and merge them into each .po,
+# where a translator fills in the new entries (tests/test_translations.py names what is missing).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-wrap --sort-by-file \
+		--project witness-archive -o archive/translations/messages.pot .
+	$(BIN)/pybabel update -D messages -d archive/translations -i archive/translations/messages.pot \
+		--no-wrap --ignore-obsolete
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -115,7 +130,9 @@ test-tools:
 			echo "the media tests compare with exiftool: sudo apt-get install libimage-exiftool-perl" >&2; \
 		fi; }
 
-# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here),
+# and run axe-core on every page (tests/browser/test_every_page.py): the exact version in
+# package-lock.json, installed again by `npm ci` whenever the lock file is newer than the copy.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then \
@@ -124,6 +141,18 @@ browser:
 		else \
 			echo "browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
 		fi; }
+	@if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/axe-core ]; then \
+		command -v npm >/dev/null 2>&1 || { \
+			if [ "$$(id -u)" = 0 ]; then \
+				echo "installing Debian's nodejs and npm for axe-core (the accessibility tests)"; \
+				apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+			else \
+				echo "the accessibility tests need axe-core from the npm registry:" \
+					"sudo apt-get install nodejs npm, then make browser" >&2; exit 1; \
+			fi; }; \
+		echo "installing axe-core from package-lock.json (npm ci)"; \
+		npm ci --no-audit --no-fund && touch node_modules/axe-core; \
+	fi
 
 # Regenerate the lock files on purpose, after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

@@ -6,6 +6,7 @@ Every key is documented in README ("Configuration"); tests/test_docs.py keeps th
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from archive.errors import ConfigError
@@ -87,6 +88,8 @@ _SETTINGS = {
     # -Host headers are believed: 0 (none: the headers are ignored, a client cannot choose its
     # address) or the number of proxies in the chain (1 for one nginx)
     "TRUSTED_PROXIES": (0, int),
+    # the sites that may frame /embed/timeline (CSP frame-ancestors): 'none' or origins, spaces between
+    "EMBED_FRAME_ANCESTORS": ("'none'", str),
     # address and port of `archive run` and `archive serve`
     "HOST": ("127.0.0.1", str),
     "PORT": (5000, int),
@@ -140,6 +143,29 @@ def document_kinds(config: dict) -> tuple[str, ...]:
     return tuple(k.strip() for k in config["DOCUMENT_KINDS"].split(",") if k.strip())
 
 
+# An origin a page may be framed by: a scheme, a host (its leftmost label may be *) and a port;
+# no path, quote, comma or semicolon, which would end the directive or add another
+_ORIGIN = re.compile(
+    r"https?://(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?"
+)
+
+
+def frame_ancestors(value: str) -> str:
+    """The CSP frame-ancestors sources of ARCHIVE_EMBED_FRAME_ANCESTORS: 'none' (also written
+    none or left empty), or 'self' and origins (https://news.example.org) separated by spaces."""
+    tokens = [t.lower().removesuffix("/") for t in value.replace(",", " ").split()]
+    tokens = ["'none'" if t == "none" else "'self'" if t == "self" else t for t in tokens]
+    if tokens in ([], ["'none'"]):
+        return "'none'"
+    bad = [t for t in tokens if t != "'self'" and not _ORIGIN.fullmatch(t)]
+    if bad or "'none'" in tokens:
+        raise ConfigError(
+            "ARCHIVE_EMBED_FRAME_ANCESTORS is 'none', or 'self' and origins such as https://news.example.org "
+            f"separated by spaces (no paths), got {value!r}"
+        )
+    return " ".join(dict.fromkeys(tokens))
+
+
 def _validate(config: dict) -> None:
     if config["ENV"] not in ("development", "production"):
         raise ConfigError(f"ARCHIVE_ENV must be development or production, got {config['ENV']!r}")
@@ -174,5 +200,6 @@ def _validate(config: dict) -> None:
             raise ConfigError(f"ARCHIVE_{name} must be a positive number")
     if not 0 <= config["TRUSTED_PROXIES"] <= 5:
         raise ConfigError("ARCHIVE_TRUSTED_PROXIES must be between 0 and 5 (the proxies in front)")
+    config["EMBED_FRAME_ANCESTORS"] = frame_ancestors(config["EMBED_FRAME_ANCESTORS"])
     if config["PER_PAGE"] < 1 or config["MAX_PER_PAGE"] < config["PER_PAGE"]:
         raise ConfigError("ARCHIVE_PER_PAGE must be at least 1 and at most ARCHIVE_MAX_PER_PAGE")

@@ -1,10 +1,13 @@
 """Dates as historians have them: EDTF notation with earliest/latest bounds.
 
 Supported (EDTF levels 0 and 1, the parts an archive needs): `2017`, `2017-04`, `2017-04-21`,
-qualifiers `?` (uncertain), `~` (approximate) and `%` (both) at the end, and intervals
-`2017-02/2017-04` with open (`..`: "before", "after") or unknown (empty) ends. We parse it
-ourselves because the `edtf` package accepts 29 February in any year, reversed intervals,
-and crashes on open ends.
+unspecified parts (`2017-XX`: the year is known, the month is not; `2017-04-XX`), qualifiers
+`?` (uncertain), `~` (approximate) and `%` (both) at the end, and intervals `2017-02/2017-04`
+with open (`..`: "before", "after") or unknown (empty) ends. We parse it ourselves because the
+`edtf` package accepts 29 February in any year, reversed intervals, and crashes on open ends.
+
+`display_date()` is the one way a date reaches a reader: in their language, through Babel's
+CLDR data, never more precise than recorded ("April 2017", "около июня 2017 г.").
 """
 
 from __future__ import annotations
@@ -13,12 +16,49 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from archive.errors import ValidationError
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_interval, format_skeleton
 
-_SIMPLE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?(?P<q>[?~%])?$")
+from archive.errors import N_, ValidationError
+
+_SIMPLE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2}|XX)(?:-(?P<d>\d{2}|XX))?)?(?P<q>[?~%])?$")
 _QUALIFIER_WORDS = {"?": "uncertain", "~": "approximate", "%": "uncertain and approximate"}
-_MONTHS = tuple(calendar.month_name)
+
+# How each language words what EDTF marks. Grammar, not vocabulary: Russian puts a month after
+# "около", "до" and "после" in the genitive ("около июня"), which a translated phrase cannot
+# do, so each language names the Babel pattern its phrases need ("bound" = the genitive form).
+_WORDING = {
+    "en": {
+        "~": "about {}",
+        "?": "possibly {}",
+        "%": "possibly about {}",
+        "before": "before {}",
+        "after": "after {}",
+        "unknown": "date unknown",
+        "month unknown": "{}, month unknown",
+        "day unknown": "{}, day unknown",
+    },
+    "ru": {
+        "~": "около {}",
+        "?": "предположительно {}",
+        "%": "предположительно около {}",
+        "before": "до {}",
+        "after": "после {}",
+        "unknown": "дата неизвестна",
+        "month unknown": "{}, месяц неизвестен",
+        "day unknown": "{}, день неизвестен",
+    },
+}
+# Babel patterns per precision: as a name ("апрель 2017 г.") and after a preposition ("апреля")
+_PATTERNS = {
+    # a narrow no-break space before "г.", as CLDR writes it: the year never wraps from it
+    "ru": {"year": ("y\u202f'г'.", "y\u202f'г'."), "month": ("LLLL y\u202f'г'.", "MMMM y\u202f'г'.")},
+}
+_SKELETONS = {"year": "y", "month": "yMMMM", "day": "yMMMMd"}
+# English as international human-rights reports write it: "21 April 2017", day before month
+_CLDR = {"en": "en_GB"}
 
 
 @dataclass(frozen=True)
@@ -31,23 +71,10 @@ class FuzzyDate:
     precision: str  # day | month | year | range
     qualifier: str = ""  # "", "?", "~" or "%"
 
-    def display(self) -> str:
-        """Return the date as a reader would write it, never more precise than recorded."""
-        if self.precision == "range":
-            start, _, end = self.edtf.partition("/")
-            if start == "..":  # open: no earlier bound
-                return f"before {parse_edtf(end).display()}"
-            if end == "..":
-                return f"after {parse_edtf(start).display()}"
-            left = parse_edtf(start).display() if start else "unknown"
-            right = parse_edtf(end).display() if end else "unknown"
-            return f"{left} – {right}"
-        text = _display_simple(self.edtf.rstrip("?~%"))
-        if self.qualifier in ("~", "%"):
-            text = f"c. {text}"
-        if self.qualifier in ("?", "%"):
-            text = f"{text}?"
-        return text
+    def display(self, locale: str = "en") -> str:
+        """Return the date as a reader of `locale` would write it, never more precise than
+        recorded: the same as display_date(self.edtf, locale)."""
+        return _display(self, _language(locale))
 
     @property
     def qualifier_word(self) -> str:
@@ -64,10 +91,17 @@ def parse_edtf(value: str, field: str = "date") -> FuzzyDate:
     match = _SIMPLE.match(text)
     if not match:
         raise ValidationError(
-            f"{value!r} is not a date in EDTF notation (e.g. 2017, 2017-04, 2017-04-21, 2017-02/2017-04, 2017-09?)",
+            N_("%(value)r is not a date in EDTF notation (e.g. 2017, 2017-04, 2017-04-21, 2017-02/2017-04, 2017-09?)"),
             field=field,
+            params={"value": value},
         )
     year, month, day = match["y"], match["m"], match["d"]
+    if month == "XX" and day not in (None, "XX"):
+        raise ValidationError(
+            N_("%(value)r: a day cannot be known when the month is not"), field=field, params={"value": value}
+        )
+    month = None if month == "XX" else month
+    day = None if day == "XX" else day
     try:
         if day:
             earliest = latest = date(int(year), int(month), int(day))
@@ -80,18 +114,20 @@ def parse_edtf(value: str, field: str = "date") -> FuzzyDate:
             earliest, latest = date(int(year), 1, 1), date(int(year), 12, 31)
             precision = "year"
     except ValueError as exc:
-        raise ValidationError(f"{value!r} is not a real date ({exc})", field=field) from exc
+        raise ValidationError(
+            N_("%(value)r is not a real date (%(why)s)"), field=field, params={"value": value, "why": str(exc)}
+        ) from exc
     return FuzzyDate(text, earliest, latest, precision, match["q"] or "")
 
 
 def _parse_interval(text: str, field: str) -> FuzzyDate:
     start, _, end = text.partition("/")
     if "/" in end or (start in ("", "..") and end in ("", "..")):
-        raise ValidationError(f"{text!r} is not a valid EDTF interval", field=field)
+        raise ValidationError(N_("%(value)r is not a valid EDTF interval"), field=field, params={"value": text})
     lower = parse_edtf(start, field) if start not in ("", "..") else None
     upper = parse_edtf(end, field) if end not in ("", "..") else None
     if lower and upper and lower.earliest > upper.latest:
-        raise ValidationError(f"{text!r} ends before it starts", field=field)
+        raise ValidationError(N_("%(value)r ends before it starts"), field=field, params={"value": text})
     return FuzzyDate(
         text,
         lower.earliest if lower else None,
@@ -100,10 +136,77 @@ def _parse_interval(text: str, field: str) -> FuzzyDate:
     )
 
 
-def _display_simple(text: str) -> str:
-    parts = text.split("-")
-    if len(parts) == 3:
-        return f"{int(parts[2])} {_MONTHS[int(parts[1])]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{_MONTHS[int(parts[1])]} {parts[0]}"
-    return parts[0]
+def display_date(edtf: str | None, locale: str = "en") -> str:
+    """The one formatting function for dates shown to people: pages, the API's `date_display`,
+    exports, citations and briefs. An empty or unreadable value shows as nothing."""
+    if not edtf:
+        return ""
+    try:
+        return parse_edtf(edtf).display(locale)
+    except ValidationError:
+        return edtf  # stored before validation existed: shown as recorded, never guessed at
+
+
+@lru_cache(maxsize=64)
+def _language(locale: str) -> str:
+    """The language part of a locale ("ru_RU" → "ru"), English when Babel does not know it."""
+    try:
+        language = Locale.parse(str(locale).replace("-", "_")).language
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en"
+    return language if language in _WORDING else "en"
+
+
+def _display(when: FuzzyDate, lang: str) -> str:
+    words = _WORDING[lang]
+    if when.precision != "range":
+        return _display_simple(when, lang, bound=False)
+    start, _, end = when.edtf.partition("/")
+    if start == "..":
+        return words["before"].format(_display_simple(parse_edtf(end), lang, bound=True))
+    if end == "..":
+        return words["after"].format(_display_simple(parse_edtf(start), lang, bound=True))
+    if not start or not end:
+        known = _display_simple(parse_edtf(start or end), lang, bound=False)
+        return f"{known} – {words['unknown']}" if start else f"{words['unknown']} – {known}"
+    lower, upper = parse_edtf(start), parse_edtf(end)
+    if (
+        lower.precision == upper.precision
+        and not lower.qualifier
+        and not upper.qualifier
+        and _unspecified(lower) == _unspecified(upper) == ""
+    ):
+        # Babel joins what the two ends share: "April – September 2017", "2016–2017"
+        return format_interval(lower.earliest, upper.latest, _SKELETONS[lower.precision], locale=lang)
+    return f"{_display_simple(lower, lang, bound=False)} – {_display_simple(upper, lang, bound=False)}"
+
+
+def _unspecified(when: FuzzyDate) -> str:
+    """ "month unknown" for `2017-XX`, "day unknown" for `2017-04-XX`, else ""."""
+    plain = when.edtf.rstrip("?~%")
+    if plain.endswith("-XX-XX") or plain.endswith("-XX") and plain.count("-") == 1:
+        return "month unknown"
+    if plain.endswith("-XX"):
+        return "day unknown"
+    return ""
+
+
+def _display_simple(when: FuzzyDate, lang: str, bound: bool) -> str:
+    words = _WORDING[lang]
+    # after "about", "before" or "after" a Russian month is in the genitive ("около июня")
+    bound = bound or when.qualifier in ("~", "%")
+    day = when.earliest
+    patterns = _PATTERNS.get(lang, {})
+    lang = _CLDR.get(lang, lang)
+    if when.precision == "day":
+        text = format_date(day, "long", locale=lang)
+    elif when.precision in patterns:
+        text = format_date(day, patterns[when.precision][1 if bound else 0], locale=lang)
+    else:
+        text = format_skeleton(_SKELETONS[when.precision], day, locale=lang)
+    unspecified = _unspecified(when)
+    if unspecified:
+        text = words[unspecified].format(text)
+    if when.qualifier:
+        text = words[when.qualifier].format(text)
+    return text

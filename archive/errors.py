@@ -11,11 +11,22 @@ class ConfigError(ArchiveError):
     """The configuration cannot be used."""
 
 
-class ValidationError(ArchiveError):
-    """Submitted data is invalid; `field` names what is wrong, `source` where it came from."""
+def N_(message: str) -> str:
+    """Mark a message for the interface catalogue: the web layer shows it translated."""
+    return message
 
-    def __init__(self, message: str, field: str | None = None, source: str | None = None):
-        self.message = message
+
+class ValidationError(ArchiveError):
+    """Submitted data is invalid; `field` names what is wrong, `source` where it came from.
+
+    A message written as a template marked with N_() and its `params` apart
+    (`N_("is longer than %(limit)s characters"), params={"limit": 300}`) reaches a reader in
+    their language; `message` is always the English text, for logs and the command line."""
+
+    def __init__(self, message: str, field: str | None = None, source: str | None = None, params: dict | None = None):
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message % self.params if self.params else message
         self.field = field
         self.source = source
         super().__init__(str(self))

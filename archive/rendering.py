@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from collections.abc import Mapping
 from functools import lru_cache, partial
 
 import bleach
@@ -170,6 +171,39 @@ def _render_run(blocks: list[str]) -> str:
     text_parens = sum(block.count("(") for block in blocks)
     cleaner = _linkifying_cleaner if text_parens <= MAX_BRACKETS_PER_BLOCK * 8 else _cleaner
     return cleaner.clean(rendered)
+
+
+# A cross-reference: another document's (or entry's) slug in backticks, `like-this`, which
+# Markdown makes <code>like-this</code>. Stored as code; linked when a page is shown
+# (web/pages.py), for that reader only, so a link never outlives the target's visibility.
+# Links and preformatted blocks are passed over: no link inside a link, code stays code.
+_REFERENCE = re.compile(
+    r"(<a\b.*?</a>|<pre\b.*?</pre>)|<code>((?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)+)</code>",
+    re.S,
+)
+
+
+def reference_slugs(rendered: str) -> set[str]:
+    """The slugs written as cross-references in HTML from render_markdown."""
+    return {m[2] for m in _REFERENCE.finditer(rendered) if m[2]}
+
+
+def link_references(rendered: str, targets: Mapping[str, tuple[str, str]]) -> str:
+    """Make each cross-reference a link to its target, the target's title on hover (`targets`:
+    slug → (href, title), only what the reader may open); any other stays its slug, as plain
+    text: a slug naming something hidden and one naming nothing look the same. The link's text
+    stays the slug, as the stored text has it, so a passage selected across it can be quoted."""
+
+    def swap(match: re.Match) -> str:
+        if match[1]:
+            return match[1]
+        slug = match[2]
+        if slug not in targets:
+            return slug  # [a-z0-9-] only: nothing to escape
+        href, title = targets[slug]
+        return f'<a class="xref" href="{html.escape(href)}" title="{html.escape(title)}">{slug}</a>'
+
+    return _REFERENCE.sub(swap, rendered)
 
 
 def plain_text(rendered: str) -> str:

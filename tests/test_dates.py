@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from archive.dates import parse_edtf
+from archive.dates import display_date, parse_edtf
 from archive.errors import ValidationError
 
 
@@ -118,30 +118,59 @@ def test_interval_error_names_the_field_of_the_bad_end():
     assert caught.value.field == "events"
 
 
+def plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u2009", " ")
+
+
 @pytest.mark.parametrize(
-    ("edtf", "shown"),
+    ("edtf", "shown", "russian"),
     [
-        ("2017", "2017"),
-        ("2017-04", "April 2017"),
-        ("2017-04-21", "21 April 2017"),
-        ("2017-04-01", "1 April 2017"),
-        ("2017~", "c. 2017"),
-        ("2017-09?", "September 2017?"),
-        ("2017-04%", "c. April 2017?"),
-        ("2017-02/2017-04", "February 2017 – April 2017"),
-        ("2017-04-21/2017-09", "21 April 2017 – September 2017"),
-        ("2017-06/..", "after June 2017"),
-        ("../2017-06", "before June 2017"),
-        ("/2017-06", "unknown – June 2017"),
-        ("../2017-04-21~", "before c. 21 April 2017"),
-        ("2017-09?/2018", "September 2017? – 2018"),
+        ("2017", "2017", "2017 г."),
+        ("2017-04", "April 2017", "апрель 2017 г."),
+        ("2017-04-21", "21 April 2017", "21 апреля 2017 г."),
+        ("2017-04-01", "1 April 2017", "1 апреля 2017 г."),
+        ("2017~", "about 2017", "около 2017 г."),
+        ("2017-06~", "about June 2017", "около июня 2017 г."),
+        ("2017-09?", "possibly September 2017", "предположительно сентябрь 2017 г."),
+        ("2017-04%", "possibly about April 2017", "предположительно около апреля 2017 г."),
+        ("2017-XX", "2017, month unknown", "2017 г., месяц неизвестен"),
+        ("2017-04-XX", "April 2017, day unknown", "апрель 2017 г., день неизвестен"),
+        ("2017-02/2017-04", "February – April 2017", "февраль – апрель 2017 г."),
+        ("2016/2017", "2016 – 2017", "2016–2017"),
+        ("2017-04-21/2017-09", "21 April 2017 – September 2017", "21 апреля 2017 г. – сентябрь 2017 г."),
+        ("2017-06/..", "after June 2017", "после июня 2017 г."),
+        ("../2017-06", "before June 2017", "до июня 2017 г."),
+        ("/2017-06", "date unknown – June 2017", "дата неизвестна – июнь 2017 г."),
+        ("2017-09?/2018", "possibly September 2017 – 2018", "предположительно сентябрь 2017 г. – 2018 г."),
     ],
 )
-def test_display_is_never_more_precise_than_recorded(edtf, shown):
-    assert parse_edtf(edtf).display() == shown
+def test_display_is_never_more_precise_than_recorded(edtf, shown, russian):
+    # CLDR spaces with thin and narrow no-break spaces ("2017\u202fг.", "April\u2009–\u2009May")
+    assert plain(parse_edtf(edtf).display()) == shown
+    assert plain(display_date(edtf, "en")) == shown
+    assert plain(display_date(edtf, "ru")) == russian
+    assert display_date(edtf, "ru_RU") == display_date(edtf, "ru")
+
+
+def test_unknown_languages_and_unreadable_values_fall_back_without_an_error():
+    assert display_date("2017-04", "xx") == "April 2017"
+    assert display_date("2017-04", "de") == "April 2017"  # no wording for German: English
+    assert display_date("", "ru") == ""
+    assert display_date(None, "ru") == ""
+    assert display_date("sometime", "ru") == "sometime"  # legacy text shown as recorded
+
+
+def test_unspecified_parts_keep_the_bounds_of_what_is_known():
+    year = parse_edtf("2017-XX")
+    assert (year.earliest, year.latest, year.precision) == (date(2017, 1, 1), date(2017, 12, 31), "year")
+    month = parse_edtf("2017-04-XX")
+    assert (month.earliest, month.latest, month.precision) == (date(2017, 4, 1), date(2017, 4, 30), "month")
+    with pytest.raises(ValidationError):
+        parse_edtf("2017-XX-04")
 
 
 def test_month_precision_never_displays_a_day():
-    text = parse_edtf("2017-04").display()
-    assert text == "April 2017"
-    assert "1 April" not in text
+    for lang in ("en", "ru"):
+        text = display_date("2017-04", lang)
+        assert plain(text) in ("April 2017", "апрель 2017 г.")
+        assert "1" not in text.replace("2017", "")

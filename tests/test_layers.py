@@ -42,7 +42,7 @@ LAYERS = _table(
             archive archive.services
             archive.web: __init__ api audit briefs briefs_api editing errors forms helpers i18n
             archive.web: login logs media pages review search security timeline timeline_editing
-            archive.web: index_queue keeping
+            archive.web: index_queue keeping labels
             archive.cli: __init__ audit backup briefs common corpus documents media redaction
             archive.cli: search setup timeline users vault keeping evidence
         """,
@@ -52,9 +52,9 @@ LAYERS = _table(
             archive.documents: __init__ edit intake media parse record review serialize
             archive.documents: revisions submission consent disposal
             archive.corpus: __init__ cases loader
-            archive.timeline: __init__ entries export read serialize suggest
+            archive.timeline: __init__ chart entries export read references serialize suggest
             archive.briefs: __init__ compose export read serialize
-            archive.search: query indexing serialize
+            archive.search: query indexing serialize hints
             archive.backup archive.auditing
             archive.evidence: __init__ export verify
         """,
@@ -63,7 +63,7 @@ LAYERS = _table(
             archive.storage: unit
             archive.storage: vault document_keys
             archive.search: __init__ analysis arrays backend cache fields postgres_backend
-            archive.search: whoosh_backend
+            archive.search: whoosh_backend snippets
         """,
         "pure": """
             archive.media: __init__ av containers detect ffmpeg gif icc inspect jbig2 jpeg jpx pdf

@@ -174,6 +174,7 @@ def without_query_echo(response, query: str) -> str:
     raw = re.sub(r"<title>.*?</title>", "", raw, flags=re.S)
     raw = re.sub(r'(<input id="q"[^>]*value=)"[^"]*"', r'\1""', raw)
     raw = re.sub(r"<p>Did you mean.*?</p>", "", raw, flags=re.S)  # the API's, checked there
+    raw = re.sub(r'href="/language/\w+\?next=[^"]*"', 'href=""', raw)  # back to this very search
     return readable(re.sub(r'href="/search\?[^"]*"', 'href=""', raw))
 
 

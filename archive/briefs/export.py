@@ -130,7 +130,7 @@ def to_html(view: BriefView, now: datetime, for_print: bool = False) -> str:
             now=_stamp(now),
             reference=_reference,
             status=_status,
-            withheld=_withheld(view.withheld) if view.withheld else "",
+            withheld=view.withheld,
             redaction_note=REDACTION_NOTE,
             for_print=for_print,
         )
@@ -160,12 +160,14 @@ def _no_fetch(url: str, *args, **kwargs):
     raise ValueError(f"not fetched: {url[:40]}")
 
 
-def _reference(c) -> str:
+def _reference(c, with_hash: bool = True) -> str:
+    """A citation in one line (the HTML export puts the hash on a line of its own)."""
     parts = [c.source] if c.source else []
     parts.append(f"“{c.title}”")
     parts.append(", ".join(p for p in (c.kind, c.date) if p))
     parts.append(f"{c.case}. Witness Archive, {c.permalink}")
-    parts.append(f"version SHA-256 {c.version_sha256}")
+    if with_hash:
+        parts.append(f"version SHA-256 {c.version_sha256}")
     return ". ".join(parts) + "."
 
 

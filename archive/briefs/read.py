@@ -52,6 +52,8 @@ class ItemView:
     text: str = ""  # the quote or note, as it may be shown today
     citation: CitationRecord | None = None
     entry: VisibleEntry | None = None
+    number: int = 0  # its place among the items this reader sees, from 1
+    same_as: ItemView | None = None  # another item citing the same thing (the first other)
 
     @property
     def changed(self) -> bool:
@@ -96,6 +98,7 @@ def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> Bri
     """Number the sources in order of first use; the same version of a source keeps one
     number however many times it is quoted."""
     numbers: dict[tuple, CitationRecord] = {}
+    same: dict[tuple, list[ItemView]] = {}
     owner = _owner(reader, brief)
     cases = [] if owner and all(i.kind != "note" for i in brief.items) else queries.list_cases(session)
     title, purpose = _words(brief, owner, cases)
@@ -112,7 +115,37 @@ def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> Bri
                 view.citations.append(numbers[key])
             shown.citation = numbers[key]
         view.items.append(shown)
+        shown.number = len(view.items)
+        if (key := same_key(item)) is not None:
+            same.setdefault(key, []).append(shown)
+    for group in same.values():  # duplicates among the items this reader sees only
+        if len(group) > 1:
+            for shown in group:
+                shown.same_as = group[1] if shown is group[0] else group[0]
     return view
+
+
+def full_order(view: BriefView, shown_ids: list[int]) -> list[int]:
+    """Every item id of the brief in a new order, given the order of the items the reader
+    sees: those withheld from the reader keep their places. Raises ValueError unless
+    `shown_ids` names each shown item exactly once."""
+    shown = [s.item.id for s in view.items]
+    if sorted(shown_ids) != sorted(shown):
+        raise ValueError("not the items shown")
+    given, visible = iter(shown_ids), set(shown)
+    return [next(given) if i.id in visible else i.id for i in view.brief.items]
+
+
+def same_key(item: BriefItem) -> tuple | None:
+    """What makes two items the same: one document cited whole, one passage of a document
+    (white space aside), one timeline entry, whatever the version. Notes are never the same."""
+    if item.kind == "document":
+        return ("document", item.document_id)
+    if item.kind == "quote":
+        return ("quote", item.document_id, " ".join((item.text or "").split()))
+    if item.kind == "entry":
+        return ("entry", item.entry_id)
+    return None
 
 
 def shown_titles(session: Session, briefs: list[Brief], reader: Actor) -> dict[int, str]:

@@ -30,6 +30,8 @@ def brief_json(view: BriefView, owner_view: bool) -> dict:
             "kind": item.kind,
             "citation": shown.citation.number if shown.citation else None,
             "changed": shown.changed,
+            # another item citing the same document, passage or entry (among those shown)
+            "duplicate_of": shown.same_as.item.id if shown.same_as else None,
         }
         if item.kind in ("quote", "note"):
             record["text"] = shown.text

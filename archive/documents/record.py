@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from archive.documents.consent import require_allowed
 from archive.documents.submission import Submission
-from archive.errors import IngestError
+from archive.errors import N_, IngestError
 from archive.protection.public_text import protect_document
 from archive.storage import queries
 from archive.storage.models import Case, Document
@@ -17,9 +17,10 @@ def case_for(session: Session, submission: Submission, source_name: str) -> Case
     case = queries.get_case(session, submission.case)
     if case is None:
         raise IngestError(
-            f"no case {submission.case!r}; create it first (archive load-corpus)",
+            N_("no case %(case)r; create it first (archive load-corpus)"),
             "case",
             source_name,
+            params={"case": submission.case},
         )
     return case
 
@@ -62,8 +63,10 @@ def require_review_to_publish(document: Document, source_name: str) -> None:
     """Refuse a published document whose redaction no custodian has reviewed."""
     if document.status == "published" and document.redaction_reviewed_at is None:
         raise IngestError(
-            "cannot be published before its redaction is reviewed: save it as draft or "
-            "in_review, review the redaction, then publish",
+            N_(
+                "cannot be published before its redaction is reviewed: save it as a draft or "
+                "for review, review the redaction, then publish"
+            ),
             "status",
             source_name,
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from archive.dates import FuzzyDate, parse_edtf
-from archive.errors import IngestError, ValidationError
+from archive.errors import N_, IngestError, ValidationError
 from archive.redaction.patterns import detect_patterns
 from archive.storage.models import CONSENT_LEVELS, REVIEW_STATUSES
 from archive.validation import (
@@ -85,19 +85,22 @@ def validate_document(fields: dict, kinds: tuple[str, ...], source: str) -> Subm
     try:
         return _validate(fields, kinds)
     except ValidationError as exc:
-        raise IngestError(exc.message, field=exc.field, source=source) from exc
+        raise IngestError(exc.template, field=exc.field, source=source, params=exc.params) from exc
 
 
 def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
     unknown = sorted(set(map(str, fields)) - DOCUMENT_FIELDS)
     if unknown:
         raise ValidationError(
-            f"unknown field (expected one of {', '.join(sorted(DOCUMENT_FIELDS))})",
+            N_("unknown field (expected one of %(fields)s)"),
             field=unknown[0],
+            params={"fields": ", ".join(sorted(DOCUMENT_FIELDS))},
         )
     kind = required_text(fields, "kind", 40)
     if kind not in kinds:
-        raise ValidationError(f"{kind!r} is not one of {', '.join(kinds)}", field="kind")
+        raise ValidationError(
+            N_("%(value)r is not one of %(allowed)s"), field="kind", params={"value": kind, "allowed": ", ".join(kinds)}
+        )
     return Submission(
         case=required_text(fields, "case", 80),
         kind=kind,
@@ -124,8 +127,10 @@ def places(fields: dict) -> list[str]:
     for value in values:
         if any(span.type in ("ADDRESS", "GPS") for span in detect_patterns(value)) or _HOUSE.search(value):
             raise ValidationError(
-                "holds towns, villages and regions only: a street address or a position says "
-                "where someone lives; write it in the text, where it is redacted",
+                N_(
+                    "holds towns, villages and regions only: a street address or a position says "
+                    "where someone lives; write it in the text, where it is redacted"
+                ),
                 field="places",
             )
     return values
@@ -143,9 +148,11 @@ _HOUSE = re.compile(
 def body(fields: dict) -> str:
     value = fields.get("body")
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError("is required: the document's text in Markdown", field="body")
+        raise ValidationError(N_("is required: the document's text in Markdown"), field="body")
     if len(value) > MAX_BODY_CHARS:
-        raise ValidationError(f"is longer than {MAX_BODY_CHARS:,} characters", field="body")
+        raise ValidationError(
+            N_("is longer than %(limit)s characters"), field="body", params={"limit": f"{MAX_BODY_CHARS:,}"}
+        )
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -153,16 +160,17 @@ def source_info(value) -> SourceInfo:
     if value is None or value == "":
         return SourceInfo()
     if not isinstance(value, dict):
-        raise ValidationError("must be a mapping (outlet, author, reported_by, url, date, reliability)", "source")
+        raise ValidationError(N_("must be a mapping (outlet, author, reported_by, url, date, reliability)"), "source")
     unknown = sorted(set(map(str, value)) - SOURCE_FIELDS)
     if unknown:
         raise ValidationError(
-            f"unknown field (expected one of {', '.join(sorted(SOURCE_FIELDS))})",
+            N_("unknown field (expected one of %(fields)s)"),
             field=f"source.{unknown[0]}",
+            params={"fields": ", ".join(sorted(SOURCE_FIELDS))},
         )
     url = optional_text(value, "url", 2000)
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
-        raise ValidationError("must be an http(s) address", field="source.url")
+        raise ValidationError(N_("must be an http(s) address"), field="source.url")
     date = optional_text(value, "date", 64)
     if date:
         parse_edtf(date, field="source.date")

@@ -48,13 +48,14 @@ class SearchRequest:
 class Hit:
     id: int
     title: str
-    snippet: str  # HTML with <mark> around matches, escaped otherwise
+    snippet: str  # plain text of the rendered public text, escaped, with <mark> around matches
     kind: str
     language: str
     case: str
     published: date | None
     score: float  # for ordering only: never shown to readers (it moves with hidden documents)
     version: str = ""  # of the document as the index holds it
+    published_edtf: str = ""  # as recorded (`2017-09?`), from the database: `published` is its first day
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """What both search backends share: the fields and their analysis (the Whoosh schema, also the
-vocabulary of the PostgreSQL backend), the query parser, and the snippets of the final page."""
+vocabulary of the PostgreSQL backend), the query parser and its errors, and the analyzers the
+snippets (snippets.py) highlight with."""
 
 from __future__ import annotations
 
-import html
 import re
 from functools import lru_cache
 
@@ -11,7 +11,6 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.analysis import Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.query import Every
 
 from archive.errors import ValidationError
@@ -72,51 +71,94 @@ def schema() -> Schema:
 _SCHEMA = schema()
 
 
+class QueryError(ValidationError):
+    """A query that cannot be searched, and where: `start` and `end` are the characters of
+    the query at fault (None when the fault is the whole query)."""
+
+    def __init__(self, message: str, start: int | None = None, end: int | None = None, field: str = "q"):
+        super().__init__(message, field=field)
+        self.start, self.end = start, end
+
+    def moved(self, by: int) -> QueryError:
+        """The same error, its characters counted `by` further on."""
+        if self.start is None:
+            return self
+        return QueryError(self.message, self.start + by, self.end + by, self.field)
+
+
 def parse_query(text: str):
-    """Parse the user's query, or raise ValidationError with a helpful message.
+    """Parse the user's query, or raise QueryError with a helpful message and the place of
+    the fault in `text`.
 
     The parsed query is kept for the next time the same words are asked (queries repeat, and
     Whoosh's parser costs half a millisecond); nothing evaluating a query changes it."""
-    return _parse((text or "").strip())
+    text = text or ""
+    try:
+        return _parse(text.strip())
+    except QueryError as exc:
+        raise exc.moved(len(text) - len(text.lstrip())) from exc.__cause__
+
+
+MAX_LENGTH = 1000  # characters of a query
 
 
 @lru_cache(maxsize=4096)
 def _parse(text: str):
     if not text:
         return Every()
-    if len(text) > 1000:
-        raise ValidationError("is longer than 1000 characters", field="q")
+    if len(text) > MAX_LENGTH:
+        raise QueryError(f"is longer than {MAX_LENGTH} characters", MAX_LENGTH, len(text))
     if text.count('"') % 2:
-        raise ValidationError('has an unclosed quotation mark (")', field="q")
+        last = text.rindex('"')
+        raise QueryError('has an unclosed quotation mark (")', last, last + 1)
     if text.count("(") != text.count(")"):
-        raise ValidationError("has unbalanced brackets", field="q")
-    text = re.sub(r"\b(\w+):", lambda m: f"{FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text)
+        at = _unmatched_bracket(text)
+        raise QueryError("has unbalanced brackets", at, at + 1)
+    aliased = re.sub(r"\b(\w+):", lambda m: f"{FIELD_ALIASES.get(m.group(1).lower(), m.group(1))}:", text)
     parser = qparser.MultifieldParser(["text", "fold"], _SCHEMA, fieldboosts={"fold": 0.6})
     parser.add_plugin(qparser.FuzzyTermPlugin())
     try:
-        parsed = parser.parse(text)
+        parsed = parser.parse(aliased)
     except Exception as exc:  # noqa: BLE001 - Whoosh raises many kinds on odd input
-        raise ValidationError(QUERY_HELP, field="q") from exc
-    _bound_fuzzy_terms(parsed)
+        raise QueryError(QUERY_HELP) from exc
+    _bound_fuzzy_terms(parsed, text)
     return parsed
+
+
+def _unmatched_bracket(text: str) -> int:
+    """The first ")" closing nothing, else the last "(" left open."""
+    opened = []
+    for at, char in enumerate(text):
+        if char == "(":
+            opened.append(at)
+        elif char == ")":
+            if not opened:
+                return at
+            opened.pop()
+    return opened[-1]
 
 
 MAX_FUZZY_DISTANCE = 2  # letters a fuzzy term may differ by (word~2)
 MAX_FUZZY_TERMS = 3  # fuzzy words in one query
+_FUZZY = re.compile(r'[^\s~"()]+~(?P<distance>[0-9])?(?:/[1-9])?')  # as FuzzyTermPlugin reads them
 
 
-def _bound_fuzzy_terms(parsed) -> None:
+def _bound_fuzzy_terms(parsed, text: str) -> None:
     """Refuse fuzzy terms that would make a search take seconds: a large edit distance, or
     many fuzzy words at once (each is matched against the whole vocabulary)."""
     fuzzy = [q for q in parsed.leaves() if isinstance(q, wq.FuzzyTerm)]  # a leaf yields itself
+    written = list(_FUZZY.finditer(text))
     if any(q.maxdist > MAX_FUZZY_DISTANCE for q in fuzzy):
-        raise ValidationError(
-            f"asks for a fuzzy term more than {MAX_FUZZY_DISTANCE} letters away; write word~1 or word~2", field="q"
+        far = [m.span() for m in written if int(m["distance"] or 1) > MAX_FUZZY_DISTANCE]
+        raise QueryError(
+            f"asks for a fuzzy term more than {MAX_FUZZY_DISTANCE} letters away; write word~1 or word~2",
+            *(far[0] if far else (None, None)),
         )
     # "text" and "fold" each get a copy of every word: count the words, not the copies
     words = {q.text for q in fuzzy if q.fieldname == "text"} or {q.text for q in fuzzy}
     if len(words) > MAX_FUZZY_TERMS:
-        raise ValidationError(f"has more than {MAX_FUZZY_TERMS} fuzzy terms (word~); use fewer", field="q")
+        extra = written[MAX_FUZZY_TERMS].span() if len(written) > MAX_FUZZY_TERMS else (None, None)
+        raise QueryError(f"has more than {MAX_FUZZY_TERMS} fuzzy terms (word~); use fewer", *extra)
 
 
 @lru_cache(maxsize=500_000)
@@ -151,17 +193,3 @@ class _QueryTokens:
 
 
 _HIGHLIGHTED = (("text", _QueryTokens(_text_term)), ("fold", _QueryTokens(_fold_term)))
-
-
-def snippet(body: str, terms: set) -> str:
-    """Up to two passages around the matched words, from the whole public text: first the
-    words as stemmed, then their other-script spellings (Kadyrov marks Кадыров)."""
-    for field, analyzer in _HIGHLIGHTED:
-        words = {text for name, text in terms if name == field}
-        if words:
-            fragmenter = ContextFragmenter(maxchars=240, surround=60, charlimit=None)
-            formatter = HtmlFormatter(tagname="mark", between=" … ")
-            snippet = highlight(body, words, analyzer, fragmenter, formatter, top=2)
-            if snippet:
-                return snippet
-    return html.escape(body[:240])

@@ -38,7 +38,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from whoosh import query as wq
 
-from archive.errors import ValidationError
 from archive.search.analysis import fold_accents, fold_analyzer, spelling_analyzer
 from archive.search.backend import (
     FACETS,
@@ -49,7 +48,8 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
-from archive.search.fields import QUERY_HELP, TEXT_ANALYZER, parse_query, snippet
+from archive.search.fields import QUERY_HELP, TEXT_ANALYZER, QueryError, parse_query
+from archive.search.snippets import snippet
 
 _PAGE_HITS = 'SELECT id, version, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'
 log = logging.getLogger(__name__)
@@ -457,7 +457,7 @@ class _Compiler:
             return self.compile(q.a, negated)
         if isinstance(q, wq.Not):
             return _not(self.compile(q.query, not negated))
-        raise ValidationError(QUERY_HELP, field="q")
+        raise QueryError(QUERY_HELP)
 
     @staticmethod
     def _lexeme(field: str, value) -> str | None:

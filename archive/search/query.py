@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -12,10 +14,55 @@ from archive.auth.permissions import Audience, audience_for
 from archive.dates import parse_edtf
 from archive.errors import ValidationError
 from archive.search.backend import FACETS, SearchBackend, SearchRequest, SearchResults
+from archive.search.fields import QueryError
 from archive.search.indexing import index_lags, indexed
 from archive.storage.models import Document
 
-_DATE_TERM = re.compile(r"(?:^|\s)date:(\S+)")
+_DATE_TERM = re.compile(r"(?<!\S)date:(\S*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period of events a search is narrowed to: each bound as written (EDTF, "" when
+    open) and the day it stands for."""
+
+    start: str = ""
+    end: str = ""
+    earliest: date | None = None
+    latest: date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.start or self.end)
+
+
+def requested_period(q: str, date_from: str | None, date_to: str | None) -> tuple[Period, str]:
+    """The period asked for by the `from` and `to` parameters and each `date:` term of the
+    query, which must all hold (so the latest start and the earliest end), and the query with
+    its date terms blanked out (the same length: a fault found later is at the same place).
+
+    A document matches when its events end on or after the start and begin on or before the
+    end, which is each condition at once."""
+    lows: list[tuple[str, date]] = []
+    highs: list[tuple[str, date]] = []
+    if date_from:
+        lows.append((date_from, parse_edtf(date_from, "from").earliest))
+    if date_to:
+        highs.append((date_to, parse_edtf(date_to, "to").latest))
+    for match in _DATE_TERM.finditer(q or ""):
+        value = match.group(1)
+        try:
+            period = parse_edtf(value, "date")
+        except ValidationError as exc:
+            raise QueryError(exc.message, match.start(), match.end(), field="date") from exc
+        start, _, end = value.partition("/") if "/" in value else (value, "", value)
+        if period.earliest:
+            lows.append((start, period.earliest))
+        if period.latest:
+            highs.append((end, period.latest))
+    low = max(lows, key=lambda bound: bound[1], default=("", None))
+    high = min(highs, key=lambda bound: bound[1], default=("", None))
+    blanked = _DATE_TERM.sub(lambda m: " " * len(m.group(0)), q or "")
+    return Period(low[0], high[0], low[1], high[1]), blanked
 
 
 def search_documents(
@@ -30,7 +77,8 @@ def search_documents(
     page: int = 1,
     per_page: int = 20,
 ) -> SearchResults:
-    """Search the documents this actor may read; `date:2017-02/2017-04` in q is a range too.
+    """Search the documents this actor may read; `date:2017-02/2017-04` in q is a range too,
+    narrowing `date_from` and `date_to` further (requested_period).
 
     The index is not trusted with access: each hit on the page is checked against the
     database (the reader may see the document, and the index holds its current version), and
@@ -42,18 +90,12 @@ def search_documents(
         raise ValidationError("must be a four-digit year", field="year")
     if sort not in ("relevance", "date"):
         raise ValidationError("must be relevance or date", field="sort")
-    low = parse_edtf(date_from, "from").earliest if date_from else None
-    high = parse_edtf(date_to, "to").latest if date_to else None
-    match = _DATE_TERM.search(q or "")
-    if match:
-        period = parse_edtf(match.group(1), "date")
-        low, high = period.earliest or low, period.latest or high
-        q = _DATE_TERM.sub(" ", q)
+    period, q = requested_period(q, date_from, date_to)
     request = SearchRequest(
         q=q or "",
         filters=filters,
-        date_from=low,
-        date_to=high,
+        date_from=period.earliest,
+        date_to=period.latest,
         consents=audience.consents,
         statuses=audience.statuses,
         sort=sort,
@@ -64,11 +106,16 @@ def search_documents(
 
 
 def verified(session: Session, results: SearchResults, audience: Audience) -> SearchResults:
-    """Keep the hits the database agrees the audience may see in the version indexed."""
-    current = _current_versions(session, [h.id for h in results.hits], audience)
-    hits = [h for h in results.hits if h.version and current.get(h.id) == h.version]
+    """Keep the hits the database agrees the audience may see in the version indexed, each
+    with its date of publication as recorded (EDTF: `2017-09?`, not the day it begins)."""
+    current = _current(session, [h.id for h in results.hits], audience)
+    hits = [
+        replace(h, published_edtf=current[h.id][1] or "")
+        for h in results.hits
+        if h.version and h.id in current and current[h.id][0] == h.version
+    ]
     if len(hits) == len(results.hits) and not index_lags(session):
-        return results
+        return replace(results, hits=hits)  # a copy: the results may be kept for other readers
     return SearchResults(
         hits=hits,
         total=(results.page - 1) * results.per_page + len(hits),
@@ -79,7 +126,8 @@ def verified(session: Session, results: SearchResults, audience: Audience) -> Se
     )
 
 
-def _current_versions(session: Session, ids: list[int], audience: Audience) -> dict[int, str]:
+def _current(session: Session, ids: list[int], audience: Audience) -> dict[int, tuple[str, str | None]]:
+    """Each visible document's current index version and recorded date of publication."""
     if not ids:
         return {}
     stmt = (
@@ -92,4 +140,14 @@ def _current_versions(session: Session, ids: list[int], audience: Audience) -> d
             Document.redaction_reviewed_at.is_not(None),
         )
     )
-    return {d.id: indexed(d).version for d in session.scalars(stmt)}
+    return {d.id: (indexed(d).version, d.published_edtf) for d in session.scalars(stmt)}
+
+
+def visible_languages(backend: SearchBackend, actor: Actor) -> dict[str, int]:
+    """The languages of the documents this actor may find, as the index has them.
+
+    For a hint only (which languages a reader could search in), never shown as counts: it
+    is the very request of the search page with no query, so it is usually kept already."""
+    audience = audience_for(actor)
+    found = backend.search(SearchRequest(consents=audience.consents, statuses=audience.statuses))
+    return found.facets.get("language", {})

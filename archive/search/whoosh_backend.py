@@ -35,7 +35,8 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
-from archive.search.fields import parse_query, schema, snippet
+from archive.search.fields import parse_query, schema
+from archive.search.snippets import snippet
 
 log = logging.getLogger(__name__)
 # Bump when the schema or an analyzer changes: an index built by an older version is replaced

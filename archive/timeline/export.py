@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from archive.links import Link
-from archive.timeline.read import VisibleEntry
+from archive.timeline.read import LANE_NAMES, VisibleEntry
 from archive.timeline.serialize import entry_record
 
 FORMATS = ("json", "csv", "timelinejs")
@@ -99,7 +99,7 @@ def to_timelinejs(entries: list[VisibleEntry], link: Link, title: str) -> str:
             "unique_id": f"entry-{entry.id}",
             "start_date": start,
             "display_date": when.display(),
-            "group": "What happened" if item.lane == "happened" else "What officials said",
+            "group": LANE_NAMES[item.lane],
             "text": {"headline": _escape(entry.title), "text": _tjs_text(item, link)},
         }
         if when.precision == "range" and entry.date_start and entry.date_end:

@@ -8,7 +8,6 @@ same way.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +31,10 @@ from archive.storage.models import (
 )
 from archive.storage.queries import Page
 
-LANES = {"event": "happened", "denial": "said", "statement": "said", "response": "said"}
+# Two lanes, named for what the entries are, not for what is true: an event is what the
+# documents report (an allegation until proven), the rest is what officials said.
+LANES = {"event": "reported", "denial": "official", "statement": "official", "response": "official"}
+LANE_NAMES = {"reported": "Reported events", "official": "Official statements and denials"}  # exports
 
 
 @dataclass
@@ -55,6 +57,20 @@ class VisibleEntry:
     @property
     def slot(self) -> tuple[int | None, int | None]:
         return _slot(self.entry.date_start, self.entry.date_end)
+
+    @property
+    def stance(self) -> str:
+        """What the entry is, for the chart's colours and shapes: "event"; "denies" for a
+        denial; else what it says of the events this reader may see ("confirms",
+        "minimises", "justifies"), "mixed" when several things, "none" when nothing."""
+        if self.entry.kind == "event":
+            return "event"
+        if self.entry.kind == "denial":
+            return "denies"
+        said = {stance for stance, _event in self.stances}
+        if not said:
+            return "none"
+        return said.pop() if len(said) == 1 else "mixed"
 
     @property
     def denies(self) -> list[TimelineEntry]:
@@ -239,16 +255,16 @@ def _escape_like(text: str) -> str:
 class MonthGroup:
     year: int | None
     month: int | None  # None: the entries are dated to the year (or a longer span) only
-    happened: list[VisibleEntry] = field(default_factory=list)
-    said: list[VisibleEntry] = field(default_factory=list)
+    reported: list[VisibleEntry] = field(default_factory=list)
+    official: list[VisibleEntry] = field(default_factory=list)
 
     @property
-    def label(self) -> str:
+    def edtf(self) -> str:
+        """The group's own date, for display_date(): "2017-04", or "2017-XX" (month unknown);
+        "" when undated."""
         if self.year is None:
-            return "Date unknown"
-        if self.month is None:
-            return f"{self.year}, month not known"
-        return f"{calendar.month_name[self.month]} {self.year}"
+            return ""
+        return f"{self.year}-{self.month:02d}" if self.month else f"{self.year}-XX"
 
     @property
     def anchor(self) -> str:
@@ -262,7 +278,7 @@ class YearGroup:
 
     @property
     def count(self) -> int:
-        return sum(len(m.happened) + len(m.said) for m in self.months)
+        return sum(len(m.reported) + len(m.official) for m in self.months)
 
 
 def group_by_month(entries: Iterable[VisibleEntry]) -> list[YearGroup]:
@@ -272,7 +288,7 @@ def group_by_month(entries: Iterable[VisibleEntry]) -> list[YearGroup]:
     for item in entries:
         year, month = item.slot
         group = months.setdefault((year, month), MonthGroup(year, month))
-        (group.happened if item.lane == "happened" else group.said).append(item)
+        (group.reported if item.lane == "reported" else group.official).append(item)
     years: dict[int | None, YearGroup] = {}
     for (year, _month), group in sorted(
         months.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or 0, kv[0][1] or 0)
@@ -294,31 +310,3 @@ def _slot(start: date | None, end: date | None) -> tuple[int | None, int | None]
     if start and end and (start.year, start.month) == (end.year, end.month):
         return start.year, start.month
     return when.year, None
-
-
-@dataclass
-class MonthCount:
-    year: int
-    month: int
-    happened: int
-    said: int
-
-
-def density(entries: Iterable[VisibleEntry | OutlineRow]) -> list[MonthCount]:
-    """Entries dated to a month, per month, every month from the first to the last."""
-    counts: dict[tuple[int, int], list[int]] = {}
-    for item in entries:
-        year, month = item.slot
-        if year is None or month is None:
-            continue
-        key = (year, month)
-        counts.setdefault(key, [0, 0])[0 if item.lane == "happened" else 1] += 1
-    if not counts:
-        return []
-    (y, m), last = min(counts), max(counts)
-    months = []
-    while (y, m) <= last:
-        happened, said = counts.get((y, m), (0, 0))
-        months.append(MonthCount(y, m, happened, said))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months

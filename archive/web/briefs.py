@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from archive.auth.permissions import can
 from archive.briefs import compose
 from archive.briefs.export import FORMATS, MEDIA_TYPES, export_brief
-from archive.briefs.read import briefs_for, shown_titles, view_brief
+from archive.briefs.read import ItemView, briefs_for, full_order, shown_titles, view_brief
 from archive.errors import NotFound, ValidationError
 from archive.services import get_session
 from archive.storage.models import Brief
@@ -29,9 +32,21 @@ bp = Blueprint("briefs", __name__)
 
 @bp.app_template_global()
 def my_briefs() -> list[Brief]:
-    """The signed-in user's own briefs, for the "add to a brief" forms on other pages."""
-    who = actor()
-    return briefs_for(get_session(), who)[0] if can(who, "brief:create") else []
+    """The signed-in user's own briefs, for the "add to a brief" forms on other pages (looked
+    up once a request: a page of results asks for each result)."""
+    if "my_briefs" not in g:
+        who = actor()
+        g.my_briefs = briefs_for(get_session(), who)[0] if can(who, "brief:create") else []
+    return g.my_briefs
+
+
+@bp.app_template_global()
+def briefs_holding(kind: str, key: int) -> list[tuple[Brief, int]]:
+    """Which of the user's briefs already cite this document (whole) or timeline entry, and
+    how often, so a second "Add to brief" is seen to be one before it is made."""
+    field = {"document": "document_id", "entry": "entry_id"}[kind]
+    held = [(b, sum(i.kind == kind and getattr(i, field) == key for i in b.items)) for b in my_briefs()]
+    return [(b, n) for b, n in held if n]
 
 
 @bp.get("/briefs")
@@ -83,10 +98,40 @@ def share(brief_id: int):
 
 @bp.post("/briefs/<int:brief_id>/delete")
 def delete(brief_id: int):
+    """Delete the brief once the owner has ticked the box that says so (no script needed)."""
     brief = get_brief_or_404(brief_id, write=True)
+    if request.form.get("confirm") != "yes":
+        flash(_("Not deleted: tick the box to confirm that the brief should be deleted."), "error")
+        return redirect(url_for("briefs.show", brief_id=brief.id) + "#delete-h")
     compose.delete_brief(get_session(), brief, actor(), "web")
     flash(_("Brief deleted."), "info")
     return redirect(url_for("briefs.index"))
+
+
+@bp.post("/briefs/<int:brief_id>/order")
+def reorder(brief_id: int):
+    """Put the items in the order given (every item id, separated by commas): what dragging
+    an item saves. Answers JSON to a script that asks for it, else goes back to the brief."""
+    brief = get_brief_or_404(brief_id, write=True)
+    as_json = request.accept_mimetypes.best == "application/json"
+    try:
+        raw = request.form.get("order", "")
+        if not re.fullmatch(r"\d{1,12}(,\d{1,12})*", raw):
+            raise ValidationError("is every item id, separated by commas", field="order")
+        view = view_brief(get_session(), brief, actor(), permalink)
+        try:  # the items the owner sees; any withheld keep their places
+            order = full_order(view, [int(n) for n in raw.split(",")])
+        except ValueError:
+            raise ValidationError("list every item of the brief exactly once", field="order") from None
+        compose.reorder(get_session(), brief, actor(), order, "web")
+    except ValidationError as exc:
+        if as_json:
+            return jsonify({"error": f"{exc.field}: {exc.message}", "status": 400}), 400
+        return _refused(exc, url_for("briefs.show", brief_id=brief.id))
+    if as_json:
+        return jsonify({"order": [i.id for i in brief.items]})
+    flash(_("Saved."), "info")
+    return redirect(url_for("briefs.show", brief_id=brief.id))
 
 
 @bp.post("/briefs/items")
@@ -102,26 +147,35 @@ def add_item():
     text = request.form.get("text", "")
     try:
         if kind == "note":
-            compose.add_note(session, brief, who, text, "web")
+            item = compose.add_note(session, brief, who, text, "web")
         elif kind == "entry":
             entry = visible_entry_or_404(_int_field("entry_id"))
-            compose.add_entry(session, brief, who, entry, "web")
+            item = compose.add_entry(session, brief, who, entry, "web")
         elif kind in ("document", "quote"):
             document = get_document_or_404(_int_field("document_id"))
             if kind == "document":
-                compose.add_document(session, brief, who, document, "web")
+                item = compose.add_document(session, brief, who, document, "web")
             else:
                 near = whole_number(request.form.get("near"))  # a hint only: else ignored
-                compose.add_quote(session, brief, who, document, text, "web", near)
+                item = compose.add_quote(session, brief, who, document, text, "web", near)
         else:
             raise ValidationError("is one of document, quote, entry, note", field="kind")
     except ValidationError as exc:
         if kind == "note" and _back() == url_for("briefs.show", brief_id=brief.id):
             flash_not_saved(exc)
             return show(brief.id, note_draft=text, status=400)  # the words are kept
-        return _refused(exc, _back())
-    flash(_("Added to “%(title)s” (%(n)s items).", title=brief.title, n=len(brief.items)), "info")
-    return redirect(_back())
+        return _refused(exc, _back() + _anchor(kind))
+    added = ngettext(
+        "Added to “%(title)s” (%(num)s item).",
+        "Added to “%(title)s” (%(num)s items).",
+        len(brief.items),
+        title=brief.title,
+    )
+    flash(added, "info")
+    shown = _shown(brief, item)
+    if shown is not None and shown.same_as is not None:
+        flash(_duplicate_warning(shown), "warning")
+    return redirect(_back() + _anchor(kind, item))
 
 
 @bp.post("/briefs/<int:brief_id>/items/<int:item_id>/<action>")
@@ -129,7 +183,7 @@ def item_action(brief_id: int, item_id: int, action: str):
     brief = get_brief_or_404(brief_id, write=True)
     item = brief_item_or_404(brief, item_id)
     actions = {
-        "move": lambda s, who: compose.move_item(s, item, who, _int_field("position"), "web"),
+        "move": lambda s, who: compose.move_item(s, item, who, _position(brief), "web"),
         "note": lambda s, who: compose.edit_note(s, item, who, request.form.get("text", ""), "web"),
         "remove": lambda s, who: compose.remove_item(s, item, who, "web"),
         "refresh": lambda s, who: compose.refresh_item(s, item, who, "web"),
@@ -163,9 +217,49 @@ def _do(brief: Brief, change, anchor: str = ""):
     return redirect(target)
 
 
+def _shown(brief: Brief, item) -> ItemView | None:
+    """The new item as its owner sees it in the brief (so a duplicate is one the owner sees)."""
+    view = view_brief(get_session(), brief, actor(), permalink)
+    return next((s for s in view.items if s.item.id == item.id), None)
+
+
+def _duplicate_warning(shown: ItemView) -> str:
+    earlier, n = shown.same_as.number, shown.number
+    if shown.item.kind == "quote":
+        return _(
+            "This passage was already quoted in this brief as item %(earlier)s; it is now item %(n)s as well. "
+            "Remove one on the brief's page if that was not meant.",
+            earlier=earlier,
+            n=n,
+        )
+    if shown.item.kind == "entry":
+        return _(
+            "This timeline entry was already in this brief as item %(earlier)s; it is now item %(n)s as well. "
+            "Remove one on the brief's page if that was not meant.",
+            earlier=earlier,
+            n=n,
+        )
+    return _(
+        "This document was already cited in this brief as item %(earlier)s; it is now item %(n)s as well. "
+        "Remove one on the brief's page if that was not meant.",
+        earlier=earlier,
+        n=n,
+    )
+
+
 def _refused(exc: ValidationError, target: str):
     flash_not_saved(exc)
     return redirect(target)
+
+
+def _position(brief: Brief) -> int:
+    """The brief's own position for "move to position N", N counted among the items the owner
+    sees (any withheld from the owner are not numbered on the page)."""
+    wanted = _int_field("position")
+    shown = view_brief(get_session(), brief, actor(), permalink).items
+    if wanted < 1 or not shown:
+        raise ValidationError("is a position from 1", field="position")
+    return shown[min(wanted, len(shown)) - 1].item.position
 
 
 def _int_field(name: str) -> int:
@@ -177,7 +271,26 @@ def _int_field(name: str) -> int:
 
 def _back() -> str:
     """Where the form came from: a path on this site only (never another host)."""
-    target = request.form.get("next", "")
+    target = request.form.get("next", "").split("#", 1)[0]
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("briefs.index")
+
+
+_ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,79}")
+
+
+def _anchor(kind: str, item=None) -> str:
+    """The place on the page the item was added from, so the reader lands back there: the
+    form's own `anchor`, else the item's "Add to brief" button on a list, else (back on the
+    brief itself) the new item."""
+    named = request.form.get("anchor", "")
+    if _ANCHOR.fullmatch(named):
+        return "#" + named
+    for field in ("document_id", "entry_id"):
+        key = whole_number(request.form.get(field))
+        if key is not None and kind in ("document", "entry") and field.startswith(kind):
+            return f"#add-{kind}-{key}"
+    if item is not None and _back() == url_for("briefs.show", brief_id=item.brief.id):
+        return f"#item-{item.id}"
+    return ""

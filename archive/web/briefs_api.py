@@ -81,7 +81,8 @@ def delete(brief_id: int):
 
 @bp.post("/<int:brief_id>/items")
 def add_item(brief_id: int):
-    """Add {kind: document|quote|entry|note, document_id, entry_id, text, near}."""
+    """Add {kind: document|quote|entry|note, document_id, entry_id, text, near}; the answer
+    names an item already citing the same thing (`duplicate_of`), else null."""
     brief = get_brief_or_404(brief_id, write=True)
     body, session, who = _body(), get_session(), actor()
     kind = body.get("kind")
@@ -101,7 +102,9 @@ def add_item(brief_id: int):
             )
     else:
         raise ValidationError("is one of document, quote, entry, note", field="kind")
-    return jsonify({"id": item.id, "brief": _brief(brief)}), 201
+    shown = _brief(brief)
+    same = next((i["duplicate_of"] for i in shown["items"] if i["id"] == item.id), None)
+    return jsonify({"id": item.id, "duplicate_of": same, "brief": shown}), 201
 
 
 @bp.patch("/<int:brief_id>/items/<int:item_id>")

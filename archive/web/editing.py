@@ -108,7 +108,7 @@ def _form() -> DocumentForm:
     form = DocumentForm()
     cases = queries.list_cases(get_session())
     form.case.choices = choices([c.slug for c in cases], {c.slug: c.title for c in cases})
-    form.kind.choices = choices(_kinds())
+    form.kind.choices = choices(_kinds(), group="kind")
     return form
 
 

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from archive.errors import NotFound, NotPermitted, Removed, ValidationError
+from archive.web.labels import field_name, localised
 
 log = logging.getLogger("archive.web")
 
@@ -58,7 +59,10 @@ def _respond(status: int, message: str, field: str | None = None):
 
 
 def _validation(exc: ValidationError):
-    return _respond(400, exc.message if not exc.field else f"{exc.field}: {exc.message}", exc.field)
+    if wants_json():  # scripts read the field apart, and the English message is stable
+        return _respond(400, exc.message if not exc.field else f"{exc.field}: {exc.message}", exc.field)
+    where = field_name(exc.field)
+    return _respond(400, f"{where}: {localised(exc)}" if where else localised(exc), exc.field)
 
 
 def removal_reasons() -> dict[str, str]:

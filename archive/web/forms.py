@@ -20,25 +20,28 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from archive.documents.submission import DOCUMENT_FIELDS
 from archive.errors import ValidationError
 from archive.storage.models import CHANNELS, CONSENT_LEVELS, ENTRY_KINDS, REVIEW_STATUSES
+from archive.web.labels import LABELS, field_name, localised
 
 
 def show_field_error(form: FlaskForm, name: str, exc: ValidationError) -> None:
     """Put a use case's error under the form field it names, and say the form was not saved."""
     target = getattr(form, name, None)
     if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, exc.message]
+        target.errors = [*target.errors, localised(exc)]
     flash_not_saved(exc)
 
 
 def flash_not_saved(exc: ValidationError) -> None:
     """Say that nothing was saved, and why (the field and the use case's message)."""
-    flash(_("Not saved: %(error)s", error=f"{exc.field}: {exc.message}"), "error")
+    where = field_name(exc.field)
+    flash(_("Not saved: %(error)s", error=f"{where}: {localised(exc)}" if where else localised(exc)), "error")
 
 
-def choices(values, labels=None) -> list[SelectChoice]:
-    """Return select options; the label defaults to the value with underscores as spaces."""
-    labels = labels or {}
-    return [SelectChoice(v, labels.get(v, v.replace("_", " "))) for v in values]
+def choices(values, labels=None, group: str = "") -> list[SelectChoice]:
+    """Return select options named from `labels`, else from the label `group`
+    (web/labels.py, in the reader's language), else the value with underscores as spaces."""
+    named = {**LABELS.get(group, {}), **(labels or {})}  # lazy: named when the form is drawn
+    return [SelectChoice(v, named[v] if v in named else v.replace("_", " ")) for v in values]
 
 
 class LoginForm(FlaskForm):
@@ -64,8 +67,8 @@ class DocumentForm(FlaskForm):
     events = StringField(_l("Period of events (EDTF, e.g. 2017-02/2017-04)"), [Optional()])
     places = StringField(_l("Places (comma-separated)"), [Optional()])
     tags = StringField(_l("Tags (comma-separated)"), [Optional()])
-    consent = SelectField(_l("Consent"), choices=choices(CONSENT_LEVELS), default="custodians")
-    status = SelectField(_l("Review status"), choices=choices(REVIEW_STATUSES))
+    consent = SelectField(_l("Consent"), choices=choices(CONSENT_LEVELS, group="consent"), default="custodians")
+    status = SelectField(_l("Review status"), choices=choices(REVIEW_STATUSES, group="status"))
     source_outlet = StringField(_l("Source: outlet"), [Optional(), Length(max=300)])
     source_author = StringField(_l("Source: author or organisation"), [Optional()])
     source_url = StringField(_l("Source: URL"), [Optional(), Length(max=2000)])
@@ -108,7 +111,7 @@ class EntryForm(FlaskForm):
     """A timeline entry. Lists are one item per line, "slug | text"."""
 
     case = SelectField(_l("Case"), validators=[DataRequired()])
-    kind = SelectField(_l("Kind"), choices=choices(ENTRY_KINDS), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=choices(ENTRY_KINDS, group="entry"), validators=[DataRequired()])
     slug = StringField(_l("Short name (letters, digits, -)"), [Optional(), Length(max=120)])
     date = StringField(
         _l("Date (EDTF: 2017-04-21, 2017-04, 2017~, 2017-02/2017-04, ../2017-06)"),
@@ -120,7 +123,9 @@ class EntryForm(FlaskForm):
     place = StringField(_l("Place"), [Optional(), Length(max=200)])
     speaker = StringField(_l("Speaker (statements and denials)"), [Optional(), Length(max=300)])
     office = StringField(_l("Speaker's office"), [Optional(), Length(max=300)])
-    channel = SelectField(_l("Channel"), choices=[SelectChoice("", "—"), *choices(CHANNELS)], validators=[Optional()])
+    channel = SelectField(
+        _l("Channel"), choices=[SelectChoice("", "—"), *choices(CHANNELS, group="channel")], validators=[Optional()]
+    )
     quotation = TextAreaField(_l("Short quotation"), [Optional()])
     citations = TextAreaField(_l("Evidence: one per line, document-slug | supporting excerpt"), [DataRequired()])
     stances = TextAreaField(

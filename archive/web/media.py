@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from archive.auth.permissions import can
 from archive.documents.media import Upload, add_media, prepare, read_original
@@ -84,7 +85,12 @@ def upload(doc_id: int):
     except MediaRefused as exc:
         flash(_("Not attached: %(error)s", error=str(exc)), "error")
     else:
-        flash(_("%(n)s file(s) attached, metadata removed.", n=len(rows)), "info")
+        flash(
+            ngettext(
+                "%(num)s file attached, metadata removed.", "%(num)s files attached, metadata removed.", len(rows)
+            ),
+            "info",
+        )
     return redirect(url_for("pages.document", doc_id=document.id))
 
 

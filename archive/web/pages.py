@@ -5,30 +5,28 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from archive.auth.permissions import audience_for, can
 from archive.citations import cite_document
 from archive.config import document_kinds
-from archive.dates import parse_edtf
 from archive.errors import NotFound, ValidationError
 from archive.media.detect import SUPPORTED
 from archive.media.report import summarise
-from archive.rendering import render_markdown_cached
+from archive.rendering import link_references, reference_slugs, render_markdown_cached
 from archive.services import get_session
 from archive.storage import queries
 from archive.storage.queries import DocumentFilters
 from archive.timeline.read import TimelineFilters, timeline_outline, visible_timeline
+from archive.timeline.references import entries_citing, resolve_references
 from archive.web.helpers import actor, get_document_or_404, page_args, permalink
+from archive.web.i18n import current_language
+from archive.web.labels import label
 
 bp = Blueprint("pages", __name__)
 CASE_PAGE_ENTRIES = 100  # the case page lists the first entries; /timeline has them all
-
-
-@bp.app_template_filter("fuzzy_date")
-def fuzzy_date(edtf: str | None) -> str:
-    return parse_edtf(edtf).display() if edtf else ""
 
 
 @bp.app_template_filter("markdown")
@@ -124,8 +122,28 @@ def documents():
 @bp.get("/documents/<int:doc_id>")
 def document(doc_id: int):
     doc = get_document_or_404(doc_id)
+    session, reader = get_session(), actor()
     link = permalink("document", doc.id)
-    return render_template("document.html", doc=doc, permalink=link, citation=cite_document(doc, link))
+    return render_template(
+        "document.html",
+        doc=doc,
+        body=_linked_body(session, reader, doc),
+        permalink=link,
+        citation=cite_document(doc, link, current_language(), _, lambda kind: label("kind", kind)),
+        on_timeline=entries_citing(session, reader, doc.id),
+    )
+
+
+def _linked_body(session, reader, doc) -> Markup:
+    """The document's text as stored (render_markdown at ingest), its cross-references made
+    links to what this reader may open: decided per reader and per view, never stored."""
+    found = resolve_references(session, reader, doc.case_id, reference_slugs(doc.body_html))
+    endpoints = {"document": ("pages.document", "doc_id"), "entry": ("timeline.entry", "entry_id")}
+    targets = {}
+    for slug, ref in found.items():
+        endpoint, argument = endpoints[ref.kind]
+        targets[slug] = (url_for(endpoint, **{argument: ref.id}), ref.title)
+    return Markup(link_references(doc.body_html, targets))  # noqa: S704 - render_markdown's output, titles escaped
 
 
 def document_filters() -> DocumentFilters:

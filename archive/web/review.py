@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from archive.documents.review import DECISION_TYPES, put_pending_on_row, review_redaction, view_original
 from archive.documents.revisions import view_history, view_received
@@ -134,7 +135,12 @@ def add_identity(slug: str):
         raise NotFound(f"no case {slug}")
     names = [n for n in request.form.get("names", "").splitlines() if n.strip()]
     _identity, changed = protect_identity(get_session(), case, names, request.form.get("pseudonym", ""), who, "web")
-    flash(_("Protected; %(n)s documents redacted again.", n=changed), "info")
+    flash(
+        ngettext(
+            "Protected; %(num)s document redacted again.", "Protected; %(num)s documents redacted again.", changed
+        ),
+        "info",
+    )
     tell_if_queued()
     return _back(case)
 
@@ -146,7 +152,14 @@ def add_public(slug: str):
     if case is None:
         raise NotFound(f"no case {slug}")
     changed = add_public_name(get_session(), case, request.form.get("name", ""), who, "web")
-    flash(_("Kept readable; %(n)s documents redacted again.", n=changed), "info")
+    flash(
+        ngettext(
+            "Kept readable; %(num)s document redacted again.",
+            "Kept readable; %(num)s documents redacted again.",
+            changed,
+        ),
+        "info",
+    )
     tell_if_queued()
     return _back(case)
 

@@ -4,27 +4,32 @@ Threats: cross-site request forgery against a signed-in custodian, script inject
 document reaching a browser, framing, MIME sniffing of served files, and referrers leaking
 archive URLs to other sites. CSRF follows Flask-WTF's CSRFProtect (every unsafe method, no
 exemptions); the Content-Security-Policy allows this origin only, and no inline script.
+
+Framing (clickjacking): every page refuses it (`frame-ancestors 'none'`, X-Frame-Options DENY)
+but the routes in EMBEDDABLE, read-only views as an anonymous visitor sees them, which the
+sites named in ARCHIVE_EMBED_FRAME_ANCESTORS may frame (none, by default). X-Frame-Options
+cannot name origins, so those routes carry the CSP directive alone, as OWASP's clickjacking
+cheat sheet advises.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
+_POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
 )
+CONTENT_SECURITY_POLICY = "; ".join((*_POLICY, "frame-ancestors 'none'"))
+EMBEDDABLE = frozenset({"timeline.embed"})  # endpoints other sites may frame
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -60,6 +65,14 @@ def init_app(app: Flask) -> None:
     app.after_request(_set_headers)
 
 
+def _embed_headers(ancestors: str) -> dict[str, str]:
+    """The headers of an embeddable route: framing allowed to `ancestors` (a setting checked
+    by archive/config.py), and no X-Frame-Options, which cannot name the sites allowed."""
+    headers = {name: value for name, value in HEADERS.items() if name != "X-Frame-Options"}
+    headers["Content-Security-Policy"] = "; ".join((*_POLICY, f"frame-ancestors {ancestors}"))
+    return headers
+
+
 def bearer_token() -> str | None:
     """The API token a request carries (`Authorization: Bearer …`): on /api/, and on reading
     /media/ so a script can fetch the files the API lists; never on pages."""
@@ -82,7 +95,10 @@ def _check_csrf() -> None:
 
 
 def _set_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
+    headers = HEADERS
+    if request.endpoint in EMBEDDABLE:
+        headers = _embed_headers(current_app.config["EMBED_FRAME_ANCESTORS"])
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")

@@ -467,11 +467,14 @@ TABLE: dict[str, UseCase] = {
 # Reads that never refuse: they answer with what the actor may see (tests/web/test_access.py,
 # tests/timeline, tests/briefs and tests/search check what each reader gets).
 READS = {
+    "archive.search.query.visible_languages",
     "archive.timeline.read.visible_timeline",
     "archive.timeline.read.timeline_outline",
     "archive.timeline.read.visible_entries",
     "archive.timeline.read.entry_visible_to",
     "archive.timeline.read.entry_readable",
+    "archive.timeline.references.entries_citing",
+    "archive.timeline.references.resolve_references",
     "archive.briefs.read.briefs_for",
     "archive.briefs.read.brief_visible_to",
     "archive.briefs.read.view_brief",

@@ -23,7 +23,7 @@ def test_reader_browses_home_list_and_document(live_server, page):
     page.wait_for_url(re.compile(r"/documents$"))
     assert "documents" in page.get_by_role("status").inner_text()
     page.get_by_label("Kind").select_option("testimony")
-    page.get_by_label("Language").select_option("ru")
+    page.locator("select[name=language]").select_option("ru")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"kind=testimony"))
     rows = page.locator("ul.docs li.doc")

@@ -60,7 +60,7 @@ def test_search_works_without_javascript_and_keeps_filters_in_the_url(search_ser
     hits = page.locator("ol.hits li.hit")
     assert hits.count() >= 1
     for text in hits.locator("p.meta").all_inner_texts():
-        assert " · en" in text
+        assert " · English" in text
     page.get_by_role("button", name="Search").click()  # the hidden fields carry the filters
     page.wait_for_load_state()
     query = _query(page.url)

@@ -16,14 +16,14 @@ def test_filter_the_timeline_and_follow_an_entry_to_its_evidence(live_server, pa
     assert page.get_by_role("heading", name="Timeline of events and denials").is_visible()
     ledger = page.locator("section.denial-ledger li")
     assert ledger.count() >= 4  # who denied what, at a glance
-    assert page.locator("svg.density rect").count() >= 3
-    happened = page.locator(".lane-happened article.entry")
-    said = page.locator(".lane-said article.entry")
-    assert happened.count() >= 10 and said.count() >= 4
+    assert page.locator("svg.timeline-chart a.mark").count() == page.locator("article.entry").count()
+    reported = page.locator(".lane-reported article.entry")
+    official = page.locator(".lane-official article.entry")
+    assert reported.count() >= 10 and official.count() >= 4
     # two lanes side by side: a month's statements sit to the right of its events
     april = page.locator("#m-2017-4")
-    left = april.locator(".lane-happened").bounding_box()
-    right = april.locator(".lane-said").bounding_box()
+    left = april.locator(".lane-reported").bounding_box()
+    right = april.locator(".lane-official").bounding_box()
     assert right["x"] > left["x"] + left["width"] - 1
     page.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=True)
 
@@ -72,4 +72,7 @@ def test_the_timeline_is_usable_from_the_keyboard(live_server, page):
     for article in page.locator("article.entry").all()[:5]:
         labelled = article.get_attribute("aria-labelledby")
         assert page.locator(f"#{labelled}").inner_text().strip()
-    assert page.locator("svg.density title").first.text_content().startswith("Entries dated")
+    # the chart's marks are links named by their titles: date, stance and the entry's title
+    mark = page.locator("svg.timeline-chart a.mark").first
+    assert mark.locator("title").text_content().strip()
+    assert page.locator("#chart-summary").inner_text().startswith("23 entries by date")

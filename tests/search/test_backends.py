@@ -6,6 +6,7 @@ tests about segments are Whoosh's own."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import numpy as np
@@ -146,13 +147,51 @@ def test_date_range_matches_the_period_of_events(backend):
     assert ids(backend, date_from=date(2017, 4, 1)) == [2]
 
 
-def test_snippets_highlight_matches_and_escape_markup(make_search):
+def test_snippets_highlight_matches_and_carry_no_markup(make_search):
     search = make_search()
     search.index([doc(1, "He said <script>alert(1)</script> & was detained")])
     (hit,) = search.search(SearchRequest(q="detained")).hits
-    assert "<script" not in hit.snippet
-    assert "&lt;script&gt;" in hit.snippet
+    assert "<script" not in hit.snippet and "script&gt;" not in hit.snippet
+    assert "&amp; was" in hit.snippet
     assert "<mark" in hit.snippet and "detained</mark>" in hit.snippet
+
+
+MARKDOWN = """## Length of detention
+
+Men were held for anything from a day to **52** days, and *then* released.
+
+Methods of torture reported:
+
+- electric shocks;
+- beatings.
+
+```
+kept as written
+```
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [("detention", "detention"), ("52", "52"), ("shocks", "shocks"), ("released", "released"), ("kept", "kept")],
+)
+def test_snippets_are_the_plain_text_of_the_rendered_markdown(make_search, query, marked):
+    search = make_search()
+    search.index([doc(1, MARKDOWN)])
+    (hit,) = search.search(SearchRequest(q=query)).hits
+    assert f"{marked}</mark>" in hit.snippet
+    text = re.sub(r"</?mark[^>]*>", "", hit.snippet)
+    for markup in ("#", "**", "*then*", "- ", "```"):
+        assert markup not in text, (markup, hit.snippet)
+    assert "Length of detention" in text or "52" in text or "electric shocks;" in text or "kept" in text
+
+
+def test_a_snippet_without_a_match_in_the_text_is_its_plain_opening(make_search):
+    search = make_search()
+    search.index([doc(1, MARKDOWN, title="Survivor accounts")])
+    (hit,) = search.search(SearchRequest(q="survivor")).hits  # in the title only
+    assert hit.snippet.startswith("Length of detention Men were held")
+    assert "#" not in hit.snippet and "**" not in hit.snippet
 
 
 def test_highlighting_reads_past_the_first_32k_characters(make_search):

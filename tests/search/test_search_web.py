@@ -22,7 +22,7 @@ KINDS = ("testimony", "news_report", "official_statement")
 # Query parameter → facet name in the results (the API's `facets` keys).
 PARAM_FACET = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag", "case": "case", "year": "year"}
 HIT = re.compile(r'<li class="hit">\s*<a href="/documents/(\d+)"')
-TOTAL = re.compile(r'<h2 id="results-h" role="status">(\d+) results</h2>')
+TOTAL = re.compile(r'<h2 id="results-h" role="status">(\d+) results?</h2>')
 FACET_LINK = re.compile(r'<a href="([^"]+)" class="facet-link">[^<]*</a> \((\d+)\)')
 
 
@@ -250,18 +250,20 @@ def test_sort_by_date_orders_by_publication_newest_first(client, varied, where):
     assert found == [varied[key] for key in "cbad"]
 
 
-@pytest.mark.parametrize("active", sorted(PARAM_FACET))
-def test_an_active_filter_shows_as_chosen_with_a_way_to_remove_it(client, varied, active):
-    value = {
-        "kind": "testimony",
-        "lang": "ru",
-        "place": "Argun",
-        "tag": "denial",
-        "case": "other-case",
-        "year": "2017",
-    }[active]
+@pytest.mark.parametrize(
+    ("active", "value", "shown"),
+    [
+        ("kind", "testimony", "testimony"),
+        ("lang", "ru", "Russian"),  # the language's name, not its code
+        ("place", "Argun", "Argun"),
+        ("tag", "denial", "denial"),
+        ("case", "other-case", "Test case"),  # the case's title, not its slug
+        ("year", "2017", "2017"),
+    ],
+)
+def test_an_active_filter_shows_as_chosen_with_a_way_to_remove_it(client, varied, active, value, shown):
     text = page(client, **{active: value})
-    assert f"<strong>{value}</strong>" in text
+    assert f"<strong>{shown}</strong>" in text
     assert 'aria-label="Remove filter"' in text
 
 
@@ -388,12 +390,15 @@ def markup_document(make_document) -> int:
     return make_document(title='<script>alert("t")</script> title', body=MARKUP_BODY)
 
 
-def test_api_snippets_highlight_matches_and_escape_markup(client, markup_document):
+def test_api_snippets_highlight_matches_and_carry_no_markup(client, markup_document):
+    """A snippet is the text a reader sees on the document page: the tags are gone, as the
+    renderer removes them, and what is left is escaped."""
     (item,) = api(client, q="detained")["items"]
     assert item["id"] == markup_document
     assert "<mark" in item["snippet"] and "detained</mark>" in item["snippet"]
     assert "<script" not in item["snippet"] and "<b " not in item["snippet"]
-    assert "&lt;script&gt;" in item["snippet"]
+    assert "script&gt;" not in item["snippet"] and "onclick" not in item["snippet"]
+    assert "&amp; was" in item["snippet"]
 
 
 def test_the_search_page_shows_highlights_and_no_active_markup(client, markup_document):

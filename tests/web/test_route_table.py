@@ -41,9 +41,12 @@ TABLE = {
     ("pages.case", "GET"): Rule("anonymous"),
     ("search.page", "GET"): Rule("anonymous"),
     ("search.api", "GET"): Rule("anonymous"),
+    ("search.help_page", "GET"): Rule("anonymous"),
+    ("i18n.switch", "GET"): Rule("anonymous"),
     ("timeline.page", "GET"): Rule("anonymous"),
     ("timeline.entry", "GET"): Rule("anonymous", "entry"),
     ("timeline.download", "GET"): Rule("anonymous"),
+    ("timeline.embed", "GET"): Rule("anonymous"),
     ("media.file", "GET"): Rule("anonymous", "media"),
     ("media.thumbnail", "GET"): Rule("anonymous", "media"),
     ("api.cases", "GET"): Rule("anonymous"),
@@ -65,6 +68,7 @@ TABLE = {
     ("briefs.update", "POST"): Rule("researcher", "brief"),
     ("briefs.share", "POST"): Rule("researcher", "brief"),
     ("briefs.delete", "POST"): Rule("researcher", "brief"),
+    ("briefs.reorder", "POST"): Rule("researcher", "brief"),
     ("briefs.download", "GET"): Rule("researcher", "brief"),
     ("briefs.add_item", "POST"): Rule("researcher", "brief"),
     ("briefs.item_action", "POST"): Rule("researcher", "brief"),
@@ -211,6 +215,7 @@ def _args(world, rule: Rule, user: str, beyond: bool, endpoint: str = "") -> dic
         "fmt": "json" if endpoint.startswith("timeline.") else "md",
         "action": "refresh",
         "number": 1,  # a document's first revision
+        "code": "ru",  # the language switch
     }
 
 

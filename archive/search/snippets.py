@@ -1,0 +1,101 @@
+"""Snippets: the passages of a hit's public text around the words that matched, as a reader
+sees them on the document page (plain text of the rendered Markdown, no `##`, `**` or `- `).
+
+The index holds the public (redacted) text in Markdown. Rendering a whole long testimony for
+every hit cost 90 ms at 37,000 characters, so the matched words are found in the Markdown
+source first (one pass of the query's analyzer), and only the few blocks (paragraphs, list
+items, headings) that hold them are rendered by render_markdown(), the page's own renderer,
+made plain, and highlighted. A snippet is therefore always text of the public version: never
+anything else, and never markup other than the <mark> tags added here.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_right
+
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+
+from archive.rendering import plain_text, render_markdown_cached
+from archive.search.fields import _HIGHLIGHTED
+
+LENGTH = 240  # characters of a snippet without matches
+BLOCKS = 3  # blocks rendered for one snippet: those holding the most matched words
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")  # as render_markdown splits its input
+_FENCE = re.compile(r"^[ \t]{0,3}(?:```|~~~)", re.M)
+_GAP = " … "
+
+
+def snippet(body: str, terms: set) -> str:
+    """Up to two passages around the matched words, from the whole public text, as escaped
+    HTML with <mark> around the matches: first the words as stemmed, then their other-script
+    spellings (Kadyrov marks Кадыров); the opening of the text when none is in it."""
+    body = body or ""
+    for field, analyzer in _HIGHLIGHTED:
+        words = {text for name, text in terms if name == field}
+        if not words:
+            continue
+        starts = [token.startchar for token in analyzer(body) if token.text in words]
+        if not starts:
+            continue
+        shown = _passages(body, starts)
+        fragmenter = ContextFragmenter(maxchars=LENGTH, surround=60, charlimit=None)
+        formatter = HtmlFormatter(tagname="mark", between=_GAP)
+        found = highlight(shown, words, analyzer, fragmenter, formatter, top=2)
+        if found:
+            return found
+    return html.escape(_opening(body))
+
+
+def plain(markdown: str) -> str:
+    """The words a reader sees of this Markdown, on one line."""
+    return plain_text(render_markdown_cached(markdown))
+
+
+def blocks(body: str) -> list[tuple[int, int]]:
+    """The (start, end) of each block of the text; a fenced code block stays whole even when
+    it holds blank lines (rendered in halves, its fences would show as ```)."""
+    spans, start, checked, fences = [], 0, 0, 0
+    for match in _BLOCK_BREAK.finditer(body):
+        fences += len(_FENCE.findall(body, checked, match.start()))
+        checked = match.start()
+        if fences % 2:  # inside a fenced block: the blank line is part of it
+            continue
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(body)))
+    return [(a, b) for a, b in spans if body[a:b].strip()]
+
+
+def _passages(body: str, starts: list[int]) -> str:
+    """The plain text of the blocks holding the most matched words, in the text's order;
+    blocks that are not neighbours are parted by an ellipsis."""
+    spans = blocks(body)
+    firsts = [a for a, _ in spans]
+    counts: dict[int, int] = {}
+    for start in starts:
+        n = bisect_right(firsts, start) - 1
+        if n >= 0 and start < spans[n][1]:
+            counts[n] = counts.get(n, 0) + 1
+    chosen = sorted(sorted(counts, key=lambda n: (-counts[n], n))[:BLOCKS])
+    parts, previous = [], None
+    for n in chosen:
+        text = plain(body[slice(*spans[n])])
+        if text:
+            parts.append(text if previous is None else (" " if n == previous + 1 else _GAP) + text)
+            previous = n
+    return "".join(parts)
+
+
+def _opening(body: str) -> str:
+    """The first words of the text, cut at a word, with an ellipsis when there is more."""
+    text, spans = "", blocks(body)
+    for a, b in spans[:BLOCKS]:
+        text = f"{text} {plain(body[a:b])}".strip()
+        if len(text) > LENGTH:
+            break
+    if len(text) <= LENGTH:
+        return text
+    cut = text[:LENGTH].rsplit(" ", 1)[0] or text[:LENGTH]
+    return cut.rstrip(" ,;:") + "…"

@@ -1,0 +1,120 @@
+"""Names for the archive's stored codes, in the reader's language.
+
+Records keep codes (`news_report`, `in_review`, `denies`); people read names. Every place
+that shows a code shows `label(group, code)`, so a Russian reader never meets an internal
+value and a new code without a name still reads as words, not as `snake_case`.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "kind": {
+        "testimony": _l("testimony"),
+        "news_report": _l("news report"),
+        "official_statement": _l("official statement"),
+    },
+    "status": {"draft": _l("draft"), "in_review": _l("in review"), "published": _l("published")},
+    "consent": {
+        "public": _l("public"),
+        "researchers": _l("researchers only"),
+        "custodians": _l("custodians only"),
+    },
+    "entry": {
+        "event": _l("reported event"),
+        "denial": _l("denial"),
+        "statement": _l("statement"),
+        "response": _l("response"),
+    },
+    "stance": {
+        "denies": _l("denies"),
+        "confirms": _l("confirms"),
+        "minimises": _l("minimises"),
+        "justifies": _l("justifies"),
+    },
+    "channel": {
+        "press_conference": _l("press conference"),
+        "interview": _l("interview"),
+        "official_release": _l("official release"),
+        "speech": _l("speech"),
+        "social_media": _l("social media"),
+        "parliament": _l("parliament"),
+        "other": _l("other"),
+    },
+    "role": {"researcher": _l("researcher"), "custodian": _l("custodian"), "admin": _l("administrator")},
+    "finding": {
+        "thumbnail": _l("thumbnail"),
+        "location": _l("location"),
+        "free_text": _l("free text"),
+        "people": _l("people"),
+        "device": _l("device"),
+        "time": _l("time"),
+        "software": _l("software"),
+        "other": _l("other"),
+    },
+    "reason": {
+        "consent_withdrawn": _l("consent withdrawn"),
+        "source_request": _l("source's request"),
+        "safety": _l("safety"),
+        "legal_order": _l("legal order"),
+        "error": _l("published in error"),
+    },
+    "removal": {"withdrawn": _l("withdrawn"), "deleted": _l("deleted")},
+    "item": {"document": _l("document"), "quote": _l("quotation"), "entry": _l("timeline entry"), "note": _l("note")},
+    "field": {
+        "title": _l("Title"),
+        "body": _l("Text"),
+        "kind": _l("Kind"),
+        "case": _l("Case"),
+        "language": _l("Language"),
+        "consent": _l("Consent"),
+        "status": _l("Review status"),
+        "published": _l("Published"),
+        "events": _l("Events described"),
+        "places": _l("Places"),
+        "tags": _l("Tags"),
+        "media": _l("Files"),
+        "reason": _l("Reason"),
+        "date": _l("Date"),
+        "source": _l("Source"),
+        "source.outlet": _l("Outlet"),
+        "source.author": _l("Author"),
+        "source.url": _l("Address (URL)"),
+        "source.date": _l("Source date"),
+        "sha256": _l("Content"),
+        "given_on": _l("Given on"),
+        "given_by": _l("Given by"),
+        "uses": _l("Uses"),
+    },
+    "use": {
+        "publication": _l("publication"),
+        "research": _l("research"),
+        "media": _l("media files"),
+        "legal": _l("legal proceedings"),
+    },
+}
+
+
+def localised(exc) -> str:
+    """A domain error's message in the reader's language: its N_() template translated, then
+    filled with its values; the English message when the translation cannot take them."""
+    translated = gettext(exc.template)
+    try:
+        return translated % exc.params if exc.params else translated
+    except (KeyError, TypeError, ValueError):
+        return exc.message
+
+
+def field_name(field: str | None) -> str:
+    """A submitted field's name as the form labels it, in the reader's language."""
+    return label("field", field) if field else ""
+
+
+def label(group: str, code: str | None) -> str:
+    """The name of `code` in the reader's language; an unnamed code as plain words."""
+    if not code:
+        return ""
+    named = LABELS.get(group, {}).get(code)
+    return str(named) if named is not None else code.replace("_", " ")
