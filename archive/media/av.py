@@ -233,24 +233,27 @@ def _output_args(plan: _Plan, disguise_voice: bool) -> list[str]:
 
 
 def _disguise_filter(rate: int) -> str:
-    """Pitch and formants moved apart, each by a factor drawn at random and kept nowhere.
+    """Pitch and formants moved, each by its own amount drawn at random and kept nowhere.
 
     Resampling shifts formants and pitch together by one factor; rubberband then moves the pitch
-    alone (formants preserved) to a second. The two directions are drawn independently, so the
-    voice's timbre and its pitch both change, and neither factor can be read back from the file.
+    alone (formants preserved) the rest of the way to a second. Both move in one direction, drawn
+    at random: rubberband's formant preservation holds for the small residual shift this leaves
+    (at most 2 semitones) but leaks for the 5–9 semitones opposite directions would need, which
+    can cancel most of the formant shift. Neither factor can be read back from the file.
     """
-    formant = _factor()
-    pitch = _factor()
+    up = secrets.randbelow(2) == 1
+    formant = _factor(up)
+    pitch = _factor(up)
     return (
         f"asetrate={rate * formant:.0f},aresample={rate},atempo={1 / formant:.6f},"
         f"rubberband=pitch={pitch / formant:.6f}:formant=preserved"
     )
 
 
-def _factor() -> float:
+def _factor(up: bool) -> float:
     """A shift of 2.5 to 4.5 semitones, up or down, drawn from the system's random source."""
     semitones = 2.5 + secrets.randbelow(2001) / 1000
-    return 2 ** ((semitones if secrets.randbelow(2) else -semitones) / 12)
+    return 2 ** ((semitones if up else -semitones) / 12)
 
 
 def verify(out: bytes, plan: _Plan, seconds: float, budget: ffmpeg.Budget) -> tuple[int | None, int | None]:
