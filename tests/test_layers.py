@@ -50,7 +50,7 @@ LAYERS = _table(
             archive.auth: __init__ actors permissions tokens users
             archive.protection: __init__ identities public_text
             archive.documents: __init__ edit intake media parse record review serialize
-            archive.documents: revisions submission consent disposal
+            archive.documents: revisions submission consent disposal held
             archive.corpus: __init__ cases loader
             archive.timeline: __init__ chart entries export read references serialize suggest
             archive.briefs: __init__ compose export read serialize

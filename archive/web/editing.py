@@ -20,7 +20,7 @@ from archive.storage import queries
 from archive.web.forms import DocumentForm, choices, show_field_error
 from archive.web.helpers import get_document_or_404, require, whole_number
 from archive.web.index_queue import tell_if_queued
-from archive.web.media import prepare_uploads
+from archive.web.media import hold_for_next_try, prepared, uploads_of_this_try
 
 bp = Blueprint("editing", __name__)
 
@@ -30,12 +30,14 @@ def new_document():
     who = require("document:create")
     form = _form()
     del form.reason  # a new document's first revision needs no why
+    uploads = uploads_of_this_try("media", who) if form.is_submitted() else []
+    failed = None
     if form.validate_on_submit():
         fields = form.fields_for_ingest()  # media are hashed on their own, file by file
         data = _canonical(fields)  # what the custody hash covers
         try:
             submission = validate_document(fields, _kinds(), "form")
-            batch = prepare_uploads("media")
+            batch = prepared(uploads)
             document = create_document(
                 get_session(),
                 submission,
@@ -48,11 +50,12 @@ def new_document():
             )
         except IngestError as exc:
             _field_error(form, exc)
+            failed = exc
         else:
             flash(_("Document %(id)s saved.", id=document.id), "info")
             tell_if_queued([document.id])
             return redirect(url_for("pages.document", doc_id=document.id))
-    return _render(form, None)
+    return _render(form, None, uploads=uploads, failed=failed, who=who)
 
 
 @bp.route("/documents/<int:doc_id>/edit", methods=["GET", "POST"])
@@ -61,11 +64,13 @@ def edit_document(doc_id: int):
     document = get_document_or_404(doc_id, "document:edit")
     form = _form()
     session = get_session()
+    uploads = uploads_of_this_try("media", who) if form.is_submitted() else []
+    failed = None
     if form.validate_on_submit():
         try:
             fields = form.fields_for_ingest()
             submission = validate_document(fields, _kinds(), "form")
-            batch = prepare_uploads("media")
+            batch = prepared(uploads)
             read = whole_number(form.revision.data)
             revision = update_document(
                 session, document, submission, who, "web", read, batch,
@@ -73,9 +78,10 @@ def edit_document(doc_id: int):
             )  # fmt: skip
         except EditConflict as exc:
             _field_error(form, exc)
-            return _render(form, document, 409)
+            return _render(form, document, 409, uploads=uploads, who=who)
         except IngestError as exc:
             _field_error(form, exc)
+            failed = exc
         else:
             if revision.state == "pending":
                 flash(
@@ -96,7 +102,7 @@ def edit_document(doc_id: int):
         # an edit starts from the newest revision, the one waiting for review if there is one.
         view_original(session, document, who, "web")
         form.fill_from(document.revision, latest_content(session, document))
-    return _render(form, document)
+    return _render(form, document, uploads=uploads, failed=failed, who=who)
 
 
 def _canonical(fields: dict) -> bytes:
@@ -120,6 +126,10 @@ def _field_error(form: DocumentForm, exc: IngestError) -> None:
     show_field_error(form, (exc.field or "").replace("source.", "source_"), exc)
 
 
-def _render(form: DocumentForm, document, status: int | None = None):
+def _render(form: DocumentForm, document, status: int | None = None, uploads=(), failed=None, who=None):
+    """The form, shown again after a failed save with its files held for the next try."""
     status = status or (400 if form.is_submitted() else 200)
-    return render_template("document_form.html", form=form, doc=document), status
+    held = []
+    if form.is_submitted():
+        form.held.data, held = hold_for_next_try(list(uploads), failed, who)
+    return render_template("document_form.html", form=form, doc=document, held=held), status

@@ -81,6 +81,8 @@ class DocumentForm(FlaskForm):
     reason = StringField(_l("Why this change (kept in the history)"), [Optional(), Length(max=2000)])
     # The revision the editor read: saving over a newer one is refused (EditConflict).
     revision = HiddenField(validators=[Optional()])
+    # Files of a failed save, sealed for this try (documents/held.py): the one-time token.
+    held = HiddenField(validators=[Optional()])
     media = MultipleFileField(_l("Attach photos, scans or PDFs (metadata is removed before anything is stored)"))
 
     def fields_for_ingest(self) -> dict:

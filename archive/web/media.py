@@ -8,12 +8,16 @@ with their stored type, `nosniff`, a sandboxing Content-Security-Policy and a ne
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
-from archive.documents.media import Upload, add_media, prepare, read_original
+from archive.documents.held import Held, HeldUploads, describe, keepable, renumbered
+from archive.documents.media import Batch, Upload, add_media, prepare, read_original
 from archive.documents.serialize import media_json
 from archive.errors import MediaRefused, NotFound, ValidationError
 from archive.services import get_session, media_store
@@ -107,9 +111,30 @@ def api_upload(doc_id: int):
     return jsonify({"items": items}), 201
 
 
-def prepare_uploads(field: str):
-    """Sanitise the request's files before anything is written (MediaRefused if one fails)."""
-    uploads = uploads_from_request(field)
+def held_uploads() -> HeldUploads:
+    """Where files of a failed save wait, sealed, for the next try (documents/held.py)."""
+    config = current_app.config
+    return HeldUploads(Path(config["MEDIA_DIR"]) / "held", config["SECRET_KEY"])
+
+
+def uploads_of_this_try(field: str, who: Actor) -> list[Upload]:
+    """The files of this submit: those held from the last failed one (taken once, unless the
+    custodian ticked `drop_held`), then those sent now, numbered in that order."""
+    held = held_uploads().take(request.form.get("held"), user_id(who))
+    if request.form.get("drop_held", "").lower() in _YES:
+        held = []
+    return renumbered(held + uploads_from_request(field))
+
+
+def hold_for_next_try(uploads: list[Upload], error: Exception | None, who: Actor) -> tuple[str | None, list[Held]]:
+    """After a failed save, seal its files (but one the error refused) for the next try;
+    return the token for the form and what the form says of them."""
+    kept = keepable(uploads, error) if error is not None else uploads
+    return held_uploads().hold(kept, user_id(who)), describe(kept)
+
+
+def prepared(uploads: list[Upload]) -> Batch | None:
+    """Sanitise this try's files before anything is written (MediaRefused if one fails)."""
     return prepare(uploads, media_store()) if uploads else None
 
 

@@ -66,6 +66,7 @@ def page(tmp_path):
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.console_errors = errors  # a test expecting a 400 (a form shown again) clears its own
         yield page
         context.close()
         browser.close()

@@ -63,3 +63,32 @@ def test_every_player_loads_and_plays(live_server, page, with_recordings, select
     assert abs(result["duration"] - 2.0) < 0.2 and result["at"] > 0.2, result
     assert (result["width"], result["height"]) == size
     page.screenshot(path=str(ARTIFACTS / "document-recordings.png"), full_page=True)
+
+
+def test_a_failed_save_keeps_the_chosen_photo_until_the_next_save(live_server, page, corpus_app, tmp_path):
+    """A custodian chooses a photo, forgets the title, fixes it and saves: the photo is there."""
+    from tests.browser.conftest import public_document_and_custodian, sign_in
+    from tests.media.dirty import make_dirty
+
+    public_document_and_custodian(corpus_app, "holder")
+    photo = tmp_path / "Ruslan-at-the-checkpoint.jpg"
+    photo.write_bytes(make_dirty("jpeg", 6).data)
+    sign_in(page, live_server, "holder")
+    page.goto(live_server + "/documents/new")
+    page.get_by_label("Text (Markdown)").fill("A photo handed over at the meeting.")
+    page.locator("input[type=file][name=media]").set_input_files(str(photo))
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
+    page.console_errors.clear()  # the form shown again with its error is a 400, as it should be
+    notice = page.locator("section.held")
+    assert "A file from your last try is kept" in notice.inner_text()
+    assert "File 1: JPEG" in notice.inner_text()
+    assert "Ruslan" not in page.content()
+    page.get_by_label("Title").fill("Photo from the meeting")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(lambda url: "/documents/" in url and "/new" not in url)
+    assert page.locator("a.file, img, figure").count() >= 1
+    with corpus_app.app_context(), get_db(corpus_app).session() as s:
+        newest = s.scalars(select(Document).order_by(Document.id.desc())).first()
+        assert newest.title == "Photo from the meeting" and len(newest.media) == 1
