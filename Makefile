@@ -9,7 +9,7 @@ export ARCHIVE_DATA_DIR ?= $(CURDIR)/instance
 JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 
-.PHONY: run test check lint translations messages system-libs test-tools bench bench-media bench-redaction bench-search bench-timeline bench-briefs bench-load lock install install-test browser clean
+.PHONY: run test check lint translations messages system-libs test-tools bench bench-media bench-redaction bench-search bench-timeline bench-briefs bench-custody bench-load bench-near-duplicates lock install install-test browser clean
 
 run: $(VENV)/.installed translations system-libs
 	$(BIN)/archive init
@@ -39,7 +39,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 # Each benchmark prints a table against a named peer measured in the same run.
-bench: bench-media bench-redaction bench-search bench-timeline bench-briefs bench-custody
+bench: bench-media bench-redaction bench-search bench-timeline bench-briefs bench-custody bench-near-duplicates
 
 bench-media: $(VENV)/.installed-test system-libs
 	@command -v exiftool >/dev/null 2>&1 && command -v mat2 >/dev/null 2>&1 || { \
@@ -69,6 +69,9 @@ bench-briefs: $(VENV)/.installed-test system-libs
 	$(BIN)/python benchmarks/briefs.py
 
 # 4 workers on 100,000 documents, SQLite + Whoosh and PostgreSQL (Debian's postgresql server)
+bench-near-duplicates: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/near_duplicates.py
+
 bench-load: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/load.py
 

@@ -44,6 +44,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
         audit,
         briefs,
         briefs_api,
+        derivations,
         editing,
         errors,
         i18n,
@@ -77,4 +78,5 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     app.register_blueprint(briefs_api.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(keeping.bp)
+    app.register_blueprint(derivations.bp)
     return app

@@ -112,7 +112,8 @@ def _markdown(rng: random.Random, n: int, words: list[str]) -> bytes:
     body = "\n\n".join(_text(rng, rng.randrange(400, 4000), words) for _ in range(rng.randrange(5, 11)))
     head = (
         f"case: bench\nkind: testimony\ntitle: Testimony {n} {rng.choice(words)}\nlanguage: en\n"
-        f"consent: public\nstatus: published\nredaction: reviewed\ntags: [detention]\n"
+        "consent: public\nstatus: published\nredaction: reviewed\ntags: [detention]\n"
+        "grading: {source: B, information: 2}\n"
     )
     return f"---\n{head}---\n{body}\n".encode()
 

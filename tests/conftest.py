@@ -286,6 +286,7 @@ def store_document(app: Flask, **fields) -> int:
         "consent": "public",
         "status": "published",
         "redaction": "reviewed",
+        "grading": {"source": "B", "information": "2"},
         "body": "The account.\n",
         **fields,
     }

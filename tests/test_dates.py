@@ -142,6 +142,29 @@ def plain(text: str) -> str:
         ("../2017-06", "before June 2017", "до июня 2017 г."),
         ("/2017-06", "date unknown – June 2017", "дата неизвестна – июнь 2017 г."),
         ("2017-09?/2018", "possibly September 2017 – 2018", "предположительно сентябрь 2017 г. – 2018 г."),
+        # one day, somewhere within the bounds ("one of a set"): never worded as a duration
+        (
+            "[2017-04..2017-09]",
+            "some time between April and September 2017",
+            "в какой-то момент с апреля по сентябрь 2017 г.",
+        ),
+        (
+            "[2017-04-01..2017-09-15]",
+            "some time between 1 April and 15 September 2017",
+            "в какой-то момент с 1 апреля по 15 сентября 2017 г.",
+        ),
+        (
+            "[2016-11..2017-02]",
+            "some time between November 2016 and February 2017",
+            "в какой-то момент с ноября 2016 г. по февраль 2017 г.",
+        ),
+        ("[..2017-09]", "some time no later than September 2017", "в какой-то момент не позднее сентября 2017 г."),
+        ("[2017-04..]", "some time no earlier than April 2017", "в какой-то момент не ранее апреля 2017 г."),
+        (
+            "[2017-04-01, 2017-04-15]",
+            "either 1 April 2017 or 15 April 2017",
+            "одна из дат: 1 апреля 2017 г. или 15 апреля 2017 г.",
+        ),
     ],
 )
 def test_display_is_never_more_precise_than_recorded(edtf, shown, russian):
@@ -174,3 +197,39 @@ def test_month_precision_never_displays_a_day():
         text = display_date("2017-04", lang)
         assert plain(text) in ("April 2017", "апрель 2017 г.")
         assert "1" not in text.replace("2017", "")
+
+
+@pytest.mark.parametrize(
+    ("edtf", "earliest", "latest"),
+    [
+        ("[2017-04..2017-09]", date(2017, 4, 1), date(2017, 9, 30)),
+        ("[2017-04-01, 2017-04-15]", date(2017, 4, 1), date(2017, 4, 15)),
+        ("[2017-06, 2017-02-03..2017-02-05]", date(2017, 2, 3), date(2017, 6, 30)),
+        ("[..2017-09]", None, date(2017, 9, 30)),
+        ("[2017-04..]", date(2017, 4, 1), None),
+        (" [2016..2017] ", date(2016, 1, 1), date(2017, 12, 31)),
+    ],
+)
+def test_one_of_a_set_is_a_point_within_its_bounds(edtf, earliest, latest):
+    when = parse_edtf(edtf)
+    assert (when.earliest, when.latest, when.precision) == (earliest, latest, "one_of")
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("{2017-04,2017-05}", "several dates at once"),
+        ("[]", "not a set of dates"),
+        ("[..]", "not a valid EDTF set"),
+        ("[2017-09..2017-04]", "ends before it starts"),
+        ("[2017-04", "not a set of dates"),
+        ("[2017-02/2017-04]", "not a valid EDTF set"),
+        ("[2017-13]", "not a real date"),
+        ("[2017-04..2017-05..2017-06]", "not a set of dates"),
+        ("[" + ", ".join(["2017"] * 21) + "]", "not a set of dates"),
+        ("[[2017]]", "not"),
+    ],
+)
+def test_malformed_sets_are_refused(value, reason):
+    with pytest.raises(ValidationError, match=reason):
+        parse_edtf(value, field="date")

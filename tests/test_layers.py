@@ -42,7 +42,7 @@ LAYERS = _table(
             archive archive.services
             archive.web: __init__ api audit briefs briefs_api editing errors forms helpers i18n
             archive.web: login logs media pages review search security timeline timeline_editing
-            archive.web: index_queue keeping labels
+            archive.web: index_queue keeping labels derivations
             archive.cli: __init__ audit backup briefs common corpus documents media redaction
             archive.cli: search setup timeline users vault keeping evidence
         """,
@@ -50,7 +50,7 @@ LAYERS = _table(
             archive.auth: __init__ actors permissions tokens users
             archive.protection: __init__ identities public_text
             archive.documents: __init__ edit intake media parse record review serialize
-            archive.documents: revisions submission consent disposal held
+            archive.documents: revisions submission consent disposal held derivation near_duplicates
             archive.corpus: __init__ cases loader
             archive.timeline: __init__ chart entries export read references serialize suggest
             archive.briefs: __init__ compose export read serialize
@@ -61,7 +61,7 @@ LAYERS = _table(
         "state": """
             archive.storage: __init__ anchors audit blobs bundle db fsck models queries sealed_rows sealing
             archive.storage: unit
-            archive.storage: vault document_keys
+            archive.storage: vault document_keys corroboration
             archive.search: __init__ analysis arrays backend cache fields postgres_backend
             archive.search: whoosh_backend snippets
         """,

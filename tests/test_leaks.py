@@ -100,6 +100,7 @@ FIELD_CANARIES = {
     "source_reported_by": "@kanar_tg58",
     "source_reliability": "Told by phone +7 928 417-53-96 from 10.44.17.203",
     "attribution": "Interviewed by phone (+7 928 417 53 96); write to kanar.q7z@mail.ru or vk.com/id5583901",
+    "grade_note": "Confirmed by Хамзат Байсаров on +7 928 417-53-96 (kanar.q7z@mail.ru)",
 }
 # What readers do see of it, so that a reader's fetch is known to have reached the text.
 PUBLIC_MARKERS = (f"{PSEUDONYM} задержали", "[person 1]", "[phone]", "[passport]", "[workplace]")
@@ -236,6 +237,8 @@ def publish(app, consent: str) -> int:
             "language": "ru",
             "consent": consent,
             "status": "in_review",
+            "grade_source": "B",
+            "grade_information": "2",
             "body": TESTIMONY,
         },
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor
 from archive.auth.permissions import can, rank
-from archive.errors import NotPermitted, ValidationError
+from archive.errors import N_, NotPermitted, ValidationError
 from archive.storage import audit
 from archive.storage.models import ROLES, ApiToken, User, utcnow
 from archive.storage.unit import unit_of_work
@@ -34,9 +34,9 @@ def create_token(session: Session, user: User, name: str, role: str, actor: Acto
         raise NotPermitted("you create tokens for your own account")
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
-        raise ValidationError("name the token (what script uses it), up to 80 characters", field="name")
+        raise ValidationError(N_("name the token (what script uses it), up to 80 characters"), field="name")
     if role not in ROLES or ROLES.index(role) + 1 > rank(user):
-        raise ValidationError("is a role no higher than the account's own", field="role")
+        raise ValidationError(N_("is a role no higher than the account's own"), field="role")
     secret = PREFIX + secrets.token_urlsafe(32)
     with unit_of_work(session):
         token = ApiToken(user_id=user.id, name=name, role=role, token_sha256=_digest(secret))

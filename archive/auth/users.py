@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor
 from archive.auth.passwords import check_password, hash_password
 from archive.auth.permissions import can
-from archive.errors import NotPermitted, ValidationError
+from archive.errors import N_, NotPermitted, ValidationError
 from archive.storage import audit, queries
 from archive.storage.models import ROLES, LoginLockout, User, utcnow
 from archive.storage.unit import unit_of_work
@@ -30,13 +30,15 @@ def create_user(session: Session, username: str, password: str, role: str, actor
     if not can(actor, "user:create"):
         raise NotPermitted("only an admin can create accounts")
     if not _USERNAME.match(username or ""):
-        raise ValidationError("use 2-80 letters, digits, '.', '_' or '-'", field="username")
+        raise ValidationError(N_("use 2-80 letters, digits, '.', '_' or '-'"), field="username")
     if role not in ROLES:
-        raise ValidationError(f"must be one of {', '.join(ROLES)}", field="role")
+        raise ValidationError(N_("must be one of %(allowed)s"), field="role", params={"allowed": ", ".join(ROLES)})
     if len(password or "") < MIN_PASSWORD:
-        raise ValidationError(f"must be at least {MIN_PASSWORD} characters", field="password")
+        raise ValidationError(
+            N_("must be at least %(limit)s characters"), field="password", params={"limit": MIN_PASSWORD}
+        )
     if queries.user_by_name(session, username):
-        raise ValidationError(f"{username!r} is taken", field="username")
+        raise ValidationError(N_("%(name)r is taken"), field="username", params={"name": username})
     with unit_of_work(session):
         user = User(username=username, password_hash=hash_password(password), role=role)
         session.add(user)
@@ -153,9 +155,11 @@ def change_password(session: Session, user: User, current: str, new: str, actor:
         raise NotPermitted("only the account's owner or an admin changes its password")
     resetting = not (isinstance(actor, User) and actor.id == user.id)
     if not resetting and not check_password(user.password_hash, current or ""):
-        raise ValidationError("is not the current password", field="current")
+        raise ValidationError(N_("is not the current password"), field="current")
     if len(new or "") < MIN_PASSWORD:
-        raise ValidationError(f"must be at least {MIN_PASSWORD} characters", field="password")
+        raise ValidationError(
+            N_("must be at least %(limit)s characters"), field="password", params={"limit": MIN_PASSWORD}
+        )
     with unit_of_work(session):
         user.password_hash = hash_password(new)
         user.failed_logins, user.locked_until = 0, None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor
 from archive.auth.permissions import can
-from archive.errors import NotPermitted, ValidationError
+from archive.errors import N_, NotPermitted, ValidationError
 from archive.protection.public_text import refuse_identifiers
 from archive.rendering import collapse_space, plain_text
 from archive.storage import audit, queries
@@ -45,9 +45,9 @@ def locate(document: Document, passage: str, near: int | None = None) -> Located
     where it occurs more than once, take the occurrence nearest to `near`."""
     wanted = collapse_space(passage)
     if not wanted:
-        raise ValidationError("select or paste the passage to quote", field="text")
+        raise ValidationError(N_("select or paste the passage to quote"), field="text")
     if len(wanted) > MAX_QUOTE:
-        raise ValidationError(f"quote at most {MAX_QUOTE} characters", field="text")
+        raise ValidationError(N_("quote at most %(limit)s characters"), field="text", params={"limit": MAX_QUOTE})
     plain = plain_text(document.body_html)
     found, at = [], plain.find(wanted)
     while at != -1:
@@ -55,7 +55,7 @@ def locate(document: Document, passage: str, near: int | None = None) -> Located
         at = plain.find(wanted, at + 1)
     if not found:
         raise ValidationError(
-            "is not in the document's public text as it stands: select it on the page",
+            N_("is not in the document's public text as it stands: select it on the page"),
             field="text",
         )
     start = min(found, key=lambda n: abs(n - near)) if near is not None else found[0]
@@ -132,7 +132,7 @@ def add_note(session: Session, brief: Brief, actor: Actor, text: str, via: str) 
 def edit_note(session: Session, item: BriefItem, actor: Actor, text: str, via: str) -> None:
     _owner(item.brief, actor)
     if item.kind != "note":
-        raise ValidationError("only notes are edited; quote a passage again instead", "text")
+        raise ValidationError(N_("only notes are edited; quote a passage again instead"), "text")
     item.text = _note(session, text, via)
     _commit(session, item.brief, actor, via, "brief.item.edit", item=item)
 
@@ -152,7 +152,7 @@ def reorder(session: Session, brief: Brief, actor: Actor, ids: list[int], via: s
     _owner(brief, actor)
     by_id = {i.id: i for i in brief.items}
     if sorted(ids) != sorted(by_id):
-        raise ValidationError("list every item of the brief exactly once", field="order")
+        raise ValidationError(N_("list every item of the brief exactly once"), field="order")
     _number(brief, [by_id[i] for i in ids])
     _commit(session, brief, actor, via, "brief.reorder")
 
@@ -170,21 +170,21 @@ def refresh_item(session: Session, item: BriefItem, actor: Actor, via: str) -> B
     _owner(item.brief, actor)
     if item.kind in ("document", "quote"):
         if item.document is None:
-            raise ValidationError("the document is no longer in the archive", field="item")
+            raise ValidationError(N_("the document is no longer in the archive"), field="item")
         _readable(actor, item.document)
         if item.kind == "quote":
             try:
                 found = locate(item.document, item.text, item.quote_start)
             except ValidationError as exc:
                 raise ValidationError(
-                    "the passage no longer stands in the document: quote the new wording, or remove the item",
+                    N_("the passage no longer stands in the document: quote the new wording, or remove the item"),
                     field="item",
                 ) from exc
             item.quote_start, item.quote_end = found.start, found.end
         item.version_sha256 = item.document.version_sha256
     elif item.kind == "entry":
         if item.entry is None:
-            raise ValidationError("the timeline entry is no longer in the archive", "item")
+            raise ValidationError(N_("the timeline entry is no longer in the archive"), "item")
         item.version_sha256 = item.entry.version_sha256
     item.added_at = utcnow()
     _commit(session, item.brief, actor, via, "brief.item.refresh", item=item)
@@ -196,12 +196,14 @@ def share_brief(session: Session, brief: Brief, actor: Actor, usernames: list[st
     _owner(brief, actor)
     names = sorted({n.strip() for n in usernames if n and n.strip()})
     if len(names) > MAX_SHARES:
-        raise ValidationError(f"share with at most {MAX_SHARES} people", field="shared_with")
+        raise ValidationError(
+            N_("share with at most %(limit)s people"), field="shared_with", params={"limit": MAX_SHARES}
+        )
     users = []
     for name in names:
         user = queries.user_by_name(session, name)
         if user is None or not user.active:
-            raise ValidationError(f"there is no active user {name!r}", field="shared_with")
+            raise ValidationError(N_("there is no active user %(name)r"), field="shared_with", params={"name": name})
         if user.id != brief.owner_id:
             users.append(user)
     brief.shared_with = users
@@ -224,7 +226,7 @@ def _readable(actor: Actor, document: Document) -> None:
 def _add(session: Session, brief: Brief, actor: Actor, item: BriefItem, via: str):
     _owner(brief, actor)
     if len(brief.items) >= MAX_ITEMS:
-        raise ValidationError(f"a brief holds at most {MAX_ITEMS} items", field="item")
+        raise ValidationError(N_("a brief holds at most %(limit)s items"), field="item", params={"limit": MAX_ITEMS})
     item.position = len(brief.items) + 1
     brief.items.append(item)
     _commit(session, brief, actor, via, "brief.item.add", item=item, kind=item.kind)
@@ -242,9 +244,11 @@ def _texts(session: Session, title: str, purpose: str, via: str) -> tuple[str, s
     title = " ".join((title or "").split())
     purpose = (purpose or "").strip()
     if not title or len(title) > MAX_TITLE:
-        raise ValidationError(f"give a title of up to {MAX_TITLE} characters", field="title")
+        raise ValidationError(
+            N_("give a title of up to %(limit)s characters"), field="title", params={"limit": MAX_TITLE}
+        )
     if len(purpose) > MAX_PURPOSE:
-        raise ValidationError(f"write at most {MAX_PURPOSE} characters", field="purpose")
+        raise ValidationError(N_("write at most %(limit)s characters"), field="purpose", params={"limit": MAX_PURPOSE})
     cases = queries.list_cases(session)
     refuse_identifiers("title", title, cases, via, protected=False)
     refuse_identifiers("purpose", purpose, cases, via, protected=False)
@@ -254,7 +258,7 @@ def _texts(session: Session, title: str, purpose: str, via: str) -> tuple[str, s
 def _note(session: Session, text: str, via: str) -> str:
     text = (text or "").strip()
     if not text or len(text) > MAX_NOTE:
-        raise ValidationError(f"write a note of 1 to {MAX_NOTE} characters", field="text")
+        raise ValidationError(N_("write a note of 1 to %(limit)s characters"), field="text", params={"limit": MAX_NOTE})
     refuse_identifiers("text", text, queries.list_cases(session), via, protected=False)
     return text
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.dates import FuzzyDate
-from archive.errors import NotPermitted, ValidationError
+from archive.errors import N_, NotPermitted, ValidationError
 from archive.storage import audit
 from archive.storage.models import Case
 from archive.storage.unit import unit_of_work
@@ -34,7 +34,7 @@ def validate_case(fields: dict) -> CaseSubmission:
     """Return a CaseSubmission, or raise ValidationError naming the first bad field."""
     slug = required_text(fields, "slug", 80)
     if not SLUG.match(slug):
-        raise ValidationError("use lowercase letters, digits and '-'", field="slug")
+        raise ValidationError(N_("use lowercase letters, digits and '-'"), field="slug")
     return CaseSubmission(
         slug=slug,
         title=required_text(fields, "title", 300),

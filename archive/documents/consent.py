@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
-from archive.errors import NotPermitted, ValidationError
+from archive.errors import N_, NotPermitted, ValidationError
 from archive.storage import audit
 from archive.storage.audit import principal_of
 from archive.storage.models import (
@@ -47,6 +47,18 @@ from archive.storage.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 _LONGEST = {"given_by": 300, "obtained_by": 300, "conditions": 4000, "evidence": 2000}
+# Why a document cannot be shown as widely as asked, by (audience asked, widest allowed or
+# "withdrawn"): whole sentences, so that a translation names each audience in its own words
+# rather than a stored code. The two after it word any pair the table lacks.
+_TOO_WIDE = {
+    ("public", "researchers"): N_("cannot be shown to public: its consent allows researchers at the widest"),
+    ("public", "custodians"): N_("cannot be shown to public: its consent allows custodians at the widest"),
+    ("researchers", "custodians"): N_("cannot be shown to researchers: its consent allows custodians at the widest"),
+    ("public", "withdrawn"): N_("cannot be shown to public: its consent was withdrawn"),
+    ("researchers", "withdrawn"): N_("cannot be shown to researchers: its consent was withdrawn"),
+}
+_TOO_WIDE_ANY = N_("cannot be shown to %(asked)s: its consent allows %(allowed)s at the widest")
+_WITHDRAWN_ANY = N_("cannot be shown to %(asked)s: its consent was withdrawn")
 
 
 @dataclass(frozen=True)
@@ -66,18 +78,22 @@ class ConsentGiven:
         for name, longest in _LONGEST.items():
             value = getattr(self, name)
             if not isinstance(value, str):
-                raise ValidationError("must be text", field=name)
+                raise ValidationError(N_("must be text"), field=name)
             if len(value) > longest:
-                raise ValidationError(f"must be at most {longest} characters", field=name)
+                raise ValidationError(N_("must be at most %(limit)s characters"), field=name, params={"limit": longest})
         if not self.given_by.strip():
-            raise ValidationError("say who gave the consent (a role is enough: 'the witness')", field="given_by")
+            raise ValidationError(N_("say who gave the consent (a role is enough: 'the witness')"), field="given_by")
         if not self.obtained_by.strip():
-            raise ValidationError("say who obtained the consent", field="obtained_by")
+            raise ValidationError(N_("say who obtained the consent"), field="obtained_by")
         unknown = [u for u in self.uses if u not in CONSENT_USES]
         if unknown:
-            raise ValidationError(f"{unknown[0]!r} is not one of {', '.join(CONSENT_USES)}", field="uses")
+            raise ValidationError(
+                N_("%(value)r is not one of %(allowed)s"),
+                field="uses",
+                params={"value": unknown[0], "allowed": ", ".join(CONSENT_USES)},
+            )
         if not isinstance(self.given_on, date) or self.given_on > date.today():
-            raise ValidationError("must be a date, not in the future", field="given_on")
+            raise ValidationError(N_("must be a date, not in the future"), field="given_on")
         return self
 
 
@@ -106,8 +122,13 @@ def require_allowed(document: Document, source_name: str, consent: str | None = 
     allowed = widest_allowed(document)
     if CONSENT_LEVELS.index(asked) < CONSENT_LEVELS.index(allowed):
         record = in_force(document)
-        why = "its consent was withdrawn" if record.withdrawn_at else f"its consent allows {allowed} at the widest"
-        raise ValidationError(f"cannot be shown to {asked}: {why}", field="consent", source=source_name)
+        withdrawn = record.withdrawn_at is not None
+        template = _TOO_WIDE.get((asked, "withdrawn" if withdrawn else allowed)) or (
+            _WITHDRAWN_ANY if withdrawn else _TOO_WIDE_ANY
+        )
+        raise ValidationError(
+            template, field="consent", source=source_name, params={"asked": asked, "allowed": allowed}
+        )
 
 
 def record_consent(session: Session, document: Document, given: ConsentGiven, actor: Actor, via: str) -> ConsentRecord:
@@ -168,9 +189,11 @@ def withdraw(
 
 def check_removal(reason: str, note: str) -> None:
     if reason not in REMOVAL_REASONS:
-        raise ValidationError(f"must be one of {', '.join(REMOVAL_REASONS)}", field="reason")
+        raise ValidationError(
+            N_("must be one of %(allowed)s"), field="reason", params={"allowed": ", ".join(REMOVAL_REASONS)}
+        )
     if not isinstance(note, str) or len(note) > 4000:
-        raise ValidationError("must be text of at most 4000 characters", field="note")
+        raise ValidationError(N_("must be text of at most %(limit)s characters"), field="note", params={"limit": 4000})
 
 
 def take_out_of_view(session: Session, document: Document, reason: str, note: str, by: Actor, kind: str) -> Removal:

@@ -29,7 +29,7 @@ from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.documents.consent import check_removal, take_out_of_view
 from archive.documents.media import MediaStore
-from archive.errors import NotFound, NotPermitted, ValidationError
+from archive.errors import N_, NotFound, NotPermitted, ValidationError
 from archive.storage import audit, document_keys
 from archive.storage.audit import principal_of
 from archive.storage.db import database_of
@@ -70,7 +70,7 @@ def place_hold(session: Session, document: Document, reason: str, actor: Actor, 
     if not can(actor, "hold:place", document):
         raise NotPermitted("only custodians can place legal holds")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 2000:
-        raise ValidationError("say why (a case number, an order): at most 2000 characters", field="reason")
+        raise ValidationError(N_("say why (a case number, an order): at most 2000 characters"), field="reason")
     with unit_of_work(session):
         hold = LegalHold(
             document_id=document.id,
@@ -91,7 +91,7 @@ def release_hold(session: Session, hold_id: int, actor: Actor, via: str) -> Lega
     if hold is None:
         raise NotFound(f"no legal hold {hold_id}")
     if hold.released_at is not None:
-        raise ValidationError("was released already", field="hold")
+        raise ValidationError(N_("was released already"), field="hold")
     with unit_of_work(session):
         hold.released_at = utcnow()
         hold.released_by_id = user_id(actor)
@@ -104,7 +104,7 @@ def set_review_after(session: Session, document: Document, when: date | None, ac
     if not can(actor, "document:edit", document):
         raise NotPermitted("only custodians can set retention dates")
     if when is not None and not isinstance(when, date):
-        raise ValidationError("must be a date", field="review_after")
+        raise ValidationError(N_("must be a date"), field="review_after")
     with unit_of_work(session):
         before = document.review_after
         document.review_after = when
@@ -191,9 +191,12 @@ def _refuse_if_held(session: Session, document_id: int) -> None:
     held = active_holds(session, document_id)
     if held:
         raise ValidationError(
-            f"is under legal hold (since {held[0].placed_at:%Y-%m-%d}): nothing was deleted; an administrator "
-            "must release the hold first",
+            N_(
+                "is under legal hold (since %(since)s): nothing was deleted; an administrator "
+                "must release the hold first"
+            ),
             field="legal_hold",
+            params={"since": f"{held[0].placed_at:%Y-%m-%d}"},
         )
 
 

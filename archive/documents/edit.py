@@ -9,12 +9,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from archive.auth.actors import Actor
+from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.documents import revisions
 from archive.documents.consent import require_allowed
 from archive.documents.intake import sha256_hex
 from archive.documents.media import Batch
+from archive.documents.near_duplicates import propose_for
 from archive.documents.record import case_for, put_on_row, require_review_to_publish
 from archive.documents.submission import Submission
 from archive.errors import EditConflict, IngestError, NotPermitted
@@ -88,9 +89,10 @@ def update_document(
             if any(on_row.get(name) != after[name] for name in revisions.REVIEWED):
                 document.redaction_reviewed_at = None  # a new text needs a new review
                 document.redaction_reviewed_by_id = None
-            put_on_row(session, document, submission)
+            put_on_row(session, document, submission, user_id(actor))
             require_review_to_publish(document, f"document {document.id}")
             session.flush()
+            propose_for(session, document)  # its text may now match another's
         revision = revisions.record(
             session, document, "pending" if waits else "applied", after, received, sha256_hex(received),
             actor, via, reason,

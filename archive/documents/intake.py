@@ -20,6 +20,7 @@ from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.documents import revisions
 from archive.documents.media import Batch
+from archive.documents.near_duplicates import propose_for
 from archive.documents.parse import parse_submission
 from archive.documents.record import apply_submission, case_for, require_review_to_publish
 from archive.documents.submission import Submission, validate_document
@@ -85,7 +86,7 @@ def create_document(
                 )
             with session.no_autoflush:  # the row is complete only after apply_submission
                 document = Document(case_id=case.id, sha256=sha256, created_by_id=user_id(actor))
-                apply_submission(session, document, submission)
+                apply_submission(session, document, submission, user_id(actor))
                 attested = submission.redaction_reviewed and can(actor, "redaction:attest")
                 if attested:
                     document.redaction_reviewed_at = utcnow()
@@ -97,6 +98,7 @@ def create_document(
                 session, document, "applied", revisions.content_of(submission), received, sha256, actor, via
             )
             suggest_for_document(session, document)  # dates for custodians to turn into entries
+            propose_for(session, document)  # near-duplicates, for custodians to confirm as derivations
             audit.record(session, actor, via, "document.create", "document", document.id, sha256=sha256)
             if attested:  # who vouched for the review, on its own line of the custody log
                 reviewer = document.redaction_reviewed_by_id

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.documents import revisions
+from archive.documents.near_duplicates import propose_for
 from archive.documents.record import put_on_row
-from archive.errors import EditConflict, NotPermitted, ValidationError
+from archive.errors import N_, EditConflict, NotPermitted, ValidationError
 from archive.protection.public_text import original_texts, protect_document, review_token
 from archive.redaction import MARKERS
 from archive.storage import audit
@@ -50,8 +51,10 @@ def review_redaction(
         waiting = put_pending_on_row(session, document)
         if token is not None and token != review_token(document):
             raise EditConflict(
-                "the text, the protected names or the decisions changed since this review was "
-                "opened: nothing was saved; reload the page and review what stands now",
+                N_(
+                    "the text, the protected names or the decisions changed since this review was "
+                    "opened: nothing was saved; reload the page and review what stands now"
+                ),
                 field="revision",
             )
         if waiting is not None:
@@ -64,6 +67,7 @@ def review_redaction(
             _decide(document, "add", value, kind, actor)
         session.flush()
         protect_document(session, document)
+        propose_for(session, document)  # the reviewed public text is what near-duplicates compare
         document.redaction_reviewed_at = utcnow()
         document.redaction_reviewed_by_id = user_id(actor)
         session.info["purge"] = True  # replaced words must leave the index files too
@@ -92,7 +96,8 @@ def put_pending_on_row(session: Session, document: Document):
     back (the review page's preview)."""
     waiting = revisions.pending_revision(session, document)
     if waiting is not None:
-        put_on_row(session, document, revisions.submission_from(revisions.content(session, waiting)))
+        content = revisions.content(session, waiting)  # its derivations asserted by its editor
+        put_on_row(session, document, revisions.submission_from(content), waiting.created_by_id)
         session.flush()
     return waiting
 
@@ -118,7 +123,12 @@ def view_original(session: Session, document: Document, actor: Actor, via: str) 
 
 def _publish(session: Session, document: Document, actor: Actor, via: str) -> None:
     if document.redaction_reviewed_at is None:
-        raise ValidationError("review the redaction before publishing", field="status")
+        raise ValidationError(N_("review the redaction before publishing"), field="status")
+    if not (document.grade_source and document.grade_information):
+        raise ValidationError(
+            N_("grade its source (A–F) and its information (1–6) before publishing: edit the document"),
+            field="grading",
+        )
     document.status = "published"
     audit.record(session, actor, via, "document.publish", "document", document.id)
 
@@ -126,11 +136,11 @@ def _publish(session: Session, document: Document, actor: Actor, via: str) -> No
 def _decide(document: Document, action: str, value: str, kind: str, actor: Actor) -> None:
     value = (value or "").strip()
     if kind not in DECISION_TYPES:
-        raise ValidationError(f"must be one of {', '.join(DECISION_TYPES)}", "type")
+        raise ValidationError(N_("must be one of %(allowed)s"), "type", params={"allowed": ", ".join(DECISION_TYPES)})
     if not value or len(value) > 500:
-        raise ValidationError("give the exact text (up to 500 characters)", field="value")
+        raise ValidationError(N_("give the exact text (up to 500 characters)"), field="value")
     if not any(value in text for text in original_texts(document)):
-        raise ValidationError("this text does not occur in the original", field="value")
+        raise ValidationError(N_("this text does not occur in the original"), field="value")
     if any(d.action == action and d.value == value and d.type == kind for d in document.decisions):
         return
     document.decisions.append(RedactionDecision(action=action, value=value, type=kind, created_by_id=user_id(actor)))

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.dates import parse_edtf
-from archive.documents.submission import SourceInfo, Submission
+from archive.documents.derivation import derived_from_slugs
+from archive.documents.submission import Grading, SourceInfo, Submission
 from archive.errors import NotFound, NotPermitted
 from archive.protection.public_text import originals
 from archive.storage import audit, document_keys
@@ -33,7 +34,7 @@ from archive.storage.models import CONSENT_LEVELS, Document, DocumentRevision
 from archive.storage.unit import unit_of_work
 
 # What a custodian's review of the redaction covers: a change to any of these needs a review
-REVIEWED = ("case", "body", "title", "attribution", "slug", "tags", "places", "source")
+REVIEWED = ("case", "body", "title", "attribution", "slug", "tags", "places", "source", "grading")
 SOURCE_KEYS = ("outlet", "author", "url", "reported_by", "date", "reliability")
 
 
@@ -54,6 +55,9 @@ def content_of(submission: Submission) -> dict:
         "status": submission.status,
         "source": {key: getattr(submission.source, key) or "" for key in SOURCE_KEYS},
         "attribution": submission.attribution,
+        "source_type": submission.source_type,
+        "grading": vars(submission.grading).copy(),
+        "derived_from": [list(link) for link in submission.derived_from],
     }
 
 
@@ -76,6 +80,13 @@ def row_content(document: Document) -> dict:
         "status": document.status,
         "source": {key: fields["source"].get(key) or "" for key in SOURCE_KEYS},
         "attribution": fields["attribution"],
+        "source_type": document.source_type or "",
+        "grading": {
+            "source": document.grade_source or "",
+            "information": document.grade_information or "",
+            "note": fields["grade_note"],
+        },
+        "derived_from": [list(link) for link in derived_from_slugs(document)],
     }
 
 
@@ -98,6 +109,9 @@ def submission_from(content: dict) -> Submission:
         status=content["status"],
         source=SourceInfo(**source),
         attribution=content["attribution"],
+        source_type=content.get("source_type", ""),
+        grading=Grading(**(content.get("grading") or {})),
+        derived_from=[tuple(link) for link in content.get("derived_from", ())],
     )
 
 

@@ -17,10 +17,13 @@ def case_json(case: Case, link: Link) -> dict:
     }
 
 
-def document_json(document: Document, link: Link, full: bool, custodian: bool = False) -> dict:
-    """A document's description; `full` adds its source, media and public text, and
+def document_json(
+    document: Document, link: Link, full: bool, custodian: bool = False, derived: list | None = None
+) -> dict:
+    """A document's description; `full` adds its source, grading, media and public text, and
     `custodian` the media's cleaning reports and original hashes (and media whose consent
-    does not cover their being shown: documents/consent.py)."""
+    does not cover their being shown: documents/consent.py). `derived`: the confirmed
+    derivations the reader may see (the caller checks the documents they point at)."""
     data = {
         "id": document.id,
         "url": link("document", document.id),
@@ -37,6 +40,8 @@ def document_json(document: Document, link: Link, full: bool, custodian: bool = 
         "status": document.status,
         "sha256": document.sha256,
         "revision": document.revision,
+        "source_type": document.source_type or None,
+        "grading": grading_json(document),
     }
     if full:
         source = document.source
@@ -53,6 +58,10 @@ def document_json(document: Document, link: Link, full: bool, custodian: bool = 
             else None
         )
         data["attribution"] = document.attribution
+        data["derived_from"] = [
+            {"document": link("document", d.from_document_id), "slug": d.original.slug, "relation": d.relation}
+            for d in derived or ()
+        ]
         shown = document.media if custodian or document.media_consented else []
         data["media"] = [media_json(m, link, full=custodian) for m in shown]
         data["body"] = document.body_public  # never the original: custodians' pages only
@@ -79,3 +88,15 @@ def media_json(media: MediaFile, link: Link, full: bool) -> dict:
         data["original_sha256"] = media.original_sha256
         data["metadata_removed"] = media.report
     return data
+
+
+def grading_json(document: Document) -> dict | None:
+    """The Admiralty grading ("B2": source B, information 2) with its note; None if ungraded."""
+    if not (document.grade_source and document.grade_information):
+        return None
+    return {
+        "code": f"{document.grade_source}{document.grade_information}",
+        "source": document.grade_source,
+        "information": document.grade_information,
+        "note": document.grade_note,
+    }

@@ -10,7 +10,14 @@ from urllib.parse import urlsplit
 from archive.dates import FuzzyDate, parse_edtf
 from archive.errors import N_, IngestError, ValidationError
 from archive.redaction.patterns import detect_patterns
-from archive.storage.models import CONSENT_LEVELS, REVIEW_STATUSES
+from archive.storage.models import (
+    CONSENT_LEVELS,
+    DERIVATIONS,
+    INFORMATION_GRADES,
+    REVIEW_STATUSES,
+    SOURCE_GRADES,
+    SOURCE_TYPES,
+)
 from archive.validation import (
     MAX_TITLE,
     choice,
@@ -39,9 +46,15 @@ DOCUMENT_FIELDS = frozenset(
         "attribution",
         "body",
         "redaction",
+        "source_type",
+        "grading",
+        "derived_from",
     }
 )
 SOURCE_FIELDS = frozenset({"outlet", "author", "url", "date", "reliability", "reported_by"})
+GRADING_FIELDS = frozenset({"source", "information", "note"})
+DERIVATION_FIELDS = frozenset({"document", "relation"})
+MAX_DERIVED_FROM = 50
 MAX_BODY_CHARS = 1_000_000  # about 500 pages; longer material belongs in several documents
 
 
@@ -60,6 +73,25 @@ class SourceInfo:
 
 
 @dataclass
+class Grading:
+    """The Admiralty grading: the source's reliability (A–F), the information's credibility
+    (1–6), and why."""
+
+    source: str = ""
+    information: str = ""
+    note: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.source and self.information)
+
+    @property
+    def code(self) -> str:
+        """ "B2", or "" while ungraded."""
+        return f"{self.source}{self.information}" if self.complete else ""
+
+
+@dataclass
 class Submission:
     case: str
     kind: str
@@ -75,6 +107,10 @@ class Submission:
     status: str = "draft"
     source: SourceInfo = field(default_factory=SourceInfo)
     attribution: str = ""
+    source_type: str = ""  # SOURCE_TYPES, "" while not yet said
+    grading: Grading = field(default_factory=Grading)
+    # (slug of a document of the same case, relation): what this one translates, summarises…
+    derived_from: list[tuple[str, str]] = field(default_factory=list)
     # "reviewed": the submitter attests that the text was reviewed for identifying details
     # before it was submitted; honoured only for an actor allowed to attest (redaction:attest).
     redaction_reviewed: bool = False
@@ -116,6 +152,9 @@ def _validate(fields: dict, kinds: tuple[str, ...]) -> Submission:
         status=choice(fields, "status", REVIEW_STATUSES, "draft"),
         source=source_info(fields.get("source")),
         attribution=optional_text(fields, "attribution", 2000),
+        source_type=choice(fields, "source_type", SOURCE_TYPES, "") if fields.get("source_type") else "",
+        grading=grading(fields.get("grading")),
+        derived_from=derived_from(fields.get("derived_from")),
         redaction_reviewed=choice(fields, "redaction", ("pending", "reviewed"), "pending") == "reviewed",
     )
 
@@ -159,15 +198,8 @@ def body(fields: dict) -> str:
 def source_info(value) -> SourceInfo:
     if value is None or value == "":
         return SourceInfo()
-    if not isinstance(value, dict):
-        raise ValidationError(N_("must be a mapping (outlet, author, reported_by, url, date, reliability)"), "source")
-    unknown = sorted(set(map(str, value)) - SOURCE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            N_("unknown field (expected one of %(fields)s)"),
-            field=f"source.{unknown[0]}",
-            params={"fields": ", ".join(sorted(SOURCE_FIELDS))},
-        )
+    keys = N_("must be a mapping (outlet, author, reported_by, url, date, reliability)")
+    _mapping(value, "source", SOURCE_FIELDS, keys)
     url = optional_text(value, "url", 2000)
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         raise ValidationError(N_("must be an http(s) address"), field="source.url")
@@ -182,3 +214,57 @@ def source_info(value) -> SourceInfo:
         date=date or None,
         reliability=optional_text(value, "reliability", 2000),
     )
+
+
+def _mapping(value, name: str, allowed: frozenset[str], message: str) -> None:
+    """Refuse anything but a mapping of the allowed keys, naming the first unknown one."""
+    if not isinstance(value, dict):
+        raise ValidationError(message, name)
+    unknown = sorted(set(map(str, value)) - allowed)
+    if unknown:
+        raise ValidationError(
+            N_("unknown field (expected one of %(fields)s)"),
+            field=f"{name}.{unknown[0]}",
+            params={"fields": ", ".join(sorted(allowed))},
+        )
+
+
+def grading(value) -> Grading:
+    """The Admiralty grading: {source: A–F, information: 1–6, note}; all optional here
+    (publication requires both grades: documents/record.py)."""
+    if value is None or value == "":
+        return Grading()
+    _mapping(value, "grading", GRADING_FIELDS, N_("must be a mapping (source, information, note)"))
+    source = str(value.get("source") or "").strip().upper()
+    information = str(value.get("information") or "").strip()
+    if source and source not in SOURCE_GRADES:
+        raise ValidationError(N_("grades the source A to F"), field="grading.source")
+    if information and information not in INFORMATION_GRADES:
+        raise ValidationError(N_("grades the information 1 to 6"), field="grading.information")
+    return Grading(source, information, optional_text(value, "note", 2000))
+
+
+def derived_from(value) -> list[tuple[str, str]]:
+    """[{document: slug, relation: translation|summary|reprint|quotation}, …]: the documents of
+    the same case this one derives from (resolved when it is stored: documents/derivation.py)."""
+    if value is None or value == "" or value == []:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_DERIVED_FROM:
+        raise ValidationError(
+            N_("must be a list of up to %(limit)s {document, relation}"),
+            field="derived_from",
+            params={"limit": MAX_DERIVED_FROM},
+        )
+    links: dict[str, str] = {}
+    for item in value:
+        if not isinstance(item, dict) or set(map(str, item)) - DERIVATION_FIELDS:
+            raise ValidationError(N_("each item names a document and a relation"), field="derived_from")
+        try:
+            slug = optional_slug(item, "document")
+            relation = choice(item, "relation", ("", *DERIVATIONS), "")
+        except ValidationError as exc:
+            raise ValidationError(exc.template, field="derived_from", params=exc.params) from exc
+        if not slug or not relation:
+            raise ValidationError(N_("each item names a document and a relation"), field="derived_from")
+        links[slug] = relation
+    return list(links.items())

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
-from archive.errors import NotPermitted, ValidationError
+from archive.errors import N_, NotPermitted, ValidationError
 from archive.protection.public_text import protect_document, protect_entries
 from archive.storage import audit
 from archive.storage.models import Case, ProtectedIdentity
@@ -28,11 +28,13 @@ def protect_identity(
     names = [n.strip() for n in names if n and n.strip()]
     pseudonym = " ".join((pseudonym or "").split())
     if not names:
-        raise ValidationError("give at least one name or alias", field="names")
+        raise ValidationError(N_("give at least one name or alias"), field="names")
     if not pseudonym or len(pseudonym) > 80 or "[" in pseudonym:
-        raise ValidationError("give a pseudonym of up to 80 characters, without brackets", "pseudonym")
+        raise ValidationError(N_("give a pseudonym of up to 80 characters, without brackets"), "pseudonym")
     if any(i.pseudonym == pseudonym for i in case.identities):
-        raise ValidationError(f"{pseudonym!r} is already used in this case", field="pseudonym")
+        raise ValidationError(
+            N_("%(pseudonym)r is already used in this case"), field="pseudonym", params={"pseudonym": pseudonym}
+        )
     with unit_of_work(session):
         identity = ProtectedIdentity(case=case, names=names, pseudonym=pseudonym, created_by_id=user_id(actor))
         session.add(identity)
@@ -61,7 +63,7 @@ def add_public_name(session: Session, case: Case, name: str, actor: Actor, via: 
         raise NotPermitted("only custodians can change the case's public names")
     name = " ".join((name or "").split())
     if not name or len(name) > 200:
-        raise ValidationError("give a name of up to 200 characters", field="name")
+        raise ValidationError(N_("give a name of up to 200 characters"), field="name")
     with unit_of_work(session):
         case.public_names = [*(case.public_names or []), name]
         changed = sum(protect_document(session, d) for d in case.documents)

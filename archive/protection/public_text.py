@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from archive.errors import IngestError
+from archive.errors import N_, IngestError
 from archive.redaction import Identity, Redaction, redact
 from archive.redaction.redact import lowercase_private_names
 from archive.redaction.spans import Span, merge
@@ -42,7 +42,7 @@ from archive.storage.models import (
 from archive.storage.unit import unit_of_work
 
 # The fields of a document besides its body, each redacted and reviewable on its own.
-TEXT_FIELDS = ("title", "attribution")
+TEXT_FIELDS = ("title", "attribution", "grade_note")
 SOURCE_TEXT_FIELDS = ("outlet", "author", "reported_by", "reliability")
 SOURCE_FIELDS = (*SOURCE_TEXT_FIELDS, "url", "date")
 # Characters that join the words of a slug, tag or address; read as spaces when looking for
@@ -112,7 +112,7 @@ def redact_for_cases(text: str, cases: Iterable[Case]) -> Redaction:
 
 # One message whatever was found: a refusal that named the kind would tell a researcher which
 # words are a protected witness's name.
-REFUSAL = (
+REFUSAL = N_(
     "may identify a private person (a name, a contact or another identifier): write a "
     "pseudonym or a description instead, or ask a custodian to add a public official to the "
     "case's public names"
@@ -147,6 +147,7 @@ def originals(document: Document) -> dict:
     return {
         "title": stored.get("title", ""),
         "attribution": stored.get("attribution", ""),
+        "grade_note": stored.get("grade_note", ""),
         "slug": stored.get("slug"),
         "tags": list(stored.get("tags") or ()),
         "places": list(stored.get("places") or ()),

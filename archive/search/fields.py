@@ -75,15 +75,22 @@ class QueryError(ValidationError):
     """A query that cannot be searched, and where: `start` and `end` are the characters of
     the query at fault (None when the fault is the whole query)."""
 
-    def __init__(self, message: str, start: int | None = None, end: int | None = None, field: str = "q"):
-        super().__init__(message, field=field)
+    def __init__(
+        self,
+        message: str,
+        start: int | None = None,
+        end: int | None = None,
+        field: str = "q",
+        params: dict | None = None,
+    ):
+        super().__init__(message, field=field, params=params)
         self.start, self.end = start, end
 
     def moved(self, by: int) -> QueryError:
         """The same error, its characters counted `by` further on."""
         if self.start is None:
             return self
-        return QueryError(self.message, self.start + by, self.end + by, self.field)
+        return QueryError(self.template, self.start + by, self.end + by, self.field, self.params)
 
 
 def parse_query(text: str):

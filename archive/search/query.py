@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from archive.auth.actors import Actor
 from archive.auth.permissions import Audience, audience_for
 from archive.dates import parse_edtf
-from archive.errors import ValidationError
+from archive.errors import N_, ValidationError
 from archive.search.backend import FACETS, SearchBackend, SearchRequest, SearchResults
 from archive.search.fields import QueryError
 from archive.search.indexing import index_lags, indexed
@@ -53,7 +53,8 @@ def requested_period(q: str, date_from: str | None, date_to: str | None) -> tupl
         try:
             period = parse_edtf(value, "date")
         except ValidationError as exc:
-            raise QueryError(exc.message, match.start(), match.end(), field="date") from exc
+            # translated as the date's own error
+            raise QueryError(exc.template, match.start(), match.end(), field="date", params=exc.params) from exc
         start, _, end = value.partition("/") if "/" in value else (value, "", value)
         if period.earliest:
             lows.append((start, period.earliest))
@@ -87,9 +88,9 @@ def search_documents(
     audience = audience_for(actor)
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v not in (None, "")}
     if "year" in filters and not re.fullmatch(r"[0-9]{4}", str(filters["year"])):
-        raise ValidationError("must be a four-digit year", field="year")
+        raise ValidationError(N_("must be a four-digit year"), field="year")
     if sort not in ("relevance", "date"):
-        raise ValidationError("must be relevance or date", field="sort")
+        raise ValidationError(N_("must be relevance or date"), field="sort")
     period, q = requested_period(q, date_from, date_to)
     request = SearchRequest(
         q=q or "",

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -47,6 +48,18 @@ CONSENT_USES = ("publication", "research", "media", "legal")
 # these words, never the custodian's note, which may name someone)
 REMOVAL_REASONS = ("consent_withdrawn", "source_request", "safety", "legal_order", "error")
 REMOVAL_KINDS = ("withdrawn", "deleted")
+# Who speaks in a document, apart from what it is about (its kind): a witness in their own
+# words, someone reporting what others saw or said, an official body in its own publication,
+# or commentary on any of these
+SOURCE_TYPES = ("first_hand", "second_hand", "official", "commentary")
+# The Admiralty (NATO) grading: how reliable the source is, how credible the information
+SOURCE_GRADES = ("A", "B", "C", "D", "E", "F")
+INFORMATION_GRADES = ("1", "2", "3", "4", "5", "6")
+# How a document derives from another: it says nothing the other did not, so the two are one
+# source when corroboration is counted
+DERIVATIONS = ("translation", "summary", "reprint", "quotation")
+# A derivation asserted by a custodian, or proposed by near-duplicate detection and waiting for one
+DERIVATION_STATES = ("confirmed", "proposed", "rejected")
 
 
 def utcnow() -> datetime:
@@ -197,6 +210,9 @@ class Document(Base):
         UniqueConstraint("case_id", "slug", name="uq_documents_case_slug"),
         CheckConstraint(_in("consent", CONSENT_LEVELS), name="consent"),
         CheckConstraint(_in("status", REVIEW_STATUSES), name="status"),
+        CheckConstraint(_in("source_type", ("", *SOURCE_TYPES)), name="source_type"),
+        CheckConstraint(_in("grade_source", ("", *SOURCE_GRADES)), name="grade_source"),
+        CheckConstraint(_in("grade_information", ("", *INFORMATION_GRADES)), name="grade_information"),
         # what a reader may see, newest first: lists count and page through it in the index
         Index("ix_documents_access_published", "consent", "status", "published_start", "id"),
     )
@@ -240,6 +256,13 @@ class Document(Base):
     revision: Mapped[int] = mapped_column(default=1)
     attribution: Mapped[str] = mapped_column(Text, default="")
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    # Who speaks (SOURCE_TYPES) and the Admiralty grading; "" until a custodian grades it, and
+    # published requires both grades. The note is public text, derived by redaction from the
+    # original kept in fields_original like the title's.
+    source_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    grade_source: Mapped[str] = mapped_column(String(1), default="", server_default="")
+    grade_information: Mapped[str] = mapped_column(String(1), default="", server_default="")
+    grade_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -260,6 +283,11 @@ class Document(Base):
     media: Mapped[list[MediaFile]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="MediaFile.id"
     )
+    # documents/derivation.py: what this document translates, summarises, reprints or quotes
+    derived: Mapped[list[Derivation]] = relationship(
+        foreign_keys="Derivation.document_id", cascade="all, delete-orphan", order_by="Derivation.id",
+        back_populates="document",
+    )  # fmt: skip
     # documents/consent.py: the newest is in force
     consent_records: Mapped[list[ConsentRecord]] = relationship(
         cascade="all, delete-orphan", order_by="ConsentRecord.id"
@@ -494,6 +522,55 @@ class DateSuggestion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     document: Mapped[Document] = relationship()
+
+
+class Derivation(Base):
+    """One document derived from another (a translation, summary, reprint or quotation of it),
+    as a custodian asserted it or near-duplicate detection proposed it."""
+
+    __tablename__ = "derivations"
+    __table_args__ = (
+        UniqueConstraint("document_id", "from_document_id", name="uq_derivations_pair"),
+        CheckConstraint(_in("relation", DERIVATIONS), name="relation"),
+        CheckConstraint(_in("state", DERIVATION_STATES), name="state"),
+        CheckConstraint("document_id <> from_document_id", name="not_itself"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    from_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(10), default="confirmed")
+    # near-duplicate detection's estimate of shared shingles (Jaccard), for a proposal
+    similarity: Mapped[float | None] = mapped_column(Float)
+    asserted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    asserted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(foreign_keys=[document_id], back_populates="derived")
+    original: Mapped[Document] = relationship(foreign_keys=[from_document_id])
+    asserted_by: Mapped[User | None] = relationship()
+
+
+class DocumentFingerprint(Base):
+    """A document's public text summarised for near-duplicate detection (a MinHash signature:
+    documents/near_duplicates.py); replaced whenever the public text changes."""
+
+    __tablename__ = "document_fingerprints"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FingerprintBand(Base):
+    """One band of a document's signature, hashed: documents sharing one are candidates."""
+
+    __tablename__ = "fingerprint_bands"
+    __table_args__ = (Index("ix_fingerprint_bands_case_band", "case_id", "band"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    band: Mapped[int] = mapped_column(BigInteger)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
 
 
 class Citation(Base):

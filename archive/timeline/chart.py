@@ -32,11 +32,14 @@ class Mark:
     """One entry's mark in one row: a point, or a bar from `start` to `end` (percent)."""
 
     item: VisibleEntry
-    precision: str  # "day" (a point), "month" (a point on the month's bar), "span"
+    precision: str  # "day" (a point), "month" (a point on the month's bar), "span", or
+    # "possible" (one day somewhere in the bounds: a point on a thin line, never a bar)
     start: float
     end: float
     open_start: bool = False  # the bar goes on before this row (or the period has no start)
     open_end: bool = False
+    symbol: bool = True  # a possible day's symbol is drawn once, in the row of its bounds' middle
+    middle: float | None = None  # where, in that row
     track: int = 0
     y: int = 0  # pixels, the track's middle
 
@@ -57,7 +60,9 @@ class Mark:
     def point(self) -> float:
         """Where the mark's symbol goes: the day, the month's middle, or the bar's start
         (its end when it has no start here, its middle when it has neither)."""
-        if self.precision != "span":
+        if self.precision == "possible" and self.middle is not None:
+            return self.middle
+        if self.precision not in ("span", "possible"):
             return (self.start + self.end) / 2
         if self.open_start and self.open_end:
             return (self.start + self.end) / 2
@@ -158,7 +163,7 @@ def build_chart(entries: Iterable[VisibleEntry], locale: str = "en") -> Chart | 
         height=top,
         drawn=len(dated),
         stances=[s for s in STANCES if s in drawn_stances],
-        precisions=[p for p in ("day", "month", "span") if p in drawn_precisions],
+        precisions=[p for p in ("day", "month", "span", "possible") if p in drawn_precisions],
         uncertain=any(m.uncertain for m in marks),
         open_ended=any(m.open_start or m.open_end for m in marks),
         months=month_labels(locale),
@@ -193,7 +198,19 @@ def _marks(item: VisibleEntry, years: list[int]) -> list[tuple[int, Mark]]:
         start = x(_start_months(earliest)) if starts_here else x(0)
         end = x(_end_months(latest)) if ends_here else x(12)
         marks.append((year, Mark(item, "span", start, end, not starts_here, not ends_here)))
+    if when.precision == "one_of":
+        _as_possible(marks, earliest, latest)
     return marks
+
+
+def _as_possible(marks: list[tuple[int, Mark]], earliest: date | None, latest: date | None) -> None:
+    """One day somewhere within the bounds: thin lines across them, one symbol at their middle
+    (or at the known end when the other is open)."""
+    middle = earliest + (latest - earliest) / 2 if earliest and latest else earliest or latest
+    for year, mark in marks:
+        mark.precision = "possible"
+        mark.symbol = year == middle.year
+        mark.middle = x(_start_months(middle) + 0.5 / 31) if mark.symbol else None
 
 
 def _pack(marks: list[Mark]) -> int:

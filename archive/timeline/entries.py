@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.dates import FuzzyDate, parse_edtf
-from archive.errors import IngestError, NotPermitted, ValidationError
+from archive.errors import N_, IngestError, NotPermitted, ValidationError
 from archive.protection.public_text import refuse_identifiers
 from archive.rendering import collapse_space, plain_text
 from archive.storage import audit, queries
@@ -65,7 +65,7 @@ def validate_entry(fields: dict, source: str) -> EntrySubmission:
     try:
         return _validate(fields)
     except ValidationError as exc:
-        raise IngestError(exc.message, field=exc.field, source=source) from exc
+        raise IngestError(exc.template, field=exc.field, source=source, params=exc.params) from exc
 
 
 def create_entries(
@@ -106,7 +106,7 @@ def create_entry(session: Session, sub: EntrySubmission, actor: Actor, via: str)
         raise NotPermitted("only custodians edit the timeline")
     case = queries.get_case(session, sub.case)
     if case is None:
-        raise IngestError("is not a case of this archive", "case", via)
+        raise IngestError(N_("is not a case of this archive"), "case", via)
     (entry,) = create_entries(session, case, [(via, sub)], actor, via)
     return entry
 
@@ -117,21 +117,26 @@ def update_entry(session: Session, entry: TimelineEntry, sub: EntrySubmission, a
         raise NotPermitted("only custodians edit the timeline")
     case = entry.case
     if sub.case != case.slug:
-        raise IngestError("an entry stays in its case", "case", via)
+        raise IngestError(N_("an entry stays in its case"), "case", via)
     with unit_of_work(session):
         check_public(case, sub, via)
         if sub.slug and sub.slug != entry.slug:
             other = queries.entry_by_slug(session, case.id, sub.slug)
             if other is not None:
-                raise IngestError(f"{sub.slug!r} is already used in {case.slug}", "slug", via)
+                raise IngestError(
+                    N_("%(slug)r is already used in %(case)s"),
+                    "slug",
+                    via,
+                    params={"slug": sub.slug, "case": case.slug},
+                )
         if entry.kind == "event" and sub.kind != "event" and entry.responses:
-            raise IngestError("other entries take a stance on this event: it stays an event", "kind", via)
+            raise IngestError(N_("other entries take a stance on this event: it stays an event"), "kind", via)
         _fill(session, entry, sub, via)
         entry.stances = [
             EntryStance(event=_event(session, case, {}, slug, via), stance=stance) for slug, stance in sub.stances
         ]
         if any(s.event is entry for s in entry.stances):
-            raise IngestError("an entry cannot take a stance on itself", "stances", via)
+            raise IngestError(N_("an entry cannot take a stance on itself"), "stances", via)
         audit.record(session, actor, via, "timeline.edit", "timeline_entry", entry.id)
     log.info("timeline entry %s edited via %s", entry.id, via)
     return entry
@@ -179,7 +184,12 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
 def _document(session: Session, case: Case, slug: str, source: str):
     document = queries.document_by_slug(session, case.id, slug)
     if document is None:
-        raise IngestError(f"cites {slug!r}, which is not a document of {case.slug}", "citations", source)
+        raise IngestError(
+            N_("cites %(slug)r, which is not a document of %(case)s"),
+            "citations",
+            source,
+            params={"slug": slug, "case": case.slug},
+        )
     return document
 
 
@@ -200,9 +210,10 @@ def _citation(document: Document, excerpt: str, source: str) -> Citation:
     as a reader sees it on the page or as its Markdown reads: a reader can find it there."""
     if not _in_public_text(document, collapse_space(excerpt)):
         raise IngestError(
-            f"the excerpt cited from {document.slug!r} is not in its public text: quote the passage as it stands there",
+            N_("the excerpt cited from %(slug)r is not in its public text: quote the passage as it stands there"),
             "citations",
             source,
+            params={"slug": document.slug},
         )
     return Citation(document=document, excerpt=excerpt)
 
@@ -210,36 +221,51 @@ def _citation(document: Document, excerpt: str, source: str) -> Citation:
 def _event(session, case, created, slug, source) -> TimelineEntry:
     event = created.get(slug) or queries.entry_by_slug(session, case.id, slug)
     if event is None or event.kind != "event":
-        raise IngestError(f"refers to {slug!r}, which is not an event of {case.slug}", "stances", source)
+        raise IngestError(
+            N_("refers to %(slug)r, which is not an event of %(case)s"),
+            "stances",
+            source,
+            params={"slug": slug, "case": case.slug},
+        )
     return event
 
 
 def _validate(fields: dict) -> EntrySubmission:
     unknown = sorted(set(map(str, fields)) - ENTRY_FIELDS)
     if unknown:
-        raise ValidationError(f"unknown field (expected one of {', '.join(sorted(ENTRY_FIELDS))})", unknown[0])
+        raise ValidationError(
+            N_("unknown field (expected one of %(fields)s)"),
+            unknown[0],
+            params={"fields": ", ".join(sorted(ENTRY_FIELDS))},
+        )
     kind = required_text(fields, "kind", 20)
     if kind not in ENTRY_KINDS:
-        raise ValidationError(f"{kind!r} is not one of {', '.join(ENTRY_KINDS)}", "kind")
+        raise ValidationError(
+            N_("%(value)r is not one of %(allowed)s"), "kind", params={"value": kind, "allowed": ", ".join(ENTRY_KINDS)}
+        )
     entry_slug = optional_slug(fields)
     stances = [(slug, "denies") for slug in _slugs(fields.get("denies"), "denies")]
     stances += _stances(fields.get("stances"))
     if stances and kind == "event":
-        raise ValidationError("an event takes no stance; statements, denials and responses do", field="stances")
+        raise ValidationError(N_("an event takes no stance; statements, denials and responses do"), field="stances")
     if kind == "denial" and not any(stance == "denies" for _, stance in stances):
-        raise ValidationError("a denial names the events it denies", field="denies")
+        raise ValidationError(N_("a denial names the events it denies"), field="denies")
     if len({slug for slug, _ in stances}) != len(stances):
-        raise ValidationError("each event appears once, with one stance", field="stances")
+        raise ValidationError(N_("each event appears once, with one stance"), field="stances")
     channel = optional_text(fields, "channel", 40)
     if channel and channel not in CHANNELS:
-        raise ValidationError(f"{channel!r} is not one of {', '.join(CHANNELS)}", "channel")
+        raise ValidationError(
+            N_("%(value)r is not one of %(allowed)s"),
+            "channel",
+            params={"value": channel, "allowed": ", ".join(CHANNELS)},
+        )
     speaks = {name: optional_text(fields, name, 300) for name in ("speaker", "office")}
     quotation = optional_text(fields, "quotation", MAX_QUOTATION)
     if kind == "event" and (any(speaks.values()) or channel or quotation):
-        raise ValidationError("speaker, office, channel and quotation belong to what someone said", "speaker")
+        raise ValidationError(N_("speaker, office, channel and quotation belong to what someone said"), "speaker")
     citations = _pairs(fields.get("citations"), "citations", "excerpt", required=False)
     if not citations:
-        raise ValidationError("an entry needs at least one citation", field="citations")
+        raise ValidationError(N_("an entry needs at least one citation"), field="citations")
     return EntrySubmission(
         case=required_text(fields, "case", 80),
         kind=kind,
@@ -263,7 +289,7 @@ def _slugs(value, name: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) and SLUG.match(v) for v in value):
-        raise ValidationError("must be a list of entry slugs", field=name)
+        raise ValidationError(N_("must be a list of entry slugs"), field=name)
     return value
 
 
@@ -271,16 +297,18 @@ def _stances(value) -> list[tuple[str, str]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ValidationError("must be a list of {event, stance}", field="stances")
+        raise ValidationError(N_("must be a list of {event, stance}"), field="stances")
     found = []
     for item in value:
         if not isinstance(item, dict) or set(item) != {"event", "stance"}:
-            raise ValidationError("each item has 'event' and 'stance'", field="stances")
+            raise ValidationError(N_("each item has 'event' and 'stance'"), field="stances")
         slug, stance = item["event"], item["stance"]
         if not isinstance(slug, str) or not SLUG.match(slug):
-            raise ValidationError("'event' is an entry slug", field="stances")
+            raise ValidationError(N_("'event' is an entry slug"), field="stances")
         if stance not in STANCES:
-            raise ValidationError(f"stance is one of {', '.join(STANCES)}", field="stances")
+            raise ValidationError(
+                N_("stance is one of %(allowed)s"), field="stances", params={"allowed": ", ".join(STANCES)}
+            )
         found.append((slug, stance))
     return found
 
@@ -289,11 +317,11 @@ def _pairs(value, name: str, text_key: str, required: bool) -> list[tuple[str, s
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ValidationError(f"must be a list of {{document, {text_key}}}", field=name)
+        raise ValidationError(N_("must be a list of {document, %(key)s}"), field=name, params={"key": text_key})
     pairs = []
     for item in value:
         if not isinstance(item, dict) or set(item) - {"document", text_key}:
-            raise ValidationError(f"each item has 'document' and '{text_key}'", field=name)
+            raise ValidationError(N_("each item has 'document' and '%(key)s'"), field=name, params={"key": text_key})
         slug = required_text(item, "document", 120)
         text = (required_text if required else optional_text)(item, text_key, 2000)
         pairs.append((slug, text))

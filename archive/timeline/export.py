@@ -92,6 +92,7 @@ def to_timelinejs(entries: list[VisibleEntry], link: Link, title: str) -> str:
     events = []
     for item in entries:
         entry, when = item.entry, item.date
+        # one day somewhere within bounds is a point (at its earliest), never a bar
         start = _tjs_date(entry.date_start or entry.date_end, when.precision)
         if start is None:
             continue
@@ -116,7 +117,7 @@ def _tjs_date(when, precision: str) -> dict | None:
     if when is None:
         return None
     parts = {"year": when.year}
-    if precision in ("month", "day", "range"):
+    if precision in ("month", "day", "range", "one_of"):
         parts["month"] = when.month
     if precision in ("day", "range"):
         parts["day"] = when.day

@@ -19,13 +19,15 @@ from sqlalchemy.orm import Session, selectinload
 from archive.auth.actors import Actor
 from archive.auth.permissions import audience_for, can
 from archive.dates import FuzzyDate, parse_edtf
-from archive.errors import ValidationError
+from archive.errors import N_, ValidationError
 from archive.storage import queries
+from archive.storage.corroboration import Corroboration, corroborations
 from archive.storage.models import (
     ENTRY_KINDS,
     Case,
     Citation,
     ConflictingAccount,
+    Document,
     EntryStance,
     TimelineEntry,
 )
@@ -45,6 +47,8 @@ class VisibleEntry:
     hidden_citations: int  # citations to documents beyond the actor's audience
     stances: list[tuple[str, TimelineEntry]] = field(default_factory=list)  # (stance, event)
     responses: list[tuple[str, TimelineEntry]] = field(default_factory=list)  # (stance, entry)
+    # how many independent sources the citations this reader sees come down to
+    corroboration: Corroboration | None = None
 
     @cached_property
     def date(self) -> FuzzyDate:
@@ -94,7 +98,7 @@ class TimelineFilters:
         """Read filters from a query string; raise ValidationError naming a bad one."""
         kind = (args.get("kind") or "").strip()
         if kind and kind not in ENTRY_KINDS:
-            raise ValidationError(f"is one of {', '.join(ENTRY_KINDS)}", field="kind")
+            raise ValidationError(N_("is one of %(allowed)s"), field="kind", params={"allowed": ", ".join(ENTRY_KINDS)})
         period_text = (args.get("period") or "").strip()
         start, end = (args.get("from") or "").strip(), (args.get("to") or "").strip()
         if not period_text and (start or end):
@@ -178,14 +182,31 @@ def visible_entries(
         if linked
         else set()
     )
-    return [_visible(actor, e, readable) for e in entries]
+    shown = [_visible(actor, e, readable) for e in entries]
+    _corroborate(session, actor, shown)
+    return shown
+
+
+def _corroborate(session: Session, actor: Actor, items: list[VisibleEntry]) -> None:
+    """Count each entry's independent sources among the citations its reader sees, following
+    derivations only to documents the reader may open (documents/derivation.py)."""
+    groups = {n: [c.document_id for c in item.citations] for n, item in enumerate(items)}
+
+    def may_open(document_id: int) -> bool:
+        document = session.get(Document, document_id)
+        return document is not None and can(actor, "document:read", document)
+
+    for n, found in corroborations(session, groups, may_open).items():
+        items[n].corroboration = found
 
 
 def entry_visible_to(session: Session, actor: Actor, entry_id: int) -> VisibleEntry | None:
     entry = queries.get_entry(session, entry_id)
     if entry is None or not entry_readable(actor, entry):
         return None
-    return _visible(actor, entry, None)
+    item = _visible(actor, entry, None)
+    _corroborate(session, actor, [item])
+    return item
 
 
 def _matching(stmt: Select, actor: Actor, filters: TimelineFilters) -> Select:

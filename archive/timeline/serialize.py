@@ -19,6 +19,8 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
         "date": entry.date_edtf,
         "date_display": when.display(),
         "date_precision": when.precision,
+        # a duration, one day somewhere within the bounds, or a day, month or year
+        "date_kind": {"range": "interval", "one_of": "uncertain point"}.get(when.precision, "point"),
         "date_earliest": entry.date_start.isoformat() if entry.date_start else None,
         "date_latest": entry.date_end.isoformat() if entry.date_end else None,
         "title": entry.title,
@@ -37,6 +39,11 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
             }
             for c in item.citations
         ],
+        # independent sources among the citations above: copies of one source count once
+        "corroboration": {
+            "documents": item.corroboration.documents if item.corroboration else len(item.citations),
+            "independent_sources": item.corroboration.sources if item.corroboration else len(item.citations),
+        },
         "conflicting_accounts": [
             {
                 "document": a.document_id,

@@ -116,5 +116,7 @@ def _entry_submission():
 
 
 def _document(document) -> dict:
-    custodian = can(actor(), "document:read_original", document)
-    return document_json(document, permalink, full=True, custodian=custodian)
+    reader = actor()
+    custodian = can(reader, "document:read_original", document)
+    derived = [d for d in document.derived if d.state == "confirmed" and can(reader, "document:read", d.original)]
+    return document_json(document, permalink, full=True, custodian=custodian, derived=derived)

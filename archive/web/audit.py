@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Blueprint, render_template, request
 
 from archive.auditing import audit_entries, verify_audit_log
-from archive.errors import ValidationError
+from archive.errors import N_, ValidationError
 from archive.services import get_session
 from archive.storage import audit
 from archive.web.helpers import page_args, require, whole_number
@@ -33,7 +33,7 @@ def _filters() -> audit.AuditFilters:
     args = request.args
     object_id = (args.get("object_id") or "").strip()
     if object_id and whole_number(object_id) is None:
-        raise ValidationError("must be a whole number", field="object_id")
+        raise ValidationError(N_("must be a whole number"), field="object_id")
     return audit.AuditFilters(
         action=(args.get("action") or "").strip()[:60],
         actor=(args.get("actor") or "").strip()[:80],
@@ -50,4 +50,4 @@ def _day(text: str | None, name: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise ValidationError("is a date (YYYY-MM-DD)", field=name) from exc
+        raise ValidationError(N_("is a date (YYYY-MM-DD)"), field=name) from exc

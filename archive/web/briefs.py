@@ -12,7 +12,7 @@ from archive.auth.permissions import can
 from archive.briefs import compose
 from archive.briefs.export import FORMATS, MEDIA_TYPES, export_brief
 from archive.briefs.read import ItemView, briefs_for, full_order, shown_titles, view_brief
-from archive.errors import NotFound, ValidationError
+from archive.errors import N_, NotFound, ValidationError
 from archive.services import get_session
 from archive.storage.models import Brief
 from archive.web.forms import flash_not_saved
@@ -117,12 +117,12 @@ def reorder(brief_id: int):
     try:
         raw = request.form.get("order", "")
         if not re.fullmatch(r"\d{1,12}(,\d{1,12})*", raw):
-            raise ValidationError("is every item id, separated by commas", field="order")
+            raise ValidationError(N_("is every item id, separated by commas"), field="order")
         view = view_brief(get_session(), brief, actor(), permalink)
         try:  # the items the owner sees; any withheld keep their places
             order = full_order(view, [int(n) for n in raw.split(",")])
         except ValueError:
-            raise ValidationError("list every item of the brief exactly once", field="order") from None
+            raise ValidationError(N_("list every item of the brief exactly once"), field="order") from None
         compose.reorder(get_session(), brief, actor(), order, "web")
     except ValidationError as exc:
         if as_json:
@@ -141,7 +141,7 @@ def add_item():
     try:
         brief_id = int(request.form.get("brief_id", ""))
     except ValueError:
-        return _refused(ValidationError("choose a brief", field="brief_id"), _back())
+        return _refused(ValidationError(N_("choose a brief"), field="brief_id"), _back())
     brief = get_brief_or_404(brief_id, write=True)
     kind, session, who = request.form.get("kind", ""), get_session(), actor()
     text = request.form.get("text", "")
@@ -159,7 +159,7 @@ def add_item():
                 near = whole_number(request.form.get("near"))  # a hint only: else ignored
                 item = compose.add_quote(session, brief, who, document, text, "web", near)
         else:
-            raise ValidationError("is one of document, quote, entry, note", field="kind")
+            raise ValidationError(N_("is one of document, quote, entry, note"), field="kind")
     except ValidationError as exc:
         if kind == "note" and _back() == url_for("briefs.show", brief_id=brief.id):
             flash_not_saved(exc)
@@ -258,14 +258,14 @@ def _position(brief: Brief) -> int:
     wanted = _int_field("position")
     shown = view_brief(get_session(), brief, actor(), permalink).items
     if wanted < 1 or not shown:
-        raise ValidationError("is a position from 1", field="position")
+        raise ValidationError(N_("is a position from 1"), field="position")
     return shown[min(wanted, len(shown)) - 1].item.position
 
 
 def _int_field(name: str) -> int:
     value = whole_number(request.form.get(name))
     if value is None:
-        raise ValidationError("must be a whole number", field=name)
+        raise ValidationError(N_("must be a whole number"), field=name)
     return value
 
 

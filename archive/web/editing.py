@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext as _
 
 from archive.config import document_kinds
+from archive.documents.derivation import derived_from_slugs
 from archive.documents.edit import update_document
 from archive.documents.intake import create_document
 from archive.documents.review import view_original
@@ -101,7 +102,12 @@ def edit_document(doc_id: int):
         # The form holds the original text: a custodian's view of it, recorded like any other;
         # an edit starts from the newest revision, the one waiting for review if there is one.
         view_original(session, document, who, "web")
-        form.fill_from(document.revision, latest_content(session, document))
+        content = latest_content(session, document)
+        # derivations confirmed since on the document page are the row's, not the revision's:
+        # shown too, so that saving the form keeps them
+        links = dict(content.get("derived_from", ()))
+        content["derived_from"] = [*links.items(), *((s, r) for s, r in derived_from_slugs(document) if s not in links)]
+        form.fill_from(document.revision, content)
     return _render(form, document, uploads=uploads, failed=failed, who=who)
 
 

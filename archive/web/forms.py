@@ -19,7 +19,15 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from archive.documents.submission import DOCUMENT_FIELDS
 from archive.errors import ValidationError
-from archive.storage.models import CHANNELS, CONSENT_LEVELS, ENTRY_KINDS, REVIEW_STATUSES
+from archive.storage.models import (
+    CHANNELS,
+    CONSENT_LEVELS,
+    ENTRY_KINDS,
+    INFORMATION_GRADES,
+    REVIEW_STATUSES,
+    SOURCE_GRADES,
+    SOURCE_TYPES,
+)
 from archive.web.labels import LABELS, field_name, localised
 
 
@@ -75,6 +83,29 @@ class DocumentForm(FlaskForm):
     source_reported_by = StringField(_l("Source: first reported by (outlet)"), [Optional(), Length(max=300)])
     source_date = StringField(_l("Source: date (EDTF)"), [Optional()])
     source_reliability = TextAreaField(_l("Source: reliability note"), [Optional()])
+    source_type = SelectField(
+        _l("Who speaks"),
+        [Optional()],
+        choices=choices(("", *SOURCE_TYPES), {"": _l("not yet said")}, "source_type"),
+        default="",
+    )
+    grade_source = SelectField(
+        _l("Grading: reliability of the source (required to publish)"),
+        choices=choices(("", *SOURCE_GRADES), {"": _l("not graded")}, "grade_source"),
+        validators=[Optional()],
+        default="",
+    )
+    grade_information = SelectField(
+        _l("Grading: credibility of the information (required to publish)"),
+        choices=choices(("", *INFORMATION_GRADES), {"": _l("not graded")}, "grade_information"),
+        validators=[Optional()],
+        default="",
+    )
+    grade_note = TextAreaField(_l("Grading: why (shown with the grade)"), [Optional(), Length(max=2000)])
+    derived_from = TextAreaField(
+        _l("Derived from: one document per line, as short name | translation, summary, reprint or quotation"),
+        [Optional()],
+    )
     attribution = TextAreaField(_l("Attribution and provenance"), [Optional()])
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired()])
     # Why: kept with the revision, shown in its history (not part of the submission)
@@ -89,9 +120,24 @@ class DocumentForm(FlaskForm):
         """Return the submission as the ingest validator expects it."""
         # the form's own fields in the submission's names (not media, revision, the CSRF token)
         fields = {f.name: f.data for f in self if f.name in DOCUMENT_FIELDS and f.data}
-        source = {f.name.removeprefix("source_"): f.data for f in self if f.name.startswith("source_") and f.data}
+        fields.pop("derived_from", None)  # lines of text here, a list below
+        source = {
+            f.name.removeprefix("source_"): f.data
+            for f in self
+            if f.name.startswith("source_") and f.name != "source_type" and f.data
+        }
         if source:
             fields["source"] = source
+        grading = {"source": self.grade_source.data, "information": self.grade_information.data}
+        grading["note"] = self.grade_note.data
+        if any(grading.values()):
+            fields["grading"] = {k: v for k, v in grading.items() if v}
+        links = [line.split("|") for line in (self.derived_from.data or "").splitlines() if line.strip()]
+        if links:
+            fields["derived_from"] = [
+                {"document": p[0].strip(), "relation": p[1].strip()} if len(p) == 2 else {"document": "|".join(p)}
+                for p in links
+            ]
         return fields
 
     def fill_from(self, revision: int, content: dict) -> None:
@@ -107,6 +153,12 @@ class DocumentForm(FlaskForm):
         self.tags.data = ", ".join(content["tags"])
         for key, value in content["source"].items():
             getattr(self, f"source_{key}").data = value or ""
+        self.source_type.data = content.get("source_type", "")
+        grading = content.get("grading") or {}
+        self.grade_source.data = grading.get("source", "")
+        self.grade_information.data = grading.get("information", "")
+        self.grade_note.data = grading.get("note", "")
+        self.derived_from.data = "\n".join(f"{slug} | {relation}" for slug, relation in content.get("derived_from", ()))
 
 
 class EntryForm(FlaskForm):

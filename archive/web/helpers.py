@@ -11,7 +11,7 @@ from archive.auth.actors import Actor
 from archive.auth.permissions import audience_for, can
 from archive.briefs.read import brief_visible_to
 from archive.documents.consent import tombstone
-from archive.errors import NotFound, NotPermitted, Removed, ValidationError
+from archive.errors import N_, NotFound, NotPermitted, Removed, ValidationError
 from archive.services import get_session
 from archive.storage import queries
 from archive.storage.models import Brief, BriefItem, Document, TimelineEntry
@@ -102,7 +102,9 @@ def page_args() -> tuple[int, int]:
     page = _positive_int("page", 1)
     per_page = _positive_int("per_page", config["PER_PAGE"])
     if per_page > config["MAX_PER_PAGE"]:
-        raise ValidationError(f"must be at most {config['MAX_PER_PAGE']}", field="per_page")
+        raise ValidationError(
+            N_("must be at most %(limit)s"), field="per_page", params={"limit": config["MAX_PER_PAGE"]}
+        )
     return page, per_page
 
 
@@ -120,5 +122,5 @@ def _positive_int(name: str, default: int) -> int:
         return default
     value = whole_number(raw)
     if value is None or value < 1:
-        raise ValidationError("must be a whole number of at least 1", field=name)
+        raise ValidationError(N_("must be a whole number of at least 1"), field=name)
     return value

@@ -14,7 +14,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 
 from archive.documents import consent, disposal
-from archive.errors import ValidationError
+from archive.errors import N_, ValidationError
 from archive.services import get_session, media_store
 from archive.storage.models import CONSENT_USES, REMOVAL_REASONS
 from archive.web.errors import removal_reasons
@@ -90,7 +90,7 @@ def release_hold(doc_id: int):
     hold_id = whole_number(request.form.get("hold"))
     hold = next((h for h in disposal.holds(get_session(), document.id) if h.id == hold_id), None)
     if hold is None:
-        raise ValidationError("is not a hold of this document", field="hold")
+        raise ValidationError(N_("is not a hold of this document"), field="hold")
     disposal.release_hold(get_session(), hold.id, who, "web")
     flash(_("Legal hold released."), "info")
     return redirect(url_for("keeping.page", doc_id=doc_id))
@@ -111,7 +111,7 @@ def delete(doc_id: int):
     who = require("document:delete")
     document = get_document_or_404(doc_id, "document:delete")
     if request.form.get("confirm", "").strip() != str(document.id):
-        raise ValidationError(_("type the document's number to confirm the deletion"), field="confirm")
+        raise ValidationError(N_("type the document's number to confirm the deletion"), field="confirm")
     form = request.form
     disposal.delete_document(
         get_session(), document, form.get("reason", ""), form.get("note", ""), media_store(), who, "web"
@@ -130,4 +130,4 @@ def _date(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise ValidationError("must be a date as YYYY-MM-DD", field=field) from exc
+        raise ValidationError(N_("must be a date as YYYY-MM-DD"), field=field) from exc

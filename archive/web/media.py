@@ -19,11 +19,12 @@ from archive.auth.permissions import can
 from archive.documents.held import Held, HeldUploads, describe, keepable, renumbered
 from archive.documents.media import Batch, Upload, add_media, prepare, read_original
 from archive.documents.serialize import media_json
-from archive.errors import MediaRefused, NotFound, ValidationError
+from archive.errors import N_, MediaRefused, NotFound, ValidationError
 from archive.services import get_session, media_store
 from archive.storage import queries
 from archive.storage.models import MediaFile
 from archive.web.helpers import actor, get_document_or_404, permalink, require
+from archive.web.labels import localised
 
 bp = Blueprint("media", __name__)
 FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
@@ -83,11 +84,12 @@ def upload(doc_id: int):
     document = get_document_or_404(doc_id, "document:edit")
     uploads = uploads_from_request("media")
     if not uploads:
-        raise ValidationError("choose at least one file", field="media")
+        raise ValidationError(N_("choose at least one file"), field="media")
     try:
         rows = add_media(get_session(), document, uploads, media_store(), who, "web")
     except MediaRefused as exc:
-        flash(_("Not attached: %(error)s", error=str(exc)), "error")
+        why = f"{exc.source}: {localised(exc)}" if exc.source else localised(exc)  # the file's name, then why
+        flash(_("Not attached: %(error)s", error=why), "error")
     else:
         flash(
             ngettext(

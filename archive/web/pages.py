@@ -8,16 +8,19 @@ from collections import Counter
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy import select
 
 from archive.auth.permissions import audience_for, can
 from archive.citations import cite_document
 from archive.config import document_kinds
-from archive.errors import NotFound, ValidationError
+from archive.documents.derivation import proposals_for
+from archive.errors import N_, NotFound, ValidationError
 from archive.media.detect import SUPPORTED
 from archive.media.report import summarise
 from archive.rendering import link_references, reference_slugs, render_markdown_cached
 from archive.services import get_session
 from archive.storage import queries
+from archive.storage.models import DERIVATIONS, Derivation
 from archive.storage.queries import DocumentFilters
 from archive.timeline.read import TimelineFilters, timeline_outline, visible_timeline
 from archive.timeline.references import entries_citing, resolve_references
@@ -131,7 +134,29 @@ def document(doc_id: int):
         permalink=link,
         citation=cite_document(doc, link, current_language(), _, lambda kind: label("kind", kind)),
         on_timeline=entries_citing(session, reader, doc.id),
+        **_derivations(session, reader, doc),
     )
+
+
+def _derivations(session, reader, doc) -> dict:
+    """What the document derives from and what derives from it, among documents this reader
+    may open; and, for a custodian, the near-duplicate proposals waiting for a decision."""
+    derived_from = [d for d in doc.derived if d.state == "confirmed" and can(reader, "document:read", d.original)]
+    derivatives = [
+        d
+        for d in session.scalars(
+            select(Derivation).where(Derivation.from_document_id == doc.id, Derivation.state == "confirmed")
+        )
+        if can(reader, "document:read", d.document)
+    ]
+    proposals = []
+    if can(reader, "document:edit", doc):
+        proposals = [
+            d
+            for d in proposals_for(session, doc.id)
+            if can(reader, "document:edit", d.document) and can(reader, "document:edit", d.original)
+        ]
+    return {"derived_from": derived_from, "derivatives": derivatives, "proposals": proposals, "relations": DERIVATIONS}
 
 
 def _linked_body(session, reader, doc) -> Markup:
@@ -151,10 +176,10 @@ def document_filters() -> DocumentFilters:
     args = request.args
     year = args.get("year") or None
     if year is not None and not re.fullmatch(r"[0-9]{4}", year):
-        raise ValidationError("must be a four-digit year", field="year")
+        raise ValidationError(N_("must be a four-digit year"), field="year")
     kind = args.get("kind") or None
     if kind is not None and kind not in document_kinds(current_app.config):
-        raise ValidationError(f"{kind!r} is not a document kind", field="kind")
+        raise ValidationError(N_("%(kind)r is not a document kind"), field="kind", params={"kind": kind})
     return DocumentFilters(
         case_slug=args.get("case") or None,
         kind=kind,

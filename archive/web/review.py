@@ -12,13 +12,14 @@ from flask_babel import ngettext
 
 from archive.documents.review import DECISION_TYPES, put_pending_on_row, review_redaction, view_original
 from archive.documents.revisions import view_history, view_received
-from archive.errors import EditConflict, NotFound, ValidationError
+from archive.errors import N_, EditConflict, NotFound, ValidationError
 from archive.protection.identities import add_public_name, protect_identity
 from archive.protection.public_text import originals, review_spans, review_token
 from archive.services import get_session
 from archive.storage import queries
 from archive.web.helpers import get_document_or_404, require, whole_number
 from archive.web.index_queue import tell_if_queued
+from archive.web.labels import localised
 
 bp = Blueprint("review", __name__)
 
@@ -48,7 +49,7 @@ def review(doc_id: int):
             token = request.form.get("token", "")
             review_redaction(session, document, who, "web", reject=reject, add=add, publish=publish, token=token)
         except EditConflict as exc:
-            flash(exc.message, "error")
+            flash(localised(exc), "error")
             return _page(document, who, 409)
         if publish:
             flash(_("Redaction reviewed; document published."), "info")
@@ -94,6 +95,7 @@ def _shown_fields(document, fields: dict) -> list[tuple[str, str, str]]:
         ("title", fields["title"], document.title),
         ("slug", fields["slug"] or "", document.slug or ""),
         ("attribution", fields["attribution"], document.attribution),
+        ("grade_note", fields["grade_note"], document.grade_note),
     ]
     for key in ("outlet", "author", "reported_by", "url", "reliability"):
         public = getattr(source, key) if source else ""
@@ -169,7 +171,7 @@ def _segments(text: str, spans: list[dict]) -> list[tuple[str, dict | None]]:
     out, last = [], 0
     for span in sorted(spans, key=lambda s: s["start"]):
         if span["start"] < last:
-            raise ValidationError("overlapping spans", field="redaction")
+            raise ValidationError(N_("overlapping spans"), field="redaction")
         out.append((text[last : span["start"]], None))
         out.append((text[span["start"] : span["end"]], span))
         last = span["end"]

@@ -19,7 +19,7 @@ from archive.services import get_session, search_backend
 from archive.storage import queries
 from archive.web.helpers import actor, page_args, permalink
 from archive.web.i18n import current_language
-from archive.web.labels import label
+from archive.web.labels import label, localised
 
 bp = Blueprint("search", __name__)
 FILTER_PARAMS = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag", "case": "case", "year": "year"}
@@ -123,7 +123,7 @@ def _linker(params: dict[str, str]):
 
 def _fault(exc: ValidationError, q: str) -> dict:
     """The error as the page shows it: the API's message, and where in the query it is."""
-    fault = {"field": exc.field, "message": exc.message, "where": _field_names().get(exc.field, exc.field)}
+    fault = {"field": exc.field, "message": localised(exc), "where": _field_names().get(exc.field, exc.field)}
     if isinstance(exc, QueryError) and exc.start is not None:
         start, end = exc.start, min(exc.end, exc.start + CONTEXT)
         fault.update(

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from archive.citations import cite_entry
-from archive.errors import NotFound, ValidationError
+from archive.errors import N_, NotFound, ValidationError
 from archive.kept import Kept
 from archive.services import get_session
 from archive.storage import queries
@@ -116,7 +116,7 @@ def _year_arg(text: str | None, first: int | None) -> int | None:
         return first
     year = whole_number(text)
     if year is None or len(text) > 4:
-        raise ValidationError("is a year (four digits)", field="year")
+        raise ValidationError(N_("is a year (four digits)"), field="year")
     return year
 
 

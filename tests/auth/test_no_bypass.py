@@ -39,6 +39,7 @@ from archive.config import document_kinds
 from archive.corpus.cases import create_case, validate_case
 from archive.corpus.loader import load_corpus
 from archive.documents.consent import ConsentGiven, record_consent, view_consent, withdraw
+from archive.documents.derivation import decide_proposal
 from archive.documents.disposal import delete_document, due_for_review, place_hold, release_hold, set_review_after
 from archive.documents.edit import update_document
 from archive.documents.intake import create_document, ingest_bytes, ingest_paths, sha256_hex
@@ -58,6 +59,7 @@ from archive.storage.models import (
     ApiToken,
     Base,
     Brief,
+    Derivation,
     Document,
     MediaFile,
     TimelineEntry,
@@ -86,6 +88,7 @@ def _document_fields(**changes) -> dict:
         "consent": "public",
         "status": "published",
         "redaction": "reviewed",
+        "grading": {"source": "B", "information": "2"},
         "body": BODY,
     }
     return {**fields, **changes}
@@ -155,6 +158,10 @@ def _world_template(tmp_path_factory, _migrated_db) -> tuple[Path, dict]:
         ids["brief"] = brief.id
         ids["token"] = create_token(s, owner, "script", "researcher", owner, "web")[0].id
         ids["suggestion"] = pending_suggestions(s, SETUP)[0].id
+        proposal = Derivation(document_id=draft.id, from_document_id=public.id, relation="reprint", state="proposed")
+        s.add(proposal)
+        s.commit()
+        ids["proposal"] = proposal.id
     get_db(app).dispose()
     return folder, ids
 
@@ -306,6 +313,11 @@ TABLE: dict[str, UseCase] = {
     ),
     "archive.documents.review.review_redaction": UseCase(
         lambda w, a, v: review_redaction(w.session, _doc(w, "draft"), a, v), "keeper", CUSTODIAN + ("cli",)
+    ),
+    "archive.documents.derivation.decide_proposal": UseCase(
+        lambda w, a, v: decide_proposal(w.session, w.get(Derivation, "proposal"), "confirm", None, a, v),
+        "keeper",
+        CUSTODIAN + ("cli",),
     ),
     "archive.documents.review.publish_document": UseCase(
         lambda w, a, v: publish_document(w.session, _doc(w), a, v), "keeper", CUSTODIAN + ("cli",)

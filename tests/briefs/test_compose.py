@@ -160,6 +160,7 @@ def _edit_body(db, document, body):
         "language": "en",
         "consent": document.consent,
         "status": "in_review",
+        "grading": {"source": "B", "information": "2"},
         "body": body,
         "slug": document.slug,
     }

@@ -28,11 +28,16 @@ def test_every_entry_is_drawn_and_the_axes_are_labelled(live_server, page, width
     marks = chart.locator("a.mark")
     drawn = {m.get_attribute("href") for m in marks.all()}
     assert len(drawn) == CORPUS_ENTRIES == page.locator("article.entry").count()
-    # a day is a point, a month a short bar, a year or a period a long bar: the 6 entries
-    # dated to a day or a month (all the old chart drew), and the 17 others
+    # a day is a point, a month a short bar, a year or a period a long bar, one day somewhere
+    # in a period a point on a thin line: the 6 entries dated to a day or a month (all the old
+    # chart drew), the 5 single statements made some time in a period, and the 12 others
     assert chart.locator("a.precision-day").count() == 1
     assert chart.locator("a.precision-month").count() == 5
-    assert chart.locator("a.precision-span").count() == 17
+    assert chart.locator("a.precision-possible").count() == 5
+    assert chart.locator("a.precision-possible line.possible").count() == 5
+    assert chart.locator("a.precision-possible use").count() == 5  # one symbol each, never a bar
+    assert chart.locator("a.precision-possible rect").count() == 0
+    assert chart.locator("a.precision-span").count() == 12
     years = chart.locator("text.year").all_text_contents()
     assert years == ["1993", "1999", "2012", "2017"]
     # month labels: abbreviated on a desktop, one letter on a phone, each where its month is

@@ -192,7 +192,8 @@ def test_front_matter_saying_reviewed_counts_only_when_a_custodian_vouches(initi
     doc = tmp_path / "vouched.md"
     doc.write_text(
         "---\ncase: chechnya-2017\nkind: testimony\ntitle: Vouched for\nlanguage: en\nconsent: public\n"
-        "status: published\nredaction: reviewed\n---\nA text a custodian reviewed before it came in.\n"
+        "status: published\nredaction: reviewed\ngrading: {source: B, information: 2}\n"
+        "---\nA text a custodian reviewed before it came in.\n"
     )
     assert archive("load-corpus", "--reviewed-by", "custodian", CORPUS).returncode == 0
     alone = archive("ingest", doc)

@@ -34,6 +34,7 @@ def _write_folder(folder, count: int) -> None:
             "consent": "public",
             "status": "published",
             "redaction": "reviewed",
+            "grading": {"source": "B", "information": "2"},
         }
         body = f"Witness statement number {n} about the detention in the spring.\n"
         (folder / f"{n:04d}.md").write_text(f"---\n{yaml.safe_dump(fields)}---\n{body}")

@@ -16,7 +16,8 @@ def _published(archive, tmp_path) -> None:
     doc = tmp_path / "doc.md"
     doc.write_text(
         "---\ncase: chechnya-2017\nkind: testimony\ntitle: To withdraw\nslug: to-withdraw\nlanguage: en\n"
-        "consent: public\nstatus: published\nredaction: reviewed\n---\nAn account of the night.\n"
+        "consent: public\nstatus: published\nredaction: reviewed\ngrading: {source: B, information: 2}\n"
+        "---\nAn account of the night.\n"
     )
     assert archive("load-corpus", "--reviewed-by", "custodian", CORPUS).returncode == 0
     result = archive("ingest", "--reviewed-by", "custodian", doc)

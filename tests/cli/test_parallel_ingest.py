@@ -36,6 +36,7 @@ def _fields(slug: str) -> dict:
         "consent": "public",
         "status": "published",
         "redaction": "reviewed",
+        "grading": {"source": "B", "information": "2"},
     }
 
 

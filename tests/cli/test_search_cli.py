@@ -40,6 +40,7 @@ def _document(slug: str, body: str, **changes) -> str:
         "consent": "public",
         "status": "published",
         "redaction": "reviewed",
+        "grading": {"source": "B", "information": "2"},
         "published": "2017-09",
         **changes,
     }

@@ -49,6 +49,7 @@ VALID_FIELDS = {
     "consent": "public",
     "status": "published",
     "redaction": "reviewed",
+    "grading": {"source": "B", "information": "2"},
     "source": {"outlet": "A newspaper", "url": "https://example.org/a", "date": "2017-04-21"},
     "attribution": "Summarised for the test suite.",
 }

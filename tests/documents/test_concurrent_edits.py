@@ -30,6 +30,7 @@ def _submission(app, title: str):
         "consent": "public",
         "status": "draft",
         "redaction": "reviewed",
+        "grading": {"source": "B", "information": "2"},
         "body": "The account.\n",
     }
     return validate_document(fields, document_kinds(app.config), "test")

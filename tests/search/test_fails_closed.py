@@ -61,6 +61,7 @@ def _fields(**changes) -> dict:
         "consent": "public",
         "status": "published",
         "redaction": "reviewed",
+        "grading": {"source": "B", "information": "2"},
         "body": f"He was held in {WORD} for two weeks.\n",
         **changes,
     }

@@ -101,7 +101,8 @@ with app.app_context(), get_db(app).session() as session:
         fields = {
             "case": "parallel-case", "kind": "testimony", "title": f"Stored {n}",
             "language": "en", "consent": "public", "status": "published",
-            "redaction": "reviewed", "body": f"Stored through the database, number {n}.\\n",
+            "redaction": "reviewed", "grading": {"source": "B", "information": "2"},
+            "body": f"Stored through the database, number {n}.\\n",
         }
         submission = validate_document(fields, kinds, "parallel")
         create_document(session, submission, sha256_hex(repr(fields).encode()), SETUP, "cli")

@@ -41,6 +41,7 @@ def _world(app) -> int:
         protect_identity(s, case, [NAME, ALIAS], "Witness A", SETUP, "cli")
         fields = {
             "case": "sealed", "kind": "testimony", "language": "en", "consent": "public", "status": "in_review",
+            "grading": {"source": "B", "information": "2", "note": f"Vouched for by {NAME} himself."},
             "title": f"Account of {NAME}", "attribution": f"Told by {ALIAS} to the team.",
             "tags": ["detention", ALIAS], "places": ["Grozny"],
             "source": {"outlet": "Field notes", "author": f"{NAME} himself"},

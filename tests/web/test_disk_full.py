@@ -134,6 +134,7 @@ INDEX_SCRIPT = textwrap.dedent(
                       "LOG_LEVEL": "CRITICAL", "INDEX_RETRY_SECONDS": 0})
     fields = {"case": "full", "kind": "testimony", "title": "The zelimkhanovka account", "language": "en",
               "consent": "public", "status": "published", "redaction": "reviewed",
+              "grading": {"source": "B", "information": "2"},
               "body": "He was held in zelimkhanovka for two weeks.\n"}
     kinds = document_kinds(app.config)
     with app.app_context(), get_db(app).session() as s:

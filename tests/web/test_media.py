@@ -41,6 +41,8 @@ FORM = {
     "language": "en",
     "consent": "public",
     "status": "in_review",  # published only after the redaction review (publish_via_review)
+    "grade_source": "B",  # and a grading
+    "grade_information": "2",
     "body": "Three files were handed over.\n",
 }
 # What the form test attaches: a rotated JPEG with GPS, a PNG with text chunks, a PDF with an
@@ -65,6 +67,12 @@ SERVED = [
     ("pdf", {}, "application/pdf", "attachment", "pdf"),
 ]
 CUSTODIANS = ("custodian", "admin")
+
+
+def ingest_fields() -> dict:
+    """The form's fields as the ingest use case takes them (the grading as one mapping)."""
+    fields = {k: v for k, v in FORM.items() if not k.startswith("grade_")}
+    return {**fields, "grading": {"source": FORM["grade_source"], "information": FORM["grade_information"]}}
 
 
 @cache
@@ -778,7 +786,7 @@ def test_attaching_to_a_document_deleted_meanwhile_stores_nothing(app, store, do
 def test_a_failed_document_creation_removes_its_media(app, store, make_case, monkeypatch):
     make_case()
     with app.app_context(), get_db(app).session() as s:
-        submission = validate_document(dict(FORM), ("testimony",), "test")
+        submission = validate_document(ingest_fields(), ("testimony",), "test")
         batch = prepare([Upload(dirty("jpeg", 6).data)], store)
         monkeypatch.setattr(s, "commit", _fail)
         with pytest.raises(CommitFailed):
@@ -822,5 +830,5 @@ def test_a_failure_while_writing_removes_what_was_written(app, readers, document
 
 
 def _document_in(s: Session) -> Document:
-    submission = validate_document(dict(FORM), ("testimony",), "test")
+    submission = validate_document(ingest_fields(), ("testimony",), "test")
     return create_document(s, submission, sha256_hex(b"vault"), CLI, "cli")

@@ -73,7 +73,8 @@ def form_values(html: str) -> dict[str, str]:
 def published(submit, custodian) -> int:  # noqa: F811
     """A document made through the form, reviewed and published on its review page."""
     response = submit(body=FIRST, consent="public", status="in_review", slug="cellar-account",
-                      source_reported_by="A regional paper", source_author="A monitor")  # fmt: skip
+                      source_reported_by="A regional paper", source_author="A monitor",
+                      grade_source="C", grade_information="3")  # fmt: skip
     doc_id = int(re.fullmatch(r"/documents/(\d+)", response.headers["Location"])[1])
     return publish_via_review(custodian, doc_id)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from PIL import Image
 
-from archive.storage.models import Brief
+from archive.storage.models import Brief, Derivation
 from tests.conftest import CLI, PASSWORD, SETUP, csrf_token
 from tests.web.conftest import ROLES
 
@@ -109,6 +109,7 @@ TABLE = {
     ("keeping.withdraw", "POST"): Rule("custodian", "document"),
     ("keeping.place_hold", "POST"): Rule("custodian", "document"),
     ("keeping.release_hold", "POST"): Rule("admin", "document"),
+    ("derivations.decide", "POST"): Rule("custodian", "document"),
     ("keeping.retention", "POST"): Rule("custodian", "document"),
     ("keeping.delete", "POST"): Rule("custodian", "document"),
     ("keeping.due", "GET"): Rule("custodian"),
@@ -183,6 +184,16 @@ def world(app, make_document, make_user):
             world["brief"][name] = brief.id
             world["token"][name] = create_token(s, owner, "script", "researcher", owner, "cli")[0].id
         world["suggestion"] = s.query(DateSuggestion).first().id
+        public = queries.document_by_slug(s, case.id, "open")
+        hidden = queries.document_by_slug(s, case.id, "closed")
+        for key, (document, original) in {"public": (public, hidden), "hidden": (hidden, public)}.items():
+            link = Derivation(
+                document_id=document.id, from_document_id=original.id, relation="reprint", state="proposed"
+            )
+            s.add(link)
+            s.flush()
+            world[f"link_{key}"] = link.id
+        s.commit()
     world.update(ids)
     return world
 
@@ -210,6 +221,7 @@ def _args(world, rule: Rule, user: str, beyond: bool, endpoint: str = "") -> dic
         "brief_id": world["brief"][mine],
         "item_id": world["item"][mine],
         "suggestion_id": world["suggestion"],
+        "link_id": world["link_hidden" if beyond else "link_public"],
         "token_id": world["token"]["stranger" if beyond else mine],
         "slug": "test-case",
         "fmt": "json" if endpoint.startswith("timeline.") else "md",
