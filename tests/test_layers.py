@@ -71,7 +71,7 @@ LAYERS = _table(
             archive.redaction: __init__ allowlist given_names names ner patterns phones redact
             archive.redaction: spans
             archive.auth.passwords archive.corpus.sample
-            archive.dates archive.rendering archive.citations archive.validation
+            archive.dates archive.rendering archive.citations archive.validation archive.wording
         """,
         "base": """
             archive.config archive.errors archive.resources archive.translit archive.kept

@@ -23,6 +23,7 @@ from archive.protection.public_text import protection_for, redact_for_cases
 from archive.storage import queries
 from archive.storage.models import Brief, BriefItem, Document, User, brief_shares
 from archive.timeline.read import VisibleEntry, entry_visible_to
+from archive.wording import entry_kind_name, kind_name, translations
 
 
 @dataclass
@@ -94,9 +95,9 @@ def brief_visible_to(session: Session, actor: Actor, brief_id: int) -> Brief | N
     return brief if brief is not None and can(actor, "brief:read", brief) else None
 
 
-def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> BriefView:
+def view_brief(session: Session, brief: Brief, reader: Actor, link: Link, locale: str = "en") -> BriefView:
     """Number the sources in order of first use; the same version of a source keeps one
-    number however many times it is quoted."""
+    number however many times it is quoted. Dates and kinds are worded in `locale`."""
     numbers: dict[tuple, CitationRecord] = {}
     same: dict[tuple, list[ItemView]] = {}
     owner = _owner(reader, brief)
@@ -111,7 +112,7 @@ def view_brief(session: Session, brief: Brief, reader: Actor, link: Link) -> Bri
         if item.kind != "note":
             key = (item.kind == "entry", item.entry_id or item.document_id, item.version_sha256)
             if key not in numbers:
-                numbers[key] = _citation(item, len(numbers) + 1, link)
+                numbers[key] = _citation(item, len(numbers) + 1, link, locale)
                 view.citations.append(numbers[key])
             shown.citation = numbers[key]
         view.items.append(shown)
@@ -184,15 +185,16 @@ def _item_view(session: Session, item: BriefItem, reader: Actor, cases: list) ->
     return ItemView(item, text)
 
 
-def _citation(item: BriefItem, number: int, link: Link) -> CitationRecord:
+def _citation(item: BriefItem, number: int, link: Link, locale: str) -> CitationRecord:
+    words = translations(locale)
     if item.kind == "entry":
         entry = item.entry
         return CitationRecord(
             number=number,
-            kind=f"timeline entry ({entry.kind})",
+            kind=words.gettext("timeline entry (%(kind)s)") % {"kind": entry_kind_name(entry.kind, locale)},
             title=entry.title,
-            source="Witness Archive timeline",
-            date=parse_edtf(entry.date_edtf).display(),
+            source=words.gettext("Witness Archive timeline"),
+            date=parse_edtf(entry.date_edtf).display(locale),
             case=entry.case.title,
             permalink=link("entry", entry.id),
             version_sha256=item.version_sha256,
@@ -204,10 +206,10 @@ def _citation(item: BriefItem, number: int, link: Link) -> CitationRecord:
     source = ", ".join(p for p in (origin.author, origin.outlet) if p) if origin else ""
     return CitationRecord(
         number=number,
-        kind=document.kind.replace("_", " "),
+        kind=kind_name(document.kind, locale),
         title=document.title,
         source=source,
-        date=parse_edtf(document.published_edtf).display() if document.published_edtf else "",
+        date=parse_edtf(document.published_edtf).display(locale) if document.published_edtf else "",
         case=document.case.title,
         permalink=link("document", document.id),
         version_sha256=item.version_sha256,

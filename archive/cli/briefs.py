@@ -27,8 +27,14 @@ def brief_group() -> None:
     default=None,
     help="Write to this file (default: standard output; a PDF needs --out).",
 )
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    help="The language of the headings, dates and kinds (en or ru); quoted text is never translated.",
+)
 @with_archive
-def brief_export_command(brief_id: int, fmt: str, base_url: str, out: Path | None) -> None:
+def brief_export_command(brief_id: int, fmt: str, base_url: str, out: Path | None, language: str) -> None:
     """Export a brief as its owner may see it: public text only, with its citations."""
     if out is None and fmt == "pdf":
         raise click.UsageError("a PDF is written to a file: give --out FILE")
@@ -37,7 +43,7 @@ def brief_export_command(brief_id: int, fmt: str, base_url: str, out: Path | Non
         brief = get_brief(session, brief_id)
         if brief is None:
             raise click.ClickException(f"no brief {brief_id}")
-        data = export_brief(session, brief, actor(), fmt, under(base_url), VIA, reader=brief.owner)
+        data = export_brief(session, brief, actor(), fmt, under(base_url), VIA, reader=brief.owner, locale=language)
     if out is None:
         click.echo(data.decode(), nl=False)
     else:

@@ -26,6 +26,7 @@ from archive.web.helpers import (
     visible_entry_or_404,
     whole_number,
 )
+from archive.web.i18n import current_language
 
 bp = Blueprint("briefs", __name__)
 
@@ -73,7 +74,7 @@ def create():
 @bp.get("/briefs/<int:brief_id>")
 def show(brief_id: int, note_draft: str = "", status: int = 200):
     brief = get_brief_or_404(brief_id)
-    view = view_brief(get_session(), brief, actor(), permalink)
+    view = view_brief(get_session(), brief, actor(), permalink, current_language())
     owner = brief.owner_id == actor().id
     return render_template("brief.html", view=view, owner=owner, formats=FORMATS, note_draft=note_draft), status
 
@@ -118,7 +119,7 @@ def reorder(brief_id: int):
         raw = request.form.get("order", "")
         if not re.fullmatch(r"\d{1,12}(,\d{1,12})*", raw):
             raise ValidationError(N_("is every item id, separated by commas"), field="order")
-        view = view_brief(get_session(), brief, actor(), permalink)
+        view = view_brief(get_session(), brief, actor(), permalink, current_language())
         try:  # the items the owner sees; any withheld keep their places
             order = full_order(view, [int(n) for n in raw.split(",")])
         except ValueError:
@@ -198,7 +199,7 @@ def download(brief_id: int, fmt: str):
     if fmt not in FORMATS:
         raise NotFound(f"no export format {fmt}")
     brief = get_brief_or_404(brief_id)
-    data = export_brief(get_session(), brief, actor(), fmt, permalink, "web")
+    data = export_brief(get_session(), brief, actor(), fmt, permalink, "web", locale=current_language())
     return Response(
         data,
         mimetype=MEDIA_TYPES[fmt].split(";")[0],
@@ -219,7 +220,7 @@ def _do(brief: Brief, change, anchor: str = ""):
 
 def _shown(brief: Brief, item) -> ItemView | None:
     """The new item as its owner sees it in the brief (so a duplicate is one the owner sees)."""
-    view = view_brief(get_session(), brief, actor(), permalink)
+    view = view_brief(get_session(), brief, actor(), permalink, current_language())
     return next((s for s in view.items if s.item.id == item.id), None)
 
 
@@ -256,7 +257,7 @@ def _position(brief: Brief) -> int:
     """The brief's own position for "move to position N", N counted among the items the owner
     sees (any withheld from the owner are not numbered on the page)."""
     wanted = _int_field("position")
-    shown = view_brief(get_session(), brief, actor(), permalink).items
+    shown = view_brief(get_session(), brief, actor(), permalink, current_language()).items
     if wanted < 1 or not shown:
         raise ValidationError(N_("is a position from 1"), field="position")
     return shown[min(wanted, len(shown)) - 1].item.position

@@ -134,7 +134,15 @@ def remove_item(brief_id: int, item_id: int):
 def download(brief_id: int, fmt: str):
     if fmt not in FORMATS:
         raise NotFound(f"no export format {fmt}")
-    data = export_brief(get_session(), get_brief_or_404(brief_id), actor(), fmt, permalink, "api")
+    data = export_brief(
+        get_session(),
+        get_brief_or_404(brief_id),
+        actor(),
+        fmt,
+        permalink,
+        "api",
+        locale=request.args.get("lang") or "en",
+    )
     return Response(data, mimetype=MEDIA_TYPES[fmt].split(";")[0])
 
 

@@ -144,3 +144,34 @@ def test_a_pdf_export_leaves_truncated_images_refused(db, full_brief):
 
     export(view_brief(db, full_brief, user(db, "custodian-owner"), link), "pdf", NOW)
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+# --- in the reader's language ------------------------------------------------------------------
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
+def test_an_export_is_in_the_readers_language_and_its_quotes_are_not(db, full_brief, fmt):
+    view = view_brief(db, full_brief, user(db, "custodian-owner"), link, "ru")
+    data = export(view, fmt, NOW, locale="ru")
+    text = _pdf_text(data) if fmt == "pdf" else data.decode()
+    text = " ".join(text.replace("\u202f", " ").split())
+    wanted = ("Ссылки на источники", "Приложение: проверка", "сентябрь 2017 г.", "апрель 2017 г.", "свидетельство")
+    for russian in wanted:
+        assert russian in text, (fmt, russian)
+    for english in ("Citations", "Appendix", "September 2017", "testimony", "Exported from"):
+        assert english not in text, (fmt, english)
+    assert "held for two weeks at the station" in text  # quoted as written, never translated
+    if fmt == "html":
+        assert '<html lang="ru">' in data.decode()
+
+
+def test_an_english_export_is_unchanged_and_an_unknown_language_is_english(db, full_brief):
+    view = view_brief(db, full_brief, user(db, "custodian-owner"), link)
+    english = export(view, "md", NOW)
+    assert "## Citations" in english.decode() and "September 2017" in english.decode()
+    assert export(view, "md", NOW, locale="xx") == english
+    assert export(view, "md", NOW, locale="../../etc") == english
