@@ -25,10 +25,14 @@ def language_of(locale: str | None) -> str:
     return language if language.isalpha() and (CATALOGUE / language).is_dir() else "en"
 
 
-@lru_cache(maxsize=8)
 def translations(locale: str) -> NullTranslations:
     """The catalogue for a language ("ru", "ru_RU", "ru-RU"); English (no translation) else."""
-    language = language_of(locale)
+    return _catalogue(language_of(locale))
+
+
+@lru_cache(maxsize=8)
+def _catalogue(language: str) -> NullTranslations:
+    """Read once per language the catalogue holds (a request's `?lang=` cannot churn it)."""
     if language == "en":
         return NullTranslations()
     return Translations.load(str(CATALOGUE), [language], domain="messages")

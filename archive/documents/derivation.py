@@ -69,6 +69,17 @@ def _by_slug(session: Session, case_id: int, slug: str) -> Document | None:
     return None
 
 
+def derivatives_of(session: Session, document_id: int) -> list[Derivation]:
+    """The confirmed links of documents derived from this one (the reader's check is the caller's)."""
+    return list(
+        session.scalars(
+            select(Derivation)
+            .where(Derivation.from_document_id == document_id, Derivation.state == "confirmed")
+            .order_by(Derivation.id)
+        )
+    )
+
+
 def proposals_for(session: Session, document_id: int) -> list[Derivation]:
     """Near-duplicate proposals involving this document (either side), most similar first."""
     return list(

@@ -72,20 +72,37 @@ def origins_of(
     ids = set(document_ids)
     if not ids:
         return {}
-    parents = confirmed_parents(session)
-    if may_follow is not None:
-        allowed: dict[int, bool] = {}
-
-        def follow(d: int) -> bool:
-            if d not in allowed:
-                allowed[d] = may_follow(d)
-            return allowed[d]
-
-        parents = {child: tuple(p for p in ups if follow(p)) for child, ups in parents.items()}
+    parents = _reachable_parents(session, ids, may_follow or (lambda _d: True))
     roots = {d: _roots(parents, d) for d in ids}
     every_root = {r for found in roots.values() for r in found}
     keys = _origin_keys(session, every_root)
     return {d: min(keys[r] for r in roots[d]) for d in ids}
+
+
+def _reachable_parents(
+    session: Session, ids: set[int], may_follow: Callable[[int], bool]
+) -> dict[int, tuple[int, ...]]:
+    """The confirmed links above these documents only (a query per level, usually one or two),
+    leaving out links to documents the reader may not follow: a timeline page reads what its
+    entries rest on, not the whole table."""
+    parents: dict[int, tuple[int, ...]] = {}
+    seen, frontier, depth = set(ids), set(ids), 0
+    while frontier and depth < MAX_DEPTH:
+        depth += 1
+        rows = session.execute(
+            select(Derivation.document_id, Derivation.from_document_id).where(
+                Derivation.state == "confirmed", Derivation.document_id.in_(frontier)
+            )
+        )
+        frontier = set()
+        for child, parent in rows:
+            if not may_follow(parent):
+                continue
+            parents[child] = (*parents.get(child, ()), parent)
+            if parent not in seen:
+                seen.add(parent)
+                frontier.add(parent)
+    return parents
 
 
 def _roots(parents: dict[int, tuple[int, ...]], document_id: int) -> list[int]:

@@ -8,19 +8,18 @@ from collections import Counter
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
 
 from archive.auth.permissions import audience_for, can
 from archive.citations import cite_document
 from archive.config import document_kinds
-from archive.documents.derivation import proposals_for
+from archive.documents.derivation import derivatives_of, proposals_for
 from archive.errors import N_, NotFound, ValidationError
 from archive.media.detect import SUPPORTED
 from archive.media.report import summarise
 from archive.rendering import link_references, reference_slugs, render_markdown_cached
 from archive.services import get_session
 from archive.storage import queries
-from archive.storage.models import DERIVATIONS, Derivation
+from archive.storage.models import DERIVATIONS
 from archive.storage.queries import DocumentFilters
 from archive.timeline.read import TimelineFilters, timeline_outline, visible_timeline
 from archive.timeline.references import entries_citing, resolve_references
@@ -142,13 +141,7 @@ def _derivations(session, reader, doc) -> dict:
     """What the document derives from and what derives from it, among documents this reader
     may open; and, for a custodian, the near-duplicate proposals waiting for a decision."""
     derived_from = [d for d in doc.derived if d.state == "confirmed" and can(reader, "document:read", d.original)]
-    derivatives = [
-        d
-        for d in session.scalars(
-            select(Derivation).where(Derivation.from_document_id == doc.id, Derivation.state == "confirmed")
-        )
-        if can(reader, "document:read", d.document)
-    ]
+    derivatives = [d for d in derivatives_of(session, doc.id) if can(reader, "document:read", d.document)]
     proposals = []
     if can(reader, "document:edit", doc):
         proposals = [
