@@ -40,6 +40,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
             "a vault key rotation stopped half-way: run `archive vault rotate` to finish it before serving"
         )
     from archive.web import (
+        acts,
         api,
         audit,
         briefs,
@@ -79,4 +80,5 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     app.register_blueprint(audit.bp)
     app.register_blueprint(keeping.bp)
     app.register_blueprint(derivations.bp)
+    app.register_blueprint(acts.bp)
     return app

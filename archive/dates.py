@@ -93,6 +93,19 @@ class FuzzyDate:
     def qualifier_word(self) -> str:
         return _QUALIFIER_WORDS.get(self.qualifier, "")
 
+    def record(self, locale: str = "en") -> dict:
+        """The date as exports give it: as recorded, as a reader words it, its precision, what
+        kind of time it is (a duration, one day somewhere within the bounds, or a day, month or
+        year) and its bounds."""
+        return {
+            "date": self.edtf,
+            "date_display": self.display(locale),
+            "date_precision": self.precision,
+            "date_kind": {"range": "interval", "one_of": "uncertain point"}.get(self.precision, "point"),
+            "date_earliest": self.earliest.isoformat() if self.earliest else None,
+            "date_latest": self.latest.isoformat() if self.latest else None,
+        }
+
 
 def parse_edtf(value: str, field: str = "date") -> FuzzyDate:
     """Parse an EDTF string into a FuzzyDate, or raise ValidationError naming the field."""

@@ -42,7 +42,7 @@ LAYERS = _table(
             archive archive.services
             archive.web: __init__ api audit briefs briefs_api editing errors forms helpers i18n
             archive.web: login logs media pages review search security timeline timeline_editing
-            archive.web: index_queue keeping labels derivations
+            archive.web: index_queue keeping labels derivations acts
             archive.cli: __init__ audit backup briefs common corpus documents media redaction
             archive.cli: search setup timeline users vault keeping evidence
         """,
@@ -57,6 +57,7 @@ LAYERS = _table(
             archive.search: query indexing serialize hints
             archive.backup archive.auditing
             archive.evidence: __init__ export verify
+            archive.violations: __init__ acts read serialize
         """,
         "state": """
             archive.storage: __init__ anchors audit blobs bundle db fsck models queries sealed_rows sealing
@@ -88,7 +89,8 @@ SAME_LAYER = {
     "archive.protection": {"archive.auth"},
     "archive.timeline": {"archive.auth", "archive.protection"},
     "archive.documents": {"archive.auth", "archive.protection", "archive.timeline"},
-    "archive.corpus": {"archive.auth", "archive.documents", "archive.timeline"},
+    "archive.corpus": {"archive.auth", "archive.documents", "archive.timeline", "archive.violations"},
+    "archive.violations": {"archive.auth", "archive.protection", "archive.timeline"},
     "archive.evidence": {"archive.auth", "archive.documents"},
     "archive.briefs": {"archive.auth", "archive.protection", "archive.timeline"},
     "archive.search": {"archive.auth", "archive.storage"},

@@ -1,4 +1,5 @@
-"""Load a corpus folder: one sub-folder per case with case.yaml, documents/ and timeline/.
+"""Load a corpus folder: one sub-folder per case with case.yaml, documents/, timeline/ and
+acts/ (the violations layer).
 
 Loading is idempotent: a case, document or timeline entry whose slug is already stored is
 skipped, so `make run` can load the corpus every time without adding anything twice.
@@ -23,6 +24,7 @@ from archive.storage import queries
 from archive.storage.db import index_in_batches
 from archive.storage.models import Case
 from archive.timeline.entries import create_entries, validate_entry
+from archive.violations.acts import save_acts, validate_act
 
 CASE_FILE = "case.yaml"
 
@@ -47,6 +49,7 @@ def corpus_files(root: Path) -> list[Path]:
         files.append(case_dir / CASE_FILE)
         files.extend(sorted((case_dir / "documents").glob("*.md")))
         files.extend(sorted((case_dir / "timeline").glob("*.yaml")))
+        files.extend(sorted((case_dir / "acts").glob("*.yaml")))
     return files
 
 
@@ -78,6 +81,8 @@ def load_corpus(
             for path in sorted((case_dir / "documents").glob("*.md")):
                 note(_load_document(session, case, path, kinds, actor, via))
             _load_timeline(session, case, sorted((case_dir / "timeline").glob("*.yaml")), actor, via, note)
+            for path in sorted((case_dir / "acts").glob("*.yaml")):
+                note(_load_act(session, case, path, actor, via))
     return report
 
 
@@ -166,3 +171,16 @@ def _load_timeline(session, case: Case, paths: list[Path], actor, via, note) -> 
         ]
     for result in results:
         note(result)
+
+
+def _load_act(session, case: Case, path: Path, actor, via) -> FileResult:
+    name = str(path)
+    try:
+        sub = validate_act(parse_yaml(decode(path.read_bytes(), name), name), name)
+        existing = queries.act_by_slug(session, case.id, sub.slug)
+        if existing is not None:
+            return FileResult(name, "skipped", "already loaded", existing.id)
+        (act,) = save_acts(session, case, [(name, sub)], actor, via)
+    except IngestError as exc:
+        return FileResult(name, "error", str(exc))
+    return FileResult(name, "ingested", "", act.id)

@@ -34,6 +34,7 @@ from archive.storage import audit, document_keys
 from archive.storage.audit import principal_of
 from archive.storage.db import database_of
 from archive.storage.models import (
+    ActSource,
     BriefItem,
     Citation,
     ConflictingAccount,
@@ -162,6 +163,8 @@ def delete_document(
         removal = take_out_of_view(session, document, reason, note, actor, "deleted")
         session.execute(delete(Citation).where(Citation.document_id == doc_id))
         session.execute(delete(ConflictingAccount).where(ConflictingAccount.document_id == doc_id))
+        # an act resting on this document alone is left with no source: no reader sees it
+        session.execute(delete(ActSource).where(ActSource.document_id == doc_id))
         quoted = session.execute(
             update(BriefItem)
             .where(BriefItem.document_id == doc_id)
@@ -182,7 +185,9 @@ def delete_document(
     session.commit()  # ends the read transaction the files' checks opened: the purge needs no lock of ours
     database = database_of(session)
     if database is not None:  # no copy of the rows in free pages or the write-ahead log
-        database.purge_free_space(("documents", "media", "brief_items", "citations", "document_keys", *sealed_tables()))
+        database.purge_free_space(
+            ("documents", "media", "brief_items", "citations", "act_sources", "document_keys", *sealed_tables())
+        )
     log.info("document %s deleted via %s (%s)", doc_id, via, reason)
     return removal
 

@@ -31,6 +31,8 @@ from archive.redaction.spans import Span, merge
 from archive.rendering import render_markdown
 from archive.storage import queries
 from archive.storage.models import (
+    Act,
+    ActSource,
     BriefItem,
     Case,
     Citation,
@@ -242,6 +244,7 @@ def refresh_copies(session: Session, document: Document, protection: Protection 
             (d, "sentence")
             for d in session.scalars(select(DateSuggestion).where(DateSuggestion.document_id == document.id))
         ),
+        *((s, "excerpt") for s in session.scalars(select(ActSource).where(ActSource.document_id == document.id))),
     ]
     changed = 0
     for row, name in copies:
@@ -271,7 +274,27 @@ def protect_entries(session: Session, case: Case) -> int:
                 setattr(entry, name, result.text)
                 touched = True
         changed += touched
+    return changed + _protect_acts(session, case, protection)
+
+
+def _protect_acts(session: Session, case: Case, protection: Protection) -> int:
+    """The acts' own words (written in the archive, like entries): summary, description,
+    place, the description of counted victims, the perpetrators' names."""
+    changed = 0
+    for act in session.scalars(select(Act).where(Act.case_id == case.id)):
+        rows = [(act, name) for name in ACT_TEXT_FIELDS]
+        rows += [(v, "who") for v in act.victims] + [(p, "name") for p in act.perpetrators]
+        touched = False
+        for row, name in rows:
+            text = getattr(row, name) or ""
+            if text.strip() and (result := protection.redact(text)).spans:
+                setattr(row, name, result.text)
+                touched = True
+        changed += touched
     return changed
+
+
+ACT_TEXT_FIELDS = ("summary", "description", "place")
 
 
 def review_token(document: Document) -> str:

@@ -39,6 +39,8 @@ class SearchRequest:
     consents: tuple[str, ...] = ("public",)
     statuses: tuple[str, ...] = ("published",)
     sort: str = "relevance"  # relevance | date
+    # only these documents (a search narrowed to the sources of some acts); None: all
+    among: tuple[int, ...] | None = None
     page: int = 1
     per_page: int = 20
     facets: bool = True

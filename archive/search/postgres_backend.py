@@ -410,6 +410,11 @@ def _where(request: SearchRequest, tsquery) -> tuple[str | None, dict]:
         parts.append(_quote(f"={name}:{value}"))
     clauses = ["terms @@ CAST(:match AS tsquery)"]
     params["match"] = " & ".join(parts)
+    if request.among is not None:
+        if not request.among:
+            return None, {}
+        clauses.append("id = ANY(:among)")
+        params["among"] = list(request.among)
     if request.date_from or request.date_to:
         clauses.append("events_start IS NOT NULL")
         if request.date_to:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -77,9 +78,11 @@ def search_documents(
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
+    among: Collection[int] | None = None,
 ) -> SearchResults:
     """Search the documents this actor may read; `date:2017-02/2017-04` in q is a range too,
-    narrowing `date_from` and `date_to` further (requested_period).
+    narrowing `date_from` and `date_to` further (requested_period); `among` narrows it to
+    those documents (the sources of the acts a reader asked for).
 
     The index is not trusted with access: each hit on the page is checked against the
     database (the reader may see the document, and the index holds its current version), and
@@ -100,6 +103,7 @@ def search_documents(
         consents=audience.consents,
         statuses=audience.statuses,
         sort=sort,
+        among=tuple(sorted(among)) if among is not None else None,
         page=page,
         per_page=per_page,
     )

@@ -312,6 +312,11 @@ def _restrictions(arrays: IndexArrays, request: SearchRequest) -> np.ndarray:
         if value in (None, "") or name not in FACETS:
             continue
         mask &= arrays.term_mask(name, str(value))
+    if request.among is not None:
+        among = np.zeros_like(mask)
+        for doc_id in request.among:
+            among |= arrays.term_mask("id", str(doc_id), cache=False)
+        mask &= among
     if request.date_from or request.date_to:
         # a document matches when the period of events it describes overlaps the range
         starts, ends = arrays.column("events_start"), arrays.column("events_end")

@@ -60,6 +60,28 @@ INFORMATION_GRADES = ("1", "2", "3", "4", "5", "6")
 DERIVATIONS = ("translation", "summary", "reprint", "quotation")
 # A derivation asserted by a custodian, or proposed by near-duplicate detection and waiting for one
 DERIVATION_STATES = ("confirmed", "proposed", "rejected")
+# The violations layer (HURIDOCS events methodology): what was done to people, by type. The
+# first group are violations; the last two record what happened to victims after (they sought
+# help, they were brought to safety) so that those figures are counted the same way.
+ACT_TYPES = (
+    "arbitrary_detention",
+    "torture",
+    "killing",
+    "death_in_custody",
+    "enforced_disappearance",
+    "threats",
+    "forced_outing",
+    "extortion",
+    "incitement",
+    "sought_help",
+    "evacuation",
+)
+VIOLATION_TYPES = ACT_TYPES[:-2]
+# Who did it: public entities only (an institution, a unit, an official in office); a "group"
+# describes private perpetrators without naming them ("relatives of the victims")
+PERPETRATOR_KINDS = ("institution", "unit", "official", "group")
+# What a source says of an act
+ACT_STANCES = ("supports", "disputes")
 
 
 def utcnow() -> datetime:
@@ -571,6 +593,107 @@ class FingerprintBand(Base):
     band: Mapped[int] = mapped_column(BigInteger)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+
+
+class Act(Base):
+    """One act of the violations layer: a type, a date, a place, its victims, its perpetrators
+    and the documents that support or dispute it. Written in the archive, shown to a reader only
+    through the sources they may open (like a timeline entry), its texts refused when they would
+    reveal someone and redacted again when a name is protected later."""
+
+    __tablename__ = "acts"
+    __table_args__ = (
+        UniqueConstraint("case_id", "slug", name="uq_acts_case_slug"),
+        CheckConstraint(_in("act_type", ACT_TYPES), name="act_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(120))
+    act_type: Mapped[str] = mapped_column(String(30), index=True)
+    date_edtf: Mapped[str] = mapped_column(String(64))
+    date_start: Mapped[date | None] = mapped_column(Date)
+    date_end: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # the timeline event this act is part of, if any
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("timeline_entries.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
+    entry: Mapped[TimelineEntry | None] = relationship()
+    victims: Mapped[list[ActVictim]] = relationship(
+        back_populates="act", cascade="all, delete-orphan", order_by="ActVictim.id"
+    )
+    perpetrators: Mapped[list[ActPerpetrator]] = relationship(
+        back_populates="act", cascade="all, delete-orphan", order_by="ActPerpetrator.id"
+    )
+    sources: Mapped[list[ActSource]] = relationship(
+        back_populates="act", cascade="all, delete-orphan", order_by="ActSource.id"
+    )
+
+
+class ActVictim(Base):
+    """A victim of an act: a person known by the pseudonym of a protected identity (never by
+    the names it keeps), or a counted group ("52 men held in Argun")."""
+
+    __tablename__ = "act_victims"
+    __table_args__ = (
+        CheckConstraint(
+            "(identity_id IS NOT NULL AND victim_count IS NULL) OR (identity_id IS NULL AND victim_count >= 1)",
+            name="person_or_group",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), index=True)
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("protected_identities.id"), index=True)
+    victim_count: Mapped[int | None] = mapped_column(Integer)
+    who: Mapped[str] = mapped_column(String(300), default="")  # who the counted people are
+
+    act: Mapped[Act] = relationship(back_populates="victims")
+    identity: Mapped[ProtectedIdentity | None] = relationship()
+
+    @property
+    def people(self) -> int:
+        return 1 if self.identity_id is not None else (self.victim_count or 0)
+
+
+class ActPerpetrator(Base):
+    """Who an act is attributed to: an institution, unit or official (public entities), or a
+    group of private people described without a name."""
+
+    __tablename__ = "act_perpetrators"
+    __table_args__ = (CheckConstraint(_in("kind", PERPETRATOR_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+
+    act: Mapped[Act] = relationship(back_populates="perpetrators")
+
+
+class ActSource(Base):
+    """A document that supports or disputes an act, with the passage that says so."""
+
+    __tablename__ = "act_sources"
+    __table_args__ = (
+        UniqueConstraint("act_id", "document_id", name="uq_act_sources_act_document"),
+        CheckConstraint(_in("stance", ACT_STANCES), name="stance"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    stance: Mapped[str] = mapped_column(String(10), default="supports")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+
+    act: Mapped[Act] = relationship(back_populates="sources")
+    document: Mapped[Document] = relationship()
 
 
 class Citation(Base):

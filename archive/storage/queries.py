@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, defer, joinedload, selectinload
 from archive.kept import Kept
 from archive.storage.db import committed_version
 from archive.storage.models import (
+    Act,
+    ActPerpetrator,
+    ActSource,
     Brief,
     Case,
     Citation,
@@ -87,6 +90,37 @@ def entry_readable(audience: Audience) -> Exists:
     )
 
 
+def act_readable(audience: Audience) -> Exists:
+    """Whether an act has at least one source this audience may see (as entry_readable)."""
+    return exists().where(
+        ActSource.act_id == Act.id,
+        Document.id == ActSource.document_id,
+        Document.consent.in_(audience.consents),
+        Document.status.in_(audience.statuses),
+    )
+
+
+def act_conditions(audience: Audience, case: str = "", act_type: str = "", perpetrator: str = "") -> list:
+    """The conditions on acts an audience may see, of a case, a type, and a perpetrator whose
+    name holds these words (for the violations layer, and for the timeline's and search's
+    filters by act)."""
+    conditions = [act_readable(audience)]
+    if case:
+        conditions.append(Act.case_id.in_(select(Case.id).where(Case.slug == case)))
+    if act_type:
+        conditions.append(Act.act_type == act_type)
+    if perpetrator:
+        pattern = f"%{escape_like(perpetrator)}%"
+        conditions.append(
+            exists().where(ActPerpetrator.act_id == Act.id, ActPerpetrator.name.ilike(pattern, escape="\\"))
+        )
+    return conditions
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def get_document(session: Session, doc_id: int, audience: Audience) -> Document | None:
     stmt = visible_documents(audience).where(Document.id == doc_id).options(*_document_loads())
     return session.scalars(stmt).first()
@@ -150,6 +184,14 @@ def entry_by_slug(session: Session, case_id: int, slug: str) -> TimelineEntry | 
     return session.scalars(
         select(TimelineEntry).where(TimelineEntry.case_id == case_id, TimelineEntry.slug == slug)
     ).first()
+
+
+def act_by_slug(session: Session, case_id: int, slug: str) -> Act | None:
+    return session.scalars(select(Act).where(Act.case_id == case_id, Act.slug == slug)).first()
+
+
+def get_act(session: Session, act_id: int) -> Act | None:
+    return session.get(Act, act_id)
 
 
 def get_entry(session: Session, entry_id: int) -> TimelineEntry | None:

@@ -196,10 +196,10 @@ def _document(session: Session, case: Case, slug: str, source: str):
 def passage_stands(citation: Citation) -> bool:
     """Whether the citation's excerpt is still in its document's current public text (an
     edit may have taken the passage out since it was cited); an empty excerpt stands."""
-    return _in_public_text(citation.document, collapse_space(citation.excerpt or ""))
+    return in_public_text(citation.document, collapse_space(citation.excerpt or ""))
 
 
-def _in_public_text(document: Document, quoted: str) -> bool:
+def in_public_text(document: Document, quoted: str) -> bool:
     """Whether the passage is in the public text as its Markdown reads or as a reader sees
     it (white space aside); the Markdown is compared first, the rendered page only if needed."""
     return not quoted or quoted in collapse_space(document.body_public) or quoted in plain_text(document.body_html)
@@ -208,7 +208,7 @@ def _in_public_text(document: Document, quoted: str) -> bool:
 def _citation(document: Document, excerpt: str, source: str) -> Citation:
     """A citation whose excerpt is the document's public text as it stands (white space aside),
     as a reader sees it on the page or as its Markdown reads: a reader can find it there."""
-    if not _in_public_text(document, collapse_space(excerpt)):
+    if not in_public_text(document, collapse_space(excerpt)):
         raise IngestError(
             N_("the excerpt cited from %(slug)r is not in its public text: quote the passage as it stands there"),
             "citations",

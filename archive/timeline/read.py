@@ -23,7 +23,9 @@ from archive.errors import N_, ValidationError
 from archive.storage import queries
 from archive.storage.corroboration import Corroboration, corroborations
 from archive.storage.models import (
+    ACT_TYPES,
     ENTRY_KINDS,
+    Act,
     Case,
     Citation,
     ConflictingAccount,
@@ -92,6 +94,8 @@ class TimelineFilters:
     actor: str = ""  # words of the actor or speaker
     place: str = ""
     period: FuzzyDate | None = None  # entries whose dates overlap it
+    act: str = ""  # entries an act of this type (that the reader may see) belongs to
+    perpetrator: str = ""  # ... an act attributed to a perpetrator of these words
 
     @classmethod
     def from_args(cls, args) -> TimelineFilters:
@@ -104,11 +108,16 @@ class TimelineFilters:
         if not period_text and (start or end):
             period_text = f"{start or '..'}/{end or '..'}"
         period = parse_edtf(period_text, field="period") if period_text else None
-        texts = {name: " ".join((args.get(name) or "").split())[:200] for name in ("case", "actor", "place")}
-        return cls(texts["case"], kind, texts["actor"], texts["place"], period)
+        act = (args.get("act") or "").strip()
+        if act and act not in ACT_TYPES:
+            raise ValidationError(N_("is one of %(allowed)s"), field="act", params={"allowed": ", ".join(ACT_TYPES)})
+        names = ("case", "actor", "place", "perpetrator")
+        texts = {name: " ".join((args.get(name) or "").split())[:200] for name in names}
+        return cls(texts["case"], kind, texts["actor"], texts["place"], period, act, texts["perpetrator"])
 
     def as_args(self) -> dict[str, str]:
         args = {"case": self.case, "kind": self.kind, "actor": self.actor, "place": self.place}
+        args |= {"act": self.act, "perpetrator": self.perpetrator}
         if self.period:
             args["period"] = self.period.edtf
         return {k: v for k, v in args.items() if v}
@@ -211,7 +220,12 @@ def entry_visible_to(session: Session, actor: Actor, entry_id: int) -> VisibleEn
 
 def _matching(stmt: Select, actor: Actor, filters: TimelineFilters) -> Select:
     """Restrict a statement over entries to the filters and to what this actor may see."""
-    stmt = stmt.where(queries.entry_readable(audience_for(actor)))
+    audience = audience_for(actor)
+    stmt = stmt.where(queries.entry_readable(audience))
+    if filters.act or filters.perpetrator:
+        # only acts this reader may see: a filter must not tell of an act hidden from them
+        conditions = queries.act_conditions(audience, act_type=filters.act, perpetrator=filters.perpetrator)
+        stmt = stmt.where(TimelineEntry.id.in_(select(Act.entry_id).where(Act.entry_id.is_not(None), *conditions)))
     if filters.case:
         stmt = stmt.join(Case, TimelineEntry.case_id == Case.id).where(Case.slug == filters.case)
     if filters.kind:
@@ -222,7 +236,7 @@ def _matching(stmt: Select, actor: Actor, filters: TimelineFilters) -> Select:
     ):
         text = getattr(filters, name)
         if text:
-            pattern = f"%{_escape_like(text)}%"
+            pattern = f"%{queries.escape_like(text)}%"
             stmt = stmt.where(or_(*(c.ilike(pattern, escape="\\") for c in columns)))
     if filters.period is not None:
         # overlap: an entry dated "April 2017" is in a period of 2017-04-15/2017-05
@@ -263,10 +277,6 @@ _ORDER = (
     func.coalesce(TimelineEntry.date_end, TimelineEntry.date_start),
     TimelineEntry.id,
 )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # -- grouping for the page -------------------------------------------------------------------

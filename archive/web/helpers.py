@@ -22,6 +22,7 @@ _ENDPOINTS = {
     "document": ("pages.document", "doc_id"),
     "entry": ("timeline.entry", "entry_id"),
     "case": ("pages.case", "slug"),
+    "act": ("acts.act", "act_id"),
     "media": ("media.file", "media_id"),
     "thumbnail": ("media.thumbnail", "media_id"),
 }

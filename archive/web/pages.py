@@ -23,6 +23,7 @@ from archive.storage.models import DERIVATIONS
 from archive.storage.queries import DocumentFilters
 from archive.timeline.read import TimelineFilters, timeline_outline, visible_timeline
 from archive.timeline.references import entries_citing, resolve_references
+from archive.violations.read import ActFilters, count_by_type, visible_acts
 from archive.web.helpers import actor, get_document_or_404, page_args, permalink
 from archive.web.i18n import current_language
 from archive.web.labels import label
@@ -96,11 +97,13 @@ def case(slug: str):
     audience = audience_for(actor())
     timeline = visible_timeline(session, actor(), TimelineFilters(case=slug), 1, CASE_PAGE_ENTRIES)
     g.timeline_on_page = {item.entry.id for item in timeline.items}
+    acts = visible_acts(session, actor(), ActFilters(case=slug))
     return render_template(
         "case.html",
         case=found,
         facets=queries.document_facets(session, audience, slug),
         timeline=timeline,
+        act_counts=count_by_type(session, actor(), acts),
     )
 
 

@@ -17,13 +17,16 @@ from archive.search.query import requested_period, search_documents, visible_lan
 from archive.search.serialize import results_json
 from archive.services import get_session, search_backend
 from archive.storage import queries
+from archive.storage.models import ACT_TYPES
+from archive.violations.read import ActFilters, documents_of_acts
 from archive.web.helpers import actor, page_args, permalink
 from archive.web.i18n import current_language
 from archive.web.labels import label, localised
 
 bp = Blueprint("search", __name__)
 FILTER_PARAMS = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag", "case": "case", "year": "year"}
-PARAMS = ("q", "from", "to", "sort", *FILTER_PARAMS)
+ACT_PARAMS = ("act", "perpetrator")  # the sources of acts of a type, or by a perpetrator
+PARAMS = ("q", "from", "to", "sort", *FILTER_PARAMS, *ACT_PARAMS)
 CONTEXT = 40  # characters of the query shown either side of a fault
 
 
@@ -38,6 +41,8 @@ def _params() -> dict[str, str]:
 
 
 def _search(params: dict[str, str], page: int = 1, per_page: int = 20) -> SearchResults:
+    acts = ActFilters.from_args(params)
+    among = documents_of_acts(get_session(), actor(), acts) if acts else None
     return search_documents(
         search_backend(),
         actor(),
@@ -49,6 +54,7 @@ def _search(params: dict[str, str], page: int = 1, per_page: int = 20) -> Search
         sort=params["sort"] or "relevance",
         page=page,
         per_page=per_page,
+        among=among,
     )
 
 
@@ -74,7 +80,8 @@ def page():
         error=error,
         period=period,
         hint=hint,
-        active=[p for p in FILTER_PARAMS if params[p]],
+        active=[p for p in (*FILTER_PARAMS, *ACT_PARAMS) if params[p]],
+        act_types=ACT_TYPES,
         search_url=_linker(params),
         undated_q=" ".join(undated.split()),
         languages=lambda codes: ", ".join(names["language"].get(c) or c for c in codes),
@@ -103,6 +110,7 @@ def _field_names() -> dict[str, str]:
         "from": _("From"),
         "to": _("To"),
         "year": _("Year"),
+        "act": _("Act recorded"),
         "sort": _("Order"),
         "page": _("Page"),
         "per_page": _("Results per page"),

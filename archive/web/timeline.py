@@ -15,7 +15,7 @@ from archive.kept import Kept
 from archive.services import get_session
 from archive.storage import queries
 from archive.storage.db import committed_version
-from archive.storage.models import CHANNELS, ENTRY_KINDS, TimelineEntry
+from archive.storage.models import ACT_TYPES, CHANNELS, ENTRY_KINDS, TimelineEntry
 from archive.timeline.chart import build_chart
 from archive.timeline.entries import passage_stands
 from archive.timeline.export import FORMATS, MEDIA_TYPES, export
@@ -96,6 +96,7 @@ def _content(session, reader, filters: TimelineFilters, year_arg: str | None, te
             denials=[e for e in entries if e.entry.kind == "denial"],
             cases=queries.list_cases(session),
             kinds=ENTRY_KINDS,
+            act_types=ACT_TYPES,
             formats=FORMATS,
         )
     )

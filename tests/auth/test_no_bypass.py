@@ -56,6 +56,7 @@ from archive.services import get_db, media_store, search_backend
 from archive.storage import queries
 from archive.storage.audit import AuditFilters
 from archive.storage.models import (
+    Act,
     ApiToken,
     Base,
     Brief,
@@ -67,6 +68,7 @@ from archive.storage.models import (
 )
 from archive.timeline.entries import create_entries, create_entry, update_entry, validate_entry
 from archive.timeline.suggest import decide_suggestion, pending_suggestions
+from archive.violations.acts import remove_act, save_act, save_acts, validate_act
 from tests import databases
 from tests.conftest import CLI, PASSWORD, SETUP, _config
 from tests.test_layers import LAYERS, PACKAGE
@@ -102,6 +104,19 @@ def _entry_fields(slug: str = "held") -> dict:
         "date": "2017-04",
         "title": "Men held at the base",
         "citations": [{"document": "account", "excerpt": ""}],
+    }
+
+
+def _act_fields(slug: str = "held") -> dict:
+    return {
+        "case": CASE,
+        "slug": slug,
+        "type": "arbitrary_detention",
+        "date": "2017-04",
+        "summary": "Men held at the base",
+        "victims": [{"count": 3, "who": "men"}],
+        "perpetrators": [{"name": "The garrison", "kind": "unit"}],
+        "sources": [{"document": "account", "excerpt": "held at the base"}],
     }
 
 
@@ -151,6 +166,8 @@ def _world_template(tmp_path_factory, _migrated_db) -> tuple[Path, dict]:
             s, queries.get_case(s, CASE), [("t", validate_entry(_entry_fields(), "t"))], CLI, "cli"
         )
         ids["entry"] = entry.id
+        (act,) = save_acts(s, queries.get_case(s, CASE), [("t", validate_act(_act_fields(), "t"))], CLI, "cli")
+        ids["act"] = act.id
         owner = s.get(User, ids["owner"])
         brief = compose.create_brief(s, owner, "A brief", "", "web")
         ids["note"] = compose.add_note(s, brief, owner, "A note.", "web").id
@@ -370,6 +387,19 @@ TABLE: dict[str, UseCase] = {
     "archive.corpus.loader.load_corpus": UseCase(
         lambda w, a, v: load_corpus(w.session, w.tmp, document_kinds(w.app.config), a, v), "cli", CUSTODIAN
     ),
+    "archive.violations.acts.save_acts": UseCase(
+        lambda w, a, v: save_acts(
+            w.session, queries.get_case(w.session, CASE), [("t", validate_act(_act_fields("more"), "t"))], a, v
+        ),
+        "keeper",
+        CUSTODIAN,
+    ),
+    "archive.violations.acts.save_act": UseCase(
+        lambda w, a, v: save_act(w.session, validate_act(_act_fields("one"), "t"), a, v), "keeper", CUSTODIAN
+    ),
+    "archive.violations.acts.remove_act": UseCase(
+        lambda w, a, v: remove_act(w.session, w.get(Act, "act"), a, v), "keeper", CUSTODIAN
+    ),
     "archive.timeline.entries.create_entries": UseCase(
         lambda w, a, v: create_entries(
             w.session, queries.get_case(w.session, CASE), [("t", validate_entry(_entry_fields("more"), "t"))], a, v
@@ -492,6 +522,12 @@ READS = {
     "archive.briefs.read.view_brief",
     "archive.briefs.read.shown_titles",
     "archive.search.query.search_documents",
+    "archive.violations.read.visible_acts",
+    "archive.violations.read.act_visible_to",
+    "archive.violations.read.count_by_type",
+    "archive.violations.read.documents_of_acts",
+    "archive.violations.read.perpetrator_names",
+    "archive.violations.read.matching_acts",
 }
 DECIDERS = ("archive.auth.permissions", "archive.auth.actors")  # they answer can() itself
 

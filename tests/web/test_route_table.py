@@ -113,6 +113,12 @@ TABLE = {
     ("keeping.retention", "POST"): Rule("custodian", "document"),
     ("keeping.delete", "POST"): Rule("custodian", "document"),
     ("keeping.due", "GET"): Rule("custodian"),
+    ("acts.case_acts", "GET"): Rule("anonymous"),
+    ("acts.act", "GET"): Rule("anonymous", "act"),
+    ("acts.api_case_acts", "GET"): Rule("anonymous"),
+    ("acts.api_act", "GET"): Rule("anonymous", "act"),
+    ("acts.api_save_act", "POST"): Rule("custodian"),
+    ("acts.api_remove_act", "DELETE"): Rule("custodian", "act"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # routes that remove what later requests name: each gets a brief of its own
@@ -177,6 +183,7 @@ def world(app, make_document, make_user):
             }
             (entry,) = create_entries(s, case, [(key, validate_entry(fields, key))], CLI, "cli")
             world[f"entry_{key}"] = entry.id
+            world[f"act_{key}"] = _act(s, case, document, key)
         for name in ("researcher-r", "custodian-r", "admin-r", "stranger"):
             owner = s.query(User).filter_by(username=name).one()
             brief = create_brief(s, owner, f"Brief of {name}", "", "cli")
@@ -196,6 +203,31 @@ def world(app, make_document, make_user):
         s.commit()
     world.update(ids)
     return world
+
+
+def _act(session, case, document, key: str) -> int:
+    from archive.violations.acts import save_acts, validate_act
+
+    fields = {
+        "slug": f"act-{key}",
+        "case": case.slug,
+        "type": "arbitrary_detention",
+        "date": "2017-04",
+        "summary": f"Act {key}",
+        "sources": [{"document": document.slug, "excerpt": ""}],
+    }
+    (act,) = save_acts(session, case, [(key, validate_act(fields, key))], CLI, "cli")
+    return act.id
+
+
+def _fresh_act(app, world) -> None:
+    """A public act again, for a route that removes one."""
+    from archive.services import get_db
+    from archive.storage import queries
+
+    with app.app_context(), get_db(app).session() as s:
+        case = queries.get_case(s, "test-case")
+        world["act_public"] = _act(s, case, queries.document_by_slug(s, case.id, "open"), "public")
 
 
 def _fresh_brief(app, world, user: str) -> None:
@@ -222,6 +254,7 @@ def _args(world, rule: Rule, user: str, beyond: bool, endpoint: str = "") -> dic
         "item_id": world["item"][mine],
         "suggestion_id": world["suggestion"],
         "link_id": world["link_hidden" if beyond else "link_public"],
+        "act_id": world["act_hidden" if beyond else "act_public"],
         "token_id": world["token"]["stranger" if beyond else mine],
         "slug": "test-case",
         "fmt": "json" if endpoint.startswith("timeline.") else "md",
@@ -268,6 +301,8 @@ def test_each_route_admits_exactly_the_roles_its_entry_names(app, world, role):
         response = _call(app, role, endpoint, method, args)
         if (endpoint, method) in DESTRUCTIVE and role != "anonymous":
             _fresh_brief(app, world, f"{role}-r")  # what later routes name is there again
+        if endpoint == "acts.api_remove_act" and response.status_code == 204:
+            _fresh_act(app, world)
         if allowed and response.status_code in NOT_THROUGH:
             wrong.append(f"{method} {endpoint}: {response.status_code}, expected through")
         if not allowed and response.status_code not in REFUSED:
