@@ -52,7 +52,7 @@ CUSTODIANS = ("custodian",)
 @dataclass(frozen=True)
 class Page:
     name: str
-    path: str  # {public}, {draft}, {withdrawn}, {entry}, {case}, {brief} are filled from the sample
+    path: str  # {public}, {draft}, {withdrawn}, {entry}, {act}, {case}, {brief} are filled from the sample
     roles: tuple[str, ...] = EVERYONE
     statuses: tuple[int, ...] = (200,)
 
@@ -65,6 +65,9 @@ PAGES = (
     Page("withdrawn", "/documents/{withdrawn}", ("anonymous", "researcher"), (410,)),  # custodians: a draft
     Page("not-found", "/documents/999999", ("anonymous", "custodian"), (404,)),
     Page("case", "/cases/{case}"),
+    Page("acts", "/cases/{case}/acts"),
+    Page("acts-filtered", "/cases/{case}/acts?act=torture&perpetrator=police"),
+    Page("act", "/acts/{act}"),
     Page("search", "/search?q=Kadyrov"),
     Page("search-malformed", "/search?q=%22unclosed+date%3A2017-13", statuses=(200, 400)),
     Page("search-help", "/search/help"),
@@ -188,7 +191,7 @@ def _sample(app) -> dict:
     from archive.documents.disposal import set_review_after
     from archive.search.indexing import reindex
     from archive.services import get_db
-    from archive.storage.models import Document, TimelineEntry
+    from archive.storage.models import Act, Document, TimelineEntry
 
     draft = store_document(
         app,
@@ -207,6 +210,7 @@ def _sample(app) -> dict:
         set_review_after(s, public[0], date(2020, 1, 1), custodian, "web")  # due on /retention
         withdraw(s, public[-1], "consent_withdrawn", "asked by phone", custodian, "web")
         ids = {"public": public[0].id, "withdrawn": public[-1].id, "draft": draft, "entry": entry.id}
+        ids["act"] = s.scalars(select(Act).order_by(Act.id)).first().id
         ids["case"] = "chechnya-2017"
         for role, user in users.items():
             brief = create_brief(s, user, "Submission on Chechnya, 2017", "For the UN Special Rapporteur.", "web")

@@ -98,13 +98,13 @@ def test_on_a_desktop_the_facets_are_an_open_sidebar(search_server, page):
 def test_a_reader_narrows_by_date_with_the_boxes_and_clears_it(search_server, page):
     page.goto(search_server + "/search?q=torture")
     everything = page.locator("ol.hits li.hit").count()
-    page.get_by_label("From").fill("2017-02")
-    page.get_by_label("To").fill("2017-03")
-    page.get_by_label("To").press("Enter")
+    page.get_by_label("From", exact=True).fill("2017-02")
+    page.get_by_label("To", exact=True).fill("2017-03")
+    page.get_by_label("To", exact=True).press("Enter")
     page.wait_for_url(re.compile(r"to=2017-03"))
     notice = page.locator("#date-filter")
     assert "between February 2017 and March 2017" in notice.inner_text()
-    assert page.get_by_label("From").input_value() == "2017-02"
+    assert page.get_by_label("From", exact=True).input_value() == "2017-02"
     assert page.locator("ol.hits li.hit").count() <= everything
     notice.get_by_role("link", name="Clear the dates").click()
     page.wait_for_load_state()

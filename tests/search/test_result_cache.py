@@ -62,6 +62,7 @@ CHANGED = {
     "page": 2,
     "per_page": 50,
     "facets": False,
+    "among": (3, 5),
 }
 
 
