@@ -54,6 +54,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
         login,
         media,
         pages,
+        permalinks,
         review,
         search,
         security,
@@ -81,4 +82,5 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     app.register_blueprint(keeping.bp)
     app.register_blueprint(derivations.bp)
     app.register_blueprint(acts.bp)
+    app.register_blueprint(permalinks.bp)
     return app

@@ -42,7 +42,7 @@ LAYERS = _table(
             archive archive.services
             archive.web: __init__ api audit briefs briefs_api editing errors forms helpers i18n
             archive.web: login logs media pages review search security timeline timeline_editing
-            archive.web: index_queue keeping labels derivations acts
+            archive.web: index_queue keeping labels derivations acts permalinks
             archive.cli: __init__ audit backup briefs common corpus documents media redaction
             archive.cli: search setup timeline users vault keeping evidence
         """,

@@ -26,7 +26,7 @@ def document_json(
     derivations the reader may see (the caller checks the documents they point at)."""
     data = {
         "id": document.id,
-        "url": link("document", document.id),
+        "url": link("document", document),
         "case": document.case.slug,
         "slug": document.slug,
         "kind": document.kind,
@@ -59,7 +59,7 @@ def document_json(
         )
         data["attribution"] = document.attribution
         data["derived_from"] = [
-            {"document": link("document", d.from_document_id), "slug": d.original.slug, "relation": d.relation}
+            {"document": link("document", d.original), "slug": d.original.slug, "relation": d.relation}
             for d in derived or ()
         ]
         shown = document.media if custodian or document.media_consented else []

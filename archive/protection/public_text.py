@@ -257,7 +257,7 @@ def refresh_copies(session: Session, document: Document, protection: Protection 
     return changed
 
 
-ENTRY_TEXT_FIELDS = ("title", "description", "actor", "place", "speaker", "speaker_office", "quotation")
+ENTRY_TEXT_FIELDS = ("title", "description", "actor", "place", "speaker", "speaker_office", "quotation", "paraphrase")
 
 
 def protect_entries(session: Session, case: Case) -> int:

@@ -169,6 +169,11 @@ class Source(Base):
     reported_by: Mapped[str] = mapped_column(String(300), default="")  # the original outlet
     date_edtf: Mapped[str | None] = mapped_column(String(64))
     reliability: Mapped[str] = mapped_column(Text, default="")
+    # the original publication's own title, the day a copy was captured (EDTF) and the SHA-256
+    # of that archived copy (a web capture, a PDF, a scan)
+    title: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    captured: Mapped[str | None] = mapped_column(String(64))
+    archived_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Place(Base):
@@ -456,6 +461,8 @@ class TimelineEntry(Base):
     speaker_office: Mapped[str] = mapped_column(String(300), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(40), default="", server_default="")
     quotation: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # what was said, in the archive's words, when no cited document carries the words themselves
+    paraphrase: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -499,6 +506,7 @@ class TimelineEntry(Base):
             self.speaker_office,
             self.channel,
             self.quotation,
+            *([self.paraphrase] if self.paraphrase else []),  # the same hash for entries that have none
         ]
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 ENTRY_FIELDS = frozenset(
     {"slug", "case", "kind", "date", "title", "description", "actor", "place", "citations",
-     "denies", "stances", "conflicts", "speaker", "office", "channel", "quotation"}
+     "denies", "stances", "conflicts", "speaker", "office", "channel", "quotation", "paraphrase"}
 )  # fmt: skip
 MAX_QUOTATION = 600  # characters: quotations stay short; the cited document holds the rest
 
@@ -53,7 +53,8 @@ class EntrySubmission:
     speaker: str = ""
     office: str = ""
     channel: str = ""
-    quotation: str = ""
+    quotation: str = ""  # the words themselves, as a cited document gives them
+    paraphrase: str = ""  # or what was said, in the archive's words
 
     @property
     def denies(self) -> list[str]:
@@ -149,10 +150,19 @@ def _fill(session: Session, entry: TimelineEntry, sub: EntrySubmission, source: 
     entry.title, entry.description = sub.title, sub.description
     entry.actor, entry.place = sub.actor, sub.place
     entry.speaker, entry.speaker_office = sub.speaker, sub.office
-    entry.channel, entry.quotation = sub.channel, sub.quotation
+    entry.channel, entry.quotation, entry.paraphrase = sub.channel, sub.quotation, sub.paraphrase
     entry.citations = [
         _citation(_document(session, case, slug, source), excerpt, source) for slug, excerpt in sub.citations
     ]
+    if sub.quotation and quoted_in(entry.citations, sub.quotation) is None:
+        raise IngestError(
+            N_(
+                "the quotation is not word for word in any document this entry cites: quote it as it stands "
+                "there, or give it as a paraphrase"
+            ),
+            "quotation",
+            source,
+        )
     entry.accounts = [
         ConflictingAccount(document=_document(session, case, slug, source), account=text)
         for slug, text in sub.conflicts
@@ -165,6 +175,7 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
     same detectors as the documents' redaction run over every text of the entry, with the
     case's protected identities and public names."""
     texts = [
+        ("slug", (sub.slug or "").replace("-", " ")),  # it is in the entry's permalink
         ("title", sub.title),
         ("description", sub.description),
         ("actor", sub.actor),
@@ -172,6 +183,7 @@ def check_public(case: Case, sub: EntrySubmission, source: str) -> None:
         ("speaker", sub.speaker),
         ("office", sub.office),
         ("quotation", sub.quotation),
+        ("paraphrase", sub.paraphrase),
     ]
     # each excerpt and account on its own: joined, the end of one and the start of the next
     # can look like a name
@@ -197,6 +209,16 @@ def passage_stands(citation: Citation) -> bool:
     """Whether the citation's excerpt is still in its document's current public text (an
     edit may have taken the passage out since it was cited); an empty excerpt stands."""
     return in_public_text(citation.document, collapse_space(citation.excerpt or ""))
+
+
+def quoted_in(citations: list[Citation], quotation: str) -> Citation | None:
+    """The first of these citations whose document carries the quotation word for word in its
+    current public text (white space aside): who the words come to the reader through. None
+    when none does: the words are then no quotation a reader could check."""
+    quoted = collapse_space(quotation or "")
+    if not quoted:
+        return None
+    return next((c for c in citations if in_public_text(c.document, quoted)), None)
 
 
 def in_public_text(document: Document, quoted: str) -> bool:
@@ -261,7 +283,8 @@ def _validate(fields: dict) -> EntrySubmission:
         )
     speaks = {name: optional_text(fields, name, 300) for name in ("speaker", "office")}
     quotation = optional_text(fields, "quotation", MAX_QUOTATION)
-    if kind == "event" and (any(speaks.values()) or channel or quotation):
+    paraphrase = optional_text(fields, "paraphrase", MAX_QUOTATION)
+    if kind == "event" and (any(speaks.values()) or channel or quotation or paraphrase):
         raise ValidationError(N_("speaker, office, channel and quotation belong to what someone said"), "speaker")
     citations = _pairs(fields.get("citations"), "citations", "excerpt", required=False)
     if not citations:
@@ -281,6 +304,7 @@ def _validate(fields: dict) -> EntrySubmission:
         office=speaks["office"],
         channel=channel,
         quotation=quotation,
+        paraphrase=paraphrase,
         conflicts=_pairs(fields.get("conflicts"), "conflicts", "account", required=True),
     )
 

@@ -135,7 +135,7 @@ def _tjs_text(item: VisibleEntry, link) -> str:
     if item.denies:
         parts.append("<p>Denies: " + "; ".join(_escape(e.title) for e in item.denies) + "</p>")
     sources = "".join(
-        f'<li><a href="{link("document", c.document_id)}">{_escape(c.document.title)}</a></li>' for c in item.citations
+        f'<li><a href="{link("document", c.document)}">{_escape(c.document.title)}</a></li>' for c in item.citations
     )
     parts.append(f"<p>Evidence:</p><ul>{sources}</ul>")
     return "".join(parts)

@@ -34,6 +34,7 @@ from archive.storage.models import (
     TimelineEntry,
 )
 from archive.storage.queries import Page
+from archive.timeline.entries import quoted_in
 
 # Two lanes, named for what the entries are, not for what is true: an event is what the
 # documents report (an allegation until proven), the rest is what officials said.
@@ -81,6 +82,12 @@ class VisibleEntry:
     @property
     def denies(self) -> list[TimelineEntry]:
         return [event for stance, event in self.stances if stance == "denies"]
+
+    @cached_property
+    def quoted_in(self) -> Citation | None:
+        """The citation, among those this reader sees, whose document carries the quotation
+        word for word: the words are shown as that document's, never as the speaker's own."""
+        return quoted_in(self.citations, self.entry.quotation)
 
     @property
     def denied_by(self) -> list[TimelineEntry]:

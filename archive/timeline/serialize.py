@@ -13,7 +13,7 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
     record = {
         "id": entry.id,
         "slug": entry.slug,
-        "url": link("entry", entry.id),
+        "url": link("entry", entry),
         "case": entry.case.slug,
         "kind": entry.kind,
         **when.record(),
@@ -26,7 +26,7 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
                 "document": c.document_id,
                 "title": c.document.title,
                 "kind": c.document.kind,
-                "url": link("document", c.document_id),
+                "url": link("document", c.document),
                 "excerpt": c.excerpt,
                 # false when an edit has taken the passage out of the document since
                 "excerpt_in_current_text": passage_stands(c),
@@ -41,7 +41,7 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
         "conflicting_accounts": [
             {
                 "document": a.document_id,
-                "url": link("document", a.document_id),
+                "url": link("document", a.document),
                 "account": a.account,
             }
             for a in item.accounts
@@ -54,6 +54,21 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
         record["speaker"] = {"name": entry.speaker, "office": entry.speaker_office}
         record["channel"] = entry.channel
         record["quotation"] = entry.quotation
+        # the words as a cited document gives them (which one, and who speaks in it), or false
+        # when no document this reader may open carries them word for word
+        quoted = item.quoted_in
+        record["quotation_verbatim"] = quoted is not None
+        record["quoted_in"] = (
+            {
+                "document": quoted.document_id,
+                "url": link("document", quoted.document),
+                "title": quoted.document.title,
+                "source_type": quoted.document.source_type,
+            }
+            if quoted is not None
+            else None
+        )
+        record["paraphrase"] = entry.paraphrase
         record["stances"] = [{"event": e.id, "stance": s} for s, e in item.stances]
         if entry.kind == "denial":
             record["denies"] = [e.id for e in item.denies]

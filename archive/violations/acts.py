@@ -132,7 +132,8 @@ def remove_act(session: Session, act: Act, actor: Actor, via: str) -> None:
 
 def check_public(case: Case, sub: ActSubmission, source: str) -> None:
     """Refuse act text that would reveal someone (as timeline entries: entries.check_public)."""
-    texts = [("summary", sub.summary), ("description", sub.description), ("place", sub.place)]
+    texts = [("slug", sub.slug.replace("-", " ")), ("summary", sub.summary), ("description", sub.description)]
+    texts.append(("place", sub.place))
     texts += [("victims", v.who) for v in sub.victims]
     texts += [("perpetrators", name) for name, _kind in sub.perpetrators]
     texts += [("sources", excerpt) for _slug, _stance, excerpt in sub.sources]

@@ -17,14 +17,14 @@ def act_record(item: VisibleAct, link: Link, entry_shown: bool = False, locale: 
     return {
         "id": act.id,
         "slug": act.slug,
-        "url": link("act", act.id),
+        "url": link("act", act),
         "case": act.case.slug,
         "type": act.act_type,
         **when.record(locale),
         "place": act.place,
         "summary": act.summary,
         "description": act.description,
-        "entry": link("entry", act.entry_id) if entry_shown and act.entry_id else None,
+        "entry": link("entry", act.entry) if entry_shown and act.entry else None,
         "victims": [
             {"person": v.identity.pseudonym} if v.identity is not None else {"count": v.victim_count, "who": v.who}
             for v in act.victims
@@ -34,7 +34,7 @@ def act_record(item: VisibleAct, link: Link, entry_shown: bool = False, locale: 
         "sources": [
             {
                 "document": s.document_id,
-                "url": link("document", s.document_id),
+                "url": link("document", s.document),
                 "title": s.document.title,
                 "stance": s.stance,
                 "excerpt": s.excerpt,

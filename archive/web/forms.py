@@ -180,7 +180,8 @@ class EntryForm(FlaskForm):
     channel = SelectField(
         _l("Channel"), choices=[SelectChoice("", "—"), *choices(CHANNELS, group="channel")], validators=[Optional()]
     )
-    quotation = TextAreaField(_l("Short quotation"), [Optional()])
+    quotation = TextAreaField(_l("Short quotation, word for word as a cited document gives it"), [Optional()])
+    paraphrase = TextAreaField(_l("Or what was said, in your own words (a paraphrase)"), [Optional()])
     citations = TextAreaField(_l("Evidence: one per line, document-slug | supporting excerpt"), [DataRequired()])
     stances = TextAreaField(
         _l("Stances: one per line, event-slug | denies, confirms, minimises or justifies"),
@@ -207,6 +208,7 @@ class EntryForm(FlaskForm):
                 "office",
                 "channel",
                 "quotation",
+                "paraphrase",
             )
             if (getattr(self, name).data or "").strip()
         }
@@ -231,6 +233,7 @@ class EntryForm(FlaskForm):
             ("office", entry.speaker_office),
             ("channel", entry.channel),
             ("quotation", entry.quotation),
+            ("paraphrase", entry.paraphrase),
         ):
             getattr(self, name).data = value
         self.citations.data = "\n".join(f"{c.document.slug} | {c.excerpt}" for c in entry.citations)

@@ -12,6 +12,7 @@ from archive.auth.permissions import audience_for, can
 from archive.briefs.read import brief_visible_to
 from archive.documents.consent import tombstone
 from archive.errors import N_, NotFound, NotPermitted, Removed, ValidationError
+from archive.links import by_slug, key_of
 from archive.services import get_session
 from archive.storage import queries
 from archive.storage.models import Brief, BriefItem, Document, TimelineEntry
@@ -28,10 +29,23 @@ _ENDPOINTS = {
 }
 
 
-def permalink(kind: str, key: int | str) -> str:
-    """The full address of a document, entry, case or media file on this site."""
+# ... and where a document, entry or act is found by its case and slug (web/permalinks.py)
+_SLUG_ENDPOINTS = {
+    "document": ("permalinks.document", "doc_slug"),
+    "entry": ("permalinks.entry", "entry_slug"),
+    "act": ("permalinks.act", "act_slug"),
+}
+
+
+def permalink(kind: str, key) -> str:
+    """The full address of a document, entry, act, case or media file on this site: by case
+    and slug when given a record that has one (archive/links.py), else by id."""
+    slugs = by_slug(kind, key)
+    if slugs is not None:
+        endpoint, argument = _SLUG_ENDPOINTS[kind]
+        return url_for(endpoint, case=slugs[0], **{argument: slugs[1]}, _external=True)
     endpoint, argument = _ENDPOINTS[kind]
-    return url_for(endpoint, **{argument: key}, _external=True)
+    return url_for(endpoint, **{argument: key_of(key)}, _external=True)
 
 
 def actor() -> Actor:

@@ -128,7 +128,7 @@ def documents():
 def document(doc_id: int):
     doc = get_document_or_404(doc_id)
     session, reader = get_session(), actor()
-    link = permalink("document", doc.id)
+    link = permalink("document", doc)
     return render_template(
         "document.html",
         doc=doc,

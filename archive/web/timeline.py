@@ -126,7 +126,7 @@ def entry(entry_id: int):
     item = entry_visible_to(get_session(), actor(), entry_id)
     if item is None:  # not found and not allowed look the same
         raise NotFound(f"no timeline entry {entry_id}")
-    link = permalink("entry", item.entry.id)
+    link = permalink("entry", item.entry)
     evidence = [c.document_id for c in item.citations]  # only the documents this reader may open
     citation = cite_entry(item.entry, link, evidence, current_language(), _)
     return render_template("timeline_entry.html", item=item, channels=CHANNELS, permalink=link, citation=citation)

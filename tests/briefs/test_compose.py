@@ -20,6 +20,7 @@ from archive.briefs.compose import (
     update_brief,
 )
 from archive.errors import IngestError, NotPermitted, ValidationError
+from archive.links import key_of
 from archive.storage.models import AuditEntry, Brief, Document, TimelineEntry
 from tests.briefs.conftest import user
 from tests.conftest import SETUP
@@ -228,7 +229,7 @@ def test_a_brief_s_title_and_purpose_reach_those_it_is_shared_with_as_protection
     protect_identity(db, queries.list_cases(db)[0], ["Movsar Dadaev", "Мовсар Дадаев"], "Witness M", SETUP, "cli")
 
     def link(kind, ident):
-        return f"/{kind}/{ident}"
+        return f"/{kind}/{key_of(ident)}"
 
     theirs = view_brief(db, brief, reader, link)
     shown = " ".join(

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from archive.briefs.compose import add_document, add_entry, add_quote, create_brief
 from archive.briefs.export import export
 from archive.briefs.read import view_brief
+from archive.links import key_of
 from archive.storage.models import Document, TimelineEntry
 from tests.briefs.conftest import user
 
@@ -21,9 +22,9 @@ NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 MARGIN = 1.8 / 2.54 * 72  # the A4 page's side margin in points (brief_export.html's @page)
 
 
-def link(kind: str, object_id: int) -> str:
+def link(kind: str, object_id) -> str:
     path = "documents" if kind == "document" else "timeline/entries"
-    return f"https://archive.example.org/{path}/{object_id}"
+    return f"https://archive.example.org/{path}/{key_of(object_id)}"
 
 
 @pytest.fixture

@@ -7,12 +7,13 @@ import pytest
 
 from archive.briefs.compose import add_document, add_entry, add_note, add_quote, create_brief, reorder
 from archive.briefs.read import full_order, view_brief
+from archive.links import key_of
 from archive.storage.models import Document, TimelineEntry
 from tests.briefs.conftest import user
 
 
-def link(kind: str, object_id: int) -> str:
-    return f"https://archive.example/{kind}/{object_id}"
+def link(kind: str, object_id) -> str:
+    return f"https://archive.example/{kind}/{key_of(object_id)}"
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from archive.briefs.compose import (
 )
 from archive.briefs.export import export
 from archive.briefs.read import brief_visible_to, briefs_for, view_brief
+from archive.links import key_of
 from archive.storage.models import Document, TimelineEntry
 from tests.briefs.conftest import user
 from tests.conftest import SETUP
@@ -27,9 +28,9 @@ from tests.conftest import SETUP
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 
-def link(kind: str, object_id: int) -> str:
+def link(kind: str, object_id) -> str:
     path = "documents" if kind == "document" else "timeline/entries"
-    return f"https://archive.example/{path}/{object_id}"
+    return f"https://archive.example/{path}/{key_of(object_id)}"
 
 
 @pytest.fixture

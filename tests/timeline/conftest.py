@@ -79,7 +79,7 @@ def small_case(make_document, add_entries):
             "speaker": "An official",
             "office": "Spokesman",
             "channel": "press_conference",
-            "quotation": "nothing happened",
+            "quotation": "An official denied it.",
             "denies": ["detentions", "hidden-event"],
             "citations": [{"document": "public-report", "excerpt": "An official denied it."}],
         },

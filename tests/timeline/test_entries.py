@@ -50,7 +50,7 @@ def test_a_statement_records_speaker_channel_quotation_and_stances(app, small_ca
             "An official",
             "Spokesman",
             "press_conference",
-            "nothing happened",
+            "An official denied it.",
         )
         assert {e.slug for e in denial.denies} == {"detentions", "hidden-event"}
         event = s.get(TimelineEntry, ids["detentions"])
@@ -173,3 +173,62 @@ def test_an_excerpt_of_the_original_before_redaction_is_refused(app, small_case,
         cited = [{"document": "named", "excerpt": "Witness Anzor"}]
         with pytest.raises(IngestError):
             update_entry(s, entry, validate_entry({**BASE, "citations": cited}, "t"), CLI, "cli")
+
+
+def test_a_quotation_must_stand_word_for_word_in_a_cited_document(app, small_case):
+    """Else it is refused, naming the field, and nothing is written: a paraphrase is given as one."""
+    with app.app_context(), get_db(app).session() as s:
+        entry = s.get(TimelineEntry, small_case[1]["denial"])
+        fields = {
+            "case": CASE,
+            "slug": "denial",
+            "kind": "denial",
+            "date": "2017-04-21",
+            "title": "Official denies it",
+            "denies": ["detentions"],
+            "citations": [{"document": "public-report", "excerpt": ""}],
+        }
+        for words in ("nothing happened", "An official  denied   it", "denied it!"):
+            if words == "An official  denied   it":
+                update_entry(s, entry, validate_entry({**fields, "quotation": words}, "t"), CLI, "cli")
+                continue  # white space aside, the words stand
+            with pytest.raises(IngestError) as caught:
+                update_entry(s, entry, validate_entry({**fields, "quotation": words}, "t"), CLI, "cli")
+            assert caught.value.field == "quotation"
+        s.expire_all()
+        assert s.get(TimelineEntry, entry.id).quotation == "An official  denied   it"
+        update_entry(s, entry, validate_entry({**fields, "paraphrase": "nothing happened"}, "t"), CLI, "cli")
+        assert (entry.quotation, entry.paraphrase) == ("", "nothing happened")
+
+
+def test_a_quotation_is_shown_as_the_citing_documents_and_a_paraphrase_as_the_archives(app, small_case):
+    client = app.test_client()
+    record = client.get(f"/api/v1/timeline/{small_case[1]['denial']}").get_json()
+    assert record["quotation"] == "An official denied it."
+    assert record["quotation_verbatim"] is True
+    assert record["quoted_in"]["title"] == "Public report"
+    assert record["quoted_in"]["url"].endswith("/cases/test-case/documents/public-report")
+    page = client.get(f"/timeline/entries/{small_case[1]['denial']}").text
+    assert "as quoted in" in page and "<blockquote" in page
+    with app.app_context(), get_db(app).session() as s:
+        entry = s.get(TimelineEntry, small_case[1]["statement"])
+        sub = validate_entry(
+            {
+                "case": CASE,
+                "slug": "statement",
+                "kind": "statement",
+                "date": "2017-04",
+                "title": "A minister speaks",
+                "paraphrase": "The minister said the men were safe.",
+                "citations": [{"document": "public-report", "excerpt": "minister spoke about"}],
+            },
+            "t",
+        )
+        update_entry(s, entry, sub, CLI, "cli")
+        statement = entry.id
+    record = client.get(f"/api/v1/timeline/{statement}").get_json()
+    assert (record["quotation"], record["quotation_verbatim"], record["quoted_in"]) == ("", False, None)
+    assert record["paraphrase"] == "The minister said the men were safe."
+    page = client.get(f"/timeline/entries/{statement}").text
+    assert "In substance, in the archive" in page
+    assert "<blockquote" not in page.split("The minister said the men were safe.")[0].rsplit("<article", 1)[-1]

@@ -119,6 +119,9 @@ TABLE = {
     ("acts.api_act", "GET"): Rule("anonymous", "act"),
     ("acts.api_save_act", "POST"): Rule("custodian"),
     ("acts.api_remove_act", "DELETE"): Rule("custodian", "act"),
+    ("permalinks.document", "GET"): Rule("anonymous", "document"),
+    ("permalinks.entry", "GET"): Rule("anonymous", "entry"),
+    ("permalinks.act", "GET"): Rule("anonymous", "act"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # routes that remove what later requests name: each gets a brief of its own
@@ -257,6 +260,10 @@ def _args(world, rule: Rule, user: str, beyond: bool, endpoint: str = "") -> dic
         "act_id": world["act_hidden" if beyond else "act_public"],
         "token_id": world["token"]["stranger" if beyond else mine],
         "slug": "test-case",
+        "case": "test-case",
+        "doc_slug": "closed" if beyond else "open",
+        "entry_slug": "entry-hidden" if beyond else "entry-public",
+        "act_slug": "act-hidden" if beyond else "act-public",
         "fmt": "json" if endpoint.startswith("timeline.") else "md",
         "action": "refresh",
         "number": 1,  # a document's first revision
