@@ -52,7 +52,7 @@ LAYERS = _table(
             archive.documents: __init__ edit intake media parse record review serialize
             archive.documents: revisions submission consent disposal held derivation near_duplicates
             archive.corpus: __init__ cases loader
-            archive.timeline: __init__ chart entries export read references serialize suggest
+            archive.timeline: __init__ chart claimreview entries export read references serialize suggest
             archive.briefs: __init__ compose export read serialize
             archive.search: query indexing serialize hints
             archive.backup archive.auditing

@@ -99,6 +99,7 @@ FIELD_CANARIES = {
     "source_url": "https://example.org/2017/khamzat-baisarov-interview",
     "source_reported_by": "@kanar_tg58",
     "source_reliability": "Told by phone +7 928 417-53-96 from 10.44.17.203",
+    "source_title": "Khamzat Baisarov speaks: call him on +7 928 417-53-96",
     "attribution": "Interviewed by phone (+7 928 417 53 96); write to kanar.q7z@mail.ru or vk.com/id5583901",
     "grade_note": "Confirmed by Хамзат Байсаров on +7 928 417-53-96 (kanar.q7z@mail.ru)",
 }
@@ -526,6 +527,10 @@ def test_a_crawl_of_every_reachable_page_finds_no_canary(
     assert {url: status for url, (status, _) in found.items() if status >= 500} == {}
     leaks = {url: leaked_bytes(body) for url, (_, body) in found.items()}
     assert {url: hits for url, hits in leaks.items() if hits} == {}
+    # nor the hash of the submission: with the names in it, it would confirm a guessed name
+    with app.app_context(), get_db(app).session() as s:
+        custody = s.get(Document, doc_id).sha256.encode()
+    assert [url for url, (_, body) in found.items() if custody in body] == []
     document = "/api/v1/documents/{}" if role == "researcher token" else "/documents/{}"
     reached = found.get(document.format(doc_id), (404,))[0] == 200
     assert reached == may_see(role.split()[0], consent)  # reached the testimony when it may

@@ -112,7 +112,7 @@ def view_brief(session: Session, brief: Brief, reader: Actor, link: Link, locale
         if item.kind != "note":
             key = (item.kind == "entry", item.entry_id or item.document_id, item.version_sha256)
             if key not in numbers:
-                numbers[key] = _citation(item, len(numbers) + 1, link, locale)
+                numbers[key] = _citation(item, len(numbers) + 1, link, locale, reader)
                 view.citations.append(numbers[key])
             shown.citation = numbers[key]
         view.items.append(shown)
@@ -185,7 +185,7 @@ def _item_view(session: Session, item: BriefItem, reader: Actor, cases: list) ->
     return ItemView(item, text)
 
 
-def _citation(item: BriefItem, number: int, link: Link, locale: str) -> CitationRecord:
+def _citation(item: BriefItem, number: int, link: Link, locale: str, reader: Actor = None) -> CitationRecord:
     words = translations(locale)
     if item.kind == "entry":
         entry = item.entry
@@ -214,6 +214,8 @@ def _citation(item: BriefItem, number: int, link: Link, locale: str) -> Citation
         permalink=link("document", document),
         version_sha256=item.version_sha256,
         current_sha256=document.version_sha256,
-        custody_sha256=document.sha256,
+        # the hash of the submission (names and all) could confirm a guess at a redacted name:
+        # only for a reader who may read the original
+        custody_sha256=document.sha256 if can(reader, "document:read_original", document) else "",
         cited_at=item.added_at,
     )

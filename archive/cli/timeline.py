@@ -8,7 +8,7 @@ import click
 
 from archive.cli.common import AS_ROLE, BASE_URL, actor, ensure_schema, with_archive
 from archive.links import under
-from archive.timeline.export import FORMATS, export
+from archive.timeline.export import FORMATS, export, schema_under
 from archive.timeline.read import TimelineFilters, visible_entries
 
 
@@ -30,12 +30,13 @@ def timeline_group() -> None:
 )
 @with_archive
 def timeline_export_command(fmt: str, case_slug: str, as_role: str, base_url: str, out: Path | None) -> None:
-    """Export the timeline as an anonymous visitor (or the given role) may see it."""
+    """Export the timeline as an anonymous visitor (or the given role) may see it; links and
+    the JSON's `$schema` are under --base-url (paths alone without it)."""
     db = ensure_schema()
     with db.session() as session:
         entries = visible_entries(session, actor(reads_as=as_role), TimelineFilters(case=case_slug))
         title = f"Timeline: {case_slug}" if case_slug else "Timeline"
-        body = export(entries, fmt, under(base_url), title=title)
+        body = export(entries, fmt, under(base_url), schema_url=schema_under(base_url), title=title)
     if out is None:
         click.echo(body, nl=False)
     else:

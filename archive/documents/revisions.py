@@ -35,7 +35,7 @@ from archive.storage.unit import unit_of_work
 
 # What a custodian's review of the redaction covers: a change to any of these needs a review
 REVIEWED = ("case", "body", "title", "attribution", "slug", "tags", "places", "source", "grading")
-SOURCE_KEYS = ("outlet", "author", "url", "reported_by", "date", "reliability")
+SOURCE_KEYS = ("outlet", "author", "url", "reported_by", "date", "reliability", "title", "captured", "archived_sha256")
 
 
 def content_of(submission: Submission) -> dict:
@@ -94,6 +94,7 @@ def submission_from(content: dict) -> Submission:
     """The submission a revision holds, to put on the row."""
     source = {key: content["source"].get(key) or "" for key in SOURCE_KEYS}
     source["date"] = source["date"] or None
+    source["captured"] = source["captured"] or None
     return Submission(
         case=content["case"],
         kind=content["kind"],
@@ -174,9 +175,12 @@ def record(
 
 def content(session: Session, revision: DocumentRevision) -> dict:
     stored = revision.content
-    return json.loads(
+    kept = json.loads(
         document_keys.opener(session, revision.document_id, stored).open(stored, revision.seal_context("content"))
     )
+    # a revision kept before a source key existed had it empty: compared as such, not as a change
+    kept["source"] = {key: (kept.get("source") or {}).get(key) or "" for key in SOURCE_KEYS}
+    return kept
 
 
 def received(session: Session, revision: DocumentRevision) -> bytes | None:

@@ -38,11 +38,15 @@ def document_json(
         "tags": [t.name for t in document.tags],
         "consent": document.consent,
         "status": document.status,
-        "sha256": document.sha256,
+        # the public text's SHA-256 for every reader; the submission's (names and all, so a
+        # guess at a redacted name could be checked against it) for custodians only
+        "public_sha256": document.version_sha256,
         "revision": document.revision,
         "source_type": document.source_type or None,
         "grading": grading_json(document),
     }
+    if custodian:
+        data["sha256"] = document.sha256
     if full:
         source = document.source
         data["source"] = (
@@ -53,6 +57,9 @@ def document_json(
                 "reported_by": source.reported_by,
                 "date": source.date_edtf,
                 "reliability": source.reliability,
+                "title": source.title,
+                "captured": source.captured,
+                "archived_sha256": source.archived_sha256,
             }
             if source
             else None

@@ -51,11 +51,15 @@ DOCUMENT_FIELDS = frozenset(
         "derived_from",
     }
 )
-SOURCE_FIELDS = frozenset({"outlet", "author", "url", "date", "reliability", "reported_by"})
+SOURCE_FIELDS = frozenset(
+    {"outlet", "author", "url", "date", "reliability", "reported_by", "title", "captured", "archived_sha256"}
+)
 GRADING_FIELDS = frozenset({"source", "information", "note"})
 DERIVATION_FIELDS = frozenset({"document", "relation"})
 MAX_DERIVED_FROM = 50
 MAX_BODY_CHARS = 1_000_000  # about 500 pages; longer material belongs in several documents
+MAX_SOURCE_TITLE = 500  # an original publication's own title (sources.title)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass
@@ -66,10 +70,13 @@ class SourceInfo:
     reported_by: str = ""
     date: str | None = None
     reliability: str = ""
+    title: str = ""  # the original publication's own title
+    captured: str | None = None  # the day a copy of it was captured (EDTF)
+    archived_sha256: str = ""  # SHA-256 of that archived copy (a web capture, a PDF, a scan)
 
     @property
     def empty(self) -> bool:
-        return not any((self.outlet, self.author, self.url, self.date, self.reliability, self.reported_by))
+        return not any(vars(self).values())
 
 
 @dataclass
@@ -196,16 +203,38 @@ def body(fields: dict) -> str:
 
 
 def source_info(value) -> SourceInfo:
+    """The source mapping; an error names its field as "source.<key>"."""
     if value is None or value == "":
         return SourceInfo()
-    keys = N_("must be a mapping (outlet, author, reported_by, url, date, reliability)")
+    keys = N_(
+        "must be a mapping (outlet, author, reported_by, url, date, reliability, title, captured, archived_sha256)"
+    )
     _mapping(value, "source", SOURCE_FIELDS, keys)
+    try:
+        return _source_values(value)
+    except ValidationError as exc:
+        if exc.field and not exc.field.startswith("source."):
+            raise ValidationError(exc.template, field=f"source.{exc.field}", params=exc.params) from exc
+        raise
+
+
+def _source_values(value: dict) -> SourceInfo:
     url = optional_text(value, "url", 2000)
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         raise ValidationError(N_("must be an http(s) address"), field="source.url")
     date = optional_text(value, "date", 64)
     if date:
         parse_edtf(date, field="source.date")
+    captured = optional_text(value, "captured", 64)
+    if captured:
+        parse_edtf(captured, field="source.captured")
+    digest = optional_text(value, "archived_sha256", 64).lower()
+    if digest and not _SHA256.match(digest):
+        raise ValidationError(
+            N_("must be a SHA-256: %(count)s hexadecimal characters"),
+            field="source.archived_sha256",
+            params={"count": 64},
+        )
     return SourceInfo(
         outlet=optional_text(value, "outlet", 300),
         author=optional_text(value, "author", 300),
@@ -213,6 +242,9 @@ def source_info(value) -> SourceInfo:
         reported_by=optional_text(value, "reported_by", 300),
         date=date or None,
         reliability=optional_text(value, "reliability", 2000),
+        title=" ".join(optional_text(value, "title", MAX_SOURCE_TITLE).split()),  # one line, like a title
+        captured=captured or None,
+        archived_sha256=digest,
     )
 
 

@@ -45,8 +45,10 @@ from archive.storage.unit import unit_of_work
 
 # The fields of a document besides its body, each redacted and reviewable on its own.
 TEXT_FIELDS = ("title", "attribution", "grade_note")
-SOURCE_TEXT_FIELDS = ("outlet", "author", "reported_by", "reliability")
-SOURCE_FIELDS = (*SOURCE_TEXT_FIELDS, "url", "date")
+SOURCE_TEXT_FIELDS = ("outlet", "author", "reported_by", "reliability", "title")
+# the address is redacted as a label (_public_source); the dates (EDTF) and the archived copy's
+# SHA-256 name no one and are kept as submitted
+SOURCE_FIELDS = (*SOURCE_TEXT_FIELDS, "url", "date", "captured", "archived_sha256")
 # Characters that join the words of a slug, tag or address; read as spaces when looking for
 # names in them (same length, so offsets stay those of the original).
 _JOINERS = re.compile(r"[-_./+#=?&:%~,]")
@@ -370,6 +372,8 @@ def _public_source(session, source: dict, protection, people, spans):
         url = "" if in_host else f"{parts.scheme}://{parts.netloc}/"
     values["url"] = url
     values["date_edtf"] = source.get("date") or None
+    values["captured"] = source.get("captured") or None
+    values["archived_sha256"] = source.get("archived_sha256") or ""
     return queries.source_for(session, **values)
 
 
@@ -395,6 +399,9 @@ def adopt_unprotected(session: Session) -> int:
                         "reported_by": source.reported_by,
                         "date": source.date_edtf,
                         "reliability": source.reliability,
+                        "title": source.title,
+                        "captured": source.captured,
+                        "archived_sha256": source.archived_sha256,
                     }
                     if source
                     else {},

@@ -26,6 +26,7 @@ from archive.storage.models import (
     TimelineEntry,
 )
 from archive.storage.unit import unit_of_work
+from archive.timeline.suggest import cover_suggestions
 from archive.validation import SLUG, optional_slug, optional_text, required_text
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def create_entries(
                 for slug, stance in sub.stances
             ]
             audit.record(session, actor, via, "timeline.create", "timeline_entry", entry.id)
+            cover_suggestions(session, entry, actor, via)
     log.info("%d timeline entries created in case %s via %s", len(pending), case.id, via)
     return [entry for _, _, entry in pending]
 
@@ -139,6 +141,8 @@ def update_entry(session: Session, entry: TimelineEntry, sub: EntrySubmission, a
         if any(s.event is entry for s in entry.stances):
             raise IngestError(N_("an entry cannot take a stance on itself"), "stances", via)
         audit.record(session, actor, via, "timeline.edit", "timeline_entry", entry.id)
+        session.flush()
+        cover_suggestions(session, entry, actor, via)
     log.info("timeline entry %s edited via %s", entry.id, via)
     return entry
 

@@ -53,7 +53,9 @@ def entry_record(item: VisibleEntry, link: Link) -> dict:
     else:
         record["speaker"] = {"name": entry.speaker, "office": entry.speaker_office}
         record["channel"] = entry.channel
-        record["quotation"] = entry.quotation
+        # words no document this reader may open carries are left out: they may come from a
+        # document kept from this reader
+        record["quotation"] = entry.quotation if item.quoted_in is not None else ""
         # the words as a cited document gives them (which one, and who speaks in it), or false
         # when no document this reader may open carries them word for word
         quoted = item.quoted_in

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
@@ -57,7 +58,20 @@ PATTERNS = [
     ("year", re.compile(rf"\b(?:в|с|до|к) (?P<year>{_YEAR}) ?(?:году|года|г\.)", re.I)),
 ]
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])")
+# a full stop that ends an abbreviation, not a sentence: "(c. September 2017)", "e.g. April"
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:c|ca|cf|e\.g|i\.e|vs|approx|St|Mr|Mrs|Ms|Dr|No|см|т\.е|т\.к|ок|им)\.$", re.I)
 _MARKUP = re.compile(r"[*_`#>|]+|\[(PERSON|PHONE|EMAIL)[^\]]*\]")
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """The paragraph's sentences, an abbreviation's full stop not ending one."""
+    found: list[str] = []
+    for part in _SENTENCE.split(paragraph):
+        if found and _ABBREVIATION.search(found[-1]):
+            found[-1] = f"{found[-1]} {part}"
+        else:
+            found.append(part)
+    return found
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,7 @@ def find_dates(text: str, published: date | None) -> list[FoundDate]:
     found: list[FoundDate] = []
     for paragraph in text.split("\n"):
         paragraph = " ".join(_MARKUP.sub(lambda m: m.group(0) if m.group(1) else "", paragraph).split())
-        for sentence in _SENTENCE.split(paragraph):
+        for sentence in _sentences(paragraph):
             taken: list[tuple[int, int]] = []
             for kind, pattern in PATTERNS:
                 for match in pattern.finditer(sentence):
@@ -134,12 +148,17 @@ def _month(groups: dict) -> int | None:
     return None
 
 
+# A line that names where the text comes from ("Source: Seed article A (c. September 2017)"):
+# its dates are of publications, not of events
+_SOURCE_LINE = re.compile(r"^\W*(?:sources?|источники?|по материалам)\s*:", re.I)
+
+
 def suggest_for_document(session: Session, document: Document) -> int:
     """Add pending suggestions for a new document's public text; return how many. No commit."""
     seen: set[tuple[str, str]] = set()
     for found in find_dates(document.body_public or "", document.published_start):
         key = (found.date.edtf, found.sentence)
-        if key in seen:
+        if key in seen or _SOURCE_LINE.match(found.sentence):
             continue
         seen.add(key)
         session.add(
@@ -153,6 +172,38 @@ def suggest_for_document(session: Session, document: Document) -> int:
             )
         )
     return len(seen)
+
+
+def cover_suggestions(session: Session, entry, actor: Actor, via: str) -> int:
+    """Settle the pending suggestions an entry already answers: those found in a document it
+    cites whose dates lie within the entry's, or within those of an event the entry takes a
+    stance on (a denial's document recalling "round-ups in February" that the denial denies).
+    They are accepted into that entry, as a custodian would, so a custodian is not asked again
+    about what is on the timeline; return how many."""
+    if not can(actor, "timeline:edit"):
+        raise NotPermitted("only custodians review suggestions")
+    documents = [c.document_id for c in entry.citations]
+    settled = 0
+    for answer in [entry, *(s.event for s in entry.stances)]:
+        if answer.date_start is None or answer.date_end is None:
+            continue
+        found = session.scalars(
+            select(DateSuggestion).where(
+                DateSuggestion.document_id.in_(documents),
+                DateSuggestion.status == "pending",
+                DateSuggestion.date_start >= answer.date_start,
+                DateSuggestion.date_end <= answer.date_end,
+            )
+        ).all()
+        for suggestion in found:
+            suggestion.status, suggestion.entry_id = "accepted", answer.id
+            suggestion.decided_by_id, suggestion.decided_at = user_id(actor), utcnow()
+            audit.record(
+                session, actor, via, "timeline.suggestion.accepted", "date_suggestion", suggestion.id,
+                entry_id=answer.id, covered=True,
+            )  # fmt: skip
+        settled += len(found)
+    return settled
 
 
 def pending_suggestions(session: Session, actor: Actor, limit: int = 500) -> list[DateSuggestion]:

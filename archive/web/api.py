@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from archive.auth.permissions import audience_for, can
+from archive.citations import STYLES, cite_document
 from archive.config import document_kinds
 from archive.documents.intake import ingest_bytes
 from archive.documents.serialize import case_json, document_json
@@ -23,6 +24,7 @@ from archive.web.helpers import (
     permalink,
     require,
 )
+from archive.web.i18n import citation_words
 from archive.web.pages import document_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -119,4 +121,8 @@ def _document(document) -> dict:
     reader = actor()
     custodian = can(reader, "document:read_original", document)
     derived = [d for d in document.derived if d.state == "confirmed" and can(reader, "document:read", d.original)]
-    return document_json(document, permalink, full=True, custodian=custodian, derived=derived)
+    record = document_json(document, permalink, full=True, custodian=custodian, derived=derived)
+    # ready-to-copy citations, in the reader's language (?lang=)
+    link, words = permalink("document", document), citation_words()
+    record["citation"] = {style: cite_document(document, link, words, style) for style in STYLES}
+    return record

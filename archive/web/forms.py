@@ -78,11 +78,16 @@ class DocumentForm(FlaskForm):
     consent = SelectField(_l("Consent"), choices=choices(CONSENT_LEVELS, group="consent"), default="custodians")
     status = SelectField(_l("Review status"), choices=choices(REVIEW_STATUSES, group="status"))
     source_outlet = StringField(_l("Source: outlet"), [Optional(), Length(max=300)])
+    source_title = StringField(_l("Source: the original publication's title"), [Optional(), Length(max=500)])
     source_author = StringField(_l("Source: author or organisation"), [Optional()])
     source_url = StringField(_l("Source: URL"), [Optional(), Length(max=2000)])
     source_reported_by = StringField(_l("Source: first reported by (outlet)"), [Optional(), Length(max=300)])
     source_date = StringField(_l("Source: date (EDTF)"), [Optional()])
     source_reliability = TextAreaField(_l("Source: reliability note"), [Optional()])
+    source_captured = StringField(_l("Source: day the archived copy was captured (EDTF)"), [Optional()])
+    source_archived_sha256 = StringField(
+        _l("Source: SHA-256 of the archived copy (web capture, PDF or scan)"), [Optional(), Length(max=64)]
+    )
     source_type = SelectField(
         _l("Who speaks"),
         [Optional()],

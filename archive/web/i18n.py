@@ -10,11 +10,13 @@ by `make` (the `translations` target) whenever it changes.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, g, redirect, request
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_locale, get_translations, gettext
 
+from archive.citations import Words
 from archive.dates import display_date
 from archive.web.labels import label
 
@@ -113,3 +115,14 @@ def _warn_when_not_compiled() -> None:
                 "the %s catalogue is not compiled or is older than its .po: run `make translations`",
                 po.parent.parent.name,
             )
+
+
+def citation_words() -> Words:
+    """What a citation needs to be written in the reader's language, read today."""
+    return Words(
+        locale=current_language(),
+        _=gettext,
+        kind_name=lambda kind: label("kind", kind),
+        speaks_name=lambda code: label("source_type", code),
+        accessed=datetime.now(UTC).date(),
+    )

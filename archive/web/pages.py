@@ -6,11 +6,10 @@ import re
 from collections import Counter
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from archive.auth.permissions import audience_for, can
-from archive.citations import cite_document
+from archive.citations import STYLES, cite_document
 from archive.config import document_kinds
 from archive.documents.derivation import derivatives_of, proposals_for
 from archive.errors import N_, NotFound, ValidationError
@@ -25,8 +24,7 @@ from archive.timeline.read import TimelineFilters, timeline_outline, visible_tim
 from archive.timeline.references import entries_citing, resolve_references
 from archive.violations.read import ActFilters, count_by_type, visible_acts
 from archive.web.helpers import actor, get_document_or_404, page_args, permalink
-from archive.web.i18n import current_language
-from archive.web.labels import label
+from archive.web.i18n import citation_words
 
 bp = Blueprint("pages", __name__)
 CASE_PAGE_ENTRIES = 100  # the case page lists the first entries; /timeline has them all
@@ -134,7 +132,7 @@ def document(doc_id: int):
         doc=doc,
         body=_linked_body(session, reader, doc),
         permalink=link,
-        citation=cite_document(doc, link, current_language(), _, lambda kind: label("kind", kind)),
+        citations={style: cite_document(doc, link, citation_words(), style) for style in STYLES},
         on_timeline=entries_citing(session, reader, doc.id),
         **_derivations(session, reader, doc),
     )

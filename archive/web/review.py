@@ -97,7 +97,7 @@ def _shown_fields(document, fields: dict) -> list[tuple[str, str, str]]:
         ("attribution", fields["attribution"], document.attribution),
         ("grade_note", fields["grade_note"], document.grade_note),
     ]
-    for key in ("outlet", "author", "reported_by", "url", "reliability"):
+    for key in ("title", "outlet", "author", "reported_by", "url", "reliability"):
         public = getattr(source, key) if source else ""
         rows.append((f"source.{key}", fields["source"].get(key) or "", public or ""))
     public_tags = {t.name for t in document.tags}

@@ -1,12 +1,13 @@
-"""The timeline: reported events and what officials said, side by side; entry pages; exports;
-and the same timeline for other sites to embed (public entries only)."""
+"""The timeline: reported events and what officials said, side by side; entry pages (a
+denial's with its ClaimReview as JSON-LD); exports and the schema of the JSON export; and the
+same timeline for other sites to embed (public entries only)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from flask import Blueprint, Response, g, render_template, request, url_for
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from archive.citations import cite_entry
@@ -17,8 +18,9 @@ from archive.storage import queries
 from archive.storage.db import committed_version
 from archive.storage.models import ACT_TYPES, CHANNELS, ENTRY_KINDS, TimelineEntry
 from archive.timeline.chart import build_chart
+from archive.timeline.claimreview import claim_review
 from archive.timeline.entries import passage_stands
-from archive.timeline.export import FORMATS, MEDIA_TYPES, export
+from archive.timeline.export import FORMATS, MEDIA_TYPES, SCHEMA_MEDIA_TYPE, SCHEMA_PATH, export, schema
 from archive.timeline.read import (
     TimelineFilters,
     entry_visible_to,
@@ -28,7 +30,7 @@ from archive.timeline.read import (
     visible_entries,
 )
 from archive.web.helpers import actor, permalink, whole_number
-from archive.web.i18n import current_language
+from archive.web.i18n import citation_words, current_language
 
 bp = Blueprint("timeline", __name__)
 bp.add_app_template_global(passage_stands, "passage_stands")
@@ -127,9 +129,19 @@ def entry(entry_id: int):
     if item is None:  # not found and not allowed look the same
         raise NotFound(f"no timeline entry {entry_id}")
     link = permalink("entry", item.entry)
-    evidence = [c.document_id for c in item.citations]  # only the documents this reader may open
-    citation = cite_entry(item.entry, link, evidence, current_language(), _)
-    return render_template("timeline_entry.html", item=item, channels=CHANNELS, permalink=link, citation=citation)
+    evidence = [permalink("document", c.document) for c in item.citations]  # those this reader may open
+    quoted = item.quoted_in.document.title if item.quoted_in is not None else None
+    citation = cite_entry(item.entry, link, evidence, citation_words(), quoted)
+    return render_template(
+        "timeline_entry.html",
+        item=item,
+        channels=CHANNELS,
+        permalink=link,
+        citation=citation,
+        # a denial's ClaimReview, from what this reader may see; the template writes it as
+        # JSON-LD with `tojson`, which escapes <, > and & so no text can close the script
+        claim_review=claim_review(item, permalink),
+    )
 
 
 @bp.get("/timeline/export.<fmt>")
@@ -138,7 +150,7 @@ def download(fmt: str):
         raise NotFound(f"no export format {fmt}")
     filters = TimelineFilters.from_args(request.args)
     entries = visible_entries(get_session(), actor(), filters)
-    body = export(entries, fmt, permalink, title=_title(filters))
+    body = export(entries, fmt, permalink, schema_url=_schema_url(), title=_title(filters))
     extension = "json" if fmt == "timelinejs" else fmt
     name = f"timeline-{filters.case or 'all'}{'-timelinejs' if fmt == 'timelinejs' else ''}"
     return Response(
@@ -150,3 +162,14 @@ def download(fmt: str):
 
 def _title(filters: TimelineFilters) -> str:
     return f"Timeline: {filters.case}" if filters.case else "Timeline"
+
+
+@bp.get(SCHEMA_PATH)
+def json_schema():
+    """The JSON Schema of the JSON export, its `$id` this very address: an export's `$schema`."""
+    body = json.dumps(schema(_schema_url()), ensure_ascii=False, indent=1)
+    return Response(body, mimetype=SCHEMA_MEDIA_TYPE)
+
+
+def _schema_url() -> str:
+    return url_for("timeline.json_schema", _external=True)

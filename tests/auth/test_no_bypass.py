@@ -67,7 +67,7 @@ from archive.storage.models import (
     User,
 )
 from archive.timeline.entries import create_entries, create_entry, update_entry, validate_entry
-from archive.timeline.suggest import decide_suggestion, pending_suggestions
+from archive.timeline.suggest import cover_suggestions, decide_suggestion, pending_suggestions
 from archive.violations.acts import remove_act, save_act, save_acts, validate_act
 from tests import databases
 from tests.conftest import CLI, PASSWORD, SETUP, _config
@@ -416,6 +416,9 @@ TABLE: dict[str, UseCase] = {
         ),
         "keeper",
         CUSTODIAN,
+    ),
+    "archive.timeline.suggest.cover_suggestions": UseCase(
+        lambda w, a, v: cover_suggestions(w.session, w.get(TimelineEntry, "entry"), a, v), "keeper", CUSTODIAN
     ),
     "archive.timeline.suggest.pending_suggestions": UseCase(
         lambda w, a, v: pending_suggestions(w.session, a), "keeper", CUSTODIAN

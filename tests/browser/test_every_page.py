@@ -100,7 +100,11 @@ NOT_HTML = {
     "/documents/<int:doc_id>/revisions/<int:number>/received",  # the bytes received, downloaded
     "/briefs/<int:brief_id>/export.<fmt>",  # a brief as a Markdown, HTML or PDF download
     "/timeline/export.<fmt>",  # the timeline as a JSON or CSV download
+    "/schemas/timeline-v1.json",  # the JSON export's schema (application/schema+json)
     "/language/<code>",  # sets the language cookie and redirects back
+    "/cases/<case>/documents/<doc_slug>",  # permalinks by slug: redirects to the pages above
+    "/cases/<case>/timeline/<entry_slug>",
+    "/cases/<case>/acts/<act_slug>",
 }
 API_PREFIX = "/api/"  # every route under it answers JSON or a download for scripts
 

@@ -85,7 +85,7 @@ def test_a_failed_save_keeps_the_chosen_photo_until_the_next_save(live_server, p
     assert "A file from your last try is kept" in notice.inner_text()
     assert "File 1: JPEG" in notice.inner_text()
     assert "Ruslan" not in page.content()
-    page.get_by_label("Title").fill("Photo from the meeting")
+    page.get_by_label("Title", exact=True).fill("Photo from the meeting")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(lambda url: "/documents/" in url and "/new" not in url)
     assert page.locator("a.file, img, figure").count() >= 1

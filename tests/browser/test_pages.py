@@ -35,9 +35,11 @@ def test_reader_browses_home_list_and_document(live_server, page):
     rows.first.locator("a").first.click()
     page.wait_for_url(re.compile(r"/documents/\d+$"))
     assert page.locator("article.document h1").is_visible()
-    citation = page.get_by_label("Cite this document").input_value()
-    assert "Witness Archive, document" in citation and "SHA-256" in citation
-    assert page.locator("code.hash").inner_text().strip() in citation
+    citation = page.get_by_label("Chicago (note)").input_value()
+    assert citation.startswith("Witness Archive, “") and "SHA-256" in citation
+    assert "/cases/chechnya-2017/documents/" in citation  # the permalink by case and slug
+    assert page.get_by_label("Legal (OSCOLA)").input_value().startswith("Witness Archive, '")
+    assert page.locator("code.public-hash").inner_text().strip() in citation
     page.screenshot(path=str(ARTIFACTS / "document.png"), full_page=True)
 
 

@@ -29,6 +29,7 @@ FIELDS = {
         "url": "https://example.org/2017/ibragim-zakriev-interview",
         "reported_by": "@ruslan_m58",
         "reliability": f"Told by {NAME} himself",
+        "title": f"An evening with {NAME} ({PHONE})",
     },
 }
 TELLS = ("ruslan", "magomedov", "9284175396", "928 417", "ruslan.m@", "ruslan_m58", "zakriev", "мовсар", "дадаев")
@@ -47,7 +48,7 @@ def public_values(document: Document) -> str:
         *(p.name for p in document.places),
     ]
     if source is not None:
-        parts += [source.outlet, source.author, source.url, source.reported_by, source.reliability]
+        parts += [source.outlet, source.author, source.url, source.reported_by, source.reliability, source.title]
     return "\n".join(parts).lower()
 
 
@@ -101,6 +102,7 @@ def test_a_protected_identity_reaches_every_field_of_documents_stored_before(ses
 def test_every_field_s_spans_are_on_the_review_and_a_decision_applies_to_a_field(session, stored, custodian):
     fields = {name for name, _span, _text in review_spans(stored)}
     assert {"title", "attribution", "slug", "tags.1", "tags.2", "places.1", "source.author", "source.url"} <= fields
+    assert "source.title" in fields
     # a custodian decides that a detection in the reliability note is not identifying
     text, kind = next((t, s["type"]) for name, s, t in review_spans(stored) if name == "source.reliability")
     review_redaction(session, stored, custodian, "web", reject=[(text, kind)], token=review_token(stored))

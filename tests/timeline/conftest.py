@@ -102,3 +102,87 @@ def small_case(make_document, add_entries):
 def document_ids(app) -> dict[str, int]:
     with app.app_context(), get_db(app).session() as s:
         return {d.slug: d.id for d in s.query(Document)}
+
+
+@pytest.fixture
+def context_case(small_case, make_document, add_entries):
+    """small_case, and a denial citing a graded article with its source and the archive's
+    translation of it (derived from it: two documents, one independent source); a denial
+    quoted only in the researcher testimony, by a speaker without an office; and one denying
+    only the custodian-only event."""
+    docs, ids = small_case
+    docs["article"] = make_document(
+        slug="governor-article",
+        kind="news_report",
+        title="A governor denies the detentions",
+        body="Asked about the reports, the governor said: There are no such people here.\n",
+        source_type="second_hand",
+        grading={"source": "A", "information": "1", "note": "Named reporter, confirmed elsewhere."},
+        source={
+            "outlet": "The Daily Example",
+            "author": "A. Reporter",
+            "url": "https://news.example/2017/governor",
+            "reported_by": "The Weekly Example",
+            "date": "2017-04-22",
+            "title": "Governor: no such people",
+            "captured": "2017-05-01",
+            "archived_sha256": "ab" * 32,
+        },
+    )
+    docs["translation"] = make_document(
+        slug="governor-article-translation",
+        kind="news_report",
+        title="The governor's denial, translated",
+        body="The governor said there were no such people in the region.\n",
+        source_type="second_hand",
+        grading={"source": "C", "information": "3"},
+        derived_from=[{"document": "governor-article", "relation": "translation"}],
+    )
+    ids |= add_entries(
+        {
+            "slug": "governor-denial",
+            "kind": "denial",
+            "date": "2017-04",
+            "title": "A governor denies the detentions",
+            "speaker": "A governor",
+            "office": "head of the region",
+            "channel": "interview",
+            "quotation": "There are no such people here.",
+            "paraphrase": "The governor said there were none.",
+            "denies": ["detentions"],
+            "citations": [
+                {"document": "governor-article", "excerpt": "There are no such people here."},
+                {"document": "governor-article-translation", "excerpt": "no such people in the region"},
+            ],
+        },
+        {
+            "slug": "researcher-quoted-denial",
+            "kind": "denial",
+            "date": "2017~",
+            "title": "Regional authorities deny it",
+            "speaker": "Regional authorities",
+            "quotation": "A first account.",
+            "paraphrase": "The authorities said nothing had happened.",
+            "denies": ["detentions"],
+            "citations": [
+                {"document": "public-report", "excerpt": "An official denied it."},
+                {"document": "researcher-testimony", "excerpt": "A first account."},
+            ],
+        },
+        {
+            "slug": "hidden-only-denial",
+            "kind": "denial",
+            "date": "2017-05-02",
+            "title": "An official denies what only custodians may read",
+            "speaker": "An official",
+            "denies": ["hidden-event"],
+            "citations": [{"document": "public-report", "excerpt": "An official denied it."}],
+        },
+    )
+    return docs, ids
+
+
+def document_hashes(app) -> dict[str, str]:
+    """Each document's public-text SHA-256, by slug (exports carry it, never the submission's)."""
+    with app.app_context(), get_db(app).session() as s:
+        return {d.slug: d.version_sha256 for d in s.query(Document)}

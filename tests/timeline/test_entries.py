@@ -232,3 +232,18 @@ def test_a_quotation_is_shown_as_the_citing_documents_and_a_paraphrase_as_the_ar
     page = client.get(f"/timeline/entries/{statement}").text
     assert "In substance, in the archive" in page
     assert "<blockquote" not in page.split("The minister said the men were safe.")[0].rsplit("<article", 1)[-1]
+
+
+def test_words_only_a_hidden_document_carries_are_shown_to_no_one_else(app, context_case, make_user):
+    from tests.conftest import login
+
+    _, ids = context_case
+    entry_id = ids["researcher-quoted-denial"]
+    anonymous = app.test_client()
+    page = anonymous.get(f"/timeline/entries/{entry_id}").text
+    assert "Regional authorities deny it" in page and "A first account." not in page
+    assert anonymous.get(f"/api/v1/timeline/{entry_id}").get_json()["quotation"] == ""
+    researcher = app.test_client()
+    login(researcher, make_user("researcher", "quote-reader"))
+    page = researcher.get(f"/timeline/entries/{entry_id}").text
+    assert "<blockquote" in page and "A first account." in page

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 
 import pytest
 
@@ -190,6 +190,9 @@ def test_document_detail_carries_public_text_source_and_hash(client, make_docume
             "date": "2017-04",
             "reliability": "Named reporter.",
             "reported_by": "The Paper",
+            "title": "The original headline",
+            "captured": "2017-04-03",
+            "archived_sha256": "AB" * 32,
         },
     )
     response = client.get(f"/api/v1/documents/{doc_id}")
@@ -205,8 +208,14 @@ def test_document_detail_carries_public_text_source_and_hash(client, make_docume
         "reported_by": "The Paper",
         "date": "2017-04",
         "reliability": "Named reporter.",
+        "title": "The original headline",
+        "captured": "2017-04-03",
+        "archived_sha256": "ab" * 32,
     }
-    assert re.fullmatch(r"[0-9a-f]{64}", body["sha256"])
+    # an anonymous reader gets the public text's hash, never the submission's: that one could
+    # confirm a guess at a redacted name
+    assert body["public_sha256"] == hashlib.sha256(body["body"].encode()).hexdigest()
+    assert "sha256" not in body
     assert (body["published"], body["places"], body["tags"]) == (
         "2017-04-02",
         ["Grozny"],

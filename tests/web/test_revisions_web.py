@@ -170,3 +170,66 @@ def test_a_narrower_audience_applies_at_once_while_the_text_waits(app, custodian
     assert client.get(f"/documents/{published}").status_code == 404
     assert client.get("/api/v1/search?q=eleven").get_json()["total"] == 0
     assert client.get("/api/v1/search?q=twelve").get_json()["total"] == 0
+
+
+# --- the source record (issue 22): the publication's title, the capture and its hash ------------
+
+CAPTURE_SHA256 = hashlib.sha256(b"the page as captured").hexdigest()
+SOURCE_RECORD = {
+    "source_outlet": "A regional paper",
+    "source_title": "Held in a cellar near the river",
+    "source_captured": "2017-09-14",
+    "source_archived_sha256": CAPTURE_SHA256.upper(),
+}
+
+
+@pytest.fixture
+def recorded(submit, custodian) -> int:  # noqa: F811
+    """A published document whose source names its publication's title, capture and hash."""
+    response = submit(body=FIRST, consent="public", status="in_review", slug="cellar-record",
+                      grade_source="C", grade_information="3", **SOURCE_RECORD)  # fmt: skip
+    assert response.status_code == 302, response.text
+    return publish_via_review(custodian, int(re.fullmatch(r"/documents/(\d+)", response.headers["Location"])[1]))
+
+
+def _record(client, doc_id: int) -> tuple:
+    source = client.get(f"/api/v1/documents/{doc_id}").get_json()["source"]
+    return source["title"], source["captured"], source["archived_sha256"]
+
+
+def test_the_source_record_goes_through_the_form_and_back(app, custodian, recorded):  # noqa: F811
+    reader = app.test_client()
+    assert _record(reader, recorded) == ("Held in a cellar near the river", "2017-09-14", CAPTURE_SHA256)
+    values = form_values(custodian.get(f"/documents/{recorded}/edit").text)
+    assert (values["source_title"], values["source_captured"], values["source_archived_sha256"]) == (
+        "Held in a cellar near the river",
+        "2017-09-14",
+        CAPTURE_SHA256,
+    )
+    response = _edit(custodian, recorded, body=FIRST, reason="opened and saved")
+    assert response.headers["Location"] == f"/documents/{recorded}"  # applied: nothing to review
+    assert _record(reader, recorded) == ("Held in a cellar near the river", "2017-09-14", CAPTURE_SHA256)
+    assert "Changed: status</p>" in custodian.get(f"/documents/{recorded}/history").text  # vs revision 1
+
+
+def test_a_new_capture_waits_for_review_then_is_public(app, custodian, recorded):  # noqa: F811
+    reader = app.test_client()
+    # the body as sent (the form's textarea adds a newline that form_values keeps): the source alone changes
+    response = _edit(custodian, recorded, body=FIRST, source_captured="2017-10", reason="captured again")
+    assert response.headers["Location"] == f"/documents/{recorded}/redaction"
+    assert _record(reader, recorded)[1] == "2017-09-14"  # the reviewed record stays public
+    assert "Changed: source, status</p>" in custodian.get(f"/documents/{recorded}/history").text  # status: vs rev. 1
+    publish_via_review(custodian, recorded)
+    assert _record(reader, recorded)[1] == "2017-10"
+    assert "<time>October 2017</time>" in reader.get(f"/documents/{recorded}").text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [("source_archived_sha256", "not-a-hash", "SHA-256"), ("source_captured", "next week", "EDTF")],
+)
+def test_a_bad_source_record_is_shown_under_its_field(submit, field, value, says):  # noqa: F811
+    response = submit(**{field: value})
+    assert response.status_code == 400
+    error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', response.text)
+    assert error and says in error[1]

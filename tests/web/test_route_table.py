@@ -47,6 +47,7 @@ TABLE = {
     ("timeline.entry", "GET"): Rule("anonymous", "entry"),
     ("timeline.download", "GET"): Rule("anonymous"),
     ("timeline.embed", "GET"): Rule("anonymous"),
+    ("timeline.json_schema", "GET"): Rule("anonymous"),
     ("media.file", "GET"): Rule("anonymous", "media"),
     ("media.thumbnail", "GET"): Rule("anonymous", "media"),
     ("api.cases", "GET"): Rule("anonymous"),

@@ -109,9 +109,9 @@ def test_an_entry_page_has_a_citation_naming_only_documents_the_reader_may_open(
     html = reader(role).get(f"/timeline/entries/{ids['together']}").text
     citation = re.search(r'<textarea id="citation" readonly[^>]*>([^<]+)</textarea>', html)[1]
     assert "A spokesman" in citation and "An official denies the round-ups" in citation
-    assert f"timeline entry {ids['together']}, http://archive.test/timeline/entries/{ids['together']}" in citation
-    assert f"document {public.id}" in citation
-    assert (f"document {hidden.id}" in citation) == (role == "custodian")
+    assert citation.startswith("Witness Archive, “An official denies the round-ups”, timeline entry, denial")
+    assert f"/cases/test-case/documents/{public.slug}" in citation
+    assert (f"/cases/test-case/documents/{hidden.slug}" in citation) == (role == "custodian")
     assert 'data-copy="citation"' in html and "copy.js" in html
 
 
@@ -176,5 +176,5 @@ def test_an_entry_citation_writes_the_date_as_the_reader_does(client, both_ways)
     _, ids = both_ways
     html = client.get(f"/timeline/entries/{ids['a-year']}", headers={"Accept-Language": "ru"}).text
     citation = re.search(r'<textarea id="citation" readonly[^>]*>([^<]+)</textarea>', html)[1]
-    assert f"“Something in 2016”. {display_date('2016', 'ru')} " in citation
+    assert f"«Something in 2016», запись хронологии, сообщаемое событие, {display_date('2016', 'ru')}, " in citation
     assert ".." not in citation  # "2016 г." ends the sentence itself
