@@ -72,7 +72,7 @@ LAYERS = _table(
             archive.redaction: __init__ allowlist given_names names ner patterns phones redact
             archive.redaction: spans
             archive.auth.passwords archive.corpus.sample
-            archive.dates archive.rendering archive.citations archive.validation archive.wording
+            archive.dates archive.rendering archive.citations archive.validation archive.wording archive.records
         """,
         "base": """
             archive.config archive.errors archive.resources archive.translit archive.kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from archive.links import Link
+from archive.records import grading_json, source_json
 from archive.storage.models import Case, Document, MediaFile
 
 
@@ -48,22 +49,7 @@ def document_json(
     if custodian:
         data["sha256"] = document.sha256
     if full:
-        source = document.source
-        data["source"] = (
-            {
-                "outlet": source.outlet,
-                "author": source.author,
-                "url": source.url,
-                "reported_by": source.reported_by,
-                "date": source.date_edtf,
-                "reliability": source.reliability,
-                "title": source.title,
-                "captured": source.captured,
-                "archived_sha256": source.archived_sha256,
-            }
-            if source
-            else None
-        )
+        data["source"] = source_json(document.source)
         data["attribution"] = document.attribution
         data["derived_from"] = [
             {"document": link("document", d.original), "slug": d.original.slug, "relation": d.relation}
@@ -95,15 +81,3 @@ def media_json(media: MediaFile, link: Link, full: bool) -> dict:
         data["original_sha256"] = media.original_sha256
         data["metadata_removed"] = media.report
     return data
-
-
-def grading_json(document: Document) -> dict | None:
-    """The Admiralty grading ("B2": source B, information 2) with its note; None if ungraded."""
-    if not (document.grade_source and document.grade_information):
-        return None
-    return {
-        "code": f"{document.grade_source}{document.grade_information}",
-        "source": document.grade_source,
-        "information": document.grade_information,
-        "note": document.grade_note,
-    }

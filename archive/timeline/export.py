@@ -4,7 +4,7 @@ Each export is built from `visible_entries`, so it holds exactly what its reader
 entries backed by a document they may open, those citations and conflicting accounts only,
 the denied events they may see, and public text only (timeline text is written by custodians
 and checked for identifiers when it is saved; documents are described by their public fields:
-title, slug, permalink, custody SHA-256, who speaks, grading, source, and the excerpt cited;
+title, slug, permalink, public-text SHA-256, who speaks, grading, source, and the excerpt cited;
 never by their original text).
 
 Every format carries the same context: the sources' conflicting accounts, the excerpts, each
@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from archive.links import Link
-from archive.storage.models import Document, Source
+from archive.records import grading_json, source_json
+from archive.storage.models import Document
 from archive.timeline.claimreview import claim_review
 from archive.timeline.read import LANE_NAMES, VisibleEntry
 from archive.timeline.serialize import entry_record
@@ -94,35 +95,8 @@ def document_context(document: Document) -> dict:
         "slug": document.slug,
         "sha256": document.version_sha256,
         "source_type": document.source_type,
-        "grade": grade(document),
-        "source": _source(document.source),
-    }
-
-
-def grade(document: Document) -> dict | None:
-    """The Admiralty grading ("B2": source B, information 2) with its note; None if ungraded."""
-    if not (document.grade_source and document.grade_information):
-        return None
-    return {
-        "code": document.grade_source + document.grade_information,
-        "source": document.grade_source,
-        "information": document.grade_information,
-        "note": document.grade_note,
-    }
-
-
-def _source(source: Source | None) -> dict | None:
-    if source is None:
-        return None
-    return {
-        "outlet": source.outlet,
-        "author": source.author,
-        "url": source.url,
-        "reported_by": source.reported_by,
-        "date": source.date_edtf,
-        "title": source.title,
-        "captured": source.captured,
-        "archived_sha256": source.archived_sha256,
+        "grade": grading_json(document),
+        "source": source_json(document.source, reliability=False),
     }
 
 
@@ -281,7 +255,7 @@ def _tjs_words(item: VisibleEntry, link: Link) -> list[str]:
 
 def _tjs_citation(citation, link: Link) -> str:
     document = citation.document
-    about = [x for x in ((grade(document) or {}).get("code"), SOURCE_TYPE_WORDS.get(document.source_type)) if x]
+    about = [x for x in ((grading_json(document) or {}).get("code"), SOURCE_TYPE_WORDS.get(document.source_type)) if x]
     text = _anchor(link("document", document), document.title)
     if about:
         text += f" ({_escape(', '.join(about))})"

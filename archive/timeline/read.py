@@ -207,13 +207,18 @@ def _corroborate(session: Session, actor: Actor, items: list[VisibleEntry]) -> N
     """Count each entry's independent sources among the citations its reader sees, following
     derivations only to documents the reader may open (documents/derivation.py)."""
     groups = {n: [c.document_id for c in item.citations] for n, item in enumerate(items)}
+    for n, found in corroborations(session, groups, may_open(session, actor)).items():
+        items[n].corroboration = found
 
-    def may_open(document_id: int) -> bool:
+
+def may_open(session: Session, actor: Actor):
+    """Whether this actor may open a document, by id (what corroboration follows links to)."""
+
+    def opens(document_id: int) -> bool:
         document = session.get(Document, document_id)
         return document is not None and can(actor, "document:read", document)
 
-    for n, found in corroborations(session, groups, may_open).items():
-        items[n].corroboration = found
+    return opens
 
 
 def entry_visible_to(session: Session, actor: Actor, entry_id: int) -> VisibleEntry | None:

@@ -30,6 +30,7 @@ from archive.storage.models import (
     ActVictim,
     Document,
 )
+from archive.timeline.read import may_open
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def visible_acts(session: Session, actor: Actor, filters: ActFilters) -> list[Vi
     acts = session.scalars(stmt.order_by(when.is_(None), when, Act.id)).all()
     shown = [VisibleAct(a, [s for s in a.sources if can(actor, "document:read", s.document)]) for a in acts]
     groups = {n: [s.document_id for s in item.supporting] for n, item in enumerate(shown)}
-    for n, found in corroborations(session, groups, _may_open(session, actor)).items():
+    for n, found in corroborations(session, groups, may_open(session, actor)).items():
         shown[n].corroboration = found
     return shown
 
@@ -127,7 +128,7 @@ def act_visible_to(session: Session, actor: Actor, act_id: int) -> VisibleAct | 
     act = session.get(Act, act_id)
     item = VisibleAct(act, [s for s in act.sources if can(actor, "document:read", s.document)])
     item.corroboration = corroborations(
-        session, {0: [s.document_id for s in item.supporting]}, _may_open(session, actor)
+        session, {0: [s.document_id for s in item.supporting]}, may_open(session, actor)
     )[0]
     return item
 
@@ -143,7 +144,7 @@ def count_by_type(session: Session, actor: Actor, items: list[VisibleAct]) -> li
         found.document_ids |= {s.document_id for s in item.supporting}
         found.disputing += len(item.disputing)
     groups = {n: sorted(c.document_ids) for n, c in enumerate(counts.values())}
-    for n, corroboration in corroborations(session, groups, _may_open(session, actor)).items():
+    for n, corroboration in corroborations(session, groups, may_open(session, actor)).items():
         found = list(counts.values())[n]
         found.documents, found.sources = corroboration.documents, corroboration.sources
     return [counts[t] for t in ACT_TYPES if t in counts]
@@ -172,11 +173,3 @@ def perpetrator_names(session: Session, actor: Actor, filters: ActFilters) -> li
     acts = matching_acts(select(Act.id), actor, ActFilters(case=filters.case))
     stmt = select(ActPerpetrator.name).where(ActPerpetrator.act_id.in_(acts)).distinct()
     return sorted(session.scalars(stmt), key=str.casefold)
-
-
-def _may_open(session: Session, actor: Actor):
-    def may_open(document_id: int) -> bool:
-        document = session.get(Document, document_id)
-        return document is not None and can(actor, "document:read", document)
-
-    return may_open

@@ -518,6 +518,7 @@ READS = {
     "archive.timeline.read.visible_entries",
     "archive.timeline.read.entry_visible_to",
     "archive.timeline.read.entry_readable",
+    "archive.timeline.read.may_open",
     "archive.timeline.references.entries_citing",
     "archive.timeline.references.resolve_references",
     "archive.briefs.read.briefs_for",
