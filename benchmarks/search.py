@@ -1,18 +1,41 @@
-"""Search benchmark: the archive's Whoosh backend against SQLite FTS5, on the same documents.
+"""Search benchmark, timed as readers meet it: the archive's Whoosh and PostgreSQL backends beside
+SQLite FTS5 on the same documents, measured in the same run.
 
-    .venv/bin/python benchmarks/search.py [--sizes 10000 100000] [--queries 40]
+    .venv/bin/python benchmarks/search.py [--sizes 10000 100000] [--queries 60]
+                                          [--backends whoosh postgres fts5] [--keep FOLDER]
+                                          [--fresh-workers 6]
 
-Generates synthetic corpora with `archive generate-sample` (clearly labelled SYNTHETIC), then
-for each engine and size reports documents indexed per second, index size on disk, and p50/p95
-latency for single terms, two-term AND, phrases, Russian stemmed terms, filtered + date-range
-queries, facet counts and snippets, and adding or updating one document. FTS5 runs with the
-unicode61 tokenizer (no stemming) over the same public text, with the same filters in SQL, and
-like the archive counts the total of every query and, for facet counts, all six facets.
+For each size the script writes a SYNTHETIC corpus of realistic shape (1,000–3,000 characters of
+Markdown: headings, paragraphs, some lists; six English documents in ten, four Russian; words
+drawn from wordfreq's 30,000 most frequent words of each language with their real frequencies,
+names and places in either script), stores it in a fresh archive (`archive init`, the rows
+inserted as reviewed documents) and times `archive reindex` through each backend: documents per
+second through the real command, and the index's size on disk (PostgreSQL: its two tables with
+their indexes). FTS5 (unicode61, no stemming) gets the same public text and filters.
+
+Every timed request is asked once (never repeated) with the results cache off, in two kinds of
+process:
+- a **fresh worker**: a new process opens the index (and warms itself, as a server's worker does
+  at start; the start-up is reported apart), then answers one request of each type, in turn; a
+  few such processes are started and their requests pooled;
+- a **warm worker**: one process that has already answered 200 other requests.
+Then **kept results**: the same request asked a second time with the cache on (a reader paging
+back, a popular query).
+
+Request types: a single term, two terms with AND, a two-word phrase found in the corpus, a
+Russian word form (stemmed), a term with a kind filter and a date range, a common term with the
+six facets counted, and the second page of a term's results; every hit carries a snippet, and
+FTS5 makes one with snippet() for every request too. Then one document added or replaced (the
+p95 of 100). Targets (issue 23): at 100,000 documents every type p95 < 50 ms in a warm worker and
+< 100 ms in a fresh one (Whoosh), < 100 ms (PostgreSQL), each ≤ 3× FTS5's p95 in the same kind
+of worker; `archive reindex` ≥ 1,000 documents/s; one update p95 < 50 ms; index ≤ 2× FTS5's size.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import random
 import shutil
@@ -20,121 +43,225 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.dates import parse_edtf  # noqa: E402
-from archive.documents.parse import parse_front_matter  # noqa: E402
-from archive.search.backend import IndexedDocument, SearchRequest  # noqa: E402
-from archive.search.indexing import BATCH  # noqa: E402
-from archive.search.whoosh_backend import WhooshSearch  # noqa: E402
+ARCHIVE = ROOT / ".venv" / "bin" / "archive"
+TYPES = ("single term", "two-term AND", "phrase", "Russian term", "filter + date range", "six facets", "page 2")
+FRESH_WORKERS = 6  # processes started for the fresh-worker figures (--fresh-workers) ...
+FRESH_ROUNDS = 5  # ... each answering this many requests of each type
+WARM_UP = 200  # requests a warm worker has answered before it is timed
+KINDS = ("testimony", "news_report", "official_statement", "photo_caption", "analysis")
+PLACES = ("Grozny", "Argun", "Shali", "Gudermes", "Moscow", "Nalchik", "Nazran", "Vladikavkaz", "Khasavyurt",
+          "Makhachkala", "Kurchaloy", "Urus-Martan", "Toronto", "Paris", "Vilnius", "Berlin", "Tbilisi",
+          "Beslan", "Mozdok", "Rostov", "Grozny city", "Achkhoy-Martan", "Vedeno", "Naur", "Kizlyar")  # fmt: skip
+TAGS = ("detention", "torture", "denial", "hotline", "evacuation", "refugees", "threats", "family", "police",
+        "investigation", "media", "court", "asylum", "health", "prison", "checkpoint", "phone", "video",
+        "witness", "statement")  # fmt: skip
+NAMES_EN = ("Kadyrov", "Hamzat", "Zelimkhan", "Magomed", "Guseinov", "Aliev", "Dudaev", "Ramzan", "Malika", "Adam")
+NAMES_RU = ("Кадыров", "Хамзат", "Зелимхан", "Магомед", "Гусейнов", "Алиев", "Дудаев", "Рамзан", "Малика", "Адам")
+CASES = ("chechnya-2017", "north-caucasus-2019", "synthetic-third")
 
-EN_TERMS = ["detained", "officials", "relatives", "hotline", "investigators", "witnesses",
-            "phones", "statement", "journalists", "evacuation"]  # fmt: skip
-RU_TERMS = ["задержали", "отрицали", "родственников", "горячую", "следователи", "свидетели",
-            "телефоны", "заявлении", "журналисты", "убежище"]  # fmt: skip
-PHRASES = ['"military base"', '"criminal case"', '"safe house"', '"бывшей воинской"', '"горячую линию"']
+
+# -- the corpus -----------------------------------------------------------------------------------
 
 
-def generate(count: int, folder: Path) -> list[IndexedDocument]:
-    if not (folder / "synthetic-sample").exists():
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "archive"), "generate-sample", "--count", str(count), "--out", str(folder)],
-            check=True,
-            capture_output=True,
-        )
-    docs = []
-    for n, path in enumerate(sorted((folder / "synthetic-sample" / "documents").glob("*.md"))):
-        fields = parse_front_matter(path.read_text(), str(path))
-        published = parse_edtf(fields["published"])
-        events = parse_edtf(fields["events"])
-        docs.append(
-            IndexedDocument(
-                id=n + 1,
-                version="1",
-                case=fields["case"],
-                kind=fields["kind"],
-                language=fields["language"],
-                title=fields["title"],
-                body=fields["body"],
-                places=tuple(fields["places"]),
-                tags=tuple(fields["tags"]),
-                consent=fields["consent"],
-                status=fields["status"],
-                published=published.earliest,
-                events_start=events.earliest,
-                events_end=events.latest,
+class Words:
+    """A language's words as wordfreq ranks them, drawn with their frequencies (Zipf)."""
+
+    def __init__(self, language: str, count: int = 30_000):
+        import numpy as np
+        from wordfreq import top_n_list, word_frequency
+
+        self.words = [w for w in top_n_list(language, count) if w.isalpha()]
+        weights = np.array([word_frequency(w, language) for w in self.words])
+        self.cdf = np.cumsum(weights / weights.sum())
+
+    def draw(self, rng, k: int) -> list[str]:
+        import numpy as np
+
+        picks = np.searchsorted(self.cdf, rng.random(k), side="right")
+        return [self.words[min(i, len(self.words) - 1)] for i in picks]
+
+
+def _sentence(rng, words: Words, names: tuple, k: int) -> str:
+    drawn = words.draw(rng, k)
+    if rng.random() < 0.25:
+        drawn[int(rng.integers(len(drawn)))] = names[int(rng.integers(len(names)))]
+    return drawn[0].capitalize() + " " + " ".join(drawn[1:]) + "."
+
+
+def document(n: int, languages: dict) -> dict:
+    """Document n of the corpus (the same every run)."""
+    import numpy as np
+
+    rng = np.random.default_rng(n)
+    language = "ru" if rng.random() < 0.4 else "en"
+    words, names = languages[language], NAMES_RU if language == "ru" else NAMES_EN
+    target = int(rng.integers(1000, 3001))
+    parts: list[str] = []
+    size = 0
+    while size < target:
+        if not parts or rng.random() < 0.2:
+            block = "## " + " ".join(words.draw(rng, int(rng.integers(2, 6)))).capitalize()
+        elif rng.random() < 0.15:
+            block = "\n".join(
+                "- " + " ".join(words.draw(rng, int(rng.integers(3, 9)))) for _ in range(rng.integers(3, 7))
             )
-        )
-    return docs
+        else:
+            block = " ".join(_sentence(rng, words, names, int(rng.integers(6, 19))) for _ in range(rng.integers(2, 6)))
+        parts.append(block)
+        size += len(block) + 2
+    start = date(2015, 1, 1).toordinal() + int(rng.integers(0, 7 * 365))
+    consent = "public" if rng.random() < 0.7 else ("researchers" if rng.random() < 0.67 else "custodians")
+    return {
+        "id": n,
+        "case": CASES[int(rng.integers(len(CASES)))],
+        "kind": KINDS[int(rng.integers(len(KINDS)))],
+        "language": language,
+        "title": _sentence(rng, words, names, int(rng.integers(4, 10)))[:-1],
+        "body": "\n\n".join(parts),
+        "places": sorted({PLACES[int(i)] for i in rng.integers(0, len(PLACES), int(rng.integers(1, 4)))}),
+        "tags": sorted({TAGS[int(i)] for i in rng.integers(0, len(TAGS), int(rng.integers(1, 5)))}),
+        "consent": consent,
+        "published": date.fromordinal(start + int(rng.integers(0, 200))).isoformat(),
+        "events_start": date.fromordinal(start).isoformat(),
+        "events_end": date.fromordinal(start + int(rng.integers(0, 90))).isoformat(),
+    }
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return statistics.median(ordered) * 1000, p95 * 1000
-
-
-def timed(fn, args_list) -> tuple[float, float]:
-    samples = []
-    for args in args_list:
+def corpus(count: int, folder: Path) -> list[dict]:
+    path = folder / f"corpus-{count}.jsonl.gz"
+    if not path.exists():
+        languages = {"en": Words("en"), "ru": Words("ru")}
         started = time.perf_counter()
-        fn(*args)
-        samples.append(time.perf_counter() - started)
-    return percentiles(samples)
+        with gzip.open(path, "wt", encoding="utf-8") as out:
+            for n in range(1, count + 1):
+                out.write(json.dumps(document(n, languages), ensure_ascii=False) + "\n")
+        print(f"  corpus of {count:,} written in {time.perf_counter() - started:.0f} s", flush=True)
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
 
 
-def folder_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+def indexed_document(d: dict):
+    from archive.search.backend import IndexedDocument
+
+    return IndexedDocument(
+        id=d["id"],
+        version="bench",
+        case=d["case"],
+        kind=d["kind"],
+        language=d["language"],
+        title=d["title"],
+        body=d["body"],
+        places=tuple(d["places"]),
+        tags=tuple(d["tags"]),
+        consent=d["consent"],
+        status="published",
+        published=date.fromisoformat(d["published"]),
+        events_start=date.fromisoformat(d["events_start"]),
+        events_end=date.fromisoformat(d["events_end"]),
+    )
 
 
-def whoosh_distribution() -> str:
-    """Which distribution provides `whoosh` here (whoosh3 and whoosh-reloaded share the name)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    for name in ("whoosh3", "whoosh-reloaded", "whoosh"):
-        try:
-            return f"{name} {version(name)}"
-        except PackageNotFoundError:
-            continue
-    return "whoosh"
+# -- requests, never repeated --------------------------------------------------------------------
 
 
-class ArchiveEngine:
-    name = f"archive ({whoosh_distribution()})"
+def requests(docs: list[dict], count: int, seed: int) -> dict[str, list[dict]]:
+    """`count` distinct requests of each type (as JSON-able dicts)."""
+    from wordfreq import top_n_list
 
-    def __init__(self, folder: Path):
-        shutil.rmtree(folder, ignore_errors=True)
-        self.folder = folder
-        self.backend = WhooshSearch(folder)
+    rng = random.Random(seed)
+    en = [w for w in top_n_list("en", 8000)[300:] if w.isalpha() and len(w) > 3]
+    common = [w for w in top_n_list("en", 600)[60:] if w.isalpha() and len(w) > 3]
+    ru = [w for w in top_n_list("ru", 8000)[300:] if w.isalpha() and len(w) > 3]
+    rng.shuffle(en)
+    rng.shuffle(ru)
+    rng.shuffle(common)
+    phrases: list[str] = []
+    seen: set[str] = set()
+    while len(phrases) < count:
+        words = rng.choice(docs)["body"].split()
+        at = rng.randrange(len(words) - 1)
+        pair = [w.strip(".,;:") for w in words[at : at + 2]]
+        phrase = f'"{pair[0]} {pair[1]}"'
+        if all(w.isalpha() and len(w) > 2 for w in pair) and phrase not in seen:
+            seen.add(phrase)
+            phrases.append(phrase)
+    out: dict[str, list[dict]] = {t: [] for t in TYPES}
+    for n in range(count):
+        year = rng.randint(2015, 2021)
+        out["single term"].append({"q": en[n]})
+        out["two-term AND"].append({"q": f"{en[count + n]} AND {en[2 * count + n]}"})
+        out["phrase"].append({"q": phrases[n]})
+        out["Russian term"].append({"q": ru[n]})
+        out["filter + date range"].append(
+            {"q": en[3 * count + n], "kind": rng.choice(KINDS), "from": f"{year}-01-01", "to": f"{year}-06-30"}
+        )
+        out["six facets"].append(
+            {"q": common[n % len(common)] if n < len(common) else en[4 * count + n], "facets": True}
+        )
+        out["page 2"].append({"q": en[5 * count + n], "page": 2})
+    return out
 
-    def build(self, docs):
-        # as `archive reindex` does: commits of BATCH documents, analysed in parallel
-        for start in range(0, len(docs), BATCH):
-            self.backend.index(docs[start : start + BATCH])
 
-    def size(self):
-        return folder_size(self.folder)
+def search_request(spec: dict):
+    from archive.search.backend import SearchRequest
 
-    def query(self, q, facets=False, **options):
-        return self.backend.search(SearchRequest(q=q, facets=facets, per_page=20, **options))
+    return SearchRequest(
+        q=spec["q"],
+        filters={"kind": spec["kind"]} if "kind" in spec else {},
+        date_from=date.fromisoformat(spec["from"]) if "from" in spec else None,
+        date_to=date.fromisoformat(spec["to"]) if "to" in spec else None,
+        facets=spec.get("facets", False),
+        page=spec.get("page", 1),
+        per_page=20,
+    )
 
-    def add(self, doc):
-        self.backend.index([doc])
+
+# -- the engines -----------------------------------------------------------------------------------
 
 
-class Fts5Engine:
-    name = "SQLite FTS5"
+def open_engine(kind: str, where: str, cache: int = 0):
+    """An engine to query, as a worker opens it: the backend (warmed), or an FTS5 connection."""
+    if kind == "fts5":
+        return Fts5(Path(where))
+    if kind == "whoosh":
+        from archive.search.whoosh_backend import WhooshSearch
+
+        backend = WhooshSearch(Path(where), cache=cache)
+    else:
+        from archive.search.postgres_backend import PostgresSearch
+
+        backend = PostgresSearch(where, cache=cache)
+    if hasattr(backend, "warm"):
+        backend.warm()
+    return backend
+
+
+def ask(engine, spec: dict):
+    if isinstance(engine, Fts5):
+        return engine.query(spec)
+    return engine.search(search_request(spec))
+
+
+class Fts5:
+    """SQLite FTS5 over the same public text, with the same filters, totals, facets, snippets."""
 
     def __init__(self, path: Path):
-        path.unlink(missing_ok=True)
         self.path = path
         self.db = sqlite3.connect(path)
-        self.db.executescript(
+
+    @classmethod
+    def build(cls, path: Path, docs: list[dict]) -> Fts5:
+        path.unlink(missing_ok=True)
+        engine = cls(path)
+        engine.db.executescript(
             "CREATE TABLE docs(id INTEGER PRIMARY KEY, kind, language, consent, status, year,"
             " events_start INTEGER, events_end INTEGER, case_slug);"
             "CREATE TABLE places(doc INTEGER, place); CREATE TABLE tags(doc INTEGER, tag);"
@@ -142,146 +269,394 @@ class Fts5Engine:
             "CREATE INDEX docs_filter ON docs(consent, status, kind, events_start);"
             "CREATE INDEX places_doc ON places(doc); CREATE INDEX tags_doc ON tags(doc);"
         )
-
-    def build(self, docs):
-        with self.db:
+        with engine.db:
             for d in docs:
-                self.add(d, commit=False)
+                engine.add(d, commit=False)
+        return engine
 
-    def size(self):
+    def size(self) -> int:
         return self.path.stat().st_size
 
-    def add(self, d, commit=True):
+    def add(self, d: dict, commit: bool = True) -> None:
+        start, end = date.fromisoformat(d["events_start"]), date.fromisoformat(d["events_end"])
         self.db.execute(
             "INSERT OR REPLACE INTO docs VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                d.id,
-                d.kind,
-                d.language,
-                d.consent,
-                d.status,
-                d.published.year,
-                d.events_start.toordinal(),
-                d.events_end.toordinal(),
-                d.case,
-            ),
+            (d["id"], d["kind"], d["language"], d["consent"], "published", d["published"][:4], start.toordinal(),
+             end.toordinal(), d["case"]),
+        )  # fmt: skip
+        self.db.executemany("INSERT INTO places VALUES (?,?)", [(d["id"], p) for p in d["places"]])
+        self.db.executemany("INSERT INTO tags VALUES (?,?)", [(d["id"], t) for t in d["tags"]])
+        self.db.execute(
+            "INSERT OR REPLACE INTO fts(rowid, title, body) VALUES (?,?,?)", (d["id"], d["title"], d["body"])
         )
-        self.db.executemany("INSERT INTO places VALUES (?,?)", [(d.id, p) for p in d.places])
-        self.db.executemany("INSERT INTO tags VALUES (?,?)", [(d.id, t) for t in d.tags])
-        self.db.execute("INSERT OR REPLACE INTO fts(rowid, title, body) VALUES (?,?,?)", (d.id, d.title, d.body))
         if commit:
             self.db.commit()
 
-    def query(self, q, facets=False, filters=None, date_from=None, date_to=None, snippets=False):
-        match = q.replace(" AND ", " ").strip() or None
+    def query(self, spec: dict):
+        match = spec["q"].replace(" AND ", " ").strip()
         where, params = ["d.consent = 'public'", "d.status = 'published'"], []
-        for name, value in (filters or {}).items():
-            where.append(f"d.{name} = ?")
-            params.append(value)
-        if date_to:
+        if "kind" in spec:
+            where.append("d.kind = ?")
+            params.append(spec["kind"])
+        if "to" in spec:
             where.append("d.events_start <= ?")
-            params.append(date_to.toordinal())
-        if date_from:
+            params.append(date.fromisoformat(spec["to"]).toordinal())
+        if "from" in spec:
             where.append("d.events_end >= ?")
-            params.append(date_from.toordinal())
-        if match:  # the full-text index first, then the filters (SQLite's plan otherwise
-            where.append("d.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)")  # scans docs)
-            params.append(match)
-        matches = f"FROM docs d WHERE {' AND '.join(where)}"
-        snippet = ", snippet(fts, 1, '<mark>', '</mark>', ' … ', 24)" if snippets else ""
-        if match:  # CROSS JOIN: SQLite reads the full-text index first (its best plan here)
-            rows = self.db.execute(
-                f"SELECT fts.rowid{snippet} FROM fts CROSS JOIN docs d ON d.id = fts.rowid"  # noqa: S608
-                f" WHERE fts MATCH ? AND {' AND '.join(where[:-1])} ORDER BY rank LIMIT 20",
-                [match, *params[:-1]],
-            ).fetchall()
-        else:
-            rows = self.db.execute(f"SELECT d.id {matches} LIMIT 20", params).fetchall()  # noqa: S608
-        # like the archive's search page: the total, and (when asked) six facets' counts
-        total = self.db.execute(f"SELECT count(*) {matches}", params).fetchone()[0]  # noqa: S608
-        if facets:
+            params.append(date.fromisoformat(spec["from"]).toordinal())
+        condition = " AND ".join(where)
+        offset = 20 * (spec.get("page", 1) - 1)
+        page = (
+            "SELECT fts.rowid, snippet(fts, 1, '<mark>', '</mark>', ' … ', 24) FROM fts CROSS JOIN docs d "  # noqa: S608
+            f"ON d.id = fts.rowid WHERE fts MATCH ? AND {condition} ORDER BY rank LIMIT 20 OFFSET {offset}"
+        )
+        rows = self.db.execute(
+            page,
+            [match, *params],
+        ).fetchall()
+        matches = f"FROM docs d WHERE {condition} AND d.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)"  # noqa: S608 - fixed fragments; values are parameters
+        total = self.db.execute(f"SELECT count(*) {matches}", [*params, match]).fetchone()[0]  # noqa: S608
+        if spec.get("facets"):
             for column in ("kind", "language", "year", "case_slug"):
                 self.db.execute(
-                    f"SELECT d.{column}, count(*) {matches} GROUP BY d.{column}",  # noqa: S608
-                    params,
-                ).fetchall()
+                    f"SELECT d.{column}, count(*) {matches} GROUP BY d.{column}", [*params, match]
+                ).fetchall()  # noqa: S608
             for table, column in (("places", "place"), ("tags", "tag")):
                 self.db.execute(
-                    f"SELECT x.{column}, count(*) FROM {table} x WHERE x.doc IN"  # noqa: S608
-                    f" (SELECT d.id {matches}) GROUP BY x.{column}",
-                    params,
+                    f"SELECT x.{column}, count(*) FROM {table} x WHERE x.doc IN (SELECT d.id {matches}) "  # noqa: S608
+                    f"GROUP BY x.{column}",
+                    [*params, match],
                 ).fetchall()
         return rows, total
 
 
-def measure(engine, docs, queries: int, rng: random.Random) -> dict:
+# -- the archive: stored, then indexed by `archive reindex` ----------------------------------------
+
+
+def archive_env(data_dir: Path, url: str, backend: str) -> dict[str, str]:
+    """The environment of the archive's commands, as the load benchmark sets it (no kept results)."""
+    from benchmarks.load import _env
+
+    return _env(data_dir, url, backend, search_cache=0)
+
+
+def run_archive(env: dict, *args: str) -> None:
+    done = subprocess.run([str(ARCHIVE), *args], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"archive {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+
+
+def store(env: dict, docs: list[dict]) -> None:
+    """Insert the documents as reviewed, published documents (as a restore would)."""
+    from sqlalchemy import insert
+
+    from archive.config import load_config
+    from archive.rendering import render_markdown
+    from archive.storage.db import Database
+    from archive.storage.models import Case, Document, Place, Tag, document_places, document_tags
+    from archive.storage.sealing import Sealer
+    from archive.storage.vault import parse_key
+
+    config = load_config(environ=env)  # the vault key for sealed columns, from the data folder
+    db = Database(env["ARCHIVE_DATABASE_URL"], Sealer(parse_key(config["VAULT_KEY"])))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with db.engine.begin() as connection:
+        cases = {
+            slug: connection.execute(
+                insert(Case).values(slug=slug, title=f"SYNTHETIC {slug}", summary="", region="")
+            ).inserted_primary_key[0]
+            for slug in CASES
+        }
+        places = {p: connection.execute(insert(Place).values(name=p)).inserted_primary_key[0] for p in PLACES}
+        tags = {t: connection.execute(insert(Tag).values(name=t)).inserted_primary_key[0] for t in TAGS}
+    for start in range(0, len(docs), 5000):
+        chunk = docs[start : start + 5000]
+        rows = [
+            {
+                "id": d["id"],
+                "case_id": cases[d["case"]],
+                "slug": f"synthetic-{d['id']}",
+                "kind": d["kind"],
+                "title": d["title"],
+                "language": d["language"],
+                "body_original": d["body"],
+                "body_public": d["body"],
+                "body_html": render_markdown(d["body"]),
+                "redaction_spans": [],
+                "redaction_reviewed_at": now,
+                "published_edtf": d["published"],
+                "published_start": date.fromisoformat(d["published"]),
+                "published_end": date.fromisoformat(d["published"]),
+                "events_edtf": f"{d['events_start']}/{d['events_end']}",
+                "events_start": date.fromisoformat(d["events_start"]),
+                "events_end": date.fromisoformat(d["events_end"]),
+                "consent": d["consent"],
+                "status": "published",
+                "sha256": f"{d['id']:064x}",
+                "revision": 1,
+                "attribution": "SYNTHETIC",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for d in chunk
+        ]
+        with db.engine.begin() as connection:
+            connection.execute(insert(Document), rows)
+            connection.execute(
+                insert(document_places),
+                [{"document_id": d["id"], "place_id": places[p]} for d in chunk for p in d["places"]],
+            )
+            connection.execute(
+                insert(document_tags), [{"document_id": d["id"], "tag_id": tags[t]} for d in chunk for t in d["tags"]]
+            )
+    db.dispose()
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def postgres_size(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    from archive.storage.db import driver_url
+
+    engine = create_engine(driver_url(url))
+    with engine.connect() as connection:
+        size = connection.execute(
+            text("SELECT pg_total_relation_size('search_index') + pg_total_relation_size('search_terms')")
+        ).scalar()
+    engine.dispose()
+    return int(size)
+
+
+# -- timing ------------------------------------------------------------------------------------------
+
+
+def fresh_workers(
+    kind: str, where: str, plan: dict[str, list[dict]], workers: int
+) -> tuple[dict[str, list[float]], list[float]]:
+    """Start `workers` processes, each answering FRESH_ROUNDS requests of each type (the
+    requests of the plan, split between them); their timings pooled, and each one's start-up."""
+    samples: dict[str, list[float]] = {t: [] for t in TYPES}
+    starts = []
+    for worker in range(workers):
+        part = {t: specs[worker * FRESH_ROUNDS : (worker + 1) * FRESH_ROUNDS] for t, specs in plan.items()}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(part, handle)
+        done = subprocess.run(
+            [sys.executable, __file__, "--worker", kind, where, handle.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        os.unlink(handle.name)
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        starts.append(answer["start"])
+        for t in TYPES:
+            samples[t] += answer["samples"][t]
+    return samples, starts
+
+
+def worker_main(kind: str, where: str, plan_file: str) -> None:
+    """A fresh worker: open the engine, then one request of each type in turn, timed."""
     started = time.perf_counter()
-    engine.build(docs)
-    build = time.perf_counter() - started
-    en = [rng.choice(EN_TERMS) for _ in range(queries)]
-    ru = [rng.choice(RU_TERMS) for _ in range(queries)]
-    pairs = [f"{rng.choice(EN_TERMS)} AND {rng.choice(EN_TERMS)}" for _ in range(queries)]
-    phrases = [rng.choice(PHRASES) for _ in range(queries)]
-    ranges = [(date(y, 1, 1), date(y, 6, 30)) for y in (rng.randint(2015, 2020) for _ in range(queries))]
-    row = {"indexed/s": len(docs) / build, "size MB": engine.size() / 1e6}
-    row["single term"] = timed(lambda q: engine.query(q), [(q,) for q in en])
-    row["two-term AND"] = timed(lambda q: engine.query(q), [(q,) for q in pairs])
-    row["phrase"] = timed(lambda q: engine.query(q), [(q,) for q in phrases])
-    row["Russian term"] = timed(lambda q: engine.query(q), [(q,) for q in ru])
-    row["filter + date range"] = timed(
-        lambda q, r: engine.query(q, filters={"kind": "testimony"}, date_from=r[0], date_to=r[1]),
-        list(zip(en, ranges, strict=True)),
-    )
-    row["facet counts"] = timed(lambda q: engine.query(q, facets=True), [(q,) for q in en])
-    if isinstance(engine, Fts5Engine):
-        row["snippets"] = timed(lambda q: engine.query(q, snippets=True), [(q,) for q in en])
-    else:
-        row["snippets"] = row["single term"]  # the archive's hits always carry snippets
-    last = docs[-1]
-    updates = [IndexedDocument(**{**last.__dict__, "id": len(docs) + n + 1, "title": f"added {n}"}) for n in range(100)]
+    engine = open_engine(kind, where)
+    start = time.perf_counter() - started
+    samples = rounds(engine, json.loads(Path(plan_file).read_text()))
+    print(json.dumps({"start": start, "samples": samples}))
+
+
+def warm_worker(engine, warm_up: list[dict], plan: dict[str, list[dict]]) -> dict[str, list[float]]:
+    for spec in warm_up:
+        ask(engine, spec)
+    return rounds(engine, plan)
+
+
+def rounds(engine, plan: dict[str, list[dict]]) -> dict[str, list[float]]:
+    """One request of each type in turn, each timed."""
+    samples: dict[str, list[float]] = {t: [] for t in TYPES}
+    for n in range(max(len(v) for v in plan.values())):
+        for t in TYPES:
+            if n < len(plan[t]):
+                began = time.perf_counter()
+                ask(engine, plan[t][n])
+                samples[t].append(time.perf_counter() - began)
+    return samples
+
+
+def kept_results(kind: str, where: str, plan: dict[str, list[dict]]) -> list[float]:
+    """The second asking of the same request, with the results cache on."""
+    engine = open_engine(kind, where, cache=500)
     samples = []
-    for d in updates:  # a hundred additions, so that the occasional merge shows at p99
-        started = time.perf_counter()
-        engine.add(d)
-        samples.append(time.perf_counter() - started)
-    row["add one document"] = percentiles(samples)
-    row["add one document, p99 ms"] = sorted(samples)[98] * 1000
-    return row
+    for specs in plan.values():
+        for spec in specs[:10]:
+            ask(engine, spec)
+            began = time.perf_counter()
+            ask(engine, spec)
+            samples.append(time.perf_counter() - began)
+    return samples
+
+
+def updates(kind: str, where: str, docs: list[dict]) -> list[float]:
+    engine = Fts5(Path(where)) if kind == "fts5" else open_engine(kind, where)
+    samples = []
+    for n in range(100):
+        d = {**docs[n * 7 % len(docs)], "title": f"replaced {n}"}
+        began = time.perf_counter()
+        if kind == "fts5":
+            engine.add(d)
+        else:
+            engine.index([indexed_document(d)])
+        samples.append(time.perf_counter() - began)
+    return samples
+
+
+def p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+def cell(samples: list[float]) -> str:
+    return f"{statistics.median(samples) * 1000:.1f} / {p(samples, 0.95):.1f}"
+
+
+# -- a run ---------------------------------------------------------------------------------------------
+
+
+def new_database(url: str, name: str) -> str:
+    """A new, empty database on the cluster at `url`."""
+    from sqlalchemy import create_engine, text
+
+    from archive.storage.db import driver_url
+
+    engine = create_engine(driver_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def build_backend(kind: str, size: int, docs: list[dict], root: Path, cluster_url: str | None) -> tuple[str, dict]:
+    """A fresh archive holding the documents, indexed by `archive reindex`; where to query it."""
+    data = root / f"{kind}-{size}"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    sqlite = f"sqlite:///{data / 'archive.sqlite3'}"
+    url = sqlite if kind == "whoosh" else new_database(cluster_url, f"bench_{size}")
+    env = archive_env(data, url, kind)
+    run_archive(env, "init")
+    store(env, docs)
+    began = time.perf_counter()
+    run_archive(env, "reindex")
+    took = time.perf_counter() - began
+    where = str(data / "index") if kind == "whoosh" else url
+    size_bytes = folder_size(Path(where)) if kind == "whoosh" else postgres_size(url)
+    return where, {"reindex documents/s": len(docs) / took, "index MB": size_bytes / 1e6}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--queries", type=int, default=40)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "search")
+    parser.add_argument("--queries", type=int, default=60, help="timed requests of each type in a warm worker")
+    parser.add_argument("--backends", nargs="+", default=["whoosh", "postgres", "fts5"])
+    parser.add_argument("--fresh-workers", type=int, default=FRESH_WORKERS, help="fresh processes timed")
+    parser.add_argument("--keep", type=Path, help="keep the corpora, archives and cluster here")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="archive-bench-search-"))
+    root.mkdir(parents=True, exist_ok=True)
     import whoosh
 
-    print(f"whoosh {whoosh.versionstring()}; python {sys.version.split()[0]}; {os.cpu_count()} cores\n")
-    for size in args.sizes:
-        docs = generate(size, args.out / f"corpus-{size}")
-        results = {}
-        for engine in (
-            ArchiveEngine(args.out / f"whoosh-{size}"),
-            Fts5Engine(args.out / f"fts-{size}.db"),
-        ):
-            results[engine.name] = measure(engine, docs, args.queries, random.Random(size))
-        names = list(results)
-        print(f"### {size:,} documents\n")
-        print("| measure | " + " | ".join(names) + " | ratio |")
-        print("|---|" + "---|" * (len(names) + 1))
-        for key in results[names[0]]:
-            values = [results[n][key] for n in names]
-            if isinstance(values[0], tuple):
-                cells = [f"p50 {v[0]:.1f} / p95 {v[1]:.1f} ms" for v in values]
-                ratio = values[0][1] / max(values[1][1], 1e-6)
-                print(f"| {key} | " + " | ".join(cells) + f" | {ratio:.1f}× (p95) |")
-            else:
-                cells = [f"{v:,.1f}" for v in values]
-                print(f"| {key} | " + " | ".join(cells) + f" | {values[0] / max(values[1], 1e-9):.2f}× |")
-        print()
+    from tests.pgcluster import Cluster
+
+    print(f"whoosh {whoosh.versionstring()}; python {sys.version.split()[0]}; {os.cpu_count()} cores", flush=True)
+    cluster = Cluster(root / "cluster", fast=False, keep=bool(args.keep)) if "postgres" in args.backends else None
+    try:
+        url = cluster.start() if cluster else None
+        for size in args.sizes:
+            run_size(size, args, root, url)
+    finally:
+        if cluster:
+            cluster.stop()
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def run_size(size: int, args, root: Path, cluster_url: str | None) -> None:
+    print(f"\n### {size:,} SYNTHETIC documents\n", flush=True)
+    docs = corpus(size, root)
+    fresh = args.fresh_workers * FRESH_ROUNDS
+    total = args.queries + fresh
+    plan = requests(docs, total + WARM_UP // len(TYPES) + 1, seed=size)
+    fresh_plan = {t: specs[:fresh] for t, specs in plan.items()}
+    warm_plan = {t: specs[fresh:total] for t, specs in plan.items()}
+    warm_up = [spec for specs in plan.values() for spec in specs[total:]][:WARM_UP]
+    results: dict[str, dict] = {}
+    for kind in args.backends:
+        print(f"  {kind}: building …", flush=True)
+        if kind == "fts5":
+            path = root / f"fts-{size}.db"
+            began = time.perf_counter()
+            Fts5.build(path, docs)
+            where, facts = str(path), {"reindex documents/s": size / (time.perf_counter() - began)}
+            facts["index MB"] = path.stat().st_size / 1e6
+        else:
+            where, facts = build_backend(kind, size, docs, root, cluster_url)
+        fresh, starts = fresh_workers(kind, where, fresh_plan, args.fresh_workers)
+        warm = warm_worker(open_engine(kind, where), warm_up, warm_plan)
+        kept = kept_results(kind, where, warm_plan) if kind != "fts5" else []
+        results[kind] = {"facts": facts, "fresh": fresh, "warm": warm, "starts": starts, "kept": kept}
+        results[kind]["update"] = updates(kind, where, docs)
+        print(f"  {kind}: done", flush=True)
+    report(size, results)
+
+
+NAMES = {"whoosh": "Whoosh", "postgres": "PostgreSQL", "fts5": "FTS5"}
+
+
+def report(size: int, results: dict) -> None:
+    kinds = list(results)
+    print("\nms, p50 / p95; every request asked once, results cache off\n")
+    header = [f"{NAMES[k]} {w} worker" for k in kinds for w in ("fresh", "warm")]
+    ratios = [k for k in kinds if k != "fts5" and "fts5" in kinds]
+    print(
+        "| request | " + " | ".join(header) + "".join(f" | {NAMES[k]} ÷ FTS5 p95 (fresh, warm)" for k in ratios) + " |"
+    )
+    print("|---|" + "---|" * (len(header) + len(ratios)))
+    for t in TYPES:
+        cells = [cell(results[k][w][t]) for k in kinds for w in ("fresh", "warm")]
+        for k in ratios:
+            fresh = p(results[k]["fresh"][t], 0.95) / max(p(results["fts5"]["fresh"][t], 0.95), 0.01)
+            warm = p(results[k]["warm"][t], 0.95) / max(p(results["fts5"]["warm"][t], 0.95), 0.01)
+            cells.append(f"{fresh:.1f}× / {warm:.1f}×")
+        print(f"| {t} | " + " | ".join(cells) + " |")
+    print("\n| measure | " + " | ".join(NAMES[k] for k in kinds) + " |")
+    print("|---|" + "---|" * len(kinds))
+    for fact in ("reindex documents/s", "index MB"):
+        print(f"| {fact} | " + " | ".join(f"{results[k]['facts'][fact]:,.1f}" for k in kinds) + " |")
+    print(
+        "| fresh worker start-up, ms (median) | "
+        + " | ".join(f"{statistics.median(results[k]['starts']) * 1000:.0f}" for k in kinds)
+        + " |"
+    )
+    print(
+        "| one document added or replaced, ms p50 / p95 | "
+        + " | ".join(cell(results[k]["update"]) for k in kinds)
+        + " |"
+    )
+    print(
+        "| the same request again, results kept, ms p50 / p95 | "
+        + " | ".join(cell(results[k]["kept"]) if results[k]["kept"] else "—" for k in kinds)
+        + " |"
+    )
+    for k in ratios:
+        share = results[k]["facts"]["index MB"] / results["fts5"]["facts"]["index MB"]
+        print(f"\n{NAMES[k]} index size ÷ FTS5: {share:.2f}×")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker_main(*sys.argv[2:5])
+    else:
+        main()

@@ -49,3 +49,16 @@ def test_near_duplicate_benchmark_finds_reprints_against_its_peer():
 def test_briefs_benchmark_runs_on_the_graded_sample_case():
     out = run_benchmark("briefs.py", "--repeat", "1")
     assert "export pdf" in out, out
+
+
+@pytest.mark.slow
+def test_search_benchmark_times_each_request_type_against_fts5():
+    """Through `archive init` and `archive reindex`, fresh and warm workers, on both sides."""
+    out = run_benchmark(
+        "search.py", "--sizes", "300", "--queries", "3", "--fresh-workers", "1", "--backends", "whoosh", "fts5"
+    )
+    rows = {row.split("|")[1].strip(): row for row in out.splitlines() if row.startswith("| ")}
+    for request in ("single term", "two-term AND", "phrase", "Russian term", "filter + date range", "six facets"):
+        assert re.search(r"\| [\d.]+× / [\d.]+× \|$", rows[request]), out  # fresh and warm ratios to FTS5
+    assert re.match(r"\| reindex documents/s \| [\d,.]+ \| [\d,.]+ \|$", rows["reindex documents/s"]), out
+    assert "Whoosh index size ÷ FTS5" in out

@@ -103,7 +103,7 @@ def run_command(host: str | None, port: int | None) -> None:
         f"Sign in at http://{host}:{port}/login with the account `archive init` printed on its "
         "first run; `archive create-user` makes more."
     )
-    _warm_worker(None)
+    _warm_worker(type("Worker", (), {"wsgi": app})())
     run_simple(host, port, app, threaded=True)
 
 
@@ -184,12 +184,16 @@ def _loopback(host: str) -> bool:
         return False  # a name: it may resolve to anything
 
 
-def _warm_worker(_worker) -> None:
-    """Load the redaction models (natasha, the dictionaries, the word lists: about 2 s) when a
-    worker starts, not on the first document a custodian saves."""
+def _warm_worker(worker) -> None:
+    """Load the redaction models (natasha, the dictionaries, the word lists: about 2 s) and
+    what the search index reads on every search when a worker starts, not on the first
+    document a custodian saves or the first search a reader makes."""
     from archive.redaction.redact import warm_up
 
     warm_up()
+    search = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("archive.search")
+    if hasattr(search, "warm"):
+        search.warm()
 
 
 class _Server(BaseApplication):

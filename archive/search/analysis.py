@@ -3,14 +3,14 @@
 The index pickles analyzers by import path: keep these classes here, under these names.
 
 - `text` field: words lower-cased, accents and ё folded, then stemmed by their own script
-  (Cyrillic with Snowball Russian, Latin with Snowball English; Whoosh's Russian stemmer would
-  also "stem" Latin words as romanised Russian, so the stemmer is chosen per token).
+  (Cyrillic with Snowball Russian, Latin with Snowball English, through PyStemmer; a Russian
+  stemmer would also "stem" Latin words as romanised Russian, so the stemmer is chosen per token).
 - `fold` field: a script-neutral key per capitalised word (transliterate to Cyrillic, stem as
   Russian, spelling skeleton), so that Kadyrov finds Кадыров and Грозный finds Grozny. Only
   capitalised words are indexed there (names, places, the first word of a sentence): spelling a
   common word in the other script is not something readers do, and indexing every word twice
   halved indexing speed. Queries are keyed whatever their case.
-- `pairs` field: pairs of adjacent words of the text field in which either word is common, so
+- `pairs` field: pairs of adjacent words of the text field that are both among the most common, so
   that phrases are looked up rather than checked position by position.
 - `words` field: folded words of four letters or more, unstemmed, without positions: the word
   list spelling suggestions are drawn from.
@@ -19,17 +19,30 @@ The index pickles analyzers by import path: keep these classes here, under these
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
+import Stemmer
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
-from whoosh.lang import stemmer_for_language
 
-from archive.translit import skeleton, to_cyrillic
+from archive.translit import neutral, reading, readings, skeleton
 
+# Bump when what a text is analysed into changes: every document then reads as stale
+# (indexing.version_of), and `archive check-index --repair` rewrites it.
+ANALYSIS_VERSION = "2"  # 2: PyStemmer, romanisation readings, the gazetteer, fewer pairs
 _CYRILLIC = re.compile(r"[а-яё]")
-_RU = stemmer_for_language("ru")
-_EN = stemmer_for_language("en")
+_STEMMERS = threading.local()  # a Snowball stemmer object is not to be shared between threads
+
+
+def _stemmers() -> tuple:
+    try:
+        return _STEMMERS.pair
+    except AttributeError:
+        _STEMMERS.pair = (Stemmer.Stemmer("russian").stemWord, Stemmer.Stemmer("english").stemWord)
+        return _STEMMERS.pair
+
+
 TOKEN_PATTERN = r"\w+(?:[-'’]\w+)*"  # noqa: S105 - a regular expression, not a secret
 
 
@@ -45,14 +58,17 @@ def fold_accents(word: str) -> str:
 
 @lru_cache(maxsize=500_000)
 def stem(word: str) -> str:
-    """Stem a folded word with its own script's stemmer, plus two derivation rules."""
+    """Stem a folded word with its own script's Snowball stemmer (PyStemmer, the Snowball
+    project's own C code: 4 to 16 times Whoosh's pure-Python stemmers), plus two derivation
+    rules. Kept per word: highlighting stems every word of each hit."""
+    russian, english = _stemmers()
     if _CYRILLIC.search(word):
-        stemmed = _RU(word)
+        stemmed = russian(word)
         # Surnames: Snowball gives кадыров → кадыр but кадырова → кадыров; fold both.
         if len(stemmed) > 5 and stemmed.endswith(("ов", "ев", "ин", "ын")):
             stemmed = stemmed[:-2]
         return stemmed
-    stemmed = _EN(word)
+    stemmed = english(word)
     # detention → detent but detained → detain; denial → denial but denied → deni
     if stemmed.endswith("tent") and len(stemmed) > 5:
         stemmed = stemmed[:-3] + "ain"
@@ -63,9 +79,26 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=500_000)
 def fold_key(word: str) -> str:
-    """Return a script-neutral key: Kadyrov, Кадыров and Кадырова give the same one."""
-    cyrillic = word if _CYRILLIC.search(word) else to_cyrillic(word)
-    return skeleton(stem(fold_accents(cyrillic))) or word
+    """Return a script-neutral key: Kadyrov, Кадыров and Кадырова give the same one; a Latin
+    word is read as an English-style romanisation (BGN/PCGN, ICAO, the newspapers')."""
+    return _key(reading(word)) or word.lower()
+
+
+@lru_cache(maxsize=100_000)
+def fold_keys(word: str) -> tuple[str, ...]:
+    """Every key a word may stand for: a Latin word read as each common romanisation (English,
+    German, French; ISO 9's letters understood), so that Gorbatschow and Gorbachev both find
+    Горбачёв. For queries: a document's words are keyed once, by fold_key."""
+    from archive.search.gazetteer import place_keys
+
+    keys = [_key(reading) for reading in readings(word)] + list(place_keys(word))
+    return tuple(dict.fromkeys(k for k in keys if k)) or (word.lower(),)
+
+
+def _key(cyrillic: str) -> str:
+    """Stem the Cyrillic spelling as Russian, once the letters Latin cannot tell apart are made
+    one (so Guseinov and Гусейнов reach the stemmer as the same word), then its skeleton."""
+    return skeleton(stem(neutral(cyrillic)))
 
 
 class FoldAccentsFilter(Filter):
@@ -88,37 +121,59 @@ class ScriptStemFilter(Filter):
 
 
 class FoldKeyFilter(Filter):
-    """Replace each token with its cross-script key."""
+    """Replace each token with its cross-script key, and add at the same position the key of
+    each place of the region it names (gazetteer.py: Kishinev, Chișinău and Кишинёв)."""
 
     def __call__(self, tokens):
+        from archive.search.gazetteer import place_keys
+
         for t in tokens:
-            t.text = fold_key(t.text)
+            word = t.text
+            t.text = fold_key(word)
             yield t
+            for key in place_keys(word):
+                t.text = key
+                yield t
 
 
-COMMON_WORDS = 3000  # per language: the words whose pairs are indexed
+COMMON_WORDS = 3000  # per language: words too common to be taken for a place name
+# per language: the words whose pairs with each other are indexed. Measured on realistic text
+# (benchmarks/search.py's corpus, 1,000 documents, 378,000 words, 19,500 distinct stems):
+# pairs in which EITHER word is among the 3,000 most common made 250,000 distinct terms, ten
+# times the text itself, and the index 10× FTS5's size; pairs of two of the 100 most common
+# make 12,000 terms and 80,000 postings. A phrase with a rarer word is checked by positions
+# among the few documents holding that word.
+PAIR_WORDS = 100
 
 
 @lru_cache(maxsize=1)
 def common_stems() -> frozenset[str]:
-    """Stems of the most frequent English and Russian words (wordfreq's lists)."""
+    """Stems of the PAIR_WORDS most frequent English and Russian words (wordfreq's lists)."""
     from wordfreq import top_n_list
 
-    words = top_n_list("en", COMMON_WORDS) + top_n_list("ru", COMMON_WORDS)
+    words = top_n_list("en", PAIR_WORDS) + top_n_list("ru", PAIR_WORDS)
     return frozenset(stem(fold_accents(w)) for w in words)
 
 
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The most frequent English and Russian words themselves, folded."""
+    from wordfreq import top_n_list
+
+    return frozenset(fold_accents(w) for w in top_n_list("en", COMMON_WORDS) + top_n_list("ru", COMMON_WORDS))
+
+
 def is_pair_indexed(first: str, second: str) -> bool:
-    """Whether the pair of (analysed) words is in the pairs field."""
+    """Whether the pair of (analysed) words is in the pairs field: both are common words."""
     common = common_stems()
-    return first in common or second in common
+    return first in common and second in common
 
 
 class PairFilter(Filter):
-    """Each word joined to the one before it ("were detain") when either is a common word:
-    a phrase is then looked up instead of checked position by position. Common words make
-    phrases slow (their posting lists are long); pairs of rare words are quick to check and
-    are left out, as Lucene's CommonGrams does, which keeps the field a fraction of the size."""
+    """Each word joined to the one before it ("of the") when both are among the most common
+    words: such a phrase is then looked up instead of checked position by position over two
+    posting lists as long as the index. A phrase with a rarer word is quick to check among
+    the documents holding it, and is left out (see PAIR_WORDS)."""
 
     def __call__(self, tokens):
         previous = None
@@ -158,11 +213,23 @@ def pair_analyzer():
 
 
 def fold_analyzer():
-    return (
-        RegexTokenizer(TOKEN_PATTERN) | ProperWordFilter() | LowercaseFilter() | FoldAccentsFilter() | FoldKeyFilter()
-    )
+    """Capitalised words as their cross-script keys (fold_key folds case, ё and accents itself:
+    ISO 9's ž must reach it as ž, not as z)."""
+    return RegexTokenizer(TOKEN_PATTERN) | ProperWordFilter() | LowercaseFilter() | FoldKeyFilter()
 
 
 def spelling_analyzer():
     """Folded, unstemmed words: what a spelling suggestion offers."""
     return RegexTokenizer(TOKEN_PATTERN) | SpellingWordFilter() | LowercaseFilter() | FoldAccentsFilter()
+
+
+def warm() -> None:
+    """Load what analysing the first text would load: the stemmers, wordfreq's common words
+    and the gazetteer (a worker does it at start, not on a reader's first search)."""
+    from archive.search.gazetteer import places
+
+    common_stems()
+    common_words()
+    places()
+    stem("warm")
+    stem("тепло")

@@ -33,21 +33,21 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from archive.search import language as lang
+from archive.search import whoosh_adapter
 from archive.search.analysis import is_pair_indexed
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
 SCORED = ("text", "fold", "words")
 MAX_CACHED = 256  # arrays kept per index version (each one byte or four per document)
-MAX_EXPANSION = 2000  # terms a prefix or fuzzy term may stand for
 POSTINGS_CACHE_BYTES = 64 * 2**20  # decoded posting lists kept per process, most recent first
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _NUMERIC_MISSING = 2**31 - 1  # what a 32-bit column holds for a document without a value
 _NO_IDS = np.empty(0, dtype=np.int64)
 _NO_WEIGHTS = np.empty(0, dtype=np.float32)
+FOLD_BOOST = 0.6  # a cross-script match counts for less than the word as written
 
 
 @dataclass
@@ -134,28 +134,12 @@ class SegmentArrays:
 
     @staticmethod
     def _decode(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        try:
-            btext = leaf.schema[field].to_bytes(text)
-            matcher = leaf._terms.matcher(field, btext, leaf.schema[field].format)  # noqa: SLF001
-        except (TermNotFound, KeyError):
-            return _NO_IDS, _NO_WEIGHTS
-        if not isinstance(matcher, W3LeafMatcher):  # a rare term, inlined in the dictionary
-            ids, weights = [], []
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
-            return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
-        return _read_blocks(matcher)
+        return whoosh_adapter.postings(leaf, field, text)
 
     def lengths(self, leaf, field: str) -> np.ndarray:
         if field not in self._lengths:
-            column = leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)  # noqa: SLF001
-            if column is None:
-                self._lengths[field] = np.ones(self.count, dtype=np.float32)
-            else:
-                raw = np.fromiter((column[n] for n in range(self.count)), np.uint8, self.count)
-                self._lengths[field] = _LENGTH_TABLE[raw]
+            raw = whoosh_adapter.length_bytes(leaf, field, self.count)
+            self._lengths[field] = np.ones(self.count, dtype=np.float32) if raw is None else _LENGTH_TABLE[raw]
         return self._lengths[field]
 
     def column(self, leaf, field: str) -> np.ndarray:
@@ -186,29 +170,6 @@ class SegmentArrays:
         return self._facets[field]
 
 
-def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """Decode every block of a posting list into arrays (Whoosh's on-disk block layout)."""
-    ids, weights = [], []
-    while True:
-        matcher._read_data()  # noqa: SLF001 - the block's (ids, weights, values) tuple
-        block_ids, block_weights = matcher._data[0], matcher._data[1]  # noqa: SLF001
-        if matcher._byteids:  # noqa: SLF001
-            block = np.frombuffer(bytes(block_ids), dtype=np.uint8).astype(np.int64)
-        else:  # delta-encoded from 0
-            block = np.cumsum(np.asarray(block_ids, dtype=np.int64))
-        ids.append(block)
-        if block_weights is None:
-            weights.append(np.ones(len(block), dtype=np.float32))
-        elif isinstance(block_weights, float):
-            weights.append(np.full(len(block), block_weights, dtype=np.float32))
-        else:
-            weights.append(np.asarray(block_weights, dtype=np.float32))
-        if matcher._lastblock:  # noqa: SLF001
-            break
-        matcher._next_block()  # noqa: SLF001
-    return np.concatenate(ids), np.concatenate(weights)
-
-
 class IndexArrays:
     """One version of the index (a searcher) seen as arrays over its document numbers."""
 
@@ -231,6 +192,18 @@ class IndexArrays:
         self.live_count = int(np.count_nonzero(self.live)) or 1
         self._field_lengths = {f: reader.field_length(f) for f in SCORED}
         self._masks: dict = {}
+
+    def warm(self, facets, columns) -> None:
+        """Read every segment's field lengths, columns, facet values and access postings."""
+        for field in SCORED:
+            self.lengths(field)
+        for field in columns:
+            self.column(field)
+        for field in facets:
+            self.facet_counts(field, np.zeros(self.count, dtype=bool))
+        reader = self.searcher.reader()
+        for access in reader.lexicon("access"):
+            self.term_mask("access", access.decode("utf-8"))
 
     # -- per-term arrays ---------------------------------------------------------------------
 
@@ -328,86 +301,110 @@ class IndexArrays:
         length = self.lengths(field)[ids]
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / average)))
 
-    def evaluate(self, q) -> Evaluated:
-        """Evaluate a parsed Whoosh query."""
-        if isinstance(q, wq.Term):
-            return self.term(q.fieldname, q.text, q.boost)
-        if isinstance(q, wq.Every):
-            return Evaluated(self.live.copy(), np.zeros(self.count, np.float32), set())
-        if isinstance(q, (wq.And, wq.Or)):
-            return self._compound(q)
-        if isinstance(q, wq.AndNot):
-            positive, negative = self.evaluate(q.a), self.evaluate(q.b)
-            positive.mask &= ~negative.mask
-            return positive
-        if isinstance(q, wq.Not):  # on its own: everything but
-            inner = self.evaluate(q.query)
-            return Evaluated(self.live & ~inner.mask, np.zeros(self.count, np.float32), set())
-        if isinstance(q, wq.MultiTerm):  # prefix*, fuzzy~, wildcards: the terms they expand to
-            field = q.fieldname
-            words = list(q._btexts(self.searcher.reader()))[:MAX_EXPANSION]  # noqa: SLF001
-            texts = [self.searcher.schema[field].from_bytes(w) if isinstance(w, bytes) else w for w in words]
-            return self._compound(wq.Or([wq.Term(field, t, boost=q.boost) for t in texts]))
-        if isinstance(q, wq.NullQuery.__class__):
-            return Evaluated(np.zeros(self.count, bool), np.zeros(self.count, np.float32), set())
-        if isinstance(q, wq.Phrase):
-            return self._phrase(q)
-        # Anything else: Whoosh finds the documents, the words give the score
-        mask = np.zeros(self.count, dtype=bool)
-        found = np.fromiter(self.searcher.docs_for_query(q), np.int64)
-        mask[found] = True
-        score = np.zeros(self.count, dtype=np.float32)
-        terms = set()
-        for field, text in q.iter_all_terms():
-            if isinstance(text, bytes):
-                text = self.searcher.schema[field].from_bytes(text)
-            part = self.term(field, text, q.boost)
-            score += part.score
-            if (part.mask & mask).any():
-                terms |= part.terms
-        return Evaluated(mask & self.live, score, terms)
+    # -- the query language, compiled for Whoosh: each node of language.py as arrays ----------
 
-    def _phrase(self, q) -> Evaluated:
+    def evaluate(self, node) -> Evaluated:
+        """Evaluate a parsed query's tree (archive/search/language.py)."""
+        if isinstance(node, lang.Word):
+            return self._any(
+                [self.term("text", lang.text_term(node.text), node.boost)]
+                + [self.term("fold", key, node.boost * FOLD_BOOST) for key in lang.fold_terms(node.text)]
+            )
+        if isinstance(node, lang.Phrase):
+            return self._any(
+                [
+                    self._phrase("text", [lang.text_term(w) for w in node.words], node.boost),
+                    self._phrase("fold", [lang.fold_term(w) for w in node.words], node.boost * FOLD_BOOST),
+                ]
+            )
+        if isinstance(node, (lang.Prefix, lang.Fuzzy)):
+            return self._any([self.term("text", t, node.boost) for t in self._expand(node)])
+        if isinstance(node, lang.Wildcard):
+            parts = [self.term("words", w, node.boost) for w in self._expand(node)]
+            for part in parts:  # highlighted as the words they are
+                part.terms = {("text", lang.text_term(w)) for _, w in part.terms}
+            return self._any(parts)
+        if isinstance(node, lang.Field):
+            return Evaluated(self.term_mask(node.facet, node.value, cache=False), self._zeros(), set())
+        if isinstance(node, lang.Range):
+            reader = self.searcher.reader()
+            values = [v.decode("utf-8") for v in reader.lexicon(node.facet)]
+            mask = np.zeros(self.count, dtype=bool)
+            for value in itertools.islice((v for v in values if node.holds(v)), lang.MAX_EXPANSION):
+                mask |= self.term_mask(node.facet, value, cache=False)
+            return Evaluated(mask, self._zeros(), set())
+        if isinstance(node, lang.And):
+            parts = [self.evaluate(part) for part in node.parts]
+            mask = self.live.copy()
+            for part in parts:
+                mask &= part.mask
+            return self._scored(mask, parts)
+        if isinstance(node, lang.Or):
+            return self._any([self.evaluate(part) for part in node.parts])
+        if isinstance(node, lang.Not):  # everything but: no score, no words (inside an AND, a mask)
+            return Evaluated(self.live & ~self.evaluate(node.part).mask, self._zeros(), set())
+        if isinstance(node, lang.Everything):
+            return Evaluated(self.live.copy(), self._zeros(), set())
+        if isinstance(node, lang.Nothing):
+            return Evaluated(np.zeros(self.count, dtype=bool), self._zeros(), set())
+        raise TypeError(f"not a query node: {node!r}")
+
+    def _zeros(self) -> np.ndarray:
+        return np.zeros(self.count, dtype=np.float32)
+
+    def _any(self, parts: list[Evaluated]) -> Evaluated:
+        mask = np.zeros(self.count, dtype=bool)
+        for part in parts:
+            mask |= part.mask
+        return self._scored(mask, parts)
+
+    def _scored(self, mask: np.ndarray, parts: list[Evaluated]) -> Evaluated:
+        score = self._zeros()
+        for part in parts:
+            score += part.score
+        return Evaluated(mask, score, set().union(*(p.terms for p in parts)))
+
+    def _expand(self, node) -> list[str]:
+        """The terms a prefix or fuzzy term (of the text field) or a wildcard (of the words
+        field) stands for, at most lang.MAX_EXPANSION, through Whoosh's public term dictionary."""
+        reader = self.searcher.reader()
+        if isinstance(node, lang.Fuzzy):
+            found = reader.terms_within("text", lang.text_term(node.text), node.distance, node.prefix)
+            return sorted(found)[: lang.MAX_EXPANSION]
+        if isinstance(node, lang.Prefix):
+            stemmed = lang.text_term(node.text)  # "detained*" also finds the stem "detain"
+            start = stemmed if node.text.startswith(stemmed) else node.text
+            return [
+                t.decode("utf-8") for t in itertools.islice(reader.expand_prefix("text", start), lang.MAX_EXPANSION)
+            ]
+        pattern = node.regex()
+        words = (t.decode("utf-8") for t in reader.expand_prefix("words", node.literal))
+        return list(itertools.islice((w for w in words if pattern.fullmatch(w)), lang.MAX_EXPANSION))
+
+    def _phrase(self, field: str, words: list[str], boost: float) -> Evaluated:
         """A phrase: the documents holding all its words and its indexed word pairs. That is
         the answer for two words of the text field whose pair is indexed; otherwise Whoosh
         checks positions, which is quick because then the words are rare or few documents
         hold them all."""
-        words = [self.term(q.fieldname, word, q.boost) for word in q.words]
+        found = [self.term(field, word, boost) for word in words]
         candidates = self.live.copy()
-        for word in words:
+        for word in found:
             candidates &= word.mask
         exact = False
-        if q.fieldname == "text" and len(q.words) > 1:
-            pairs = list(zip(q.words, q.words[1:], strict=False))
+        if field == "text" and len(words) > 1:
+            pairs = list(zip(words, words[1:], strict=False))
             for first, second in pairs:
                 if is_pair_indexed(first, second):
                     candidates &= self.term_mask("pairs", f"{first} {second}", cache=False)
             exact = len(pairs) == 1 and is_pair_indexed(*pairs[0])
-        score = np.zeros(self.count, dtype=np.float32)
-        for word in words:
-            score += word.score
-        if candidates.any() and not exact and len(q.words) > 1:
+        if candidates.any() and not exact and len(words) > 1:
             checked = np.zeros(self.count, dtype=bool)
-            checked[np.fromiter(self.searcher.docs_for_query(q), np.int64)] = True
+            checked[np.fromiter(self.searcher.docs_for_query(wq.Phrase(field, words)), np.int64)] = True
             candidates &= checked
-        terms = set().union(*(w.terms for w in words)) if candidates.any() else set()
-        return Evaluated(candidates, score, terms)
-
-    def _compound(self, q) -> Evaluated:
-        # a NOT inside an AND is "everything but", with no score and no words: it simply masks
-        parts = [self.evaluate(sub) for sub in q.subqueries]
-        if isinstance(q, wq.And):
-            mask = self.live.copy()
-            for p in parts:
-                mask &= p.mask
-        else:
-            mask = np.zeros(self.count, dtype=bool)
-            for p in parts:
-                mask |= p.mask
-        score = np.zeros(self.count, dtype=np.float32)
-        for p in parts:
-            score += p.score
-        return Evaluated(mask, score * q.boost, set().union(*(p.terms for p in parts)))
+        scored = self._scored(candidates, found)
+        if not candidates.any():
+            scored.terms = set()
+        return scored
 
 
 def top(mask: np.ndarray, order: np.ndarray, descending: bool, start: int, stop: int):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-FACETS = ("kind", "language", "year", "place", "tag", "case")
+from archive.search.language import FACETS  # noqa: F401 - declared with the query language
 
 
 @dataclass(frozen=True)

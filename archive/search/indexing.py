@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.errors import NotPermitted
+from archive.search.analysis import ANALYSIS_VERSION
 from archive.search.backend import IndexCheck, IndexedDocument, NullSearch, SearchBackend
 from archive.storage.db import Database
 from archive.storage.models import Document, IndexOutbox
@@ -67,8 +68,10 @@ def indexed(document: Document) -> IndexedDocument:
 
 
 def version_of(document: Document, places: tuple, tags: tuple) -> str:
-    """Hash everything the index holds, so a change anywhere shows as stale."""
+    """Hash everything the index holds, and the analysis it was made with, so a change
+    anywhere shows as stale (`archive check-index --repair` then rewrites it, on either backend)."""
     parts = (
+        ANALYSIS_VERSION,
         document.case.slug,
         document.kind,
         document.language,

@@ -29,16 +29,15 @@ the matches and their facet values; snippets are made only for the page of resul
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from whoosh import query as wq
 
-from archive.search.analysis import fold_accents, fold_analyzer, spelling_analyzer
+from archive.search import language as lang
+from archive.search.analysis import fold_analyzer, spelling_analyzer
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -48,7 +47,7 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
-from archive.search.fields import QUERY_HELP, TEXT_ANALYZER, QueryError, parse_query
+from archive.search.fields import TEXT_ANALYZER
 from archive.search.snippets import snippet
 
 _PAGE_HITS = 'SELECT id, version, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'
@@ -58,11 +57,7 @@ _SPELLING = spelling_analyzer()
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
 MAX_POSITIONS = 256  # ... and this many per term
 RANK_POSITIONS = 4  # positions per term in the ranking vector
-EXPANSION_LIMIT = 200  # terms a fuzzy, wildcard or range term may expand to
 ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
-_PREFIX = {"text": "", "fold": "~", "words": "!"}
-_FACET_FIELDS = {"kind", "language", "case", "year", "place", "tag"}
-_NAMESPACE = {f: f"={f}:" for f in _FACET_FIELDS}
 _EVERYTHING, _NOTHING = object(), object()  # a query matching every document, or none
 
 
@@ -76,10 +71,7 @@ def access_lexeme(consent: str, status: str) -> str:
 
 
 def _facet_values(doc: IndexedDocument) -> list[str]:
-    values = [f"kind:{doc.kind}", f"language:{doc.language}", f"case:{doc.case}"]
-    if doc.published:
-        values.append(f"year:{doc.published.year}")
-    return values + [f"place:{p}" for p in dict.fromkeys(doc.places)] + [f"tag:{t}" for t in dict.fromkeys(doc.tags)]
+    return [f"{name}:{value}" for name, values in lang.facet_values(doc).items() for value in values]
 
 
 @dataclass
@@ -138,6 +130,15 @@ class PostgresSearch:
         self.engine = url_or_engine
         if self.engine.dialect.name != "postgresql":
             raise ValueError("ARCHIVE_SEARCH_BACKEND=postgres needs ARCHIVE_DATABASE_URL=postgresql://…")
+
+    def warm(self) -> None:
+        """Load the analysis's word lists and open a connection before the first reader asks
+        (a server's worker calls it at start)."""
+        from archive.search.analysis import warm
+
+        warm()
+        with self.engine.connect() as connection:
+            _plan_for_the_index(connection)
 
     def close(self) -> None:
         """Close the connections of an engine of its own (the archive's is the archive's)."""
@@ -229,10 +230,11 @@ class PostgresSearch:
             return self.cache.results(generation, request, lambda: self._search(connection, request))
 
     def _search(self, connection, request: SearchRequest) -> SearchResults:
-        parsed = parse_query(request.q)
-        compiler = _Compiler(connection)
-        tsquery = compiler.compile(parsed)
+        compiler = Compiler(connection)
+        tsquery = compiler.compile(lang.parse_query(request.q).tree)
         where, params = _where(request, tsquery)
+        if where is not None and "q" in params:
+            params["boosted"] = compiler.boosted
         if where is None:
             return SearchResults([], 0, request.page, request.per_page)
         ranked, total, facets = self._matches(connection, request, where, params)
@@ -250,7 +252,14 @@ class PostgresSearch:
         # ts_rank (term frequency, no normalisation) over the small vector, divided by 1 + the
         # logarithm of the text's length (whose positions that vector no longer counts), as
         # ts_rank's own length normalisation does; 0 for a query of no words
-        score = "ts_rank(rank, CAST(:q AS tsquery)) / (1 + ln(length))" if "q" in params else "0"
+        score = "0"
+        if "q" in params:
+            # a word^n counts n times: its own rank added n - 1 more times
+            boosts = params.pop("boosted", [])
+            extra = "".join(f" + :boost{n} * ts_rank(rank, CAST(:boosted{n} AS tsquery))" for n in range(len(boosts)))
+            for n, (query, boost) in enumerate(boosts):
+                params.update({f"boost{n}": boost - 1, f"boosted{n}": query})
+            score = f"(ts_rank(rank, CAST(:q AS tsquery)){extra}) / (1 + ln(length))"
         facets = (
             "UNION ALL SELECT 2, count(*), 0, facet FROM (SELECT unnest(facets) AS facet FROM matched) f GROUP BY facet"
             if request.facets
@@ -313,24 +322,18 @@ class PostgresSearch:
             query = f"{_quote('!' + word)} & {access}"
             return connection.execute(text(sql), {"q": query}).scalar()
 
-        def correct(word: str) -> str:
-            folded = fold_accents(word)
-            if len(word) < 4 or any(c.isdigit() for c in word) or visible(folded):
-                return word
-            candidates = connection.execute(
+        def near(word: str) -> list[str]:
+            return connection.execute(
                 text(
                     "SELECT substr(term, 2) AS word, levenshtein(term, :term) AS distance "
                     "FROM search_terms WHERE term LIKE '!%' AND length(term) "
                     "BETWEEN :low AND :high AND levenshtein_less_equal(term, :term, 2) <= 2 "
                     "ORDER BY distance, term LIMIT 8"
                 ),
-                {"term": "!" + folded, "low": len(folded) - 1, "high": len(folded) + 3},
+                {"term": "!" + word, "low": len(word) - 1, "high": len(word) + 3},
             ).scalars()
-            return next((c for c in candidates if visible(c)), word)
 
-        words = re.findall(r"\w+", request.q)
-        corrected = [correct(word) for word in words]
-        return " ".join(corrected) if corrected != words else None
+        return lang.suggest(request.q, visible, near)
 
 
 def _plan_for_the_index(connection) -> int:
@@ -426,105 +429,101 @@ def _where(request: SearchRequest, tsquery) -> tuple[str | None, dict]:
     return " AND ".join(clauses), params
 
 
-class _Compiler:
-    """A parsed query (Whoosh's query objects) as a tsquery literal, or _EVERYTHING/_NOTHING;
-    collects the terms that matched, for the snippets."""
+class Compiler:
+    """The query language (archive/search/language.py) compiled for PostgreSQL: a tree as a
+    tsquery literal, or _EVERYTHING/_NOTHING; it collects the terms that may match, for the
+    snippets. Prefix, wildcard and fuzzy terms are expanded from the `search_terms` vocabulary."""
 
     def __init__(self, connection):
         self.connection = connection
         self.highlight_terms: set[tuple[str, str]] = set()
+        self.boosted: list[tuple[str, float]] = []  # (tsquery, weight) of each word^n
 
-    def compile(self, q, negated: bool = False):
-        if isinstance(q, wq.Every):
+    def compile(self, node, negated: bool = False):
+        compiled = self._compile(node, negated)
+        boost = getattr(node, "boost", 1.0)
+        if boost != 1.0 and not negated and compiled not in (_EVERYTHING, _NOTHING):
+            self.boosted.append((compiled, boost))
+        return compiled
+
+    def _compile(self, node, negated: bool):
+        if isinstance(node, lang.Word):
+            text_, keys = lang.text_term(node.text), lang.fold_terms(node.text)
+            self._highlight(negated, ("text", text_), *(("fold", key) for key in keys))
+            return _combine([_quote(text_), *(_quote("~" + key) for key in keys)], "|")
+        if isinstance(node, lang.Phrase):
+            stems, keys = [lang.text_term(w) for w in node.words], [lang.fold_term(w) for w in node.words]
+            self._highlight(negated, *(("text", w) for w in stems), *(("fold", k) for k in keys))
+            return _combine(
+                [
+                    "(" + " <-> ".join(_quote(w) for w in stems) + ")",
+                    "(" + " <-> ".join(_quote("~" + k) for k in keys) + ")",
+                ],
+                "|",
+            )
+        if isinstance(node, (lang.Prefix, lang.Fuzzy)):
+            words = self._vocabulary(node)
+            self._highlight(negated, *(("text", w) for w in words))
+            return _combine([_quote(w) for w in words], "|")
+        if isinstance(node, lang.Wildcard):
+            words = self._vocabulary(node)
+            self._highlight(negated, *(("text", lang.text_term(w)) for w in words))
+            return _combine([_quote("!" + w) for w in words], "|")
+        if isinstance(node, lang.Field):
+            return _quote(f"={node.facet}:{node.value}")
+        if isinstance(node, lang.Range):
+            namespace = f"={node.facet}:"
+            found = self.connection.execute(
+                text(
+                    "SELECT term FROM search_terms WHERE term LIKE :start "
+                    "AND (:low = '' OR term >= :low) AND (:high = '' OR term <= :high) ORDER BY term LIMIT :n"
+                ),
+                {
+                    "start": _like_escape(namespace) + "%",
+                    "low": namespace + node.low if node.low else "",
+                    "high": namespace + node.high if node.high else "",
+                    "n": lang.MAX_EXPANSION,
+                },
+            ).scalars()
+            values = [term[len(namespace) :] for term in found]
+            return _combine([_quote(namespace + v) for v in values if node.holds(v)], "|")
+        if isinstance(node, lang.And):
+            return _combine([self.compile(part, negated) for part in node.parts], "&")
+        if isinstance(node, lang.Or):
+            return _combine([self.compile(part, negated) for part in node.parts], "|")
+        if isinstance(node, lang.Not):
+            return _not(self.compile(node.part, not negated))
+        if isinstance(node, lang.Everything):
             return _EVERYTHING
-        if isinstance(q, wq.NullQuery.__class__):
+        if isinstance(node, lang.Nothing):
             return _NOTHING
-        if isinstance(q, wq.Term):
-            return self._term(q.fieldname, q.text, negated)
-        if isinstance(q, wq.Phrase):
-            words = [self._lexeme(q.fieldname, w) for w in q.words]
-            if None in words:
-                return _NOTHING
-            if not negated:
-                self.highlight_terms |= {(q.fieldname, w) for w in q.words}
-            return "(" + " <-> ".join(_quote(w) for w in words) + ")"
-        if isinstance(q, wq.Prefix):
-            return self._expanded(q, negated, native=_quote(self._lexeme(q.fieldname, q.text) or "") + ":*")
-        if isinstance(q, (wq.FuzzyTerm, wq.Wildcard, wq.TermRange)):
-            return self._expanded(q, negated)
-        if isinstance(q, wq.And):
-            return _combine([self.compile(s, negated) for s in q.subqueries], "&")
-        if isinstance(q, wq.Or):
-            return _combine([self.compile(s, negated) for s in q.subqueries], "|")
-        if isinstance(q, wq.AndNot):
-            return _combine([self.compile(q.a, negated), _not(self.compile(q.b, not negated))], "&")
-        if isinstance(q, wq.AndMaybe):
-            return self.compile(q.a, negated)
-        if isinstance(q, wq.Not):
-            return _not(self.compile(q.query, not negated))
-        raise QueryError(QUERY_HELP)
+        raise TypeError(f"not a query node: {node!r}")
 
-    @staticmethod
-    def _lexeme(field: str, value) -> str | None:
-        if isinstance(value, bytes):
-            value = value.decode("utf-8")
-        if field in _PREFIX:
-            return _PREFIX[field] + value
-        if field in _NAMESPACE:
-            return _NAMESPACE[field] + value
-        return None  # a field readers cannot search (pairs, access, numbers)
-
-    def _term(self, field: str, value, negated: bool):
-        lexeme = self._lexeme(field, value)
-        if lexeme is None:
-            return _NOTHING
-        if not negated and field in ("text", "fold"):
-            self.highlight_terms.add((field, value))
-        return _quote(lexeme)
-
-    def _expanded(self, q, negated: bool, native: str | None = None):
-        """A fuzzy, wildcard, range or prefix term: the vocabulary's terms it stands for."""
-        field = q.fieldname
-        namespace = _PREFIX.get(field, _NAMESPACE.get(field))
-        if namespace is None:
-            return _NOTHING
-        words = self._vocabulary(q, namespace)
+    def _highlight(self, negated: bool, *terms: tuple[str, str]) -> None:
         if not negated:
-            self.highlight_terms |= {(field, w) for w in words}
-        if native is not None:
-            return native
-        return _combine([_quote(namespace + w) for w in words], "|") if words else _NOTHING
+            self.highlight_terms.update(terms)
 
-    def _vocabulary(self, q, namespace: str) -> list[str]:
-        like = namespace.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        if isinstance(q, wq.FuzzyTerm):
-            value = namespace + q.text
-            start = like + _like_escape(q.text[: q.prefixlength]) + "%"
+    def _vocabulary(self, node) -> list[str]:
+        """The stems of the vocabulary a prefix, wildcard or fuzzy term stands for (the terms
+        with no namespace mark: not ~keys, !words or =facets)."""
+        plain = "left(term, 1) NOT IN ('~', '!', '=')"
+        if isinstance(node, lang.Fuzzy):
             sql = (
-                "SELECT term FROM search_terms WHERE term LIKE :start AND (:namespace <> '' "
-                "OR left(term, 1) NOT IN ('~', '!', '=')) "
-                "AND levenshtein_less_equal(term, :value, :d) <= :d LIMIT :n"
+                f"SELECT term FROM search_terms WHERE term LIKE :start AND {plain} "  # noqa: S608 - fixed text
+                "AND levenshtein_less_equal(term, :value, :d) <= :d ORDER BY term LIMIT :n"
             )
-            params = {"start": start, "value": value, "d": q.maxdist, "namespace": namespace}
-        elif isinstance(q, wq.Prefix):
-            sql = "SELECT term FROM search_terms WHERE term LIKE :start LIMIT :n"
-            params = {"start": like + _like_escape(q.text) + "%"}
-        elif isinstance(q, wq.Wildcard):
-            pattern = _like_escape(q.text).replace("*", "%").replace("?", "_")
-            sql = "SELECT term FROM search_terms WHERE term LIKE :start LIMIT :n"
-            params = {"start": like + pattern}
-        else:  # TermRange
-            sql = (
-                "SELECT term FROM search_terms WHERE term LIKE :start "
-                "AND (:low = '' OR term >= :low) AND (:high = '' OR term <= :high) LIMIT :n"
-            )
-            params = {
-                "start": like + "%",
-                "low": namespace + q.start if q.start else "",
-                "high": namespace + q.end if q.end else "",
-            }
-        found = self.connection.execute(text(sql), {**params, "n": EXPANSION_LIMIT}).scalars()
-        return [term[len(namespace) :] for term in found]
+            value = lang.text_term(node.text)
+            params = {"start": _like_escape(value[: node.prefix]) + "%", "value": value, "d": node.distance}
+        elif isinstance(node, lang.Prefix):
+            stemmed = lang.text_term(node.text)  # "detained*" also finds the stem "detain"
+            start = stemmed if node.text.startswith(stemmed) else node.text
+            sql = f"SELECT term FROM search_terms WHERE term LIKE :start AND {plain} ORDER BY term LIMIT :n"  # noqa: S608
+            params = {"start": _like_escape(start) + "%"}
+        else:  # a wildcard: the words as written ("!word"), not their stems
+            pattern = "!" + _like_escape(node.pattern).replace("*", "%").replace("?", "_")
+            sql = "SELECT substr(term, 2) FROM search_terms WHERE term LIKE :start ORDER BY term LIMIT :n"
+            params = {"start": pattern}
+        return list(self.connection.execute(text(sql), {**params, "n": lang.MAX_EXPANSION}).scalars())
 
 
 def _like_escape(value: str) -> str:

@@ -14,12 +14,11 @@ from archive.auth.actors import Actor
 from archive.auth.permissions import Audience, audience_for
 from archive.dates import parse_edtf
 from archive.errors import N_, ValidationError
-from archive.search.backend import FACETS, SearchBackend, SearchRequest, SearchResults
-from archive.search.fields import QueryError
+from archive.search.backend import SearchBackend, SearchRequest, SearchResults
+from archive.search.errors import QueryError
 from archive.search.indexing import index_lags, indexed
+from archive.search.language import FACETS, parse_query
 from archive.storage.models import Document
-
-_DATE_TERM = re.compile(r"(?<!\S)date:(\S*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -49,13 +48,14 @@ def requested_period(q: str, date_from: str | None, date_to: str | None) -> tupl
         lows.append((date_from, parse_edtf(date_from, "from").earliest))
     if date_to:
         highs.append((date_to, parse_edtf(date_to, "to").latest))
-    for match in _DATE_TERM.finditer(q or ""):
-        value = match.group(1)
+    q = q or ""
+    periods = parse_query(q).periods
+    for value, at, end in periods:
         try:
             period = parse_edtf(value, "date")
         except ValidationError as exc:
             # translated as the date's own error
-            raise QueryError(exc.template, match.start(), match.end(), field="date", params=exc.params) from exc
+            raise QueryError(exc.template, at, end, field="date", params=exc.params) from exc
         start, _, end = value.partition("/") if "/" in value else (value, "", value)
         if period.earliest:
             lows.append((start, period.earliest))
@@ -63,7 +63,9 @@ def requested_period(q: str, date_from: str | None, date_to: str | None) -> tupl
             highs.append((end, period.latest))
     low = max(lows, key=lambda bound: bound[1], default=("", None))
     high = min(highs, key=lambda bound: bound[1], default=("", None))
-    blanked = _DATE_TERM.sub(lambda m: " " * len(m.group(0)), q or "")
+    blanked = q
+    for _, at, end in periods:
+        blanked = blanked[:at] + " " * (end - at) + blanked[end:]
     return Period(low[0], high[0], low[1], high[1]), blanked
 
 

@@ -5,7 +5,8 @@ The index holds the public (redacted) text in Markdown. Rendering a whole long t
 every hit cost 90 ms at 37,000 characters, so the matched words are found in the Markdown
 source first (one pass of the query's analyzer), and only the few blocks (paragraphs, list
 items, headings) that hold them are rendered by render_markdown(), the page's own renderer,
-made plain, and highlighted. A snippet is therefore always text of the public version: never
+made plain, and highlighted. Finding them analyses each distinct word of the text once, not
+each occurrence (half a search's time went there). A snippet is therefore always text of the public version: never
 anything else, and never markup other than the <mark> tags added here.
 """
 
@@ -17,8 +18,10 @@ from bisect import bisect_right
 
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 
-from archive.rendering import plain_text, render_markdown_cached
+from archive.rendering import plain_text, render_markdown
+from archive.search.analysis import TOKEN_PATTERN
 from archive.search.fields import _HIGHLIGHTED
+from archive.search.gazetteer import PREFIX as PLACE
 
 LENGTH = 240  # characters of a snippet without matches
 BLOCKS = 3  # blocks rendered for one snippet: those holding the most matched words
@@ -33,10 +36,13 @@ def snippet(body: str, terms: set) -> str:
     spellings (Kadyrov marks Кадыров); the opening of the text when none is in it."""
     body = body or ""
     for field, analyzer in _HIGHLIGHTED:
-        words = {text for name, text in terms if name == field}
+        if field == "place":  # place keys are fold terms (gazetteer.py)
+            words = {text for name, text in terms if name == "fold" and text.startswith(PLACE)}
+        else:
+            words = {text for name, text in terms if name == field}
         if not words:
             continue
-        starts = [token.startchar for token in analyzer(body) if token.text in words]
+        starts = _starts(body, analyzer.term, words)
         if not starts:
             continue
         shown = _passages(body, starts)
@@ -48,9 +54,23 @@ def snippet(body: str, terms: set) -> str:
     return html.escape(_opening(body))
 
 
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def _starts(body: str, term, words: set) -> list[int]:
+    """Where the tokens of the body whose term is in `words` begin: what the analyzer would
+    find, token by token, but each distinct word is analysed once (set(findall) runs in C),
+    and the text is walked again only when one of them matched."""
+    matched = {token for token in set(_TOKEN.findall(body)) if term(token) in words}
+    if not matched:
+        return []
+    return [m.start() for m in _TOKEN.finditer(body) if m.group() in matched]
+
+
 def plain(markdown: str) -> str:
-    """The words a reader sees of this Markdown, on one line."""
-    return plain_text(render_markdown_cached(markdown))
+    """The words a reader sees of this Markdown, on one line (rendered as the page renders it,
+    but without making links of addresses, which changes no word)."""
+    return plain_text(render_markdown(markdown, linkify=False))
 
 
 def blocks(body: str) -> list[tuple[int, int]]:

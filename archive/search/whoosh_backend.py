@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Iterable
@@ -24,7 +23,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from archive.search.analysis import fold_accents
+from archive.search import analysis, language
 from archive.search.arrays import POSTINGS, IndexArrays, top
 from archive.search.backend import (
     FACETS,
@@ -35,13 +34,13 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
-from archive.search.fields import parse_query, schema
+from archive.search.fields import schema
 from archive.search.snippets import snippet
 
 log = logging.getLogger(__name__)
 # Bump when the schema or an analyzer changes: an index built by an older version is replaced
 # by an empty one, which `archive init` (or check-index --repair) fills from the database.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another process to finish
 WRITER_MB = 512  # a writer's sorting buffer: large batches spill to disk less often
 IDLE_SEARCHERS = 2  # searchers kept open for reuse (each holds a few files per segment open)
@@ -163,6 +162,14 @@ class WhooshSearch:
             if view is not None:
                 view[1].close()
 
+    def warm(self) -> None:
+        """Read what every search needs before the first reader asks (a server's worker calls
+        it at start): the analysis's word lists, and each segment's lengths, date columns,
+        facet values and access postings."""
+        analysis.warm()
+        with self._view() as (_, _, arrays):
+            arrays.warm(FACETS, ("published", "events_start", "events_end"))
+
     def close(self) -> None:
         """Close the searchers kept for reuse."""
         with self._lock:
@@ -188,7 +195,7 @@ class WhooshSearch:
     def _search(request: SearchRequest, searcher, arrays: IndexArrays) -> SearchResults:
         # parsed against the schema this code writes (SCHEMA_VERSION guarantees the index's is
         # the same): the index's own is unpickled from its table of contents on every access
-        query = parse_query(request.q)
+        query = language.parse_query(request.q).tree
         # Access is a mask: nothing outside it is scored, counted, faceted or suggested.
         allowed = arrays.any_term_mask("access", [f"{c}:{s}" for c in request.consents for s in request.statuses])
         found = arrays.evaluate(query)
@@ -287,17 +294,13 @@ def _fields(doc: IndexedDocument) -> dict:
         "fold": text,
         "pairs": text,
         "words": text,
-        "case": doc.case,
-        "kind": doc.kind,
-        "language": doc.language,
-        "place": ",".join(p.replace(",", " ") for p in doc.places),
-        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
         "access": f"{doc.consent}:{doc.status}",
     }
+    for name, values in language.facet_values(doc).items():
+        fields[name] = ",".join(v.replace(",", " ") for v in values)
     if doc.published:
         fields["published"] = doc.published.toordinal()
         fields["published_iso"] = doc.published.isoformat()
-        fields["year"] = str(doc.published.year)
     if doc.events_start:
         fields["events_start"] = doc.events_start.toordinal()
     if doc.events_end:
@@ -349,14 +352,4 @@ def _suggest(arrays: IndexArrays, text: str, allowed: np.ndarray) -> str | None:
     def visible(word: str) -> bool:
         return bool((arrays.term_mask("words", word, cache=False) & allowed).any())
 
-    def correct(word: str) -> str:
-        folded = fold_accents(word)
-        if len(word) < 4 or any(c.isdigit() for c in word):  # ids and short words stay as typed
-            return word
-        if visible(folded):
-            return word
-        return next((o for o in arrays.near_words("words", folded, limit=8) if visible(o)), word)
-
-    words = re.findall(r"\w+", text)
-    corrected = [correct(word) for word in words]
-    return " ".join(corrected) if corrected != words else None
+    return language.suggest(text, visible, lambda word: arrays.near_words("words", word, limit=8))

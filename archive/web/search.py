@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from archive.errors import ValidationError
-from archive.search.backend import FACETS, SearchResults
-from archive.search.fields import QueryError
+from archive.search.backend import SearchResults
+from archive.search.errors import QueryError
 from archive.search.hints import cross_script_hint, query_script
+from archive.search.language import FACETS, FILTER_PARAMS
 from archive.search.query import requested_period, search_documents, visible_languages
 from archive.search.serialize import results_json
 from archive.services import get_session, search_backend
@@ -24,7 +25,6 @@ from archive.web.i18n import current_language
 from archive.web.labels import label, localised
 
 bp = Blueprint("search", __name__)
-FILTER_PARAMS = {"kind": "kind", "lang": "language", "place": "place", "tag": "tag", "case": "case", "year": "year"}
 ACT_PARAMS = ("act", "perpetrator")  # the sources of acts of a type, or by a perpetrator
 PARAMS = ("q", "from", "to", "sort", *FILTER_PARAMS, *ACT_PARAMS)
 CONTEXT = 40  # characters of the query shown either side of a fault

@@ -397,3 +397,24 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_the_whole():
     assert "place:Argun" in row.facets and "year:2017" in row.facets
     assert row.length == 2 + 15  # the words of the title and the body
     assert "=access:researchers:published" not in row.vocabulary  # not a word to expand to
+
+
+def test_a_warmed_backend_answers_as_before(backend):
+    """warm() (a server's worker calls it at start) reads ahead and changes no answer."""
+    before = backend.search(SearchRequest(q="Kadyrov", page=1))
+    backend.warm()
+    after = backend.search(SearchRequest(q="Grozny"))
+    assert sorted(h.id for h in after.hits) == [1, 2] and before.total == 2
+    assert after.facets["language"] == {"ru": 1, "en": 1}
+
+
+def test_a_server_worker_warms_its_search_backend_at_start(app):
+    """gunicorn's post_worker_init hook (archive serve) warms the worker's backend."""
+    from archive.cli.setup import _warm_worker
+
+    warmed = []
+    backend = app.extensions["archive.search"]
+    original = backend.warm
+    backend.warm = lambda: warmed.append(original())
+    _warm_worker(type("Worker", (), {"wsgi": app})())
+    assert len(warmed) == 1
