@@ -55,6 +55,13 @@ class Words:
     def day(self, edtf: str | None) -> str:
         return display_date(edtf, self.locale) if edtf else ""
 
+    def read_on(self) -> str:
+        """ " accessed <day>" (OSCOLA), or "" when the day is not given."""
+        if self.accessed is None:
+            return ""
+        _ = self._
+        return " " + _("accessed %(day)s") % {"day": self.day(self.accessed.isoformat())}
+
 
 def _sentences(parts: list[str]) -> str:
     """Parts joined as sentences; a part ending in its own full stop ("2017 г.", "Inc.")
@@ -111,11 +118,7 @@ def cite_document(document, permalink: str, words: Words | None = None, style: s
     ])  # fmt: skip
     source = _source_parts(document, words, style)
     if style == "oscola":
-        accessed = words.day(words.accessed.isoformat()) if words.accessed else ""
-        text = f"{record} <{permalink}>"
-        if accessed:
-            text += " " + _("accessed %(day)s") % {"day": accessed}
-        text += f", SHA-256 {document.version_sha256}"
+        text = f"{record} <{permalink}>{words.read_on()}, SHA-256 {document.version_sha256}"
         if source:
             text += ", " + _("citing %(source)s") % {"source": _commas(source)}
         return text  # OSCOLA ends a citation without a full stop
@@ -163,9 +166,7 @@ def cite_entry(entry, permalink: str, evidence: Iterable[str], words: Words | No
         parts.append(said)
     cited = ", ".join(evidence)
     if style == "oscola":
-        text = _commas(parts) + f" <{permalink}>"
-        if words.accessed:
-            text += " " + _("accessed %(day)s") % {"day": words.day(words.accessed.isoformat())}
+        text = _commas(parts) + f" <{permalink}>{words.read_on()}"
         return text + (", " + _("citing %(source)s") % {"source": cited} if cited else "")
     parts.append(permalink)
     if cited:

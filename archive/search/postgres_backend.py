@@ -49,6 +49,7 @@ from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
 from archive.search.fields import TEXT_ANALYZER
 from archive.search.snippets import snippet
+from archive.storage.queries import escape_like
 
 _PAGE_HITS = 'SELECT id, version, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'
 log = logging.getLogger(__name__)
@@ -479,7 +480,7 @@ class Compiler:
                     "AND (:low = '' OR term >= :low) AND (:high = '' OR term <= :high) ORDER BY term LIMIT :n"
                 ),
                 {
-                    "start": _like_escape(namespace) + "%",
+                    "start": escape_like(namespace) + "%",
                     "low": namespace + node.low if node.low else "",
                     "high": namespace + node.high if node.high else "",
                     "n": lang.MAX_EXPANSION,
@@ -513,21 +514,17 @@ class Compiler:
                 "AND levenshtein_less_equal(term, :value, :d) <= :d ORDER BY term LIMIT :n"
             )
             value = lang.text_term(node.text)
-            params = {"start": _like_escape(value[: node.prefix]) + "%", "value": value, "d": node.distance}
+            params = {"start": escape_like(value[: node.prefix]) + "%", "value": value, "d": node.distance}
         elif isinstance(node, lang.Prefix):
             stemmed = lang.text_term(node.text)  # "detained*" also finds the stem "detain"
             start = stemmed if node.text.startswith(stemmed) else node.text
             sql = f"SELECT term FROM search_terms WHERE term LIKE :start AND {plain} ORDER BY term LIMIT :n"  # noqa: S608
-            params = {"start": _like_escape(start) + "%"}
+            params = {"start": escape_like(start) + "%"}
         else:  # a wildcard: the words as written ("!word"), not their stems
-            pattern = "!" + _like_escape(node.pattern).replace("*", "%").replace("?", "_")
+            pattern = "!" + escape_like(node.pattern).replace("*", "%").replace("?", "_")
             sql = "SELECT substr(term, 2) FROM search_terms WHERE term LIKE :start ORDER BY term LIMIT :n"
             params = {"start": pattern}
         return list(self.connection.execute(text(sql), {**params, "n": lang.MAX_EXPANSION}).scalars())
-
-
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _not(compiled):

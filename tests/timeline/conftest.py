@@ -11,6 +11,17 @@ from archive.timeline.entries import create_entries, validate_entry
 from tests.conftest import CLI
 
 CASE = "test-case"
+# the source record of the governor's article (context_case): what the exports must give back
+GOVERNOR_SOURCE = {
+    "outlet": "The Daily Example",
+    "author": "A. Reporter",
+    "url": "https://news.example/2017/governor",
+    "reported_by": "The Weekly Example",
+    "date": "2017-04-22",
+    "title": "Governor: no such people",
+    "captured": "2017-05-01",
+    "archived_sha256": "ab" * 32,
+}
 
 
 @pytest.fixture
@@ -118,16 +129,7 @@ def context_case(small_case, make_document, add_entries):
         body="Asked about the reports, the governor said: There are no such people here.\n",
         source_type="second_hand",
         grading={"source": "A", "information": "1", "note": "Named reporter, confirmed elsewhere."},
-        source={
-            "outlet": "The Daily Example",
-            "author": "A. Reporter",
-            "url": "https://news.example/2017/governor",
-            "reported_by": "The Weekly Example",
-            "date": "2017-04-22",
-            "title": "Governor: no such people",
-            "captured": "2017-05-01",
-            "archived_sha256": "ab" * 32,
-        },
+        source=GOVERNOR_SOURCE,
     )
     docs["translation"] = make_document(
         slug="governor-article-translation",

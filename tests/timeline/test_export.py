@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from archive.timeline.export import CSV_COLUMNS, SCHEMA_MEDIA_TYPE, SCHEMA_PATH, schema, schema_under
-from tests.timeline.conftest import document_hashes
+from tests.timeline.conftest import GOVERNOR_SOURCE, document_hashes
 
 FORMATS = ("json", "csv", "timelinejs")
 SITE = "http://archive.test"  # the test app's SERVER_NAME
@@ -177,16 +177,7 @@ def test_json_citations_carry_the_documents_hash_slug_grade_and_source(app, clie
         "note": "Named reporter, confirmed elsewhere.",
     }
     assert translation["grade"]["code"] == "C3" and translation["source"] is None
-    assert article["source"] == {
-        "outlet": "The Daily Example",
-        "author": "A. Reporter",
-        "url": "https://news.example/2017/governor",
-        "reported_by": "The Weekly Example",
-        "date": "2017-04-22",
-        "title": "Governor: no such people",
-        "captured": "2017-05-01",
-        "archived_sha256": "ab" * 32,
-    }
+    assert article["source"] == GOVERNOR_SOURCE
     assert article["excerpt"] == "There are no such people here."
     # a translation of the article is a second document, not a second source
     assert denial["corroboration"] == {"documents": 2, "independent_sources": 1}
