@@ -538,9 +538,14 @@ def new_database(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-def build_backend(kind: str, size: int, docs: list[dict], root: Path, cluster_url: str | None) -> tuple[str, dict]:
-    """A fresh archive holding the documents, indexed by `archive reindex`; where to query it."""
+def build_backend(
+    kind: str, size: int, docs: list[dict], root: Path, cluster_url: str | None, reuse: bool = False
+) -> tuple[str, dict]:
+    """A fresh archive holding the documents, indexed by `archive reindex`; where to query it.
+    `reuse`: the archive a previous run kept (--keep), not built again (no indexing rate)."""
     data = root / f"{kind}-{size}"
+    if reuse and kind == "whoosh" and (data / "index").is_dir():
+        return str(data / "index"), {"index MB": folder_size(data / "index") / 1e6}
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     sqlite = f"sqlite:///{data / 'archive.sqlite3'}"
@@ -563,6 +568,7 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=["whoosh", "postgres", "fts5"])
     parser.add_argument("--fresh-workers", type=int, default=FRESH_WORKERS, help="fresh processes timed")
     parser.add_argument("--keep", type=Path, help="keep the corpora, archives and cluster here")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: query the Whoosh archive kept there")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="archive-bench-search-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -602,7 +608,7 @@ def run_size(size: int, args, root: Path, cluster_url: str | None) -> None:
             where, facts = str(path), {"reindex documents/s": size / (time.perf_counter() - began)}
             facts["index MB"] = path.stat().st_size / 1e6
         else:
-            where, facts = build_backend(kind, size, docs, root, cluster_url)
+            where, facts = build_backend(kind, size, docs, root, cluster_url, args.reuse)
         fresh, starts = fresh_workers(kind, where, fresh_plan, args.fresh_workers)
         warm = warm_worker(open_engine(kind, where), warm_up, warm_plan)
         kept = kept_results(kind, where, warm_plan) if kind != "fts5" else []
@@ -634,7 +640,8 @@ def report(size: int, results: dict) -> None:
     print("\n| measure | " + " | ".join(NAMES[k] for k in kinds) + " |")
     print("|---|" + "---|" * len(kinds))
     for fact in ("reindex documents/s", "index MB"):
-        print(f"| {fact} | " + " | ".join(f"{results[k]['facts'][fact]:,.1f}" for k in kinds) + " |")
+        found = [results[k]["facts"].get(fact) for k in kinds]  # no rate for a reused archive
+        print(f"| {fact} | " + " | ".join("—" if f is None else f"{f:,.1f}" for f in found) + " |")
     print(
         "| fresh worker start-up, ms (median) | "
         + " | ".join(f"{statistics.median(results[k]['starts']) * 1000:.0f}" for k in kinds)

@@ -64,7 +64,7 @@ LAYERS = _table(
             archive.storage: unit
             archive.storage: vault document_keys corroboration
             archive.search: __init__ analysis arrays backend cache fields postgres_backend
-            archive.search: whoosh_backend snippets language errors whoosh_adapter gazetteer
+            archive.search: whoosh_backend snippets language errors whoosh_adapter gazetteer sequences
         """,
         "pure": """
             archive.media: __init__ av containers detect ffmpeg gif icc inspect jbig2 jpeg jpx pdf

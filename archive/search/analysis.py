@@ -10,8 +10,6 @@ The index pickles analyzers by import path: keep these classes here, under these
   capitalised words are indexed there (names, places, the first word of a sentence): spelling a
   common word in the other script is not something readers do, and indexing every word twice
   halved indexing speed. Queries are keyed whatever their case.
-- `pairs` field: pairs of adjacent words of the text field that are both among the most common, so
-  that phrases are looked up rather than checked position by position.
 - `words` field: folded words of four letters or more, unstemmed, without positions: the word
   list spelling suggestions are drawn from.
 """
@@ -137,22 +135,6 @@ class FoldKeyFilter(Filter):
 
 
 COMMON_WORDS = 3000  # per language: words too common to be taken for a place name
-# per language: the words whose pairs with each other are indexed. Measured on realistic text
-# (benchmarks/search.py's corpus, 1,000 documents, 378,000 words, 19,500 distinct stems):
-# pairs in which EITHER word is among the 3,000 most common made 250,000 distinct terms, ten
-# times the text itself, and the index 10× FTS5's size; pairs of two of the 100 most common
-# make 12,000 terms and 80,000 postings. A phrase with a rarer word is checked by positions
-# among the few documents holding that word.
-PAIR_WORDS = 100
-
-
-@lru_cache(maxsize=1)
-def common_stems() -> frozenset[str]:
-    """Stems of the PAIR_WORDS most frequent English and Russian words (wordfreq's lists)."""
-    from wordfreq import top_n_list
-
-    words = top_n_list("en", PAIR_WORDS) + top_n_list("ru", PAIR_WORDS)
-    return frozenset(stem(fold_accents(w)) for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -161,28 +143,6 @@ def common_words() -> frozenset[str]:
     from wordfreq import top_n_list
 
     return frozenset(fold_accents(w) for w in top_n_list("en", COMMON_WORDS) + top_n_list("ru", COMMON_WORDS))
-
-
-def is_pair_indexed(first: str, second: str) -> bool:
-    """Whether the pair of (analysed) words is in the pairs field: both are common words."""
-    common = common_stems()
-    return first in common and second in common
-
-
-class PairFilter(Filter):
-    """Each word joined to the one before it ("of the") when both are among the most common
-    words: such a phrase is then looked up instead of checked position by position over two
-    posting lists as long as the index. A phrase with a rarer word is quick to check among
-    the documents holding it, and is left out (see PAIR_WORDS)."""
-
-    def __call__(self, tokens):
-        previous = None
-        for t in tokens:
-            current = t.text
-            if previous is not None and is_pair_indexed(previous, current):
-                t.text = f"{previous} {current}"
-                yield t
-            previous = current
 
 
 class ProperWordFilter(Filter):
@@ -207,11 +167,6 @@ def text_analyzer():
     return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccentsFilter() | ScriptStemFilter()
 
 
-def pair_analyzer():
-    """Pairs of adjacent words, analysed as in the text field."""
-    return text_analyzer() | PairFilter()
-
-
 def fold_analyzer():
     """Capitalised words as their cross-script keys (fold_key folds case, ё and accents itself:
     ISO 9's ž must reach it as ž, not as z)."""
@@ -228,7 +183,6 @@ def warm() -> None:
     and the gazetteer (a worker does it at start, not on a reader's first search)."""
     from archive.search.gazetteer import places
 
-    common_stems()
     common_words()
     places()
     stem("warm")

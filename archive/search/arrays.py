@@ -12,8 +12,9 @@ Here a query is evaluated over arrays as long as the index:
 - the total is the mask's sum, facet counts are sums over each facet term's postings;
 - only the page's hits are then fetched, and highlighted.
 
-Phrases, prefixes and fuzzy terms are expanded or checked by Whoosh itself (positions and the
-term dictionary are its business) and then combined here like any other clause.
+Prefixes and fuzzy terms are expanded through Whoosh's term dictionary; a phrase's positions
+are read (by whoosh_adapter, for the documents holding every word only) into arrays and its
+words' places compared there; then both combine here like any other clause.
 
 Arrays that only depend on a segment (field lengths, facet postings, columns) are kept per
 segment, which never changes once written (they are shared by all threads: they are only ever
@@ -28,16 +29,15 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from archive.search import language as lang
-from archive.search import whoosh_adapter
-from archive.search.analysis import is_pair_indexed
+from archive.search import sequences, whoosh_adapter
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
 SCORED = ("text", "fold", "words")
@@ -102,14 +102,17 @@ def _size(value: tuple[np.ndarray, np.ndarray]) -> int:
 
 
 POSTINGS = PostingsCache(POSTINGS_CACHE_BYTES)
+POSITIONS = PostingsCache(POSTINGS_CACHE_BYTES)  # the positions of the rarer words of phrases
 _SEGMENT_NUMBERS = itertools.count()
 
 
 class SegmentArrays:
     """What a segment holds, as arrays; a segment never changes once written."""
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, sequence_file: Path | None = None):
         self.count = count
+        self._sequence_file = sequence_file  # (folder, segment id) of its sequence file
+        self._sequence: sequences.Sequence | None = None
         self.number = next(_SEGMENT_NUMBERS)  # this process's name for it, in POSTINGS
         # (the backend forgets a segment's lists once no version of the index holds it)
         self._lengths: dict[str, np.ndarray] = {}
@@ -124,6 +127,25 @@ class SegmentArrays:
         if found is None:
             found = self._decode(leaf, field, text)
             POSTINGS.put(key, found)
+        return found
+
+    def sequence(self) -> sequences.Sequence | None:
+        """The segment's common words by place, once its writer has built the file (looked
+        for again on each phrase until then: a file check, while positions serve)."""
+        if self._sequence is None and self._sequence_file is not None:
+            self._sequence = sequences.load(*self._sequence_file, self.count)
+        return self._sequence
+
+    def positions(self, leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A term's document numbers and positions (document ids[i]'s are
+        places[starts[i]:starts[i + 1]]); its postings are kept too, read in the same pass."""
+        key = (self.number, field, text)
+        found = POSITIONS.get(key)
+        if found is None:
+            ids, weights, starts, places = whoosh_adapter.postings_and_positions(leaf, field, text)
+            POSTINGS.put(key, (ids, weights))
+            found = (ids, starts, places.astype(np.int32))  # half the room
+            POSITIONS.put(key, found)
         return found
 
     def words(self, leaf, field: str) -> list[str]:
@@ -173,7 +195,9 @@ class SegmentArrays:
 class IndexArrays:
     """One version of the index (a searcher) seen as arrays over its document numbers."""
 
-    def __init__(self, searcher, segments: dict[str, SegmentArrays]):
+    def __init__(self, searcher, segments: dict[str, SegmentArrays], folder: Path | None = None):
+        """`folder`: the index's, where segments' sequence files are (none: phrases are
+        checked through positions only)."""
         self.searcher = searcher
         reader = searcher.reader()
         self.count = reader.doc_count_all()
@@ -184,7 +208,8 @@ class IndexArrays:
                 continue
             segid = leaf.segment().segment_id()
             if segid not in segments:
-                segments[segid] = SegmentArrays(leaf.doc_count_all())
+                where = (folder, segid) if folder is not None else None
+                segments[segid] = SegmentArrays(leaf.doc_count_all(), where)
             self.leaves.append((leaf, segments[segid], offset))
             deleted = leaf.segment().deleted_docs()
             if deleted:
@@ -364,31 +389,44 @@ class IndexArrays:
             score += part.score
         return Evaluated(mask, score, set().union(*(p.terms for p in parts)))
 
-    def _in_order(self, field: str, words: list[str], candidates: np.ndarray) -> np.ndarray:
-        """The candidates (documents holding every word) in which the words stand in order,
-        read from each word's positions in those documents only (Whoosh's public matchers,
-        skipping to each candidate): Whoosh's own phrase query walked every document of the
-        intersection through its span matchers, most of a phrase's time."""
+    def _in_order(self, field: str, words: list[str], frequencies: list[int], candidates: np.ndarray) -> np.ndarray:
+        """The candidates (documents holding every word) in which the words stand in order.
+
+        Per segment: the places where the phrase could start are found from the rarest word
+        first (its positions in the candidates, read as arrays), then narrowed by each other
+        word: a common word is looked up in the segment's sequence file (sequences.py) where
+        there is one, any other word's positions are read for the documents still left."""
         found = np.zeros(self.count, dtype=bool)
+        numbers = sequences.numbers() if field == sequences.FIELD else {}
         for leaf, arrays, offset in self.leaves:
             local = np.flatnonzero(candidates[offset : offset + arrays.count])
             if not len(local):
                 continue
-            try:
-                matchers = [leaf.postings(field, word) for word in words]
-            except TermNotFound:
-                continue
-            for doc in local.tolist():
-                positions = []
-                for matcher in matchers:
-                    if matcher.is_active() and matcher.id() < doc:
-                        matcher.skip_to(doc)
-                    if not matcher.is_active() or matcher.id() != doc:
-                        break
-                    positions.append(matcher.value_as("positions"))
-                else:
-                    if _adjacent(positions):
-                        found[offset + doc] = True
+            sequence = arrays.sequence() if numbers else None
+            common = {at for at, word in enumerate(words) if word in numbers} if sequence is not None else set()
+            rarest = sorted((at for at in range(len(words)) if at not in common), key=frequencies.__getitem__)
+            order = rarest + sorted(common)  # a common word narrows what a rarer one found
+            docs = places = None
+            if len(common) == len(words):  # common words only: scan the bytes
+                docs, places = sequence.phrase([numbers[w] for w in words])
+                keep = np.isin(docs, local)
+                docs, places, order = docs[keep], places[keep], []
+            for at in order:
+                if docs is not None and not len(docs):
+                    break
+                if at in common:
+                    if docs is not None:
+                        keep = sequence.holds(docs, places + at, numbers[words[at]])
+                        docs, places = docs[keep], places[keep]
+                    continue
+                within = local if docs is None else np.unique(docs)
+                held, where = _gather(*arrays.positions(leaf, field, words[at]), within)
+                keys = (held[where >= at] << 32) + where[where >= at] - at
+                if docs is not None:
+                    keys = np.intersect1d((docs << 32) + places, keys, assume_unique=True)
+                docs, places = keys >> 32, keys & 0xFFFFFFFF
+            if docs is not None and len(docs):
+                found[offset + docs] = True
         return found
 
     def _expand(self, node) -> list[str]:
@@ -408,38 +446,97 @@ class IndexArrays:
         words = (t.decode("utf-8") for t in reader.expand_prefix("words", node.literal))
         return list(itertools.islice((w for w in words if pattern.fullmatch(w)), lang.MAX_EXPANSION))
 
+    def _common_phrase(self, words: list[str], boost: float) -> Evaluated | None:
+        """A phrase of common words only, answered from the sequence files without reading the
+        words' posting lists (the longest there are: "the" is in nearly every document): the
+        documents from a scan of the bytes, each word's frequency in them counted there, its
+        document frequency from the term dictionary. A segment without a file (a small one)
+        is answered from its own postings and positions. None: not such a phrase."""
+        numbers = sequences.numbers()
+        if any(word not in numbers for word in words):
+            return None
+        codes = [numbers[word] for word in words]
+        reader = self.searcher.reader()
+        frequencies = [reader.doc_frequency("text", word) for word in words]
+        mask = np.zeros(self.count, dtype=bool)
+        score = self._zeros()
+        if not all(frequencies):
+            return Evaluated(mask, score, set())
+        small = np.zeros(self.count, dtype=bool)  # candidates of the segments without a file
+        found: list[tuple[np.ndarray, list[np.ndarray]]] = []  # documents, each word's counts
+        for leaf, arrays, offset in self.leaves:
+            sequence = arrays.sequence()
+            if sequence is None:
+                held = self.live[offset : offset + arrays.count].copy()
+                for word in words:
+                    within = np.zeros(arrays.count, dtype=bool)
+                    within[arrays.postings(leaf, "text", word)[0]] = True
+                    held &= within
+                small[offset : offset + arrays.count] = held
+                continue
+            docs = np.unique(sequence.phrase(codes)[0])
+            docs = docs[self.live[offset + docs]]
+            found.append((offset + docs, [sequence.counts(docs, code) for code in codes]))
+        if small.any():
+            small &= self._in_order("text", words, frequencies, small)
+            for leaf, arrays, offset in self.leaves:
+                docs = np.flatnonzero(small[offset : offset + arrays.count])
+                if len(docs):
+                    counts = []
+                    for word in words:
+                        ids, weights = arrays.postings(leaf, "text", word)
+                        counts.append(weights[np.searchsorted(ids, docs)])
+                    found.append((offset + docs, counts))
+        for docs, counts in found:
+            mask[docs] = True
+            for frequency, tf in zip(frequencies, counts, strict=True):
+                score[docs] += boost * self._bm25("text", frequency, docs, np.asarray(tf, dtype=np.float32))
+        return Evaluated(mask, score, {("text", word) for word in words} if mask.any() else set())
+
+    def _read_positions(self, field: str, words: list[str]) -> None:
+        """Read the positions a phrase will be checked with (the words no sequence file
+        answers for) in the same pass as their postings, when these are not kept already:
+        reading a posting list's blocks is most of a first search's time."""
+        numbers = sequences.numbers() if field == sequences.FIELD else {}
+        for leaf, arrays, _ in self.leaves:
+            for word in words:
+                if word in numbers and arrays.sequence() is not None:
+                    continue
+                if POSTINGS.get((arrays.number, field, word)) is None:
+                    arrays.positions(leaf, field, word)
+
     def _phrase(self, field: str, words: list[str], boost: float) -> Evaluated:
-        """A phrase: the documents holding all its words and its indexed word pairs. That is
-        the answer for two words of the text field whose pair is indexed; otherwise Whoosh
-        checks positions, which is quick because then the words are rare or few documents
-        hold them all."""
+        """A phrase: the documents holding all its words, then those in which they stand in
+        order (_in_order)."""
+        common = self._common_phrase(words, boost) if field == sequences.FIELD and len(words) > 1 else None
+        if common is not None:
+            return common
+        if len(words) > 1:
+            self._read_positions(field, words)
         found = [self.term(field, word, boost) for word in words]
         candidates = self.live.copy()
         for word in found:
             candidates &= word.mask
-        exact = False
-        if field == "text" and len(words) > 1:
-            pairs = list(zip(words, words[1:], strict=False))
-            for first, second in pairs:
-                if is_pair_indexed(first, second):
-                    candidates &= self.term_mask("pairs", f"{first} {second}", cache=False)
-            exact = len(pairs) == 1 and is_pair_indexed(*pairs[0])
-        if candidates.any() and not exact and len(words) > 1:
-            candidates &= self._in_order(field, words, candidates)
+        if candidates.any() and len(words) > 1:
+            frequencies = [int(np.count_nonzero(word.mask)) for word in found]
+            candidates &= self._in_order(field, words, frequencies, candidates)
         scored = self._scored(candidates, found)
         if not candidates.any():
             scored.terms = set()
         return scored
 
 
-def _adjacent(positions: list[list[int]]) -> bool:
-    """Whether the words stand one after another somewhere: positions[i] are word i's."""
-    starts = set(positions[0])
-    for offset, found in enumerate(positions[1:], start=1):
-        starts &= {p - offset for p in found}
-        if not starts:
-            return False
-    return True
+def _gather(ids: np.ndarray, starts: np.ndarray, places: np.ndarray, docs: np.ndarray):
+    """From postings_and_positions()'s arrays, the (document, position) pairs of the given
+    documents (sorted), as two int64 arrays; documents without the term have none."""
+    if not len(ids) or not len(docs):
+        return _NO_IDS, _NO_IDS
+    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    held = ids[at] == docs
+    at, docs = at[held], docs[held]
+    counts = starts[at + 1] - starts[at]
+    first = np.repeat(starts[at] - (np.cumsum(counts) - counts), counts)
+    return np.repeat(docs, counts), places[first + np.arange(int(counts.sum()))]
 
 
 def top(mask: np.ndarray, order: np.ndarray, descending: bool, start: int, stop: int):

@@ -11,7 +11,6 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from archive.search.analysis import (
     TOKEN_PATTERN,
     fold_analyzer,
-    pair_analyzer,
     spelling_analyzer,
     text_analyzer,
 )
@@ -30,7 +29,6 @@ def schema() -> Schema:
         body=STORED(),  # the public text, for snippets
         text=TEXT(analyzer=text_analyzer()),  # title and body, stemmed per script
         fold=TEXT(analyzer=fold_analyzer()),
-        pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
         # Spelling suggestions: candidates from this word list, each kept only if a document
         # the reader may see contains it (a suggestion must not reveal a hidden document).
         words=TEXT(analyzer=spelling_analyzer(), phrase=False),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import math
 import os
 import threading
 import time
@@ -23,8 +24,8 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from archive.search import analysis, language
-from archive.search.arrays import POSTINGS, IndexArrays, top
+from archive.search import analysis, language, sequences
+from archive.search.arrays import POSITIONS, POSTINGS, IndexArrays, top
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -40,12 +41,12 @@ from archive.search.snippets import snippet
 log = logging.getLogger(__name__)
 # Bump when the schema or an analyzer changes: an index built by an older version is replaced
 # by an empty one, which `archive init` (or check-index --repair) fills from the database.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # 6: no pairs field (sequences.py)
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another process to finish
 WRITER_MB = 512  # a writer's sorting buffer: large batches spill to disk less often
 IDLE_SEARCHERS = 2  # searchers kept open for reuse (each holds a few files per segment open)
 SMALL_SEGMENT = 500  # documents: a segment this small is merged with its like ...
-MAX_SMALL_SEGMENTS = 24  # ... once there are this many
+MAX_SMALL_SEGMENTS = 24  # ... once there are this many of like size
 BULK = 1000  # batches this large are analysed in parallel ...
 PROCESSES = min(os.cpu_count() or 1, 4)  # ... by this many processes
 
@@ -89,6 +90,7 @@ class WhooshSearch:
             writer.cancel()
             raise
         writer.commit(mergetype=_merge_purge if purge else _merge_small)
+        self._complete()
         return len(documents)
 
     def delete(self, ids: Iterable[int]) -> int:
@@ -100,10 +102,20 @@ class WhooshSearch:
             raise
         # A deleted document's words stay in its segment until it is rewritten: rewrite it now.
         writer.commit(mergetype=_merge_purge)
+        self._complete()
         return count
 
     def optimize(self) -> None:
         self._writer().commit(optimize=True)
+        self._complete()
+
+    def _complete(self) -> None:
+        """Build the phrase sequence files (sequences.py) of the large segments just written."""
+        reader = _retry(self.ix.reader)
+        try:
+            sequences.complete(self.folder, reader)
+        finally:
+            reader.close()
 
     def _writer(self, **options):
         """A writer that waits for the lock, sorts in a large buffer, and writes plain segment
@@ -144,13 +156,14 @@ class WhooshSearch:
                     candidate[1].close()
         if view is None:
             searcher = _retry(ix.searcher)
-            arrays = IndexArrays(searcher, self._segments)
+            arrays = IndexArrays(searcher, self._segments, self.folder)
             with self._lock:
                 current = {a for _, a, _ in arrays.leaves}
                 gone = [v for v in self._segments.values() if v not in current]
                 self._segments = {k: v for k, v in self._segments.items() if v in current}
             for segment in gone:  # merged away: its decoded postings are of no more use
                 POSTINGS.forget(segment.number)
+                POSITIONS.forget(segment.number)
             view = (stamp, searcher, arrays)
         try:
             yield view
@@ -167,6 +180,7 @@ class WhooshSearch:
         it at start): the analysis's word lists, and each segment's lengths, date columns,
         facet values and access postings."""
         analysis.warm()
+        sequences.words()
         with self._view() as (_, _, arrays):
             arrays.warm(FACETS, ("published", "events_start", "events_end"))
 
@@ -213,14 +227,20 @@ class WhooshSearch:
 
 
 def _merge_small(writer, segments):
-    """Merge the small segments once there are many of them; leave large ones alone.
+    """Merge small segments of like size once there are many of them; leave large ones alone.
 
     Each write adds a segment; merging them all on every write (Whoosh's optimize) made one
-    addition cost seconds, and never merging let searches slow down with every write."""
-    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
-    if len(small) < MAX_SMALL_SEGMENTS:
-        return segments
-    return _rewrite(writer, segments, small)
+    addition cost seconds, and never merging let searches slow down with every write. Sizes
+    are tiered (1–23 documents, 24–499): MAX_SMALL_SEGMENTS of one tier are merged into one of
+    the next, so a write that merges rewrites two dozen small segments, not also the largest
+    small one again and again (4 s at 500 documents, on one write in 24)."""
+    tiers: dict[int, list] = {}
+    for segment in segments:
+        size = segment.doc_count_all()
+        if size < SMALL_SEGMENT:
+            tiers.setdefault(int(math.log(max(size, 1), MAX_SMALL_SEGMENTS)), []).append(segment)
+    chosen = [s for tier in tiers.values() if len(tier) >= MAX_SMALL_SEGMENTS for s in tier]
+    return _rewrite(writer, segments, chosen) if chosen else segments
 
 
 def _merge_purge(writer, segments):
@@ -292,7 +312,6 @@ def _fields(doc: IndexedDocument) -> dict:
         "body": doc.body,
         "text": text,
         "fold": text,
-        "pairs": text,
         "words": text,
         "access": f"{doc.consent}:{doc.status}",
     }
