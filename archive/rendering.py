@@ -119,6 +119,35 @@ _linkifying_cleaner = bleach.Cleaner(
 )
 
 
+def markdown_text(text: str) -> str:
+    """The words a reader sees of this Markdown, on one line: plain_text(render_markdown(text)).
+
+    Text with no `<`, no `&` and no control character holds no HTML of its own, so what Markdown
+    makes of it is Markdown's own tags only, which bleach would keep or remove, never turn into
+    other words: its words are read without the sanitiser (html5lib's parse of every block was
+    half of a search snippet's time). Any other text takes the page's whole path, without
+    making links of addresses (which changes no word)."""
+    text = text or ""
+    if _NOT_PLAIN.search(text):
+        return plain_text(render_markdown(text, linkify=False))
+    parts, run = [], []
+    for block in _BLOCKS.split(_LEADING_MARKERS.sub(_flatten_markers, text)):
+        if len(block) > MAX_BLOCK_CHARS:  # shown as it is (render_markdown)
+            parts += [_words_of_run(run), collapse_space(block)]
+            run = []
+        else:
+            run.append(_defuse(block))
+    parts.append(_words_of_run(run))
+    return " ".join(p for p in parts if p)
+
+
+_NOT_PLAIN = re.compile(r"[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def _words_of_run(blocks: list[str]) -> str:
+    return plain_text(_converter().reset().convert("\n\n".join(blocks))) if blocks else ""
+
+
 def render_markdown(text: str, linkify: bool = True) -> str:
     """Render untrusted Markdown to HTML that keeps only allowlisted tags and links; bare
     addresses become links unless `linkify` is False (for text only: the words are the same,

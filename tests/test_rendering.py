@@ -305,3 +305,43 @@ def test_plain_text_is_what_a_reader_sees():
     html = render_markdown("# Heading\n\nSome *emphasised*  words, a [link](/x).\n\n- one\n- two")
     assert plain_text(html) == "Heading Some emphasised words, a link. one two"
     assert plain_text(render_markdown("Tom &amp; Jerry <b>")) == "Tom & Jerry"
+
+
+_MARKDOWN_PIECES = [
+    "word", "Кадыров", " ", "\n", "\n\n", "\n\n\n", "\t", "  ", "**", "*", "_", "__", "~~", "`", "```", "~~~",
+    "# ", "## ", "###### ", "- ", "* ", "+ ", "1. ", "2) ", "> ", ">> ", "    ", "---", "***", "===",
+    "[", "]", "(", ")", "[link](https://example.org/x)", "![alt text](pic.png)", "[ref]: /u", "[ref]",
+    "| a | b |\n|---|---|\n| c | d |", "https://example.org", "a@b.ru", "\\", "\\*", "'", '"', "—", "…",
+    "\u00a0", "\u200b", "ё", "é", "😀", ":", "!", "#", "=", "^", "{", "}", "|", "\r\n", "<b>", "</b>", "&amp;",
+    "<!-- c -->", "<script>x</script>",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=40).map("".join))
+def test_markdown_text_is_the_pages_text(text):
+    """markdown_text reads text without HTML of its own past the sanitiser: the words must be
+    exactly those of the page's rendering."""
+    from archive.rendering import markdown_text
+
+    assert markdown_text(text) == plain_text(render_markdown(text))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_markdown_text_is_the_pages_text_for_any_characters(text):
+    from archive.rendering import markdown_text
+
+    assert markdown_text(text) == plain_text(render_markdown(text))
+
+
+def test_markdown_text_of_long_and_bracketed_blocks_is_the_pages():
+    from archive.rendering import MAX_BLOCK_CHARS, markdown_text
+
+    for text in [
+        "intro\n\n" + "word " * (MAX_BLOCK_CHARS // 4) + "\n\n## after",
+        "[" * 200 + "x" + "]" * 200,
+        "- " * 40 + "deep",
+        "```\ncode\n\nmore code\n```\n\nafter",
+    ]:
+        assert markdown_text(text) == plain_text(render_markdown(text))

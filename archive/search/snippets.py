@@ -18,7 +18,7 @@ from bisect import bisect_right
 
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 
-from archive.rendering import plain_text, render_markdown
+from archive.rendering import markdown_text
 from archive.search.analysis import TOKEN_PATTERN
 from archive.search.fields import _HIGHLIGHTED
 from archive.search.gazetteer import PREFIX as PLACE
@@ -70,7 +70,7 @@ def _starts(body: str, term, words: set) -> list[int]:
 def plain(markdown: str) -> str:
     """The words a reader sees of this Markdown, on one line (rendered as the page renders it,
     but without making links of addresses, which changes no word)."""
-    return plain_text(render_markdown(markdown, linkify=False))
+    return markdown_text(markdown)
 
 
 def blocks(body: str) -> list[tuple[int, int]]:
