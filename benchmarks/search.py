@@ -546,6 +546,9 @@ def build_backend(
     data = root / f"{kind}-{size}"
     if reuse and kind == "whoosh" and (data / "index").is_dir():
         return str(data / "index"), {"index MB": folder_size(data / "index") / 1e6}
+    if reuse and kind == "postgres" and data.is_dir():
+        url = cluster_url.rsplit("/", 1)[0] + f"/bench_{size}"
+        return url, {"index MB": postgres_size(url) / 1e6}
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     sqlite = f"sqlite:///{data / 'archive.sqlite3'}"
@@ -568,7 +571,7 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=["whoosh", "postgres", "fts5"])
     parser.add_argument("--fresh-workers", type=int, default=FRESH_WORKERS, help="fresh processes timed")
     parser.add_argument("--keep", type=Path, help="keep the corpora, archives and cluster here")
-    parser.add_argument("--reuse", action="store_true", help="with --keep: query the Whoosh archive kept there")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: query the archives kept there")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="archive-bench-search-"))
     root.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ from archive.translit import neutral, reading, readings, skeleton
 
 # Bump when what a text is analysed into changes: every document then reads as stale
 # (indexing.version_of), and `archive check-index --repair` rewrites it.
-ANALYSIS_VERSION = "2"  # 2: PyStemmer, romanisation readings, the gazetteer, fewer pairs
+ANALYSIS_VERSION = "3"  # 2: PyStemmer, romanisation readings, the gazetteer; 3: common pairs (PostgreSQL)
 _CYRILLIC = re.compile(r"[а-яё]")
 _STEMMERS = threading.local()  # a Snowball stemmer object is not to be shared between threads
 
@@ -145,6 +145,32 @@ def common_words() -> frozenset[str]:
     return frozenset(fold_accents(w) for w in top_n_list("en", COMMON_WORDS) + top_n_list("ru", COMMON_WORDS))
 
 
+SEQUENCE_WORDS = 127  # per language: the common words phrases are checked with (sequences.py)
+
+
+@lru_cache(maxsize=1)
+def common_terms() -> tuple[str, ...]:
+    """The text-field terms of the SEQUENCE_WORDS most frequent English and Russian words
+    (wordfreq's lists), in that order, each once: fewer than 256, so that a number fits a byte.
+    Whoosh's sequence files and PostgreSQL's pair lexemes are made of them."""
+    from wordfreq import top_n_list
+
+    found: dict[str, None] = {}
+    for word in top_n_list("en", SEQUENCE_WORDS) + top_n_list("ru", SEQUENCE_WORDS):
+        term = stem(fold_accents(word))
+        if term:
+            found.setdefault(term)
+    if len(found) > 255:
+        raise AssertionError("more common words than one byte numbers")
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def common_numbers() -> dict[str, int]:
+    """Each common term's number: its place in common_terms() plus one (0 is any other word)."""
+    return {term: n for n, term in enumerate(common_terms(), start=1)}
+
+
 class ProperWordFilter(Filter):
     """At index time keep only capitalised words; at query time keep every word."""
 
@@ -184,6 +210,7 @@ def warm() -> None:
     from archive.search.gazetteer import places
 
     common_words()
+    common_terms()
     places()
     stem("warm")
     stem("тепло")

@@ -390,13 +390,14 @@ class IndexArrays:
         return Evaluated(mask, score, set().union(*(p.terms for p in parts)))
 
     def _in_order(self, field: str, words: list[str], frequencies: list[int], candidates: np.ndarray) -> np.ndarray:
-        """The candidates (documents holding every word) in which the words stand in order.
+        """How many times the words stand in order in each of the candidates (documents holding
+        every word), 0 where they never do.
 
         Per segment: the places where the phrase could start are found from the rarest word
         first (its positions in the candidates, read as arrays), then narrowed by each other
         word: a common word is looked up in the segment's sequence file (sequences.py) where
         there is one, any other word's positions are read for the documents still left."""
-        found = np.zeros(self.count, dtype=bool)
+        found = np.zeros(self.count, dtype=np.int64)
         numbers = sequences.numbers() if field == sequences.FIELD else {}
         for leaf, arrays, offset in self.leaves:
             local = np.flatnonzero(candidates[offset : offset + arrays.count])
@@ -426,7 +427,7 @@ class IndexArrays:
                     keys = np.intersect1d((docs << 32) + places, keys, assume_unique=True)
                 docs, places = keys >> 32, keys & 0xFFFFFFFF
             if docs is not None and len(docs):
-                found[offset + docs] = True
+                found[offset : offset + arrays.count] += np.bincount(docs, minlength=arrays.count)
         return found
 
     def _expand(self, node) -> list[str]:
@@ -446,24 +447,28 @@ class IndexArrays:
         words = (t.decode("utf-8") for t in reader.expand_prefix("words", node.literal))
         return list(itertools.islice((w for w in words if pattern.fullmatch(w)), lang.MAX_EXPANSION))
 
+    def _phrase_scored(self, field: str, words: list[str], boost: float, counts: np.ndarray) -> Evaluated:
+        """A phrase's matches, scored as Whoosh scores a phrase: BM25 of the phrase itself (how
+        many times it stands in each document, in how many documents)."""
+        ids = np.flatnonzero(counts)
+        score = self._zeros()
+        if not len(ids):
+            return Evaluated(np.zeros(self.count, dtype=bool), score, set())
+        if field in SCORED:
+            score[ids] = boost * self._bm25(field, len(ids), ids, counts[ids].astype(np.float32))
+        return Evaluated(counts > 0, score, {(field, word) for word in words})
+
     def _common_phrase(self, words: list[str], boost: float) -> Evaluated | None:
         """A phrase of common words only, answered from the sequence files without reading the
-        words' posting lists (the longest there are: "the" is in nearly every document): the
-        documents from a scan of the bytes, each word's frequency in them counted there, its
-        document frequency from the term dictionary. A segment without a file (a small one)
-        is answered from its own postings and positions. None: not such a phrase."""
+        words' posting lists (the longest there are: "the" is in nearly every document); a
+        segment without a file (a small one) is answered from its postings and positions.
+        None: not such a phrase."""
         numbers = sequences.numbers()
         if any(word not in numbers for word in words):
             return None
         codes = [numbers[word] for word in words]
-        reader = self.searcher.reader()
-        frequencies = [reader.doc_frequency("text", word) for word in words]
-        mask = np.zeros(self.count, dtype=bool)
-        score = self._zeros()
-        if not all(frequencies):
-            return Evaluated(mask, score, set())
+        counts = np.zeros(self.count, dtype=np.int64)
         small = np.zeros(self.count, dtype=bool)  # candidates of the segments without a file
-        found: list[tuple[np.ndarray, list[np.ndarray]]] = []  # documents, each word's counts
         for leaf, arrays, offset in self.leaves:
             sequence = arrays.sequence()
             if sequence is None:
@@ -473,25 +478,12 @@ class IndexArrays:
                     within[arrays.postings(leaf, "text", word)[0]] = True
                     held &= within
                 small[offset : offset + arrays.count] = held
-                continue
-            docs = np.unique(sequence.phrase(codes)[0])
-            docs = docs[self.live[offset + docs]]
-            found.append((offset + docs, [sequence.counts(docs, code) for code in codes]))
+            else:
+                counts[offset : offset + arrays.count] = np.bincount(sequence.phrase(codes)[0], minlength=arrays.count)
         if small.any():
-            small &= self._in_order("text", words, frequencies, small)
-            for leaf, arrays, offset in self.leaves:
-                docs = np.flatnonzero(small[offset : offset + arrays.count])
-                if len(docs):
-                    counts = []
-                    for word in words:
-                        ids, weights = arrays.postings(leaf, "text", word)
-                        counts.append(weights[np.searchsorted(ids, docs)])
-                    found.append((offset + docs, counts))
-        for docs, counts in found:
-            mask[docs] = True
-            for frequency, tf in zip(frequencies, counts, strict=True):
-                score[docs] += boost * self._bm25("text", frequency, docs, np.asarray(tf, dtype=np.float32))
-        return Evaluated(mask, score, {("text", word) for word in words} if mask.any() else set())
+            counts += self._in_order("text", words, [0] * len(words), small)
+        counts[~self.live] = 0
+        return self._phrase_scored("text", words, boost, counts)
 
     def _read_positions(self, field: str, words: list[str]) -> None:
         """Read the positions a phrase will be checked with (the words no sequence file
@@ -507,23 +499,21 @@ class IndexArrays:
 
     def _phrase(self, field: str, words: list[str], boost: float) -> Evaluated:
         """A phrase: the documents holding all its words, then those in which they stand in
-        order (_in_order)."""
-        common = self._common_phrase(words, boost) if field == sequences.FIELD and len(words) > 1 else None
+        order (_in_order), scored by the phrase's own frequency."""
+        if len(words) < 2:
+            return self.term(field, words[0], boost) if words else Evaluated(self.live & False, self._zeros(), set())
+        common = self._common_phrase(words, boost) if field == sequences.FIELD else None
         if common is not None:
             return common
-        if len(words) > 1:
-            self._read_positions(field, words)
+        self._read_positions(field, words)
         found = [self.term(field, word, boost) for word in words]
         candidates = self.live.copy()
         for word in found:
             candidates &= word.mask
-        if candidates.any() and len(words) > 1:
-            frequencies = [int(np.count_nonzero(word.mask)) for word in found]
-            candidates &= self._in_order(field, words, frequencies, candidates)
-        scored = self._scored(candidates, found)
         if not candidates.any():
-            scored.terms = set()
-        return scored
+            return Evaluated(candidates, self._zeros(), set())
+        frequencies = [int(np.count_nonzero(word.mask)) for word in found]
+        return self._phrase_scored(field, words, boost, self._in_order(field, words, frequencies, candidates))
 
 
 def _gather(ids: np.ndarray, starts: np.ndarray, places: np.ndarray, docs: np.ndarray):

@@ -12,7 +12,10 @@ the Whoosh backend (archive/search/analysis.py), so that both find the same docu
 - `=field:value`: kind, language, case, year, places and tags, so that `kind:testimony` can
   sit anywhere inside a boolean query, and filters are answered by the index;
 - `=access:consent:status`: which readers may see it, so that the index alone leaves out the
-  documents a reader may not see (their rows are never read).
+  documents a reader may not see (their rows are never read);
+- `+word word`: two common words side by side (analysis.common_terms()), without positions: a
+  phrase of common words is answered by the index, not by reading and checking the vector of
+  every document holding its words (ranked as the phrase, see Compiler.ranking).
 
 The ranking vector is smaller: the stems and name keys only, at most four positions each
 (ts_rank weighs a word's later occurrences less and less: 1, 1/4, 1/9…), read for every match
@@ -37,7 +40,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from archive.search import language as lang
-from archive.search.analysis import fold_analyzer, spelling_analyzer
+from archive.search.analysis import common_numbers, fold_analyzer, spelling_analyzer
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -60,6 +63,7 @@ MAX_POSITIONS = 256  # ... and this many per term
 RANK_POSITIONS = 4  # positions per term in the ranking vector
 ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
 _EVERYTHING, _NOTHING = object(), object()  # a query matching every document, or none
+PAIR = "+"  # "+of the": two common words side by side (analysis.common_terms())
 
 
 def _quote(lexeme: str) -> str:
@@ -99,9 +103,13 @@ def analyse(doc: IndexedDocument) -> Analysed:
             found.append(f"{pos}{'A' if position < title_tokens else ''}")
 
     length = 0
+    common, pairs, previous = common_numbers(), set(), None
     for token in TEXT_ANALYZER(text_, positions=True, mode="index"):
         add(token.text, token.pos)
         length += 1
+        if previous in common and token.text in common:
+            pairs.add(f"{PAIR}{previous} {token.text}")
+        previous = token.text
     for token in _FOLD(text_, positions=True, mode="index"):
         add("~" + token.text, token.pos)
     bare = {"!" + t.text for t in _SPELLING(text_, mode="index")}
@@ -110,7 +118,7 @@ def analyse(doc: IndexedDocument) -> Analysed:
     access = access_lexeme(doc.consent, doc.status)
     unique = {lex: list(dict.fromkeys(pos)) for lex, pos in positions.items()}
     parts = [f"{_quote(lex)}:{','.join(pos)}" for lex, pos in unique.items()]
-    parts += [_quote(lex) for lex in (bare | facet_lexemes | {access}) - positions.keys()]
+    parts += [_quote(lex) for lex in (bare | facet_lexemes | pairs | {access}) - positions.keys()]
     # the title's positions are marked A; the body's carry the default weight, D
     rank = [f"{_quote(lex)}:{','.join(pos[:RANK_POSITIONS])}" for lex, pos in unique.items()]
     return Analysed(" ".join(parts), " ".join(rank), max(length, 1), facets, set(positions) | bare | facet_lexemes)
@@ -233,9 +241,9 @@ class PostgresSearch:
     def _search(self, connection, request: SearchRequest) -> SearchResults:
         compiler = Compiler(connection)
         tsquery = compiler.compile(lang.parse_query(request.q).tree)
-        where, params = _where(request, tsquery)
+        where, params = _where(request, tsquery, compiler.ranking(tsquery))
         if where is not None and "q" in params:
-            params["boosted"] = compiler.boosted
+            params["boosted"] = [(compiler.ranking(q), boost) for q, boost in compiler.boosted]
         if where is None:
             return SearchResults([], 0, request.page, request.per_page)
         ranked, total, facets = self._matches(connection, request, where, params)
@@ -396,8 +404,9 @@ def _access(request: SearchRequest) -> str:
     return "(" + " | ".join(allowed) + ")"
 
 
-def _where(request: SearchRequest, tsquery) -> tuple[str | None, dict]:
+def _where(request: SearchRequest, tsquery, ranking=None) -> tuple[str | None, dict]:
     """The SQL condition for the request (access, filters, dates, query); None: no match.
+    `ranking`: the query as the ranking vector is asked it (Compiler.ranking), if not the same.
 
     Access and facet filters are lexemes of the matching vector: the GIN index answers them
     together with the words, so rows the reader may not see are not even read."""
@@ -407,7 +416,7 @@ def _where(request: SearchRequest, tsquery) -> tuple[str | None, dict]:
     params: dict = {}
     if tsquery is not _EVERYTHING:
         parts.append(tsquery)
-        params["q"] = tsquery  # ranked on the words alone
+        params["q"] = ranking or tsquery  # ranked on the words alone
     for name, value in sorted(request.filters.items()):
         if value in (None, "") or name not in FACETS:
             continue
@@ -439,6 +448,7 @@ class Compiler:
         self.connection = connection
         self.highlight_terms: set[tuple[str, str]] = set()
         self.boosted: list[tuple[str, float]] = []  # (tsquery, weight) of each word^n
+        self._ranked_as: list[tuple[str, str]] = []  # (pair lexemes, the phrase) for ranking
 
     def compile(self, node, negated: bool = False):
         compiled = self._compile(node, negated)
@@ -456,10 +466,7 @@ class Compiler:
             stems, keys = [lang.text_term(w) for w in node.words], [lang.fold_term(w) for w in node.words]
             self._highlight(negated, *(("text", w) for w in stems), *(("fold", k) for k in keys))
             return _combine(
-                [
-                    "(" + " <-> ".join(_quote(w) for w in stems) + ")",
-                    "(" + " <-> ".join(_quote("~" + k) for k in keys) + ")",
-                ],
+                [self._phrase(stems), "(" + " <-> ".join(_quote("~" + k) for k in keys) + ")"],
                 "|",
             )
         if isinstance(node, (lang.Prefix, lang.Fuzzy)):
@@ -499,6 +506,29 @@ class Compiler:
         if isinstance(node, lang.Nothing):
             return _NOTHING
         raise TypeError(f"not a query node: {node!r}")
+
+    def _phrase(self, stems: list[str]) -> str:
+        """A phrase of the text field. Of common words only, its pairs are lexemes of their
+        own: "of the" is found by the index alone, where `<->` would have PostgreSQL read and
+        check the whole vector of every document holding both words (half the collection).
+        Ranked as the phrase it is (see ranking())."""
+        phrase = "(" + " <-> ".join(_quote(w) for w in stems) + ")"
+        common = common_numbers()
+        if len(stems) < 2 or any(w not in common for w in stems):
+            return phrase
+        pairs = [_quote(f"{PAIR}{a} {b}") for a, b in zip(stems, stems[1:], strict=False)]
+        found = "(" + " & ".join(pairs + ([phrase] if len(stems) > 2 else [])) + ")"
+        self._ranked_as.append((found, phrase))
+        return found
+
+    def ranking(self, compiled) -> str:
+        """The compiled query as the ranking vector is asked it: pair lexemes are not in that
+        vector, so their phrases are ranked by their words."""
+        if not isinstance(compiled, str):
+            return compiled
+        for found, phrase in self._ranked_as:
+            compiled = compiled.replace(found, phrase)
+        return compiled
 
     def _highlight(self, negated: bool, *terms: tuple[str, str]) -> None:
         if not negated:

@@ -4,7 +4,7 @@ makes a phrase with common words a comparison of bytes instead of a walk through
 Checking a phrase means reading where its words stand. For a rare word that is quick; for "the"
 or "и" it means unpickling a position list in nearly every document (a third of a second at
 100,000 documents). So each large segment gets a file holding, for every document, one byte
-per word position: the number of the common word standing there (the SEQUENCE_WORDS most
+per word position: the number of the common word standing there (analysis.common_terms(): the most
 frequent English and Russian words, stemmed as in the text field), 0 for any other word.
 
 A phrase is then checked (arrays.py):
@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from archive.search import whoosh_adapter
+from archive.search.analysis import common_numbers, common_terms
 
 log = logging.getLogger(__name__)
-SEQUENCE_WORDS = 127  # per language; with both languages' stems, fewer than 256
 MIN_DOCUMENTS = 200  # a smaller segment's phrases are quick through positions
 SUFFIX = ".wseq"  # MAIN_<segment id>.wseq: Whoosh's pattern for a segment's files
 _MAGIC = b"WASEQ1\n\0"
@@ -41,27 +41,13 @@ _HEADER = struct.Struct("<8s32sQQ")  # magic, the word list's digest, documents,
 FIELD = "text"
 
 
-@lru_cache(maxsize=1)
 def words() -> tuple[str, ...]:
     """The common words' text-field terms; a word's number is its place here plus one."""
-    from wordfreq import top_n_list
-
-    from archive.search.language import text_term
-
-    found: dict[str, None] = {}
-    for word in top_n_list("en", SEQUENCE_WORDS) + top_n_list("ru", SEQUENCE_WORDS):
-        term = text_term(word)
-        if term:
-            found.setdefault(term)
-    terms = tuple(found)
-    if len(terms) > 255:
-        raise AssertionError("more common words than one byte numbers")
-    return terms
+    return common_terms()
 
 
-@lru_cache(maxsize=1)
 def numbers() -> dict[str, int]:
-    return {term: n for n, term in enumerate(words(), start=1)}
+    return common_numbers()
 
 
 @lru_cache(maxsize=1)
@@ -167,6 +153,13 @@ def load(folder: Path, segment_id: str, count: int) -> Sequence | None:
         return Sequence(starts, np.zeros(0, dtype=np.uint8))
     codes = np.memmap(file, dtype=np.uint8, mode="r", offset=_HEADER.size + 8 * (count + 1), shape=(length,))
     return Sequence(starts, codes)
+
+
+def missing(folder: Path, segments) -> bool:
+    """Whether a large segment of these (Whoosh's segment objects) has no usable file."""
+    return any(
+        s.doc_count_all() >= MIN_DOCUMENTS and load(folder, s.segment_id(), s.doc_count_all()) is None for s in segments
+    )
 
 
 def complete(folder: Path, reader) -> int:

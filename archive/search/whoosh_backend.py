@@ -110,12 +110,20 @@ class WhooshSearch:
         self._complete()
 
     def _complete(self) -> None:
-        """Build the phrase sequence files (sequences.py) of the large segments just written."""
-        reader = _retry(self.ix.reader)
+        """Build the phrase sequence files (sequences.py) of the large segments just written.
+
+        Under the write lock (a writer that writes nothing): another process's commit could
+        otherwise remove a merged segment's files while its reader is being opened."""
+        writer = self._writer()
         try:
-            sequences.complete(self.folder, reader)
+            if sequences.missing(self.folder, writer.segments):  # most writes: no reader opened
+                reader = writer.reader()
+                try:
+                    sequences.complete(self.folder, reader)
+                finally:
+                    reader.close()
         finally:
-            reader.close()
+            writer.cancel()
 
     def _writer(self, **options):
         """A writer that waits for the lock, sorts in a large buffer, and writes plain segment

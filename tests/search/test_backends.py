@@ -448,3 +448,42 @@ def test_phrases_are_found_exactly_where_whooshs_phrase_query_finds_them(tmp_pat
             }
             found = {h.id for h in search.search(SearchRequest(q='"' + " ".join(words) + '"', per_page=500)).hits}
             assert found == expected, words
+
+
+def test_phrases_of_common_words_are_found_exactly_on_every_backend(make_search):
+    """Whoosh answers them from its sequence files, PostgreSQL from pair lexemes: both must
+    find exactly the documents where the words stand side by side (the analyzer's tokens are
+    the reference), at any place of a long text, and rank them."""
+    import random
+
+    from archive.search.analysis import common_terms
+    from archive.search.fields import TEXT_ANALYZER
+
+    rng = random.Random(13)
+    common = ["the", "of", "and", "to", "in", "was", "и", "в", "не", "на", "что"]
+    assert all(TEXT_ANALYZER(w).__next__().text in common_terms() for w in common)
+    rare = ["walrus", "narwhal", "подвал"]
+    texts = [
+        " ".join(rng.choice(common if rng.random() < 0.8 else rare) for _ in range(rng.randint(1, 25)))
+        for _ in range(260)
+    ]
+    texts[0] = "the walrus " * 300 + "the of"  # past the 256 places PostgreSQL keeps of a word
+    search = make_search()
+    search.index([doc(n, text) for n, text in enumerate(texts, start=1)])
+    tokens = {n: [t.text for t in TEXT_ANALYZER(f"Title\n{text}")] for n, text in enumerate(texts, start=1)}
+    phrases = [[rng.choice(common) for _ in range(rng.randint(2, 3))] for _ in range(40)] + [["the", "of"]]
+    found_any = 0
+    for words in phrases:
+        stems = [next(iter(TEXT_ANALYZER(w))).text for w in words]
+        expected = {
+            n
+            for n, ts in tokens.items()
+            if any(ts[i : i + len(stems)] == stems for i in range(len(ts) - len(stems) + 1))
+        }
+        results = search.search(SearchRequest(q='"' + " ".join(words) + '"', per_page=500))
+        assert {h.id for h in results.hits} == expected, words
+        assert results.total == len(expected)
+        if expected:
+            assert any(h.score > 0 for h in results.hits), words  # ranked, not all alike
+        found_any += len(expected)
+    assert found_any > 100
