@@ -12,9 +12,10 @@ Here a query is evaluated over arrays as long as the index:
 - the total is the mask's sum, facet counts are sums over each facet term's postings;
 - only the page's hits are then fetched, and highlighted.
 
-Prefixes and fuzzy terms are expanded through Whoosh's term dictionary; a phrase's positions
-are read (by whoosh_adapter, for the documents holding every word only) into arrays and its
-words' places compared there; then both combine here like any other clause.
+Prefixes and fuzzy terms are expanded through Whoosh's term dictionary. A phrase is checked
+among the documents holding every word: its common words in the segments' sequence files
+(sequences.py), its other words' positions read into arrays with their postings (whoosh_adapter);
+then both combine here like any other clause.
 
 Arrays that only depend on a segment (field lengths, facet postings, columns) are kept per
 segment, which never changes once written (they are shared by all threads: they are only ever

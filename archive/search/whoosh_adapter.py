@@ -3,8 +3,10 @@ archive uses Whoosh's public API.
 
 Decoding a posting list through Whoosh's public matcher costs a Python call per posting; read
 here a block (up to 128 postings) at a time, straight into numpy arrays, it is the difference
-between a search in milliseconds and one in a second at 100,000 documents. The field-length
-column is read here too (the public `doc_field_length` is one call per document).
+between a search in milliseconds and one in a second at 100,000 documents. Positions are read
+in the same pass, every posting's at once (Whoosh's `value_as` unpickles them one by one), and
+the field-length column is read here too (the public `doc_field_length` is one call per
+document).
 
 These structures are whoosh3's codec ("whoosh3" in whoosh/codec/whoosh3.py) at the version
 pinned below and in pyproject.toml. tests/search/test_whoosh_adapter.py checks, against the
