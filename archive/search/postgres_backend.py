@@ -376,9 +376,11 @@ def _next_generation(connection) -> None:
 
 
 def _terms_of_rows(connection, ids: list[int]) -> set[str]:
-    """The terms the index holds for these documents now (before they are replaced)."""
+    """The terms the index holds for these documents now (before they are replaced) that the
+    vocabulary may hold too: not the pairs of common words, which it never holds (checking
+    whether each is still held elsewhere had an update take three times as long)."""
     sql = "SELECT DISTINCT unnest(tsvector_to_array(terms)) FROM search_index WHERE id = ANY(:ids)"
-    return set(connection.execute(text(sql), {"ids": ids}).scalars())
+    return {t for t in connection.execute(text(sql), {"ids": ids}).scalars() if not t.startswith(PAIR)}
 
 
 def _forget_terms(connection, terms: set[str]) -> None:

@@ -487,3 +487,28 @@ def test_phrases_of_common_words_are_found_exactly_on_every_backend(make_search)
             assert any(h.score > 0 for h in results.hits), words  # ranked, not all alike
         found_any += len(expected)
     assert found_any > 100
+
+
+def test_postgres_vocabulary_holds_no_pairs_and_forgets_a_removed_name(make_search):
+    """Pairs of common words are lexemes of the matching vector only: never in the vocabulary
+    that fuzzy terms and suggestions read, and not checked one by one when a document changes;
+    a name taken out of the only document holding it leaves the vocabulary."""
+    from sqlalchemy import text
+
+    from archive.search.language import text_term
+    from archive.search.postgres_backend import PAIR, PostgresSearch
+
+    search = make_search()
+    if not isinstance(search, PostgresSearch):
+        pytest.skip("PostgreSQL's vocabulary table")
+
+    def vocabulary() -> set[str]:
+        with search.engine.connect() as connection:
+            return set(connection.execute(text("SELECT term FROM search_terms")).scalars())
+
+    search.index([doc(1, "the walrus of the north, Zelimkhanovich said"), doc(2, "out of the sea")])
+    assert text_term("Zelimkhanovich") in vocabulary()
+    assert not [t for t in vocabulary() if t.startswith(PAIR)]
+    search.index([doc(1, "the walrus of the north")])
+    assert text_term("Zelimkhanovich") not in vocabulary()
+    assert ids(search, '"of the"') == [1, 2] and ids(search, '"the north"') == [1]
