@@ -223,3 +223,32 @@ def test_phrases_of_common_words_score_as_through_postings(tmp_path, monkeypatch
         assert found.keys() == expected.keys(), words
         assert all(found[n] == pytest.approx(expected[n], rel=1e-5) for n in found), words
     search.close()
+
+
+def test_a_write_stands_when_its_sequence_files_cannot_be_built_now(tmp_path, monkeypatch, caplog):
+    """Another writer keeping the lock past the timeout: the documents are committed, the
+    write reports success, and the file is built by a later write."""
+    from whoosh.index import LockError
+
+    from archive.search import whoosh_backend
+
+    rng = random.Random(4)
+    search = WhooshSearch(tmp_path / "index")
+    opened, calls = search._writer, []
+
+    def writer(**options):  # the write's own writer opens; the one after its commit does not
+        calls.append(options)
+        if len(calls) > 1:
+            raise LockError("held by another writer")
+        return opened(**options)
+
+    monkeypatch.setattr(search, "_writer", writer)
+    assert search.index([doc(n, _text(rng)) for n in range(1, 251)]) == 250
+    assert len(calls) == 2
+    monkeypatch.setattr(search, "_writer", opened)
+    assert search.search(SearchRequest(q="")).total == 250
+    assert not _files(tmp_path / "index") and "not built now" in caplog.text
+    search.index([doc(999, "walrus")])
+    assert len(_files(tmp_path / "index")) == 1
+    assert whoosh_backend.sequences.MIN_DOCUMENTS <= 250
+    search.close()
