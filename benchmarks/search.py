@@ -535,7 +535,12 @@ def new_database(url: str, name: str) -> str:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
+    return database_url(url, name)
+
+
+def database_url(cluster_url: str, name: str) -> str:
+    """The address of database `name` on the cluster at `cluster_url`."""
+    return cluster_url.rsplit("/", 1)[0] + "/" + name
 
 
 def build_backend(
@@ -547,7 +552,7 @@ def build_backend(
     if reuse and kind == "whoosh" and (data / "index").is_dir():
         return str(data / "index"), {"index MB": folder_size(data / "index") / 1e6}
     if reuse and kind == "postgres" and data.is_dir():
-        url = cluster_url.rsplit("/", 1)[0] + f"/bench_{size}"
+        url = database_url(cluster_url, f"bench_{size}")
         return url, {"index MB": postgres_size(url) / 1e6}
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)

@@ -41,13 +41,8 @@ _HEADER = struct.Struct("<8s32sQQ")  # magic, the word list's digest, documents,
 FIELD = "text"
 
 
-def words() -> tuple[str, ...]:
-    """The common words' text-field terms; a word's number is its place here plus one."""
-    return common_terms()
-
-
-def numbers() -> dict[str, int]:
-    return common_numbers()
+words = common_terms  # the common words' text-field terms; a word's number: its place + 1
+numbers = common_numbers
 
 
 @lru_cache(maxsize=1)
@@ -81,13 +76,6 @@ class Sequence:
         docs = np.searchsorted(self.starts, at, side="right") - 1
         within = at + length <= self.starts[docs + 1]  # not running into the next document
         return docs[within], (at - self.starts[docs])[within]
-
-    def counts(self, docs: np.ndarray, number: int) -> np.ndarray:
-        """How many times common word `number` stands in each of these documents."""
-        lengths = self.starts[docs + 1] - self.starts[docs]
-        first = np.repeat(self.starts[docs] - (np.cumsum(lengths) - lengths), lengths)
-        found = self.codes[first + np.arange(int(lengths.sum()))] == number
-        return np.bincount(np.repeat(np.arange(len(docs)), lengths)[found], minlength=len(docs))
 
 
 def path(folder: Path, segment_id: str) -> Path:
@@ -129,10 +117,9 @@ def write(folder: Path, segment_id: str, sequence: Sequence) -> None:
     os.replace(temporary, final)
 
 
-def load(folder: Path, segment_id: str, count: int) -> Sequence | None:
-    """The segment's sequence, memory-mapped (shared by every worker through the page cache);
-    None when there is none yet, or it is not of this segment's size or of this word list."""
-    file = path(folder, segment_id)
+def _length(file: Path, count: int) -> int | None:
+    """The number of bytes of places a sequence file holds, read from its header alone; None
+    when there is no file, or it is not of a segment of `count` documents or of this word list."""
     try:
         with open(file, "rb") as source:
             header = source.read(_HEADER.size)
@@ -144,7 +131,15 @@ def load(folder: Path, segment_id: str, count: int) -> Sequence | None:
     magic, listed, documents, length = _HEADER.unpack(header)
     if magic != _MAGIC or listed != digest() or documents != count:
         return None
-    if size != _HEADER.size + 8 * (count + 1) + length:
+    return length if size == _HEADER.size + 8 * (count + 1) + length else None
+
+
+def load(folder: Path, segment_id: str, count: int) -> Sequence | None:
+    """The segment's sequence, memory-mapped (shared by every worker through the page cache);
+    None when there is none yet, or it is not of this segment's size or of this word list."""
+    file = path(folder, segment_id)
+    length = _length(file, count)
+    if length is None:
         return None
     starts = np.memmap(file, dtype="<i8", mode="r", offset=_HEADER.size, shape=(count + 1,))
     if int(starts[-1]) != length:
@@ -156,9 +151,11 @@ def load(folder: Path, segment_id: str, count: int) -> Sequence | None:
 
 
 def missing(folder: Path, segments) -> bool:
-    """Whether a large segment of these (Whoosh's segment objects) has no usable file."""
+    """Whether a large segment of these (Whoosh's segment objects) has no usable file (its
+    header read only: a writer asks after every commit)."""
     return any(
-        s.doc_count_all() >= MIN_DOCUMENTS and load(folder, s.segment_id(), s.doc_count_all()) is None for s in segments
+        s.doc_count_all() >= MIN_DOCUMENTS and _length(path(folder, s.segment_id()), s.doc_count_all()) is None
+        for s in segments
     )
 
 
