@@ -13,9 +13,9 @@ Here a query is evaluated over arrays as long as the index:
 - only the page's hits are then fetched, and highlighted.
 
 Prefixes and fuzzy terms are expanded through Whoosh's term dictionary. A phrase is checked
-among the documents holding every word: its common words in the segments' sequence files
-(sequences.py), its other words' positions read into arrays with their postings (whoosh_adapter);
-then both combine here like any other clause.
+among the documents holding every word, in the segments' sequence files (sequences.py: every
+word by place, as numbers), or through its words' positions read into arrays with their
+postings (whoosh_adapter) in a segment without one; then it combines here like any other clause.
 
 Arrays that only depend on a segment (field lengths, facet postings, columns) are kept per
 segment, which never changes once written (they are shared by all threads: they are only ever
@@ -39,6 +39,7 @@ from whoosh.util.numeric import byte_to_length
 
 from archive.search import language as lang
 from archive.search import sequences, whoosh_adapter
+from archive.search.analysis import common_numbers
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
 SCORED = ("text", "fold", "words")
@@ -48,6 +49,7 @@ _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float
 _NUMERIC_MISSING = 2**31 - 1  # what a 32-bit column holds for a document without a value
 _NO_IDS = np.empty(0, dtype=np.int64)
 _NO_WEIGHTS = np.empty(0, dtype=np.float32)
+FEW = 16  # documents this many times fewer than a word's are checked without decoding its list
 FOLD_BOOST = 0.6  # a cross-script match counts for less than the word as written
 
 
@@ -112,8 +114,8 @@ class SegmentArrays:
 
     def __init__(self, count: int, sequence_file: Path | None = None):
         self.count = count
-        self._sequence_file = sequence_file  # (folder, segment id) of its sequence file
-        self._sequence: sequences.Sequence | None = None
+        self._sequence_file = sequence_file  # (folder, segment id) of its sequence files
+        self._sequences: dict[str, sequences.Sequence] = {}
         self.number = next(_SEGMENT_NUMBERS)  # this process's name for it, in POSTINGS
         # (the backend forgets a segment's lists once no version of the index holds it)
         self._lengths: dict[str, np.ndarray] = {}
@@ -130,12 +132,16 @@ class SegmentArrays:
             POSTINGS.put(key, found)
         return found
 
-    def sequence(self) -> sequences.Sequence | None:
-        """The segment's common words by place, once its writer has built the file (looked
-        for again on each phrase until then: a file check, while positions serve)."""
-        if self._sequence is None and self._sequence_file is not None:
-            self._sequence = sequences.load(*self._sequence_file, self.count)
-        return self._sequence
+    def sequence(self, field: str = sequences.FIELD) -> sequences.Sequence | None:
+        """The segment's words of a field by place, once its writer has built the file (looked
+        for again on each phrase until then: a file check, while positions serve); None for a
+        field without such files."""
+        found = self._sequences.get(field)
+        if found is None and self._sequence_file is not None and field in sequences.FIELDS:
+            found = sequences.load(*self._sequence_file, self.count, field)
+            if found is not None:
+                self._sequences[field] = found
+        return found
 
     def positions(self, leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A term's document numbers and positions (document ids[i]'s are
@@ -148,6 +154,13 @@ class SegmentArrays:
             found = (ids, starts, places.astype(np.int32))  # half the room
             POSITIONS.put(key, found)
         return found
+
+    def positions_of(self, leaf, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (document, position) pairs in the given documents (sorted): through the
+        whole posting list (kept) for many of them, skipping to each one's block for a few."""
+        if POSITIONS.get((self.number, field, text)) is None and len(docs) * FEW < leaf.doc_frequency(field, text):
+            return whoosh_adapter.positions_in(leaf, field, text, docs)
+        return _gather(*self.positions(leaf, field, text), docs)
 
     def words(self, leaf, field: str) -> list[str]:
         """The field's terms in this segment (the spelling-suggestion list)."""
@@ -392,37 +405,28 @@ class IndexArrays:
 
     def _in_order(self, field: str, words: list[str], frequencies: list[int], candidates: np.ndarray) -> np.ndarray:
         """How many times the words stand in order in each of the candidates (documents holding
-        every word), 0 where they never do.
+        one of the words, at least), 0 where they never do.
 
-        Per segment: the places where the phrase could start are found from the rarest word
-        first (its positions in the candidates, read as arrays), then narrowed by each other
-        word: a common word is looked up in the segment's sequence file (sequences.py) where
-        there is one, any other word's positions are read for the documents still left."""
+        Per segment: compared in its sequence file (sequences.py) where it has one; otherwise
+        the places where the phrase could start are found from the rarest word's positions in
+        the candidates (read as arrays), then narrowed by each other word's."""
         found = np.zeros(self.count, dtype=np.int64)
-        numbers = sequences.numbers() if field == sequences.FIELD else {}
         for leaf, arrays, offset in self.leaves:
             local = np.flatnonzero(candidates[offset : offset + arrays.count])
             if not len(local):
                 continue
-            sequence = arrays.sequence() if numbers else None
-            common = {at for at, word in enumerate(words) if word in numbers} if sequence is not None else set()
-            rarest = sorted((at for at in range(len(words)) if at not in common), key=frequencies.__getitem__)
-            order = rarest + sorted(common)  # a common word narrows what a rarer one found
+            sequence = arrays.sequence(field)
+            if sequence is not None:
+                numbers = [sequence.number(word) for word in words]
+                if all(numbers):
+                    found[offset + local] += sequence.counts(local, numbers)
+                continue
             docs = places = None
-            if len(common) == len(words):  # common words only: scan the bytes
-                docs, places = sequence.phrase([numbers[w] for w in words])
-                keep = np.isin(docs, local)
-                docs, places, order = docs[keep], places[keep], []
-            for at in order:
+            for at in sorted(range(len(words)), key=frequencies.__getitem__):
                 if docs is not None and not len(docs):
                     break
-                if at in common:
-                    if docs is not None:
-                        keep = sequence.holds(docs, places + at, numbers[words[at]])
-                        docs, places = docs[keep], places[keep]
-                    continue
                 within = local if docs is None else np.unique(docs)
-                held, where = _gather(*arrays.positions(leaf, field, words[at]), within)
+                held, where = arrays.positions_of(leaf, field, words[at], within)
                 keys = (held[where >= at] << 32) + where[where >= at] - at
                 if docs is not None:
                     keys = np.intersect1d((docs << 32) + places, keys, assume_unique=True)
@@ -464,10 +468,8 @@ class IndexArrays:
         words' posting lists (the longest there are: "the" is in nearly every document); a
         segment without a file (a small one) is answered from its postings and positions.
         None: not such a phrase."""
-        numbers = sequences.numbers()
-        if any(word not in numbers for word in words):
+        if any(word not in common_numbers() for word in words):
             return None
-        codes = [numbers[word] for word in words]
         counts = np.zeros(self.count, dtype=np.int64)
         small = np.zeros(self.count, dtype=bool)  # candidates of the segments without a file
         for leaf, arrays, offset in self.leaves:
@@ -480,40 +482,38 @@ class IndexArrays:
                     held &= within
                 small[offset : offset + arrays.count] = held
             else:
-                counts[offset : offset + arrays.count] = np.bincount(sequence.phrase(codes)[0], minlength=arrays.count)
+                numbers = [sequence.number(word) for word in words]
+                if all(numbers):
+                    counts[offset : offset + arrays.count] = np.bincount(
+                        sequence.phrase(numbers)[0], minlength=arrays.count
+                    )
         if small.any():
             counts += self._in_order("text", words, [0] * len(words), small)
         counts[~self.live] = 0
         return self._phrase_scored("text", words, boost, counts)
 
-    def _read_positions(self, field: str, words: list[str]) -> None:
-        """Read the positions a phrase will be checked with (the words no sequence file
-        answers for) in the same pass as their postings, when these are not kept already:
-        reading a posting list's blocks is most of a first search's time."""
-        numbers = sequences.numbers() if field == sequences.FIELD else {}
-        for leaf, arrays, _ in self.leaves:
-            for word in words:
-                if word in numbers and arrays.sequence() is not None:
-                    continue
-                if POSTINGS.get((arrays.number, field, word)) is None:
-                    arrays.positions(leaf, field, word)
-
     def _phrase(self, field: str, words: list[str], boost: float) -> Evaluated:
-        """A phrase: the documents holding all its words, then those in which they stand in
-        order (_in_order), scored by the phrase's own frequency."""
+        """A phrase: among the documents holding its rarest word, those in which all its words
+        stand in order (_in_order, which checks that they hold the others), scored by the
+        phrase's own frequency. The other words' posting lists are not read: a sequence file
+        compares every word's places, and positions are intersected word by word."""
         if len(words) < 2:
             return self.term(field, words[0], boost) if words else Evaluated(self.live & False, self._zeros(), set())
         common = self._common_phrase(words, boost) if field == sequences.FIELD else None
         if common is not None:
             return common
-        self._read_positions(field, words)
-        found = [self.term(field, word, boost) for word in words]
-        candidates = self.live.copy()
-        for word in found:
-            candidates &= word.mask
+        reader = self.searcher.reader()
+        frequencies = [reader.doc_frequency(field, word) for word in words]
+        rarest = words[frequencies.index(min(frequencies))]
+        if not min(frequencies):
+            return Evaluated(np.zeros(self.count, dtype=bool), self._zeros(), set())
+        for leaf, arrays, _ in self.leaves:
+            # its positions, where they will be needed, read in the same pass as its postings
+            if arrays.sequence(field) is None and POSTINGS.get((arrays.number, field, rarest)) is None:
+                arrays.positions(leaf, field, rarest)
+        candidates = self.term_mask(field, rarest, cache=False)
         if not candidates.any():
             return Evaluated(candidates, self._zeros(), set())
-        frequencies = [int(np.count_nonzero(word.mask)) for word in found]
         return self._phrase_scored(field, words, boost, self._in_order(field, words, frequencies, candidates))
 
 

@@ -1,125 +1,220 @@
-"""Which common word stands at each place of a document: a side file per Whoosh segment that
-makes a phrase with common words a comparison of bytes instead of a walk through positions.
+"""Every word of every document by place: a side file per Whoosh segment that makes checking a
+phrase a comparison of numbers instead of a walk through positions.
 
-Checking a phrase means reading where its words stand. For a rare word that is quick; for "the"
-or "и" it means unpickling a position list in nearly every document (a third of a second at
-100,000 documents). So each large segment gets a file holding, for every document, one byte
-per word position: the number of the common word standing there (analysis.common_terms(): the most
-frequent English and Russian words, stemmed as in the text field), 0 for any other word.
+Checking a phrase means knowing where its words stand. Whoosh keeps that as positions: a small
+pickle per document and word, which a search must unpickle for every document holding the word
+(most of a phrase's time, and all of it for "the" or "и"). So each large segment gets a file
+holding, for every document, the number of the word at each of its places: the words of the
+segment's text field, sorted, numbered from 1. Sixteen bits a place where the segment holds
+fewer than 65,536 words, thirty-two otherwise; the sorted word list is in the file, so a
+query's word is found by a binary search.
 
-A phrase is then checked (arrays.py):
-- with a rarer word: that word's positions in the documents holding every word (Whoosh's
-  postings, through whoosh_adapter), each common word looked up at its offset in the bytes;
-- of common words only: found by scanning the segment's bytes (two megabytes per 5,000
-  documents), which replaced an index field of common word pairs.
+A phrase is then checked (arrays.py) among the documents holding every word (their postings):
+the numbers of those documents' places are gathered and compared with the phrase's, or, when
+they are most of the segment (a phrase of common words), the whole segment's are scanned.
 
-The file is derived from the segment (the positions Whoosh stored, so the two cannot disagree)
-and built by the writer once the segment is committed; it is named after the segment so that
-Whoosh removes it when it merges the segment away. Until it exists, or when it is damaged or of
-another word list, the phrase is checked through positions: slower, never different.
+The cross-script field (fold: capitalised words as their keys) has a file of its own, `.wfsq`,
+aligned with the text's places: 0 where a word is not capitalised.
+
+The files are derived from the segment: built, once the segment is committed, by analysing each
+document's stored text as the fields' analyzers did (a check against each document's length as
+Whoosh recorded it, and against the segment's words, refuses a file that would disagree), named
+after the segment so that Whoosh removes them when it merges the segment away. Until one exists,
+or when it is damaged, a phrase is checked through Whoosh's positions: slower, never different.
 """
 
 from __future__ import annotations
 
-import hashlib
+import bisect
+import itertools
 import logging
 import os
+import re
 import struct
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from whoosh.util.numeric import length_to_byte
 
 from archive.search import whoosh_adapter
-from archive.search.analysis import common_numbers, common_terms
+from archive.search.analysis import TOKEN_PATTERN, fold_accents, fold_key, stem
+from archive.search.gazetteer import place_keys
 
 log = logging.getLogger(__name__)
 MIN_DOCUMENTS = 200  # a smaller segment's phrases are quick through positions
-SUFFIX = ".wseq"  # MAIN_<segment id>.wseq: Whoosh's pattern for a segment's files
-_MAGIC = b"WASEQ1\n\0"
-_HEADER = struct.Struct("<8s32sQQ")  # magic, the word list's digest, documents, bytes
+# MAIN_<segment id>.<suffix>: Whoosh's pattern for a segment's files, one per field
+SUFFIXES = {"text": ".wseq", "fold": ".wfsq"}
+SUFFIX = SUFFIXES["text"]
+_MAGIC = b"WASEQ2\n\0"
+# magic, documents, places, bytes a place, words, bytes of the word list
+_HEADER = struct.Struct("<8sQQQQQ")
 FIELD = "text"
-
-
-words = common_terms  # the common words' text-field terms; a word's number: its place + 1
-numbers = common_numbers
-
-
-@lru_cache(maxsize=1)
-def digest() -> bytes:
-    return hashlib.sha256("\n".join(words()).encode("utf-8")).digest()
+FIELDS = tuple(SUFFIXES)
+GATHER = 4  # gather the candidates' places when they are under a quarter of the segment's
+_TOKEN = re.compile(TOKEN_PATTERN)
+_CHUNK = 256  # documents whose words are numbered in one pass
 
 
 class Sequence:
-    """One segment's common words by place: document d's places are
-    codes[starts[d]:starts[d + 1]] (a document's run ends at its last common word)."""
+    """One segment's words by place: document d's places are codes[starts[d]:starts[d + 1]],
+    each the number of a word in the segment's sorted word list (1 for the first)."""
 
-    def __init__(self, starts: np.ndarray, codes: np.ndarray):
+    def __init__(self, starts: np.ndarray, codes: np.ndarray, offsets: np.ndarray, vocabulary: np.ndarray):
         self.starts = starts
         self.codes = codes
+        self._offsets = offsets  # word n (from 1) is vocabulary[offsets[n - 1]:offsets[n]]
+        self._vocabulary = vocabulary
 
-    def holds(self, docs: np.ndarray, places: np.ndarray, number: int) -> np.ndarray:
-        """Whether common word `number` stands at each (document, place)."""
-        at = self.starts[docs] + places
-        inside = (places >= 0) & (at < self.starts[docs + 1])
-        found = np.zeros(len(docs), dtype=bool)
-        found[inside] = self.codes[at[inside]] == number
-        return found
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
 
-    def phrase(self, numbers_in_order: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Every (document, start) where these common words stand one after another."""
+    def __getitem__(self, n: int) -> bytes:
+        """The n-th word of the sorted list (from 0), as UTF-8."""
+        return self._vocabulary[int(self._offsets[n]) : int(self._offsets[n + 1])].tobytes()
+
+    def number(self, word: str) -> int:
+        """A word's number in this segment; 0 when the segment does not hold it."""
+        key = word.encode("utf-8")
+        at = bisect.bisect_left(self, key)
+        return at + 1 if at < len(self) and self[at] == key else 0
+
+    def phrase(self, numbers: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Every (document, start) of the segment where these words stand one after another."""
         codes = self.codes
-        length = len(numbers_in_order)
-        at = np.flatnonzero(codes[: len(codes) - length + 1] == numbers_in_order[0])
-        for offset, number in enumerate(numbers_in_order[1:], start=1):
+        length = len(numbers)
+        at = np.flatnonzero(codes[: max(len(codes) - length + 1, 0)] == numbers[0])
+        for offset, number in enumerate(numbers[1:], start=1):
             at = at[codes[at + offset] == number]
         docs = np.searchsorted(self.starts, at, side="right") - 1
         within = at + length <= self.starts[docs + 1]  # not running into the next document
         return docs[within], (at - self.starts[docs])[within]
 
-
-def path(folder: Path, segment_id: str) -> Path:
-    return Path(folder) / f"{segment_id}{SUFFIX}"
-
-
-def build(leaf, count: int) -> Sequence:
-    """A segment's sequence, from the positions Whoosh stored for each common word."""
-    found = []
-    lengths = np.zeros(count, dtype=np.int64)
-    for number, term in enumerate(words(), start=1):
-        if (FIELD, term) not in leaf:
-            continue
-        ids, _, starts, places = whoosh_adapter.postings_and_positions(leaf, FIELD, term)
-        docs = np.repeat(ids, np.diff(starts))
-        if len(docs):
-            found.append((number, docs, places))
-            np.maximum.at(lengths, docs, places + 1)
-    starts = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
-    codes = np.zeros(int(starts[-1]), dtype=np.uint8)
-    for number, docs, places in found:
-        codes[starts[docs] + places] = number
-    return Sequence(starts, codes)
+    def counts(self, docs: np.ndarray, numbers: list[int]) -> np.ndarray:
+        """How many times the words stand one after another in each of `docs` (sorted document
+        numbers): their places gathered, or the whole segment scanned when they are most of it."""
+        first = self.starts[docs]
+        lengths = self.starts[docs + 1] - first
+        total = int(lengths.sum())
+        if total * GATHER > len(self.codes):
+            return np.bincount(self.phrase(numbers)[0], minlength=len(self.starts) - 1)[docs]
+        length = len(numbers)
+        base = np.cumsum(lengths) - lengths  # where each document begins among the gathered
+        codes = np.asarray(self.codes[np.repeat(first - base, lengths) + np.arange(total)])
+        at = np.flatnonzero(codes[: max(total - length + 1, 0)] == numbers[0])
+        for offset, number in enumerate(numbers[1:], start=1):
+            at = at[codes[at + offset] == number]
+        owner = np.searchsorted(base, at, side="right") - 1
+        within = at + length <= base[owner] + lengths[owner]  # not running into the next one
+        return np.bincount(owner[within], minlength=len(docs))
 
 
-def write(folder: Path, segment_id: str, sequence: Sequence) -> None:
+def path(folder: Path, segment_id: str, field: str = FIELD) -> Path:
+    return Path(folder) / f"{segment_id}{SUFFIXES[field]}"
+
+
+def _analysis(field: str):
+    """The field's analyzer, one token at a time: (its term, or None where the field keeps no
+    term at that place; how many terms it adds to the field's length there)."""
+    if field == "text":  # lower case, ё and accents folded, stemmed by script
+        return lambda token: (stem(fold_accents(token.lower())), 1)
+
+    def fold(token: str):  # capitalised words only, as their cross-script key, plus place keys
+        if not token[:1].isupper():
+            return None, 0
+        word = token.lower()
+        return fold_key(word), 1 + len(place_keys(word))
+
+    return fold
+
+
+class _Builder:
+    """One field's sequence of a segment, built document by document."""
+
+    def __init__(self, leaf, field: str, count: int):
+        self.field = field
+        self.encoded = list(leaf.lexicon(field))  # sorted, as UTF-8
+        self._numbers = {word.decode("utf-8"): n for n, word in enumerate(self.encoded, start=1)}
+        self._analysed = _analysis(field)
+        self.codes: dict[str, int] = {}  # each distinct token analysed once
+        self.lengths: dict[str, int] = {}
+        self.dtype = np.uint16 if len(self.encoded) < 2**16 - 1 else np.uint32
+        self.parts: list[np.ndarray] = []
+        self.places = np.zeros(count, dtype=np.int64)  # each document's words
+        self.length = np.zeros(count, dtype=np.int64)  # the field's length: its terms
+        self.agrees = True
+
+    def add(self, first: int, texts: list[list[str]], new: set[str]) -> None:
+        """The words of documents first, first + 1, …; `new`: every distinct one among them."""
+        codes, lengths = self.codes, self.lengths
+        for token in new.difference(codes):
+            term, length = self._analysed(token)
+            code = 0 if term is None else self._numbers.get(term, -1)
+            self.agrees &= code >= 0  # else a word the segment does not hold
+            codes[token], lengths[token] = max(code, 0), length
+        places = sum(map(len, texts))
+        self.parts.append(np.fromiter(map(codes.__getitem__, itertools.chain.from_iterable(texts)), self.dtype, places))
+        counted = np.fromiter(map(len, texts), np.int64, len(texts))
+        self.places[first : first + len(texts)] = counted
+        if self.field != "text":  # a word adds as many terms to the field as it has keys
+            counted = np.fromiter((sum(map(lengths.__getitem__, words)) for words in texts), np.int64, len(texts))
+        self.length[first : first + len(texts)] = counted
+
+    def sequence(self, leaf, count: int) -> Sequence | None:
+        recorded = whoosh_adapter.length_bytes(leaf, self.field, count)
+        # (Whoosh records one byte a document: a length, approximate past a few dozen)
+        lengths = np.fromiter(map(length_to_byte, self.length.tolist()), np.uint8, count)
+        if not self.agrees or recorded is None or not np.array_equal(lengths, recorded):
+            return None
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(self.places, out=starts[1:])
+        offsets = np.zeros(len(self.encoded) + 1, dtype=np.uint32)
+        np.cumsum([len(w) for w in self.encoded], out=offsets[1:])
+        vocabulary = np.frombuffer(b"".join(self.encoded), dtype=np.uint8)
+        codes = np.concatenate(self.parts) if self.parts else np.zeros(0, self.dtype)
+        return Sequence(starts, codes, offsets, vocabulary)
+
+
+def build(leaf, count: int, fields: tuple[str, ...] = FIELDS) -> dict[str, Sequence | None]:
+    """A segment's sequences of these fields, from each document's stored title and body
+    (read and split into words once) analysed as each field's analyzer does (analysis.py: its
+    regular expression, then its filters); 0 where the field keeps no word (fold: a word not
+    capitalised). None for a field when a document's length disagrees with the one Whoosh
+    recorded for it, or a word analysed is not one the segment holds: no file is written."""
+    builders = [_Builder(leaf, field, count) for field in fields]
+    for first in range(0, count, _CHUNK):
+        texts = []
+        for n in range(first, min(first + _CHUNK, count)):
+            stored = leaf.stored_fields(n)
+            texts.append(_TOKEN.findall(f"{stored.get('title', '')}\n{stored.get('body', '')}"))
+        new = set(itertools.chain.from_iterable(texts))
+        for builder in builders:
+            builder.add(first, texts, new)
+    return {builder.field: builder.sequence(leaf, count) for builder in builders}
+
+
+def write(folder: Path, segment_id: str, sequence: Sequence, field: str = FIELD) -> None:
     """Write atomically: a reader sees the whole file or none (the temporary name starts with a
     dot, which Whoosh's clean-up passes over)."""
-    final = path(folder, segment_id)
+    final = path(folder, segment_id, field)
     temporary = final.with_name(f".{final.name}.{os.getpid()}")
     count = len(sequence.starts) - 1
+    width = sequence.codes.dtype.itemsize
+    header = _HEADER.pack(_MAGIC, count, len(sequence.codes), width, len(sequence), len(sequence._vocabulary))  # noqa: SLF001
     with open(temporary, "wb") as out:
-        out.write(_HEADER.pack(_MAGIC, digest(), count, len(sequence.codes)))
+        out.write(header)
         out.write(sequence.starts.astype("<i8").tobytes())
-        out.write(sequence.codes.tobytes())
+        out.write(sequence._offsets.astype("<u4").tobytes())  # noqa: SLF001
+        out.write(sequence.codes.astype(f"<u{width}").tobytes())
+        out.write(sequence._vocabulary.tobytes())  # noqa: SLF001
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, final)
 
 
-def _length(file: Path, count: int) -> int | None:
-    """The number of bytes of places a sequence file holds, read from its header alone; None
-    when there is no file, or it is not of a segment of `count` documents or of this word list."""
+def _header(file: Path, count: int) -> tuple[int, int, int, int] | None:
+    """(places, bytes a place, words, bytes of the word list) of a sequence file, read from its
+    header alone; None when there is no file, or it is not of a segment of `count` documents, or
+    not whole."""
     try:
         with open(file, "rb") as source:
             header = source.read(_HEADER.size)
@@ -128,34 +223,46 @@ def _length(file: Path, count: int) -> int | None:
         return None
     if len(header) != _HEADER.size:
         return None
-    magic, listed, documents, length = _HEADER.unpack(header)
-    if magic != _MAGIC or listed != digest() or documents != count:
+    magic, documents, places, width, words, letters = _HEADER.unpack(header)
+    if magic != _MAGIC or documents != count or width not in (2, 4):
         return None
-    return length if size == _HEADER.size + 8 * (count + 1) + length else None
+    expected = _HEADER.size + 8 * (count + 1) + 4 * (words + 1) + width * places + letters
+    return (places, width, words, letters) if size == expected else None
 
 
-def load(folder: Path, segment_id: str, count: int) -> Sequence | None:
-    """The segment's sequence, memory-mapped (shared by every worker through the page cache);
-    None when there is none yet, or it is not of this segment's size or of this word list."""
-    file = path(folder, segment_id)
-    length = _length(file, count)
-    if length is None:
+def load(folder: Path, segment_id: str, count: int, field: str = FIELD) -> Sequence | None:
+    """The segment's sequence of a field, memory-mapped (shared by every worker through the
+    page cache); None when there is none yet, or it is not of this segment's size, or damaged."""
+    file = path(folder, segment_id, field)
+    found = _header(file, count)
+    if found is None:
         return None
-    starts = np.memmap(file, dtype="<i8", mode="r", offset=_HEADER.size, shape=(count + 1,))
-    if int(starts[-1]) != length:
+    places, width, words, letters = found
+
+    def mapped(dtype, offset: int, length: int) -> np.ndarray:
+        if not length:  # a memory map cannot be empty
+            return np.zeros(0, dtype=dtype)
+        return np.memmap(file, dtype=dtype, mode="r", offset=offset, shape=(length,))
+
+    at = _HEADER.size
+    starts = mapped("<i8", at, count + 1)
+    at += 8 * (count + 1)
+    offsets = mapped("<u4", at, words + 1)
+    at += 4 * (words + 1)
+    codes = mapped(f"<u{width}", at, places)
+    vocabulary = mapped(np.uint8, at + width * places, letters)
+    if int(starts[-1]) != places or int(offsets[-1]) != letters:
         return None
-    if not length:  # no common word at all (a memory map cannot be empty)
-        return Sequence(starts, np.zeros(0, dtype=np.uint8))
-    codes = np.memmap(file, dtype=np.uint8, mode="r", offset=_HEADER.size + 8 * (count + 1), shape=(length,))
-    return Sequence(starts, codes)
+    return Sequence(starts, codes, offsets, vocabulary)
 
 
 def missing(folder: Path, segments) -> bool:
     """Whether a large segment of these (Whoosh's segment objects) has no usable file (its
     header read only: a writer asks after every commit)."""
     return any(
-        s.doc_count_all() >= MIN_DOCUMENTS and _length(path(folder, s.segment_id()), s.doc_count_all()) is None
+        s.doc_count_all() >= MIN_DOCUMENTS and _header(path(folder, s.segment_id(), field), s.doc_count_all()) is None
         for s in segments
+        for field in FIELDS
     )
 
 
@@ -168,11 +275,20 @@ def complete(folder: Path, reader) -> int:
         if segment is None or leaf.doc_count_all() < MIN_DOCUMENTS:
             continue
         segment_id = segment.segment_id()
-        if load(folder, segment_id, leaf.doc_count_all()) is not None:
+        fields = tuple(f for f in FIELDS if load(folder, segment_id, leaf.doc_count_all(), f) is None)
+        if not fields:
             continue
         try:
-            write(folder, segment_id, build(leaf, leaf.doc_count_all()))
-            built += 1
+            for field, sequence in build(leaf, leaf.doc_count_all(), fields).items():
+                if sequence is None:
+                    log.warning(
+                        "phrase sequence of segment %s (%s) not built: the analysed text disagrees with the index",
+                        segment_id,
+                        field,
+                    )
+                    continue
+                write(folder, segment_id, sequence, field)
+                built += 1
         except (OSError, ValueError) as error:
             log.warning("phrase sequence of segment %s not built: %s", segment_id, error)
     return built

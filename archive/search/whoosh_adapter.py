@@ -86,6 +86,29 @@ def postings_and_positions(leaf, field: str, text: str) -> tuple[np.ndarray, np.
     return ids, weights, starts, places
 
 
+def positions_in(leaf, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a term stands in a few of a segment's documents (sorted document numbers): the
+    (document, position) pairs, as int64 arrays. Through Whoosh's public matcher, which skips
+    to each document's block: for a handful of documents, a long list is not decoded whole."""
+    try:
+        matcher = leaf.postings(field, text)
+    except TermNotFound:
+        return _NO_IDS, _NO_IDS
+    held, places = [], []
+    for doc in docs.tolist():
+        if not matcher.is_active():
+            break
+        if matcher.id() < doc:
+            matcher.skip_to(doc)
+            if not matcher.is_active():
+                break
+        if matcher.id() == doc:
+            found = matcher.value_as("positions")
+            held.extend([doc] * len(found))
+            places.extend(found)
+    return np.array(held, dtype=np.int64), np.array(places, dtype=np.int64)
+
+
 def _read(leaf, field: str, text: str, values: bool) -> tuple[np.ndarray, np.ndarray, list]:
     try:
         btext = leaf.schema[field].to_bytes(text)

@@ -195,7 +195,6 @@ class WhooshSearch:
         it at start): the analysis's word lists, and each segment's lengths, date columns,
         facet values and access postings."""
         analysis.warm()
-        sequences.digest()  # checked against each sequence file's header on first use
         with self._view() as (_, _, arrays):
             arrays.warm(FACETS, ("published", "events_start", "events_end"))
 

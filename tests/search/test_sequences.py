@@ -1,6 +1,6 @@
-"""archive/search/sequences.py: each large segment's common words by place, which phrases with
-common words are checked against. Whoosh's own phrase query is the reference throughout; with
-the files, without them, and with damaged ones, every answer is the same."""
+"""archive/search/sequences.py: each large segment's words by place, as numbers, which phrases
+are checked against. Whoosh's own phrase query is the reference throughout; with the files,
+without them, and with damaged ones, every answer is the same."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from whoosh import query as wq
 from archive.search import sequences
 from archive.search.backend import SearchRequest
 from archive.search.fields import TEXT_ANALYZER
-from archive.search.language import text_term
+from archive.search.language import fold_term, text_term
 from archive.search.whoosh_backend import WhooshSearch
 from tests.search.test_backends import doc
 
 COMMON_EN = ["the", "of", "and", "to", "in", "was", "he", "they", "that", "is"]
 COMMON_RU = ["и", "в", "не", "на", "что", "он", "с", "как", "это", "по"]
-RARE_EN = ["walrus", "detained", "hotline", "Grozny", "convoy", "basement", "released"]
-RARE_RU = ["задержан", "подвал", "Грозный", "колонна", "отпустили", "телефон"]
+RARE_EN = ["walrus", "detained", "hotline", "Grozny", "convoy", "basement", "released", "The", "Kadyrov", "Chisinau"]
+RARE_RU = ["задержан", "подвал", "Грозный", "колонна", "отпустили", "телефон", "И", "Кадыров", "Кишинёв"]
 
 
 def _text(rng: random.Random) -> str:
@@ -48,7 +48,8 @@ def _phrases(rng: random.Random, texts: list[str], count: int) -> list[list[str]
 
 
 def _expected(searcher, words: list[str]) -> set[int]:
-    query = wq.Phrase("text", [text_term(w) for w in words])
+    """Whoosh's phrase query, in the text field or as cross-script keys in the fold field."""
+    query = wq.Or([wq.Phrase("text", [text_term(w) for w in words]), wq.Phrase("fold", [fold_term(w) for w in words])])
     return {int(searcher.stored_fields(n)["id"]) for n in searcher.docs_for_query(query)}
 
 
@@ -77,8 +78,8 @@ def built(tmp_path_factory):
 
 
 def _count(path) -> int:
-    """The documents a sequence file says its segment holds (its header: 8 + 32 bytes, then)."""
-    return int(np.frombuffer(path.read_bytes()[40:48], dtype="<u8")[0])
+    """The documents a sequence file says its segment holds (its header: 8 bytes, then)."""
+    return int(np.frombuffer(path.read_bytes()[8:16], dtype="<u8")[0])
 
 
 def _files(folder) -> list:
@@ -93,10 +94,14 @@ def test_large_segments_have_their_file_and_small_ones_none(built):
     search.close()
     with_files = {path.name.removesuffix(sequences.SUFFIX) for path in _files(folder)}
     assert with_files == {s for s, size in sizes.items() if size >= sequences.MIN_DOCUMENTS}
+    assert {p.name.removesuffix(".wfsq") for p in folder.glob("*.wfsq")} == with_files
     assert with_files and len(with_files) < len(sizes)
 
 
-def test_phrases_are_found_exactly_where_whooshs_phrase_query_finds_them(built):
+@pytest.mark.parametrize("gather", [0, 10**9], ids=["gathered", "scanned"])
+def test_phrases_are_found_exactly_where_whooshs_phrase_query_finds_them(built, gather, monkeypatch):
+    """Both ways of comparing: the candidates' places gathered, the whole segment scanned."""
+    monkeypatch.setattr(sequences, "GATHER", gather)
     folder, texts = built
     search = WhooshSearch(folder)
     rng = random.Random(5)
@@ -124,7 +129,7 @@ def test_the_same_answers_without_the_files_and_with_damaged_ones(built, tmp_pat
         copy.joinpath(path.name).write_bytes(path.read_bytes())
     damaged = _files(copy)
     damaged[0].write_bytes(damaged[0].read_bytes()[:-3])  # cut short
-    for path in damaged[1:]:
+    for path in damaged[1:] + sorted(copy.glob("*.wfsq"))[1:]:
         path.unlink()  # not built yet
     for path in damaged[:1]:
         assert sequences.load(copy, path.name.removesuffix(sequences.SUFFIX), _count(folder / path.name)) is None
@@ -133,34 +138,98 @@ def test_the_same_answers_without_the_files_and_with_damaged_ones(built, tmp_pat
     search.close()
 
 
-def test_a_file_of_another_word_list_is_not_used(built, monkeypatch):
+def test_a_file_of_another_segment_or_format_is_not_used(built, tmp_path):
     folder, _ = built
     path = _files(folder)[0]
     segment = path.name.removesuffix(sequences.SUFFIX)
     count = _count(path)
     assert sequences.load(folder, segment, count) is not None
     assert sequences.load(folder, segment, count + 1) is None  # of another segment's size
-    monkeypatch.setattr(sequences, "digest", lambda: b"\0" * 32)
-    assert sequences.load(folder, segment, count) is None
+    copy = tmp_path / path.name
+    copy.write_bytes(b"WASEQ1\n\0" + path.read_bytes()[8:])  # the format before this one
+    assert sequences.load(tmp_path, segment, count) is None
+    copy.write_bytes(path.read_bytes()[:-1] + b"\0\0")  # a byte too many
+    assert sequences.load(tmp_path, segment, count) is None
 
 
-def test_a_sequence_is_the_analyzers_common_words_by_place(built):
-    """Built from Whoosh's stored positions, it says what analysing the text says."""
+def _positions_by_place(leaf, count: int, field: str = "text") -> list[dict[int, set[str]]]:
+    """Each document's words of a field by place, from the positions Whoosh stored: the index's
+    truth (the fold field has a place's key and the keys of the places it names)."""
+    from archive.search import whoosh_adapter
+
+    places: list[dict[int, set[str]]] = [{} for _ in range(count)]
+    for term in leaf.lexicon(field):
+        word = term.decode("utf-8")
+        ids, _, starts, where = whoosh_adapter.postings_and_positions(leaf, field, word)
+        for i, doc_number in enumerate(ids):
+            for place in where[starts[i] : starts[i + 1]]:
+                places[doc_number].setdefault(int(place), set()).add(word)
+    return places
+
+
+def test_a_sequence_is_every_word_by_place_as_the_index_holds_them(built):
+    """Built by analysing the stored text, it says what Whoosh's positions say, place by place."""
     folder, _ = built
-    numbers = sequences.numbers()
     search = WhooshSearch(folder)
+    checked = 0
     with search._view() as (_, searcher, arrays):
         for leaf, segment, offset in arrays.leaves:
             sequence = segment.sequence()
             if sequence is None:
                 continue
+            truth = _positions_by_place(leaf, leaf.doc_count_all())
+            folded, keys = _positions_by_place(leaf, leaf.doc_count_all(), "fold"), segment.sequence("fold")
             for n in range(leaf.doc_count_all()):
+                codes = sequence.codes[sequence.starts[n] : sequence.starts[n + 1]].tolist()
+                words = [sequence[c - 1].decode("utf-8") for c in codes]
+                assert [{w} for w in words] == [truth[n][p] for p in sorted(truth[n])]
                 fields = searcher.stored_fields(offset + n)
                 tokens = [t.text for t in TEXT_ANALYZER(f"{fields['title']}\n{fields['body']}", mode="index")]
-                codes = [numbers.get(t, 0) for t in tokens]
-                while codes and not codes[-1]:
-                    codes.pop()
-                assert sequence.codes[sequence.starts[n] : sequence.starts[n + 1]].tolist() == codes
+                assert tokens == words
+                # the fold field: at each place, the key of a capitalised word, 0 elsewhere
+                codes = keys.codes[keys.starts[n] : keys.starts[n + 1]].tolist()
+                assert len(codes) == len(words)
+                assert {p for p, c in enumerate(codes) if c} == set(folded[n])
+                assert all(keys[c - 1].decode("utf-8") in folded[n][p] for p, c in enumerate(codes) if c)
+                checked += 1
+            assert sequence.number("walrus") and not sequence.number("narwhal")
+            assert keys.number(fold_term("Кадыров")) == keys.number(fold_term("Kadyrov")) > 0
+    search.close()
+    assert checked >= 600
+
+
+def test_a_text_analysed_otherwise_than_the_index_gets_no_file(tmp_path, monkeypatch, caplog):
+    """Should the analysis here ever disagree with what Whoosh indexed, the file is refused
+    (positions serve), not written wrong."""
+    rng = random.Random(8)
+    monkeypatch.setattr(sequences, "stem", lambda word: word[:3])
+    search = WhooshSearch(tmp_path / "index")
+    docs = [doc(n, _text(rng)) for n in range(1, 251)]
+    search.index(docs)
+    assert not _files(tmp_path / "index") and "disagrees" in caplog.text
+    found = _found(search, ["detained", "and"])
+    with search._view() as (_, searcher, _):
+        assert found == _expected(searcher, ["detained", "and"])
+    search.close()
+
+
+def test_a_segment_of_more_than_65535_words_numbers_them_in_32_bits(tmp_path):
+    rng = random.Random(12)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocabulary = sorted({"".join(rng.choices(letters, k=9)) for _ in range(70_000)})
+    rng.shuffle(vocabulary)
+    per = len(vocabulary) // 250 + 1
+    texts = [" ".join(vocabulary[n * per : (n + 1) * per]) for n in range(250)]
+    search = WhooshSearch(tmp_path / "index")
+    search.index([doc(n + 1, text) for n, text in enumerate(texts)])
+    with search._view() as (_, _, arrays):
+        (sequence,) = [a.sequence() for _, a, _ in arrays.leaves]
+        assert sequence.codes.dtype.itemsize == 4 and len(sequence) > 2**16
+    for n in rng.sample(range(250), 20):
+        words = texts[n].split()
+        at = rng.randrange(len(words) - 2)
+        assert _found(search, words[at : at + 3]) == {n + 1}
+        assert _found(search, [words[at + 1], words[at]]) == set()
     search.close()
 
 
@@ -194,7 +263,10 @@ def test_merged_segments_take_their_files_with_them(tmp_path):
 
 
 def test_the_common_words_fit_one_byte_and_are_stems():
-    words = sequences.words()
+    """What phrases answered by scanning whole segments are made of (and PostgreSQL's pairs)."""
+    from archive.search.analysis import common_terms
+
+    words = common_terms()
     assert 100 < len(words) <= 255 and len(set(words)) == len(words)
     assert "the" in words and text_term("и") in words and text_term("the") == "the"
 

@@ -136,6 +136,27 @@ def test_positions_are_what_whooshs_public_matcher_gives(leaves, term):
     assert seen or term == "absent"
 
 
+@pytest.mark.parametrize("term", ["common", "walrus", "seal", "absent"])
+def test_positions_in_a_few_documents_are_those_of_the_whole_list(leaves, term):
+    """positions_in() skips to each asked document's block: the same pairs as the whole list's."""
+    import random
+
+    rng = random.Random(term)
+    for leaf in leaves:
+        ids, _, starts, places = whoosh_adapter.postings_and_positions(leaf, "text", term)
+        asked = sorted(rng.sample(range(leaf.doc_count_all()), min(40, leaf.doc_count_all())))
+        asked = sorted(set(asked) | set(ids[:: max(1, len(ids) // 5)].tolist()))
+        expected = [
+            (doc, int(p))
+            for i, doc in enumerate(ids.tolist())
+            if doc in asked
+            for p in places[starts[i] : starts[i + 1]]
+        ]
+        held, where = whoosh_adapter.positions_in(leaf, "text", term, np.array(asked, dtype=np.int64))
+        assert list(zip(held.tolist(), where.tolist(), strict=True)) == expected
+        assert held.dtype == np.int64 and where.dtype == np.int64
+
+
 def _positions_in(leaf, term: str, doc: int) -> list[int]:
     ids, _, starts, places = whoosh_adapter.postings_and_positions(leaf, "text", term)
     i = int(np.searchsorted(ids, doc))
