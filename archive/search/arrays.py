@@ -13,9 +13,9 @@ Here a query is evaluated over arrays as long as the index:
 - only the page's hits are then fetched, and highlighted.
 
 Prefixes and fuzzy terms are expanded through Whoosh's term dictionary. A phrase is checked
-among the documents holding every word, in the segments' sequence files (sequences.py: every
-word by place, as numbers), or through its words' positions read into arrays with their
-postings (whoosh_adapter) in a segment without one; then it combines here like any other clause.
+among the documents holding its rarest word, in the segments' sequences (sequences.py: every
+word by place, as numbers; Whoosh keeps no positions); then it combines here like any other
+clause.
 
 Arrays that only depend on a segment (field lengths, facet postings, columns) are kept per
 segment, which never changes once written (they are shared by all threads: they are only ever
@@ -49,7 +49,6 @@ _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float
 _NUMERIC_MISSING = 2**31 - 1  # what a 32-bit column holds for a document without a value
 _NO_IDS = np.empty(0, dtype=np.int64)
 _NO_WEIGHTS = np.empty(0, dtype=np.float32)
-FEW = 16  # documents this many times fewer than a word's are checked without decoding its list
 FOLD_BOOST = 0.6  # a cross-script match counts for less than the word as written
 
 
@@ -63,8 +62,8 @@ class Evaluated:
 class PostingsCache:
     """Decoded posting lists, least recently used dropped first past a size in bytes.
 
-    Decoding is most of a search's time (Whoosh unpickles each block of 128 postings, with
-    their positions); a segment never changes, so its decoded lists stay right until it is
+    Decoding is most of a search's time (Whoosh unpickles each block of 128 postings); a
+    segment never changes, so its decoded lists stay right until it is
     merged away, and the words people search for repeat."""
 
     def __init__(self, limit: int):
@@ -105,7 +104,6 @@ def _size(value: tuple[np.ndarray, np.ndarray]) -> int:
 
 
 POSTINGS = PostingsCache(POSTINGS_CACHE_BYTES)
-POSITIONS = PostingsCache(POSTINGS_CACHE_BYTES)  # the positions of the rarer words of phrases
 _SEGMENT_NUMBERS = itertools.count()
 
 
@@ -132,35 +130,20 @@ class SegmentArrays:
             POSTINGS.put(key, found)
         return found
 
-    def sequence(self, field: str = sequences.FIELD) -> sequences.Sequence | None:
-        """The segment's words of a field by place, once its writer has built the file (looked
-        for again on each phrase until then: a file check, while positions serve); None for a
-        field without such files."""
+    def sequence(self, leaf, field: str) -> sequences.Sequence:
+        """The segment's words of a field by place (sequences.py): its file, memory-mapped, once
+        the writer has built it; until then (a small segment has none), or if it is damaged,
+        built here from the stored text (a large segment's file is looked for again next time)."""
         found = self._sequences.get(field)
-        if found is None and self._sequence_file is not None and field in sequences.FIELDS:
-            found = sequences.load(*self._sequence_file, self.count, field)
-            if found is not None:
-                self._sequences[field] = found
-        return found
-
-    def positions(self, leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A term's document numbers and positions (document ids[i]'s are
-        places[starts[i]:starts[i + 1]]); its postings are kept too, read in the same pass."""
-        key = (self.number, field, text)
-        found = POSITIONS.get(key)
         if found is None:
-            ids, weights, starts, places = whoosh_adapter.postings_and_positions(leaf, field, text)
-            POSTINGS.put(key, (ids, weights))
-            found = (ids, starts, places.astype(np.int32))  # half the room
-            POSITIONS.put(key, found)
+            if self._sequence_file is not None:
+                found = sequences.load(*self._sequence_file, self.count, field)
+            if found is None:
+                found = sequences.built(leaf, self.count, field)
+                if self._sequence_file is not None and self.count >= sequences.MIN_DOCUMENTS:
+                    return found
+            self._sequences[field] = found
         return found
-
-    def positions_of(self, leaf, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A term's (document, position) pairs in the given documents (sorted): through the
-        whole posting list (kept) for many of them, skipping to each one's block for a few."""
-        if POSITIONS.get((self.number, field, text)) is None and len(docs) * FEW < leaf.doc_frequency(field, text):
-            return whoosh_adapter.positions_in(leaf, field, text, docs)
-        return _gather(*self.positions(leaf, field, text), docs)
 
     def words(self, leaf, field: str) -> list[str]:
         """The field's terms in this segment (the spelling-suggestion list)."""
@@ -210,8 +193,8 @@ class IndexArrays:
     """One version of the index (a searcher) seen as arrays over its document numbers."""
 
     def __init__(self, searcher, segments: dict[str, SegmentArrays], folder: Path | None = None):
-        """`folder`: the index's, where segments' sequence files are (none: phrases are
-        checked through positions only)."""
+        """`folder`: the index's, where segments' sequence files are (none: each process builds
+        the sequences it needs)."""
         self.searcher = searcher
         reader = searcher.reader()
         self.count = reader.doc_count_all()
@@ -403,36 +386,19 @@ class IndexArrays:
             score += part.score
         return Evaluated(mask, score, set().union(*(p.terms for p in parts)))
 
-    def _in_order(self, field: str, words: list[str], frequencies: list[int], candidates: np.ndarray) -> np.ndarray:
+    def _in_order(self, field: str, words: list[str], candidates: np.ndarray) -> np.ndarray:
         """How many times the words stand in order in each of the candidates (documents holding
-        one of the words, at least), 0 where they never do.
-
-        Per segment: compared in its sequence file (sequences.py) where it has one; otherwise
-        the places where the phrase could start are found from the rarest word's positions in
-        the candidates (read as arrays), then narrowed by each other word's."""
+        one of the words, at least), 0 where they never do: compared, segment by segment, in
+        the sequences of the field's words by place (sequences.py)."""
         found = np.zeros(self.count, dtype=np.int64)
         for leaf, arrays, offset in self.leaves:
             local = np.flatnonzero(candidates[offset : offset + arrays.count])
             if not len(local):
                 continue
-            sequence = arrays.sequence(field)
-            if sequence is not None:
-                numbers = [sequence.number(word) for word in words]
-                if all(numbers):
-                    found[offset + local] += sequence.counts(local, numbers)
-                continue
-            docs = places = None
-            for at in sorted(range(len(words)), key=frequencies.__getitem__):
-                if docs is not None and not len(docs):
-                    break
-                within = local if docs is None else np.unique(docs)
-                held, where = arrays.positions_of(leaf, field, words[at], within)
-                keys = (held[where >= at] << 32) + where[where >= at] - at
-                if docs is not None:
-                    keys = np.intersect1d((docs << 32) + places, keys, assume_unique=True)
-                docs, places = keys >> 32, keys & 0xFFFFFFFF
-            if docs is not None and len(docs):
-                found[offset : offset + arrays.count] += np.bincount(docs, minlength=arrays.count)
+            sequence = arrays.sequence(leaf, field)
+            numbers = [sequence.number(word) for word in words]
+            if all(numbers):
+                found[offset + local] += sequence.counts(local, numbers)
         return found
 
     def _expand(self, node) -> list[str]:
@@ -464,70 +430,38 @@ class IndexArrays:
         return Evaluated(counts > 0, score, {(field, word) for word in words})
 
     def _common_phrase(self, words: list[str], boost: float) -> Evaluated | None:
-        """A phrase of common words only, answered from the sequence files without reading the
-        words' posting lists (the longest there are: "the" is in nearly every document); a
-        segment without a file (a small one) is answered from its postings and positions.
+        """A phrase of common words only, answered by scanning the sequences without reading
+        the words' posting lists (the longest there are: "the" is in nearly every document).
         None: not such a phrase."""
         if any(word not in common_numbers() for word in words):
             return None
         counts = np.zeros(self.count, dtype=np.int64)
-        small = np.zeros(self.count, dtype=bool)  # candidates of the segments without a file
         for leaf, arrays, offset in self.leaves:
-            sequence = arrays.sequence()
-            if sequence is None:
-                held = self.live[offset : offset + arrays.count].copy()
-                for word in words:
-                    within = np.zeros(arrays.count, dtype=bool)
-                    within[arrays.postings(leaf, "text", word)[0]] = True
-                    held &= within
-                small[offset : offset + arrays.count] = held
-            else:
-                numbers = [sequence.number(word) for word in words]
-                if all(numbers):
-                    counts[offset : offset + arrays.count] = np.bincount(
-                        sequence.phrase(numbers)[0], minlength=arrays.count
-                    )
-        if small.any():
-            counts += self._in_order("text", words, [0] * len(words), small)
+            sequence = arrays.sequence(leaf, "text")
+            numbers = [sequence.number(word) for word in words]
+            if all(numbers):
+                found = sequence.phrase(numbers)[0]
+                counts[offset : offset + arrays.count] = np.bincount(found, minlength=arrays.count)
         counts[~self.live] = 0
         return self._phrase_scored("text", words, boost, counts)
 
     def _phrase(self, field: str, words: list[str], boost: float) -> Evaluated:
-        """A phrase: among the documents holding its rarest word, those in which all its words
-        stand in order (_in_order, which checks that they hold the others), scored by the
-        phrase's own frequency. The other words' posting lists are not read: a sequence file
-        compares every word's places, and positions are intersected word by word."""
+        """A phrase: among the documents holding its rarest word (the one posting list read),
+        those in which all its words stand in order (_in_order), scored by the phrase's own
+        frequency."""
         if len(words) < 2:
             return self.term(field, words[0], boost) if words else Evaluated(self.live & False, self._zeros(), set())
-        common = self._common_phrase(words, boost) if field == sequences.FIELD else None
+        common = self._common_phrase(words, boost) if field == "text" else None
         if common is not None:
             return common
         reader = self.searcher.reader()
         frequencies = [reader.doc_frequency(field, word) for word in words]
-        rarest = words[frequencies.index(min(frequencies))]
         if not min(frequencies):
             return Evaluated(np.zeros(self.count, dtype=bool), self._zeros(), set())
-        for leaf, arrays, _ in self.leaves:
-            # its positions, where they will be needed, read in the same pass as its postings
-            if arrays.sequence(field) is None and POSTINGS.get((arrays.number, field, rarest)) is None:
-                arrays.positions(leaf, field, rarest)
-        candidates = self.term_mask(field, rarest, cache=False)
+        candidates = self.term_mask(field, words[frequencies.index(min(frequencies))], cache=False)
         if not candidates.any():
             return Evaluated(candidates, self._zeros(), set())
-        return self._phrase_scored(field, words, boost, self._in_order(field, words, frequencies, candidates))
-
-
-def _gather(ids: np.ndarray, starts: np.ndarray, places: np.ndarray, docs: np.ndarray):
-    """From postings_and_positions()'s arrays, the (document, position) pairs of the given
-    documents (sorted), as two int64 arrays; documents without the term have none."""
-    if not len(ids) or not len(docs):
-        return _NO_IDS, _NO_IDS
-    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
-    held = ids[at] == docs
-    at, docs = at[held], docs[held]
-    counts = starts[at + 1] - starts[at]
-    first = np.repeat(starts[at] - (np.cumsum(counts) - counts), counts)
-    return np.repeat(docs, counts), places[first + np.arange(int(counts.sum()))]
+        return self._phrase_scored(field, words, boost, self._in_order(field, words, candidates))
 
 
 def top(mask: np.ndarray, order: np.ndarray, descending: bool, start: int, stop: int):

@@ -27,8 +27,9 @@ def schema() -> Schema:
         version=STORED(),
         title=STORED(),
         body=STORED(),  # the public text, for snippets
-        text=TEXT(analyzer=text_analyzer()),  # title and body, stemmed per script
-        fold=TEXT(analyzer=fold_analyzer()),
+        # title and body, stemmed per script; where words stand is in sequences.py's files
+        text=TEXT(analyzer=text_analyzer(), phrase=False),
+        fold=TEXT(analyzer=fold_analyzer(), phrase=False),
         # Spelling suggestions: candidates from this word list, each kept only if a document
         # the reader may see contains it (a suggestion must not reveal a hidden document).
         words=TEXT(analyzer=spelling_analyzer(), phrase=False),

@@ -1,10 +1,11 @@
 """Every word of every document by place: a side file per Whoosh segment that makes checking a
-phrase a comparison of numbers instead of a walk through positions.
+phrase a comparison of numbers, and stands in for Whoosh's positions.
 
-Checking a phrase means knowing where its words stand. Whoosh keeps that as positions: a small
-pickle per document and word, which a search must unpickle for every document holding the word
-(most of a phrase's time, and all of it for "the" or "и"). So each large segment gets a file
-holding, for every document, the number of the word at each of its places: the words of the
+Checking a phrase means knowing where its words stand. Whoosh would keep that as positions: a
+small pickle per document and word, which a search must unpickle for every document holding the
+word (most of a phrase's time, and all of it for "the" or "и"), and a third of the index. So
+the text fields are indexed without positions, and each large segment gets a file holding, for
+every document, the number of the word at each of its places: the words of the
 segment's text field, sorted, numbered from 1. Sixteen bits a place where the segment holds
 fewer than 65,536 words, thirty-two otherwise; the sorted word list is in the file, so a
 query's word is found by a binary search.
@@ -19,8 +20,9 @@ aligned with the text's places: 0 where a word is not capitalised.
 The files are derived from the segment: built, once the segment is committed, by analysing each
 document's stored text as the fields' analyzers did (a check against each document's length as
 Whoosh recorded it, and against the segment's words, refuses a file that would disagree), named
-after the segment so that Whoosh removes them when it merges the segment away. Until one exists,
-or when it is damaged, a phrase is checked through Whoosh's positions: slower, never different.
+after the segment so that Whoosh removes them when it merges the segment away. A segment without
+a file (under 200 documents, or one whose file is not written yet or is damaged) has its
+sequence built in memory by the reader, the same way: slower the first time, never different.
 """
 
 from __future__ import annotations
@@ -159,27 +161,28 @@ class _Builder:
             counted = np.fromiter((sum(map(lengths.__getitem__, words)) for words in texts), np.int64, len(texts))
         self.length[first : first + len(texts)] = counted
 
-    def sequence(self, leaf, count: int) -> Sequence | None:
+    def sequence(self, leaf, count: int) -> tuple[Sequence, bool]:
+        """The sequence, and whether it agrees with the index (every word one the segment
+        holds, every document's length the one Whoosh recorded)."""
         recorded = whoosh_adapter.length_bytes(leaf, self.field, count)
         # (Whoosh records one byte a document: a length, approximate past a few dozen)
         lengths = np.fromiter(map(length_to_byte, self.length.tolist()), np.uint8, count)
-        if not self.agrees or recorded is None or not np.array_equal(lengths, recorded):
-            return None
+        agrees = self.agrees and recorded is not None and np.array_equal(lengths, recorded)
         starts = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(self.places, out=starts[1:])
         offsets = np.zeros(len(self.encoded) + 1, dtype=np.uint32)
         np.cumsum([len(w) for w in self.encoded], out=offsets[1:])
         vocabulary = np.frombuffer(b"".join(self.encoded), dtype=np.uint8)
         codes = np.concatenate(self.parts) if self.parts else np.zeros(0, self.dtype)
-        return Sequence(starts, codes, offsets, vocabulary)
+        return Sequence(starts, codes, offsets, vocabulary), agrees
 
 
-def build(leaf, count: int, fields: tuple[str, ...] = FIELDS) -> dict[str, Sequence | None]:
+def build(leaf, count: int, fields: tuple[str, ...] = FIELDS) -> dict[str, tuple[Sequence, bool]]:
     """A segment's sequences of these fields, from each document's stored title and body
     (read and split into words once) analysed as each field's analyzer does (analysis.py: its
     regular expression, then its filters); 0 where the field keeps no word (fold: a word not
-    capitalised). None for a field when a document's length disagrees with the one Whoosh
-    recorded for it, or a word analysed is not one the segment holds: no file is written."""
+    capitalised). Each with whether it agrees with the index: a document's length as Whoosh
+    recorded it, every word one the segment holds (no file is written of one that does not)."""
     builders = [_Builder(leaf, field, count) for field in fields]
     for first in range(0, count, _CHUNK):
         texts = []
@@ -256,6 +259,16 @@ def load(folder: Path, segment_id: str, count: int, field: str = FIELD) -> Seque
     return Sequence(starts, codes, offsets, vocabulary)
 
 
+def built(leaf, count: int, field: str) -> Sequence:
+    """A segment's sequence of a field built in memory, for a reader (a small segment has no
+    file; a large one's may not be written yet). One that disagrees with the index is logged
+    and used: Whoosh keeps no positions to check phrases otherwise."""
+    sequence, agrees = build(leaf, count, (field,))[field]
+    if not agrees:
+        log.error("the %s field's sequence of a segment disagrees with the index: check-index --repair", field)
+    return sequence
+
+
 def missing(folder: Path, segments) -> bool:
     """Whether a large segment of these (Whoosh's segment objects) has no usable file (its
     header read only: a writer asks after every commit)."""
@@ -266,21 +279,35 @@ def missing(folder: Path, segments) -> bool:
     )
 
 
-def complete(folder: Path, reader) -> int:
-    """Build the missing sequences of an index version's large segments; how many were built.
-    A failure is logged and leaves that segment to positions (never a failed write)."""
+def wanting(folder: Path, reader) -> list[str]:
+    """The large segments of an index version that miss a usable file."""
+    return [
+        leaf.segment().segment_id()
+        for leaf, _ in reader.leaf_readers()
+        if leaf.segment() is not None
+        and leaf.doc_count_all() >= MIN_DOCUMENTS
+        and any(_header(path(folder, leaf.segment().segment_id(), f), leaf.doc_count_all()) is None for f in FIELDS)
+    ]
+
+
+def complete(folder: Path, reader, only: set[str] | None = None) -> int:
+    """Build the missing sequences of an index version's large segments (`only` these, when
+    given); how many files were built. A failure is logged and leaves that segment's sequences
+    to be built in memory by its readers (never a failed write)."""
     built = 0
     for leaf, _ in reader.leaf_readers():
         segment = leaf.segment()
         if segment is None or leaf.doc_count_all() < MIN_DOCUMENTS:
             continue
         segment_id = segment.segment_id()
+        if only is not None and segment_id not in only:
+            continue
         fields = tuple(f for f in FIELDS if load(folder, segment_id, leaf.doc_count_all(), f) is None)
         if not fields:
             continue
         try:
-            for field, sequence in build(leaf, leaf.doc_count_all(), fields).items():
-                if sequence is None:
+            for field, (sequence, agrees) in build(leaf, leaf.doc_count_all(), fields).items():
+                if not agrees:
                     log.warning(
                         "phrase sequence of segment %s (%s) not built: the analysed text disagrees with the index",
                         segment_id,

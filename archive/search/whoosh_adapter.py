@@ -3,10 +3,9 @@ archive uses Whoosh's public API.
 
 Decoding a posting list through Whoosh's public matcher costs a Python call per posting; read
 here a block (up to 128 postings) at a time, straight into numpy arrays, it is the difference
-between a search in milliseconds and one in a second at 100,000 documents. Positions are read
-in the same pass, every posting's at once (Whoosh's `value_as` unpickles them one by one), and
-the field-length column is read here too (the public `doc_field_length` is one call per
-document).
+between a search in milliseconds and one in a second at 100,000 documents. The field-length
+column is read here too (the public `doc_field_length` is one call per document). The text
+fields keep no positions (sequences.py holds where words stand).
 
 These structures are whoosh3's codec ("whoosh3" in whoosh/codec/whoosh3.py) at the version
 pinned below and in pyproject.toml. tests/search/test_whoosh_adapter.py checks, against the
@@ -17,8 +16,6 @@ changes them, that test fails loudly, and the pin stops an upgrade arriving unno
 from __future__ import annotations
 
 import gc
-import itertools
-import pickle
 import threading
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -30,9 +27,6 @@ from whoosh.reading import TermNotFound
 WHOOSH_VERSION = "3.54.0"  # as pinned in pyproject.toml
 _NO_IDS = np.empty(0, dtype=np.int64)
 _NO_WEIGHTS = np.empty(0, dtype=np.float32)
-# whoosh.formats.Positions.encode: the count (4 bytes), then pickle protocol 2 of the deltas
-_COUNT_SIZE = 4
-_PROTOCOL_2 = b"\x80\x02"
 
 
 _PAUSES = [0, True]  # readers decoding now, in any thread; whether the collector was on
@@ -41,10 +35,11 @@ _PAUSES_LOCK = threading.Lock()
 
 @contextmanager
 def _collector_paused():
-    """Unpickling makes thousands of lists and tuples at once, and each few hundred of them set
+    """Unpickling blocks makes thousands of tuples at once, and each few hundred of them set
     off Python's cycle collector, which in a worker holding a large cache walks every object
-    it has: 0.4 s of a phrase's 0.5 in a warm worker. None of them can be in a cycle, so the
-    collector waits until no thread is decoding (its counts carry on; it runs after)."""
+    it has (0.4 s of a phrase's 0.5 in a warm worker, when positions were decoded too). None
+    of them can be in a cycle, so the collector waits until no thread is decoding (its counts
+    carry on; it runs after)."""
     with _PAUSES_LOCK:
         _PAUSES[0] += 1
         if _PAUSES[0] == 1:
@@ -66,72 +61,24 @@ def installed_version() -> str:
 def postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """A term's document numbers in a segment (deleted documents included) and its frequency
     in each, as int64 and float32 arrays; empty when the segment does not hold it."""
-    with _collector_paused():
-        ids, weights, _ = _read(leaf, field, text, values=False)
-    return ids, weights
-
-
-def postings_and_positions(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """postings() and, in the same reading of the blocks, where the term stands: document
-    ids[i]'s positions are places[starts[i]:starts[i + 1]] (int64 arrays).
-
-    The positions of every posting are unpickled all at once: each is a small pickle of the
-    position deltas, so their bodies joined inside one tuple are one pickle, read at C speed
-    (Whoosh's `value_as` is a Python call and an unpickling per document)."""
-    with _collector_paused():
-        ids, weights, values = _read(leaf, field, text, values=True)
-        if not values:
-            return ids, weights, np.zeros(1, dtype=np.int64), _NO_IDS
-        starts, places = _decode_positions(values)
-    return ids, weights, starts, places
-
-
-def positions_in(leaf, field: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where a term stands in a few of a segment's documents (sorted document numbers): the
-    (document, position) pairs, as int64 arrays. Through Whoosh's public matcher, which skips
-    to each document's block: for a handful of documents, a long list is not decoded whole."""
-    try:
-        matcher = leaf.postings(field, text)
-    except TermNotFound:
-        return _NO_IDS, _NO_IDS
-    held, places = [], []
-    for doc in docs.tolist():
-        if not matcher.is_active():
-            break
-        if matcher.id() < doc:
-            matcher.skip_to(doc)
-            if not matcher.is_active():
-                break
-        if matcher.id() == doc:
-            found = matcher.value_as("positions")
-            held.extend([doc] * len(found))
-            places.extend(found)
-    return np.array(held, dtype=np.int64), np.array(places, dtype=np.int64)
-
-
-def _read(leaf, field: str, text: str, values: bool) -> tuple[np.ndarray, np.ndarray, list]:
     try:
         btext = leaf.schema[field].to_bytes(text)
         matcher = leaf._terms.matcher(field, btext, leaf.schema[field].format)  # noqa: SLF001
     except (TermNotFound, KeyError):
-        return _NO_IDS, _NO_WEIGHTS, []
-    kept: list = []
+        return _NO_IDS, _NO_WEIGHTS
     if not isinstance(matcher, W3LeafMatcher):  # a rare term, inlined in the dictionary
         ids, weights = [], []
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
-            if values:
-                kept.append(matcher.value())
             matcher.next()
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32), kept
-    ids, weights = _read_blocks(matcher, kept if values else None)
-    return ids, weights, kept
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+    with _collector_paused():
+        return _read_blocks(matcher)
 
 
-def _read_blocks(matcher: W3LeafMatcher, values: list | None) -> tuple[np.ndarray, np.ndarray]:
-    """Decode every block of a posting list into arrays (whoosh3's on-disk block layout), and
-    add each posting's value to `values` when it is a list."""
+def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+    """Decode every block of a posting list into arrays (whoosh3's on-disk block layout)."""
     ids, weights = [], []
     while True:
         matcher._read_data()  # noqa: SLF001 - the block's (ids, weights, values) tuple
@@ -147,28 +94,10 @@ def _read_blocks(matcher: W3LeafMatcher, values: list | None) -> tuple[np.ndarra
             weights.append(np.full(len(block), block_weights, dtype=np.float32))
         else:
             weights.append(np.asarray(block_weights, dtype=np.float32))
-        if values is not None:
-            values.extend(matcher._data[2])  # noqa: SLF001 - one bytes value per posting
         if matcher._lastblock:  # noqa: SLF001
             break
         matcher._next_block()  # noqa: SLF001
     return np.concatenate(ids), np.concatenate(weights)
-
-
-def _decode_positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    bodies = []
-    for value in values:
-        if value[_COUNT_SIZE : _COUNT_SIZE + 2] != _PROTOCOL_2:
-            raise ValueError("positions not in whoosh3's encoding")  # the contract test's alarm
-        bodies.append(value[_COUNT_SIZE + 2 : -1] if value.endswith(b".") else value[_COUNT_SIZE + 2 :])
-    # every body pushes one list: MARK, the bodies, TUPLE makes them one tuple of lists
-    deltas = pickle.loads(_PROTOCOL_2 + b"(" + b"".join(bodies) + b"t.")  # noqa: S301 - our own index
-    counts = np.fromiter(map(len, deltas), np.int64, len(deltas))
-    starts = np.zeros(len(deltas) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    running = np.cumsum(np.fromiter(itertools.chain.from_iterable(deltas), np.int64, int(starts[-1])))
-    before = np.concatenate(([0], running[starts[1:-1] - 1]))  # each list's base
-    return starts, running - np.repeat(before, counts)
 
 
 def length_bytes(leaf, field: str, count: int) -> np.ndarray | None:

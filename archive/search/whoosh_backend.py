@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import math
+import multiprocessing
 import os
 import threading
 import time
@@ -25,7 +26,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
 from archive.search import analysis, language, sequences
-from archive.search.arrays import POSITIONS, POSTINGS, IndexArrays, top
+from archive.search.arrays import POSTINGS, IndexArrays, top
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -41,7 +42,7 @@ from archive.search.snippets import snippet
 log = logging.getLogger(__name__)
 # Bump when the schema or an analyzer changes: an index built by an older version is replaced
 # by an empty one, which `archive init` (or check-index --repair) fills from the database.
-SCHEMA_VERSION = "6"  # 6: no pairs field (sequences.py)
+SCHEMA_VERSION = "7"  # 6: no pairs field; 7: no positions (sequences.py)
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another process to finish
 WRITER_MB = 512  # a writer's sorting buffer: large batches spill to disk less often
 IDLE_SEARCHERS = 2  # searchers kept open for reuse (each holds a few files per segment open)
@@ -90,6 +91,10 @@ class WhooshSearch:
             writer.cancel()
             raise
         writer.commit(mergetype=_merge_purge if purge else _merge_small)
+        for queue in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
+            if queue is not None:  # a parallel writer's: its feeder thread ends here, not later
+                queue.close()
+                queue.join_thread()
         self._complete()
         return len(documents)
 
@@ -115,8 +120,8 @@ class WhooshSearch:
         Under the write lock (a writer that writes nothing): another process's commit could
         otherwise remove a merged segment's files while its reader is being opened. The write
         itself is committed already: a failure here (another writer keeping the lock past the
-        timeout, say) is logged, and phrases in that segment are checked through positions
-        until a later write builds its file."""
+        timeout, say) is logged, and readers build that segment's sequences in memory until a
+        later write builds its files."""
         try:
             writer = self._writer()
         except Exception as error:  # noqa: BLE001 - the commit stands; the file waits
@@ -126,7 +131,11 @@ class WhooshSearch:
             if sequences.missing(self.folder, writer.segments):  # most writes: no reader opened
                 reader = writer.reader()
                 try:
-                    sequences.complete(self.folder, reader)
+                    wanting = sequences.wanting(self.folder, reader)
+                    if len(wanting) > 1 and PROCESSES > 1 and threading.active_count() == 1:
+                        _complete_in_processes(self.folder, wanting)  # a bulk load's segments
+                    else:
+                        sequences.complete(self.folder, reader)
                 finally:
                     reader.close()
         finally:
@@ -178,7 +187,6 @@ class WhooshSearch:
                 self._segments = {k: v for k, v in self._segments.items() if v in current}
             for segment in gone:  # merged away: its decoded postings are of no more use
                 POSTINGS.forget(segment.number)
-                POSITIONS.forget(segment.number)
             view = (stamp, searcher, arrays)
         try:
             yield view
@@ -283,6 +291,27 @@ def _retry(opener, attempts: int = 5):
                 raise
             time.sleep(0.02 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _complete_in_processes(folder: Path, segment_ids: list[str]) -> None:
+    """Build several segments' sequence files at once, one forked process per core (each
+    opening the index for itself: no file shared with this process's readers)."""
+    context = multiprocessing.get_context("fork")
+    jobs = [(str(folder), segment_id) for segment_id in segment_ids]
+    try:
+        with context.Pool(min(PROCESSES, len(jobs))) as pool:
+            pool.map(_complete_segment, jobs, chunksize=1)
+    except Exception as error:  # noqa: BLE001 - the commit stands; readers build in memory
+        log.warning("phrase sequence files not built now: %s", error)
+
+
+def _complete_segment(job: tuple[str, str]) -> int:
+    folder, segment_id = job
+    reader = whoosh_index.open_dir(folder).reader()
+    try:
+        return sequences.complete(Path(folder), reader, {segment_id})
+    finally:
+        reader.close()
 
 
 def _open_or_create(folder: Path):

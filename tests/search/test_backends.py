@@ -423,33 +423,6 @@ def test_a_server_worker_warms_its_search_backend_at_start(app):
     assert len(warmed) == 1
 
 
-def test_phrases_are_found_exactly_where_whooshs_phrase_query_finds_them(tmp_path):
-    """Phrases are checked by positions among the documents holding every word; Whoosh's own
-    phrase query is the reference, on random texts of few words (many near misses)."""
-    import random
-
-    from whoosh import query as wq
-
-    from archive.search.language import text_term
-
-    rng = random.Random(7)
-    vocabulary = ["walrus", "seal", "the", "of", "narwhal", "ice", "beluga", "orca"]
-    search = WhooshSearch(tmp_path / "index")
-    docs = [doc(n, " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 30)))) for n in range(1, 400)]
-    search.index(docs[:200])
-    search.index(docs[200:])
-    search.delete([5, 250])
-    with search._view() as (_, searcher, _):
-        for _ in range(60):
-            words = [rng.choice(vocabulary) for _ in range(rng.randint(2, 4))]
-            expected = {
-                int(searcher.stored_fields(n)["id"])
-                for n in searcher.docs_for_query(wq.Phrase("text", [text_term(w) for w in words]))
-            }
-            found = {h.id for h in search.search(SearchRequest(q='"' + " ".join(words) + '"', per_page=500)).hits}
-            assert found == expected, words
-
-
 def test_phrases_of_common_words_are_found_exactly_on_every_backend(make_search):
     """Whoosh answers them from its sequence files, PostgreSQL from pair lexemes: both must
     find exactly the documents where the words stand side by side (the analyzer's tokens are
