@@ -206,11 +206,11 @@ def spelling_analyzer():
 
 def warm() -> None:
     """Load what analysing the first text would load: the stemmers, wordfreq's common words
-    and the gazetteer (a worker does it at start, not on a reader's first search)."""
+    (stemmed: most words of a snippet's text are among them) and the gazetteer (a worker does
+    it at start, not on a reader's first search)."""
     from archive.search.gazetteer import places
 
-    common_words()
+    for word in common_words():
+        stem(word)
     common_terms()
     places()
-    stem("warm")
-    stem("тепло")

@@ -162,23 +162,16 @@ class Query:
     periods: tuple[tuple[str, int, int], ...] = ()
 
 
+# Kept per word (snippets look up every distinct word of each hit: a cached call, in C)
+@lru_cache(maxsize=500_000)
 def text_term(word: str) -> str:
     """A word as the text field holds it (stemmed in its own script)."""
-    return _text_term(word)
-
-
-def fold_term(word: str) -> str:
-    """A word as the cross-script field holds it."""
-    return _fold_term(word)
-
-
-@lru_cache(maxsize=500_000)
-def _text_term(word: str) -> str:
     return stem(fold_accents(word))  # fold_accents lower-cases
 
 
 @lru_cache(maxsize=500_000)
-def _fold_term(word: str) -> str:
+def fold_term(word: str) -> str:
+    """A word as the cross-script field holds it."""
     return fold_key(word.lower())
 
 

@@ -52,6 +52,7 @@ from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
 from archive.search.fields import TEXT_ANALYZER
 from archive.search.snippets import snippet
+from archive.search.snippets import warm as warm_snippets
 from archive.storage.queries import escape_like
 
 _PAGE_HITS = 'SELECT id, version, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'
@@ -141,11 +142,12 @@ class PostgresSearch:
             raise ValueError("ARCHIVE_SEARCH_BACKEND=postgres needs ARCHIVE_DATABASE_URL=postgresql://…")
 
     def warm(self) -> None:
-        """Load the analysis's word lists and open a connection before the first reader asks
-        (a server's worker calls it at start)."""
+        """Load the analysis's word lists, run a snippet's code and open a connection before the
+        first reader asks (a server's worker calls it at start)."""
         from archive.search.analysis import warm
 
         warm()
+        warm_snippets()
         with self.engine.connect() as connection:
             _plan_for_the_index(connection)
 

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 
 from archive.rendering import markdown_text
-from archive.search.analysis import TOKEN_PATTERN
+from archive.search.analysis import TOKEN_PATTERN, common_words
 from archive.search.fields import _HIGHLIGHTED
 from archive.search.gazetteer import PREFIX as PLACE
 
@@ -55,6 +55,18 @@ def snippet(body: str, terms: set) -> str:
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def warm() -> None:
+    """Make one snippet, so that a worker's first reader does not wait for Markdown's
+    extensions to be imported and a converter built (30 ms), nor for the highlighter's code;
+    and look up the words a snippet's text is mostly made of (the common words, as written
+    in lower case and capitalised), each once per process."""
+    term = dict(_HIGHLIGHTED)["text"].term
+    for word in common_words():
+        term(word)
+        term(word.capitalize())
+    snippet("## Warm\n\nA **warm** start, with [a link](https://example.org).\n\n- one", {("text", "warm")})
 
 
 def _starts(body: str, term, words: set) -> list[int]:

@@ -38,6 +38,7 @@ from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
 from archive.search.fields import schema
 from archive.search.snippets import snippet
+from archive.search.snippets import warm as warm_snippets
 
 log = logging.getLogger(__name__)
 # Bump when the schema or an analyzer changes: an index built by an older version is replaced
@@ -200,11 +201,14 @@ class WhooshSearch:
 
     def warm(self) -> None:
         """Read what every search needs before the first reader asks (a server's worker calls
-        it at start): the analysis's word lists, and each segment's lengths, date columns,
-        facet values and access postings."""
+        it at start): the analysis's word lists, a snippet's code, and each segment's lengths,
+        date columns, facet values and access postings, and where its stored texts are."""
         analysis.warm()
-        with self._view() as (_, _, arrays):
+        warm_snippets()
+        with self._view() as (_, searcher, arrays):
             arrays.warm(FACETS, ("published", "events_start", "events_end"))
+            for leaf, _, _ in arrays.leaves:
+                leaf.stored_fields(0)  # its stored texts' offsets read
 
     def close(self) -> None:
         """Close the searchers kept for reuse."""

@@ -411,6 +411,32 @@ def test_a_warmed_backend_answers_as_before(backend):
     assert after.facets["language"] == {"ru": 1, "en": 1}
 
 
+def test_warming_makes_what_a_first_search_would_wait_for(backend):
+    """A first snippet's Markdown converter (this thread's) and the common words' terms, as
+    written and capitalised, are made by warm(), not on a reader's first search."""
+    import threading
+
+    from archive import rendering
+    from archive.search.analysis import common_words
+    from archive.search.language import text_term
+
+    def first_search_in_a_new_thread(results: list) -> None:
+        text_term.cache_clear()
+        backend.warm()
+        results.append((getattr(rendering._local, "converter", None), text_term.cache_info()))
+        backend.search(SearchRequest(q="the Grozny"))
+        results.append(text_term.cache_info())
+
+    results: list = []
+    thread = threading.Thread(target=first_search_in_a_new_thread, args=(results,))
+    thread.start()
+    thread.join()
+    (converter, warmed), searched = results
+    assert converter is not None
+    assert warmed.currsize >= len(common_words())
+    assert searched.misses - warmed.misses < 20  # the hits' other words only
+
+
 def test_a_server_worker_warms_its_search_backend_at_start(app):
     """gunicorn's post_worker_init hook (archive serve) warms the worker's backend."""
     from archive.cli.setup import _warm_worker
