@@ -216,7 +216,8 @@ class IndexArrays:
         self._masks: dict = {}
 
     def warm(self, facets, columns) -> None:
-        """Read every segment's field lengths, columns, facet values and access postings."""
+        """Read every segment's field lengths, columns, facet values, access postings and
+        sequences."""
         for field in SCORED:
             self.lengths(field)
         for field in columns:
@@ -226,6 +227,9 @@ class IndexArrays:
         reader = self.searcher.reader()
         for access in reader.lexicon("access"):
             self.term_mask("access", access.decode("utf-8"))
+        for leaf, arrays, _ in self.leaves:  # mapped, or built (a small segment's)
+            for field in sequences.FIELDS:
+                arrays.sequence(leaf, field)
 
     # -- per-term arrays ---------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
+import mmap
 import os
 import re
 import struct
@@ -66,13 +67,17 @@ class Sequence:
         self.codes = codes
         self._offsets = offsets  # word n (from 1) is vocabulary[offsets[n - 1]:offsets[n]]
         self._vocabulary = vocabulary
+        # the same, as memory views: a binary search reads Python ints and bytes from them
+        # without making an array object per step
+        self._ends = memoryview(np.ascontiguousarray(offsets, dtype="=u4")).cast("B").cast("I")
+        self._letters = memoryview(np.ascontiguousarray(vocabulary))
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return len(self._ends) - 1
 
     def __getitem__(self, n: int) -> bytes:
         """The n-th word of the sorted list (from 0), as UTF-8."""
-        return self._vocabulary[int(self._offsets[n]) : int(self._offsets[n + 1])].tobytes()
+        return self._letters[self._ends[n] : self._ends[n + 1]].tobytes()
 
     def number(self, word: str) -> int:
         """A word's number in this segment; 0 when the segment does not hold it."""
@@ -241,11 +246,14 @@ def load(folder: Path, segment_id: str, count: int, field: str = FIELD) -> Seque
     if found is None:
         return None
     places, width, words, letters = found
+    try:
+        with open(file, "rb") as source:  # one map of the file, read through views
+            whole = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
 
     def mapped(dtype, offset: int, length: int) -> np.ndarray:
-        if not length:  # a memory map cannot be empty
-            return np.zeros(0, dtype=dtype)
-        return np.memmap(file, dtype=dtype, mode="r", offset=offset, shape=(length,))
+        return np.frombuffer(whole, dtype=dtype, count=length, offset=offset)
 
     at = _HEADER.size
     starts = mapped("<i8", at, count + 1)
