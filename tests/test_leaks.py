@@ -356,7 +356,10 @@ def test_no_canary_reaches_a_reader(app, publish_through_web, researcher_client,
 
 
 @pytest.mark.parametrize("consent", ["public", "researchers"])
-def test_no_file_under_the_data_dir_holds_a_canary(app, publish_through_web, consent):
+def test_no_file_under_the_data_dir_holds_a_canary(app, publish_through_web, consent, monkeypatch):
+    from archive.search import sequences
+
+    monkeypatch.setattr(sequences, "MIN_DOCUMENTS", 1)  # every segment's phrase files written
     publish_through_web(consent)
     root = Path(app.config["DATA_DIR"])
     scanned, found = [], {}
@@ -376,9 +379,9 @@ def test_no_file_under_the_data_dir_holds_a_canary(app, publish_through_web, con
         assert leaked_bytes(held.encode()) == []
         return
     index = [p for p in scanned if p.relative_to(root).parts[0] == "index"]
-    # the index's term dictionaries, postings and stored text (segments are separate files)
+    # the index's term dictionaries, postings, stored text and phrase files (sequences.py)
     names = {p.name.split(".", 1)[1] for p in index if "." in p.name}
-    assert {"trm", "pst", "_stored.col"} <= names, "the index must be among the files scanned"
+    assert {"trm", "pst", "_stored.col", "wseq", "wfsq"} <= names, "the index must be among the files scanned"
 
 
 @pytest.mark.parametrize("consent", ["public", "researchers"])

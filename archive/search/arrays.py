@@ -132,16 +132,15 @@ class SegmentArrays:
 
     def sequence(self, leaf, field: str) -> sequences.Sequence:
         """The segment's words of a field by place (sequences.py): its file, memory-mapped, once
-        the writer has built it; until then (a small segment has none), or if it is damaged,
-        built here from the stored text (a large segment's file is looked for again next time)."""
+        the writer has built it; a small segment (which has none), or one whose file is not
+        written yet or is damaged, has them built here from the stored text, once: the same
+        numbers a file would hold."""
         found = self._sequences.get(field)
         if found is None:
             if self._sequence_file is not None:
                 found = sequences.load(*self._sequence_file, self.count, field)
             if found is None:
                 found = sequences.built(leaf, self.count, field)
-                if self._sequence_file is not None and self.count >= sequences.MIN_DOCUMENTS:
-                    return found
             self._sequences[field] = found
         return found
 

@@ -10,8 +10,8 @@ segment's text field, sorted, numbered from 1. Sixteen bits a place where the se
 fewer than 65,536 words, thirty-two otherwise; the sorted word list is in the file, so a
 query's word is found by a binary search.
 
-A phrase is then checked (arrays.py) among the documents holding every word (their postings):
-the numbers of those documents' places are gathered and compared with the phrase's, or, when
+A phrase is then checked (arrays.py) among the documents holding its rarest word (its
+postings): the numbers of those documents' places are gathered and compared with the phrase's, or, when
 they are most of the segment (a phrase of common words), the whole segment's are scanned.
 
 The cross-script field (fold: capitalised words as their keys) has a file of its own, `.wfsq`,
@@ -44,7 +44,7 @@ from archive.search.analysis import TOKEN_PATTERN, fold_accents, fold_key, stem
 from archive.search.gazetteer import place_keys
 
 log = logging.getLogger(__name__)
-MIN_DOCUMENTS = 200  # a smaller segment's phrases are quick through positions
+MIN_DOCUMENTS = 200  # a smaller segment has no file: its readers build its sequences
 # MAIN_<segment id>.<suffix>: Whoosh's pattern for a segment's files, one per field
 SUFFIXES = {"text": ".wseq", "fold": ".wfsq"}
 SUFFIX = SUFFIXES["text"]
