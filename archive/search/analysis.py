@@ -206,11 +206,12 @@ def spelling_analyzer():
 
 def warm() -> None:
     """Load what analysing the first text would load: the stemmers, wordfreq's common words
-    (stemmed: most words of a snippet's text are among them) and the gazetteer (a worker does
-    it at start, not on a reader's first search)."""
+    and the gazetteer (a worker does it at start, not on a reader's first search; snippets.warm
+    looks the common words up)."""
     from archive.search.gazetteer import places
 
-    for word in common_words():
-        stem(word)
+    common_words()
     common_terms()
     places()
+    stem("warm")
+    stem("тепло")

@@ -40,8 +40,9 @@ import numpy as np
 from whoosh.util.numeric import length_to_byte
 
 from archive.search import whoosh_adapter
-from archive.search.analysis import TOKEN_PATTERN, fold_accents, fold_key, stem
+from archive.search.analysis import TOKEN_PATTERN
 from archive.search.gazetteer import place_keys
+from archive.search.language import fold_term, text_term
 
 log = logging.getLogger(__name__)
 MIN_DOCUMENTS = 200  # a smaller segment has no file: its readers build its sequences
@@ -87,11 +88,8 @@ class Sequence:
 
     def phrase(self, numbers: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Every (document, start) of the segment where these words stand one after another."""
-        codes = self.codes
         length = len(numbers)
-        at = np.flatnonzero(codes[: max(len(codes) - length + 1, 0)] == numbers[0])
-        for offset, number in enumerate(numbers[1:], start=1):
-            at = at[codes[at + offset] == number]
+        at = _matches(self.codes, numbers)
         docs = np.searchsorted(self.starts, at, side="right") - 1
         within = at + length <= self.starts[docs + 1]  # not running into the next document
         return docs[within], (at - self.starts[docs])[within]
@@ -106,13 +104,18 @@ class Sequence:
             return np.bincount(self.phrase(numbers)[0], minlength=len(self.starts) - 1)[docs]
         length = len(numbers)
         base = np.cumsum(lengths) - lengths  # where each document begins among the gathered
-        codes = np.asarray(self.codes[np.repeat(first - base, lengths) + np.arange(total)])
-        at = np.flatnonzero(codes[: max(total - length + 1, 0)] == numbers[0])
-        for offset, number in enumerate(numbers[1:], start=1):
-            at = at[codes[at + offset] == number]
+        at = _matches(self.codes[np.repeat(first - base, lengths) + np.arange(total)], numbers)
         owner = np.searchsorted(base, at, side="right") - 1
         within = at + length <= base[owner] + lengths[owner]  # not running into the next one
         return np.bincount(owner[within], minlength=len(docs))
+
+
+def _matches(codes: np.ndarray, numbers: list[int]) -> np.ndarray:
+    """Where in `codes` the numbers stand one after another (document bounds not checked)."""
+    at = np.flatnonzero(codes[: max(len(codes) - len(numbers) + 1, 0)] == numbers[0])
+    for offset, number in enumerate(numbers[1:], start=1):
+        at = at[codes[at + offset] == number]
+    return at
 
 
 def path(folder: Path, segment_id: str, field: str = FIELD) -> Path:
@@ -121,15 +124,15 @@ def path(folder: Path, segment_id: str, field: str = FIELD) -> Path:
 
 def _analysis(field: str):
     """The field's analyzer, one token at a time: (its term, or None where the field keeps no
-    term at that place; how many terms it adds to the field's length there)."""
+    term at that place; how many terms it adds to the field's length there). The terms are the
+    query language's (language.text_term, fold_term: what a phrase's words are looked up as)."""
     if field == "text":  # lower case, ё and accents folded, stemmed by script
-        return lambda token: (stem(fold_accents(token.lower())), 1)
+        return lambda token: (text_term(token), 1)
 
     def fold(token: str):  # capitalised words only, as their cross-script key, plus place keys
         if not token[:1].isupper():
             return None, 0
-        word = token.lower()
-        return fold_key(word), 1 + len(place_keys(word))
+        return fold_term(token), 1 + len(place_keys(token.lower()))
 
     return fold
 
@@ -277,25 +280,23 @@ def built(leaf, count: int, field: str) -> Sequence:
     return sequence
 
 
+def _lacks(folder: Path, segment) -> bool:
+    """Whether a large segment (Whoosh's segment object) has no usable file of some field
+    (their headers read only)."""
+    count = segment.doc_count_all()
+    return count >= MIN_DOCUMENTS and any(_header(path(folder, segment.segment_id(), f), count) is None for f in FIELDS)
+
+
 def missing(folder: Path, segments) -> bool:
-    """Whether a large segment of these (Whoosh's segment objects) has no usable file (its
-    header read only: a writer asks after every commit)."""
-    return any(
-        s.doc_count_all() >= MIN_DOCUMENTS and _header(path(folder, s.segment_id(), field), s.doc_count_all()) is None
-        for s in segments
-        for field in FIELDS
-    )
+    """Whether a large segment of these has no usable file (a writer asks after every commit,
+    before opening a reader)."""
+    return any(_lacks(folder, segment) for segment in segments)
 
 
 def wanting(folder: Path, reader) -> list[str]:
     """The large segments of an index version that miss a usable file."""
-    return [
-        leaf.segment().segment_id()
-        for leaf, _ in reader.leaf_readers()
-        if leaf.segment() is not None
-        and leaf.doc_count_all() >= MIN_DOCUMENTS
-        and any(_header(path(folder, leaf.segment().segment_id(), f), leaf.doc_count_all()) is None for f in FIELDS)
-    ]
+    segments = [leaf.segment() for leaf, _ in reader.leaf_readers()]
+    return [segment.segment_id() for segment in segments if segment is not None and _lacks(folder, segment)]
 
 
 def complete(folder: Path, reader, only: set[str] | None = None) -> int:

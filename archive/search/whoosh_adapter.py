@@ -100,6 +100,15 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(ids), np.concatenate(weights)
 
 
+def end_parallel_writer(writer) -> None:
+    """End the queue feeder threads a committed parallel writer (whoosh.multiproc.MpWriter)
+    leaves running: while they live the process has more than one thread, and may not fork."""
+    for queue in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
+        if queue is not None:
+            queue.close()
+            queue.join_thread()
+
+
 def length_bytes(leaf, field: str, count: int) -> np.ndarray | None:
     """Each document's field length in a segment, as Whoosh stores it (one byte, see
     whoosh.util.numeric.byte_to_length); None when the field has no length column."""

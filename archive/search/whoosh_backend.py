@@ -25,7 +25,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from archive.search import analysis, language, sequences
+from archive.search import analysis, language, sequences, whoosh_adapter
 from archive.search.arrays import POSTINGS, IndexArrays, top
 from archive.search.backend import (
     FACETS,
@@ -92,10 +92,7 @@ class WhooshSearch:
             writer.cancel()
             raise
         writer.commit(mergetype=_merge_purge if purge else _merge_small)
-        for queue in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
-            if queue is not None:  # a parallel writer's: its feeder thread ends here, not later
-                queue.close()
-                queue.join_thread()
+        whoosh_adapter.end_parallel_writer(writer)  # its threads end here, not later
         self._complete()
         return len(documents)
 
@@ -205,7 +202,7 @@ class WhooshSearch:
         date columns, facet values and access postings, and where its stored texts are."""
         analysis.warm()
         warm_snippets()
-        with self._view() as (_, searcher, arrays):
+        with self._view() as (_, _, arrays):
             arrays.warm(FACETS, ("published", "events_start", "events_end"))
             for leaf, _, _ in arrays.leaves:
                 leaf.stored_fields(0)  # its stored texts' offsets read

@@ -220,7 +220,7 @@ def test_a_text_analysed_otherwise_than_the_index_gets_no_file(tmp_path, monkeyp
     rng = random.Random(8)
     search = WhooshSearch(tmp_path / "index")
     with monkeypatch.context() as patched:
-        patched.setattr(sequences, "stem", lambda word: word[:3])
+        patched.setattr(sequences, "text_term", lambda word: word[:3])
         search.index([doc(n, _text(rng)) for n in range(1, 251)])
         assert not _files(tmp_path / "index") and "disagrees" in caplog.text
         caplog.clear()
