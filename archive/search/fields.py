@@ -4,20 +4,25 @@ analyzers the snippets (snippets.py) highlight with. The query language is langu
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from whoosh.analysis import Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from archive.search.analysis import (
     TOKEN_PATTERN,
+    fold_accents,
     fold_analyzer,
     spelling_analyzer,
     text_analyzer,
 )
-from archive.search.gazetteer import place_key
+from archive.search.gazetteer import place_key, place_keys
 from archive.search.language import FACET_FIELDS, fold_term, text_term
 
 TEXT_ANALYZER = text_analyzer()
+# The fields whose terms a writer is given counted (analysed() below, whoosh_adapter.DirectWriter)
+# instead of running each field's analyzer over the text.
+ANALYSED = ("fold", "text", "words")
 
 
 def schema() -> Schema:
@@ -42,6 +47,51 @@ def schema() -> Schema:
         events_end=NUMERIC(bits=32, sortable=True),
         **facets,
     )
+
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+_READINGS: dict[str, tuple] = {}  # token -> (text term, fold terms, spelling word or None)
+_READINGS_KEPT = 500_000
+
+
+def _reading(token: str) -> tuple:
+    """What each analysed field makes of one token (analysis.py's analyzers, in index mode)."""
+    if token[:1].isupper():  # fold: capitalised words, as their key and their places' keys
+        low = token.lower()
+        folded = (fold_term(token), *place_keys(low))
+    else:
+        folded = ()
+    spelled = fold_accents(token) if len(token) >= 4 and not token.isdigit() else None
+    return text_term(token), folded, spelled
+
+
+def analysed(text: str) -> dict[str, dict[str, int]]:
+    """The terms of text, fold and words in a text, each with its frequency: what their
+    analyzers give (fields' tests hold the two equal), in one pass over the text's words,
+    each distinct word analysed once. Whoosh ran three chains of filters, a generator each, per
+    word: most of the time it took to index a document."""
+    return analysed_words(_TOKEN.findall(text))
+
+
+def analysed_words(tokens: list[str]) -> dict[str, dict[str, int]]:
+    """analysed() of a text already split into words by TOKEN_PATTERN."""
+    readings = _READINGS
+    if len(readings) > _READINGS_KEPT:
+        readings.clear()
+    terms: dict[str, int] = {}
+    folds: dict[str, int] = {}
+    words: dict[str, int] = {}
+    for token, count in Counter(tokens).items():
+        reading = readings.get(token)
+        if reading is None:
+            reading = readings[token] = _reading(token)
+        term, folded, spelled = reading
+        terms[term] = terms.get(term, 0) + count
+        for key in folded:
+            folds[key] = folds.get(key, 0) + count
+        if spelled is not None:
+            words[spelled] = words.get(spelled, 0) + count
+    return {"fold": folds, "text": terms, "words": words}
 
 
 class _QueryTokens:

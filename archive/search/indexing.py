@@ -29,7 +29,7 @@ from archive.storage.db import Database
 from archive.storage.models import Document, IndexOutbox
 
 log = logging.getLogger(__name__)
-BATCH = 10_000  # documents per index commit in bulk work (analysed in parallel)
+BATCH = 25_000  # documents per index commit in bulk work (analysed in parallel; large segments)
 
 
 def make_backend(config: dict, database: Database | None = None) -> SearchBackend:
@@ -223,4 +223,4 @@ def _documents(session: Session, ids: Iterable[int] | None) -> Iterator[Document
     )
     if ids is not None:
         stmt = stmt.where(Document.id.in_(list(ids)))
-    yield from session.scalars(stmt.order_by(Document.id).execution_options(yield_per=BATCH))
+    yield from session.scalars(stmt.order_by(Document.id).execution_options(yield_per=1000))

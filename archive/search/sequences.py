@@ -28,12 +28,12 @@ sequence built in memory by the reader, the same way: slower the first time, nev
 from __future__ import annotations
 
 import bisect
-import itertools
 import logging
 import mmap
 import os
 import re
 import struct
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +137,24 @@ def _analysis(field: str):
     return fold
 
 
+class Words:
+    """Documents' words as numbers of distinct words, numbered as they come (4 bytes a place):
+    what the sequences are built from, whether read from stored text or kept by the process
+    that writes a segment (record()), which then reads and splits no text a second time."""
+
+    def __init__(self):
+        self.numbers: dict[str, int] = {}
+        self.distinct: list[str] = []  # word n is distinct[n]
+        self.parts: list[np.ndarray] = []  # each document's
+
+    def add(self, words: list[str]) -> None:
+        numbers, distinct = self.numbers, self.distinct
+        for word in set(words).difference(numbers):
+            numbers[word] = len(distinct)
+            distinct.append(word)
+        self.parts.append(np.fromiter(map(numbers.__getitem__, words), np.uint32, len(words)))
+
+
 class _Builder:
     """One field's sequence of a segment, built document by document."""
 
@@ -145,29 +163,37 @@ class _Builder:
         self.encoded = list(leaf.lexicon(field))  # sorted, as UTF-8
         self._numbers = {word.decode("utf-8"): n for n, word in enumerate(self.encoded, start=1)}
         self._analysed = _analysis(field)
-        self.codes: dict[str, int] = {}  # each distinct token analysed once
-        self.lengths: dict[str, int] = {}
+        self.code_of = np.zeros(0, dtype=np.int64)  # each distinct word's number, analysed once
+        self.length_of = np.zeros(0, dtype=np.int64)  # how many terms it adds to the field
         self.dtype = np.uint16 if len(self.encoded) < 2**16 - 1 else np.uint32
         self.parts: list[np.ndarray] = []
         self.places = np.zeros(count, dtype=np.int64)  # each document's words
         self.length = np.zeros(count, dtype=np.int64)  # the field's length: its terms
         self.agrees = True
 
-    def add(self, first: int, texts: list[list[str]], new: set[str]) -> None:
-        """The words of documents first, first + 1, …; `new`: every distinct one among them."""
-        codes, lengths = self.codes, self.lengths
-        for token in new.difference(codes):
-            term, length = self._analysed(token)
-            code = 0 if term is None else self._numbers.get(term, -1)
-            self.agrees &= code >= 0  # else a word the segment does not hold
-            codes[token], lengths[token] = max(code, 0), length
-        places = sum(map(len, texts))
-        self.parts.append(np.fromiter(map(codes.__getitem__, itertools.chain.from_iterable(texts)), self.dtype, places))
-        counted = np.fromiter(map(len, texts), np.int64, len(texts))
-        self.places[first : first + len(texts)] = counted
+    def add(self, first: int, words: Words, parts: list[np.ndarray]) -> None:
+        """The words of documents first, first + 1, … (`parts`, numbered in `words`)."""
+        known = len(self.code_of)
+        if len(words.distinct) > known:
+            codes, lengths = [], []
+            for token in words.distinct[known:]:
+                term, length = self._analysed(token)
+                code = 0 if term is None else self._numbers.get(term, -1)
+                self.agrees &= code >= 0  # else a word the segment does not hold
+                codes.append(max(code, 0))
+                lengths.append(length)
+            self.code_of = np.concatenate([self.code_of, np.array(codes, dtype=np.int64)])
+            self.length_of = np.concatenate([self.length_of, np.array(lengths, dtype=np.int64)])
+        joined = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
+        self.parts.append(self.code_of[joined].astype(self.dtype))
+        counted = np.fromiter(map(len, parts), np.int64, len(parts))
+        self.places[first : first + len(parts)] = counted
         if self.field != "text":  # a word adds as many terms to the field as it has keys
-            counted = np.fromiter((sum(map(lengths.__getitem__, words)) for words in texts), np.int64, len(texts))
-        self.length[first : first + len(texts)] = counted
+            total = np.zeros(len(joined) + 1, dtype=np.int64)
+            np.cumsum(self.length_of[joined], out=total[1:])
+            ends = np.cumsum(counted)
+            counted = total[ends] - total[ends - counted]
+        self.length[first : first + len(parts)] = counted
 
     def sequence(self, leaf, count: int) -> tuple[Sequence, bool]:
         """The sequence, and whether it agrees with the index (every word one the segment
@@ -192,14 +218,14 @@ def build(leaf, count: int, fields: tuple[str, ...] = FIELDS) -> dict[str, tuple
     capitalised). Each with whether it agrees with the index: a document's length as Whoosh
     recorded it, every word one the segment holds (no file is written of one that does not)."""
     builders = [_Builder(leaf, field, count) for field in fields]
+    words = Words()
     for first in range(0, count, _CHUNK):
-        texts = []
+        words.parts = []
         for n in range(first, min(first + _CHUNK, count)):
             stored = leaf.stored_fields(n)
-            texts.append(_TOKEN.findall(f"{stored.get('title', '')}\n{stored.get('body', '')}"))
-        new = set(itertools.chain.from_iterable(texts))
+            words.add(_TOKEN.findall(f"{stored.get('title', '')}\n{stored.get('body', '')}"))
         for builder in builders:
-            builder.add(first, texts, new)
+            builder.add(first, words, words.parts)
     return {builder.field: builder.sequence(leaf, count) for builder in builders}
 
 
@@ -293,12 +319,6 @@ def missing(folder: Path, segments) -> bool:
     return any(_lacks(folder, segment) for segment in segments)
 
 
-def wanting(folder: Path, reader) -> list[str]:
-    """The large segments of an index version that miss a usable file."""
-    segments = [leaf.segment() for leaf, _ in reader.leaf_readers()]
-    return [segment.segment_id() for segment in segments if segment is not None and _lacks(folder, segment)]
-
-
 def complete(folder: Path, reader, only: set[str] | None = None) -> int:
     """Build the missing sequences of an index version's large segments (`only` these, when
     given); how many files were built. A failure is logged and leaves that segment's sequences
@@ -312,19 +332,42 @@ def complete(folder: Path, reader, only: set[str] | None = None) -> int:
         if only is not None and segment_id not in only:
             continue
         fields = tuple(f for f in FIELDS if load(folder, segment_id, leaf.doc_count_all(), f) is None)
-        if not fields:
-            continue
-        try:
-            for field, (sequence, agrees) in build(leaf, leaf.doc_count_all(), fields).items():
-                if not agrees:
-                    log.warning(
-                        "phrase sequence of segment %s (%s) not built: the analysed text disagrees with the index",
-                        segment_id,
-                        field,
-                    )
-                    continue
-                write(folder, segment_id, sequence, field)
-                built += 1
-        except (OSError, ValueError) as error:
-            log.warning("phrase sequence of segment %s not built: %s", segment_id, error)
+        if fields:
+            built += _written(folder, segment_id, partial(build, leaf, leaf.doc_count_all(), fields))
     return built
+
+
+def record(folder: Path, leaf, words: Words) -> int:
+    """Write the files of a segment just written (`leaf`, its reader) from its documents'
+    words as its writer kept them; checked against the segment as complete()'s are."""
+    count = leaf.doc_count_all()
+    if count < MIN_DOCUMENTS or len(words.parts) != count:
+        return 0
+
+    def made() -> dict[str, tuple[Sequence, bool]]:
+        builders = [_Builder(leaf, field, count) for field in FIELDS]
+        for builder in builders:
+            builder.add(0, words, words.parts)
+        return {builder.field: builder.sequence(leaf, count) for builder in builders}
+
+    return _written(folder, leaf.segment().segment_id(), made)
+
+
+def _written(folder: Path, segment_id: str, made) -> int:
+    """Write the sequences `made()` gives that agree with the index; how many. A failure is
+    logged and leaves them to be built in memory by the segment's readers."""
+    written = 0
+    try:
+        for field, (sequence, agrees) in made().items():
+            if not agrees:
+                log.warning(
+                    "phrase sequence of segment %s (%s) not built: the analysed text disagrees with the index",
+                    segment_id,
+                    field,
+                )
+                continue
+            write(folder, segment_id, sequence, field)
+            written += 1
+    except (OSError, ValueError) as error:
+        log.warning("phrase sequence of segment %s not built: %s", segment_id, error)
+    return written

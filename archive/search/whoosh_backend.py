@@ -10,14 +10,15 @@ whole public text, not only its first 32K characters.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import logging
 import math
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterable
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
-from archive.search.fields import schema
+from archive.search.fields import ANALYSED, analysed_words, schema
 from archive.search.snippets import snippet
 from archive.search.snippets import warm as warm_snippets
 
@@ -50,7 +51,8 @@ IDLE_SEARCHERS = 2  # searchers kept open for reuse (each holds a few files per 
 SMALL_SEGMENT = 500  # documents: a segment this small is merged with its like ...
 MAX_SMALL_SEGMENTS = 24  # ... once there are this many of like size
 BULK = 1000  # batches this large are analysed in parallel ...
-PROCESSES = min(os.cpu_count() or 1, 4)  # ... by this many processes
+PROCESSES = min(os.cpu_count() or 1, 4)  # ... by this many processes,
+SENT = 250  # sent this many at a time
 
 
 class WhooshSearch:
@@ -76,25 +78,32 @@ class WhooshSearch:
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
         """Add or replace documents; `purge` rewrites the segments so replaced words are gone.
 
-        A large batch (a reindex, a bulk load) is analysed by one process per core."""
-        documents = list(documents)
-        options = {}
-        if len(documents) >= BULK and PROCESSES > 1 and threading.active_count() == 1:
-            # forked workers (fork() is only safe in a process with one thread, such as the
-            # command line; a web server indexes in its own process); each worker's segment
-            # is kept as it is, not merged into one, which would undo the gain
-            options.update(procs=PROCESSES, multisegment=True, start_method="fork", batchsize=BULK // (2 * PROCESSES))
-        writer = self._writer(**options)
+        A large batch (a reindex, a bulk load) is analysed and written by one forked process per
+        core, each writing a segment of its own, while this process goes on reading the
+        documents and sends them on (fork() is only safe in a process with one thread, such as
+        the command line; a web server indexes in its own process)."""
+        documents = iter(documents)
+        first = list(itertools.islice(documents, BULK))
+        mergetype = _merge_purge if purge else _merge_small
+        parallel = len(first) >= BULK and PROCESSES > 1 and threading.active_count() == 1
+        writer = self._writer()
         try:
-            for doc in documents:
-                writer.update_document(**_fields(doc))
+            if parallel:
+                count, segments = _write_in_processes(self.folder, writer, itertools.chain(first, documents))
+            else:
+                count = 0
+                for doc in itertools.chain(first, documents):
+                    writer.update_document(**_fields(doc))
+                    count += 1
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(mergetype=_merge_purge if purge else _merge_small)
-        whoosh_adapter.end_parallel_writer(writer)  # its threads end here, not later
+        if parallel:
+            whoosh_adapter.commit_segments(writer, segments, mergetype)
+        else:
+            writer.commit(mergetype=mergetype)
         self._complete()
-        return len(documents)
+        return count
 
     def delete(self, ids: Iterable[int]) -> int:
         writer = self._writer()
@@ -129,21 +138,17 @@ class WhooshSearch:
             if sequences.missing(self.folder, writer.segments):  # most writes: no reader opened
                 reader = writer.reader()
                 try:
-                    wanting = sequences.wanting(self.folder, reader)
-                    if len(wanting) > 1 and PROCESSES > 1 and threading.active_count() == 1:
-                        _complete_in_processes(self.folder, wanting)  # a bulk load's segments
-                    else:
-                        sequences.complete(self.folder, reader)
+                    sequences.complete(self.folder, reader)
                 finally:
                     reader.close()
         finally:
             writer.cancel()
 
-    def _writer(self, **options):
-        """A writer that waits for the lock, sorts in a large buffer, and writes plain segment
-        files (Whoosh's compound file is copied whole into memory each time it is opened)."""
-        options = {"timeout": LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MB, "compound": False, **options}
-        return _retry(lambda: self.ix.writer(**options))
+    def _writer(self):
+        """A writer that waits for the lock, is given the text fields' terms counted (fields.
+        analysed), and writes plain segment files (Whoosh's compound file is copied whole into
+        memory each time it is opened)."""
+        return _retry(lambda: _writer_of(self.ix))
 
     def clear(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -294,25 +299,90 @@ def _retry(opener, attempts: int = 5):
     raise AssertionError("unreachable")
 
 
-def _complete_in_processes(folder: Path, segment_ids: list[str]) -> None:
-    """Build several segments' sequence files at once, one forked process per core (each
-    opening the index for itself: no file shared with this process's readers)."""
-    context = multiprocessing.get_context("fork")
-    jobs = [(str(folder), segment_id) for segment_id in segment_ids]
-    try:
-        with context.Pool(min(PROCESSES, len(jobs))) as pool:
-            pool.map(_complete_segment, jobs, chunksize=1)
-    except Exception as error:  # noqa: BLE001 - the commit stands; readers build in memory
-        log.warning("phrase sequence files not built now: %s", error)
+def _writer_of(ix, **options):
+    options = {"timeout": LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MB, "compound": False, **options}
+    return whoosh_adapter.DirectWriter(ix, direct=ANALYSED, **options)
 
 
-def _complete_segment(job: tuple[str, str]) -> int:
-    folder, segment_id = job
-    reader = whoosh_index.open_dir(folder).reader()
+def _write_in_processes(folder: Path, writer, documents: Iterator[IndexedDocument]) -> tuple[int, list]:
+    """Analyse and write the documents as one segment per process: forked processes, each
+    with a writer that does not take the lock (`writer`, this process's, holds it, deletes the
+    documents these replace, and commits the segments), sent the documents a few hundred at
+    a time as this process reads them. How many were sent, and the segments."""
+    reader = writer.reader()
     try:
-        return sequences.complete(Path(folder), reader, {segment_id})
+        held = set(reader.lexicon("id"))  # the documents these may replace (a reindex's: none)
     finally:
         reader.close()
+    context = multiprocessing.get_context("fork")
+    workers = []
+    for _ in range(PROCESSES):
+        taking, giving = context.Pipe(duplex=False)
+        receiving, sending = context.Pipe(duplex=False)
+        process = context.Process(target=_write_part, args=(folder, taking, sending))
+        process.start()
+        taking.close()
+        sending.close()
+        workers.append((process, giving, receiving))
+    count = 0
+    try:
+        for turn, chunk in enumerate(_chunks(documents, SENT)):
+            for doc in chunk:
+                if str(doc.id).encode() in held:
+                    writer.delete_by_term("id", str(doc.id))
+            workers[turn % len(workers)][1].send(chunk)
+            count += len(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # a writing process failed: its report follows
+    finally:
+        for _, giving, _ in workers:
+            with suppress(OSError):  # one that failed has gone
+                giving.send(None)
+            giving.close()
+        results = []
+        for process, _, receiving in workers:
+            try:
+                results.append(receiving.recv())
+            except EOFError:
+                results.append(("error", f"the writing process ended with {process.exitcode}"))
+            process.join()
+    failed = [message for outcome, message in results if outcome == "error"]
+    if failed:
+        raise RuntimeError("indexing failed: " + "; ".join(failed))
+    return count, [segment for _, segment in results if segment is not None]
+
+
+def _chunks(documents: Iterator[IndexedDocument], size: int) -> Iterator[list[IndexedDocument]]:
+    while chunk := list(itertools.islice(documents, size)):
+        yield chunk
+
+
+def _write_part(folder: Path, taking, sending) -> None:
+    """Write one segment of a bulk load from the documents sent (until None), and its phrase
+    sequence files from the words kept while writing (the parent commits the segment, and
+    finds the files there)."""
+    try:
+        writer = _writer_of(whoosh_index.open_dir(folder), _lk=False)
+        words = sequences.Words()
+        while (chunk := taking.recv()) is not None:
+            for doc in chunk:
+                split = language.words_of(f"{doc.title}\n{doc.body}")
+                words.add(split)
+                writer.add_document(**_fields(doc, split))
+        if not writer.doc_count():
+            sending.send(("ok", None))  # (its empty files go at the next commit)
+            return
+        segment = whoosh_adapter.write_segment(writer)
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        try:
+            sequences.record(folder, reader, words)
+        finally:
+            reader.close()
+        sending.send(("ok", segment))
+    except BaseException as error:  # noqa: BLE001 - reported to the parent, which fails
+        sending.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        sending.close()
 
 
 def _open_or_create(folder: Path):
@@ -347,17 +417,18 @@ def _create(folder: Path):
     return ix
 
 
-def _fields(doc: IndexedDocument) -> dict:
-    text = f"{doc.title}\n{doc.body}"
+def _fields(doc: IndexedDocument, words: list[str] | None = None) -> dict:
+    """A document as the index's fields; `words`: its title and body already split
+    (language.words_of)."""
+    if words is None:
+        words = language.words_of(f"{doc.title}\n{doc.body}")
     fields = {
         "id": str(doc.id),
         "version": doc.version,
         "title": doc.title,
         "body": doc.body,
-        "text": text,
-        "fold": text,
-        "words": text,
         "access": f"{doc.consent}:{doc.status}",
+        **analysed_words(words),  # text, fold, words
     }
     for name, values in language.facet_values(doc).items():
         fields[name] = ",".join(v.replace(",", " ") for v in values)

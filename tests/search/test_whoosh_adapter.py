@@ -5,14 +5,16 @@ unannounced)."""
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh import index as whoosh_index
 from whoosh.util.numeric import byte_to_length
 
-from archive.search import whoosh_adapter
+from archive.search import fields, whoosh_adapter
 from archive.search.whoosh_backend import WhooshSearch
 from tests.search.test_backends import doc
 
@@ -138,3 +140,105 @@ def test_decoding_leaves_the_cycle_collector_as_it_found_it(leaves):
         assert not gc.isenabled()  # not switched on behind the caller's back
     finally:
         gc.enable()
+
+
+# -- the writer: given the text fields' terms counted, it writes what Whoosh writes ----------
+
+WORDS = (
+    ["the", "of", "and", "to", "in", "was", "he", "they", "that", "is", "walrus", "detained"]
+    + ["hotline", "convoy", "basement", "released", "и", "в", "не", "на", "что", "он", "с", "как"]
+    + ["это", "по", "задержан", "подвал", "колонна", "отпустили", "телефон", "ёлка", "north-east"]
+    + ["O'Brien", "don’t", "2017", "42", "café", "naïve", "Ⅻ", "x2", "½"]
+)
+NAMES = ["Grozny", "Грозный", "Kadyrov", "Кадыров", "Kishinev", "Кишинёв", "Chișinău", "Guseinov"]
+NAMES += ["Гусейнов", "Luhansk", "Луганск", "The", "И", "Ёлкин"]
+
+
+def _body(rng: random.Random) -> str:
+    """Texts of every shape the analyzers meet: English and Russian, names and places of the
+    region in both scripts (their gazetteer keys), hyphens, apostrophes, numbers, accents, ё,
+    Markdown, empty ones, and long ones (frequencies and lengths past one byte)."""
+    shape = rng.random()
+    if shape < 0.03:
+        return ""
+    count = rng.randint(300, 3000) if shape > 0.95 else rng.randint(1, 120)
+    words = [rng.choice(NAMES) if rng.random() < 0.2 else rng.choice(WORDS) for _ in range(count)]
+    if rng.random() < 0.3:
+        words.insert(0, "## Heading\n\n-")
+    return " ".join(words)
+
+
+def _fields_of(n: int, title: str, body: str, direct: bool) -> dict:
+    text = f"{title}\n{body}"
+    analysed = fields.analysed(text) if direct else {name: text for name in fields.ANALYSED}
+    return {"id": str(n), "title": title, "body": body, "access": "public:published", "kind": "testimony", **analysed}
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """Each file of the index's segments by what follows the segment's (random) name."""
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("MAIN_") and path.name != "MAIN_WRITELOCK":
+            found.setdefault(path.name.split(".", 1)[1], []).append(path.read_bytes())
+    return found
+
+
+def _written(folder: Path, direct: bool, batches: list[list[tuple]], optimize: bool = False, deleted=()) -> dict:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), fields.schema())
+    for number, batch in enumerate(batches):
+        if direct:
+            writer = whoosh_adapter.DirectWriter(ix, direct=fields.ANALYSED, compound=False)
+        else:
+            writer = ix.writer(compound=False)  # Whoosh's own SegmentWriter
+        for n, title, body in batch:
+            writer.add_document(**_fields_of(n, title, body, direct))
+        if number == len(batches) - 1:
+            for n in deleted:
+                writer.delete_by_term("id", str(n))
+        writer.commit(optimize=optimize and number == len(batches) - 1, merge=False)
+    return _segment_files(folder)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_direct_writer_writes_the_segment_whooshs_writer_writes(tmp_path, seed):
+    """Byte for byte: the term dictionary, the postings (blocks of 128 filled whole, document
+    numbers past 255, frequencies past 255), the lengths and the stored fields."""
+    rng = random.Random(seed)
+    batch = [(n, rng.choice(NAMES + ["", "Title"]), _body(rng)) for n in range(1, 700)]
+    ours = _written(tmp_path / "ours", True, [batch])
+    whooshs = _written(tmp_path / "whoosh", False, [batch])
+    assert set(ours) >= {"pst", "trm", "_text_len.col", "_fold_len.col", "_words_len.col", "_stored.col"}
+    assert ours == whooshs
+
+
+def test_merged_segments_are_written_as_whooshs_writer_writes_them(tmp_path):
+    """A write that merges earlier segments (their postings come through Whoosh's pool) with
+    documents of its own, some earlier ones deleted."""
+    rng = random.Random(7)
+    batches = [[(n, "Title", _body(rng)) for n in range(start, start + 150)] for start in (1, 200, 400)]
+    ours = _written(tmp_path / "ours", True, batches, optimize=True, deleted=(3, 250))
+    whooshs = _written(tmp_path / "whoosh", False, batches, optimize=True, deleted=(3, 250))
+    assert len(ours["pst"]) == 1 and ours == whooshs
+
+
+def test_the_analysed_terms_are_the_analyzers(tmp_path):
+    """fields.analysed, one pass over the words, gives each field what its analyzer gives."""
+    schema = fields.schema()
+    rng = random.Random(11)
+    for _ in range(300):
+        text = f"{rng.choice(NAMES)}\n{_body(rng)}"
+        analysed = fields.analysed(text)
+        for name in fields.ANALYSED:
+            expected = {term.decode(): frequency for term, frequency, _, _ in schema[name].index(text)}
+            assert analysed[name] == expected
+
+
+def test_the_direct_writer_refuses_what_it_cannot_write_as_whoosh_would(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), fields.schema())
+    with pytest.raises(ValueError, match="more than frequencies"):
+        whoosh_adapter.DirectWriter(ix, direct=("id",))
+    writer = whoosh_adapter.DirectWriter(ix, direct=fields.ANALYSED)
+    with pytest.raises(ValueError, match="boosts"):
+        writer.add_document(id="1", _boost=2.0)
+    writer.cancel()
