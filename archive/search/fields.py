@@ -51,7 +51,7 @@ def schema() -> Schema:
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 _READINGS: dict[str, tuple] = {}  # token -> (text term, fold terms, spelling word or None)
-_READINGS_KEPT = 500_000
+_READINGS_KEPT = 200_000  # words (about 50 MB): cleared when more
 
 
 def _reading(token: str) -> tuple:

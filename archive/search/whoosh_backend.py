@@ -366,9 +366,13 @@ def _write_part(folder: Path, taking, sending) -> None:
         words = sequences.Words()
         while (chunk := taking.recv()) is not None:
             for doc in chunk:
-                split = language.words_of(f"{doc.title}\n{doc.body}")
-                words.add(split)
-                writer.add_document(**_fields(doc, split))
+                try:
+                    split = language.words_of(f"{doc.title}\n{doc.body}")
+                    words.add(split)
+                    writer.add_document(**_fields(doc, split))
+                except Exception as error:
+                    # the error's text may quote the document's: only its kind and the id
+                    raise _Refused(f"{type(error).__name__} on document {doc.id}") from None
         if not writer.doc_count():
             sending.send(("ok", None))  # (its empty files go at the next commit)
             return
@@ -379,10 +383,17 @@ def _write_part(folder: Path, taking, sending) -> None:
         finally:
             reader.close()
         sending.send(("ok", segment))
+    except _Refused as error:
+        sending.send(("error", str(error)))
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which fails
-        sending.send(("error", f"{type(error).__name__}: {error}"))
+        sending.send(("error", type(error).__name__))
     finally:
         sending.close()
+
+
+class _Refused(Exception):
+    """A document a writing process could not index (the message names only the error's kind
+    and the document's id: the parent logs it, and an error's text may quote the text)."""
 
 
 def _open_or_create(folder: Path):

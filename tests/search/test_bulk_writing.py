@@ -72,8 +72,9 @@ def test_a_writing_process_that_fails_commits_nothing(tmp_path, monkeypatch):
         return fields(document, words)
 
     monkeypatch.setattr(whoosh_backend, "_fields", failing)
-    with pytest.raises(RuntimeError, match="indexing failed: ValueError: a document the writer refuses"):
+    with pytest.raises(RuntimeError, match="indexing failed: ValueError on document 700") as failed:
         search.index(doc(n, "walrus lost") for n in range(2, COUNT + 2))
+    assert "refuses" not in str(failed.value)  # what the error says may quote the text
     monkeypatch.undo()
     assert _found(search, "walrus") == {1}
     search.index([doc(2, "walrus later")])  # the lock was released
