@@ -27,7 +27,7 @@ import threading
 from array import array
 from contextlib import contextmanager
 from importlib.metadata import version
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
 
 import numpy as np
@@ -116,21 +116,20 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
 
 class DirectWriter(SegmentWriter):
     """Whoosh's segment writer, except that the fields named in `direct` come to add_document
-    already analysed, as {term: frequency}, and are kept as two small arrays a document (term
-    numbers, frequencies) instead of a tuple per posting in Whoosh's sorting pool; the
-    segment's postings of those fields are inverted at the end at once (numpy: no tuples, no
-    sort in Python, no field length read back from disk per posting) and written a block of
-    postings at a time through the codec's own block writer. The segment is the one Whoosh's
-    own writer writes from the same terms, byte for byte (test_whoosh_adapter.py). Only
-    frequency-format fields (no positions) may be direct; boosts (`_boost` keys) are not
-    supported."""
+    already analysed, as {term: frequency}, and are kept so, one dictionary a document, instead
+    of a tuple per posting in Whoosh's sorting pool; the segment's postings of those fields are
+    inverted at the end at once (numpy: no tuples, no sort in Python, no field length read back
+    from disk per posting) and written a block of postings at a time through the codec's own
+    block writer. The segment is the one Whoosh's own writer writes from the same terms, byte
+    for byte (test_whoosh_adapter.py). Only frequency-format fields (no positions) may be direct;
+    boosts (`_boost` keys) are not supported."""
 
     def __init__(self, ix, direct: tuple[str, ...] = (), **options):
         for name in direct:  # (before the lock is taken)
             if type(ix.schema[name].format).__name__ != "Frequency":
                 raise ValueError(f"field {name!r} keeps more than frequencies")
         super().__init__(ix, **options)
-        self._direct = {name: _Postings() for name in direct}
+        self._direct: dict[str, list[dict[str, int]]] = {name: [] for name in direct}
         # each document's length in each direct field, as Whoosh reads it back (one byte)
         self._lengths = {name: array("I") for name in direct}
 
@@ -162,26 +161,23 @@ class DirectWriter(SegmentWriter):
             perdoc.cancel_doc()
             raise
         perdoc.finish_doc()
-        for name, postings in self._direct.items():
+        for name, documents in self._direct.items():
             terms = fields.get(name) or {}
-            postings.add(terms)
+            documents.append(terms)
             self._lengths[name].append(byte_to_length(length_to_byte(sum(terms.values()))))
         self._added = True
         self.docnum += 1
 
     def _flush_segment(self) -> None:
-        direct = [name for name, postings in self._direct.items() if postings.total]
+        direct = [name for name, documents in self._direct.items() if any(documents)]
         if set(direct) & self.pool.fieldnames:
             # merged segments' postings of a direct field are in the pool (add_reader): the
             # new documents' go there too, and Whoosh writes them all
             for name in direct:
                 boost = self.schema[name].format.field_boost
-                terms, bounds, docs, freqs = self._direct[name].inverted()
-                for number, term in enumerate(terms):
-                    btext = term.encode("utf-8")
-                    for at in range(bounds[number], bounds[number + 1]):
-                        docnum, freq = int(docs[at]) + self.docbase, int(freqs[at])
-                        self.pool.add((name, btext, docnum, freq * boost, pack_uint(freq)))
+                for docnum, terms in enumerate(self._direct[name], start=self.docbase):
+                    for term, freq in terms.items():
+                        self.pool.add((name, term.encode("utf-8"), docnum, freq * boost, pack_uint(freq)))
             direct = []
         if not direct:
             super()._flush_segment()
@@ -207,7 +203,7 @@ class DirectWriter(SegmentWriter):
         codec's size) filled whole and encoded by the codec's own block writer."""
         field, writer = self.schema[name], self.fieldwriter
         boost = field.format.field_boost
-        terms, bounds, docs, freqs = self._direct[name].inverted()
+        terms, bounds, docs, freqs = _inverted(self._direct[name])
         writer.start_field(name, field)
         size = writer._postwriter._blocklimit  # noqa: SLF001
         # blocks: each term's postings cut every `size`
@@ -241,41 +237,22 @@ class DirectWriter(SegmentWriter):
         writer.finish_field()
 
 
-class _Postings:
-    """A direct field's postings as documents are added: each document's terms as numbers (in
-    the order first met) and frequencies, two small arrays a document (8 bytes a posting, where
-    the documents' dictionaries took about fifty)."""
-
-    def __init__(self):
-        self.numbers: dict[str, int] = {}
-        self.terms: list[np.ndarray] = []
-        self.freqs: list[np.ndarray] = []
-        self.total = 0
-
-    def add(self, terms: dict[str, int]) -> None:
-        numbers = self.numbers
-        for term in terms.keys() - numbers.keys():
-            numbers[term] = len(numbers)
-        self.terms.append(np.fromiter(map(numbers.__getitem__, terms), np.uint32, len(terms)))
-        self.freqs.append(np.fromiter(terms.values(), np.uint32, len(terms)))
-        self.total += len(terms)
-
-    def inverted(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-        """The postings by term: the terms sorted (code point order, which is their UTF-8
-        bytes' order), where each term's postings begin and end (bounds), and the postings'
-        document numbers (from 0) and frequencies, in term order then document order."""
-        words = list(self.numbers)  # by number
-        ranked = sorted(range(len(words)), key=words.__getitem__)
-        rank = np.empty(len(words), dtype=np.int64)
-        rank[ranked] = np.arange(len(words))
-        counts = np.fromiter(map(len, self.terms), np.int64, len(self.terms))
-        keys = rank[np.concatenate(self.terms)] if self.terms else np.zeros(0, np.int64)
-        freqs = np.concatenate(self.freqs).astype(np.int64) if self.freqs else np.zeros(0, np.int64)
-        docs = np.repeat(np.arange(len(self.terms), dtype=np.int64), counts)
-        order = np.argsort(keys, kind="stable")
-        bounds = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(keys, minlength=len(words)), out=bounds[1:])
-        return [words[n] for n in ranked], bounds, docs[order], freqs[order]
+def _inverted(documents: list[dict[str, int]]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Documents' {term: frequency} as posting lists: the terms sorted (code point order, which
+    is their UTF-8 bytes' order), where each term's postings begin and end (bounds), and the
+    postings' document numbers (from 0) and frequencies, in term order then document order."""
+    counts = np.fromiter(map(len, documents), np.int64, len(documents))
+    total = int(counts.sum())
+    every = list(chain.from_iterable(documents))
+    terms = sorted(set(every))
+    numbers = {term: n for n, term in enumerate(terms)}
+    ids = np.fromiter(map(numbers.__getitem__, every), np.int64, total)
+    freqs = np.fromiter(chain.from_iterable(map(dict.values, documents)), np.int64, total)
+    docs = np.repeat(np.arange(len(documents), dtype=np.int64), counts)
+    order = np.argsort(ids, kind="stable")
+    bounds = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ids, minlength=len(terms)), out=bounds[1:])
+    return terms, bounds, docs[order], freqs[order]
 
 
 def write_segment(writer: DirectWriter):
