@@ -106,3 +106,16 @@ def test_a_source_that_fails_midway_commits_nothing_and_leaves_no_process(tmp_pa
     written = {p.name.split(".")[0] for p in (tmp_path / "index").glob("MAIN_*.pst") if p.stat().st_size}
     assert written == current  # (a writer that wrote nothing leaves empty files until a commit)
     search.close()
+
+
+def test_a_purging_bulk_load_leaves_no_replaced_word_in_the_files(tmp_path):
+    """`purge` (a redaction's reindex): the segments that held the replaced documents are
+    rewritten, so their words are gone from the index's files, not only from results."""
+    search = WhooshSearch(tmp_path / "index")
+    search.index(doc(n, f"narwhal{n % 7} before") for n in range(1, COUNT + 1))
+    search.index((doc(n, "orca after") for n in range(1, COUNT + 1)), purge=True)
+    with search._view() as (_, searcher, _):
+        words = {word.decode() for word in searcher.reader().lexicon("text")}
+    assert "orca" in words and not any(word.startswith("narwhal") for word in words)
+    assert _found(search, "orca") == set(range(1, COUNT + 1))
+    search.close()
