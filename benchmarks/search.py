@@ -34,6 +34,7 @@ of worker; `archive reindex` ≥ 1,000 documents/s; one update p95 < 50 ms; inde
 from __future__ import annotations
 
 import argparse
+import gc
 import gzip
 import json
 import os
@@ -241,6 +242,7 @@ def open_engine(kind: str, where: str, cache: int = 0):
         backend = PostgresSearch(where, cache=cache)
     if hasattr(backend, "warm"):
         backend.warm()
+    gc.freeze()  # as a server's worker does once warm (archive/cli/setup.py, _warm_worker)
     return backend
 
 
