@@ -17,7 +17,7 @@ from archive.search.analysis import (
     text_analyzer,
 )
 from archive.search.gazetteer import place_key, place_keys
-from archive.search.language import FACET_FIELDS, fold_term, text_term
+from archive.search.language import FACET_FIELDS, fold_term, text_term, words_of
 
 TEXT_ANALYZER = text_analyzer()
 # The fields whose terms a writer is given counted (analysed() below, whoosh_adapter.DirectWriter)
@@ -49,7 +49,6 @@ def schema() -> Schema:
     )
 
 
-_TOKEN = re.compile(TOKEN_PATTERN)
 _READINGS: dict[str, tuple] = {}  # token -> (text term, fold terms, spelling word or None)
 _READINGS_KEPT = 200_000  # words (about 50 MB): cleared when more
 
@@ -70,11 +69,11 @@ def analysed(text: str) -> dict[str, dict[str, int]]:
     analyzers give (fields' tests hold the two equal), in one pass over the text's words,
     each distinct word analysed once. Whoosh ran three chains of filters, a generator each, per
     word: most of the time it took to index a document."""
-    return analysed_words(_TOKEN.findall(text))
+    return analysed_words(words_of(text))
 
 
 def analysed_words(tokens: list[str]) -> dict[str, dict[str, int]]:
-    """analysed() of a text already split into words by TOKEN_PATTERN."""
+    """analysed() of a text already split into words (language.words_of)."""
     readings = _READINGS
     if len(readings) > _READINGS_KEPT:
         readings.clear()

@@ -171,8 +171,9 @@ class _Builder:
         self.length = np.zeros(count, dtype=np.int64)  # the field's length: its terms
         self.agrees = True
 
-    def add(self, first: int, words: Words, parts: list[np.ndarray]) -> None:
-        """The words of documents first, first + 1, … (`parts`, numbered in `words`)."""
+    def add(self, first: int, words: Words) -> None:
+        """The words of documents first, first + 1, … (`words.parts`)."""
+        parts = words.parts
         known = len(self.code_of)
         if len(words.distinct) > known:
             codes, lengths = [], []
@@ -217,15 +218,26 @@ def build(leaf, count: int, fields: tuple[str, ...] = FIELDS) -> dict[str, tuple
     regular expression, then its filters); 0 where the field keeps no word (fold: a word not
     capitalised). Each with whether it agrees with the index: a document's length as Whoosh
     recorded it, every word one the segment holds (no file is written of one that does not)."""
+
+    def read():  # the stored text, a chunk of documents at a time
+        words = Words()
+        for first in range(0, count, _CHUNK):
+            words.parts = []
+            for n in range(first, min(first + _CHUNK, count)):
+                stored = leaf.stored_fields(n)
+                words.add(_TOKEN.findall(f"{stored.get('title', '')}\n{stored.get('body', '')}"))
+            yield first, words
+
+    return _sequences(leaf, count, fields, read())
+
+
+def _sequences(leaf, count: int, fields: tuple[str, ...], chunks) -> dict[str, tuple[Sequence, bool]]:
+    """The sequences of these fields from (first document, Words) chunks, with whether each
+    agrees with the index."""
     builders = [_Builder(leaf, field, count) for field in fields]
-    words = Words()
-    for first in range(0, count, _CHUNK):
-        words.parts = []
-        for n in range(first, min(first + _CHUNK, count)):
-            stored = leaf.stored_fields(n)
-            words.add(_TOKEN.findall(f"{stored.get('title', '')}\n{stored.get('body', '')}"))
+    for first, words in chunks:
         for builder in builders:
-            builder.add(first, words, words.parts)
+            builder.add(first, words)
     return {builder.field: builder.sequence(leaf, count) for builder in builders}
 
 
@@ -343,14 +355,7 @@ def record(folder: Path, leaf, words: Words) -> int:
     count = leaf.doc_count_all()
     if count < MIN_DOCUMENTS or len(words.parts) != count:
         return 0
-
-    def made() -> dict[str, tuple[Sequence, bool]]:
-        builders = [_Builder(leaf, field, count) for field in FIELDS]
-        for builder in builders:
-            builder.add(0, words, words.parts)
-        return {builder.field: builder.sequence(leaf, count) for builder in builders}
-
-    return _written(folder, leaf.segment().segment_id(), made)
+    return _written(folder, leaf.segment().segment_id(), partial(_sequences, leaf, count, FIELDS, [(0, words)]))
 
 
 def _written(folder: Path, segment_id: str, made) -> int:
