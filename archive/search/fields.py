@@ -100,14 +100,16 @@ class _QueryTokens:
 
     _pattern = re.compile(TOKEN_PATTERN)
 
-    def __init__(self, term):
+    def __init__(self, term, proper: bool = False):
         self.term = term
+        self.proper = proper  # only capitalised words have a term: the index keys no other
 
     def __call__(self, value: str, mode: str = "query", **_options):
         token = Token(chars=True, removestops=False, mode=mode)
-        term = self.term
+        term, proper = self.term, self.proper
         for match in self._pattern.finditer(value):
-            token.text = term(match.group(0))
+            word = match.group(0)
+            token.text = term(word) if not proper or word[:1].isupper() else ""
             token.boost = 1.0
             token.stopped = False
             token.startchar, token.endchar = match.span()
@@ -117,6 +119,6 @@ class _QueryTokens:
 # the fold field's place keys (gazetteer.py) are marked by a third pass over the text
 _HIGHLIGHTED = (
     ("text", _QueryTokens(text_term)),
-    ("fold", _QueryTokens(fold_term)),
-    ("place", _QueryTokens(place_key)),
+    ("fold", _QueryTokens(fold_term, proper=True)),
+    ("place", _QueryTokens(place_key, proper=True)),
 )
