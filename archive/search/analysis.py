@@ -28,7 +28,9 @@ from archive.translit import neutral, reading, readings, skeleton
 
 # Bump when what a text is analysed into changes: every document then reads as stale
 # (indexing.version_of), and `archive check-index --repair` rewrites it.
-ANALYSIS_VERSION = "3"  # 2: PyStemmer, romanisation readings, the gazetteer; 3: common pairs (PostgreSQL)
+# 2: PyStemmer, romanisation readings, the gazetteer; 3: common pairs (PostgreSQL); 4: pairs of the
+# 300 most frequent words, and of two cross-script keys (PostgreSQL)
+ANALYSIS_VERSION = "4"
 _CYRILLIC = re.compile(r"[а-яё]")
 _STEMMERS = threading.local()  # a Snowball stemmer object is not to be shared between threads
 
@@ -148,21 +150,41 @@ def common_words() -> frozenset[str]:
 SEQUENCE_WORDS = 127  # per language: the common words phrases are checked with (sequences.py)
 
 
-@lru_cache(maxsize=1)
-def common_terms() -> tuple[str, ...]:
-    """The text-field terms of the SEQUENCE_WORDS most frequent English and Russian words
-    (wordfreq's lists), in that order, each once: fewer than 256, so that a number fits a byte.
-    Whoosh's sequence files and PostgreSQL's pair lexemes are made of them."""
+def _frequent_terms(count: int) -> tuple[str, ...]:
+    """The text-field terms of the `count` most frequent English and Russian words (wordfreq's
+    lists), in that order, each once."""
     from wordfreq import top_n_list
 
     found: dict[str, None] = {}
-    for word in top_n_list("en", SEQUENCE_WORDS) + top_n_list("ru", SEQUENCE_WORDS):
+    for word in top_n_list("en", count) + top_n_list("ru", count):
         term = stem(fold_accents(word))
         if term:
             found.setdefault(term)
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def common_terms() -> tuple[str, ...]:
+    """The terms of the SEQUENCE_WORDS most frequent English and Russian words: fewer than 256,
+    so that a number fits a byte. Whoosh's sequence files are made of them."""
+    found = _frequent_terms(SEQUENCE_WORDS)
     if len(found) > 255:
         raise AssertionError("more common words than one byte numbers")
-    return tuple(found)
+    return found
+
+
+PAIR_WORDS = 300  # per language: the words PostgreSQL's pair lexemes are made of
+
+
+@lru_cache(maxsize=1)
+def pair_terms() -> frozenset[str]:
+    """The terms of the PAIR_WORDS most frequent English and Russian words. Two of them side
+    by side are one lexeme of PostgreSQL's matching vector, so that a phrase of them is
+    answered by the index alone; a phrase with any other word has one rare enough that few
+    documents hold all its words, and only theirs are read to check it (at 100,000 documents
+    the phrases of two words not both among the 127 most frequent left up to 10,000 documents
+    to read; among the 300, up to 6,000 and 3,800 at the 95th percentile)."""
+    return frozenset(_frequent_terms(PAIR_WORDS))
 
 
 @lru_cache(maxsize=1)
@@ -212,6 +234,7 @@ def warm() -> None:
 
     common_words()
     common_terms()
+    pair_terms()
     places()
     stem("warm")
     stem("тепло")

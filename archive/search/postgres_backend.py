@@ -13,9 +13,10 @@ the Whoosh backend (archive/search/analysis.py), so that both find the same docu
   sit anywhere inside a boolean query, and filters are answered by the index;
 - `=access:consent:status`: which readers may see it, so that the index alone leaves out the
   documents a reader may not see (their rows are never read);
-- `+word word`: two common words side by side (analysis.common_terms()), without positions: a
-  phrase of common words is answered by the index, not by reading and checking the vector of
-  every document holding its words (ranked as the phrase, see Compiler.ranking).
+- `+word word`: two words side by side, both among the most frequent (analysis.pair_terms()),
+  and `+~key ~key`: two capitalised words side by side, by their keys; without positions: a
+  phrase of them is answered by the index, not by reading and checking the vector of every
+  document holding its words (ranked as the phrase, see Compiler.ranking).
 
 The ranking vector is smaller: the stems and name keys only, at most four positions each
 (ts_rank weighs a word's later occurrences less and less: 1, 1/4, 1/9…), read for every match
@@ -40,7 +41,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from archive.search import language as lang
-from archive.search.analysis import common_numbers, fold_analyzer, spelling_analyzer
+from archive.search.analysis import fold_analyzer, pair_terms, spelling_analyzer
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -61,15 +62,21 @@ _FOLD = fold_analyzer()
 _SPELLING = spelling_analyzer()
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
 MAX_POSITIONS = 256  # ... and this many per term
+MAX_LEXEME = 2046  # bytes: a longer "word" (a run of 3,000 letters) is refused, so not indexed
 RANK_POSITIONS = 4  # positions per term in the ranking vector
 ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
 _EVERYTHING, _NOTHING = object(), object()  # a query matching every document, or none
-PAIR = "+"  # "+of the": two common words side by side (analysis.common_terms())
+PAIR = "+"  # "+of the", "+~ramzan ~kadyrov": two words side by side (see analyse())
 
 
 def _quote(lexeme: str) -> str:
     """A lexeme as a tsvector or tsquery literal: quoted, quotes doubled, backslashes escaped."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _fits(lexeme: str) -> bool:
+    """Whether PostgreSQL takes the lexeme (it refuses the whole vector otherwise)."""
+    return len(lexeme) * 4 <= MAX_LEXEME or len(lexeme.encode()) <= MAX_LEXEME
 
 
 def access_lexeme(consent: str, status: str) -> str:
@@ -98,24 +105,31 @@ def analyse(doc: IndexedDocument) -> Analysed:
     text_ = f"{doc.title}\n{doc.body}"
 
     def add(lexeme: str, position: int) -> None:
+        if not _fits(lexeme):
+            return
         found = positions[lexeme]
         if len(found) < MAX_POSITIONS:
             pos = min(position + 1, MAX_POSITION)
             found.append(f"{pos}{'A' if position < title_tokens else ''}")
 
     length = 0
-    common, pairs, previous = common_numbers(), set(), None
+    pairable, pairs, previous = pair_terms(), set(), None
     for token in TEXT_ANALYZER(text_, positions=True, mode="index"):
         add(token.text, token.pos)
         length += 1
-        if previous in common and token.text in common:
+        if previous in pairable and token.text in pairable:
             pairs.add(f"{PAIR}{previous} {token.text}")
         previous = token.text
+    keys_at: dict[int, list[str]] = defaultdict(list)  # position -> its cross-script keys
     for token in _FOLD(text_, positions=True, mode="index"):
         add("~" + token.text, token.pos)
+        keys_at[token.pos].append(token.text)
+    for position, keys in keys_at.items():
+        pairs.update(f"{PAIR}~{a} ~{b}" for a in keys for b in keys_at.get(position + 1, ()))
     bare = {"!" + t.text for t in _SPELLING(text_, mode="index")}
-    facets = _facet_values(doc)
+    facets = [value for value in _facet_values(doc) if _fits("=" + value)]
     facet_lexemes = {"=" + value for value in facets}
+    bare, pairs = {b for b in bare if _fits(b)}, {p for p in pairs if _fits(p)}
     access = access_lexeme(doc.consent, doc.status)
     unique = {lex: list(dict.fromkeys(pos)) for lex, pos in positions.items()}
     parts = [f"{_quote(lex)}:{','.join(pos)}" for lex, pos in unique.items()]
@@ -424,6 +438,8 @@ def _where(request: SearchRequest, tsquery, ranking=None) -> tuple[str | None, d
     for name, value in sorted(request.filters.items()):
         if value in (None, "") or name not in FACETS:
             continue
+        if not _fits(f"={name}:{value}"):  # no document holds it (analyse)
+            return None, {}
         parts.append(_quote(f"={name}:{value}"))
     clauses = ["terms @@ CAST(:match AS tsquery)"]
     params["match"] = " & ".join(parts)
@@ -469,10 +485,7 @@ class Compiler:
         if isinstance(node, lang.Phrase):
             stems, keys = [lang.text_term(w) for w in node.words], [lang.fold_term(w) for w in node.words]
             self._highlight(negated, *(("text", w) for w in stems), *(("fold", k) for k in keys))
-            return _combine(
-                [self._phrase(stems), "(" + " <-> ".join(_quote("~" + k) for k in keys) + ")"],
-                "|",
-            )
+            return _combine([self._phrase(stems, pair_terms()), self._phrase(["~" + k for k in keys])], "|")
         if isinstance(node, (lang.Prefix, lang.Fuzzy)):
             words = self._vocabulary(node)
             self._highlight(negated, *(("text", w) for w in words))
@@ -511,17 +524,18 @@ class Compiler:
             return _NOTHING
         raise TypeError(f"not a query node: {node!r}")
 
-    def _phrase(self, stems: list[str]) -> str:
-        """A phrase of the text field. Of common words only, its pairs are lexemes of their
-        own: "of the" is found by the index alone, where `<->` would have PostgreSQL read and
-        check the whole vector of every document holding both words (half the collection).
-        Ranked as the phrase it is (see ranking())."""
-        phrase = "(" + " <-> ".join(_quote(w) for w in stems) + ")"
-        common = common_numbers()
-        if len(stems) < 2 or any(w not in common for w in stems):
+    def _phrase(self, lexemes: list[str], pairable: frozenset[str] | None = None) -> str:
+        """A phrase of lexemes side by side. Where each two of them side by side are a lexeme
+        of their own (analyse(): any two cross-script keys, and two words of `pairable`), the
+        phrase is found by the index alone: `<->` has PostgreSQL read and check the whole
+        vector of every document holding all the words ("of the": half the collection; "The"
+        and "For", capitalised somewhere in most documents). A longer phrase is checked only
+        in the documents holding each of its pairs. Ranked as the phrase it is (ranking())."""
+        phrase = "(" + " <-> ".join(_quote(w) for w in lexemes) + ")"
+        if len(lexemes) < 2 or (pairable is not None and any(w not in pairable for w in lexemes)):
             return phrase
-        pairs = [_quote(f"{PAIR}{a} {b}") for a, b in zip(stems, stems[1:], strict=False)]
-        found = "(" + " & ".join(pairs + ([phrase] if len(stems) > 2 else [])) + ")"
+        pairs = [_quote(f"{PAIR}{a} {b}") for a, b in zip(lexemes, lexemes[1:], strict=False)]
+        found = "(" + " & ".join(pairs + ([phrase] if len(lexemes) > 2 else [])) + ")"
         self._ranked_as.append((found, phrase))
         return found
 

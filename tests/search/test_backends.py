@@ -494,6 +494,82 @@ def test_phrases_of_common_words_are_found_exactly_on_every_backend(make_search)
     assert found_any > 100
 
 
+def test_phrases_of_frequent_words_and_of_names_are_found_exactly_on_every_backend(make_search):
+    """Phrases PostgreSQL answers by pair lexemes beyond the commonest words: two of the most
+    frequent words (analysis.pair_terms(), "the cases", "game years"), and two capitalised
+    words by their cross-script keys ("Ramzan Kadyrov" finds "Рамзан Кадыров"), mixed with
+    words of neither kind, in any case, at any place of a long text. The analyzers are the
+    reference: a document matches where its words stand side by side, or where its capitalised
+    words' keys (with the places' keys at the same position) do."""
+    import random
+    from collections import defaultdict
+
+    from archive.search.analysis import common_terms, fold_analyzer, pair_terms
+    from archive.search.fields import TEXT_ANALYZER
+    from archive.search.language import fold_term, text_term
+
+    rng = random.Random(29)
+    frequent = ["case", "game", "year", "money", "city", "house", "дело", "город", "время", "the", "of", "и"]
+    assert all(text_term(w) in pair_terms() for w in frequent)
+    assert any(text_term(w) not in common_terms() for w in frequent)  # not only the commonest
+    names = ["Ramzan", "Kadyrov", "Рамзан", "Кадыров", "Grozny", "Грозный", "Chechnya", "Чечня"]
+    rare = ["walrus", "police", "подвал"]  # police: not among the pair words
+
+    def word() -> str:
+        kind = rng.random()
+        if kind < 0.3:
+            return rng.choice(names)
+        chosen = rng.choice(frequent if kind < 0.85 else rare)
+        return chosen.capitalize() if rng.random() < 0.2 else chosen
+
+    texts = [" ".join(word() for _ in range(rng.randint(1, 30))) for _ in range(300)]
+    texts[0] = "the case " * 300 + "Рамзан Кадыров game year"  # past the 256 places kept of a word
+    search = make_search()
+    search.index([doc(n, text) for n, text in enumerate(texts, start=1)])
+    stems, keys = {}, {}
+    for n, text in enumerate(texts, start=1):
+        stems[n] = [t.text for t in TEXT_ANALYZER(f"Title\n{text}")]
+        keys[n] = defaultdict(set)
+        for t in fold_analyzer()(f"Title\n{text}", positions=True, mode="index"):
+            keys[n][t.pos].add(t.text)
+    vocabulary = frequent + [w.lower() for w in names] + names + rare
+    phrases = [[rng.choice(vocabulary) for _ in range(rng.randint(2, 3))] for _ in range(60)]
+    phrases += [["ramzan", "kadyrov"], ["Kadyrov", "game"], ["game", "year"], ["the", "case", "the"]]
+    found = 0
+    for words in phrases:
+        wanted, keyed = [text_term(w) for w in words], [fold_term(w) for w in words]
+        size = len(words)
+        expected = {
+            n
+            for n in stems
+            if any(stems[n][i : i + size] == wanted for i in range(len(stems[n]) - size + 1))
+            or any(all(keyed[j] in keys[n].get(i + j, ()) for j in range(size)) for i in list(keys[n]))
+        }
+        results = search.search(SearchRequest(q='"' + " ".join(words) + '"', per_page=500))
+        assert {h.id for h in results.hits} == expected, words
+        assert results.total == len(expected), words
+        found += len(expected)
+    assert found > 300
+
+
+def test_a_word_too_long_for_an_index_is_left_out_not_the_document(make_search):
+    """PostgreSQL refuses a lexeme over 2,046 bytes, and with it the whole vector: a run of
+    3,000 letters (a pasted key, a scanned page's noise), in the text, a name, a tag, or a pair,
+    must not keep the document out of the index, nor a filter that long fail the search."""
+    long_tag = "т" * 1500
+    search = make_search()
+    search.index(
+        [
+            doc(1, "x" * 3000 + " walrus Ramzan " + "Й" * 1500 + " the case " + "Ж" * 1100, tags=(long_tag, "short")),
+            doc(2, "walrus again"),
+        ]
+    )
+    assert ids(search, "walrus") == [1, 2]
+    assert ids(search, '"the case"') == [1]
+    assert ids(search, "walrus", filters={"tag": "short"}) == [1]
+    assert ids(search, "walrus", filters={"tag": "ж" * 3000}) == []
+
+
 def test_postgres_vocabulary_holds_no_pairs_and_forgets_a_removed_name(make_search):
     """Pairs of common words are lexemes of the matching vector only: never in the vocabulary
     that fuzzy terms and suggestions read, and not checked one by one when a document changes;
