@@ -109,17 +109,18 @@ $(VENV)/.installed-test: $(BIN)/python requirements-test.lock pyproject.toml
 	touch $@ $(VENV)/.installed
 
 # PDF exports (WeasyPrint) need Debian's Pango and a font with Cyrillic; voice notes and video
-# need Debian's ffmpeg (ffmpeg and ffprobe, run as separate processes: archive/media/ffmpeg.py).
+# need Debian's ffmpeg (ffmpeg and ffprobe, run as separate processes: archive/media/ffmpeg.py);
+# scans are read by Debian's tesseract with its Russian and English models (archive/media/ocr.py).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core ffmpeg tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng
 system-libs:
 	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu \
-		&& command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || { \
+		&& command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 \
+		&& tesseract --list-langs 2>/dev/null | grep -qx rus && tesseract --list-langs 2>/dev/null | grep -qx eng || { \
 		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing Pango, DejaVu fonts (PDF exports) and ffmpeg (audio and video)"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core ffmpeg >/dev/null; \
+			echo "installing Pango, DejaVu fonts (PDF exports), ffmpeg (audio and video) and tesseract (scans)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 		else \
-			echo "PDF exports need Pango and recordings need ffmpeg: sudo apt-get install" \
-				"libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core ffmpeg" >&2; \
+			echo "PDF exports need Pango, recordings ffmpeg, scans tesseract: sudo apt-get install $(SYSTEM_PACKAGES)" >&2; \
 		fi; }
 
 # The media tests check the metadata they plant against exiftool, an independent reader.

@@ -12,28 +12,20 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 
 from archive.errors import MediaRefused
+from archive.media.processes import Budget, run
+
+__all__ = ["Budget", "available", "convert", "probe", "tool"]
 
 INSTALL_HINT = "install Debian's ffmpeg (apt-get install ffmpeg; `make run` does it)"
 # What ffmpeg (or the loader starting it) says when its address space runs out.
 _OUT_OF_MEMORY = ("cannot allocate memory", "out of memory", "failed to map segment", "std::bad_alloc")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """What one ffmpeg or ffprobe process may use."""
-
-    memory_bytes: int = 2 * 1024**3  # address space: ffmpeg maps far more than it touches
-    cpu_seconds: int = 600
-    wall_seconds: float = 900.0
 
 
 def tool(name: str) -> str:
@@ -96,25 +88,7 @@ class _MemoryFile:
 
 
 def _run(command: list[str], budget: Budget, fds: tuple[int, ...], what: str) -> bytes:
-    def limit() -> None:  # in the child, before ffmpeg starts
-        resource.setrlimit(resource.RLIMIT_AS, (budget.memory_bytes, budget.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (budget.cpu_seconds, budget.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash dumps no witness's audio
-
-    try:
-        done = subprocess.run(  # noqa: S603 - a fixed argument list, the file passed by descriptor
-            command,
-            pass_fds=fds,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=budget.wall_seconds,
-            preexec_fn=limit,  # noqa: PLW1509 - only setrlimit, no threads are started here
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise MediaRefused(
-            f"took longer than {budget.wall_seconds:g} s to {what}; refused (ARCHIVE_MEDIA_SECONDS)"
-        ) from exc
+    done = run(command, budget, what, fds=fds)
     if done.returncode != 0:
         raise MediaRefused(_failure(done, budget, what))
     return done.stdout

@@ -1,0 +1,164 @@
+"""Text in pictures: Debian's tesseract reads scans and photos of documents, in Russian and
+English, word by word with each word's box.
+
+The words are what redaction reviews and search indexes, and their boxes are where a public
+copy is burned out. tesseract runs as a separate process within a budget (processes.py); the
+pixels reach it through a pipe and its answer comes back the same way, so no page of a
+witness's summons is written to a temporary file (pytesseract writes one). It reads with both
+languages' models at once by default, which costs no more than one: a page in either language,
+or in both, is read whole, then labelled by the share of its letters that are Cyrillic.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import signal
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from PIL import Image
+
+from archive.errors import MediaRefused
+from archive.media.processes import Budget, run
+
+LANGUAGES = ("rus", "eng")
+PACKAGES = "tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng"
+INSTALL_HINT = f"install Debian's {PACKAGES} (apt-get install {PACKAGES}; `make run` does it)"
+BUDGET = Budget(memory_bytes=2 * 1024**3, cpu_seconds=120, wall_seconds=180.0)  # one page
+MAX_PIXELS = 60_000_000  # one page: A3 at 600 dpi is 70 million; such a scan is read at half size
+CYRILLIC_SHARE = 0.2  # a page with less of its letters Cyrillic is English, more than 1 - it Russian
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LETTER = re.compile(r"[^\W\d_]")
+_OUT_OF_MEMORY = ("cannot allocate", "out of memory", "bad_alloc", "failed to map")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word as tesseract read it."""
+
+    text: str
+    box: tuple[int, int, int, int]  # left, top, width, height, in the image's pixels
+    confidence: float  # 0-100
+    line: tuple[int, int, int, int]  # (block, paragraph, line, 0): the words of one line share it
+
+
+@dataclass(frozen=True)
+class Page:
+    """What tesseract read on one image."""
+
+    width: int
+    height: int
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The words, a line of the page to a line of text."""
+        lines: dict[tuple, list[str]] = {}
+        for word in self.words:
+            lines.setdefault(word.line, []).append(word.text)
+        return "\n".join(" ".join(words) for words in lines.values())
+
+    @property
+    def language(self) -> str:
+        """ "rus", "eng" or "rus+eng", by the share of the page's letters that are Cyrillic;
+        "" for a page with no letters."""
+        return language_of(self.text)
+
+
+def language_of(text: str) -> str:
+    """ "rus", "eng" or "rus+eng" by the share of the text's letters that are Cyrillic."""
+    letters = len(_LETTER.findall(text))
+    if not letters:
+        return ""
+    share = len(_CYRILLIC.findall(text)) / letters
+    if share < CYRILLIC_SHARE:
+        return "eng"
+    return "rus" if share > 1 - CYRILLIC_SHARE else "rus+eng"
+
+
+def tool() -> str:
+    """The path of tesseract, or a refusal saying how to install it."""
+    path = shutil.which("tesseract")
+    if path is None:
+        raise MediaRefused(f"cannot be read as text: scans need tesseract; {INSTALL_HINT}")
+    return path
+
+
+@lru_cache(maxsize=4)
+def _languages(path: str) -> frozenset[str]:
+    done = run([path, "--list-langs"], Budget(wall_seconds=30.0), "list its languages")
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    return frozenset(line.strip() for line in lines[1:] if line.strip())
+
+
+def missing(languages: tuple[str, ...] = LANGUAGES) -> list[str]:
+    """What reading these languages still needs installed: [] when nothing."""
+    path = shutil.which("tesseract")
+    if path is None:
+        return ["tesseract-ocr"]
+    have = _languages(path)
+    return [f"tesseract-ocr-{language}" for language in languages if language not in have]
+
+
+def available(languages: tuple[str, ...] = LANGUAGES) -> bool:
+    return not missing(languages)
+
+
+def recognise(image: Image.Image, languages: tuple[str, ...] = LANGUAGES, budget: Budget = BUDGET) -> Page:
+    """Read the words of an image (already opened within the archive's limits: raster.py).
+    `languages`: the models to read with, both by default; a custodian may choose one."""
+    if any(language not in LANGUAGES for language in languages) or not languages:
+        raise MediaRefused(f"cannot be read in {'+'.join(languages) or 'no language'}: only rus and eng")
+    needed = missing(languages)
+    if needed:
+        raise MediaRefused(f"cannot be read as text: OCR needs {', '.join(needed)}; {INSTALL_HINT}")
+    width, height = image.size
+    scale = 1
+    while (width // scale) * (height // scale) > MAX_PIXELS:
+        scale += 1
+    grey = image.convert("L")
+    if scale > 1:
+        grey = grey.reduce(scale)
+    png = io.BytesIO()
+    grey.save(png, format="PNG", compress_level=1)
+    command = [tool(), "stdin", "stdout", "-l", "+".join(languages), "--psm", "3", "tsv"]
+    # one thread: tesseract's OpenMP threads would take the server's other core too
+    env = {"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8"}
+    done = run(command, budget, "read its text", stdin=png.getvalue(), env=env)
+    if done.returncode != 0:
+        raise MediaRefused(_failure(done.returncode, done.stderr, budget))
+    return Page(width, height, _words(done.stdout.decode("utf-8", "replace"), scale))
+
+
+def _words(tsv: str, scale: int) -> list[Word]:
+    """tesseract's TSV: one row per page, block, paragraph, line and word (level 5); only the
+    words with letters or digits are kept. Quotes are text, not quoting."""
+    words = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        text = (row.get("text") or "").strip()
+        if row.get("level") != "5" or not text:
+            continue
+        try:
+            box = tuple(int(row[key]) * scale for key in ("left", "top", "width", "height"))
+            line = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]), 0)
+            confidence = float(row["conf"])
+        except (KeyError, TypeError, ValueError):
+            continue  # a row cut short: not a word
+        words.append(Word(text, box, confidence, line))
+    return words
+
+
+def _failure(code: int, stderr: bytes, budget: Budget) -> str:
+    """Why tesseract stopped, in words a custodian can act on (never the page's text)."""
+    said = stderr.decode("utf-8", "replace").lower()
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return f"used more than {budget.cpu_seconds} s of processor time to read its text; refused"
+    if any(sign in said for sign in _OUT_OF_MEMORY):
+        return f"needed more than {budget.memory_bytes // 2**20:,} MiB to read its text; refused"
+    if code < 0:
+        return f"made tesseract stop (signal {-code}) while reading its text; refused"
+    return "cannot be read as text (tesseract could not read the image)"

@@ -1,0 +1,59 @@
+"""Debian's media tools (ffmpeg, ffprobe, tesseract) run as separate processes, within a budget.
+
+A tool's decoders are large C programs fed hostile files: each runs under a memory limit (the
+address space the kernel lets it map), a CPU-time limit and a wall-clock timeout, and dumps no
+core (a crash must not write a witness's pixels or voice to disk). Whatever happens inside
+cannot take the server with it; the caller says why it stopped, in words a custodian can act on.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+from dataclasses import dataclass
+
+from archive.errors import MediaRefused
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one tool process may use."""
+
+    memory_bytes: int = 2 * 1024**3  # address space: ffmpeg maps far more than it touches
+    cpu_seconds: int = 600
+    wall_seconds: float = 900.0
+
+
+def run(
+    command: list[str],
+    budget: Budget,
+    what: str,
+    *,
+    stdin: bytes | None = None,
+    fds: tuple[int, ...] = (),
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run the command within the budget; its result whatever its exit code (the caller reads
+    it). Refused when the wall-clock time runs out."""
+
+    def limit() -> None:  # in the child, before the tool starts
+        resource.setrlimit(resource.RLIMIT_AS, (budget.memory_bytes, budget.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (budget.cpu_seconds, budget.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    try:
+        return subprocess.run(  # noqa: S603 - a fixed argument list; the file passed by pipe or descriptor
+            command,
+            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
+            pass_fds=fds,
+            capture_output=True,
+            timeout=budget.wall_seconds,
+            preexec_fn=limit,  # noqa: PLW1509 - only setrlimit, no threads are started here
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise MediaRefused(
+            f"took longer than {budget.wall_seconds:g} s to {what}; refused (ARCHIVE_MEDIA_SECONDS)"
+        ) from exc
