@@ -56,11 +56,29 @@ class Page:
 
     @property
     def text(self) -> str:
-        """The words, a line of the page to a line of text."""
-        lines: dict[tuple, list[str]] = {}
+        """The words, a line of the page to a line of text (what redaction reads)."""
+        return "".join(before + word.text for word, before in self._laid_out())
+
+    def _laid_out(self) -> list[tuple[Word, str]]:
+        """Each word with what comes before it in the text: nothing, a space or a new line."""
+        out, line = [], None
         for word in self.words:
-            lines.setdefault(word.line, []).append(word.text)
-        return "\n".join(" ".join(words) for words in lines.values())
+            out.append((word, "" if line is None else (" " if word.line == line else "\n")))
+            line = word.line
+        return out
+
+    def words_within(self, spans) -> list[Word]:
+        """The words that any of these (start, end) stretches of `text` touches: where a
+        redaction of the text is to be burned out of the picture."""
+        spans = sorted((start, end) for start, end, *_ in spans if end > start)
+        found, at = [], 0
+        for word, before in self._laid_out():
+            at += len(before)
+            start, end = at, at + len(word.text)
+            at = end
+            if any(a < end and start < b for a, b in spans):
+                found.append(word)
+        return found
 
     @property
     def language(self) -> str:
@@ -78,6 +96,37 @@ def language_of(text: str) -> str:
     if share < CYRILLIC_SHARE:
         return "eng"
     return "rus" if share > 1 - CYRILLIC_SHARE else "rus+eng"
+
+
+# Cyrillic letters that look Latin, as Latin: a reader may take the one for the other ("на"
+# read as "Ha"), so a name is looked for in a reading with both folded alike
+_LOOKALIKE = str.maketrans("АВЕКМНОРСТХаеорсухЁё", "ABEKMHOPCTXaeopcyxEe")
+_WORD = re.compile(r"[^\W_]+")
+MIN_DIGITS = 5  # a term with this many digits or more is looked for by its digits
+
+
+def folded_words(text: str) -> list[str]:
+    """The text's words as compared: letters and digits only, look-alikes folded, lower case."""
+    return [w.lower() for w in _WORD.findall(text.translate(_LOOKALIKE))]
+
+
+def still_shown(text: str, terms) -> list[str]:
+    """Which terms a reading of a picture still shows: a term's words side by side among the
+    text's words (folded alike), or, for a number, its digits among the text's digits (a
+    reader cuts "+7 (928) 123-45-67" where it likes). Where a redacted name or number of a
+    public copy is still read, the copy is not to be published."""
+    words = folded_words(text)
+    digits = re.sub(r"\D", "", text)
+    shown = []
+    for term in terms:
+        wanted = folded_words(term)
+        number = re.sub(r"\D", "", term)
+        if len(number) >= MIN_DIGITS:
+            if number in digits:
+                shown.append(term)
+        elif wanted and any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
+            shown.append(term)
+    return shown
 
 
 def tool() -> str:
