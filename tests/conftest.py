@@ -61,6 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 PASSWORD = "correct horse battery staple"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+ARTIFACTS.mkdir(exist_ok=True)  # screenshots and reports; README names the folder, so it always exists
 
 
 # Fixtures through which a test reaches a database: the migrated template every app starts
