@@ -144,3 +144,11 @@ def scanned(clean: Page, seed: int, angle: float = 1.5, noise: float = 18.0, qua
     out = io.BytesIO()
     image.convert("RGB").save(out, format="JPEG", quality=quality)
     return Page(Image.open(io.BytesIO(out.getvalue())), clean.words, clean.language)
+
+
+def overlap(a, b) -> float:
+    """Intersection over union of two (left, top, width, height) boxes."""
+    left, top = max(a[0], b[0]), max(a[1], b[1])
+    right, bottom = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, right - left) * max(0, bottom - top)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)

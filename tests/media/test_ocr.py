@@ -64,16 +64,8 @@ def test_each_word_comes_with_the_box_it_was_drawn_in():
         if not same or drawn.kind == "phone":  # a number is read in pieces of its own
             continue
         checked += 1
-        assert max(_overlap(word.box, drawn.box) for word in same) > 0.5, (drawn.text, same, drawn.box)
+        assert max(pages.overlap(word.box, drawn.box) for word in same) > 0.5, (drawn.text, same, drawn.box)
     assert checked >= 0.8 * len([w for w in page.words if w.kind != "phone"])
-
-
-def _overlap(a, b) -> float:
-    """Intersection over union of two (left, top, width, height) boxes."""
-    left, top = max(a[0], b[0]), max(a[1], b[1])
-    right, bottom = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, right - left) * max(0, bottom - top)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -124,7 +116,7 @@ def test_a_page_larger_than_the_reader_takes_is_read_at_a_fraction_with_boxes_in
         same = [word for word in result.words if _fold(word.text) == _fold(drawn.text)]
         if same:
             found += 1
-            assert max(_overlap(word.box, drawn.box) for word in same) > 0.4, (drawn.text, same, drawn.box)
+            assert max(pages.overlap(word.box, drawn.box) for word in same) > 0.4, (drawn.text, same, drawn.box)
     assert found >= len(page.names) // 2
 
 
