@@ -50,6 +50,7 @@ bench-media: $(VENV)/.installed-test system-libs
 	$(BIN)/python benchmarks/media.py
 	$(BIN)/python benchmarks/large_media.py
 	$(BIN)/python benchmarks/recordings.py
+	$(BIN)/python benchmarks/faces_scans.py
 
 bench-redaction: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet scrubadub || echo "scrubadub could not be installed: skipped"
