@@ -69,6 +69,7 @@ LAYERS = _table(
         "pure": """
             archive.media: __init__ av containers detect ffmpeg gif icc inspect jbig2 jpeg jpx pdf
             archive.media: png raster regions report sanitise thumbnail tiff webp ocr processes burn faces
+            archive.media: scans
             archive.redaction: __init__ allowlist given_names names ner patterns phones redact
             archive.redaction: spans
             archive.auth.passwords archive.corpus.sample
