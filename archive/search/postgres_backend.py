@@ -481,7 +481,7 @@ class Compiler:
         if isinstance(node, lang.Word):
             text_, keys = lang.text_term(node.text), lang.fold_terms(node.text)
             self._highlight(negated, ("text", text_), *(("fold", key) for key in keys))
-            return _combine([_quote(text_), *(_quote("~" + key) for key in keys)], "|")
+            return _combine([_lexeme(text_), *(_lexeme("~" + key) for key in keys)], "|")
         if isinstance(node, lang.Phrase):
             stems, keys = [lang.text_term(w) for w in node.words], [lang.fold_term(w) for w in node.words]
             self._highlight(negated, *(("text", w) for w in stems), *(("fold", k) for k in keys))
@@ -495,7 +495,7 @@ class Compiler:
             self._highlight(negated, *(("text", lang.text_term(w)) for w in words))
             return _combine([_quote("!" + w) for w in words], "|")
         if isinstance(node, lang.Field):
-            return _quote(f"={node.facet}:{node.value}")
+            return _lexeme(f"={node.facet}:{node.value}")
         if isinstance(node, lang.Range):
             namespace = f"={node.facet}:"
             found = self.connection.execute(
@@ -531,10 +531,15 @@ class Compiler:
         vector of every document holding all the words ("of the": half the collection; "The"
         and "For", capitalised somewhere in most documents). A longer phrase is checked only
         in the documents holding each of its pairs. Ranked as the phrase it is (ranking())."""
+        if not all(_fits(w) for w in lexemes):  # a word no document holds (analyse)
+            return _NOTHING
         phrase = "(" + " <-> ".join(_quote(w) for w in lexemes) + ")"
+        pairs = [f"{PAIR}{a} {b}" for a, b in zip(lexemes, lexemes[1:], strict=False)]
         if len(lexemes) < 2 or (pairable is not None and any(w not in pairable for w in lexemes)):
             return phrase
-        pairs = [_quote(f"{PAIR}{a} {b}") for a, b in zip(lexemes, lexemes[1:], strict=False)]
+        if not all(_fits(pair) for pair in pairs):  # left out of the vectors too: the words' places
+            return phrase
+        pairs = [_quote(pair) for pair in pairs]
         found = "(" + " & ".join(pairs + ([phrase] if len(lexemes) > 2 else [])) + ")"
         self._ranked_as.append((found, phrase))
         return found
@@ -573,6 +578,12 @@ class Compiler:
             sql = "SELECT substr(term, 2) FROM search_terms WHERE term LIKE :start ORDER BY term LIMIT :n"
             params = {"start": pattern}
         return list(self.connection.execute(text(sql), {**params, "n": lang.MAX_EXPANSION}).scalars())
+
+
+def _lexeme(lexeme: str):
+    """A lexeme as a tsquery literal; one too long for PostgreSQL matches nothing (analyse()
+    leaves such "words" out of every vector), rather than making the statement fail."""
+    return _quote(lexeme) if _fits(lexeme) else _NOTHING
 
 
 def _not(compiled):

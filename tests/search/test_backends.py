@@ -568,6 +568,12 @@ def test_a_word_too_long_for_an_index_is_left_out_not_the_document(make_search):
     assert ids(search, '"the case"') == [1]
     assert ids(search, "walrus", filters={"tag": "short"}) == [1]
     assert ids(search, "walrus", filters={"tag": "ж" * 3000}) == []
+    # a query's words whose lexemes would be too long (щ is four letters across scripts)
+    assert ids(search, "щажю" * 247) == []
+    assert ids(search, '"' + "щажю" * 123 + " " + "Щажю" * 123 + '"') == []
+    assert ids(search, "漢" * 700) == []  # three bytes a letter
+    assert ids(search, '"' + "漢" * 400 + " " + "字" * 400 + '"') == []
+    assert ids(search, "щажю" * 150 + " OR walrus") == [1, 2]
 
 
 def test_postgres_vocabulary_holds_no_pairs_and_forgets_a_removed_name(make_search):
