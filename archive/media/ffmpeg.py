@@ -88,7 +88,7 @@ class _MemoryFile:
 
 
 def _run(command: list[str], budget: Budget, fds: tuple[int, ...], what: str) -> bytes:
-    done = run(command, budget, what, fds=fds)
+    done = run(command, budget, what, fds=fds, setting="ARCHIVE_MEDIA_SECONDS")
     if done.returncode != 0:
         raise MediaRefused(_failure(done, budget, what))
     return done.stdout

@@ -32,9 +32,10 @@ def run(
     stdin: bytes | None = None,
     fds: tuple[int, ...] = (),
     env: dict[str, str] | None = None,
+    setting: str = "",
 ) -> subprocess.CompletedProcess:
     """Run the command within the budget; its result whatever its exit code (the caller reads
-    it). Refused when the wall-clock time runs out."""
+    it). Refused when the wall-clock time runs out, naming the `setting` that sets it."""
 
     def limit() -> None:  # in the child, before the tool starts
         resource.setrlimit(resource.RLIMIT_AS, (budget.memory_bytes, budget.memory_bytes))
@@ -55,5 +56,5 @@ def run(
         )
     except subprocess.TimeoutExpired as exc:
         raise MediaRefused(
-            f"took longer than {budget.wall_seconds:g} s to {what}; refused (ARCHIVE_MEDIA_SECONDS)"
+            f"took longer than {budget.wall_seconds:g} s to {what}; refused" + (f" ({setting})" if setting else "")
         ) from exc
