@@ -17,6 +17,8 @@ from collections.abc import Iterable
 import numpy as np
 from PIL import Image
 
+from archive.errors import MediaRefused
+
 Box = tuple[int, int, int, int]  # left, top, width, height in the picture's pixels
 MARGIN = 0.2  # of a box's height, on every side
 CELLS = 6  # an obscured region is at most this many cells across its longer side
@@ -38,10 +40,26 @@ def grown(box: Box, size: tuple[int, int], margin: float = MARGIN) -> tuple[int,
     )
 
 
+_ALPHA = ("RGBA", "LA")
+
+
+def workable(image: Image.Image, modes: tuple[str, ...] = ("1", "L", "RGB", *_ALPHA, "I", "I;16", "F")) -> Image.Image:
+    """The picture in a mode whose black is black and whose alpha is transparency (not a
+    palette's first colour, CMYK's no ink, Lab's A axis): as it is, or as RGB(A); refused in
+    a mode Pillow cannot turn into RGB."""
+    if image.mode in modes:
+        return image
+    try:
+        return image.convert("RGBA" if image.has_transparency_data else "RGB")
+    except ValueError as exc:
+        raise MediaRefused(f"has pixels in {image.mode}, which cannot be redacted; refused") from exc
+
+
 def burn(image: Image.Image, boxes: Iterable[Box], margin: float = MARGIN) -> Image.Image:
-    """A copy of the picture with every box (grown) filled solid black."""
-    out = image.copy()
-    black = 0 if out.mode in ("L", "1", "P") else (0,) * len(out.getbands())
+    """A copy of the picture with every box (grown) filled solid, opaque black."""
+    out = workable(image).copy()
+    bands = len(out.getbands())
+    black = (0,) * (bands - 1) + (255,) if out.mode in _ALPHA else (0 if bands == 1 else (0,) * bands)
     for box in boxes:
         left, top, right, bottom = grown(box, out.size, margin)
         if right > left and bottom > top:
@@ -51,9 +69,9 @@ def burn(image: Image.Image, boxes: Iterable[Box], margin: float = MARGIN) -> Im
 
 def obscure(image: Image.Image, boxes: Iterable[Box], margin: float = MARGIN, cells: int = CELLS) -> Image.Image:
     """A copy of the picture with every box (grown) replaced by coarse cells of noisy colour."""
-    out = image.convert("RGBA" if "A" in image.getbands() else "RGB") if image.mode not in ("L", "RGB") else image
+    out = workable(image, ("L", "RGB", *_ALPHA))  # eight bits a channel: the noise is of that scale
     pixels = np.array(out)
-    alpha = pixels.ndim == 3 and pixels.shape[2] == 4
+    alpha = out.mode in _ALPHA
     rng = np.random.default_rng(int.from_bytes(os.urandom(16), "big"))  # kept nowhere
     for box in boxes:
         left, top, right, bottom = grown(box, out.size, margin)
@@ -68,6 +86,6 @@ def obscure(image: Image.Image, boxes: Iterable[Box], margin: float = MARGIN, ce
                 noise = rng.integers(-NOISE, NOISE + 1, size=np.shape(mean))
                 cell[...] = np.clip(np.round(mean) + noise, 0, 255)
         if alpha:
-            region[..., 3] = 255  # opaque: nothing of what lay under it shows through
+            region[..., -1] = 255  # opaque: nothing of what lay under it shows through
         pixels[top:bottom, left:right] = region.astype(pixels.dtype)
     return Image.fromarray(pixels)

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from archive.errors import MediaRefused
+from archive.media.burn import workable
 
 THRESHOLD = 0.2  # a face to show the custodian
 CHECK_THRESHOLD = 0.5  # a face still seen in a public copy: publication refused
@@ -53,7 +54,7 @@ def detect(image: Image.Image, threshold: float = THRESHOLD) -> list[Face]:
     certain first."""
     width, height = image.size
     scale = min(1.0, MAX_SIDE / max(width, height, 1))
-    searched = image.convert("RGB")
+    searched = workable(image).convert("RGB")
     if scale < 1.0:
         searched = searched.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
     boxes, _landmarks = _detector()(np.asarray(searched), threshold=threshold)

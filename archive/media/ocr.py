@@ -23,6 +23,7 @@ from functools import lru_cache
 from PIL import Image
 
 from archive.errors import MediaRefused
+from archive.media.burn import workable
 from archive.media.processes import Budget, run
 
 LANGUAGES = ("rus", "eng")
@@ -169,7 +170,7 @@ def recognise(image: Image.Image, languages: tuple[str, ...] = LANGUAGES, budget
     scale = 1
     while (width // scale) * (height // scale) > MAX_PIXELS:
         scale += 1
-    grey = image.convert("L")
+    grey = workable(image).convert("L")
     if scale > 1:
         grey = grey.reduce(scale)
     png = io.BytesIO()

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from archive.media import burn, ocr
+from archive.errors import MediaRefused
+from archive.media import burn, faces, ocr
 from archive.redaction.redact import redact
 from tests.media import pages
 
@@ -129,3 +130,44 @@ def test_boxes_of_no_size_or_outside_the_picture_change_nothing():
     for function in (burn.burn, burn.obscure):
         out = function(image, [(200, 200, 10, 10), (10, 10, 0, 0), (5, 5, 10, -3)])
         assert np.array_equal(np.array(out), np.array(image)), function.__name__
+
+
+MODES = ["1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "I", "I;16", "F"]
+
+
+def _in(mode: str) -> Image.Image:
+    picture = Image.new("RGB", (200, 120), (200, 150, 100))
+    ImageDraw.Draw(picture).text((15, 15), "Petrov", fill=(20, 20, 20))
+    return Image.new("I;16", (200, 120), 3000) if mode == "I;16" else picture.convert(mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_burned_box_is_opaque_black_in_every_colour_mode(mode):
+    """Not a palette's first colour, not CMYK's no ink (white), not transparent black."""
+    out = burn.burn(_in(mode), [(10, 10, 50, 20)])
+    assert out.convert("RGBA").getpixel((30, 20)) == (0, 0, 0, 255)
+    assert out.convert("RGBA").getpixel((150, 100)) != (0, 0, 0, 255)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_obscured_region_is_opaque_in_every_colour_mode(mode):
+    out = burn.obscure(_in(mode), [(10, 10, 50, 20)])
+    assert out.mode in ("L", "RGB", "RGBA", "LA")
+    assert out.convert("RGBA").getpixel((30, 20))[3] == 255
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_faces_and_text_are_looked_for_in_every_colour_mode(mode):
+    """Lab, for one, cannot be turned into grey directly: through RGB it can."""
+    assert faces.detect(_in(mode)) == []
+    if ocr.available():
+        assert isinstance(ocr.recognise(_in(mode)), ocr.Page)
+
+
+def test_a_picture_in_a_mode_that_cannot_be_turned_into_rgb_is_refused_not_a_500():
+    premultiplied = Image.new("La", (64, 64))
+    uses = [lambda: burn.burn(premultiplied, []), lambda: burn.obscure(premultiplied, [])]
+    uses += [lambda: faces.detect(premultiplied), lambda: ocr.recognise(premultiplied)]
+    for use in uses:
+        with pytest.raises(MediaRefused, match="has pixels in La"):
+            use()
