@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 from PIL import Image
 
-from archive.errors import MediaRefused
+from archive.media.raster import ALPHA, workable
 
 Box = tuple[int, int, int, int]  # left, top, width, height in the picture's pixels
 MARGIN = 0.2  # of a box's height, on every side
@@ -40,26 +40,11 @@ def grown(box: Box, size: tuple[int, int], margin: float = MARGIN) -> tuple[int,
     )
 
 
-_ALPHA = ("RGBA", "LA")
-
-
-def workable(image: Image.Image, modes: tuple[str, ...] = ("1", "L", "RGB", *_ALPHA, "I", "I;16", "F")) -> Image.Image:
-    """The picture in a mode whose black is black and whose alpha is transparency (not a
-    palette's first colour, CMYK's no ink, Lab's A axis): as it is, or as RGB(A); refused in
-    a mode Pillow cannot turn into RGB."""
-    if image.mode in modes:
-        return image
-    try:
-        return image.convert("RGBA" if image.has_transparency_data else "RGB")
-    except ValueError as exc:
-        raise MediaRefused(f"has pixels in {image.mode}, which cannot be redacted; refused") from exc
-
-
 def burn(image: Image.Image, boxes: Iterable[Box], margin: float = MARGIN) -> Image.Image:
     """A copy of the picture with every box (grown) filled solid, opaque black."""
     out = workable(image).copy()
     bands = len(out.getbands())
-    black = (0,) * (bands - 1) + (255,) if out.mode in _ALPHA else (0 if bands == 1 else (0,) * bands)
+    black = (0,) * (bands - 1) + (255,) if out.mode in ALPHA else (0 if bands == 1 else (0,) * bands)
     for box in boxes:
         left, top, right, bottom = grown(box, out.size, margin)
         if right > left and bottom > top:
@@ -69,9 +54,9 @@ def burn(image: Image.Image, boxes: Iterable[Box], margin: float = MARGIN) -> Im
 
 def obscure(image: Image.Image, boxes: Iterable[Box], margin: float = MARGIN, cells: int = CELLS) -> Image.Image:
     """A copy of the picture with every box (grown) replaced by coarse cells of noisy colour."""
-    out = workable(image, ("L", "RGB", *_ALPHA))  # eight bits a channel: the noise is of that scale
+    out = workable(image, ("L", "RGB", *ALPHA))  # eight bits a channel: the noise is of that scale
     pixels = np.array(out)
-    alpha = out.mode in _ALPHA
+    alpha = out.mode in ALPHA
     rng = np.random.default_rng(int.from_bytes(os.urandom(16), "big"))  # kept nowhere
     for box in boxes:
         left, top, right, bottom = grown(box, out.size, margin)

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from archive.errors import MediaRefused
-from archive.media.burn import workable
+from archive.media.raster import workable
 
 THRESHOLD = 0.2  # a face to show the custodian
 CHECK_THRESHOLD = 0.5  # a face still seen in a public copy: publication refused

@@ -13,19 +13,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 from collections.abc import Sequence
 from contextlib import ExitStack
 
 from archive.errors import MediaRefused
-from archive.media.processes import Budget, run
+from archive.media.processes import Budget, run, stopped
 
 __all__ = ["Budget", "available", "convert", "probe", "tool"]
 
 INSTALL_HINT = "install Debian's ffmpeg (apt-get install ffmpeg; `make run` does it)"
-# What ffmpeg (or the loader starting it) says when its address space runs out.
-_OUT_OF_MEMORY = ("cannot allocate memory", "out of memory", "failed to map segment", "std::bad_alloc")
 
 
 def tool(name: str) -> str:
@@ -96,16 +93,10 @@ def _run(command: list[str], budget: Budget, fds: tuple[int, ...], what: str) ->
 
 def _failure(done: subprocess.CompletedProcess, budget: Budget, what: str) -> str:
     """Say why ffmpeg stopped, in words a custodian can act on (never the file's contents)."""
+    limited = stopped(done, budget, what, "ffmpeg", "ARCHIVE_MEDIA_SECONDS", "ARCHIVE_MEDIA_MEMORY_BYTES")
+    if limited:
+        return limited
     text = done.stderr.decode("utf-8", "replace").lower()
-    if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return f"used more than {budget.cpu_seconds} s of processor time to {what}; refused (ARCHIVE_MEDIA_SECONDS)"
-    if any(sign in text for sign in _OUT_OF_MEMORY):
-        return (
-            f"needed more than {budget.memory_bytes // 2**20:,} MiB to {what} "
-            "(a decompression bomb, or a file too large to process; ARCHIVE_MEDIA_MEMORY_BYTES)"
-        )
-    if done.returncode < 0:
-        return f"made ffmpeg stop (signal {-done.returncode}) while trying to {what}; refused"
     if "invalid data" in text or "could not find codec" in text or "moov atom not found" in text:
         return "cannot be read as audio or video (damaged or not a media file)"
     return f"cannot be read as audio or video (ffmpeg could not {what} it)"

@@ -16,15 +16,14 @@ import io
 import os
 import re
 import shutil
-import signal
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from PIL import Image
 
 from archive.errors import MediaRefused
-from archive.media.burn import workable
-from archive.media.processes import Budget, run
+from archive.media.processes import Budget, run, stopped
+from archive.media.raster import workable
 
 LANGUAGES = ("rus", "eng")
 PACKAGES = "tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng"
@@ -34,7 +33,6 @@ MAX_PIXELS = 60_000_000  # one page: A3 at 600 dpi is 70 million; such a scan is
 CYRILLIC_SHARE = 0.2  # a page with less of its letters Cyrillic is English, more than 1 - it Russian
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LETTER = re.compile(r"[^\W\d_]")
-_OUT_OF_MEMORY = ("cannot allocate", "out of memory", "bad_alloc", "failed to map")
 
 
 @dataclass(frozen=True)
@@ -180,7 +178,8 @@ def recognise(image: Image.Image, languages: tuple[str, ...] = LANGUAGES, budget
     env = {"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8"}
     done = run(command, budget, "read its text", stdin=png.getvalue(), env=env)
     if done.returncode != 0:
-        raise MediaRefused(_failure(done.returncode, done.stderr, budget))
+        why = stopped(done, budget, "read its text", "tesseract")
+        raise MediaRefused(why or "cannot be read as text (tesseract could not read the image)")
     return Page(width, height, _words(done.stdout.decode("utf-8", "replace"), scale))
 
 
@@ -200,15 +199,3 @@ def _words(tsv: str, scale: int) -> list[Word]:
             continue  # a row cut short: not a word
         words.append(Word(text, box, confidence, line))
     return words
-
-
-def _failure(code: int, stderr: bytes, budget: Budget) -> str:
-    """Why tesseract stopped, in words a custodian can act on (never the page's text)."""
-    said = stderr.decode("utf-8", "replace").lower()
-    if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return f"used more than {budget.cpu_seconds} s of processor time to read its text; refused"
-    if any(sign in said for sign in _OUT_OF_MEMORY):
-        return f"needed more than {budget.memory_bytes // 2**20:,} MiB to read its text; refused"
-    if code < 0:
-        return f"made tesseract stop (signal {-code}) while reading its text; refused"
-    return "cannot be read as text (tesseract could not read the image)"

@@ -9,10 +9,14 @@ cannot take the server with it; the caller says why it stopped, in words a custo
 from __future__ import annotations
 
 import resource
+import signal
 import subprocess
 from dataclasses import dataclass
 
 from archive.errors import MediaRefused
+
+# What a tool (or the loader starting it) says when its address space runs out.
+_OUT_OF_MEMORY = ("cannot allocate", "out of memory", "failed to map", "bad_alloc")
 
 
 @dataclass(frozen=True)
@@ -58,3 +62,24 @@ def run(
         raise MediaRefused(
             f"took longer than {budget.wall_seconds:g} s to {what}; refused" + (f" ({setting})" if setting else "")
         ) from exc
+
+
+def stopped(
+    done: subprocess.CompletedProcess, budget: Budget, what: str, program: str, seconds: str = "", memory: str = ""
+) -> str | None:
+    """Why a tool stopped at its budget or was killed, in words a custodian can act on (never
+    the file's contents), naming the settings that set its processor time and memory; None when
+    it stopped for a reason of its own, which the caller reads."""
+    said = done.stderr.decode("utf-8", "replace").lower()
+    if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return f"used more than {budget.cpu_seconds} s of processor time to {what}; refused" + (
+            f" ({seconds})" if seconds else ""
+        )
+    if any(sign in said for sign in _OUT_OF_MEMORY):
+        return (
+            f"needed more than {budget.memory_bytes // 2**20:,} MiB to {what} "
+            f"(a decompression bomb, or a file too large to process{'; ' + memory if memory else ''})"
+        )
+    if done.returncode < 0:
+        return f"made {program} stop (signal {-done.returncode}) while trying to {what}; refused"
+    return None

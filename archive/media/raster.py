@@ -56,6 +56,21 @@ class Limits:
         )
 
 
+ALPHA = ("RGBA", "LA")  # the modes whose last band is transparency
+
+
+def workable(image: Image.Image, modes: tuple[str, ...] = ("1", "L", "RGB", *ALPHA, "I", "I;16", "F")) -> Image.Image:
+    """The picture in a mode whose black is black and whose alpha is transparency (not a
+    palette's first colour, CMYK's no ink, Lab's A axis): as it is, or as RGB(A); refused in
+    a mode Pillow cannot turn into RGB."""
+    if image.mode in modes:
+        return image
+    try:
+        return image.convert("RGBA" if image.has_transparency_data else "RGB")
+    except ValueError as exc:
+        raise MediaRefused(f"has pixels in {image.mode}, which cannot be redacted; refused") from exc
+
+
 def open_checked(data: bytes, limits: Limits) -> Image.Image:
     """Open an image lazily and refuse it before decoding if it is too large."""
     try:

@@ -101,15 +101,16 @@ class _QueryTokens:
     _pattern = re.compile(TOKEN_PATTERN)
 
     def __init__(self, term, proper: bool = False):
-        self.term = term
-        self.proper = proper  # only capitalised words have a term: the index keys no other
+        # `proper`: only capitalised words have a term (""), as the index keys no other
+        # (analysis.ProperWordFilter), and no key is made of another word (transliteration is
+        # dear, and a fresh worker has none of a hit's words' keys kept yet)
+        self.term = (lambda word: term(word) if word[:1].isupper() else "") if proper else term
 
     def __call__(self, value: str, mode: str = "query", **_options):
         token = Token(chars=True, removestops=False, mode=mode)
-        term, proper = self.term, self.proper
+        term = self.term
         for match in self._pattern.finditer(value):
-            word = match.group(0)
-            token.text = term(word) if not proper or word[:1].isupper() else ""
+            token.text = term(match.group(0))
             token.boost = 1.0
             token.stopped = False
             token.startchar, token.endchar = match.span()

@@ -442,9 +442,10 @@ def _where(request: SearchRequest, tsquery, ranking=None) -> tuple[str | None, d
     for name, value in sorted(request.filters.items()):
         if value in (None, "") or name not in FACETS:
             continue
-        if not _fits(f"={name}:{value}"):  # no document holds it (analyse)
+        lexeme = _lexeme(f"={name}:{value}")
+        if lexeme is _NOTHING:
             return None, {}
-        parts.append(_quote(f"={name}:{value}"))
+        parts.append(lexeme)
     clauses = ["terms @@ CAST(:match AS tsquery)"]
     params["match"] = " & ".join(parts)
     if request.among is not None:

@@ -31,7 +31,6 @@ import bisect
 import logging
 import mmap
 import os
-import re
 import struct
 from functools import partial
 from pathlib import Path
@@ -40,9 +39,8 @@ import numpy as np
 from whoosh.util.numeric import length_to_byte
 
 from archive.search import whoosh_adapter
-from archive.search.analysis import TOKEN_PATTERN
 from archive.search.gazetteer import place_keys
-from archive.search.language import fold_term, text_term
+from archive.search.language import fold_term, text_term, words_of
 
 log = logging.getLogger(__name__)
 MIN_DOCUMENTS = 200  # a smaller segment has no file: its readers build its sequences
@@ -55,7 +53,6 @@ _HEADER = struct.Struct("<8sQQQQQ")
 FIELD = "text"
 FIELDS = tuple(SUFFIXES)
 GATHER = 4  # gather the candidates' places when they are under a quarter of the segment's
-_TOKEN = re.compile(TOKEN_PATTERN)
 _CHUNK = 256  # documents whose words are numbered in one pass
 
 
@@ -242,7 +239,7 @@ def build(leaf, count: int, fields: tuple[str, ...] = FIELDS) -> dict[str, tuple
             words.parts = []
             for n in range(first, min(first + _CHUNK, count)):
                 stored = leaf.stored_fields(n)
-                words.add(_TOKEN.findall(f"{stored.get('title', '')}\n{stored.get('body', '')}"))
+                words.add(words_of(f"{stored.get('title', '')}\n{stored.get('body', '')}"))
             yield first, words
 
     return _sequences(leaf, count, fields, read())

@@ -42,7 +42,7 @@ def snippet(body: str, terms: set) -> str:
             words = {text for name, text in terms if name == field and text}
         if not words:
             continue
-        starts = _starts(body, analyzer.term, words, proper=field != "text")
+        starts = _starts(body, analyzer.term, words)
         if not starts:
             continue
         shown = _passages(body, starts)
@@ -69,16 +69,11 @@ def warm() -> None:
     snippet("## Warm\n\nA **warm** start, with [a link](https://example.org).\n\n- one", {("text", "warm")})
 
 
-def _starts(body: str, term, words: set, proper: bool = False) -> list[int]:
+def _starts(body: str, term, words: set) -> list[int]:
     """Where the tokens of the body whose term is in `words` begin: what the analyzer would
     find, token by token, but each distinct word is analysed once (set(findall) runs in C),
-    and the text is walked again only when one of them matched. `proper`: only capitalised
-    words, the only ones the index keys across scripts (analysis.ProperWordFilter); a key is
-    dear to make (transliteration), and a fresh worker has none of a hit's words' kept yet."""
-    tokens = set(_TOKEN.findall(body))
-    if proper:
-        tokens = {token for token in tokens if token[:1].isupper()}
-    matched = {token for token in tokens if term(token) in words}
+    and the text is walked again only when one of them matched."""
+    matched = {token for token in set(_TOKEN.findall(body)) if term(token) in words}
     if not matched:
         return []
     return [m.start() for m in _TOKEN.finditer(body) if m.group() in matched]

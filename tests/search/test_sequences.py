@@ -229,7 +229,7 @@ def test_a_text_analysed_otherwise_than_the_index_gets_no_file(tmp_path, monkeyp
         _found(search, ["detained", "and"])
         assert "check-index --repair" in caplog.text
     with monkeypatch.context() as patched:  # the same words, but one place too many
-        patched.setattr(sequences, "_TOKEN", re.compile(TOKEN_PATTERN + "|[.]"))
+        patched.setattr(sequences, "words_of", re.compile(TOKEN_PATTERN + "|[.]").findall)
         search.index([doc(n, _text(rng) + ".") for n in range(251, 501)])
     assert len(_files(tmp_path / "index")) == 1  # the first segment's, written by this write
     search.close()
