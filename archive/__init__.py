@@ -55,6 +55,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
         media,
         pages,
         permalinks,
+        pictures,
         review,
         search,
         security,
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     app.register_blueprint(login.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(pictures.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(timeline.bp)

@@ -1,7 +1,7 @@
 """Faces and scans benchmark: the archive's face search and scan reading beside their peers, on the
 same files, in the same run.
 
-    .venv/bin/python benchmarks/faces_scans.py [--photos 12] [--pages 6]
+    .venv/bin/python benchmarks/faces_scans.py [--photos 12] [--pages 6] [--attach 6]
 
 Faces: photos made from scikit-image's pictures of people (tests/media/photos.py: faces labelled
 by hand, pasted at 48-500 pixels on textured backgrounds), two thirds of 2 megapixels and a third
@@ -18,6 +18,12 @@ Scans: A4 pages at 300 dpi (2480 × 3508) drawn with names and numbers in both s
 (tests/media/pages.py). The archive (archive/media/ocr.py) reads each through a pipe; the peer
 is tesseract run on a PNG file written to a temporary folder, as pytesseract does. Reported:
 pages a second, names read, and tesseract's peak memory.
+
+Attach and decide: what a photo and a scanned page cost on their way to readers
+(archive/media/pictures.py), beside what attaching cost before pictures were looked at (the
+metadata removal alone, measured on the same files in the same run): looked at when attached
+(faces and text), then a public copy made (faces obscured, redacted words burned) and read
+again (the stricter detector, OCR).
 """
 
 from __future__ import annotations
@@ -178,6 +184,51 @@ def bench_scans(count: int, folder: Path) -> None:
     print(f"\narchive ÷ tesseract on a file, time: {ours / theirs:.2f}×")
 
 
+def bench_attach(count: int) -> None:
+    from archive.media import pictures, sanitise
+    from archive.media.raster import Limits
+    from archive.redaction.redact import redact
+
+    limits = Limits()
+    files = []
+    for n in range(count):
+        image, _labels = photo(3000 + n, size=(4000, 3000) if n % 3 == 2 else (1600, 1200), people=3, smallest=60)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=90)
+        files.append(("photo", out.getvalue()))
+        page = pages.page(3000 + n, size=36, line_count=30, width=2480)
+        out = io.BytesIO()
+        page.image.save(out, "PNG")
+        files.append(("scan", out.getvalue()))
+    rows = {"photo": [0.0, 0.0, 0.0, 0], "scan": [0.0, 0.0, 0.0, 0]}
+    for kind, data in files:
+        began = time.perf_counter()
+        clean = sanitise(data, limits)
+        cleaned = time.perf_counter()
+        seen = pictures.look(clean.data, clean.media_type, limits, clean.seconds)
+        looked = time.perf_counter()
+        page = seen.pages[0]
+        spans = redact(page.text).spans
+        burned = {0: [w.box for w in page.words_within([(s.start, s.end) for s in spans])]}
+        copy = pictures.public_copy(clean.data, clean.media_type, limits, seen.regions, burned)
+        pictures.problems(copy, [page.text[s.start : s.end] for s in spans], check_faces=True)
+        decided = time.perf_counter()
+        row = rows[kind]
+        row[0] += cleaned - began
+        row[1] += looked - cleaned
+        row[2] += decided - looked
+        row[3] += 1
+    print(f"\n### Attach and decide: {count} photos (a third of 12 megapixels) and {count} scanned pages\n")
+    print("| | metadata removed (before), s | looked at, s | copy made and read again, s | attach ÷ before |")
+    print("|---|---|---|---|---|")
+    for kind, (clean_s, look_s, decide_s, n) in rows.items():
+        print(
+            f"| {kind}, mean | {clean_s / n:.2f} | {look_s / n:.2f} | {decide_s / n:.2f} | "
+            f"{(clean_s + look_s) / clean_s:.1f}× |"
+        )
+    print(f"\npeak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--fresh":
         fresh_main(sys.argv[2])
@@ -185,6 +236,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=12)
     parser.add_argument("--pages", type=int, default=6)
+    parser.add_argument("--attach", type=int, default=6, help="photos and scanned pages attached and decided")
     args = parser.parse_args()
     if shutil.which("tesseract"):
         version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, check=False).stdout
@@ -196,6 +248,8 @@ def main() -> None:
         else:
             print(f"\nscans skipped: {ocr.INSTALL_HINT}")
         bench_faces(args.photos, Path(folder))
+        if ocr.available():
+            bench_attach(args.attach)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ LAYERS = _table(
             archive archive.services
             archive.web: __init__ api audit briefs briefs_api editing errors forms helpers i18n
             archive.web: login logs media pages review search security timeline timeline_editing
-            archive.web: index_queue keeping labels derivations acts permalinks
+            archive.web: index_queue keeping labels derivations acts permalinks pictures
             archive.cli: __init__ audit backup briefs common corpus documents media redaction
             archive.cli: search setup timeline users vault keeping evidence
         """,
@@ -51,6 +51,7 @@ LAYERS = _table(
             archive.protection: __init__ identities public_text
             archive.documents: __init__ edit intake media parse record review serialize
             archive.documents: revisions submission consent disposal held derivation near_duplicates
+            archive.documents: pictures
             archive.corpus: __init__ cases loader
             archive.timeline: __init__ chart claimreview entries export read references serialize suggest
             archive.briefs: __init__ compose export read serialize
@@ -69,7 +70,7 @@ LAYERS = _table(
         "pure": """
             archive.media: __init__ av containers detect ffmpeg gif icc inspect jbig2 jpeg jpx pdf
             archive.media: png raster regions report sanitise thumbnail tiff webp ocr processes burn faces
-            archive.media: scans
+            archive.media: scans pictures
             archive.redaction: __init__ allowlist given_names names ner patterns phones redact
             archive.redaction: spans
             archive.auth.passwords archive.corpus.sample

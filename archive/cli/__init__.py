@@ -41,6 +41,7 @@ COMMANDS = {
     "audit": ("audit", "audit_group"),
     "brief": ("briefs", "brief_group"),
     "check-index": ("search", "check_index_command"),
+    "check-pictures": ("vault", "check_pictures_command"),
     "create-user": ("users", "create_user_command"),
     "end-sessions": ("users", "end_sessions_command"),
     "export-bundle": ("backup", "export_bundle_command"),

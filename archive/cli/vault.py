@@ -1,4 +1,5 @@
-"""The vault of sealed originals (rotate its key), and every stored file checked (fsck)."""
+"""The vault of sealed originals (rotate its key), every stored file checked (fsck), and what
+readers get of every decided picture read again (check-pictures)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
+from archive.documents.pictures import check_copies
 from archive.services import media_store
 from archive.storage import audit, document_keys
 from archive.storage.fsck import check_files
@@ -146,4 +148,27 @@ def fsck_command() -> None:
         f"{len(report.problems) or 'no'} problems"
     )
     if not report.ok:
+        sys.exit(1)
+
+
+@click.command("check-pictures")
+@with_archive
+def check_pictures_command() -> None:
+    """Read again what readers get of every decided photo and scan (faces by the detector, text
+    by OCR, a PDF's text layer); exit 1 if one still shows what its decision hides."""
+    db = ensure_schema()
+    with db.session() as session:
+        checked = check_copies(session, media_store())
+        with unit_of_work(session):
+            audit.record(
+                session, actor(), VIA, "media.pictures.check", "archive", None,
+                files=checked.files, waiting=checked.waiting, problems=len(checked.problems),
+            )  # fmt: skip
+    for problem in checked.problems:
+        click.echo(f"problem  {problem}")
+    click.echo(
+        f"{checked.files} public copies read again, {checked.waiting} files readers get nothing of "
+        f"(undecided, withheld from a changed protection): {len(checked.problems) or 'no'} problems"
+    )
+    if checked.problems:
         sys.exit(1)

@@ -30,7 +30,7 @@ from archive.auth.permissions import can
 from archive.documents.consent import check_removal, take_out_of_view
 from archive.documents.media import MediaStore
 from archive.errors import N_, NotFound, NotPermitted, ValidationError
-from archive.storage import audit, document_keys
+from archive.storage import audit, document_keys, queries
 from archive.storage.audit import principal_of
 from archive.storage.db import database_of
 from archive.storage.models import (
@@ -149,7 +149,10 @@ def delete_document(
     _refuse_if_held(session, document.id)
     doc_id = document.id
     own = store.originals(session, doc_id, create=False)  # opened before its key is shredded
-    files = [(m.sha256, m.thumbnail_sha256, m.original_sha256, m.in_vault) for m in document.media]
+    files = [
+        ((m.sha256, m.thumbnail_sha256, m.public_sha256, m.public_thumbnail_sha256), m.original_sha256, m.in_vault)
+        for m in document.media
+    ]
     with unit_of_work(session):
         # the row locked (PostgreSQL) or the database (SQLite, by this first write) before the
         # holds are read again: a hold placed meanwhile is seen, or waits for this to finish
@@ -209,17 +212,12 @@ def _remove_files(session: Session, store: MediaStore, own: Vault | None, files:
     """The document's cleaned files and originals that no other document's media still uses:
     its own sealed originals always (they open with nothing now), an original kept under the
     vault key itself (before documents had keys) only when no other media row names it."""
-    for sha256, thumbnail, original, in_vault in files:
-        for blob in (sha256, thumbnail):
-            if blob and not _used(session, blob):
+    for blobs, original, in_vault in files:
+        for blob in blobs:
+            if blob and not queries.blob_in_use(session, blob):
                 store.blobs.delete(blob)
         if in_vault and own is not None and own is not store.vault:
             own.delete(original)
         unused = in_vault and not session.scalar(select(func.count()).where(MediaFile.original_sha256 == original))
         if unused and store.vault is not None:
             store.vault.delete(original)
-
-
-def _used(session: Session, sha256: str) -> bool:
-    used = select(func.count()).where((MediaFile.sha256 == sha256) | (MediaFile.thumbnail_sha256 == sha256))
-    return bool(session.scalar(used))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.errors import MediaRefused, NotFound, NotPermitted
-from archive.media import CleanMedia, Limits, sanitise
+from archive.media import CleanMedia, Limits, pictures, sanitise
 from archive.media.thumbnail import make_thumbnail
 from archive.storage import audit, document_keys
 from archive.storage.blobs import BlobStore
@@ -114,7 +114,16 @@ def prepare(uploads: list[Upload], store: MediaStore) -> Batch:
             "originals are kept sealed",
             source=next(u.name for u in uploads if u.disguise_voice),
         )
-    return Batch(store, [(u, sanitise(u.data, store.limits, u.name, u.disguise_voice)) for u in uploads])
+    prepared = [(u, sanitise(u.data, store.limits, u.name, u.disguise_voice)) for u in uploads]
+    return Batch(store, prepared, [_look(clean, store.limits) for _upload, clean in prepared])
+
+
+def _look(clean: CleanMedia, limits: Limits) -> pictures.Seen:
+    """Faces and words in a picture (documents/pictures.py decides on them); nothing to look
+    for in a recording."""
+    if not pictures.is_picture(clean.media_type):
+        return pictures.Seen()
+    return pictures.look(clean.data, clean.media_type, limits, clean.seconds)
 
 
 @dataclass
@@ -123,12 +132,16 @@ class Batch:
 
     store: MediaStore
     prepared: list[tuple[Upload, CleanMedia]]
+    seen: list[pictures.Seen]
     created_blobs: list[str] = field(default_factory=list)
     created_vault: list[tuple[Vault, str]] = field(default_factory=list)
 
     def write(self, session: Session, document: Document, actor: Actor, via: str):
         """Write files and add rows to the session's transaction (the caller commits)."""
-        return [_store_one(session, document, upload, clean, self, actor, via) for upload, clean in self.prepared]
+        return [
+            _store_one(session, document, upload, clean, seen, self, actor, via)
+            for (upload, clean), seen in zip(self.prepared, self.seen, strict=True)
+        ]
 
     def undo(self) -> None:
         """Remove the files this batch created (after a failed commit)."""
@@ -173,7 +186,7 @@ def read_original(session: Session, media: MediaFile, store: MediaStore, actor: 
     return data
 
 
-def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor, via):
+def _store_one(session, document, upload, clean: CleanMedia, seen: pictures.Seen, batch: Batch, actor, via):
     store = batch.store
     sha256, created = store.blobs.put(clean.data)
     if created:
@@ -210,6 +223,10 @@ def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor
         in_vault=in_vault,
         report=clean.report.to_dict(),
         created_by_id=user_id(actor),
+        # readers get nothing of a picture showing a face or text until a custodian decides
+        picture_state="undecided" if seen.undecided else "clear",
+        regions=seen.regions,
+        words=pictures.stored(seen.pages) if seen.pages else None,
     )
     session.add(row)
     session.flush()
@@ -223,5 +240,8 @@ def _store_one(session, document, upload, clean: CleanMedia, batch: Batch, actor
         document_id=document.id,
         sha256=sha256,
         original_sha256=clean.original_sha256,
+        picture=row.picture_state,
+        faces=sum(r["source"] == "face" for r in seen.regions),
+        words=sum(len(p.words) for p in seen.pages),
     )
     return row

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
-from archive.documents import revisions
+from archive.documents import pictures, revisions
 from archive.documents.near_duplicates import propose_for
 from archive.documents.record import put_on_row
 from archive.errors import N_, EditConflict, NotPermitted, ValidationError
@@ -128,6 +128,13 @@ def _publish(session: Session, document: Document, actor: Actor, via: str) -> No
         raise ValidationError(
             N_("grade its source (A–F) and its information (1–6) before publishing: edit the document"),
             field="grading",
+        )
+    waiting = pictures.waiting(session, document)
+    if waiting:
+        raise ValidationError(
+            N_("decide what its pictures may show before publishing: %(count)s file(s) wait for a decision"),
+            field="media",
+            params={"count": len(waiting)},
         )
     document.status = "published"
     audit.record(session, actor, via, "document.publish", "document", document.id)

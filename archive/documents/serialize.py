@@ -19,7 +19,12 @@ def case_json(case: Case, link: Link) -> dict:
 
 
 def document_json(
-    document: Document, link: Link, full: bool, custodian: bool = False, derived: list | None = None
+    document: Document,
+    link: Link,
+    full: bool,
+    custodian: bool = False,
+    derived: list | None = None,
+    files: list[tuple[MediaFile, str]] | None = None,
 ) -> dict:
     """A document's description; `full` adds its source, grading, media and public text, and
     `custodian` the media's cleaning reports and original hashes (and media whose consent
@@ -55,14 +60,17 @@ def document_json(
             {"document": link("document", d.original), "slug": d.original.slug, "relation": d.relation}
             for d in derived or ()
         ]
-        shown = document.media if custodian or document.media_consented else []
-        data["media"] = [media_json(m, link, full=custodian) for m in shown]
+        # `files`: each file the reader may have, with the SHA-256 of the copy they get
+        # (documents/pictures.py: a public copy, or nothing while a picture is undecided)
+        shown = files if files is not None else [(m, m.sha256) for m in document.media] if custodian else []
+        data["media"] = [media_json(m, link, full=custodian, sha256=sha256) for m, sha256 in shown]
         data["body"] = document.body_public  # never the original: custodians' pages only
     return data
 
 
-def media_json(media: MediaFile, link: Link, full: bool) -> dict:
-    """Describe a media file; the report (field names only) for custodians."""
+def media_json(media: MediaFile, link: Link, full: bool, sha256: str | None = None) -> dict:
+    """Describe a media file; the report (field names only) and what its pictures show for
+    custodians. `sha256`: of the copy the reader gets (the clean file's by default)."""
     data = {
         "id": media.id,
         "url": link("media", media.id),
@@ -75,9 +83,16 @@ def media_json(media: MediaFile, link: Link, full: bool) -> dict:
         "frames": media.frames,
         "seconds": media.seconds,
         "voice_disguised": media.voice_disguised,
-        "sha256": media.sha256,
+        "sha256": sha256 or media.sha256,
     }
-    if full:  # custodians: the original's hash would let a holder of a copy confirm its source
+    if full:
+        data["picture"] = {
+            "state": media.picture_state,
+            "faces": sum(r["source"] == "face" for r in media.regions or ()),
+            "regions": len(media.regions or ()),
+            "pages_read": len(media.words or ()),
+            "public_sha256": media.public_sha256,
+        }  # custodians: the original's hash would let a holder of a copy confirm its source
         data["original_sha256"] = media.original_sha256
         data["metadata_removed"] = media.report
     return data

@@ -31,6 +31,7 @@ from archive.media.raster import Limits
 from archive.media.report import Report
 
 # Codecs every current browser plays, by the container they are kept in.
+KEY_FRAMES = 8  # of a video, besides its poster, searched for faces
 _VIDEO_COPY = {"h264": MP4, "vp8": WEBM, "vp9": WEBM, "av1": WEBM}
 _AUDIO_WITH = {MP4: {"aac", "mp3"}, WEBM: {"opus", "vorbis"}}
 _AUDIO_ALONE = {"aac": M4A, "mp3": MP3, "opus": OGG, "vorbis": OGG, "flac": FLAC, "pcm_s16le": WAV, "pcm_u8": WAV}
@@ -97,12 +98,22 @@ def clean(data: bytes, report: Report, found: Found, limits: Limits, disguise_vo
 
 def poster(clean_video: bytes, seconds: float, limits: Limits) -> bytes:
     """Return one frame of a cleaned video as PNG (upright), to be cleaned like any image."""
+    return frame_at(clean_video, looked_at(seconds)[0], limits)
+
+
+def looked_at(seconds: float, count: int = KEY_FRAMES) -> list[float]:
+    """The moments of a video whose frames are searched for faces: the poster's, then `count`
+    spread evenly over its length."""
+    return [min(1.0, seconds / 2)] + [seconds * (n + 1) / (count + 1) for n in range(count if seconds > 0 else 0)]
+
+
+def frame_at(clean_video: bytes, at: float, limits: Limits) -> bytes:
+    """The frame of a cleaned video at `at` seconds, as PNG (upright)."""
     budget = ffmpeg.Budget(
         limits.media_memory, max(1, min(60, int(limits.media_seconds))), min(120.0, limits.media_seconds)
     )
-    at = f"{min(1.0, seconds / 2):.3f}"
     args = ["-map", "0:V:0", "-frames:v", "1", "-map_metadata", "-1", "-fflags", "+bitexact"]
-    return ffmpeg.convert(clean_video, ["-ss", at], [*args, "-c:v", "png", "-f", "image2pipe"], budget)
+    return ffmpeg.convert(clean_video, ["-ss", f"{at:.3f}"], [*args, "-c:v", "png", "-f", "image2pipe"], budget)
 
 
 def _first(streams: list[dict], kind: str) -> dict | None:

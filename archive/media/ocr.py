@@ -104,6 +104,14 @@ _WORD = re.compile(r"[^\W_]+")
 MIN_DIGITS = 5  # a term with this many digits or more is looked for by its digits
 
 
+def fold(text: str) -> str:
+    """The text as compared, letter for letter (its length kept, so a place in the one is the
+    place in the other): look-alikes folded, lower case, every space a plain space."""
+    return "".join(
+        " " if c.isspace() else (lower if len(lower := c.lower()) == 1 else c) for c in text.translate(_LOOKALIKE)
+    )
+
+
 def folded_words(text: str) -> list[str]:
     """The text's words as compared: letters and digits only, look-alikes folded, lower case."""
     return [w.lower() for w in _WORD.findall(text.translate(_LOOKALIKE))]

@@ -39,7 +39,12 @@ def check_files(session: Session, blobs: BlobStore, original: Callable[[MediaFil
     report = FsckReport()
     referenced: set[str] = set()
     for media in session.scalars(select(MediaFile).order_by(MediaFile.id)):
-        for what, sha256 in (("file", media.sha256), ("thumbnail", media.thumbnail_sha256)):
+        for what, sha256 in (
+            ("file", media.sha256),
+            ("thumbnail", media.thumbnail_sha256),
+            ("public copy", media.public_sha256),
+            ("public copy's thumbnail", media.public_thumbnail_sha256),
+        ):
             if sha256 is None:
                 continue
             referenced.add(sha256)

@@ -300,3 +300,13 @@ def get_suggestion(session: Session, suggestion_id: int) -> DateSuggestion | Non
 
 def get_brief(session: Session, brief_id: int) -> Brief | None:
     return session.get(Brief, brief_id)
+
+
+def blob_in_use(session: Session, sha256: str) -> bool:
+    """Whether any media row names this stored file: as its clean file, thumbnail, public copy
+    or the public copy's thumbnail."""
+    columns = (MediaFile.sha256, MediaFile.thumbnail_sha256, MediaFile.public_sha256, MediaFile.public_thumbnail_sha256)
+    clause = columns[0] == sha256
+    for column in columns[1:]:
+        clause = clause | (column == sha256)
+    return bool(session.scalar(select(func.count()).select_from(MediaFile).where(clause)))

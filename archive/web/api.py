@@ -8,6 +8,7 @@ from archive.auth.permissions import audience_for, can
 from archive.citations import STYLES, cite_document
 from archive.config import document_kinds
 from archive.documents.intake import ingest_bytes
+from archive.documents.pictures import reader_files
 from archive.documents.serialize import case_json, document_json
 from archive.errors import NotFound, ValidationError
 from archive.services import get_session
@@ -121,7 +122,8 @@ def _document(document) -> dict:
     reader = actor()
     custodian = can(reader, "document:read_original", document)
     derived = [d for d in document.derived if d.state == "confirmed" and can(reader, "document:read", d.original)]
-    record = document_json(document, permalink, full=True, custodian=custodian, derived=derived)
+    files = reader_files(get_session(), document, reader)
+    record = document_json(document, permalink, full=True, custodian=custodian, derived=derived, files=files)
     # ready-to-copy citations, in the reader's language (?lang=)
     link, words = permalink("document", document), citation_words()
     record["citation"] = {style: cite_document(document, link, words, style) for style in STYLES}

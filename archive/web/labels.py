@@ -17,6 +17,18 @@ LABELS = {
         "official_statement": _l("official statement"),
     },
     "status": {"draft": _l("draft"), "in_review": _l("in review"), "published": _l("published")},
+    "picture": {
+        "clear": _l("nothing found to hide"),
+        "undecided": _l("waiting for a custodian's decision: readers get nothing of it"),
+        "obscured": _l("public copy obscured"),
+        "shown": _l("shown as it is, for a recorded reason"),
+        "withheld": _l("withheld from readers"),
+    },
+    "picture_choice": {
+        "obscured": _l("Obscure: faces pixelated under noise, drawn regions and redacted words burned out"),
+        "shown": _l("Show the faces (give the reason below); drawn regions and redacted words are still burned out"),
+        "withheld": _l("Withhold: readers get nothing of this file"),
+    },
     "consent": {
         "public": _l("public"),
         "researchers": _l("researchers only"),

@@ -18,6 +18,7 @@ from archive.auth.actors import Actor, user_id
 from archive.auth.permissions import can
 from archive.documents.held import Held, HeldUploads, describe, keepable, renumbered
 from archive.documents.media import Batch, Upload, add_media, prepare, read_original
+from archive.documents.pictures import reader_file
 from archive.documents.serialize import media_json
 from archive.errors import N_, MediaRefused, NotFound, ValidationError
 from archive.services import get_session, media_store
@@ -29,6 +30,9 @@ from archive.web.labels import localised
 bp = Blueprint("media", __name__)
 FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
 _YES = ("1", "on", "true", "yes")
+# what a thumbnail or public copy can be (media/pictures.py), by its first bytes; else JPEG
+_COPIES = ((b"\x89PNG", "image/png"), (b"%PDF-", "application/pdf"), (b"GIF8", "image/gif"),
+           (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))  # fmt: skip
 
 
 def uploads_from_request(field: str) -> list[Upload]:
@@ -50,20 +54,40 @@ def get_media_or_404(media_id: int) -> MediaFile:
     return media
 
 
+def served_or_404(media: MediaFile) -> tuple[str, str | None]:
+    """The (file, thumbnail) this reader gets (documents/pictures.py): a picture waiting for a
+    custodian's decision, or withheld, is 'not found'."""
+    got = reader_file(get_session(), media, actor())
+    if got is None:
+        raise NotFound(f"no media {media.id}")
+    return got
+
+
 @bp.get("/media/<int:media_id>")
 def file(media_id: int):
     media = get_media_or_404(media_id)
-    return _send(media.sha256, media.mime, media, attachment=media.kind == "pdf")
+    sha256, _thumbnail = served_or_404(media)
+    return send_copy(sha256, media, attachment=media.kind == "pdf")
 
 
 @bp.get("/media/<int:media_id>/thumbnail")
 def thumbnail(media_id: int):
     media = get_media_or_404(media_id)
-    if not media.thumbnail_sha256:
+    _sha256, thumbnail_sha256 = served_or_404(media)
+    if not thumbnail_sha256:
         raise NotFound("no thumbnail")
-    with media_store().blobs.path(media.thumbnail_sha256).open("rb") as handle:
-        mime = "image/png" if handle.read(4) == b"\x89PNG" else "image/jpeg"
-    return _send(media.thumbnail_sha256, mime, media, attachment=False, suffix="-thumbnail")
+    return send_copy(thumbnail_sha256, media, attachment=False, suffix="-thumbnail")
+
+
+def send_copy(sha256: str, media: MediaFile, attachment: bool, suffix: str = ""):
+    """Send a file of this media row: the clean file with its stored type, or a thumbnail or
+    public copy with the type its first bytes say (JPEG or PNG)."""
+    mime = media.mime
+    if sha256 != media.sha256:
+        with media_store().blobs.path(sha256).open("rb") as handle:
+            head = handle.read(5)
+        mime = next((m for magic, m in _COPIES if head.startswith(magic)), "image/jpeg")
+    return _send(sha256, mime, media, attachment=attachment, suffix=suffix)
 
 
 @bp.get("/media/<int:media_id>/original")

@@ -12,6 +12,7 @@ from archive.auth.permissions import audience_for, can
 from archive.citations import STYLES, cite_document
 from archive.config import document_kinds
 from archive.documents.derivation import derivatives_of, proposals_for
+from archive.documents.pictures import reader_files
 from archive.errors import N_, NotFound, ValidationError
 from archive.media.detect import SUPPORTED
 from archive.media.report import summarise
@@ -134,6 +135,7 @@ def document(doc_id: int):
         permalink=link,
         citations={style: cite_document(doc, link, citation_words(), style) for style in STYLES},
         on_timeline=entries_citing(session, reader, doc.id),
+        shown_media=[media for media, _sha256 in reader_files(session, doc, reader)],
         **_derivations(session, reader, doc),
     )
 

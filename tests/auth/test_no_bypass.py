@@ -38,6 +38,7 @@ from archive.briefs.export import export_brief
 from archive.config import document_kinds
 from archive.corpus.cases import create_case, validate_case
 from archive.corpus.loader import load_corpus
+from archive.documents import pictures
 from archive.documents.consent import ConsentGiven, record_consent, view_consent, withdraw
 from archive.documents.derivation import decide_proposal
 from archive.documents.disposal import delete_document, due_for_review, place_hold, release_hold, set_review_after
@@ -328,6 +329,17 @@ TABLE: dict[str, UseCase] = {
         "keeper",
         CUSTODIAN + ("cli",),
     ),
+    "archive.documents.pictures.decide": UseCase(
+        lambda w, a, v: pictures.decide(w.session, w.get(MediaFile, "media"), media_store(), a, v, "withheld", []),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
+    "archive.documents.pictures.add_text_to_body": UseCase(
+        lambda w, a, v: pictures.add_text_to_body(w.session, w.get(MediaFile, "media"), a, v),
+        "keeper",
+        CUSTODIAN + ("cli",),
+        beyond=(ValidationError,),  # the world's picture shows no text
+    ),
     "archive.documents.review.review_redaction": UseCase(
         lambda w, a, v: review_redaction(w.session, _doc(w, "draft"), a, v), "keeper", CUSTODIAN + ("cli",)
     ),
@@ -512,6 +524,8 @@ TABLE: dict[str, UseCase] = {
 # Reads that never refuse: they answer with what the actor may see (tests/web/test_access.py,
 # tests/timeline, tests/briefs and tests/search check what each reader gets).
 READS = {
+    "archive.documents.pictures.reader_file",
+    "archive.documents.pictures.reader_files",
     "archive.search.query.visible_languages",
     "archive.timeline.read.visible_timeline",
     "archive.timeline.read.timeline_outline",

@@ -12,6 +12,7 @@ One server, one browser and one tab per role serve the whole module (a few minut
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
@@ -83,6 +84,7 @@ PAGES = (
     Page("edit-document", "/documents/{public}/edit", CUSTODIANS),
     Page("history", "/documents/{public}/history", CUSTODIANS),
     Page("review", "/documents/{draft}/redaction", CUSTODIANS),
+    Page("picture-review", "/media/{photo}/picture", CUSTODIANS),
     Page("keeping", "/documents/{public}/keeping", CUSTODIANS),
     Page("retention", "/retention", CUSTODIANS),
     Page("audit", "/audit", CUSTODIANS),
@@ -97,6 +99,8 @@ NOT_HTML = {
     "/media/<int:media_id>",  # a document's photo, recording or PDF
     "/media/<int:media_id>/thumbnail",  # its thumbnail image
     "/media/<int:media_id>/original",  # the sealed original, downloaded
+    "/media/<int:media_id>/public",  # the public copy of a picture
+    "/media/<int:media_id>/pages/<int:number>",  # a page of a scan, as a picture for its review
     "/documents/<int:doc_id>/revisions/<int:number>/received",  # the bytes received, downloaded
     "/briefs/<int:brief_id>/export.<fmt>",  # a brief as a Markdown, HTML or PDF download
     "/timeline/export.<fmt>",  # the timeline as a JSON or CSV download
@@ -193,9 +197,11 @@ def _sample(app) -> dict:
     from archive.briefs.compose import add_document, add_entry, add_note, create_brief
     from archive.documents.consent import withdraw
     from archive.documents.disposal import set_review_after
+    from archive.documents.media import Upload, add_media
     from archive.search.indexing import reindex
     from archive.services import get_db
     from archive.storage.models import Act, Document, TimelineEntry
+    from tests.media.photos import photo
 
     draft = store_document(
         app,
@@ -215,6 +221,13 @@ def _sample(app) -> dict:
         withdraw(s, public[-1], "consent_withdrawn", "asked by phone", custodian, "web")
         ids = {"public": public[0].id, "withdrawn": public[-1].id, "draft": draft, "entry": entry.id}
         ids["act"] = s.scalars(select(Act).order_by(Act.id)).first().id
+        image, _faces = photo(7, size=(1200, 900), people=2, smallest=80)
+        jpeg = io.BytesIO()
+        image.save(jpeg, "JPEG")
+        store = app.extensions["archive.media"]
+        (ids["photo"],) = [
+            m.id for m in add_media(s, s.get(Document, draft), [Upload(jpeg.getvalue())], store, custodian, "web")
+        ]
         ids["case"] = "chechnya-2017"
         for role, user in users.items():
             brief = create_brief(s, user, "Submission on Chechnya, 2017", "For the UN Special Rapporteur.", "web")
