@@ -1,7 +1,7 @@
 """A custodian's decision on what a picture may show readers, and which file readers get.
 
 Threat: a witness's face in a photo, or their name on a scanned summons, reaching a reader.
-Every photo, PDF page and video poster is looked at when attached (media/pictures.py); one
+Every photo, PDF page and video frame is looked at when attached (media/pictures.py); one
 showing a face or text, or that could not be looked at, is "undecided" and readers get nothing
 of it (not the file, not its thumbnail, not its entry in a list) until a custodian decides:
 
@@ -15,7 +15,8 @@ of it (not the file, not its thumbnail, not its entry in a list) until a custodi
 
 The words burned depend on the case's protected identities and the document's redaction. When
 either changes after a decision, the copy may show a name protected since: readers then get
-nothing until a custodian decides again (`served`), so a copy is never behind its protection.
+nothing until a custodian decides again (`reader_file`, `current`), so a copy is never behind
+its protection.
 Two custodians deciding at once: the second to save gets EditConflict (`picture_version`).
 """
 
@@ -38,7 +39,7 @@ from archive.documents.revisions import latest_content, submission_from
 from archive.errors import N_, EditConflict, NotPermitted, ValidationError
 from archive.media import pictures
 from archive.media.detect import MediaType
-from archive.media.ocr import Page, fold
+from archive.media.ocr import LANGUAGES, Page, fold
 from archive.media.thumbnail import make_thumbnail
 from archive.protection.public_text import protection_for, review_spans
 from archive.storage import audit, queries
@@ -51,7 +52,7 @@ STATES = ("clear", "undecided", "obscured", "withheld", "shown")
 CHOICES = ("obscured", "shown", "withheld")
 SOURCES = ("face", "custodian")  # of a region a custodian keeps or draws
 MAX_REASON = 1000
-_CHECKED: dict[tuple, bool] = {}  # (media, decision, protection digest) → the copy still covers it
+_CHECKED: dict[bytes, bool] = {}  # digest of (words, protection, boxes burned) → the copy still covers it
 
 
 def reader_file(session: Session, media: MediaFile, actor: Actor) -> tuple[str, str | None] | None:
@@ -90,17 +91,18 @@ def current(session: Session, media: MediaFile) -> bool:
     """Whether a decided copy still burns every word its protection names today: at once when
     nothing that decides it changed since (the digest kept with the decision), else by working
     the words out again (once per process for each decision and protection)."""
-    if not media.words:
+    if not any(page["words"] for page in media.words or ()):
         return True
     token = protection_token(session, media.document)
     if token == media.burned_for:
         return True
-    key = (media.id, media.picture_version, token)
+    burned = {(r["page"], tuple(r["box"])) for r in media.regions if r["source"] == "word"}
+    # the answer depends on the words read, the protection and the boxes burned: nothing else
+    key = hashlib.sha256(json.dumps([media.words, token, sorted(burned)], ensure_ascii=False).encode()).digest()
     if key not in _CHECKED:
         if len(_CHECKED) > 10_000:
             _CHECKED.clear()
         needed = redacted_words(session, media.document, pictures.pages_of(media.words)).boxes
-        burned = {(r["page"], tuple(r["box"])) for r in media.regions if r["source"] == "word"}
         _CHECKED[key] = all((page, tuple(box)) in burned for page, boxes in needed.items() for box in boxes)
     return _CHECKED[key]
 
@@ -240,28 +242,12 @@ def decide(
             "public_sha256": _sha256(public.data),
             "public_thumbnail_sha256": _sha256(public.thumbnail),
         }
-        advanced = session.execute(
-            update(MediaFile)
-            .where(MediaFile.id == media.id, MediaFile.picture_version == expected)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if advanced != 1:
-            session.rollback()
-            session.refresh(media)
-            raise EditConflict(
-                "decided by another custodian since you opened it: reload the page to see their decision",
-                field="picture_version",
-            )
-        for name, value in values.items():
-            set_committed_value(media, name, value)
+        _advance(session, media, expected, values)
         details = {"choice": choice, "regions": len(regions) - len(public.words), "words_burned": len(public.words)}
         if choice == "shown" and reason:
             details["reason"] = reason
         audit.record(session, actor, via, "media.picture.decide", "media", media.id, document_id=document.id, **details)
-    for sha256 in earlier:  # a copy decided before (it may show what is protected since)
-        if sha256 and not queries.blob_in_use(session, sha256):
-            store.blobs.delete(sha256)
+    _drop_unused(session, store, earlier)
     log.info(
         "media %s: public copy %s (%s regions, %s words burned)", media.id, choice, len(regions), len(public.words)
     )
@@ -314,6 +300,77 @@ def _refuse_if(found: list[str]) -> None:
             "regions",
             params={"what": "; ".join(found)},
         )
+
+
+def read_again(
+    session: Session, media: MediaFile, store: MediaStore, actor: Actor, via: str, languages: tuple[str, ...]
+) -> MediaFile:
+    """Read a file's text again in the languages a custodian chose (Russian, English or both;
+    both by default when it was attached). What it shows may differ now: the file waits for a
+    decision again, its earlier public copy taken from readers; faces and drawn regions stay."""
+    if not can(actor, "document:edit", media.document):
+        raise NotPermitted("only custodians read files again")
+    if not languages or any(language not in LANGUAGES for language in languages):
+        raise ValidationError(N_("must be one of %(allowed)s"), "languages", params={"allowed": "rus+eng, rus, eng"})
+    kind = MediaType(media.kind, media.mime, media.ext, _family(media))
+    if kind.family == "video":
+        raise ValidationError(N_("a video's text is not read: decide on its faces"), "languages")
+    pages = pictures.read(store.blobs.get(media.sha256), kind, store.limits, languages)
+    earlier = (media.public_sha256, media.public_thumbnail_sha256)
+    values = {
+        "words": pictures.stored(pages),
+        "regions": [r for r in media.regions if r["source"] != "word"],
+        "picture_state": "undecided",
+        "picture_version": media.picture_version + 1,
+        "burned_for": "",
+        "public_sha256": None,
+        "public_thumbnail_sha256": None,
+    }
+    with unit_of_work(session):
+        _advance(session, media, media.picture_version, values)
+        audit.record(session, actor, via, "media.picture.read", "media", media.id, document_id=media.document_id,
+                     languages="+".join(languages), words=sum(len(p.words) for p in pages))  # fmt: skip
+    _drop_unused(session, store, earlier)
+    return media
+
+
+def _advance(session: Session, media: MediaFile, expected: int, values: dict) -> None:
+    """Write `values` on the row if it is still at the version the custodian read (one
+    compare-and-set UPDATE, which also takes the row's lock); EditConflict otherwise."""
+    advanced = session.execute(
+        update(MediaFile)
+        .where(MediaFile.id == media.id, MediaFile.picture_version == expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if advanced != 1:
+        session.rollback()
+        session.refresh(media)
+        raise EditConflict(
+            "decided by another custodian since you opened it: reload the page to see their decision",
+            field="picture_version",
+        )
+    for name, value in values.items():
+        set_committed_value(media, name, value)
+
+
+def _drop_unused(session: Session, store: MediaStore, blobs) -> None:
+    """Delete public copies no row names any more (one may show what is protected since)."""
+    for sha256 in blobs:
+        if sha256 and not queries.blob_in_use(session, sha256):
+            store.blobs.delete(sha256)
+
+
+def view_reading(session: Session, media: MediaFile, actor: Actor, via: str) -> list[Page]:
+    """What OCR read in a file, for a custodian's review: it can name anyone the public copy
+    hides, so every view is recorded in the custody log, as a view of an original text is."""
+    if not can(actor, "document:read_original", media.document):
+        raise NotPermitted("only custodians see what a file's text says")
+    pages = pictures.pages_of(media.words)
+    if any(page.words for page in pages):
+        with unit_of_work(session):
+            audit.record(session, actor, via, "media.text.view", "media", media.id, document_id=media.document_id)
+    return pages
 
 
 def read_text(media: MediaFile) -> str:

@@ -17,6 +17,7 @@ reported in `Seen.notes`, and the picture then waits for a custodian: unknown is
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ MIN_CONFIDENCE = 30.0  # a word tesseract is less sure of is noise in a photo, n
 MIN_WORDS = 2  # a picture with fewer words read than this shows no text to review
 MAX_REGIONS = 500  # of one file: faces found and regions drawn
 MAX_FRAMES = 50  # of an animated or many-page image, looked at and published (more: withheld)
+MAX_PAGES = 100  # of a PDF, looked at when attached and published (about 4 minutes; more: withheld)
 PICTURE_FAMILIES = ("image", "video", "document")
 OBSCURED = ("face",)  # region sources obscured in the public copy; words and drawn regions are burned
 
@@ -72,12 +74,23 @@ def look(data: bytes, media_type: MediaType, limits: Limits, seconds: float | No
             seen.pages.append(ocr.Page(*picture.size))  # a video is reviewed for its faces only
             continue
         try:
-            page = ocr.recognise(picture)
+            seen.pages.append(_read(picture, ocr.LANGUAGES))
         except MediaRefused as exc:
             seen.notes.append(f"text not read: {exc}")
-            page = ocr.Page(*picture.size)
-        seen.pages.append(ocr.Page(page.width, page.height, [w for w in page.words if w.confidence >= MIN_CONFIDENCE]))
+            seen.pages.append(ocr.Page(*picture.size))
     return seen
+
+
+def read(data: bytes, media_type: MediaType, limits: Limits, languages: tuple[str, ...]) -> list[ocr.Page]:
+    """Every picture of a file read again in the languages a custodian chose."""
+    if media_type.family == "video":
+        raise MediaRefused("is a video: its text is not read, its faces are")
+    return [_read(picture, languages) for picture in _pictures(data, media_type, limits, 0.0, Seen())]
+
+
+def _read(picture: Image.Image, languages: tuple[str, ...]) -> ocr.Page:
+    page = ocr.recognise(picture, languages)
+    return ocr.Page(page.width, page.height, [w for w in page.words if w.confidence >= MIN_CONFIDENCE])
 
 
 def region(page: int, box: Iterable[int], source: str, score: float | None = None) -> dict:
@@ -107,7 +120,10 @@ def _pictures(data: bytes, media_type: MediaType, limits: Limits, seconds, seen:
     elif media_type.kind == "pdf":
         if scans.text_of(data).strip():  # readers would get it with the file: a custodian decides
             seen.notes.append("carries a text layer")
-        yield from scans.pages(data)
+        count = scans.page_count(data)
+        if count > MAX_PAGES:
+            seen.notes.append(f"has {count} pages; at most {MAX_PAGES} are looked at")
+        yield from itertools.islice(scans.pages(data), MAX_PAGES)
 
 
 def pages_of(words: list | None) -> list[ocr.Page]:
@@ -141,6 +157,8 @@ def public_copy(
     other images become PNG (first frame only), a PDF is rebuilt from its pictures alone."""
     if media_type.family == "video":
         raise MediaRefused("cannot have its faces obscured: a video is withheld or shown")
+    if media_type.kind == "pdf" and scans.page_count(data) > MAX_PAGES:
+        raise MediaRefused(f"has more than {MAX_PAGES} pages, more than are looked at: withhold it, or attach it split")
     seen = Seen()
     made = []
     for number, picture in enumerate(_pictures(data, media_type, limits, 0.0, seen)):

@@ -51,6 +51,14 @@ def pages(data: bytes, dpi: int = DPI) -> Iterator[Image.Image]:
         document.close()
 
 
+def page_count(data: bytes) -> int:
+    document = _document(data)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
 def text_of(data: bytes) -> str:
     """The text a PDF's own pages hold (a text layer, visible or not), page after page."""
     document = _document(data)

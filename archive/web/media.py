@@ -184,4 +184,5 @@ def _send(sha256: str, mime: str, media: MediaFile, attachment: bool, suffix: st
 
 
 def _ext(mime: str, media: MediaFile) -> str:
-    return {"image/png": "png", "image/jpeg": "jpg"}.get(mime, media.ext) if mime else media.ext
+    known = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/tiff": "tif", "application/pdf": "pdf"}
+    return known.get(mime, media.ext) if mime else media.ext

@@ -20,7 +20,6 @@ from archive.auth.actors import ANONYMOUS
 from archive.documents import pictures
 from archive.errors import N_, NotFound, ValidationError
 from archive.media import av, scans
-from archive.media.pictures import pages_of
 from archive.media.raster import decode, open_checked, workable
 from archive.services import get_session, media_store
 from archive.web.helpers import get_document_or_404, require
@@ -40,9 +39,9 @@ def _picture_or_404(media_id: int):
 
 @bp.get("/media/<int:media_id>/picture")
 def review(media_id: int):
-    _who, media = _picture_or_404(media_id)
+    who, media = _picture_or_404(media_id)
     session = get_session()
-    pages = pages_of(media.words)
+    pages = pictures.view_reading(session, media, who, "web")
     burned = pictures.redacted_words(session, media.document, pages).boxes if pages else {}
     sizes = pictures.page_sizes(media)
     return render_template(
@@ -52,6 +51,7 @@ def review(media_id: int):
         sizes=sizes,
         burned=burned,
         texts=[page.text for page in pages],
+        languages=[page.language for page in pages],
         current=pictures.current(session, media),
         drawn="\n".join(
             f"{r['page'] + 1} {' '.join(str(v) for v in r['box'])}" for r in media.regions if r["source"] == "custodian"
@@ -72,6 +72,19 @@ def decide(media_id: int):
         flash(_("Not decided: %(error)s", error=localised(exc)), "error")
         return redirect(url_for("pictures.review", media_id=media.id))
     flash(_("Decided: readers get %(what)s.", what=_readers_get(media.picture_state)), "info")
+    return redirect(url_for("pictures.review", media_id=media.id))
+
+
+@bp.post("/media/<int:media_id>/read")
+def read_again(media_id: int):
+    who, media = _picture_or_404(media_id)
+    languages = tuple(request.form.get("languages", "rus+eng").split("+"))
+    try:
+        pictures.read_again(get_session(), media, media_store(), who, "web", languages)
+    except ValidationError as exc:
+        flash(_("Not read again: %(error)s", error=localised(exc)), "error")
+    else:
+        flash(_("Read again: decide what the file may show."), "info")
     return redirect(url_for("pictures.review", media_id=media.id))
 
 

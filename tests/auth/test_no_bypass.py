@@ -334,6 +334,16 @@ TABLE: dict[str, UseCase] = {
         "keeper",
         CUSTODIAN + ("cli",),
     ),
+    "archive.documents.pictures.read_again": UseCase(
+        lambda w, a, v: pictures.read_again(w.session, w.get(MediaFile, "media"), media_store(), a, v, ("eng",)),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
+    "archive.documents.pictures.view_reading": UseCase(
+        lambda w, a, v: pictures.view_reading(w.session, w.get(MediaFile, "media"), a, v),
+        "keeper",
+        CUSTODIAN + ("cli",),
+    ),
     "archive.documents.pictures.add_text_to_body": UseCase(
         lambda w, a, v: pictures.add_text_to_body(w.session, w.get(MediaFile, "media"), a, v),
         "keeper",

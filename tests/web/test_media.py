@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from werkzeug.http import parse_options_header
 
 from archive.documents import media as ingest_media
+from archive.documents import pictures
 from archive.documents.intake import create_document, sha256_hex
 from archive.documents.media import Upload, add_media, attach, prepare
 from archive.documents.submission import validate_document
@@ -196,8 +197,28 @@ def created_id(response) -> int:
     return int(re.fullmatch(r"/documents/(\d+)", _path(response.headers["Location"]))[1])
 
 
+def decide_pictures(client, doc_id: int, choice: str = "obscured") -> None:
+    """Decide, on each review page, what every picture of the document waiting for a decision
+    may show readers (every face found kept), as a custodian does before publishing."""
+    for media_id in media_ids(client.application, doc_id):
+        page = client.get(f"/media/{media_id}/picture")
+        if 'data-state="undecided"' not in page.text:
+            continue
+        data = {
+            "csrf_token": csrf_token(page.text),
+            "choice": choice,
+            "keep": re.findall(r'name="keep" value="(\d+)"', page.text),
+            "version": re.search(r'name="version" value="(\d+)"', page.text)[1],
+            "drawn": "",
+        }
+        assert client.post(f"/media/{media_id}/picture", data=data).status_code == 302
+        assert 'data-state="undecided"' not in client.get(f"/media/{media_id}/picture").text
+
+
 def publish_via_review(client, doc_id: int) -> int:
-    """Review the redaction on its page (keeping every span) and publish, as a custodian does."""
+    """Decide on its pictures, review the redaction on its page (keeping every span) and
+    publish, as a custodian does."""
+    decide_pictures(client, doc_id)
     page = client.get(f"/documents/{doc_id}/redaction")
     assert page.status_code == 200, page.text
     keep = re.findall(r'name="keep" value="(\d+)"', page.text)
@@ -246,7 +267,11 @@ def attach_files(app):
         with app.app_context(), get_db(app).session() as s:
             document = s.get(Document, doc_id)
             store = app.extensions["archive.media"]
-            return [m.id for m in add_media(s, document, [Upload(f) for f in files], store, SETUP, "cli")]
+            rows = add_media(s, document, [Upload(f) for f in files], store, SETUP, "cli")
+            for row in rows:  # a picture showing text waits for a custodian: decided as one would
+                if row.picture_state == "undecided":
+                    pictures.decide(s, row, store, SETUP, "cli", "obscured", row.regions)
+            return [m.id for m in rows]
 
     return attach_
 

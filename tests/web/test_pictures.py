@@ -396,3 +396,39 @@ def test_the_api_decides_as_the_form_does(readers, app, faces_photo):
         )
         assert bad.status_code == 400, (regions, bad.text)
     assert readers("researcher").get(f"/api/v1/media/{media_id}/picture").status_code in (401, 403, 404)
+
+
+def test_a_file_is_read_again_in_the_language_a_custodian_chooses_and_waits_again(readers, app):
+    custodian = readers("custodian")
+    drawn = pages.page(51, language="rus", size=40, line_count=4)
+    doc_id = created_id(new_document(custodian, [("scan.png", _png(drawn.image))]))
+    (media_id,) = media_ids(app, doc_id)
+    assert _decide(custodian, media_id, "obscured").status_code == 302
+    decided = _row(app, media_id)
+    assert decided.picture_state == "obscured" and decided.public_sha256
+    page = custodian.get(f"/media/{media_id}/picture").text
+    assert "language found: rus" in page
+    names = [w.text for w in drawn.names]
+
+    def read_in(languages: str) -> str:
+        response = custodian.post(
+            f"/media/{media_id}/read", data={"csrf_token": csrf_token(page), "languages": languages}
+        )
+        assert response.status_code == 302
+        row = _row(app, media_id)
+        assert row.picture_state == "undecided" and row.public_sha256 is None  # waits again
+        return " ".join(w[0] for p in row.words for w in p["words"])
+
+    english = read_in("eng")  # Cyrillic read as Latin: the names are not there
+    assert sum(n in english for n in names) < len(names)
+    russian = read_in("rus")
+    assert sum(n in russian for n in names) >= len(names) - 1
+    assert not app.extensions["archive.media"].blobs.path(decided.public_sha256).exists()  # the old copy is gone
+    refused = custodian.post(f"/media/{media_id}/read", data={"csrf_token": csrf_token(page), "languages": "deu"})
+    assert refused.status_code == 302
+    assert "Not read again" in custodian.get(f"/media/{media_id}/picture").text
+    with app.app_context(), get_db(app).session() as s:
+        reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "media.picture.read")).all()
+        assert [e.detail["languages"] for e in reads] == ["eng", "rus"]
+        views = s.scalars(select(AuditEntry).where(AuditEntry.action == "media.text.view")).all()
+        assert len(views) >= 2 and {e.object_id for e in views} == {media_id}  # each view of the text read

@@ -95,6 +95,7 @@ TABLE = {
     ("pictures.review", "GET"): Rule("custodian", "media"),
     ("pictures.decide", "POST"): Rule("custodian", "media"),
     ("pictures.add_text", "POST"): Rule("custodian", "media"),
+    ("pictures.read_again", "POST"): Rule("custodian", "media"),
     ("pictures.public", "GET"): Rule("custodian", "media"),
     ("pictures.page", "GET"): Rule("custodian", "media"),
     ("pictures.api_review", "GET"): Rule("custodian", "media"),
