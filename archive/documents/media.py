@@ -227,6 +227,7 @@ def _store_one(session, document, upload, clean: CleanMedia, seen: pictures.Seen
         picture_state="undecided" if seen.undecided else "clear",
         regions=seen.regions,
         words=pictures.stored(seen.pages) if seen.pages else None,
+        picture_notes=seen.notes,
     )
     session.add(row)
     session.flush()

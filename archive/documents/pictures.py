@@ -36,7 +36,7 @@ from archive.auth.permissions import can
 from archive.documents.edit import update_document
 from archive.documents.media import MediaStore
 from archive.documents.revisions import latest_content, submission_from
-from archive.errors import N_, EditConflict, NotPermitted, ValidationError
+from archive.errors import N_, EditConflict, MediaRefused, NotPermitted, ValidationError
 from archive.media import pictures
 from archive.media.detect import MediaType
 from archive.media.ocr import LANGUAGES, Page, fold
@@ -58,12 +58,11 @@ _CHECKED: dict[bytes, bool] = {}  # digest of (words, protection, boxes burned) 
 def reader_file(session: Session, media: MediaFile, actor: Actor) -> tuple[str, str | None] | None:
     """The (file, thumbnail) this actor gets of a media file: custodians the clean file; readers
     the clean file when nothing needed deciding or faces were shown with nothing burned, the
-    public copy when one was made, nothing while undecided, withheld or behind its protection."""
+    public copy when one was made, nothing while undecided, withheld or behind its protection
+    (a word read in a "clear" picture that a witness's protection names now hides it too)."""
     if can(actor, "document:edit", media.document):
         return media.sha256, media.thumbnail_sha256
-    if media.picture_state == "clear":
-        return media.sha256, media.thumbnail_sha256
-    if media.picture_state not in ("obscured", "shown") or not current(session, media):
+    if media.picture_state not in ("clear", "obscured", "shown") or not current(session, media):
         return None
     if media.public_sha256:
         return media.public_sha256, media.public_thumbnail_sha256
@@ -83,7 +82,8 @@ def waiting(session: Session, document: Document) -> list[MediaFile]:
     return [
         m
         for m in document.media
-        if m.picture_state == "undecided" or (m.picture_state in ("obscured", "shown") and not current(session, m))
+        if m.picture_state == "undecided"
+        or (m.picture_state in ("clear", "obscured", "shown") and not current(session, m))
     ]
 
 
@@ -99,12 +99,13 @@ def current(session: Session, media: MediaFile) -> bool:
     burned = {(r["page"], tuple(r["box"])) for r in media.regions if r["source"] == "word"}
     # the answer depends on the words read, the protection and the boxes burned: nothing else
     key = hashlib.sha256(json.dumps([media.words, token, sorted(burned)], ensure_ascii=False).encode()).digest()
-    if key not in _CHECKED:
+    answer = _CHECKED.get(key)
+    if answer is None:
         if len(_CHECKED) > 10_000:
             _CHECKED.clear()
         needed = redacted_words(session, media.document, pictures.pages_of(media.words)).boxes
-        _CHECKED[key] = all((page, tuple(box)) in burned for page, boxes in needed.items() for box in boxes)
-    return _CHECKED[key]
+        answer = _CHECKED[key] = all((page, tuple(box)) in burned for page, boxes in needed.items() for box in boxes)
+    return answer
 
 
 def protection_token(session: Session, document: Document) -> str:
@@ -164,7 +165,12 @@ def checked_regions(raw, media: MediaFile) -> list[dict]:
     for item in raw:
         try:
             page, source = int(item.get("page", 0)), str(item.get("source", "custodian"))
+            if not isinstance(item["box"], list | tuple):
+                raise TypeError("a box is a list")
             left, top, width, height = (int(round(float(v))) for v in item["box"])
+            score = float(item["score"]) if source == "face" and item.get("score") is not None else None
+            if score is not None and not 0.0 <= score <= 1.0:
+                raise ValueError("a score is between 0 and 1")
         except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ValidationError(N_("a region is not a page and a box of four numbers"), "regions") from exc
         if source == "word":
@@ -176,8 +182,7 @@ def checked_regions(raw, media: MediaFile) -> list[dict]:
         width, height = min(width, page_width - left), min(height, page_height - top)
         if width < 1 or height < 1:
             raise ValidationError(N_("a region lies outside the picture"), "regions")
-        score = item.get("score") if source == "face" else None
-        out.append(pictures.region(page, (left, top, width, height), source, float(score) if score else None))
+        out.append(pictures.region(page, (left, top, width, height), source, score))
     return out
 
 
@@ -208,16 +213,20 @@ def decide(
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise ValidationError(N_("is longer than %(limit)s characters"), "reason", params={"limit": MAX_REASON})
-    kind = MediaType(media.kind, media.mime, media.ext, _family(media))
-    if choice == "shown" and any(r["source"] == "face" for r in regions) and not reason:
-        raise ValidationError(N_("say why the faces may be shown: the reason is kept in the custody log"), "reason")
+    kind = _kind(media)
+    found = [r for r in media.regions if r["source"] == "face"]
+    if choice == "shown" and found and not reason:  # faces found, kept or not: say why they may be seen
+        raise ValidationError(N_("say why the faces may be shown: the reason is kept sealed with the file"), "reason")
     if choice == "obscured" and kind.family == "video":
         raise ValidationError(N_("a video's faces cannot be obscured here: withhold it, or show it with a reason"),
                               "choice")  # fmt: skip
+    if choice != "withheld":
+        _require_publishable(media, store, kind)
     expected = media.picture_version if expected_version is None else expected_version
+    token = protection_token(session, document) if media.words else ""  # before the words are worked out
     public = _public_files(session, media, store, kind, choice, regions) if choice != "withheld" else _Public()
+    removed = len(found) - sum(r["source"] == "face" for r in regions)
     regions = regions + public.words
-    token = protection_token(session, document) if media.words else ""
     created: list[str] = []
     earlier = (media.public_sha256, media.public_thumbnail_sha256)
 
@@ -243,21 +252,41 @@ def decide(
             "public_thumbnail_sha256": _sha256(public.thumbnail),
         }
         _advance(session, media, expected, values)
-        details = {"choice": choice, "regions": len(regions) - len(public.words), "words_burned": len(public.words)}
-        if choice == "shown" and reason:
-            details["reason"] = reason
+        details = {"choice": choice, "regions": len(regions) - len(public.words), "words_burned": len(public.words),
+                   "faces_removed": max(0, removed), "reason_given": bool(reason) and choice == "shown"}  # fmt: skip
         audit.record(session, actor, via, "media.picture.decide", "media", media.id, document_id=document.id, **details)
     _drop_unused(session, store, earlier)
+    for data in (public.data, public.thumbnail):  # another decision may have dropped the same bytes meanwhile
+        if data is not None and not store.blobs.path(_sha256(data)).exists():
+            store.blobs.put(data)
     log.info(
         "media %s: public copy %s (%s regions, %s words burned)", media.id, choice, len(regions), len(public.words)
     )
     return media
 
 
-def _family(media: MediaFile) -> str:
+def _kind(media: MediaFile) -> MediaType:
+    """The media type of a stored file, refused for one that is no picture (a recording)."""
     if media.kind == "pdf":
-        return "document"
-    return "video" if media.mime.startswith("video/") else "image"
+        family = "document"
+    elif media.mime.startswith("video/"):
+        family = "video"
+    elif media.mime.startswith("image/"):
+        family = "image"
+    else:
+        raise ValidationError(N_("is a recording: there is no picture to decide on"), "media")
+    return MediaType(media.kind, media.mime, media.ext, family)
+
+
+def _require_publishable(media: MediaFile, store: MediaStore, kind: MediaType) -> None:
+    """Refuse to let readers have a file not wholly looked at: one read before pictures were
+    (attached before this archive looked at them: read it again first), or with more frames or
+    pages than are looked at."""
+    if media.words is None and kind.family != "video":
+        raise ValidationError(N_("was never read: read it again first, then decide"), "media")
+    bound = pictures.too_many(store.blobs.get(media.sha256), kind, store.limits)
+    if bound:
+        raise ValidationError(N_("has more frames or pages than are looked at: withhold it"), "choice")
 
 
 @dataclass
@@ -281,10 +310,19 @@ def _public_files(session, media, store, kind, choice, regions) -> _Public:
     # a PDF is always rebuilt of its pictures: its own text layer may say what its pixels do not
     if not faces and not burned and kind.kind != "pdf":
         if choice == "obscured" and kind.family != "video":  # no face kept to obscure: is that so?
-            _refuse_if(pictures.problems(pictures.Copy(data, media.mime, []), (), check_faces=True))
+            _refuse_if(pictures.problems(pictures.Copy(data, media.mime, []), redacted.terms, check_faces=True))
         return _Public(words=found)
-    copy = pictures.public_copy(data, kind, store.limits, faces, burned)
-    _refuse_if(pictures.problems(copy, redacted.terms, check_faces=choice == "obscured"))
+    try:
+        copy = pictures.public_copy(data, kind, store.limits, faces, burned)
+        _refuse_if(pictures.problems(copy, redacted.terms, check_faces=choice == "obscured"))
+    except (ValidationError, MediaRefused):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a tool's own failure (cv2.error, a decoder): refused, never kept
+        raise ValidationError(
+            N_("the public copy could not be made and read again (%(what)s): withhold the file"),
+            "media",
+            params={"what": type(exc).__name__},
+        ) from exc
     thumbnail = make_thumbnail(copy.data)[0] if kind.family == "image" else None
     return _Public(copy.data, thumbnail, found)
 
@@ -303,33 +341,41 @@ def _refuse_if(found: list[str]) -> None:
 
 
 def read_again(
-    session: Session, media: MediaFile, store: MediaStore, actor: Actor, via: str, languages: tuple[str, ...]
+    session: Session,
+    media: MediaFile,
+    store: MediaStore,
+    actor: Actor,
+    via: str,
+    languages: tuple[str, ...],
+    expected_version: int | None = None,
 ) -> MediaFile:
-    """Read a file's text again in the languages a custodian chose (Russian, English or both;
-    both by default when it was attached). What it shows may differ now: the file waits for a
-    decision again, its earlier public copy taken from readers; faces and drawn regions stay."""
+    """Look at a file again (faces, and its text in the languages a custodian chose: Russian,
+    English or both, both when it was attached). What it shows may differ now: the file waits
+    for a decision again, its earlier public copy taken from readers; drawn regions stay."""
     if not can(actor, "document:edit", media.document):
         raise NotPermitted("only custodians read files again")
     if not languages or any(language not in LANGUAGES for language in languages):
         raise ValidationError(N_("must be one of %(allowed)s"), "languages", params={"allowed": "rus+eng, rus, eng"})
-    kind = MediaType(media.kind, media.mime, media.ext, _family(media))
+    kind = _kind(media)
     if kind.family == "video":
         raise ValidationError(N_("a video's text is not read: decide on its faces"), "languages")
-    pages = pictures.read(store.blobs.get(media.sha256), kind, store.limits, languages)
+    expected = media.picture_version if expected_version is None else expected_version
+    seen = pictures.look(store.blobs.get(media.sha256), kind, store.limits, media.seconds, languages)
     earlier = (media.public_sha256, media.public_thumbnail_sha256)
     values = {
-        "words": pictures.stored(pages),
-        "regions": [r for r in media.regions if r["source"] != "word"],
+        "words": pictures.stored(seen.pages),
+        "regions": seen.regions + [r for r in media.regions if r["source"] == "custodian"],
+        "picture_notes": seen.notes,
         "picture_state": "undecided",
-        "picture_version": media.picture_version + 1,
+        "picture_version": expected + 1,
         "burned_for": "",
         "public_sha256": None,
         "public_thumbnail_sha256": None,
     }
     with unit_of_work(session):
-        _advance(session, media, media.picture_version, values)
+        _advance(session, media, expected, values)
         audit.record(session, actor, via, "media.picture.read", "media", media.id, document_id=media.document_id,
-                     languages="+".join(languages), words=sum(len(p.words) for p in pages))  # fmt: skip
+                     languages="+".join(languages), words=sum(len(p.words) for p in seen.pages))  # fmt: skip
     _drop_unused(session, store, earlier)
     return media
 
@@ -388,17 +434,13 @@ def add_text_to_body(session: Session, media: MediaFile, actor: Actor, via: str)
     if not text:
         raise ValidationError(N_("no text was read in this file"), "media")
     content = latest_content(session, document)
-    heading = f"## Text read from file {_number(media)}"
-    if heading in content["body"]:
+    if text in content["body"]:
         raise ValidationError(N_("the text read in this file is already in the document"), "media")
-    content = {**content, "body": f"{content['body'].rstrip()}\n\n{heading}\n\n{text}\n"}
+    # no number: counting the files would tell readers of one they do not get
+    content = {**content, "body": f"{content['body'].rstrip()}\n\n## Text read from an attached file\n\n{text}\n"}
     return update_document(
         session, document, submission_from(content), actor, via, reason=f"text read from media {media.id}"
     )
-
-
-def _number(media: MediaFile) -> int:
-    return 1 + [m.id for m in sorted(media.document.media, key=lambda m: m.id)].index(media.id)
 
 
 @dataclass
@@ -411,12 +453,15 @@ class Checked:
 
 
 def check_copies(session: Session, store: MediaStore) -> Checked:
-    """Read again, as a verifier, what readers get of every decided picture: a face the
-    stricter detector sees where faces were obscured, a word the redaction replaces today
-    that OCR still reads, any text layer in a PDF copy. Nothing is changed."""
+    """Read again, as a verifier, what readers get of every picture they get: a face the
+    stricter detector sees where faces were obscured, a word the redaction replaces today that
+    OCR still reads, any text layer in a PDF copy (a video shown is its decision's: its frames
+    are not read). Nothing is changed."""
     checked = Checked()
-    rows = session.scalars(select(MediaFile).where(MediaFile.picture_state.in_(("obscured", "shown"))))
+    rows = session.scalars(select(MediaFile).where(MediaFile.picture_state.in_(("clear", "obscured", "shown"))))
     for media in rows.all():
+        if media.mime.startswith(("video/", "audio/")):
+            continue  # a recording has no picture; a video shown with a reason: its faces are the decision's
         got = reader_file(session, media, ANONYMOUS)
         if got is None:
             checked.waiting += 1
@@ -425,8 +470,6 @@ def check_copies(session: Session, store: MediaStore) -> Checked:
         mime = media.mime if got[0] == media.sha256 else _copy_mime(data)
         redacted = redacted_words(session, media.document, pictures.pages_of(media.words))
         checked.files += 1
-        if mime.startswith("video/"):
-            continue  # shown with a reason: its faces are the decision's
         copy = pictures.Copy(data, mime, [])
         for problem in pictures.problems(copy, redacted.terms, check_faces=media.picture_state == "obscured"):
             checked.problems.append(f"media {media.id} (document {media.document_id}): {problem}")

@@ -75,12 +75,6 @@ def require_review_to_publish(document: Document, source_name: str) -> None:
     """Refuse a published document whose redaction no custodian has reviewed, or that has no
     Admiralty grading."""
     require_grading_to_publish(document, source_name)
-    if document.status == "published" and any(m.picture_state == "undecided" for m in document.media):
-        raise IngestError(
-            N_("cannot be published before a custodian decides what its pictures may show (faces, text)"),
-            "media",
-            source_name,
-        )
     if document.status == "published" and document.redaction_reviewed_at is None:
         raise IngestError(
             N_(

@@ -17,7 +17,6 @@ reported in `Seen.notes`, and the picture then waits for a custodian: unknown is
 from __future__ import annotations
 
 import io
-import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -29,18 +28,25 @@ from archive.media.burn import burn, obscure
 from archive.media.detect import MediaType
 from archive.media.raster import Limits, decode, open_checked, save_jpeg, workable
 
-MIN_CONFIDENCE = 30.0  # a word tesseract is less sure of is noise in a photo, not text
-MIN_WORDS = 2  # a picture with fewer words read than this shows no text to review
+MIN_CONFIDENCE = 30.0  # a word read with less is kept (a name may be read poorly) but is not "text found"
 MAX_REGIONS = 500  # of one file: faces found and regions drawn
 MAX_FRAMES = 50  # of an animated or many-page image, looked at and published (more: withheld)
 MAX_PAGES = 100  # of a PDF, looked at when attached and published (about 4 minutes; more: withheld)
 PICTURE_FAMILIES = ("image", "video", "document")
 OBSCURED = ("face",)  # region sources obscured in the public copy; words and drawn regions are burned
+ALWAYS_REVIEWED = {
+    # a video is looked at in nine frames only, and its sound not at all
+    "video": "is a video: looked at in a few frames only, a custodian decides",
+    # a PDF can hold what no rendering shows (hidden layers, annotations, form values, content
+    # outside its crop box): readers only ever get it rebuilt of its rendered pages
+    "document": "is a PDF: readers get it only rebuilt of its pages, once a custodian decides",
+}
 
 
 @dataclass
 class Seen:
-    """What was found in a file: regions (faces) with their page, and what OCR read per page."""
+    """What was found in a file: regions (faces) with their page, what OCR read per page, and
+    why it must be decided on where nothing was found (`notes`: a tool missing, a bound met)."""
 
     regions: list[dict] = field(default_factory=list)
     pages: list[ocr.Page] = field(default_factory=list)
@@ -48,7 +54,7 @@ class Seen:
 
     @property
     def text_found(self) -> bool:
-        return any(len(page.words) >= MIN_WORDS for page in self.pages)
+        return any(word.confidence >= MIN_CONFIDENCE for page in self.pages for word in page.words)
 
     @property
     def undecided(self) -> bool:
@@ -60,37 +66,32 @@ def is_picture(media_type: MediaType) -> bool:
     return media_type.family in PICTURE_FAMILIES
 
 
-def look(data: bytes, media_type: MediaType, limits: Limits, seconds: float | None = None) -> Seen:
-    """Faces and words in a cleaned file (an image, every page of a PDF, frames of a video)."""
+def look(data: bytes, media_type: MediaType, limits: Limits, seconds: float | None = None,
+         languages: tuple[str, ...] = ocr.LANGUAGES) -> Seen:  # fmt: skip
+    """Faces and words in a cleaned file (an image's frames, a PDF's pages, frames of a video).
+    Whatever fails to be looked at is a note: the file then waits for a custodian."""
     seen = Seen()
+    if media_type.family in ALWAYS_REVIEWED:
+        seen.notes.append(ALWAYS_REVIEWED[media_type.family])
     for number, picture in enumerate(_pictures(data, media_type, limits, seconds, seen)):
+        if picture is None:  # a frame that could not be had: its place kept, its note made
+            seen.pages.append(ocr.Page(1, 1))
+            continue
         try:
             found = faces.detect(picture)
-        except MediaRefused as exc:
-            seen.notes.append(f"faces not looked for: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the detector's own errors too (cv2.error): never "clear"
+            seen.notes.append(f"faces not looked for: {type(exc).__name__}")
             found = []
         seen.regions += [region(number, f.box, "face", f.score) for f in found[: MAX_REGIONS - len(seen.regions)]]
         if media_type.family == "video":
             seen.pages.append(ocr.Page(*picture.size))  # a video is reviewed for its faces only
             continue
         try:
-            seen.pages.append(_read(picture, ocr.LANGUAGES))
+            seen.pages.append(ocr.recognise(picture, languages))
         except MediaRefused as exc:
             seen.notes.append(f"text not read: {exc}")
             seen.pages.append(ocr.Page(*picture.size))
     return seen
-
-
-def read(data: bytes, media_type: MediaType, limits: Limits, languages: tuple[str, ...]) -> list[ocr.Page]:
-    """Every picture of a file read again in the languages a custodian chose."""
-    if media_type.family == "video":
-        raise MediaRefused("is a video: its text is not read, its faces are")
-    return [_read(picture, languages) for picture in _pictures(data, media_type, limits, 0.0, Seen())]
-
-
-def _read(picture: Image.Image, languages: tuple[str, ...]) -> ocr.Page:
-    page = ocr.recognise(picture, languages)
-    return ocr.Page(page.width, page.height, [w for w in page.words if w.confidence >= MIN_CONFIDENCE])
 
 
 def region(page: int, box: Iterable[int], source: str, score: float | None = None) -> dict:
@@ -98,9 +99,20 @@ def region(page: int, box: Iterable[int], source: str, score: float | None = Non
     return {"page": page, "box": [left, top, width, height], "source": source, "score": score}
 
 
-def _pictures(data: bytes, media_type: MediaType, limits: Limits, seconds, seen: Seen) -> Iterator[Image.Image]:
-    """Each picture of a file, one at a time: an image's frames (each a page), a PDF's pages,
-    a video's poster and frames spread over its length (av.looked_at)."""
+def too_many(data: bytes, media_type: MediaType, limits: Limits) -> str | None:
+    """Why a public copy cannot be made of every picture of this file (more frames or pages
+    than are looked at), or None."""
+    if media_type.kind == "pdf" and scans.page_count(data) > MAX_PAGES:
+        return f"has more than {MAX_PAGES} pages, more than are looked at: withhold it, or attach it split"
+    if media_type.family == "image" and getattr(open_checked(data, limits), "n_frames", 1) > MAX_FRAMES:
+        return f"has more than {MAX_FRAMES} frames, more than are looked at: withhold it"
+    return None
+
+
+def _pictures(data: bytes, media_type: MediaType, limits: Limits, seconds, seen: Seen):
+    """Each picture of a file, one at a time (None for a video frame that could not be had):
+    an image's frames (each a page), a PDF's pages, a video's poster and frames spread over its
+    length (av.looked_at)."""
     if media_type.family == "image":
         image = open_checked(data, limits)
         count = getattr(image, "n_frames", 1)
@@ -112,18 +124,18 @@ def _pictures(data: bytes, media_type: MediaType, limits: Limits, seconds, seen:
     elif media_type.family == "video":
         for at in av.looked_at(seconds or 0.0):
             try:
-                frame = av.frame_at(data, at, limits)
+                frame = decode(open_checked(av.frame_at(data, at, limits), limits))
             except MediaRefused as exc:
                 seen.notes.append(f"a frame could not be looked at: {exc}")
-                continue
-            yield decode(open_checked(frame, limits))
+                frame = None
+            yield frame
     elif media_type.kind == "pdf":
-        if scans.text_of(data).strip():  # readers would get it with the file: a custodian decides
+        if scans.text_of(data).strip():
             seen.notes.append("carries a text layer")
         count = scans.page_count(data)
         if count > MAX_PAGES:
             seen.notes.append(f"has {count} pages; at most {MAX_PAGES} are looked at")
-        yield from itertools.islice(scans.pages(data), MAX_PAGES)
+        yield from scans.pages(data, at_most=MAX_PAGES)
 
 
 def pages_of(words: list | None) -> list[ocr.Page]:
@@ -152,16 +164,17 @@ class Copy:
 def public_copy(
     data: bytes, media_type: MediaType, limits: Limits, regions: list[dict], burned: dict[int, list]
 ) -> Copy:
-    """The clean file with `regions` (faces and drawn regions) obscured and the boxes in
-    `burned` (page → boxes of redacted words) burned out, encoded afresh: a JPEG stays JPEG,
-    other images become PNG (first frame only), a PDF is rebuilt from its pictures alone."""
+    """The clean file with the faces in `regions` obscured and the boxes in `burned` (page →
+    boxes of redacted words and drawn regions) burned out, encoded afresh: a JPEG stays JPEG,
+    another single picture becomes PNG, several frames a TIFF or GIF of every frame, a PDF is
+    rebuilt from its pictures alone."""
     if media_type.family == "video":
         raise MediaRefused("cannot have its faces obscured: a video is withheld or shown")
-    if media_type.kind == "pdf" and scans.page_count(data) > MAX_PAGES:
-        raise MediaRefused(f"has more than {MAX_PAGES} pages, more than are looked at: withhold it, or attach it split")
-    seen = Seen()
+    bound = too_many(data, media_type, limits)
+    if bound:
+        raise MediaRefused(bound)
     made = []
-    for number, picture in enumerate(_pictures(data, media_type, limits, 0.0, seen)):
+    for number, picture in enumerate(_pictures(data, media_type, limits, 0.0, Seen())):
         covered = [r["box"] for r in regions if r["page"] == number and r["source"] in OBSCURED]
         picture = workable(picture, ("L", "RGB", "RGBA"))
         made.append(burn(obscure(picture, covered), burned.get(number, ())))

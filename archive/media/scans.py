@@ -34,19 +34,27 @@ def _document(data: bytes):
         raise MediaRefused("cannot be read as a PDF (damaged, or protected by a password)") from exc
 
 
-def pages(data: bytes, dpi: int = DPI) -> Iterator[Image.Image]:
+def pages(data: bytes, dpi: int = DPI, at_most: int | None = None, first: int = 0) -> Iterator[Image.Image]:
     """Each page of a PDF as a greyscale picture at `dpi`, one at a time (a scan of hundreds of
-    pages is never held whole), refused past MAX_PAGES or a page past MAX_PAGE_PIXELS."""
+    pages is never held whole), from page `first` (from 0); refused past MAX_PAGES (unless only
+    `at_most` of them are wanted) or a page past MAX_PAGE_PIXELS."""
+    import pypdfium2
+
     document = _document(data)
     try:
-        if len(document) > MAX_PAGES:
+        if at_most is None and len(document) > MAX_PAGES:
             raise MediaRefused(f"has {len(document):,} pages; a scan of at most {MAX_PAGES} is read")
-        for page in document:
+        last = len(document) if at_most is None else min(len(document), first + at_most)
+        for number in range(first, last):
+            page = document[number]
             width, height = page.get_size()  # in points, 1/72 inch
             scale = dpi / 72
             if width * scale * height * scale > MAX_PAGE_PIXELS:
                 scale = (MAX_PAGE_PIXELS / (width * height)) ** 0.5
-            yield page.render(scale=scale, grayscale=True).to_pil()
+            try:
+                yield page.render(scale=scale, grayscale=True).to_pil()
+            except pypdfium2.PdfiumError as exc:
+                raise MediaRefused(f"has a page that cannot be rendered (page {number + 1})") from exc
     finally:
         document.close()
 

@@ -385,12 +385,14 @@ class MediaFile(Base):
     report: Mapped[dict] = mapped_column(JSON, default=dict)  # field names and categories only
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # what the picture shows (documents/pictures.py): readers get the clean file only when
-    # "clear" or "shown", the public copy when "obscured", nothing when "undecided"/"withheld"
+    # what the picture shows (documents/pictures.py): readers get nothing while "undecided" or
+    # "withheld"; once "clear", "shown" or "obscured", the public copy where one was made, else
+    # the clean file (and nothing while a protection changed since names a word read in it)
     picture_state: Mapped[str] = mapped_column(String(12), default="clear", server_default="clear")
     regions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # boxes only
     words: Mapped[list | None] = mapped_column(SealedJSON("media.words"))  # what OCR read, per page
-    picture_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    picture_notes: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # why, if nothing found
+    picture_reason: Mapped[str] = mapped_column(SealedText("media.picture_reason"), default="", server_default="")
     picture_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     picture_decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     picture_version: Mapped[int] = mapped_column(default=0, server_default="0")  # one decision at a time

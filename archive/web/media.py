@@ -81,7 +81,7 @@ def thumbnail(media_id: int):
 
 def send_copy(sha256: str, media: MediaFile, attachment: bool, suffix: str = ""):
     """Send a file of this media row: the clean file with its stored type, or a thumbnail or
-    public copy with the type its first bytes say (JPEG or PNG)."""
+    public copy with the type its first bytes say (JPEG, PNG, GIF, TIFF or PDF)."""
     mime = media.mime
     if sha256 != media.sha256:
         with media_store().blobs.path(sha256).open("rb") as handle:
@@ -180,6 +180,9 @@ def _send(sha256: str, mime: str, media: MediaFile, attachment: bool, suffix: st
     )
     response.headers["Content-Security-Policy"] = FILE_POLICY
     response.headers["Cache-Control"] = "private, max-age=3600"
+    # the same address answers a custodian with the clean file and a reader with the public
+    # copy: a cache keeps them apart by who asks
+    response.vary.update(("Cookie", "Authorization"))
     return response
 
 

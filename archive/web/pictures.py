@@ -11,7 +11,6 @@ reason, or withhold. Custodians only; every decision is in the custody log.
 from __future__ import annotations
 
 import io
-import itertools
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -80,7 +79,8 @@ def read_again(media_id: int):
     who, media = _picture_or_404(media_id)
     languages = tuple(request.form.get("languages", "rus+eng").split("+"))
     try:
-        pictures.read_again(get_session(), media, media_store(), who, "web", languages)
+        version = _version(request.form.get("version"))
+        pictures.read_again(get_session(), media, media_store(), who, "web", languages, version)
     except ValidationError as exc:
         flash(_("Not read again: %(error)s", error=localised(exc)), "error")
     else:
@@ -127,7 +127,7 @@ def page(media_id: int, number: int):
             raise NotFound("no such page")
         picture = decode(open_checked(av.frame_at(data, moments[number - 1], limits), limits))
     elif media.kind == "pdf":
-        picture = next(itertools.islice(scans.pages(data, dpi=PREVIEW_DPI), number - 1, None))
+        picture = next(scans.pages(data, dpi=PREVIEW_DPI, at_most=1, first=number - 1))
     else:
         image = open_checked(data, limits)
         image.seek(number - 1)
@@ -177,9 +177,12 @@ def _picture_json(media) -> dict:
 
 def _version(raw) -> int | None:
     try:
-        return int(raw) if raw not in (None, "") else None
+        version = int(raw) if raw not in (None, "") else None
     except (TypeError, ValueError) as exc:
         raise ValidationError(N_("must be a whole number"), "version") from exc
+    if version is not None and not 0 <= version < 2**31:
+        raise ValidationError(N_("must be a whole number"), "version")
+    return version
 
 
 def _form_regions(media) -> list[dict]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from archive.documents import pictures
 from archive.documents.media import MediaStore, Upload, add_media
 from archive.services import get_db
 from archive.storage.models import Document
@@ -43,7 +44,10 @@ def with_recordings(corpus_app):
     with corpus_app.test_request_context(), get_db(corpus_app).session() as s:
         document = s.scalars(select(Document).where(Document.consent == "public").order_by(Document.id)).first()
         uploads = [Upload(make_recording(f).data) for f in ("mp4-phone", "webm-vp9", "ogg-opus", "mp3-id3")]
-        add_media(s, document, uploads, MediaStore.from_config(corpus_app.config), SETUP, "cli")
+        store = MediaStore.from_config(corpus_app.config)
+        for media in add_media(s, document, uploads, store, SETUP, "cli"):
+            if media.picture_state == "undecided":  # a video waits for a custodian: shown, as one decides
+                pictures.decide(s, media, store, SETUP, "cli", "shown", media.regions, "No one can be recognised")
         return document.id
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 
 import pikepdf
 import pytest
@@ -60,7 +61,12 @@ def test_a_pdf_with_a_text_layer_waits_and_one_past_the_page_bound_can_only_be_w
     blank = Image.new("L", (850, 1100), 255)
     scanned = scans.rebuild([blank, blank, blank])
     clean = sanitise(scanned, LIMITS)
-    assert not pictures.look(*_args(clean)).undecided  # three blank pages, no text: clear
+    blank_seen = pictures.look(*_args(clean))  # three blank pages: nothing found, and still a custodian decides
+    assert (
+        blank_seen.regions == []
+        and not blank_seen.text_found
+        and blank_seen.notes == [pictures.ALWAYS_REVIEWED["document"]]
+    )
     # the same pages under an invisible text layer, as OCR programs leave it
     with pikepdf.open(io.BytesIO(scanned)) as pdf:
         page = pdf.pages[0]
@@ -82,3 +88,15 @@ def test_a_pdf_with_a_text_layer_waits_and_one_past_the_page_bound_can_only_be_w
 
 def _args(clean):
     return clean.data, clean.media_type, LIMITS, clean.seconds
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed (make test installs it)")
+def test_a_video_is_looked_at_in_nine_frames_and_always_waits_for_a_custodian():
+    from tests.media.recordings import make_recording
+
+    clean = sanitise(make_recording("mp4-phone").data, LIMITS)
+    seen = pictures.look(*_args(clean))
+    assert seen.undecided and pictures.ALWAYS_REVIEWED["video"] in seen.notes
+    assert len(seen.pages) == 9  # the poster and eight frames, each a page of the review
+    with pytest.raises(MediaRefused, match="withheld or shown"):
+        pictures.public_copy(clean.data, clean.media_type, LIMITS, [], {})

@@ -204,9 +204,11 @@ def decide_pictures(client, doc_id: int, choice: str = "obscured") -> None:
         page = client.get(f"/media/{media_id}/picture")
         if 'data-state="undecided"' not in page.text:
             continue
+        video = 'alt="Frame 1 of the video"' in page.text  # withheld or shown: never obscured
         data = {
             "csrf_token": csrf_token(page.text),
-            "choice": choice,
+            "choice": "shown" if video else choice,
+            "reason": "The people filmed agreed to its publication" if video else "",
             "keep": re.findall(r'name="keep" value="(\d+)"', page.text),
             "version": re.search(r'name="version" value="(\d+)"', page.text)[1],
             "drawn": "",
@@ -270,7 +272,9 @@ def attach_files(app):
             rows = add_media(s, document, [Upload(f) for f in files], store, SETUP, "cli")
             for row in rows:  # a picture showing text waits for a custodian: decided as one would
                 if row.picture_state == "undecided":
-                    pictures.decide(s, row, store, SETUP, "cli", "obscured", row.regions)
+                    video = row.mime.startswith("video/")  # withheld or shown: never obscured
+                    choice, reason = ("shown", "The people filmed agreed") if video else ("obscured", "")
+                    pictures.decide(s, row, store, SETUP, "cli", choice, row.regions, reason)
             return [m.id for m in rows]
 
     return attach_

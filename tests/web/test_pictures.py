@@ -232,7 +232,7 @@ def test_no_name_on_the_summons_reaches_a_reader_by_any_way_out(readers, posted,
     publish_via_review(custodian, doc_id)
     names = [w.text for w in summons.names]
     body = custodian.get(f"/api/v1/documents/{doc_id}").get_json()["body"]
-    assert "Text read from file 2" in body
+    assert "Text read from an attached file" in body
     common = next(w.text for w in summons.words if w.kind == "word" and len(w.text) > 4)
     for role in READERS:
         client = readers(role)
@@ -289,7 +289,7 @@ def test_a_word_redacted_after_the_decision_takes_the_copy_from_readers_until_de
     assert ocr.still_shown(_reads(served.data, "image/png"), [word]) == []
 
 
-def test_showing_faces_needs_a_reason_kept_in_the_custody_log(readers, app, faces_photo):
+def test_showing_faces_needs_a_reason_kept_with_the_file(readers, app, faces_photo):
     custodian = readers("custodian")
     doc_id = created_id(new_document(custodian, [("photo.jpg", faces_photo[0])]))
     (media_id,) = media_ids(app, doc_id)
@@ -303,7 +303,10 @@ def test_showing_faces_needs_a_reason_kept_in_the_custody_log(readers, app, face
     assert row.picture_state == "shown" and row.public_sha256 is None
     with app.app_context(), get_db(app).session() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "media.picture.decide")).one()
-        assert entry.detail["reason"] == reason and entry.detail["choice"] == "shown"
+        # the reason is sealed with the file's row, never written into the log (it cannot be taken back there)
+        assert entry.detail["reason_given"] is True and entry.detail["choice"] == "shown"
+        assert reason not in json.dumps(entry.detail, ensure_ascii=False)
+        assert s.get(MediaFile, media_id).picture_reason == reason
     publish_via_review(custodian, doc_id)
     served = fetch(readers("anonymous"), f"/media/{media_id}")
     assert served.data == app.extensions["archive.media"].blobs.get(row.sha256)
@@ -388,7 +391,9 @@ def test_the_api_decides_as_the_form_does(readers, app, faces_photo):
     )
     assert again.status_code == 400 and "decided by another custodian" in again.get_json()["error"]
     for regions in ([{"page": 0, "box": [1e400, 0, 5, 5]}], [{"page": 0, "box": "abcd"}], ["x"], {"a": 1},
-                    [{"page": 0, "box": [0, 0, 5, 5], "source": "other"}]):  # fmt: skip
+                    [{"page": 0, "box": [0, 0, 5, 5], "source": "other"}],
+                    [{"page": 0, "box": [0, 0, 5, 5], "source": "face", "score": "x"}],
+                    [{"page": 0, "box": [0, 0, 5, 5], "source": "face", "score": 2}]):  # fmt: skip
         bad = custodian.post(
             f"/api/v1/media/{media_id}/picture",
             json={"choice": "withheld", "regions": regions},
@@ -432,3 +437,23 @@ def test_a_file_is_read_again_in_the_language_a_custodian_chooses_and_waits_agai
         assert [e.detail["languages"] for e in reads] == ["eng", "rus"]
         views = s.scalars(select(AuditEntry).where(AuditEntry.action == "media.text.view")).all()
         assert len(views) >= 2 and {e.object_id for e in views} == {media_id}  # each view of the text read
+
+
+def test_a_picture_attached_before_pictures_were_looked_at_must_be_read_before_readers_get_it(readers, app):
+    custodian = readers("custodian")
+    drawn = pages.page(61, size=40, line_count=3)
+    doc_id = created_id(new_document(custodian, [("scan.png", _png(drawn.image))]))
+    (media_id,) = media_ids(app, doc_id)
+    with app.app_context(), get_db(app).session() as s:  # as migration 0026 leaves an older row
+        row = s.get(MediaFile, media_id)
+        row.words, row.regions, row.picture_state = None, [], "undecided"
+        s.commit()
+    page = custodian.get(f"/media/{media_id}/picture").text
+    assert "read it first, then decide" in page
+    assert _decide(custodian, media_id, "obscured").status_code == 302
+    assert "was never read" in custodian.get(f"/media/{media_id}/picture").text
+    assert _row(app, media_id).picture_state == "undecided"
+    read = custodian.post(f"/media/{media_id}/read", data={"csrf_token": csrf_token(page), "languages": "rus+eng"})
+    assert read.status_code == 302 and _row(app, media_id).words
+    assert _decide(custodian, media_id, "obscured").status_code == 302
+    assert _row(app, media_id).picture_state == "obscured"
