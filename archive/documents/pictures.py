@@ -38,7 +38,7 @@ from archive.documents.media import MediaStore
 from archive.documents.revisions import latest_content, submission_from
 from archive.errors import N_, EditConflict, MediaRefused, NotPermitted, ValidationError
 from archive.media import pictures
-from archive.media.detect import MediaType
+from archive.media.detect import MediaType, detect
 from archive.media.ocr import LANGUAGES, Page, fold
 from archive.media.thumbnail import make_thumbnail
 from archive.protection.public_text import protection_for, review_spans
@@ -48,21 +48,22 @@ from archive.storage.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 
-STATES = ("clear", "undecided", "obscured", "withheld", "shown")
 CHOICES = ("obscured", "shown", "withheld")
 SOURCES = ("face", "custodian")  # of a region a custodian keeps or draws
 MAX_REASON = 1000
 _CHECKED: dict[bytes, bool] = {}  # digest of (words, protection, boxes burned) → the copy still covers it
 
 
-def reader_file(session: Session, media: MediaFile, actor: Actor) -> tuple[str, str | None] | None:
+def reader_file(
+    session: Session, media: MediaFile, actor: Actor, token: str | None = None
+) -> tuple[str, str | None] | None:
     """The (file, thumbnail) this actor gets of a media file: custodians the clean file; readers
     the clean file when nothing needed deciding or faces were shown with nothing burned, the
     public copy when one was made, nothing while undecided, withheld or behind its protection
     (a word read in a "clear" picture that a witness's protection names now hides it too)."""
     if can(actor, "document:edit", media.document):
         return media.sha256, media.thumbnail_sha256
-    if media.picture_state not in ("clear", "obscured", "shown") or not current(session, media):
+    if media.picture_state not in ("clear", "obscured", "shown") or not current(session, media, token):
         return None
     if media.public_sha256:
         return media.public_sha256, media.public_thumbnail_sha256
@@ -73,7 +74,9 @@ def reader_files(session: Session, document: Document, actor: Actor) -> list[tup
     """The document's files this actor may have, each with the SHA-256 of the copy they get."""
     if not can(actor, "media:read", document):
         return []
-    files = [(media, reader_file(session, media, actor)) for media in document.media]
+    read = any(page["words"] for media in document.media for page in media.words or ())
+    token = protection_token(session, document) if read else None  # once for the whole gallery
+    files = [(media, reader_file(session, media, actor, token)) for media in document.media]
     return [(media, got[0]) for media, got in files if got is not None]
 
 
@@ -87,13 +90,13 @@ def waiting(session: Session, document: Document) -> list[MediaFile]:
     ]
 
 
-def current(session: Session, media: MediaFile) -> bool:
+def current(session: Session, media: MediaFile, token: str | None = None) -> bool:
     """Whether a decided copy still burns every word its protection names today: at once when
     nothing that decides it changed since (the digest kept with the decision), else by working
     the words out again (once per process for each decision and protection)."""
     if not any(page["words"] for page in media.words or ()):
         return True
-    token = protection_token(session, media.document)
+    token = token or protection_token(session, media.document)
     if token == media.burned_for:
         return True
     burned = {(r["page"], tuple(r["box"])) for r in media.regions if r["source"] == "word"}
@@ -220,11 +223,12 @@ def decide(
     if choice == "obscured" and kind.family == "video":
         raise ValidationError(N_("a video's faces cannot be obscured here: withhold it, or show it with a reason"),
                               "choice")  # fmt: skip
+    data = store.blobs.get(media.sha256)
     if choice != "withheld":
-        _require_publishable(media, store, kind)
+        _require_publishable(media, data, store, kind)
     expected = media.picture_version if expected_version is None else expected_version
     token = protection_token(session, document) if media.words else ""  # before the words are worked out
-    public = _public_files(session, media, store, kind, choice, regions) if choice != "withheld" else _Public()
+    public = _public_files(session, media, data, store, kind, choice, regions) if choice != "withheld" else _Public()
     removed = len(found) - sum(r["source"] == "face" for r in regions)
     regions = regions + public.words
     created: list[str] = []
@@ -278,13 +282,13 @@ def _kind(media: MediaFile) -> MediaType:
     return MediaType(media.kind, media.mime, media.ext, family)
 
 
-def _require_publishable(media: MediaFile, store: MediaStore, kind: MediaType) -> None:
+def _require_publishable(media: MediaFile, data: bytes, store: MediaStore, kind: MediaType) -> None:
     """Refuse to let readers have a file not wholly looked at: one read before pictures were
     (attached before this archive looked at them: read it again first), or with more frames or
     pages than are looked at."""
     if media.words is None and kind.family != "video":
         raise ValidationError(N_("was never read: read it again first, then decide"), "media")
-    bound = pictures.too_many(store.blobs.get(media.sha256), kind, store.limits)
+    bound = pictures.too_many(data, kind, store.limits)
     if bound:
         raise ValidationError(N_("has more frames or pages than are looked at: withhold it"), "choice")
 
@@ -296,7 +300,7 @@ class _Public:
     words: list[dict] = field(default_factory=list)  # the redacted words' boxes burned, as regions
 
 
-def _public_files(session, media, store, kind, choice, regions) -> _Public:
+def _public_files(session, media, data, store, kind, choice, regions) -> _Public:
     """The public copy for this decision, read again: refused with what it still shows."""
     pages = pictures.pages_of(media.words)
     redacted = redacted_words(session, media.document, pages)
@@ -306,11 +310,10 @@ def _public_files(session, media, store, kind, choice, regions) -> _Public:
             burned.setdefault(r["page"], []).append(r["box"])
     faces = [r for r in regions if r["source"] == "face"] if choice == "obscured" else []
     found = [pictures.region(page, box, "word") for page, boxes in redacted.boxes.items() for box in boxes]
-    data = store.blobs.get(media.sha256)
     # a PDF is always rebuilt of its pictures: its own text layer may say what its pixels do not
     if not faces and not burned and kind.kind != "pdf":
         if choice == "obscured" and kind.family != "video":  # no face kept to obscure: is that so?
-            _refuse_if(pictures.problems(pictures.Copy(data, media.mime, []), redacted.terms, check_faces=True))
+            _refuse_if(pictures.problems(pictures.Copy(data, media.mime), redacted.terms, check_faces=True))
         return _Public(words=found)
     try:
         copy = pictures.public_copy(data, kind, store.limits, faces, burned)
@@ -467,17 +470,13 @@ def check_copies(session: Session, store: MediaStore) -> Checked:
             checked.waiting += 1
             continue
         data = store.blobs.get(got[0])
-        mime = media.mime if got[0] == media.sha256 else _copy_mime(data)
+        mime = media.mime if got[0] == media.sha256 else detect(data).mime
         redacted = redacted_words(session, media.document, pictures.pages_of(media.words))
         checked.files += 1
-        copy = pictures.Copy(data, mime, [])
+        copy = pictures.Copy(data, mime)
         for problem in pictures.problems(copy, redacted.terms, check_faces=media.picture_state == "obscured"):
             checked.problems.append(f"media {media.id} (document {media.document_id}): {problem}")
     checked.waiting += session.scalar(
         select(func.count()).select_from(MediaFile).where(MediaFile.picture_state == "undecided")
     )
     return checked
-
-
-def _copy_mime(data: bytes) -> str:
-    return "application/pdf" if data.startswith(b"%PDF-") else "image/png"

@@ -158,7 +158,6 @@ def stored(pages: list[ocr.Page]) -> list[dict]:
 class Copy:
     data: bytes
     mime: str
-    pictures: list[Image.Image]  # its pages as written, for the second look
 
 
 def public_copy(
@@ -181,18 +180,18 @@ def public_copy(
     if not made:
         raise MediaRefused("has no picture to make a public copy of")
     if media_type.kind == "pdf":
-        return Copy(scans.rebuild(made), "application/pdf", made)
+        return Copy(scans.rebuild(made), "application/pdf")
     if media_type.kind == "jpeg":
-        return Copy(save_jpeg(made[0], 90), "image/jpeg", made)
+        return Copy(save_jpeg(made[0], 90), "image/jpeg")
     out = io.BytesIO()
     if len(made) == 1:
         made[0].save(out, "PNG", optimize=True)
-        return Copy(out.getvalue(), "image/png", made)
+        return Copy(out.getvalue(), "image/png")
     # every frame, as a multi-page TIFF (a scan of several pages) or an animation
     fmt = "TIFF" if media_type.kind == "tiff" else "GIF"
     options = {"compression": "tiff_deflate"} if fmt == "TIFF" else {"loop": 0, "duration": 100}
     made[0].save(out, fmt, save_all=True, append_images=made[1:], **options)
-    return Copy(out.getvalue(), f"image/{fmt.lower()}", made)
+    return Copy(out.getvalue(), f"image/{fmt.lower()}")
 
 
 def problems(copy: Copy, terms: Iterable[str], check_faces: bool) -> list[str]:
