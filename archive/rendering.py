@@ -130,6 +130,9 @@ def markdown_text(text: str) -> str:
     text = text or ""
     if _NOT_PLAIN.search(text):
         return plain_text(render_markdown(text, linkify=False))
+    simple = [_simple_words(block) for block in _BLOCKS.split(text)]
+    if None not in simple:
+        return " ".join(words for words in simple if words)
     parts, run = [], []
     for block in _BLOCKS.split(_LEADING_MARKERS.sub(_flatten_markers, text)):
         if len(block) > MAX_BLOCK_CHARS:  # shown as it is (render_markdown)
@@ -142,6 +145,30 @@ def markdown_text(text: str) -> str:
 
 
 _NOT_PLAIN = re.compile(r"[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+# Text Markdown passes through as it is: no character of inline markup anywhere, and no line
+# that could begin a block of another kind (heading, list, quote, code, fence, rule, table,
+# setext underline); the same text, as a heading of one line or a list of one-line items.
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]|]")
+_BLOCK_START = re.compile(r"\s|[#>=+~-]|\d+[.)]|$")
+_HEADING = re.compile(r"#{1,6}[ \t]*([^#]*?)[ \t]*")
+_ITEM = re.compile(r"[-+*] (\S.*)")
+
+
+def _simple_words(block: str) -> str | None:
+    """The words of one block when Markdown would change none of them but its heading or item
+    marks, without running Markdown (a third of a search snippet's time); None otherwise."""
+    if len(block) > MAX_BLOCK_CHARS or _INLINE_MARKUP.search(block):
+        return None
+    lines = block.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(lines) == 1 and (heading := _HEADING.fullmatch(lines[0])):
+        lines = [heading.group(1)] if heading.group(1) else []
+    elif all(_ITEM.fullmatch(line) for line in lines):
+        lines = [_ITEM.fullmatch(line).group(1) for line in lines]
+    if any(_BLOCK_START.match(line) for line in lines):
+        return None
+    return collapse_space(" ".join(lines))
 
 
 def _words_of_run(blocks: list[str]) -> str:

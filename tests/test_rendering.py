@@ -335,6 +335,37 @@ def test_markdown_text_is_the_pages_text_for_any_characters(text):
     assert markdown_text(text) == plain_text(render_markdown(text))
 
 
+_PLAIN_PIECES = [
+    "word", "Кадыров", "Urus-Martan", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\r", "#", "# ", "## ", "####### ",
+    "- ", "-", "+ ", "* ", "1. ", "2) ", "2017", ".", ")", "> ", ">", "=", "===", "---", "~", "~~~", "    ", "!",
+    "'", '"', ":", "%", "(", "x@y.org", "https://example.org", "\u00a0", "\u2028", "ё", "*", "_", "`", "[", "|",
+]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_PLAIN_PIECES), max_size=30).map("".join))
+def test_markdown_text_read_without_markdown_is_the_pages_text(text):
+    """Text markdown_text reads without running Markdown (plain paragraphs, one-line headings,
+    lists of one-line items) has exactly the words of the page's rendering."""
+    from archive.rendering import markdown_text
+
+    assert markdown_text(text) == plain_text(render_markdown(text))
+
+
+def test_plain_blocks_are_read_without_markdown():
+    from archive import rendering
+
+    for block, words in [
+        ("Two lines\nof a paragraph, Urus-Martan; 2017.", "Two lines of a paragraph, Urus-Martan; 2017."),
+        ("## A heading ", "A heading"),
+        ("- one\n- two words\n+ three", "one two words three"),
+    ]:
+        assert rendering._simple_words(block) == words == plain_text(render_markdown(block))
+    for block in ["*em*", "1. item", "Title\n---", "Title\n=", "a\n> b", "a\n# b", "a\n~~~", "    code",
+                  "- item\ncontinued", "## a #b", "> quote", "a | b", "a\n\n"]:  # fmt: skip
+        assert rendering._simple_words(block) is None, block
+
+
 def test_markdown_text_of_long_and_bracketed_blocks_is_the_pages():
     from archive.rendering import MAX_BLOCK_CHARS, markdown_text
 

@@ -15,7 +15,9 @@ postings): the numbers of those documents' places are gathered and compared with
 they are most of the segment (a phrase of common words), the whole segment's are scanned.
 
 The cross-script field (fold: capitalised words as their keys) has a file of its own, `.wfsq`,
-aligned with the text's places: 0 where a word is not capitalised.
+of its words only, each with its place in the document (its text's place): a word in ten or so
+is capitalised, so a phrase of names scans a tenth of the text's places (a phrase of common
+words, "For the", checked every place of every document holding "For": half a phrase's time).
 
 The files are derived from the segment: built, once the segment is committed, by analysing each
 document's stored text as the fields' analyzers did (a check against each document's length as
@@ -47,9 +49,10 @@ MIN_DOCUMENTS = 200  # a smaller segment has no file: its readers build its sequ
 # MAIN_<segment id>.<suffix>: Whoosh's pattern for a segment's files, one per field
 SUFFIXES = {"text": ".wseq", "fold": ".wfsq"}
 SUFFIX = SUFFIXES["text"]
-_MAGIC = b"WASEQ2\n\0"
-# magic, documents, places, bytes a place, words, bytes of the word list
-_HEADER = struct.Struct("<8sQQQQQ")
+_MAGIC = b"WASEQ3\n\0"
+# magic, documents, places, bytes a place, words, bytes of the word list, bytes of a place's
+# number in its document (0: every place is kept, so a code's index says it)
+_HEADER = struct.Struct("<8sQQQQQQ")
 FIELD = "text"
 FIELDS = tuple(SUFFIXES)
 GATHER = 4  # gather the candidates' places when they are under a quarter of the segment's
@@ -58,11 +61,21 @@ _CHUNK = 256  # documents whose words are numbered in one pass
 
 class Sequence:
     """One segment's words by place: document d's places are codes[starts[d]:starts[d + 1]],
-    each the number of a word in the segment's sorted word list (1 for the first)."""
+    each the number of a word in the segment's sorted word list (1 for the first). Where only
+    the places holding a word are kept (the fold field: capitalised words), `places` holds each
+    one's place in its document; None: every place is kept (the text field)."""
 
-    def __init__(self, starts: np.ndarray, codes: np.ndarray, offsets: np.ndarray, vocabulary: np.ndarray):
+    def __init__(
+        self,
+        starts: np.ndarray,
+        codes: np.ndarray,
+        offsets: np.ndarray,
+        vocabulary: np.ndarray,
+        places: np.ndarray | None = None,
+    ):
         self.starts = starts
         self.codes = codes
+        self.places = places
         self._offsets = offsets  # word n (from 1) is vocabulary[offsets[n - 1]:offsets[n]]
         self._vocabulary = vocabulary
         # the same, as memory views: a binary search reads Python ints and bytes from them
@@ -86,10 +99,11 @@ class Sequence:
     def phrase(self, numbers: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Every (document, start) of the segment where these words stand one after another."""
         length = len(numbers)
-        at = _matches(self.codes, numbers)
+        at = _matches(self.codes, numbers, self.places)
         docs = np.searchsorted(self.starts, at, side="right") - 1
         within = at + length <= self.starts[docs + 1]  # not running into the next document
-        return docs[within], (at - self.starts[docs])[within]
+        first = at - self.starts[docs] if self.places is None else self.places[at].astype(np.int64)
+        return docs[within], first[within]
 
     def counts(self, docs: np.ndarray, numbers: list[int]) -> np.ndarray:
         """How many times the words stand one after another in each of `docs` (sorted document
@@ -101,14 +115,16 @@ class Sequence:
             return np.bincount(self.phrase(numbers)[0], minlength=len(self.starts) - 1)[docs]
         length = len(numbers)
         base = np.cumsum(lengths) - lengths  # where each document begins among the gathered
-        at = _matches(self.codes[np.repeat(first - base, lengths) + np.arange(total)], numbers)
+        gathered = np.repeat(first - base, lengths) + np.arange(total)
+        at = _matches(self.codes[gathered], numbers, None if self.places is None else self.places[gathered])
         owner = np.searchsorted(base, at, side="right") - 1
         within = at + length <= base[owner] + lengths[owner]  # not running into the next one
         return np.bincount(owner[within], minlength=len(docs))
 
 
-def _matches(codes: np.ndarray, numbers: list[int]) -> np.ndarray:
-    """Where in `codes` the numbers stand one after another (document bounds not checked).
+def _matches(codes: np.ndarray, numbers: list[int], places: np.ndarray | None = None) -> np.ndarray:
+    """Where in `codes` the numbers stand one after another (document bounds not checked); with
+    `places` (each code's place, where only some are kept), at places one after another too.
 
     The first two are looked for together: the codes read as numbers twice as wide, once from
     the first place and once from the second, each compared with the two codes' bytes. A
@@ -119,6 +135,11 @@ def _matches(codes: np.ndarray, numbers: list[int]) -> np.ndarray:
         return np.zeros(0, dtype=np.intp)
     if len(numbers) == 1:
         return np.flatnonzero(codes == numbers[0])
+    if places is not None:
+        at = _matches(codes, numbers)
+        for offset in range(1, len(numbers)):
+            at = at[places[at + offset] == places[at] + offset]
+        return at
     wide = np.dtype(f"u{2 * codes.dtype.itemsize}")
     key = np.array(numbers[:2], dtype=codes.dtype).view(wide)[0]
     codes = np.ascontiguousarray(codes)
@@ -181,7 +202,9 @@ class _Builder:
         self.length_of = np.zeros(0, dtype=np.int64)  # how many terms it adds to the field
         self.dtype = np.uint16 if len(self.encoded) < 2**16 - 1 else np.uint32
         self.parts: list[np.ndarray] = []
-        self.places = np.zeros(count, dtype=np.int64)  # each document's words
+        self.kept = field != "text"  # only the places holding a word are kept, with their place
+        self.place_parts: list[np.ndarray] = []
+        self.places = np.zeros(count, dtype=np.int64)  # each document's places kept
         self.length = np.zeros(count, dtype=np.int64)  # the field's length: its terms
         self.agrees = True
 
@@ -200,9 +223,18 @@ class _Builder:
             self.code_of = np.concatenate([self.code_of, np.array(codes, dtype=np.int64)])
             self.length_of = np.concatenate([self.length_of, np.array(lengths, dtype=np.int64)])
         joined = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
-        self.parts.append(self.code_of[joined].astype(self.dtype))
+        codes = self.code_of[joined].astype(self.dtype)
         counted = np.fromiter(map(len, parts), np.int64, len(parts))
-        self.places[first : first + len(parts)] = counted
+        if self.kept:
+            kept = codes != 0
+            begins = np.repeat(np.cumsum(counted) - counted, counted)
+            self.place_parts.append((np.arange(len(joined)) - begins)[kept].astype(np.uint32))
+            self.parts.append(codes[kept])
+            owners = np.repeat(np.arange(len(parts)), counted)
+            self.places[first : first + len(parts)] = np.bincount(owners[kept], minlength=len(parts))
+        else:
+            self.parts.append(codes)
+            self.places[first : first + len(parts)] = counted
         if self.field != "text":  # a word adds as many terms to the field as it has keys
             total = np.zeros(len(joined) + 1, dtype=np.int64)
             np.cumsum(self.length_of[joined], out=total[1:])
@@ -223,14 +255,17 @@ class _Builder:
         np.cumsum([len(w) for w in self.encoded], out=offsets[1:])
         vocabulary = np.frombuffer(b"".join(self.encoded), dtype=np.uint8)
         codes = np.concatenate(self.parts) if self.parts else np.zeros(0, self.dtype)
-        return Sequence(starts, codes, offsets, vocabulary), agrees
+        places = None
+        if self.kept:
+            places = np.concatenate(self.place_parts) if self.place_parts else np.zeros(0, np.uint32)
+        return Sequence(starts, codes, offsets, vocabulary, places), agrees
 
 
 def build(leaf, count: int, fields: tuple[str, ...] = FIELDS) -> dict[str, tuple[Sequence, bool]]:
     """A segment's sequences of these fields, from each document's stored title and body
     (read and split into words once) analysed as each field's analyzer does (analysis.py: its
-    regular expression, then its filters); 0 where the field keeps no word (fold: a word not
-    capitalised). Each with whether it agrees with the index: a document's length as Whoosh
+    regular expression, then its filters); the fold field keeps only the places holding a word
+    (a capitalised one), with their places. Each with whether it agrees with the index: a document's length as Whoosh
     recorded it, every word one the segment holds (no file is written of one that does not)."""
 
     def read():  # the stored text, a chunk of documents at a time
@@ -262,22 +297,27 @@ def write(folder: Path, segment_id: str, sequence: Sequence, field: str = FIELD)
     temporary = final.with_name(f".{final.name}.{os.getpid()}")
     count = len(sequence.starts) - 1
     width = sequence.codes.dtype.itemsize
-    header = _HEADER.pack(_MAGIC, count, len(sequence.codes), width, len(sequence), len(sequence._vocabulary))  # noqa: SLF001
+    placed = 0 if sequence.places is None else 4
+    letters = len(sequence._vocabulary)  # noqa: SLF001
+    header = _HEADER.pack(_MAGIC, count, len(sequence.codes), width, len(sequence), letters, placed)
     with open(temporary, "wb") as out:
         out.write(header)
         out.write(sequence.starts.astype("<i8").tobytes())
         out.write(sequence._offsets.astype("<u4").tobytes())  # noqa: SLF001
         out.write(sequence.codes.astype(f"<u{width}").tobytes())
+        if placed:
+            out.write(sequence.places.astype("<u4").tobytes())
         out.write(sequence._vocabulary.tobytes())  # noqa: SLF001
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, final)
 
 
-def _header(file: Path, count: int) -> tuple[int, int, int, int] | None:
-    """(places, bytes a place, words, bytes of the word list) of a sequence file, read from its
-    header alone; None when there is no file, or it is not of a segment of `count` documents, or
-    not whole."""
+def _header(file: Path, count: int) -> tuple[int, int, int, int, int] | None:
+    """(places, bytes a place, words, bytes of the word list, bytes of a place's number) of a
+    sequence file, read from its header alone; None when there is no file, or it is not of a
+    segment of `count` documents, or not whole, or of the format before this one (WASEQ2: the
+    next write of the index builds it again, its readers build it in memory meanwhile)."""
     try:
         with open(file, "rb") as source:
             header = source.read(_HEADER.size)
@@ -286,11 +326,11 @@ def _header(file: Path, count: int) -> tuple[int, int, int, int] | None:
         return None
     if len(header) != _HEADER.size:
         return None
-    magic, documents, places, width, words, letters = _HEADER.unpack(header)
-    if magic != _MAGIC or documents != count or width not in (2, 4):
+    magic, documents, places, width, words, letters, placed = _HEADER.unpack(header)
+    if magic != _MAGIC or documents != count or width not in (2, 4) or placed not in (0, 4):
         return None
-    expected = _HEADER.size + 8 * (count + 1) + 4 * (words + 1) + width * places + letters
-    return (places, width, words, letters) if size == expected else None
+    expected = _HEADER.size + 8 * (count + 1) + 4 * (words + 1) + (width + placed) * places + letters
+    return (places, width, words, letters, placed) if size == expected else None
 
 
 def load(folder: Path, segment_id: str, count: int, field: str = FIELD) -> Sequence | None:
@@ -300,7 +340,7 @@ def load(folder: Path, segment_id: str, count: int, field: str = FIELD) -> Seque
     found = _header(file, count)
     if found is None:
         return None
-    places, width, words, letters = found
+    places, width, words, letters, placed = found
     try:
         with open(file, "rb") as source:  # one map of the file, read through views
             whole = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
@@ -316,10 +356,12 @@ def load(folder: Path, segment_id: str, count: int, field: str = FIELD) -> Seque
     offsets = mapped("<u4", at, words + 1)
     at += 4 * (words + 1)
     codes = mapped(f"<u{width}", at, places)
-    vocabulary = mapped(np.uint8, at + width * places, letters)
-    if int(starts[-1]) != places or int(offsets[-1]) != letters:
+    at += width * places
+    where = mapped("<u4", at, places) if placed else None
+    vocabulary = mapped(np.uint8, at + placed * places, letters)
+    if int(starts[-1]) != places or int(offsets[-1]) != letters or (placed == 0) != (field == "text"):
         return None
-    return Sequence(starts, codes, offsets, vocabulary)
+    return Sequence(starts, codes, offsets, vocabulary, where)
 
 
 def built(leaf, count: int, field: str) -> Sequence:

@@ -183,7 +183,7 @@ def test_a_file_of_another_segment_or_format_is_not_used(built, tmp_path):
     assert sequences.load(folder, segment, count) is not None
     assert sequences.load(folder, segment, count + 1) is None  # of another segment's size
     copy = tmp_path / path.name
-    copy.write_bytes(b"WASEQ1\n\0" + path.read_bytes()[8:])  # the format before this one
+    copy.write_bytes(b"WASEQ2\n\0" + path.read_bytes()[8:])  # the format before this one
     assert sequences.load(tmp_path, segment, count) is None
     copy.write_bytes(path.read_bytes()[:-1] + b"\0\0")  # a byte too many
     assert sequences.load(tmp_path, segment, count) is None
@@ -204,10 +204,11 @@ def test_a_sequence_is_every_word_by_place_as_the_analyzers_say(built):
                 terms, folded = _by_place(f"{fields['title']}\n{fields['body']}")
                 codes = sequence.codes[sequence.starts[n] : sequence.starts[n + 1]].tolist()
                 assert [sequence[c - 1].decode("utf-8") for c in codes] == terms
-                codes = keys.codes[keys.starts[n] : keys.starts[n + 1]].tolist()
-                assert len(codes) == len(terms)  # the same places
-                assert {p for p, c in enumerate(codes) if c} == set(folded)
-                assert all(keys[c - 1].decode("utf-8") in folded[p] for p, c in enumerate(codes) if c)
+                kept = slice(keys.starts[n], keys.starts[n + 1])
+                codes = dict(zip(keys.places[kept].tolist(), keys.codes[kept].tolist(), strict=True))
+                assert len(codes) == keys.starts[n + 1] - keys.starts[n]  # each place once
+                assert set(codes) == set(folded) and all(c for c in codes.values())  # the text's places
+                assert all(keys[c - 1].decode("utf-8") in folded[p] for p, c in codes.items())
                 checked += 1
             assert sequence.number("walrus") and not sequence.number("narwhal")
             if leaf.doc_count_all() >= sequences.MIN_DOCUMENTS:
@@ -391,3 +392,17 @@ def test_matches_finds_every_place_a_run_of_numbers_starts(codes, numbers, wide,
     array = buffer[1:] if shift else buffer[1:].copy()
     expected = [i for i in range(len(codes) - len(numbers) + 1) if codes[i : i + len(numbers)] == numbers]
     assert sequences._matches(array, numbers).tolist() == expected
+
+
+@given(
+    codes=st.lists(st.integers(min_value=0, max_value=3), max_size=41),
+    numbers=st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=4),
+)
+def test_matches_among_kept_places_needs_them_one_after_another(codes, numbers):
+    """Where only the places holding a word are kept (the fold field), a run is found only
+    where its places follow one another: the same starts as in the whole sequence."""
+    places = [p for p, c in enumerate(codes) if c]
+    kept = np.array([codes[p] for p in places], dtype=np.uint16)
+    expected = [i for i in range(len(codes) - len(numbers) + 1) if codes[i : i + len(numbers)] == numbers]
+    found = sequences._matches(kept, numbers, np.array(places, dtype=np.uint32))
+    assert [places[i] for i in found.tolist()] == expected
