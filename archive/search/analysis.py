@@ -29,8 +29,9 @@ from archive.translit import neutral, reading, readings, skeleton
 # Bump when what a text is analysed into changes: every document then reads as stale
 # (indexing.version_of), and `archive check-index --repair` rewrites it.
 # 2: PyStemmer, romanisation readings, the gazetteer; 3: common pairs (PostgreSQL); 4: pairs of the
-# 300 most frequent words, and of two cross-script keys (PostgreSQL)
-ANALYSIS_VERSION = "4"
+# 300 most frequent words, and of two cross-script keys (PostgreSQL); 5: the ranking vector
+# holds every position, as the matching vector does (PostgreSQL checks phrases there)
+ANALYSIS_VERSION = "5"
 _CYRILLIC = re.compile(r"[а-яё]")
 _STEMMERS = threading.local()  # a Snowball stemmer object is not to be shared between threads
 

@@ -199,6 +199,7 @@ _RANGE = re.compile(r"[\[{]\s*(?P<low>[^\s\]}]*?)\s*\bTO\b\s*(?P<high>[^\s\]}]*)
 _FIELDED = re.compile(r"(?P<name>[A-Za-z_]+):(?P<value>.*)", re.DOTALL)
 _SUFFIX = re.compile(r"(?P<stem>.*?)(?:~(?P<distance>[0-9]*)(?:/(?P<prefix>[0-9]+))?)?(?:\^(?P<boost>[^~^]*))?$")
 OPERATORS = ("AND", "OR", "NOT")
+_MARKABLE = ("phrase", "open")  # what a - or + written right before it applies to, as to a word
 
 
 @dataclass
@@ -332,6 +333,10 @@ class _Parser:
         if token.kind == "close":  # unreachable with balanced brackets, kept for safety
             raise QueryError(N_("has unbalanced brackets"), token.start, token.end)
         self.take()
+        following = self.peek()
+        if token.text in ("-", "+") and following and following.start == token.end and following.kind in _MARKABLE:
+            # -"a phrase", -(a group): without it, as -word is; +"a phrase": required, as it is
+            return Not(self.unary()) if token.text == "-" else self.unary()
         if token.kind == "phrase":
             inside, _, boost = token.text[1:].rpartition('"')
             return self.phrase(inside, token, self.boost(boost[1:] or None, token))

@@ -123,6 +123,10 @@ def test_a_boost_moves_a_document_up(indexed):
         ("a OR b c", lang.Or((lang.Word("a"), lang.And((lang.Word("b"), lang.Word("c")))))),
         ("NOT a", lang.Not(lang.Word("a"))),
         ("a -b", lang.And((lang.Word("a"), lang.Not(lang.Word("b"))))),
+        ('a -"b c"', lang.And((lang.Word("a"), lang.Not(lang.Phrase(("b", "c")))))),
+        ("a -(b OR c)", lang.And((lang.Word("a"), lang.Not(lang.Or((lang.Word("b"), lang.Word("c"))))))),
+        ('a +"b c"', lang.And((lang.Word("a"), lang.Phrase(("b", "c"))))),
+        ('a - "b c"', lang.And((lang.Word("a"), lang.Phrase(("b", "c"))))),  # a dash apart is punctuation
         ("2017-02", lang.Word("2017-02")),  # a hyphen inside a word is not NOT
         ('"a b"^2', lang.Phrase(("a", "b"), 2.0)),
         ('"one"', lang.Word("one")),
