@@ -153,7 +153,7 @@ _NOT_PLAIN = re.compile(r"[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uf
 _INLINE_MARKUP = re.compile(r"[\\`*_\[\]|]")
 _BLOCK_START = re.compile(r"\s|[#>=+~-]|\d+[.)]|$")
 _HEADING = re.compile(r"#{1,6}[ \t]*([^#]*?)[ \t]*")
-_ITEM = re.compile(r"[-+*] (\S.*)")
+_ITEM = re.compile(r"[-+] (\S.*)")  # (a "* " item has a star, which _INLINE_MARKUP refuses)
 
 
 def _simple_words(block: str) -> str | None:

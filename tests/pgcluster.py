@@ -47,9 +47,12 @@ def _free_port() -> int:
 class Cluster:
     """One throwaway cluster in `folder`: `start()` returns its URL, `stop()` removes it."""
 
-    def __init__(self, folder: Path | None = None, fast: bool = True, keep: bool = False):
+    def __init__(
+        self, folder: Path | None = None, fast: bool = True, keep: bool = False, shared_buffers: str = "256MB"
+    ):
         self.folder = Path(folder or tempfile.mkdtemp(prefix="archive-pg-"))
         self.fast = fast
+        self.shared_buffers = shared_buffers  # the server's own cache of pages
         self.keep = keep  # stop() leaves the data folder, and start() reuses it
         self.bin = server_bin()
         if self.bin is None:
@@ -87,7 +90,7 @@ class Cluster:
         options = [
             f"-c listen_addresses=127.0.0.1 -p {port} -k {self.folder}",
             "-c max_connections=300",
-            "-c shared_buffers=256MB",
+            f"-c shared_buffers={self.shared_buffers}",
             *(FAST if self.fast else ()),
         ]
         self._run(

@@ -188,6 +188,7 @@ def words_of(text: str) -> list[str]:
 # -- parsing ------------------------------------------------------------------------------------
 
 MAX_LENGTH = 1000  # characters of a query
+MAX_DEPTH = 32  # brackets within brackets (500 of them exhausted Python's stack: a 500)
 MAX_FUZZY_DISTANCE = 2  # letters a fuzzy term may differ by (word~2)
 MAX_FUZZY_TERMS = 3  # fuzzy words in one query
 MAX_BOOST = 100.0
@@ -226,6 +227,8 @@ def _parse(text: str) -> Query:
     if text.count("(") != text.count(")"):
         at = _unmatched_bracket(text)
         raise QueryError(N_("has unbalanced brackets"), at, at + 1)
+    if (at := _too_deep(text)) is not None:  # the parser recurses once a level
+        raise QueryError(N_("has brackets nested more than %(limit)s deep"), at, at + 1, params={"limit": MAX_DEPTH})
     parser = _Parser(text, _tokens(text))
     tree = parser.expression() if parser.tokens else Everything()
     if parser.position < len(parser.tokens):  # a ")" with nothing open cannot remain: brackets balance
@@ -251,6 +254,19 @@ def _unmatched_bracket(text: str) -> int:
                 return at
             opened.pop()
     return opened[-1]
+
+
+def _too_deep(text: str) -> int | None:
+    """The first "(" more than MAX_DEPTH deep, outside quotation marks; None: none is."""
+    depth, quoted = 0, False
+    for at, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+            if depth > MAX_DEPTH:
+                return at
+    return None
 
 
 def _tokens(text: str) -> list[_Token]:

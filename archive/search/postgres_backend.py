@@ -97,6 +97,7 @@ class Analysed:
     length: int  # words in the title and body
     facets: list[str]  # "field:value"
     vocabulary: set[str]  # the terms fuzzy, wildcard and range terms may expand to
+    every_place: bool = True  # every place of every word is in the vectors (see add())
 
 
 def analyse(doc: IndexedDocument) -> Analysed:
@@ -104,11 +105,14 @@ def analyse(doc: IndexedDocument) -> Analysed:
     positions: dict[str, list[str]] = defaultdict(list)
     title_tokens = sum(1 for _ in TEXT_ANALYZER(doc.title))
     text_ = f"{doc.title}\n{doc.body}"
+    dropped = False  # a place PostgreSQL cannot keep: past a word's 256th, or the 16,383rd
 
     def add(lexeme: str, position: int) -> None:
+        nonlocal dropped
         if not _fits(lexeme):
             return
         found = positions[lexeme]
+        dropped |= len(found) >= MAX_POSITIONS or position + 1 > MAX_POSITION
         if len(found) < MAX_POSITIONS:
             pos = min(position + 1, MAX_POSITION)
             found.append(f"{pos}{'A' if position < title_tokens else ''}")
@@ -138,7 +142,8 @@ def analyse(doc: IndexedDocument) -> Analysed:
     # the title's positions are marked A; the body's carry the default weight, D. Every
     # position, as in the matching vector: a phrase is checked here (Compiler.checked)
     rank = [f"{_quote(lex)}:{','.join(pos)}" for lex, pos in unique.items()]
-    return Analysed(" ".join(parts), " ".join(rank), max(length, 1), facets, set(positions) | bare | facet_lexemes)
+    vocabulary = set(positions) | bare | facet_lexemes
+    return Analysed(" ".join(parts), " ".join(rank), max(length, 1), facets, vocabulary, not dropped)
 
 
 class PostgresSearch:
@@ -195,6 +200,7 @@ class PostgresSearch:
                     "title": doc.title,
                     "body": doc.body,
                     "terms": analysed.terms,
+                    "every_place": analysed.every_place,
                 }
             )
         if not rows:
@@ -205,17 +211,18 @@ class PostgresSearch:
             connection.execute(
                 text("""
                     INSERT INTO search_index (id, version, "case", kind, language, published,
-                        events_start, events_end, facets, length, rank, title, body, terms)
+                        events_start, events_end, facets, length, rank, title, body, terms,
+                        every_place)
                     VALUES (:id, :version, :case, :kind, :language, :published, :events_start,
                         :events_end, :facets, :length, CAST(:rank AS tsvector), :title, :body,
-                        CAST(:terms AS tsvector))
+                        CAST(:terms AS tsvector), :every_place)
                     ON CONFLICT (id) DO UPDATE SET version = excluded.version,
                         "case" = excluded."case", kind = excluded.kind,
                         language = excluded.language, published = excluded.published,
                         events_start = excluded.events_start, events_end = excluded.events_end,
                         facets = excluded.facets, length = excluded.length,
                         rank = excluded.rank, title = excluded.title, body = excluded.body,
-                        terms = excluded.terms
+                        terms = excluded.terms, every_place = excluded.every_place
                 """),
                 rows,
             )
@@ -453,8 +460,12 @@ def _where(request: SearchRequest, tsquery, ranking=None, checked=None) -> tuple
     clauses = ["terms @@ CAST(:match AS tsquery)"]
     params["match"] = " & ".join(parts)
     if checked and tsquery is not _EVERYTHING:
-        clauses.append("rank @@ CAST(:phrases AS tsquery)")
-        params["phrases"] = checked[1]
+        # a row whose ranking vector lacks places (a text too long; written before revision
+        # 0027) is checked in the matching vector, as the query is written
+        clauses.append(
+            "CASE WHEN every_place THEN rank @@ CAST(:phrases AS tsquery) ELSE terms @@ CAST(:strict AS tsquery) END"
+        )
+        params.update(phrases=checked[1], strict=tsquery)
     if request.among is not None:
         if not request.among:
             return None, {}
@@ -582,7 +593,8 @@ class Compiler:
         position) is asked them. `<->` in the matching vector had PostgreSQL read, for each
         document holding the words, that vector from out of the row (9 KB in five pieces: 40
         ms for 2,600 documents). None: no such phrase, or one elsewhere (under OR or NOT),
-        where the matching vector checks them all."""
+        where the matching vector checks them all. A row whose ranking vector lacks places
+        (not `every_place`) is checked in the matching vector all the same (_where)."""
         if self._elsewhere or not self._required or not isinstance(compiled, str):
             return None
         loose = compiled

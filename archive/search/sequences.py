@@ -18,6 +18,8 @@ The cross-script field (fold: capitalised words as their keys) has a file of its
 of its words only, each with its place in the document (its text's place): a word in ten or so
 is capitalised, so a phrase of names scans a tenth of the text's places (a phrase of common
 words, "For the", checked every place of every document holding "For": half a phrase's time).
+An index written before keeps every place in that file (0 where no word is capitalised): its
+readers read it and keep its words with their places in memory, so nothing is built again.
 
 The files are derived from the segment: built, once the segment is committed, by analysing each
 document's stored text as the fields' analyzers did (a check against each document's length as
@@ -49,10 +51,12 @@ MIN_DOCUMENTS = 200  # a smaller segment has no file: its readers build its sequ
 # MAIN_<segment id>.<suffix>: Whoosh's pattern for a segment's files, one per field
 SUFFIXES = {"text": ".wseq", "fold": ".wfsq"}
 SUFFIX = SUFFIXES["text"]
-_MAGIC = b"WASEQ3\n\0"
-# magic, documents, places, bytes a place, words, bytes of the word list, bytes of a place's
-# number in its document (0: every place is kept, so a code's index says it)
-_HEADER = struct.Struct("<8sQQQQQQ")
+_EVERY = b"WASEQ2\n\0"  # every place (the text field)
+_KEPT = b"WASEQ3\n\0"  # the places holding a word, each with its place: 4 bytes, after the codes
+# (the fold field; an index written before this kept every place there too: read, then kept)
+_MAGICS = {"text": (_EVERY,), "fold": (_KEPT, _EVERY)}
+# magic, documents, places, bytes a place, words, bytes of the word list
+_HEADER = struct.Struct("<8sQQQQQ")
 FIELD = "text"
 FIELDS = tuple(SUFFIXES)
 GATHER = 4  # gather the candidates' places when they are under a quarter of the segment's
@@ -202,9 +206,7 @@ class _Builder:
         self.length_of = np.zeros(0, dtype=np.int64)  # how many terms it adds to the field
         self.dtype = np.uint16 if len(self.encoded) < 2**16 - 1 else np.uint32
         self.parts: list[np.ndarray] = []
-        self.kept = field != "text"  # only the places holding a word are kept, with their place
-        self.place_parts: list[np.ndarray] = []
-        self.places = np.zeros(count, dtype=np.int64)  # each document's places kept
+        self.places = np.zeros(count, dtype=np.int64)  # each document's words
         self.length = np.zeros(count, dtype=np.int64)  # the field's length: its terms
         self.agrees = True
 
@@ -223,18 +225,9 @@ class _Builder:
             self.code_of = np.concatenate([self.code_of, np.array(codes, dtype=np.int64)])
             self.length_of = np.concatenate([self.length_of, np.array(lengths, dtype=np.int64)])
         joined = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
-        codes = self.code_of[joined].astype(self.dtype)
+        self.parts.append(self.code_of[joined].astype(self.dtype))
         counted = np.fromiter(map(len, parts), np.int64, len(parts))
-        if self.kept:
-            kept = codes != 0
-            begins = np.repeat(np.cumsum(counted) - counted, counted)
-            self.place_parts.append((np.arange(len(joined)) - begins)[kept].astype(np.uint32))
-            self.parts.append(codes[kept])
-            owners = np.repeat(np.arange(len(parts)), counted)
-            self.places[first : first + len(parts)] = np.bincount(owners[kept], minlength=len(parts))
-        else:
-            self.parts.append(codes)
-            self.places[first : first + len(parts)] = counted
+        self.places[first : first + len(parts)] = counted
         if self.field != "text":  # a word adds as many terms to the field as it has keys
             total = np.zeros(len(joined) + 1, dtype=np.int64)
             np.cumsum(self.length_of[joined], out=total[1:])
@@ -255,10 +248,19 @@ class _Builder:
         np.cumsum([len(w) for w in self.encoded], out=offsets[1:])
         vocabulary = np.frombuffer(b"".join(self.encoded), dtype=np.uint8)
         codes = np.concatenate(self.parts) if self.parts else np.zeros(0, self.dtype)
-        places = None
-        if self.kept:
-            places = np.concatenate(self.place_parts) if self.place_parts else np.zeros(0, np.uint32)
-        return Sequence(starts, codes, offsets, vocabulary, places), agrees
+        sequence = Sequence(starts, codes, offsets, vocabulary)
+        return (sequence if self.field == "text" else kept(sequence)), agrees
+
+
+def kept(sequence: Sequence) -> Sequence:
+    """The sequence of the places holding a word only (not 0), each with its place in its
+    document: the fold field's, where a word in ten or so is capitalised."""
+    at = np.flatnonzero(sequence.codes)
+    owner = np.searchsorted(sequence.starts, at, side="right") - 1
+    starts = np.zeros(len(sequence.starts), dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(sequence.starts) - 1), out=starts[1:])
+    places = (at - sequence.starts[owner]).astype(np.uint32)
+    return Sequence(starts, sequence.codes[at], sequence._offsets, sequence._vocabulary, places)  # noqa: SLF001
 
 
 def build(leaf, count: int, fields: tuple[str, ...] = FIELDS) -> dict[str, tuple[Sequence, bool]]:
@@ -297,15 +299,17 @@ def write(folder: Path, segment_id: str, sequence: Sequence, field: str = FIELD)
     temporary = final.with_name(f".{final.name}.{os.getpid()}")
     count = len(sequence.starts) - 1
     width = sequence.codes.dtype.itemsize
-    placed = 0 if sequence.places is None else 4
-    letters = len(sequence._vocabulary)  # noqa: SLF001
-    header = _HEADER.pack(_MAGIC, count, len(sequence.codes), width, len(sequence), letters, placed)
+    magic = _EVERY if sequence.places is None else _KEPT
+    if magic not in _MAGICS[field]:
+        raise ValueError(f"a sequence of the {field} field keeps {'every place' if field == 'text' else 'its words'}")
+    places, words, letters = len(sequence.codes), len(sequence), len(sequence._vocabulary)  # noqa: SLF001
     with open(temporary, "wb") as out:
-        out.write(header)
+        out.write(_HEADER.pack(magic, count, places, width, words, letters))
         out.write(sequence.starts.astype("<i8").tobytes())
         out.write(sequence._offsets.astype("<u4").tobytes())  # noqa: SLF001
         out.write(sequence.codes.astype(f"<u{width}").tobytes())
-        if placed:
+        if magic == _KEPT:  # aligned for reading as 4-byte numbers
+            out.write(bytes(_layout(count, places, width, words)[1] - out.tell()))
             out.write(sequence.places.astype("<u4").tobytes())
         out.write(sequence._vocabulary.tobytes())  # noqa: SLF001
         out.flush()
@@ -313,11 +317,18 @@ def write(folder: Path, segment_id: str, sequence: Sequence, field: str = FIELD)
     os.replace(temporary, final)
 
 
-def _header(file: Path, count: int) -> tuple[int, int, int, int, int] | None:
-    """(places, bytes a place, words, bytes of the word list, bytes of a place's number) of a
-    sequence file, read from its header alone; None when there is no file, or it is not of a
-    segment of `count` documents, or not whole, or of the format before this one (WASEQ2: the
-    next write of the index builds it again, its readers build it in memory meanwhile)."""
+def _layout(count: int, places: int, width: int, words: int) -> tuple[int, int]:
+    """Where a file's codes begin, and where its places begin (kept form: after the codes,
+    at a multiple of 4)."""
+    codes = _HEADER.size + 8 * (count + 1) + 4 * (words + 1)
+    end = codes + width * places
+    return codes, end + (-end) % 4
+
+
+def _header(file: Path, count: int, field: str) -> tuple[bytes, int, int, int, int] | None:
+    """(magic, places, bytes a place, words, bytes of the word list) of a sequence file, read
+    from its header alone; None when there is no file, or it is not of a segment of `count`
+    documents, or not whole, or not of a form the field's sequence is kept in."""
     try:
         with open(file, "rb") as source:
             header = source.read(_HEADER.size)
@@ -326,21 +337,22 @@ def _header(file: Path, count: int) -> tuple[int, int, int, int, int] | None:
         return None
     if len(header) != _HEADER.size:
         return None
-    magic, documents, places, width, words, letters, placed = _HEADER.unpack(header)
-    if magic != _MAGIC or documents != count or width not in (2, 4) or placed not in (0, 4):
+    magic, documents, places, width, words, letters = _HEADER.unpack(header)
+    if magic not in _MAGICS[field] or documents != count or width not in (2, 4):
         return None
-    expected = _HEADER.size + 8 * (count + 1) + 4 * (words + 1) + (width + placed) * places + letters
-    return (places, width, words, letters, placed) if size == expected else None
+    codes, after = _layout(count, places, width, words)
+    expected = (after + 4 * places if magic == _KEPT else codes + width * places) + letters
+    return (magic, places, width, words, letters) if size == expected else None
 
 
 def load(folder: Path, segment_id: str, count: int, field: str = FIELD) -> Sequence | None:
     """The segment's sequence of a field, memory-mapped (shared by every worker through the
     page cache); None when there is none yet, or it is not of this segment's size, or damaged."""
     file = path(folder, segment_id, field)
-    found = _header(file, count)
+    found = _header(file, count, field)
     if found is None:
         return None
-    places, width, words, letters, placed = found
+    magic, places, width, words, letters = found
     try:
         with open(file, "rb") as source:  # one map of the file, read through views
             whole = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
@@ -357,11 +369,16 @@ def load(folder: Path, segment_id: str, count: int, field: str = FIELD) -> Seque
     at += 4 * (words + 1)
     codes = mapped(f"<u{width}", at, places)
     at += width * places
-    where = mapped("<u4", at, places) if placed else None
-    vocabulary = mapped(np.uint8, at + placed * places, letters)
-    if int(starts[-1]) != places or int(offsets[-1]) != letters or (placed == 0) != (field == "text"):
+    where = None
+    if magic == _KEPT:
+        at = _layout(count, places, width, words)[1]
+        where = mapped("<u4", at, places)
+        at += 4 * places
+    vocabulary = mapped(np.uint8, at, letters)
+    if int(starts[-1]) != places or int(offsets[-1]) != letters:
         return None
-    return Sequence(starts, codes, offsets, vocabulary, where)
+    sequence = Sequence(starts, codes, offsets, vocabulary, where)
+    return kept(sequence) if field != "text" and magic == _EVERY else sequence
 
 
 def built(leaf, count: int, field: str) -> Sequence:
@@ -378,7 +395,9 @@ def _lacks(folder: Path, segment) -> bool:
     """Whether a large segment (Whoosh's segment object) has no usable file of some field
     (their headers read only)."""
     count = segment.doc_count_all()
-    return count >= MIN_DOCUMENTS and any(_header(path(folder, segment.segment_id(), f), count) is None for f in FIELDS)
+    return count >= MIN_DOCUMENTS and any(
+        _header(path(folder, segment.segment_id(), f), count, f) is None for f in FIELDS
+    )
 
 
 def missing(folder: Path, segments) -> bool:

@@ -392,6 +392,12 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_the_whole():
     assert any(lexeme.startswith("~") for lexeme in rank)  # Kadyrov's cross-script key
     placed = {p.replace("'", "") for p in row.terms.split(" ") if ":" in p.rsplit("'", 1)[-1]}
     assert placed == {f"{lexeme}:{positions}" for lexeme, positions in rank.items()}
+    assert row.every_place
+    # PostgreSQL keeps 256 places of a word, none past the 16,383rd: such a row says so
+    assert not analyse(doc(2, "detained " * 257 + "once")).every_place
+    assert analyse(doc(3, "detained " * 256 + "once")).every_place
+    many = " ".join(f"x{n % 200}" for n in range(16400))  # no word 256 times, past place 16,383
+    assert not analyse(doc(4, many)).every_place and analyse(doc(5, many[:40000])).every_place
     for lexeme in (
         "'=access:researchers:published'",
         "'=place:Argun'",
@@ -576,6 +582,26 @@ def test_phrases_of_frequent_words_and_of_names_are_found_exactly_on_every_backe
         assert found_by(f"{phrase} ({second} OR walrus)") == holding(words) & (holding(other) | walrus)
         testimonies = search.search(SearchRequest(q=phrase, per_page=500, filters={"kind": "testimony"}))
         assert {h.id for h in testimonies.hits} == holding(words), words  # every doc() is one
+
+
+def test_names_side_by_side_are_found_at_any_place_of_a_long_text(make_search):
+    """Two capitalised words side by side are one lexeme on PostgreSQL, found wherever they
+    stand: past the 256 places it keeps of a word and past its 16,383rd place, where their
+    places are not kept (a phrase checked by places in the row's ranking vector must not lose
+    them: such a row is checked as the query is written)."""
+    search = make_search()
+    search.index(
+        [
+            doc(1, "Kadyrov " * 300 + "Ramzan Kadyrov"),
+            doc(2, "Кадыров подвал " * 300 + "Рамзан Кадыров"),
+            doc(3, " ".join(f"x{n % 200}" for n in range(16400)) + " Ramzan Kadyrov"),
+            doc(4, "Kadyrov Ramzan, and Ramzan's men"),
+        ]
+    )
+    assert ids(search, '"Ramzan Kadyrov"') == [1, 2, 3]
+    assert ids(search, '"Рамзан Кадыров"') == [1, 2, 3]
+    assert ids(search, '"Кадыров подвал"') == [2]
+    assert ids(search, 'x5 "Ramzan Kadyrov"') == [3]
 
 
 def test_a_word_too_long_for_an_index_is_left_out_not_the_document(make_search):

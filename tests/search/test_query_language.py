@@ -127,6 +127,9 @@ def test_a_boost_moves_a_document_up(indexed):
         ("a -(b OR c)", lang.And((lang.Word("a"), lang.Not(lang.Or((lang.Word("b"), lang.Word("c"))))))),
         ('a +"b c"', lang.And((lang.Word("a"), lang.Phrase(("b", "c"))))),
         ('a - "b c"', lang.And((lang.Word("a"), lang.Phrase(("b", "c"))))),  # a dash apart is punctuation
+        ('a NOT -"b c"', lang.And((lang.Word("a"), lang.Not(lang.Not(lang.Phrase(("b", "c"))))))),
+        ('"(a" -"b c)"', lang.And((lang.Word("a"), lang.Not(lang.Phrase(("b", "c")))))),  # brackets quoted
+        ("(" * 32 + "a" + ")" * 32, lang.Word("a")),  # as deep as brackets may be
         ("2017-02", lang.Word("2017-02")),  # a hyphen inside a word is not NOT
         ('"a b"^2', lang.Phrase(("a", "b"), 2.0)),
         ('"one"', lang.Word("one")),
@@ -171,6 +174,8 @@ def test_date_terms_are_collected_with_their_place():
         ("word^1000", "weight", (0, 9)),
         ("word^x", "weight", (0, 6)),
         ("year:[2016-2017]", "range", (0, 16)),
+        ("(" * 499 + "a" + ")" * 499, "nested more than 32 deep", (32, 33)),
+        ("-(" * 250 + "a" + ")" * 250, "nested more than 32 deep", (65, 66)),
     ],
 )
 def test_a_query_that_cannot_be_searched_says_why_and_where(query, said, at):

@@ -183,10 +183,54 @@ def test_a_file_of_another_segment_or_format_is_not_used(built, tmp_path):
     assert sequences.load(folder, segment, count) is not None
     assert sequences.load(folder, segment, count + 1) is None  # of another segment's size
     copy = tmp_path / path.name
-    copy.write_bytes(b"WASEQ2\n\0" + path.read_bytes()[8:])  # the format before this one
+    copy.write_bytes(b"WASEQ1\n\0" + path.read_bytes()[8:])  # a format before these
+    assert sequences.load(tmp_path, segment, count) is None
+    copy.write_bytes(b"WASEQ3\n\0" + path.read_bytes()[8:])  # the fold field's form
     assert sequences.load(tmp_path, segment, count) is None
     copy.write_bytes(path.read_bytes()[:-1] + b"\0\0")  # a byte too many
     assert sequences.load(tmp_path, segment, count) is None
+    keys = folder / f"{segment}.wfsq"
+    assert sequences.load(folder, segment, count, "fold") is not None
+    (tmp_path / keys.name).write_bytes(keys.read_bytes()[:-1])  # cut short
+    assert sequences.load(tmp_path, segment, count, "fold") is None
+    (tmp_path / keys.name).write_bytes(b"WASEQ1\n\0" + keys.read_bytes()[8:])
+    assert sequences.load(tmp_path, segment, count, "fold") is None
+
+
+def test_an_older_indexs_fold_file_of_every_place_is_read_as_its_words(built, tmp_path):
+    """An index written before the fold field's file kept only its words holds every place
+    there (0 where no word is capitalised): it is read, and kept as the words with their
+    places, the same answers, without building it again."""
+    folder, texts = built
+    phrases = _phrases(random.Random(7), texts, 80)
+    search = WhooshSearch(folder)
+    before = [_found(search, words) for words in phrases]
+    search.close()
+    copy = tmp_path / "index"
+    copy.mkdir()
+    for path in folder.iterdir():
+        copy.joinpath(path.name).write_bytes(path.read_bytes())
+    for path in _files(copy):
+        segment, count = path.name.removesuffix(sequences.SUFFIX), _count(path)
+        text, keys = sequences.load(copy, segment, count), sequences.load(copy, segment, count, "fold")
+        # (copies: the file the arrays are mapped from is written over below)
+        codes, places, starts = np.array(keys.codes), np.array(keys.places), np.array(keys.starts)
+        every = np.zeros(len(text.codes), dtype=codes.dtype)  # the older form, written as it was
+        owner = np.searchsorted(starts, np.arange(len(codes)), side="right") - 1
+        every[text.starts[owner] + places] = codes
+        letters = len(keys._vocabulary)
+        header = sequences._HEADER.pack(b"WASEQ2\n\0", count, len(every), every.itemsize, len(keys), letters)
+        parts = [header, text.starts.astype("<i8"), keys._offsets.astype("<u4"), every, keys._vocabulary]
+        written = b"".join(bytes(memoryview(p)) for p in parts)
+        (copy / f"{segment}.wfsq").write_bytes(written)
+        again = sequences.load(copy, segment, count, "fold")
+        assert np.array_equal(again.codes, codes) and np.array_equal(again.places, places)
+        assert np.array_equal(again.starts, starts) and again.places.dtype == np.uint32
+    search = WhooshSearch(copy)
+    assert [_found(search, words) for words in phrases] == before
+    with search._view() as (_, _, arrays):
+        assert not sequences.missing(copy, [leaf.segment() for leaf, _, _ in arrays.leaves])
+    search.close()
 
 
 def test_a_sequence_is_every_word_by_place_as_the_analyzers_say(built):
