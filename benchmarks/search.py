@@ -587,12 +587,17 @@ def prewarm(url: str) -> None:
     from archive.storage.db import driver_url
 
     engine = create_engine(driver_url(url))
+    # the out-of-line values first: where the cache is smaller than the tables, what searches
+    # read most (the rows, the GIN index, the vocabulary) is read last and stays
+    toast = "SELECT reltoastrelid FROM pg_class WHERE relname = 'search_index'"
+    relations = f"""
+        SELECT oid FROM pg_class WHERE oid = ({toast})
+        UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ({toast})
+        UNION ALL SELECT CAST(name AS regclass) FROM unnest(CAST(:names AS text[])) AS name"""  # noqa: S608
+    names = ["search_index", "search_index_pkey", "ix_search_index_terms", "search_terms", "search_terms_pkey"]
     with engine.begin() as connection:
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
-        for table in ("search_index", "ix_search_index_terms", "search_terms"):
-            connection.execute(text("SELECT pg_prewarm(CAST(:t AS regclass))"), {"t": table})
-        toast = "SELECT reltoastrelid FROM pg_class WHERE relname = 'search_index'"
-        connection.execute(text(f"SELECT pg_prewarm(CAST(({toast}) AS regclass))"))  # noqa: S608
+        connection.execute(text(f"SELECT pg_prewarm(oid) FROM ({relations}) AS r(oid)"), {"names": names})  # noqa: S608
     engine.dispose()
 
 
@@ -614,7 +619,7 @@ def main() -> None:
     print(f"whoosh {whoosh.versionstring()}; python {sys.version.split()[0]}; {os.cpu_count()} cores", flush=True)
     # the server's cache of pages sized as for a server of its own: a quarter of the memory,
     # PostgreSQL's documented starting point (the tests' clusters keep 256 MB)
-    buffers = f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 4 // 2**20}MB"
+    buffers = f"{memory() // 4 // 2**20}MB"
     cluster = None
     if "postgres" in args.backends:
         cluster = Cluster(root / "cluster", fast=False, keep=bool(args.keep), shared_buffers=buffers)
@@ -628,6 +633,16 @@ def main() -> None:
             cluster.stop()
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def memory() -> int:
+    """The memory this machine gives us: its own, or its container's limit (cgroup v2) if less."""
+    found = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return found
+    return min(found, int(limit)) if limit.isdigit() else found
 
 
 def run_size(size: int, args, root: Path, cluster_url: str | None) -> None:

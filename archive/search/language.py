@@ -367,11 +367,17 @@ class _Parser:
         return Phrase(words, boost)
 
     def word(self, token: _Token):
+        """A word with its leading marks: each - negates it (not before a digit: -5 is a
+        word), + asks for it; read in a loop (999 of them recursed past Python's stack)."""
+        start, text, negated = token.start, token.text, False
+        while len(text) > 1 and (text[0] == "+" or (text[0] == "-" and not text[1].isdigit())):
+            negated ^= text[0] == "-"
+            text, start = text[1:], start + 1
+        node = self.bare_word(_Token("word", text, start, token.end))
+        return Not(node) if negated else node
+
+    def bare_word(self, token: _Token):
         text = token.text
-        if text.startswith("-") and len(text) > 1 and not text[1].isdigit():
-            return Not(self.word(_Token("word", text[1:], token.start + 1, token.end)))
-        if text.startswith("+") and len(text) > 1:
-            return self.word(_Token("word", text[1:], token.start + 1, token.end))
         fielded = _FIELDED.fullmatch(text)
         if fielded and fielded["name"].lower() == DATE_FIELD:
             value = fielded["value"]

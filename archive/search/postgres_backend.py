@@ -445,7 +445,8 @@ def _where(request: SearchRequest, tsquery, ranking=None, checked=None) -> tuple
     """The SQL condition for the request (access, filters, dates, query); None: no match.
     `ranking`: the query as the ranking vector is asked it (Compiler.ranking), if not the same;
     `checked`: (the query the index answers without reading a vector, the phrases the ranking
-    vector is asked), when the query's phrases are checked there (Compiler.checked).
+    vector is asked, the phrases as written), when the query's phrases are checked there
+    (Compiler.checked).
 
     Access and facet filters are lexemes of the matching vector: the GIN index answers them
     together with the words, so rows the reader may not see are not even read."""
@@ -471,7 +472,7 @@ def _where(request: SearchRequest, tsquery, ranking=None, checked=None) -> tuple
         clauses.append(
             "CASE WHEN every_place THEN rank @@ CAST(:phrases AS tsquery) ELSE terms @@ CAST(:strict AS tsquery) END"
         )
-        params.update(phrases=checked[1], strict=tsquery)
+        params.update(phrases=checked[1], strict=checked[2])
     if request.among is not None:
         if not request.among:
             return None, {}
@@ -591,7 +592,7 @@ class Compiler:
             self._placed.append(placed)
         return found
 
-    def checked(self, compiled) -> tuple[str, str] | None:
+    def checked(self, compiled) -> tuple[str, str, str] | None:
         """Where the phrases checked by their words' places are all ones the whole query
         requires (the query is such a phrase, or an AND of parts some of which are): the query
         with each of them as its words alone (`a & b`: the GIN index answers it without reading
@@ -606,7 +607,9 @@ class Compiler:
         loose = compiled
         for phrase, words in self._placed:
             loose = loose.replace(phrase, words)
-        return loose, " & ".join(self.ranking(part) for part in self._required)
+        # (the phrases as written too, for a row whose ranking vector lacks places: with the
+        # loosened query, they are the query)
+        return loose, " & ".join(self.ranking(part) for part in self._required), " & ".join(self._required)
 
     def ranking(self, compiled) -> str:
         """The compiled query as the ranking vector is asked it: pair lexemes are not in that

@@ -398,6 +398,9 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_the_whole():
     assert analyse(doc(3, "detained " * 256 + "once")).every_place
     many = " ".join(f"x{n % 200}" for n in range(16400))  # no word 256 times, past place 16,383
     assert not analyse(doc(4, many)).every_place and analyse(doc(5, many[:40000])).every_place
+    # the title's word is place 1: the body's 16,382nd word is the 16,383rd, the last kept
+    assert analyse(doc(6, " ".join(many.split()[:16382]))).every_place
+    assert not analyse(doc(7, " ".join(many.split()[:16383]))).every_place
     for lexeme in (
         "'=access:researchers:published'",
         "'=place:Argun'",

@@ -130,6 +130,11 @@ def test_a_boost_moves_a_document_up(indexed):
         ('a NOT -"b c"', lang.And((lang.Word("a"), lang.Not(lang.Not(lang.Phrase(("b", "c"))))))),
         ('"(a" -"b c)"', lang.And((lang.Word("a"), lang.Not(lang.Phrase(("b", "c")))))),  # brackets quoted
         ("(" * 32 + "a" + ")" * 32, lang.Word("a")),  # as deep as brackets may be
+        ("--a", lang.Word("a")),
+        ("-+-a b", lang.And((lang.Word("a"), lang.Word("b")))),
+        ("+" * 998 + "a", lang.Word("a")),  # marks read in a loop, not one call each
+        ("-" * 999 + "a", lang.Not(lang.Word("a"))),
+        ("--5", lang.Not(lang.Word("5"))),  # -5 is a word
         ("2017-02", lang.Word("2017-02")),  # a hyphen inside a word is not NOT
         ('"a b"^2', lang.Phrase(("a", "b"), 2.0)),
         ('"one"', lang.Word("one")),
