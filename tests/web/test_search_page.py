@@ -334,7 +334,8 @@ def test_every_example_of_the_help_page_finds_documents_of_the_sample_case(corpu
 
 @pytest.mark.parametrize(
     "operator",
-    ['"', "AND", "OR", "NOT", "(", "*", "~", "kind:", "lang:", "place:", "tag:", "case:", "year:", "[", "date:", ".."],
+    ['"', "AND", "OR", "NOT", '-"', "(", "*", "~", "kind:", "lang:", "place:", "tag:", "case:", "year:", "[", "date:"]
+    + [".."],
 )
 def test_the_help_page_explains_every_operator_the_parser_reads(client, operator):
     examples = re.findall(r'class="example" href="[^"]+"><code>([^<]*)</code>', client.get("/search/help").text)
