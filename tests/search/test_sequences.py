@@ -154,9 +154,8 @@ def test_phrases_are_found_exactly_where_whooshs_phrase_query_finds_them(built, 
     assert hits > 100  # the phrases taken from the texts are found
 
 
-def test_the_same_answers_without_the_files_and_with_damaged_ones(built, tmp_path):
-    folder, texts = built
-    phrases = _phrases(random.Random(6), texts, 80)
+def _answers_and_copy(folder, phrases, tmp_path):
+    """The index's answers to the phrases, and a copy of its folder to damage or rewrite."""
     search = WhooshSearch(folder)
     before = [_found(search, words) for words in phrases]
     search.close()
@@ -164,6 +163,13 @@ def test_the_same_answers_without_the_files_and_with_damaged_ones(built, tmp_pat
     copy.mkdir()
     for path in folder.iterdir():
         copy.joinpath(path.name).write_bytes(path.read_bytes())
+    return before, copy
+
+
+def test_the_same_answers_without_the_files_and_with_damaged_ones(built, tmp_path):
+    folder, texts = built
+    phrases = _phrases(random.Random(6), texts, 80)
+    before, copy = _answers_and_copy(folder, phrases, tmp_path)
     damaged = _files(copy)
     damaged[0].write_bytes(damaged[0].read_bytes()[:-3])  # cut short
     for path in damaged[1:] + sorted(copy.glob("*.wfsq"))[1:]:
@@ -203,13 +209,7 @@ def test_an_older_indexs_fold_file_of_every_place_is_read_as_its_words(built, tm
     places, the same answers, without building it again."""
     folder, texts = built
     phrases = _phrases(random.Random(7), texts, 80)
-    search = WhooshSearch(folder)
-    before = [_found(search, words) for words in phrases]
-    search.close()
-    copy = tmp_path / "index"
-    copy.mkdir()
-    for path in folder.iterdir():
-        copy.joinpath(path.name).write_bytes(path.read_bytes())
+    before, copy = _answers_and_copy(folder, phrases, tmp_path)
     for path in _files(copy):
         segment, count = path.name.removesuffix(sequences.SUFFIX), _count(path)
         text, keys = sequences.load(copy, segment, count), sequences.load(copy, segment, count, "fold")
