@@ -40,6 +40,8 @@ def check_index_command(fix: bool) -> None:
         click.echo(
             f"missing {len(found.missing)}, stale {len(found.stale)}, extra {len(found.extra)}, queued {found.queued}"
         )
+        for lacking in found.lacking:
+            click.echo(f"  lacking: {lacking}")
         for label, ids in (("missing", found.missing), ("stale", found.stale), ("extra", found.extra)):
             if ids:
                 click.echo(f"  {label}: {', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}")

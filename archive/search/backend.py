@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -80,10 +81,11 @@ class IndexCheck:
     stale: list[int]
     extra: list[int]
     queued: int = 0  # documents in the outbox: index work not done yet
+    lacking: list[str] = field(default_factory=list)  # the engine's own structures not built
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.stale or self.extra or self.queued)
+        return not (self.missing or self.stale or self.extra or self.queued or self.lacking)
 
 
 class SearchBackend(Protocol):
@@ -92,6 +94,14 @@ class SearchBackend(Protocol):
     def search(self, request: SearchRequest) -> SearchResults: ...
     def versions(self) -> dict[int, str]: ...
     def clear(self) -> None: ...
+    def lacking(self) -> list[str]:
+        """What the engine's own structures lack (a rebuild killed midway): repaired by one."""
+        ...
+
+    def rebuilding(self) -> AbstractContextManager[None]:
+        """The index emptied; what is indexed inside is the whole of it (`archive reindex`):
+        the backend may build its own structures once, at the end."""
+        ...
 
 
 class NullSearch:
@@ -111,3 +121,10 @@ class NullSearch:
 
     def clear(self) -> None:
         pass
+
+    def lacking(self) -> list[str]:
+        return []
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        yield

@@ -64,6 +64,23 @@ def _reading(token: str) -> tuple:
     return text_term(token), folded, spelled
 
 
+def readings():
+    """What each analysed field makes of a token, as a function kept from call to call (the
+    words read before are kept, up to _READINGS_KEPT): (text term, fold terms, spelling word or
+    None), as analysis.py's analyzers give them in index mode."""
+    kept = _READINGS
+    if len(kept) > _READINGS_KEPT:
+        kept.clear()
+
+    def read(token: str) -> tuple:
+        found = kept.get(token)
+        if found is None:
+            found = kept[token] = _reading(token)
+        return found
+
+    return read
+
+
 def analysed(text: str) -> dict[str, dict[str, int]]:
     """The terms of text, fold and words in a text, each with its frequency: what their
     analyzers give (fields' tests hold the two equal), in one pass over the text's words,
@@ -74,17 +91,12 @@ def analysed(text: str) -> dict[str, dict[str, int]]:
 
 def analysed_words(tokens: list[str]) -> dict[str, dict[str, int]]:
     """analysed() of a text already split into words (language.words_of)."""
-    readings = _READINGS
-    if len(readings) > _READINGS_KEPT:
-        readings.clear()
+    read = readings()
     terms: dict[str, int] = {}
     folds: dict[str, int] = {}
     words: dict[str, int] = {}
     for token, count in Counter(tokens).items():
-        reading = readings.get(token)
-        if reading is None:
-            reading = readings[token] = _reading(token)
-        term, folded, spelled = reading
+        term, folded, spelled = read(token)
         terms[term] = terms.get(term, 0) + count
         for key in folded:
             folds[key] = folds.get(key, 0) + count

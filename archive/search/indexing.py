@@ -161,16 +161,16 @@ def reindex(
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator rebuilds the index")
     queued_up_to = session.scalar(select(func.max(IndexOutbox.id)))
-    backend.clear()
     ids = list(
         session.scalars(select(Document.id).where(Document.redaction_reviewed_at.is_not(None)).order_by(Document.id))
     )
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        backend.index(indexed(d) for d in _documents(session, chunk))
-        session.expunge_all()
-        if progress:
-            progress(len(chunk))
+    with backend.rebuilding():
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            backend.index(indexed(d) for d in _documents(session, chunk))
+            session.expunge_all()
+            if progress:
+                progress(len(chunk))
     _outbox_cleared(session, queued_up_to)
     return len(ids)
 
@@ -187,13 +187,16 @@ def check(session: Session, backend: SearchBackend) -> IndexCheck:
         elif version != indexed(document).version:
             stale.append(document.id)
     extra = sorted(set(in_index) - seen)
-    return IndexCheck(sorted(missing), sorted(stale), extra, pending_index_work(session))
+    return IndexCheck(sorted(missing), sorted(stale), extra, pending_index_work(session), backend.lacking())
 
 
 def repair(session: Session, backend: SearchBackend, found: IndexCheck, actor: Actor) -> None:
     """Index what is missing or stale; remove what is extra."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator repairs the index")
+    if found.lacking:  # the engine's own structures: built by a whole rebuild
+        reindex(session, backend, actor)
+        return
     queued_up_to = session.scalar(select(func.max(IndexOutbox.id)))
     todo = found.missing + found.stale
     for start in range(0, len(todo), BATCH):

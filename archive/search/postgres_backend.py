@@ -2,8 +2,11 @@
 web servers share it and hold no search state of their own.
 
 Each indexed document is a row (migration 0011) with its public text, the facet values, and
-two vectors. The matching vector, under a GIN index, holds the terms of the same analysis as
-the Whoosh backend (archive/search/analysis.py), so that both find the same documents:
+two vectors. The ranking vector (`rank`, kept in the row) holds the words and names with every
+place PostgreSQL keeps; `terms` (out of the row) the lexemes without places. The matching
+vector is the two as one, `rank || terms`, under a GIN index of that expression (migration
+0028: the placed lexemes are written once, not in both): the terms of the same analysis as the
+Whoosh backend (archive/search/analysis.py), so that both find the same documents:
 
 - words stemmed by their own script's Snowball stemmer (Russian for Cyrillic, English for Latin),
   with their positions, the title's weighted A and the body's D;
@@ -18,11 +21,11 @@ the Whoosh backend (archive/search/analysis.py), so that both find the same docu
   phrase of them is answered by the index, not by reading and checking the vector of every
   document holding its words (ranked as the phrase, see Compiler.ranking).
 
-The ranking vector is smaller: the stems and name keys only, with their positions, kept in the
-row and read for every match with the text's length; the matching vector and the body stay out
-of the row. A phrase the whole query requires is checked by places in the ranking vector
-(Compiler.checked), not in the matching vector, which PostgreSQL would fetch from out of the
-row for every document holding its words.
+The GIN index answers a query of words, facets and access without reading any row's vectors;
+the ranking vector is read for every match with the text's length. A phrase the whole query
+requires is checked by places in the ranking vector (Compiler.checked); any other phrase in
+the matching vector, which PostgreSQL then makes of the row's two (reading `terms` from out of
+the row).
 
 PostgreSQL's stock configurations stem differently (detention → detent, but detained →
 detain) and know nothing of transliteration, so the analysis is done here and the vectors are
@@ -34,16 +37,21 @@ the matches and their facet values; snippets are made only for the page of resul
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
+import multiprocessing
+import os
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from archive.search import language as lang
-from archive.search.analysis import fold_analyzer, pair_terms, spelling_analyzer
+from archive.search.analysis import pair_terms
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -53,19 +61,26 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
-from archive.search.fields import TEXT_ANALYZER
+from archive.search.fields import readings
 from archive.search.snippets import snippet
 from archive.search.snippets import warm as warm_snippets
 from archive.storage.queries import escape_like
 
 _PAGE_HITS = 'SELECT id, version, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'
 log = logging.getLogger(__name__)
-_FOLD = fold_analyzer()
-_SPELLING = spelling_analyzer()
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
 MAX_POSITIONS = 256  # ... and this many per term
 MAX_LEXEME = 2046  # bytes: a longer "word" (a run of 3,000 letters) is refused, so not indexed
 ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
+WRITTEN = 1000  # rows sent to the server in one statement
+SENT = 250  # documents given to a process of a rebuild's pool at a time
+PROCESSES = min(os.cpu_count() or 1, 4)  # ... and so many processes
+# the matching vector: the ranking vector's placed words and names, and the row's lexemes
+# without places (`terms`), as one, under a GIN index of that expression (migration 0028)
+MATCHING = "(rank || terms)"
+GIN_INDEX = "ix_search_index_terms"
+CREATE_GIN = f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON search_index USING gin ({MATCHING})"
+GIN_BUILD_MEMORY = "512MB"  # maintenance_work_mem while it is built after a rebuild
 _EVERYTHING, _NOTHING = object(), object()  # a query matching every document, or none
 PAIR = "+"  # "+of the", "+~ramzan ~kadyrov": two words side by side (see analyse())
 
@@ -78,6 +93,13 @@ def _quote(lexeme: str) -> str:
 def _fits(lexeme: str) -> bool:
     """Whether PostgreSQL takes the lexeme (it refuses the whole vector otherwise)."""
     return len(lexeme) * 4 <= MAX_LEXEME or len(lexeme.encode()) <= MAX_LEXEME
+
+
+@lru_cache(maxsize=500_000)
+def _literal(lexeme: str) -> str | None:
+    """The lexeme as a tsvector literal, None where PostgreSQL would not take it (the words of
+    the documents repeat: each is quoted once)."""
+    return _quote(lexeme) if _fits(lexeme) else None
 
 
 ACCESS = "=access:"  # who may see a document (never a term of the vocabulary)
@@ -95,7 +117,7 @@ def _facet_values(doc: IndexedDocument) -> list[str]:
 class Analysed:
     """A document as the index row holds it."""
 
-    terms: str  # the matching vector, as a tsvector literal
+    terms: str  # the lexemes without places (the matching vector is rank || terms), a literal
     rank: str  # the ranking vector, as a tsvector literal
     length: int  # words in the title and body
     facets: list[str]  # "field:value"
@@ -104,49 +126,100 @@ class Analysed:
 
 
 def analyse(doc: IndexedDocument) -> Analysed:
-    """The document's vectors, facet values and vocabulary."""
-    positions: dict[str, list[str]] = defaultdict(list)
-    title_tokens = sum(1 for _ in TEXT_ANALYZER(doc.title))
-    text_ = f"{doc.title}\n{doc.body}"
-    dropped = False  # a place PostgreSQL cannot keep: past a word's 256th, or the 16,383rd
-
-    def add(lexeme: str, position: int) -> None:
-        nonlocal dropped
-        if not _fits(lexeme):
-            return
-        found = positions[lexeme]
-        dropped |= len(found) >= MAX_POSITIONS or position + 1 > MAX_POSITION
-        if len(found) < MAX_POSITIONS:
-            pos = min(position + 1, MAX_POSITION)
-            found.append(f"{pos}{'A' if position < title_tokens else ''}")
-
-    length = 0
-    pairable, pairs, previous = pair_terms(), set(), None
-    for token in TEXT_ANALYZER(text_, positions=True, mode="index"):
-        add(token.text, token.pos)
-        length += 1
-        if previous in pairable and token.text in pairable:
-            pairs.add(f"{PAIR}{previous} {token.text}")
-        previous = token.text
-    keys_at: dict[int, list[str]] = defaultdict(list)  # position -> its cross-script keys
-    for token in _FOLD(text_, positions=True, mode="index"):
-        add("~" + token.text, token.pos)
-        keys_at[token.pos].append(token.text)
-    for position, keys in keys_at.items():
-        pairs.update(f"{PAIR}~{a} ~{b}" for a in keys for b in keys_at.get(position + 1, ()))
-    bare = {"!" + t.text for t in _SPELLING(text_, mode="index")}
+    """The document's vectors, facet values and vocabulary: the terms of the Whoosh fields
+    (fields.readings(): the three analyzers' readings of each word, in one pass over the words,
+    each distinct word read once), with their places."""
+    words = lang.words_of(f"{doc.title}\n{doc.body}")
+    title_tokens = len(lang.words_of(doc.title))
+    placed: dict[str, list[int]] = defaultdict(list)  # lexeme -> its places, from 0
+    read, pairable = readings(), pair_terms()
+    pairs: set[str] = set()
+    bare: set[str] = set()
+    previous, previous_keys = None, ()
+    for place, token in enumerate(words):
+        term, keys, spelled = read(token)
+        placed[term].append(place)
+        if previous in pairable and term in pairable:
+            pairs.add(f"{PAIR}{previous} {term}")
+        previous = term
+        for key in keys:  # a capitalised word's cross-script key, and its places' keys
+            placed["~" + key].append(place)
+        if previous_keys and keys:
+            pairs.update(f"{PAIR}~{a} ~{b}" for a in previous_keys for b in keys)
+        previous_keys = keys
+        if spelled is not None:
+            bare.add("!" + spelled)
+    entries, dropped = [], False  # dropped: a place PostgreSQL cannot keep (see _places)
+    for lexeme, places in placed.items():
+        if (quoted := _literal(lexeme)) is not None:
+            if len(places) == 1 and places[0] >= title_tokens and places[0] < MAX_POSITION:
+                entries.append(f"{quoted}:{places[0] + 1}")  # most words: once, in the body
+                continue
+            entries.append(f"{quoted}:{_places(places, title_tokens)}")
+            dropped = dropped or len(places) > MAX_POSITIONS or places[-1] + 1 > MAX_POSITION
     facets = [value for value in _facet_values(doc) if _fits("=" + value)]
     facet_lexemes = {"=" + value for value in facets}
     bare, pairs = {b for b in bare if _fits(b)}, {p for p in pairs if _fits(p)}
-    access = access_lexeme(doc.consent, doc.status)
-    unique = {lex: list(dict.fromkeys(pos)) for lex, pos in positions.items()}
-    parts = [f"{_quote(lex)}:{','.join(pos)}" for lex, pos in unique.items()]
-    parts += [_quote(lex) for lex in (bare | facet_lexemes | pairs | {access}) - positions.keys()]
-    # the title's positions are marked A; the body's carry the default weight, D. Every
-    # position, as in the matching vector: a phrase is checked here (Compiler.checked)
-    rank = [f"{_quote(lex)}:{','.join(pos)}" for lex, pos in unique.items()]
-    vocabulary = set(positions) | bare | facet_lexemes
-    return Analysed(" ".join(parts), " ".join(rank), max(length, 1), facets, vocabulary, not dropped)
+    # the ranking vector: the words and names with every place (a phrase is checked there,
+    # Compiler.checked); the title's marked A, the body's the default weight, D
+    rank = " ".join(entries)
+    unplaced = [_literal(lex) for lex in (bare | facet_lexemes | pairs | {access_lexeme(doc.consent, doc.status)})]
+    terms = " ".join(unplaced)
+    vocabulary = {lex for lex in placed if _literal(lex) is not None} | bare | facet_lexemes
+    return Analysed(terms, rank, max(len(words), 1), facets, vocabulary, not dropped)
+
+
+def _places(places: list[int], title_tokens: int) -> str:
+    """A lexeme's places as a tsvector literal: counted from 1, the title's marked A; the
+    first MAX_POSITIONS of them, none past MAX_POSITION (PostgreSQL keeps no more), each once."""
+    kept = dict.fromkeys(min(place + 1, MAX_POSITION) for place in places[:MAX_POSITIONS])
+    return ",".join(f"{place}A" if place <= title_tokens else str(place) for place in kept)
+
+
+_UPSERT = """
+    INSERT INTO search_index (id, version, "case", kind, language, published, events_start,
+        events_end, facets, length, rank, title, body, terms, every_place)
+    VALUES (:id, :version, :case, :kind, :language, :published, :events_start, :events_end,
+        :facets, :length, CAST(:rank AS tsvector), :title, :body, CAST(:terms AS tsvector),
+        :every_place)
+    ON CONFLICT (id) DO UPDATE SET version = excluded.version, "case" = excluded."case",
+        kind = excluded.kind, language = excluded.language, published = excluded.published,
+        events_start = excluded.events_start, events_end = excluded.events_end,
+        facets = excluded.facets, length = excluded.length, rank = excluded.rank,
+        title = excluded.title, body = excluded.body, terms = excluded.terms,
+        every_place = excluded.every_place
+"""
+
+
+def _row(doc: IndexedDocument, analysed: Analysed) -> dict:
+    return {
+        "id": doc.id,
+        "version": doc.version,
+        "case": doc.case,
+        "kind": doc.kind,
+        "language": doc.language,
+        "published": doc.published,
+        "events_start": doc.events_start,
+        "events_end": doc.events_end,
+        "facets": analysed.facets,
+        "length": analysed.length,
+        "rank": analysed.rank,
+        "title": doc.title,
+        "body": doc.body,
+        "terms": analysed.terms,
+        "every_place": analysed.every_place,
+    }
+
+
+def _analyse_all(documents: list[IndexedDocument]) -> list[Analysed]:
+    """A chunk's analyses (in a process of a rebuild's pool)."""
+    return [analyse(doc) for doc in documents]
+
+
+def _parts(items: Iterator, size: int) -> Iterator[list]:
+    items = iter(items)
+    while part := list(itertools.islice(items, size)):
+        yield part
 
 
 class PostgresSearch:
@@ -156,6 +229,7 @@ class PostgresSearch:
         """Search through the archive's engine, or through an engine of its own for a URL;
         the results of the latest `cache` searches are kept (migration 0013's generation)."""
         self.cache = ResultCache(cache)
+        self._pool = None  # during a rebuild, the processes analysing the documents
         self._owned = not isinstance(url_or_engine, Engine)
         if self._owned:
             from archive.storage.db import driver_url
@@ -183,62 +257,84 @@ class PostgresSearch:
     # --- writing --------------------------------------------------------------------------
 
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
-        rows, vocabulary = [], set()
-        for doc in documents:
-            analysed = analyse(doc)
-            vocabulary |= analysed.vocabulary
-            rows.append(
-                {
-                    "id": doc.id,
-                    "version": doc.version,
-                    "case": doc.case,
-                    "kind": doc.kind,
-                    "language": doc.language,
-                    "published": doc.published,
-                    "events_start": doc.events_start,
-                    "events_end": doc.events_end,
-                    "facets": analysed.facets,
-                    "length": analysed.length,
-                    "rank": analysed.rank,
-                    "title": doc.title,
-                    "body": doc.body,
-                    "terms": analysed.terms,
-                    "every_place": analysed.every_place,
-                }
-            )
-        if not rows:
-            return 0
+        """Write the documents' rows in one transaction, WRITTEN at a time as they are analysed
+        (during a rebuild, by the pool's processes while this one writes)."""
+        count, vocabulary, before = 0, set(), set()
         with self.engine.begin() as connection:
             _plan_for_the_index(connection)
-            before = _terms_of_rows(connection, [r["id"] for r in rows])
-            connection.execute(
-                text("""
-                    INSERT INTO search_index (id, version, "case", kind, language, published,
-                        events_start, events_end, facets, length, rank, title, body, terms,
-                        every_place)
-                    VALUES (:id, :version, :case, :kind, :language, :published, :events_start,
-                        :events_end, :facets, :length, CAST(:rank AS tsvector), :title, :body,
-                        CAST(:terms AS tsvector), :every_place)
-                    ON CONFLICT (id) DO UPDATE SET version = excluded.version,
-                        "case" = excluded."case", kind = excluded.kind,
-                        language = excluded.language, published = excluded.published,
-                        events_start = excluded.events_start, events_end = excluded.events_end,
-                        facets = excluded.facets, length = excluded.length,
-                        rank = excluded.rank, title = excluded.title, body = excluded.body,
-                        terms = excluded.terms, every_place = excluded.every_place
-                """),
-                rows,
-            )
+            for part in _parts(self._analysed(documents), WRITTEN):
+                rows = [_row(doc, analysed) for doc, analysed in part]
+                for _, analysed in part:
+                    vocabulary |= analysed.vocabulary
+                before |= _terms_of_rows(connection, [row["id"] for row in rows])
+                connection.execute(text(_UPSERT), rows)
+                count += len(rows)
+            if not count:
+                return 0
             connection.execute(
                 text("INSERT INTO search_terms (term) SELECT unnest(CAST(:terms AS text[])) ON CONFLICT DO NOTHING"),
                 {"terms": sorted(vocabulary)},
             )
             _forget_terms(connection, before - vocabulary)
             _next_generation(connection)
-        if len(rows) >= ANALYZE_AFTER:  # a bulk load: the planner must know the new rows
+        if count >= ANALYZE_AFTER and self._pool is None:  # a bulk load: the planner must know the new rows
             with self.engine.begin() as connection:
                 connection.execute(text("ANALYZE search_index"))
-        return len(rows)
+        return count
+
+    def _analysed(self, documents: Iterable[IndexedDocument]) -> Iterator[tuple[IndexedDocument, Analysed]]:
+        """Each document with its analysis: by this process, or, during a rebuild, by the pool's
+        processes, a few chunks ahead of the one written."""
+        if self._pool is None:
+            for doc in documents:
+                yield doc, analyse(doc)
+            return
+        ahead: deque = deque()
+        for chunk in _parts(iter(documents), SENT):
+            ahead.append((chunk, self._pool.apply_async(_analyse_all, (chunk,))))
+            if len(ahead) > 2 * PROCESSES:
+                chunk, result = ahead.popleft()
+                yield from zip(chunk, result.get(), strict=True)
+        while ahead:
+            chunk, result = ahead.popleft()
+            yield from zip(chunk, result.get(), strict=True)
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """A whole rebuild: the index emptied and its GIN index set aside while the rows are
+        written, then built once from them (PostgreSQL's advice for loading a table; updating
+        it row by row was three quarters of the server's work), the documents analysed by
+        PROCESSES forked processes. Searches meanwhile read every row: slow, and correct. The
+        GIN index is built again even when the rebuild fails; should the process be killed
+        before, `archive check-index` says so, and `--repair` (or `archive reindex`) rebuilds."""
+        from archive.search.analysis import warm
+
+        warm()  # the word lists, loaded once, before the processes are forked
+        with self.engine.begin() as connection:
+            connection.execute(text("TRUNCATE search_index, search_terms"))
+            connection.execute(text("DROP INDEX IF EXISTS " + GIN_INDEX))
+            _next_generation(connection)
+        self._pool = multiprocessing.get_context("fork").Pool(PROCESSES)
+        try:
+            yield
+        finally:
+            pool, self._pool = self._pool, None
+            pool.terminate()
+            pool.join()
+            self._build_gin()
+
+    def _build_gin(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(text(f"SET LOCAL maintenance_work_mem = '{GIN_BUILD_MEMORY}'"))
+            connection.execute(text(CREATE_GIN))
+            connection.execute(text("ANALYZE search_index"))
+            _next_generation(connection)
+
+    def lacking(self) -> list[str]:
+        """The GIN index, where a rebuild killed midway left none."""
+        with self.engine.connect() as connection:
+            found = connection.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": GIN_INDEX}).scalar()
+        return [] if found else [f"the GIN index {GIN_INDEX}"]
 
     def delete(self, ids: Iterable[int]) -> int:
         ids = list(ids)
@@ -359,7 +455,7 @@ class PostgresSearch:
         access = _access(request)
 
         def visible(word: str) -> bool:
-            sql = "SELECT EXISTS (SELECT 1 FROM search_index WHERE terms @@ CAST(:q AS tsquery))"
+            sql = f"SELECT EXISTS (SELECT 1 FROM search_index WHERE {MATCHING} @@ CAST(:q AS tsquery))"  # noqa: S608
             query = f"{_quote('!' + word)} & {access}"
             return connection.execute(text(sql), {"q": query}).scalar()
 
@@ -378,7 +474,7 @@ class PostgresSearch:
 
 
 def _plan_for_the_index(connection) -> int:
-    """Plan this transaction's `terms @@ …` conditions on the GIN index, always; return the
+    """Plan this transaction's `(rank || terms) @@ …` conditions on the GIN index, always; return the
     index's generation (in the same round trip).
 
     The vectors are stored out of line, so reading them row by row is never the cheaper way,
@@ -413,7 +509,7 @@ def _terms_of_rows(connection, ids: list[int]) -> set[str]:
     whether each is still held elsewhere had an update take three times as long), nor who may
     see them (`=access:…`: checking that one, held by most documents, was 20 of an update's 29
     ms at 100,000 documents: GIN builds the whole list before EXISTS sees a row)."""
-    sql = "SELECT DISTINCT unnest(tsvector_to_array(terms)) FROM search_index WHERE id = ANY(:ids)"
+    sql = f"SELECT DISTINCT unnest(tsvector_to_array({MATCHING})) FROM search_index WHERE id = ANY(:ids)"  # noqa: S608
     found = connection.execute(text(sql), {"ids": ids}).scalars()
     return {t for t in found if not t.startswith((PAIR, ACCESS))}
 
@@ -424,13 +520,14 @@ def _forget_terms(connection, terms: set[str]) -> None:
     if not terms:
         return
     terms_ = sorted(terms)
+    held = f"SELECT 1 FROM search_index WHERE {MATCHING} @@ CAST(r.q AS tsquery)"  # noqa: S608 - fixed text
+    sql = (
+        "DELETE FROM search_terms WHERE term IN (SELECT r.term FROM "  # noqa: S608 - fixed text
+        "unnest(CAST(:terms AS text[]), CAST(:queries AS text[])) AS r(term, q) "
+        f"WHERE NOT EXISTS ({held}))"
+    )
     connection.execute(
-        text(
-            "DELETE FROM search_terms WHERE term IN (SELECT r.term FROM "
-            "unnest(CAST(:terms AS text[]), CAST(:queries AS text[])) AS r(term, q) "
-            "WHERE NOT EXISTS (SELECT 1 FROM search_index "
-            "WHERE terms @@ CAST(r.q AS tsquery)))"
-        ),
+        text(sql),
         {"terms": terms_, "queries": [_quote(t) for t in terms_]},
     )
 
@@ -464,13 +561,14 @@ def _where(request: SearchRequest, tsquery, ranking=None, checked=None) -> tuple
         if lexeme is _NOTHING:
             return None, {}
         parts.append(lexeme)
-    clauses = ["terms @@ CAST(:match AS tsquery)"]
+    clauses = [f"{MATCHING} @@ CAST(:match AS tsquery)"]
     params["match"] = " & ".join(parts)
     if checked and tsquery is not _EVERYTHING:
         # a row whose ranking vector lacks places (a text too long; written before revision
         # 0027) is checked in the matching vector, as the query is written
         clauses.append(
-            "CASE WHEN every_place THEN rank @@ CAST(:phrases AS tsquery) ELSE terms @@ CAST(:strict AS tsquery) END"
+            "CASE WHEN every_place THEN rank @@ CAST(:phrases AS tsquery) "
+            f"ELSE {MATCHING} @@ CAST(:strict AS tsquery) END"
         )
         params.update(phrases=checked[1], strict=checked[2])
     if request.among is not None:

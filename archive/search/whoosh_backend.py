@@ -150,6 +150,16 @@ class WhooshSearch:
         memory each time it is opened)."""
         return _retry(lambda: _writer_of(self.ix))
 
+    def lacking(self) -> list[str]:
+        return []  # a segment is written whole, with its sequence files, or not at all
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """A whole rebuild: the index emptied, then written as ever (each large batch in
+        processes of its own)."""
+        self.clear()
+        yield
+
     def clear(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / ".create.lock", "a+b") as lock:

@@ -6,11 +6,14 @@ tests about segments are Whoosh's own."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archive.errors import ValidationError
 from archive.search import whoosh_backend
@@ -378,9 +381,10 @@ def test_a_merged_segment_leaves_no_decoded_postings_behind(tmp_path):
     search.close()
 
 
-def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_the_whole():
-    """The ranking vector (in the row) holds the words and names with every position the
-    matching vector holds (phrases are checked there), and nothing else."""
+def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_it_and_the_rest():
+    """The ranking vector (in the row) holds the words and names with every position PostgreSQL
+    keeps (phrases are checked there), and nothing else; the matching vector is it and the
+    lexemes without places (`terms`)."""
     from archive.search.postgres_backend import analyse
 
     body = "Kadyrov denied it. " + "detained " * 10 + "in Grozny."
@@ -390,8 +394,8 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_the_whole():
     assert rank["detain"].startswith("1A,")
     assert not any(lexeme.startswith(("!", "=", "+")) for lexeme in rank)  # words and names only
     assert any(lexeme.startswith("~") for lexeme in rank)  # Kadyrov's cross-script key
-    placed = {p.replace("'", "") for p in row.terms.split(" ") if ":" in p.rsplit("'", 1)[-1]}
-    assert placed == {f"{lexeme}:{positions}" for lexeme, positions in rank.items()}
+    # the matching vector is rank || terms (migration 0028): terms holds no placed lexeme
+    assert not [p for p in row.terms.split(" ") if ":" in p.rsplit("'", 1)[-1]]
     assert row.every_place
     # PostgreSQL keeps 256 places of a word, none past the 16,383rd: such a row says so
     assert not analyse(doc(2, "detained " * 257 + "once")).every_place
@@ -412,6 +416,162 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_the_whole():
     assert "place:Argun" in row.facets and "year:2017" in row.facets
     assert row.length == 2 + 15  # the words of the title and the body
     assert "=access:researchers:published" not in row.vocabulary  # not a word to expand to
+
+
+@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own row layout (migration 0028)")
+def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_makes_them_whole(tmp_path):
+    """Migration 0028 puts the GIN index on `rank || terms`, and `terms` no longer holds the
+    placed lexemes: a row written before (its `terms` whole) still answers words, names,
+    facets and phrases, beside rows written after; a downgrade makes each new row's `terms`
+    whole again, under the index of before."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import _UPSERT, PostgresSearch, _row, analyse
+    from archive.storage.db import Database, _alembic_config
+
+    databases.create(tmp_path)
+    db = Database(databases.url(tmp_path))
+
+    def migrate(step, revision: str) -> None:
+        with db.engine.begin() as connection:
+            cfg = _alembic_config(db.url)
+            cfg.attributes["connection"] = connection
+            step(cfg, revision)
+
+    migrate(command.upgrade, "0027")
+    old = doc(1, "Men were detained in Argun; Kadyrov denied it.", title="Before", places=("Argun",))
+    analysed = analyse(old)
+    analysed.terms = f"{analysed.rank} {analysed.terms}"  # as 0027 wrote it: placed lexemes too
+    columns = _row(old, analysed)
+    with db.engine.begin() as connection:
+        connection.execute(text(_UPSERT), columns)
+    migrate(command.upgrade, "head")
+    search = PostgresSearch(databases.url(tmp_path), cache=0)
+    search.index([doc(2, "Men were detained in Grozny; Кадыров denied it.", title="After", places=("Grozny",))])
+    found = {
+        q: sorted(h.id for h in search.search(SearchRequest(q=q, page=1)).hits)
+        for q in ("detained", "Кадыров", "place:Argun", '"were detained"', '"were detained" OR nothing', "before")
+    }
+    assert found == {
+        "detained": [1, 2],
+        "Кадыров": [1, 2],
+        "place:Argun": [1],
+        '"were detained"': [1, 2],
+        '"were detained" OR nothing': [1, 2],  # a phrase under OR: checked in rank || terms
+        "before": [1],
+    }
+    search.close()
+    migrate(command.downgrade, "0027")
+    with db.engine.connect() as connection:
+        whole = connection.execute(text("SELECT id, terms <> strip(terms) FROM search_index ORDER BY id")).all()
+        assert [tuple(row) for row in whole] == [(1, True), (2, True)]
+        matched = "SELECT id FROM search_index WHERE terms @@ CAST(:q AS tsquery) ORDER BY id"
+        assert connection.execute(text(matched), {"q": "'detain' <-> 'in'"}).scalars().all() == [1, 2]
+    db.dispose()
+
+
+_WORDS = [
+    "the",
+    "of",
+    "and",
+    "in",
+    "to",
+    "was",
+    "were",
+    "for",
+    "with",
+    "men",
+    "police",
+    "said",
+    "Kadyrov",
+    "Kadyrova",
+    "Grozny",
+    "Argun",
+    "Chișinău",
+    "Kishinev",
+    "Luhansk",
+    "Guseinov",
+    "detained",
+    "café",
+    "naïve",
+    "2017",
+    "4",
+    "XII",
+    "Rainbow",
+    "Railroad",
+    "Кадыров",
+    "Грозный",
+    "Аргун",
+    "Кишинёв",
+    "Луганск",
+    "Гусейнов",
+    "задержан",
+    "задержали",
+    "мужчин",
+    "и",
+    "в",
+    "на",
+    "не",
+    "что",
+    "это",
+    "был",
+    "Ёлка",
+    "ёлка",
+]
+
+
+def _expected_row(body: str, title: str) -> tuple[dict[str, str], set[str], int]:
+    """What the analyzers give, each run over the text on its own as Whoosh runs them: the
+    placed lexemes (with their places as the vector writes them) and the unplaced ones."""
+    from archive.search.analysis import fold_analyzer, pair_terms, spelling_analyzer, text_analyzer
+
+    text_ = f"{title}\n{body}"
+    title_tokens = sum(1 for _ in text_analyzer()(title))
+    placed: dict[str, list[int]] = {}
+    terms = [(t.text, t.pos) for t in text_analyzer()(text_, positions=True, mode="index")]
+    for term, place in terms:
+        placed.setdefault(term, []).append(place)
+    keys: dict[int, list[str]] = {}
+    for token in fold_analyzer()(text_, positions=True, mode="index"):
+        placed.setdefault("~" + token.text, []).append(token.pos)
+        keys.setdefault(token.pos, []).append(token.text)
+    pairable = pair_terms()
+    unplaced = {"!" + t.text for t in spelling_analyzer()(text_, mode="index")}
+    unplaced |= {f"+{a} {b}" for (a, _), (b, _) in itertools.pairwise(terms) if {a, b} <= pairable}
+    unplaced |= {f"+~{a} ~{b}" for at, held in keys.items() for a in held for b in keys.get(at + 1, ())}
+    written = {
+        lexeme: ",".join(f"{p + 1}{'A' if p < title_tokens else ''}" for p in dict.fromkeys(places))
+        for lexeme, places in placed.items()
+    }
+    return written, unplaced, len(terms)
+
+
+def _vector(literal: str) -> dict[str, str | None]:
+    return {
+        m.group(1).replace("''", "'"): m.group(2) for m in re.finditer(r"'((?:[^']|'')*)'(?::([0-9A,]+))?", literal)
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.lists(st.sampled_from(_WORDS) | st.text(alphabet="abcеёжЖZ'-. \n", max_size=8), max_size=300).map(" ".join),
+    title=st.lists(st.sampled_from(_WORDS), max_size=6).map(" ".join),
+)
+def test_the_postgresql_vectors_hold_what_the_analyzers_give(body, title):
+    """analyse() reads each word once for the three analyzers (fields.readings); its vectors
+    hold exactly what the analyzers give when each is run over the text on its own: the ranking
+    vector the placed lexemes, `terms` the others (the matching vector is the two as one)."""
+    from archive.search.postgres_backend import analyse
+
+    row = analyse(doc(1, body, title=title, places=("Argun",), tags=("denial",)))
+    placed, unplaced, length = _expected_row(body, title)
+    terms, rank = _vector(row.terms), _vector(row.rank)
+    assert rank == placed
+    facets = {"=" + value: None for value in row.facets}
+    assert terms == {**dict.fromkeys(unplaced), "=access:public:published": None, **facets}
+    assert row.length == max(1, length)
+    assert row.vocabulary == set(placed) | {u for u in unplaced if u.startswith("!")} | {"=" + v for v in row.facets}
 
 
 def test_a_warmed_backend_answers_as_before(backend):

@@ -369,7 +369,7 @@ def three(make_document) -> list[int]:
 @pytest.mark.parametrize("drift", sorted(DRIFTS))
 def test_check_finds_each_kind_of_drift_and_repair_fixes_it(app, three, found, drift):
     # Each step opens the index anew, as each `archive check-index` run does.
-    expected = {"missing": [], "stale": [], "extra": [], "queued": 0}
+    expected = {"missing": [], "stale": [], "extra": [], "queued": 0, "lacking": []}
     expected |= DRIFTS[drift](app, make_backend(app.config, get_db(app)), three)
     with app.app_context(), get_db(app).session() as s:
         drifted = check(s, make_backend(app.config, get_db(app)))
@@ -409,6 +409,60 @@ def test_check_reports_several_drifts_at_once_and_repair_fixes_them_all(app, thr
         repair(s, backend, drifted, CLI)
         assert check(s, backend).ok
     assert sorted(found("three")) == sorted(three)
+
+
+def test_a_rebuild_that_fails_midway_leaves_the_engine_whole_and_the_check_finds_what_it_missed(app, three, found):
+    """A document that cannot be analysed stops a rebuild (in PostgreSQL's, in a process of
+    its pool): the error reaches the caller, the engine's own structures are built all the
+    same, and check-index finds the documents not written, which repair writes."""
+    backend = make_backend(app.config, get_db(app))
+    broken = IndexedDocument(
+        *(1, "v1", "chechnya-2017", "testimony", "en", "Broken", "Its places are a number."),
+        *(5, (), "public", "published", date(2017, 1, 1), None, None),
+    )
+    with app.app_context(), get_db(app).session() as s:
+        good = [indexed(d) for d in s.query(Document).filter(Document.id.in_(three))]
+    with pytest.raises(TypeError), backend.rebuilding():
+        backend.index([*good, broken, *good])
+    assert backend.lacking() == []
+    assert found("three") == []  # emptied, and the failed call's rows not written
+    with app.app_context(), get_db(app).session() as s:
+        drifted = check(s, backend)
+        assert (drifted.missing, drifted.lacking) == (sorted(three), [])
+        repair(s, backend, drifted, CLI)
+        assert check(s, backend).ok
+    assert sorted(found("three")) == sorted(three)
+
+
+def test_a_rebuild_killed_midway_is_found_lacking_and_repair_rebuilds(app, three, found, backend):
+    """PostgreSQL's rebuild sets the GIN index aside while it writes: a process killed then
+    leaves none. Searches still answer rightly (reading every row); check-index says what
+    lacks; repair rebuilds the whole index, and the GIN index with it."""
+    if app.config["SEARCH_BACKEND"] != "postgres":
+        assert backend.lacking() == []  # Whoosh writes a segment whole or not at all
+        return
+    from archive.search.postgres_backend import GIN_INDEX
+
+    with backend.rebuilding():
+        assert backend.lacking() == [f"the GIN index {GIN_INDEX}"]  # set aside while the rows are written
+        with app.app_context(), get_db(app).session() as s:
+            backend.index(indexed(d) for d in s.query(Document).filter(Document.id.in_(three)))
+    assert backend.lacking() == []
+    with backend.engine.begin() as connection:
+        connection.execute(text(f"DROP INDEX {GIN_INDEX}"))  # what a rebuild killed midway leaves
+    assert sorted(found("three")) == sorted(three)
+    with app.app_context(), get_db(app).session() as s:
+        drifted = check(s, make_backend(app.config, get_db(app)))
+        assert drifted.lacking == [f"the GIN index {GIN_INDEX}"] and not drifted.ok
+        repair(s, make_backend(app.config, get_db(app)), drifted, CLI)
+        assert check(s, backend).ok
+    assert sorted(found("three")) == sorted(three)
+    with backend.engine.begin() as connection:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = connection.execute(
+            text("EXPLAIN SELECT id FROM search_index WHERE (rank || terms) @@ 'three'::tsquery")
+        ).all()
+    assert GIN_INDEX in str(plan)
 
 
 def test_an_index_in_step_passes_the_check(app, three, backend):
