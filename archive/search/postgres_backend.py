@@ -71,6 +71,7 @@ log = logging.getLogger(__name__)
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
 MAX_POSITIONS = 256  # ... and this many per term
 MAX_LEXEME = 2046  # bytes: a longer "word" (a run of 3,000 letters) is refused, so not indexed
+PROBED = 64  # rows a term a document lost is looked for in before the GIN index (_forget_terms)
 ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
 WRITTEN = 1000  # rows sent to the server in one statement
 SENT = 250  # documents given to a process of a rebuild's pool at a time
@@ -132,41 +133,66 @@ def analyse(doc: IndexedDocument) -> Analysed:
     words = lang.words_of(f"{doc.title}\n{doc.body}")
     title_tokens = len(lang.words_of(doc.title))
     placed: dict[str, list[int]] = defaultdict(list)  # lexeme -> its places, from 0
-    read, pairable = readings(), pair_terms()
+    kept = _token_lexemes()
     pairs: set[str] = set()
-    bare: set[str] = set()
-    previous, previous_keys = None, ()
+    bare: dict[str, str] = {}  # spelling word -> as a literal
+    previous, previous_pairable, previous_keys = "", False, ()
     for place, token in enumerate(words):
-        term, keys, spelled = read(token)
+        found = kept.get(token)
+        if found is None:
+            found = kept[token] = _lexemes_of(token)
+        term, pairable, keys, spelled, spelled_literal = found
         placed[term].append(place)
-        if previous in pairable and term in pairable:
+        if pairable and previous_pairable:
             pairs.add(f"{PAIR}{previous} {term}")
-        previous = term
-        for key in keys:  # a capitalised word's cross-script key, and its places' keys
-            placed["~" + key].append(place)
-        if previous_keys and keys:
-            pairs.update(f"{PAIR}~{a} ~{b}" for a in previous_keys for b in keys)
+        previous, previous_pairable = term, pairable
+        if keys:  # a capitalised word's cross-script key, and its places' keys
+            for key in keys:
+                placed[key].append(place)
+            if previous_keys:
+                pairs.update(f"{PAIR}{a} {b}" for a in previous_keys for b in keys)
         previous_keys = keys
         if spelled is not None:
-            bare.add("!" + spelled)
-    entries, dropped = [], False  # dropped: a place PostgreSQL cannot keep (see _places)
+            bare[spelled] = spelled_literal
+    entries, vocabulary, dropped = [], set(bare), False  # dropped: a place not kept (_places)
     for lexeme, places in placed.items():
-        if (quoted := _literal(lexeme)) is not None:
-            if len(places) == 1 and places[0] >= title_tokens and places[0] < MAX_POSITION:
-                entries.append(f"{quoted}:{places[0] + 1}")  # most words: once, in the body
-                continue
-            entries.append(f"{quoted}:{_places(places, title_tokens)}")
-            dropped = dropped or len(places) > MAX_POSITIONS or places[-1] + 1 > MAX_POSITION
+        if (quoted := _literal(lexeme)) is None:
+            continue
+        vocabulary.add(lexeme)
+        if len(places) == 1 and places[0] >= title_tokens and places[0] < MAX_POSITION:
+            entries.append(f"{quoted}:{places[0] + 1}")  # most words: once, in the body
+            continue
+        entries.append(f"{quoted}:{_places(places, title_tokens)}")
+        dropped = dropped or len(places) > MAX_POSITIONS or places[-1] + 1 > MAX_POSITION
     facets = [value for value in _facet_values(doc) if _fits("=" + value)]
     facet_lexemes = {"=" + value for value in facets}
-    bare, pairs = {b for b in bare if _fits(b)}, {p for p in pairs if _fits(p)}
+    vocabulary |= facet_lexemes
+    access = access_lexeme(doc.consent, doc.status)
     # the ranking vector: the words and names with every place (a phrase is checked there,
     # Compiler.checked); the title's marked A, the body's the default weight, D
-    rank = " ".join(entries)
-    unplaced = [_literal(lex) for lex in (bare | facet_lexemes | pairs | {access_lexeme(doc.consent, doc.status)})]
-    terms = " ".join(unplaced)
-    vocabulary = {lex for lex in placed if _literal(lex) is not None} | bare | facet_lexemes
-    return Analysed(terms, rank, max(len(words), 1), facets, vocabulary, not dropped)
+    unplaced = [*bare.values(), *(_literal(p) for p in pairs), *(_quote(f) for f in facet_lexemes)]
+    terms = " ".join([literal for literal in unplaced if literal is not None] + [_quote(access)])
+    return Analysed(terms, " ".join(entries), max(len(words), 1), facets, vocabulary, not dropped)
+
+
+_TOKENS: dict[str, tuple] = {}  # token -> _lexemes_of(token)
+_TOKENS_KEPT = 200_000  # tokens: cleared when more
+
+
+def _token_lexemes() -> dict[str, tuple]:
+    if len(_TOKENS) > _TOKENS_KEPT:
+        _TOKENS.clear()
+    return _TOKENS
+
+
+def _lexemes_of(token: str) -> tuple:
+    """A token's lexemes (fields.readings: the analyzers' terms): its stem, whether that is
+    one of the words pairs are made of, its cross-script keys as `~key`, and its spelling
+    word as `!word` (None where it has none, or PostgreSQL would not take it) and as a
+    literal."""
+    term, keys, spelled = readings()(token)
+    bare = None if spelled is None or not _fits("!" + spelled) else "!" + spelled
+    return term, term in pair_terms(), tuple("~" + key for key in keys), bare, bare and _quote(bare)
 
 
 def _places(places: list[int], title_tokens: int) -> str:
@@ -516,15 +542,24 @@ def _terms_of_rows(connection, ids: list[int]) -> set[str]:
 
 def _forget_terms(connection, terms: set[str]) -> None:
     """Take out of the vocabulary the terms no document holds any more: a redacted name must
-    not stay in the index as a word that fuzzy terms or suggestions could reach."""
+    not stay in the index as a word that fuzzy terms or suggestions could reach.
+
+    A term is looked for first among the PROBED newest rows, then, where none holds it, by the
+    GIN index: the index lists every document holding a term before EXISTS sees one (a common
+    word of a replaced title: 10-40 ms each at 100,000 documents), while a common word is all
+    but always among a few rows, and a rare one is a short list. Either way the answer is
+    exact."""
     if not terms:
         return
     terms_ = sorted(terms)
+    probe = f"SELECT {MATCHING} AS vector FROM search_index ORDER BY id DESC LIMIT {PROBED}"  # noqa: S608
     held = f"SELECT 1 FROM search_index WHERE {MATCHING} @@ CAST(r.q AS tsquery)"  # noqa: S608 - fixed text
     sql = (
-        "DELETE FROM search_terms WHERE term IN (SELECT r.term FROM "  # noqa: S608 - fixed text
+        f"WITH probe AS MATERIALIZED ({probe}) "  # noqa: S608 - fixed text
+        "DELETE FROM search_terms WHERE term IN (SELECT r.term FROM "
         "unnest(CAST(:terms AS text[]), CAST(:queries AS text[])) AS r(term, q) "
-        f"WHERE NOT EXISTS ({held}))"
+        "WHERE CASE WHEN EXISTS (SELECT 1 FROM probe WHERE vector @@ CAST(r.q AS tsquery)) THEN false "
+        f"ELSE NOT EXISTS ({held}) END)"
     )
     connection.execute(
         text(sql),

@@ -814,3 +814,43 @@ def test_postgres_vocabulary_holds_no_pairs_and_forgets_a_removed_name(make_sear
     search.index([doc(1, "the walrus of the north")])
     assert text_term("Zelimkhanovich") not in vocabulary()
     assert ids(search, '"of the"') == [1, 2] and ids(search, '"the north"') == [1]
+    assert ids(search, '"of the"') == [1, 2] and ids(search, '"the north"') == [1]
+
+
+def test_postgres_vocabulary_keeps_a_lost_term_held_anywhere_and_forgets_one_held_nowhere(make_search):
+    """A term a document lost is looked for among the newest rows first, then by the GIN
+    index (postgres_backend._forget_terms): held by a row among those, by an older row only,
+    or by none, the vocabulary is right each time, its spelling word too."""
+    from sqlalchemy import text
+
+    from archive.search.language import text_term
+    from archive.search.postgres_backend import PROBED, PostgresSearch
+
+    search = make_search()
+    if not isinstance(search, PostgresSearch):
+        pytest.skip("PostgreSQL's vocabulary table")
+
+    def vocabulary() -> set[str]:
+        with search.engine.connect() as connection:
+            return set(connection.execute(text("SELECT term FROM search_terms")).scalars())
+
+    many = PROBED * 2
+    search.index(
+        [doc(1, "Ottoline Quarrender spoke of the harbour and the lighthouse")]
+        + [doc(2, "the lighthouse keeper Quarrender")]  # an old row, far from the newest
+        + [doc(n, f"the harbour lights, note {n}") for n in range(3, many)]
+    )
+    held = {
+        "name": text_term("Ottoline"),
+        "old row": text_term("Quarrender"),
+        "new rows": text_term("harbour"),
+        "spelling": "!ottoline",
+        "old row's spelling": "!lighthouse",
+    }
+    assert set(held.values()) <= vocabulary()
+    search.index([doc(1, "spoke of nothing")])
+    left = {name: term in vocabulary() for name, term in held.items()}
+    assert left == {"name": False, "old row": True, "new rows": True, "spelling": False, "old row's spelling": True}
+    search.delete([2])
+    assert text_term("Quarrender") not in vocabulary() and "!lighthouse" not in vocabulary()
+    assert text_term("harbour") in vocabulary()
