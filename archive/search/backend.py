@@ -95,7 +95,11 @@ class SearchBackend(Protocol):
     def versions(self) -> dict[int, str]: ...
     def clear(self) -> None: ...
     def lacking(self) -> list[str]:
-        """What the engine's own structures lack (a rebuild killed midway): repaired by one."""
+        """What the engine's own structures lack (a rebuild killed midway), each named."""
+        ...
+
+    def build_lacking(self) -> None:
+        """Build what lacking() names (`archive check-index --repair`)."""
         ...
 
     def rebuilding(self) -> AbstractContextManager[None]:
@@ -124,6 +128,9 @@ class NullSearch:
 
     def lacking(self) -> list[str]:
         return []
+
+    def build_lacking(self) -> None:
+        pass
 
     @contextmanager
     def rebuilding(self) -> Iterator[None]:

@@ -194,9 +194,8 @@ def repair(session: Session, backend: SearchBackend, found: IndexCheck, actor: A
     """Index what is missing or stale; remove what is extra."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator repairs the index")
-    if found.lacking:  # the engine's own structures: built by a whole rebuild
-        reindex(session, backend, actor)
-        return
+    if found.lacking:  # the engine's own structures (PostgreSQL's GIN index)
+        backend.build_lacking()
     queued_up_to = session.scalar(select(func.max(IndexOutbox.id)))
     todo = found.missing + found.stale
     for start in range(0, len(todo), BATCH):

@@ -41,8 +41,10 @@ import itertools
 import logging
 import multiprocessing
 import os
+import threading
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,7 +77,7 @@ PROBED = 64  # rows a term a document lost is looked for in before the GIN index
 ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
 WRITTEN = 1000  # rows sent to the server in one statement
 SENT = 250  # documents given to a process of a rebuild's pool at a time
-PROCESSES = min(os.cpu_count() or 1, 4)  # ... and so many processes
+PROCESSES = min(len(os.sched_getaffinity(0)), 4)  # ... and so many processes
 # the matching vector: the ranking vector's placed words and names, and the row's lexemes
 # without places (`terms`), as one, under a GIN index of that expression (migration 0028)
 MATCHING = "(rank || terms)"
@@ -237,6 +239,53 @@ def _row(doc: IndexedDocument, analysed: Analysed) -> dict:
     }
 
 
+def _write(connection, parts: Iterable[list[tuple[IndexedDocument, Analysed]]]) -> int:
+    """Write the parts' rows, and the vocabulary they add and take out, in the connection's
+    transaction, once no other writer's is open (_lock_writes). How many rows."""
+    _plan_for_the_index(connection)
+    _lock_writes(connection)
+    count, vocabulary, before = 0, set(), set()
+    for part in parts:
+        rows = [_row(doc, analysed) for doc, analysed in part]
+        for _, analysed in part:
+            vocabulary |= analysed.vocabulary
+        before |= _terms_of_rows(connection, [row["id"] for row in rows])
+        connection.execute(text(_UPSERT), rows)
+        count += len(rows)
+    if count:
+        connection.execute(
+            text("INSERT INTO search_terms (term) SELECT unnest(CAST(:terms AS text[])) ON CONFLICT DO NOTHING"),
+            {"terms": sorted(vocabulary)},
+        )
+        _forget_terms(connection, before - vocabulary)
+        _next_generation(connection)
+    return count
+
+
+WRITERS_LOCK = 7_236_110_523  # the advisory lock each transaction writing the search tables takes
+
+
+def _lock_writes(connection) -> None:
+    """Wait until no other transaction writes the search tables, and hold them until this one
+    ends. A writer reads the terms a row held before it replaces it (so that a redacted name
+    leaves the vocabulary): a row another transaction has written and not committed yet (a
+    rebuild's part) is not there to read, and its name would stay. Writes are short (a
+    document: about 10 ms; a rebuild's part of WRITTEN rows: a second or two)."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK})
+
+
+def _gin_state(connection) -> str:
+    """built, missing, or unfit (invalid, as a failed concurrent build leaves it, or of another
+    expression than MATCHING's)."""
+    found = connection.execute(
+        text("SELECT indisvalid, pg_get_indexdef(indexrelid) FROM pg_index WHERE indexrelid = to_regclass(:name)"),
+        {"name": GIN_INDEX},
+    ).first()
+    if found is None:
+        return "missing"
+    return "built" if found[0] and MATCHING in found[1] else "unfit"
+
+
 def _analyse_all(documents: list[IndexedDocument]) -> list[Analysed]:
     """A chunk's analyses (in a process of a rebuild's pool)."""
     return [analyse(doc) for doc in documents]
@@ -255,7 +304,8 @@ class PostgresSearch:
         """Search through the archive's engine, or through an engine of its own for a URL;
         the results of the latest `cache` searches are kept (migration 0013's generation)."""
         self.cache = ResultCache(cache)
-        self._pool = None  # during a rebuild, the processes analysing the documents
+        self._rebuilding = False  # within rebuilding()
+        self._pool = None  # ... the processes analysing the documents, if any
         self._owned = not isinstance(url_or_engine, Engine)
         if self._owned:
             from archive.storage.db import driver_url
@@ -283,27 +333,19 @@ class PostgresSearch:
     # --- writing --------------------------------------------------------------------------
 
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
-        """Write the documents' rows in one transaction, WRITTEN at a time as they are analysed
-        (during a rebuild, by the pool's processes while this one writes)."""
-        count, vocabulary, before = 0, set(), set()
+        """Write the documents' rows in one transaction, WRITTEN at a time as they are analysed;
+        during a rebuild, a transaction for each WRITTEN (so that another writer waits for one
+        at most), analysed by the pool's processes while this one writes."""
+        parts = _parts(self._analysed(documents), WRITTEN)
+        if self._rebuilding:
+            count = 0
+            for part in parts:
+                with self.engine.begin() as connection:
+                    count += _write(connection, [part])
+            return count
         with self.engine.begin() as connection:
-            _plan_for_the_index(connection)
-            for part in _parts(self._analysed(documents), WRITTEN):
-                rows = [_row(doc, analysed) for doc, analysed in part]
-                for _, analysed in part:
-                    vocabulary |= analysed.vocabulary
-                before |= _terms_of_rows(connection, [row["id"] for row in rows])
-                connection.execute(text(_UPSERT), rows)
-                count += len(rows)
-            if not count:
-                return 0
-            connection.execute(
-                text("INSERT INTO search_terms (term) SELECT unnest(CAST(:terms AS text[])) ON CONFLICT DO NOTHING"),
-                {"terms": sorted(vocabulary)},
-            )
-            _forget_terms(connection, before - vocabulary)
-            _next_generation(connection)
-        if count >= ANALYZE_AFTER and self._pool is None:  # a bulk load: the planner must know the new rows
+            count = _write(connection, parts)
+        if count >= ANALYZE_AFTER:  # a bulk load: the planner must know the new rows
             with self.engine.begin() as connection:
                 connection.execute(text("ANALYZE search_index"))
         return count
@@ -317,55 +359,71 @@ class PostgresSearch:
             return
         ahead: deque = deque()
         for chunk in _parts(iter(documents), SENT):
-            ahead.append((chunk, self._pool.apply_async(_analyse_all, (chunk,))))
+            ahead.append((chunk, self._pool.submit(_analyse_all, chunk)))
             if len(ahead) > 2 * PROCESSES:
                 chunk, result = ahead.popleft()
-                yield from zip(chunk, result.get(), strict=True)
+                yield from zip(chunk, result.result(), strict=True)
         while ahead:
             chunk, result = ahead.popleft()
-            yield from zip(chunk, result.get(), strict=True)
+            yield from zip(chunk, result.result(), strict=True)
 
     @contextmanager
     def rebuilding(self) -> Iterator[None]:
         """A whole rebuild: the index emptied and its GIN index set aside while the rows are
         written, then built once from them (PostgreSQL's advice for loading a table; updating
         it row by row was three quarters of the server's work), the documents analysed by
-        PROCESSES forked processes. Searches meanwhile read every row: slow, and correct. The
-        GIN index is built again even when the rebuild fails; should the process be killed
-        before, `archive check-index` says so, and `--repair` (or `archive reindex`) rebuilds."""
+        PROCESSES forked processes (in this one where other threads run: a fork copies none
+        of them). Searches meanwhile read every row: slow, and correct; other writers wait
+        for the part being written, and for the GIN index being built. The GIN index is
+        built again even when the rebuild fails (a process of the pool killed included); should
+        this process be killed before, `archive check-index` says so, and `--repair` builds it."""
         from archive.search.analysis import warm
 
         warm()  # the word lists, loaded once, before the processes are forked
         with self.engine.begin() as connection:
+            _lock_writes(connection)
             connection.execute(text("TRUNCATE search_index, search_terms"))
             connection.execute(text("DROP INDEX IF EXISTS " + GIN_INDEX))
             _next_generation(connection)
-        self._pool = multiprocessing.get_context("fork").Pool(PROCESSES)
+        self._rebuilding = True
         try:
+            if threading.active_count() == 1:
+                context = multiprocessing.get_context("fork")
+                self._pool = ProcessPoolExecutor(PROCESSES, mp_context=context)
             yield
         finally:
-            pool, self._pool = self._pool, None
-            pool.terminate()
-            pool.join()
+            pool, self._pool, self._rebuilding = self._pool, None, False
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
             self._build_gin()
 
     def _build_gin(self) -> None:
+        """Build the GIN index (again, where one is there but not fit: invalid, or of another
+        expression)."""
         with self.engine.begin() as connection:
+            _lock_writes(connection)
+            if _gin_state(connection) == "unfit":
+                connection.execute(text("DROP INDEX " + GIN_INDEX))
             connection.execute(text(f"SET LOCAL maintenance_work_mem = '{GIN_BUILD_MEMORY}'"))
             connection.execute(text(CREATE_GIN))
             connection.execute(text("ANALYZE search_index"))
             _next_generation(connection)
 
     def lacking(self) -> list[str]:
-        """The GIN index, where a rebuild killed midway left none."""
+        """The GIN index, where a rebuild killed midway left none (or one not fit for use)."""
         with self.engine.connect() as connection:
-            found = connection.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": GIN_INDEX}).scalar()
-        return [] if found else [f"the GIN index {GIN_INDEX}"]
+            state = _gin_state(connection)
+        return [] if state == "built" else [f"the GIN index {GIN_INDEX} ({state})"]
+
+    def build_lacking(self) -> None:
+        if self.lacking():
+            self._build_gin()
 
     def delete(self, ids: Iterable[int]) -> int:
         ids = list(ids)
         with self.engine.begin() as connection:
             _plan_for_the_index(connection)
+            _lock_writes(connection)
             before = _terms_of_rows(connection, ids)
             result = connection.execute(text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids})
             _forget_terms(connection, before)
@@ -374,6 +432,7 @@ class PostgresSearch:
 
     def clear(self) -> None:
         with self.engine.begin() as connection:
+            _lock_writes(connection)
             connection.execute(text("TRUNCATE search_index, search_terms"))
             _next_generation(connection)
 

@@ -153,6 +153,9 @@ class WhooshSearch:
     def lacking(self) -> list[str]:
         return []  # a segment is written whole, with its sequence files, or not at all
 
+    def build_lacking(self) -> None:
+        pass
+
     @contextmanager
     def rebuilding(self) -> Iterator[None]:
         """A whole rebuild: the index emptied, then written as ever (each large batch in

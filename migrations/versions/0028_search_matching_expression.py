@@ -9,9 +9,12 @@ fifth of the index's size, and a third of the server's work in writing a row, sa
 (archive/search/postgres_backend.py).
 
 Rows written before keep their vectors: `rank || terms` then holds each placed lexeme twice,
-the second time moved past the text's last place, so it matches what `terms` matched (a phrase
-joining the text's last word to the title's first aside) until `archive reindex` (or the row's
-next change) writes it anew. On SQLite this revision does nothing.
+the second time moved past the text's last place, so it matches the words, names, facets and
+access `terms` matched; a phrase is checked in the ranking vector as before where the row has
+every place (`every_place`), and otherwise in the two as one, where `terms`' places moved past
+16,383 are lost (rows written before analysis version 5, which `archive check-index` reports
+stale, and texts too long for PostgreSQL's places) until `archive reindex` (or the row's next
+change) writes it anew. On SQLite this revision does nothing.
 
 Revision ID: 0028
 Revises: 0027
@@ -37,6 +40,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     # a row written since holds its placed lexemes in `rank` only: the matching vector again
-    op.execute("UPDATE search_index SET terms = rank || terms WHERE terms = strip(terms)")
+    # (the index dropped first: not updated row by row)
     op.execute("DROP INDEX IF EXISTS ix_search_index_terms")
+    op.execute("UPDATE search_index SET terms = rank || terms WHERE terms = strip(terms)")
     op.execute("CREATE INDEX ix_search_index_terms ON search_index USING gin (terms)")
