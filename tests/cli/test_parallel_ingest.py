@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import yaml
@@ -52,6 +53,37 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _start(command: list[str], workdir: Path, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
+    """The server, once it answers on a free port, and its address. A port found free may be
+    taken by another process (a test of another worker) before the server binds it: the
+    server then ends, and is started again on another; gunicorn is known to be this one by its
+    log naming the port (a page answering on it may be another test's server)."""
+    for _ in range(5):
+        port = _free_port()
+        with log.open("w") as errors:
+            server = subprocess.Popen(
+                [str(ARCHIVE), *command, "--port", str(port)],
+                cwd=workdir,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while server.poll() is None and time.monotonic() < deadline:
+            said = log.read_text(errors="replace")  # gunicorn names its port; `run` says nothing
+            if not said or f"127.0.0.1:{port}" in said:
+                try:
+                    urllib.request.urlopen(f"{base}/", timeout=5).close()  # noqa: S310 - loopback
+                    return server, base
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        server.terminate()
+        server.wait(timeout=30)
+    pytest.fail(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def _post(base: str, token: str, n: int) -> int | str:
@@ -99,24 +131,9 @@ def test_cli_and_web_ingest_together_lose_nothing(
     for folder, prefix in zip(folders, ("cli-a", "cli-b"), strict=True):
         _folder(folder, prefix)
 
-    port = _free_port()
     log = tmp_path / "server.log"
-    with log.open("w") as errors:
-        server = subprocess.Popen(
-            [str(ARCHIVE), *command, "--port", str(port)],
-            cwd=workdir,
-            env=_environment(data_dir, ARCHIVE_THREADS=threads),
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-    base = f"http://127.0.0.1:{port}"
+    server, base = _start(command, workdir, _environment(data_dir, ARCHIVE_THREADS=threads), log)
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{base}/", timeout=1).close()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
         bulk = [
             subprocess.Popen(
                 [str(ARCHIVE), "ingest", "--reviewed-by", "custodian", str(f)],
