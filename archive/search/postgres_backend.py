@@ -3,7 +3,8 @@ web servers share it and hold no search state of their own.
 
 Each indexed document is a row (migration 0011) with its public text, the facet values, and
 two vectors. The ranking vector (`rank`, kept in the row) holds the words and names with every
-place PostgreSQL keeps; `terms` (out of the row) the lexemes without places. The matching
+place PostgreSQL keeps; `terms` (out of the row, compressed, as the body: migration 0029) the
+lexemes without places. The matching
 vector is the two as one, `rank || terms`, under a GIN index of that expression (migration
 0028: the placed lexemes are written once, not in both): the terms of the same analysis as the
 Whoosh backend (archive/search/analysis.py), so that both find the same documents:

@@ -418,16 +418,8 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_it_and_the_re
     assert "=access:researchers:published" not in row.vocabulary  # not a word to expand to
 
 
-@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own row layout (migration 0028)")
-def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_makes_them_whole(tmp_path):
-    """Migration 0028 puts the GIN index on `rank || terms`, and `terms` no longer holds the
-    placed lexemes: a row written before (its `terms` whole) still answers words, names,
-    facets and phrases, beside rows written after; a downgrade makes each new row's `terms`
-    whole again, under the index of before."""
-    from alembic import command
-    from sqlalchemy import text
-
-    from archive.search.postgres_backend import _UPSERT, PostgresSearch, _row, analyse
+def _migrated_by_steps(tmp_path):
+    """A new database of the test server, and a function migrating it a step up or down."""
     from archive.storage.db import Database, _alembic_config
 
     databases.create(tmp_path)
@@ -438,6 +430,22 @@ def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_m
             cfg = _alembic_config(db.url)
             cfg.attributes["connection"] = connection
             step(cfg, revision)
+
+    return db, migrate
+
+
+@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own row layout (migration 0028)")
+def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_makes_them_whole(tmp_path):
+    """Migration 0028 puts the GIN index on `rank || terms`, and `terms` no longer holds the
+    placed lexemes: a row written before (its `terms` whole) still answers words, names,
+    facets and phrases, beside rows written after; a downgrade makes each new row's `terms`
+    whole again, under the index of before."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import _UPSERT, PostgresSearch, _row, analyse
+
+    db, migrate = _migrated_by_steps(tmp_path)
 
     migrate(command.upgrade, "0027")
     old = doc(1, "Men were detained in Argun; Kadyrov denied it.", title="Before", places=("Argun",))
@@ -474,6 +482,45 @@ def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_m
         assert [tuple(row) for row in whole] == [(1, True), (2, True)]
         matched = "SELECT id FROM search_index WHERE terms @@ CAST(:q AS tsquery) ORDER BY id"
         assert connection.execute(text(matched), {"q": "'detain' <-> 'in'"}).scalars().all() == [1, 2]
+    db.dispose()
+
+
+@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own row layout (migration 0029)")
+def test_the_body_and_unplaced_lexemes_are_kept_compressed_and_read_back_whole(tmp_path):
+    """Migration 0029 compresses the body and `terms` (out of the row, read for a page's
+    snippets, a GIN index's build and a write): a row written before stays uncompressed and
+    reads the same as one written after; a downgrade stores them uncompressed again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import PostgresSearch
+
+    db, migrate = _migrated_by_steps(tmp_path)
+
+    body = " ".join(f"Witness {n} was held in Argun and questioned about the others." for n in range(200))
+    migrate(command.upgrade, "0028")
+    search = PostgresSearch(databases.url(tmp_path), cache=0)
+    search.index([doc(1, body, title="Statement")])
+    migrate(command.upgrade, "head")
+    search.index([doc(2, body, title="Statement")])
+    stored = (
+        "SELECT id, pg_column_compression(body), pg_column_compression(terms), body, "
+        "tsvector_to_array(terms) FROM search_index ORDER BY id"
+    )
+    columns = "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'search_index'::regclass"
+    with db.engine.connect() as connection:
+        before, after = connection.execute(text(stored)).all()
+        storage = dict(connection.execute(text(columns)).all())
+    assert before[1:3] == (None, None) and after[1] in ("lz4", "pglz")
+    assert before[3] == after[3] == body and before[4] == after[4]
+    assert storage["body"] == storage["terms"] == "x" and storage["rank"] == "m"
+    hits = search.search(SearchRequest(q="questioned Argun", page=1)).hits
+    assert sorted(h.id for h in hits) == [1, 2] and all("questioned" in h.snippet for h in hits)
+    search.close()
+    migrate(command.downgrade, "0028")
+    with db.engine.connect() as connection:
+        storage = dict(connection.execute(text(columns)).all())
+    assert storage["body"] == storage["terms"] == "e"
     db.dispose()
 
 
