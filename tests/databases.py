@@ -94,7 +94,8 @@ def search_tables_text(engine) -> str:
         rows = connection.execute(
             text(
                 "SELECT concat_ws(E'\\n', title, body, terms::text, rank::text, "
-                "array_to_string(facets, E'\\n')) FROM search_index "
+                "(SELECT string_agg(t.term, E'\\n') FROM search_terms t WHERE t.id = ANY(facet_ids))) "
+                "FROM search_index "
                 "UNION ALL SELECT term FROM search_terms"
             )
         ).scalars()

@@ -1,13 +1,14 @@
 """PostgreSQL full-text search: the index is a table of the archive's own database, so several
 web servers share it and hold no search state of their own.
 
-Each indexed document is a row (migration 0011) with its public text, the facet values, and
-two vectors. The ranking vector (`rank`, kept in the row) holds the words and names with every
-place PostgreSQL keeps; `terms` (out of the row, compressed, as the body: migration 0029) the
-lexemes without places. The matching
-vector is the two as one, `rank || terms`, under a GIN index of that expression (migration
-0028: the placed lexemes are written once, not in both): the terms of the same analysis as the
-Whoosh backend (archive/search/analysis.py), so that both find the same documents:
+Each indexed document is a row (migration 0011) with its public text, its facet values (as
+the numbers of their terms in the vocabulary, migration 0030), and two vectors. The ranking
+vector (`rank`, kept in the row) holds the words and names with every place PostgreSQL keeps;
+`terms` (out of the row, compressed, as the body: migration 0029) the lexemes without places.
+The matching vector is the two as one, `rank || terms`, under a GIN index of that expression
+(migration 0028: the placed lexemes are written once, not in both): the terms of the same
+analysis as the Whoosh backend (archive/search/analysis.py), so that both find the same
+documents:
 
 - words stemmed by their own script's Snowball stemmer (Russian for Cyrillic, English for Latin),
   with their positions, the title's weighted A and the body's D;
@@ -208,20 +209,21 @@ def _places(places: list[int], title_tokens: int) -> str:
 
 _UPSERT = """
     INSERT INTO search_index (id, version, "case", kind, language, published, events_start,
-        events_end, facets, length, rank, title, body, terms, every_place)
+        events_end, facet_ids, length, rank, title, body, terms, every_place)
     VALUES (:id, :version, :case, :kind, :language, :published, :events_start, :events_end,
-        :facets, :length, CAST(:rank AS tsvector), :title, :body, CAST(:terms AS tsvector),
+        :facet_ids, :length, CAST(:rank AS tsvector), :title, :body, CAST(:terms AS tsvector),
         :every_place)
     ON CONFLICT (id) DO UPDATE SET version = excluded.version, "case" = excluded."case",
         kind = excluded.kind, language = excluded.language, published = excluded.published,
         events_start = excluded.events_start, events_end = excluded.events_end,
-        facets = excluded.facets, length = excluded.length, rank = excluded.rank,
+        facet_ids = excluded.facet_ids, length = excluded.length, rank = excluded.rank,
         title = excluded.title, body = excluded.body, terms = excluded.terms,
         every_place = excluded.every_place
 """
 
 
-def _row(doc: IndexedDocument, analysed: Analysed) -> dict:
+def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int]) -> dict:
+    """The document's row; `numbers`: the vocabulary's number of each facet value (_numbered)."""
     return {
         "id": doc.id,
         "version": doc.version,
@@ -231,7 +233,7 @@ def _row(doc: IndexedDocument, analysed: Analysed) -> dict:
         "published": doc.published,
         "events_start": doc.events_start,
         "events_end": doc.events_end,
-        "facets": analysed.facets,
+        "facet_ids": [numbers[value] for value in analysed.facets],
         "length": analysed.length,
         "rank": analysed.rank,
         "title": doc.title,
@@ -248,20 +250,46 @@ def _write(connection, parts: Iterable[list[tuple[IndexedDocument, Analysed]]]) 
     _lock_writes(connection)
     count, vocabulary, before = 0, set(), set()
     for part in parts:
-        rows = [_row(doc, analysed) for doc, analysed in part]
+        numbers = _numbered(connection, {value for _, analysed in part for value in analysed.facets})
+        rows = [_row(doc, analysed, numbers) for doc, analysed in part]
         for _, analysed in part:
             vocabulary |= analysed.vocabulary
         before |= _terms_of_rows(connection, [row["id"] for row in rows])
         connection.execute(text(_UPSERT), rows)
         count += len(rows)
     if count:
-        connection.execute(
-            text("INSERT INTO search_terms (term) SELECT unnest(CAST(:terms AS text[])) ON CONFLICT DO NOTHING"),
-            {"terms": sorted(vocabulary)},
-        )
+        _add_terms(connection, vocabulary)
         _forget_terms(connection, before - vocabulary)
         _next_generation(connection)
     return count
+
+
+# terms the vocabulary lacks: numbered only those (the writers' lock keeps out any other writer
+# meanwhile; ON CONFLICT would take a number for every term already there)
+_ADD_TERMS = (
+    "INSERT INTO search_terms (term) SELECT t FROM unnest(CAST(:terms AS text[])) AS t "
+    "WHERE NOT EXISTS (SELECT 1 FROM search_terms s WHERE s.term = t)"
+)
+
+
+def _add_terms(connection, terms: Iterable[str]) -> None:
+    connection.execute(text(_ADD_TERMS), {"terms": sorted(terms)})
+
+
+def _numbered(connection, facets: set[str]) -> dict[str, int]:
+    """The vocabulary's number of each facet value ("kind:testimony" -> the number of its term
+    `=kind:testimony`), the terms added where new: a row holds its facet values' numbers,
+    which a search counts (migration 0030). A number stays its value's while a row holds the
+    term, which the vocabulary keeps while any row holds it (_forget_terms)."""
+    if not facets:
+        return {}
+    terms = sorted("=" + value for value in facets)
+    _add_terms(connection, terms)
+    found = connection.execute(
+        text("SELECT substr(term, 2), id FROM search_terms WHERE term = ANY(CAST(:terms AS text[]))"),
+        {"terms": terms},
+    )
+    return dict(found.all())
 
 
 WRITERS_LOCK = 7_236_110_523  # the advisory lock each transaction writing the search tables takes
@@ -334,6 +362,8 @@ class PostgresSearch:
         warm_snippets()
         with self.engine.connect() as connection:
             _plan_for_the_index(connection)
+            if _gin_state(connection) != "built":
+                return  # a rebuild under way: a search reads every row until the GIN index is built
             connection.execute(text(_READ_ROWS), {"rows": WARMED_ROWS})
             for request in WARMING:
                 _plan_for_the_index(connection)
@@ -396,7 +426,7 @@ class PostgresSearch:
         warm()  # the word lists, loaded once, before the processes are forked
         with self.engine.begin() as connection:
             _lock_writes(connection)
-            connection.execute(text("TRUNCATE search_index, search_terms"))
+            connection.execute(text("TRUNCATE search_index, search_terms RESTART IDENTITY"))
             connection.execute(text("DROP INDEX IF EXISTS " + GIN_INDEX))
             _next_generation(connection)
         self._rebuilding = True
@@ -447,7 +477,7 @@ class PostgresSearch:
     def clear(self) -> None:
         with self.engine.begin() as connection:
             _lock_writes(connection)
-            connection.execute(text("TRUNCATE search_index, search_terms"))
+            connection.execute(text("TRUNCATE search_index, search_terms RESTART IDENTITY"))
             _next_generation(connection)
 
     def versions(self) -> dict[int, str]:
@@ -492,15 +522,17 @@ class PostgresSearch:
             for n, (query, boost) in enumerate(boosts):
                 params.update({f"boost{n}": boost - 1, f"boosted{n}": query})
             score = f"(ts_rank(rank, CAST(:q AS tsquery)){extra}) / (1 + ln(length))"
+        # the facet values' numbers counted, and named from the vocabulary (migration 0030)
         facets = (
-            "UNION ALL SELECT 2, count(*), 0, facet FROM (SELECT unnest(facets) AS facet FROM matched) f GROUP BY facet"
+            "UNION ALL SELECT 2, g.n, 0, substr(t.term, 2) FROM (SELECT f, count(*) AS n FROM "
+            "(SELECT unnest(facet_ids) AS f FROM matched) x GROUP BY f) g JOIN search_terms t ON t.id = g.f"
             if request.facets
             else ""
         )
         # only the columns this request reads are kept of each match: copying every match's
         # facet values into the CTE made a common word's search a third slower (63 -> 44 ms
         # for 23,000 matches) when no facet is counted
-        kept = "".join((", published" if request.sort != "relevance" else "", ", facets" if request.facets else ""))
+        kept = "".join((", published" if request.sort != "relevance" else "", ", facet_ids" if request.facets else ""))
         sql = f"""
             WITH matched AS MATERIALIZED (
                 SELECT id, {score} AS score{kept} FROM search_index
