@@ -4,7 +4,8 @@ web servers share it and hold no search state of their own.
 Each indexed document is a row (migration 0011) with its public text, its facet values (as
 the numbers of their terms in the vocabulary, migration 0030), and two vectors. The ranking
 vector (`rank`, kept in the row) holds the words and names with every place PostgreSQL keeps;
-`terms` (out of the row, compressed, as the body: migration 0029) the lexemes without places.
+`terms` (compressed and out of the row once large, as the body: migration 0029) the lexemes
+without places.
 The matching vector is the two as one, `rank || terms`, under a GIN index of that expression
 (migration 0028: the placed lexemes are written once, not in both): the terms of the same
 analysis as the Whoosh backend (archive/search/analysis.py), so that both find the same
@@ -54,6 +55,7 @@ from functools import lru_cache
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from archive.search import language as lang
 from archive.search.analysis import pair_terms
@@ -355,19 +357,27 @@ class PostgresSearch:
         time: a common word's first search in it was 15-20 ms slower (79 against 62 ms, 11,000
         page faults, at 100,000 documents) until it had read the rows' pages once (a scan of
         them by their places: 0.1 s at 100,000, bounded by WARMED_ROWS). Its first statement
-        of a kind looks up functions, operators and statistics: the searches of WARMING."""
+        of a kind looks up functions, operators and statistics: the searches of WARMING
+        (matching nothing, they ask the spelling suggester too).
+
+        Warming is for speed only: should the database refuse it (a lock held by a migration, a
+        connection lost), the worker starts all the same (gunicorn would stop the whole server
+        on a worker failing to start), and says so in the log by the error's kind alone."""
         from archive.search.analysis import warm
 
         warm()
         warm_snippets()
-        with self.engine.connect() as connection:
-            _plan_for_the_index(connection)
-            if _gin_state(connection) != "built":
-                return  # a rebuild under way: a search reads every row until the GIN index is built
-            connection.execute(text(_READ_ROWS), {"rows": WARMED_ROWS})
-            for request in WARMING:
+        try:
+            with self.engine.connect() as connection:
                 _plan_for_the_index(connection)
-                self._search(connection, request)  # not kept: the results cache is left alone
+                if _gin_state(connection) != "built":
+                    return  # a rebuild under way: a search reads every row until the GIN index is built
+                connection.execute(text(_READ_ROWS), {"rows": WARMED_ROWS})
+                for request in WARMING:
+                    _plan_for_the_index(connection)
+                    self._search(connection, request)  # not kept: the results cache is left alone
+        except SQLAlchemyError as error:
+            log.warning("search warm-up left undone: %s", type(error).__name__)
 
     def close(self) -> None:
         """Close the connections of an engine of its own (the archive's is the archive's)."""

@@ -1,23 +1,25 @@
 """search facet numbers, PostgreSQL: a row's facet values as the vocabulary's numbers
 
 A search counts the facet values of every match (a common word: 21,000 rows, 180,000 values at
-100,000 documents). As text, each value was copied into the statement's list of matches,
-taken apart and hashed as text; as numbers (`bigint`), that part is a third cheaper and the
-whole statement 93 → 84 ms for that word. Each facet value is a term of the vocabulary already
-(`=kind:testimony`, held while a row holds it, taken out with the last: a tag that named a
-person and was redacted goes with it), so the vocabulary gets a number per term
-(`search_terms.id`) and the row holds its facet values' numbers (`facet_ids`, in the row)
-instead of their text; a search names the values counted from the vocabulary.
+100,000 documents). As text, each value was copied into the statement's list of matches, taken
+apart and hashed as text; as numbers (`bigint`), the whole statement is 93 → 84 ms for that
+word. Each facet value is a term of the vocabulary already (`=kind:testimony`, held while a row
+holds it, taken out with the last: a tag that named a person and was redacted goes with it), so
+the vocabulary gets a number per term (`search_terms.id`) and the row holds its facet values'
+numbers (`facet_ids`, in the row) instead of their text; a search names the values counted from
+the vocabulary.
 
 Rows written before are given their numbers here (the GIN index set aside while they are
-rewritten, and built again); a downgrade gives them their text back. A transaction begun
+rewritten, and built again); a downgrade gives them their text back. Each row rewritten keeps
+its old version's space, and the dropped column's text, until written again: `archive reindex`
+(or `VACUUM FULL search_index`) afterwards gives the table its new size. A transaction begun
 before this one committed (anywhere on the server) cannot use the index built again: searches
 meanwhile read every row, slowly and correctly, until it ends. On SQLite this revision does
 nothing.
 
 Revision ID: 0030
 Revises: 0029
-Create Date: 2026-12-05 21:05:00
+Create Date: 2026-12-05 21:45:00
 """
 
 from alembic import op
@@ -41,12 +43,14 @@ def upgrade() -> None:
     )
     op.execute("DROP INDEX IF EXISTS ix_search_index_terms")
     op.execute("ALTER TABLE search_index ADD COLUMN facet_ids bigint[]")
+    # kept in the row, never compressed (as 0011 kept `facets`): set before the rows are
+    # written, for a storage set after applies to rows written after only
+    op.execute("ALTER TABLE search_index ALTER COLUMN facet_ids SET STORAGE MAIN")
     op.execute(
         "UPDATE search_index s SET facet_ids = ARRAY(SELECT t.id FROM unnest(s.facets) WITH ORDINALITY AS f(value, n) "
         "JOIN search_terms t ON t.term = '=' || f.value ORDER BY f.n)"
     )
     op.execute("ALTER TABLE search_index ALTER COLUMN facet_ids SET NOT NULL")
-    op.execute("ALTER TABLE search_index ALTER COLUMN facet_ids SET STORAGE MAIN")
     op.execute("ALTER TABLE search_index DROP COLUMN facets")
     op.execute(_GIN)
 
@@ -56,12 +60,12 @@ def downgrade() -> None:
         return
     op.execute("DROP INDEX IF EXISTS ix_search_index_terms")
     op.execute("ALTER TABLE search_index ADD COLUMN facets text[]")
+    op.execute("ALTER TABLE search_index ALTER COLUMN facets SET STORAGE MAIN")
     op.execute(
         "UPDATE search_index s SET facets = ARRAY(SELECT substr(t.term, 2) FROM unnest(s.facet_ids) "
         "WITH ORDINALITY AS f(id, n) JOIN search_terms t ON t.id = f.id ORDER BY f.n)"
     )
     op.execute("ALTER TABLE search_index ALTER COLUMN facets SET NOT NULL")
-    op.execute("ALTER TABLE search_index ALTER COLUMN facets SET STORAGE MAIN")
     op.execute("ALTER TABLE search_index DROP COLUMN facet_ids")
     op.execute("ALTER TABLE search_terms DROP COLUMN id")
     op.execute(_GIN)
