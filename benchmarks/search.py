@@ -593,8 +593,9 @@ def prewarm(url: str) -> None:
     relations = f"""
         SELECT oid FROM pg_class WHERE oid = ({toast})
         UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ({toast})
-        UNION ALL SELECT CAST(name AS regclass) FROM unnest(CAST(:names AS text[])) AS name"""  # noqa: S608
-    names = ["search_index", "search_index_pkey", "ix_search_index_terms", "search_terms", "search_terms_pkey"]
+        UNION ALL SELECT CAST(name AS regclass) FROM unnest(CAST(:names AS text[])) AS name
+        UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ANY(CAST(:names AS regclass[]))"""  # noqa: S608
+    names = ["search_index", "search_terms"]  # and each one's indexes
     with engine.begin() as connection:
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
         connection.execute(text(f"SELECT pg_prewarm(oid) FROM ({relations}) AS r(oid)"), {"names": names})  # noqa: S608
