@@ -35,6 +35,8 @@ def snippet(body: str, terms: set) -> str:
     HTML with <mark> around the matches: first the words as stemmed, then their other-script
     spellings (Kadyrov marks Кадыров); the opening of the text when none is in it."""
     body = body or ""
+    tokens = None  # the text's distinct words, read once for the passes (a hit found by its
+    # title alone, most of a common word's first page, has its body read by two of them)
     for field, analyzer in _HIGHLIGHTED:
         if field == "place":  # place keys are fold terms (gazetteer.py)
             words = {text for name, text in terms if name == "fold" and text.startswith(PLACE)}
@@ -42,7 +44,9 @@ def snippet(body: str, terms: set) -> str:
             words = {text for name, text in terms if name == field and text}
         if not words:
             continue
-        starts = _starts(body, analyzer.term, words)
+        if tokens is None:
+            tokens = set(_TOKEN.findall(body))
+        starts = _starts(body, analyzer.term, words, tokens)
         if not starts:
             continue
         shown = _passages(body, starts)
@@ -69,11 +73,11 @@ def warm() -> None:
     snippet("## Warm\n\nA **warm** start, with [a link](https://example.org).\n\n- one", {("text", "warm")})
 
 
-def _starts(body: str, term, words: set) -> list[int]:
+def _starts(body: str, term, words: set, tokens: set[str]) -> list[int]:
     """Where the tokens of the body whose term is in `words` begin: what the analyzer would
-    find, token by token, but each distinct word is analysed once (set(findall) runs in C),
-    and the text is walked again only when one of them matched."""
-    matched = {token for token in set(_TOKEN.findall(body)) if term(token) in words}
+    find, token by token, but each distinct word (`tokens`: set(findall), which runs in C) is
+    analysed once, and the text is walked again only when one of them matched."""
+    matched = {token for token in tokens if term(token) in words}
     if not matched:
         return []
     return [m.start() for m in _TOKEN.finditer(body) if m.group() in matched]
