@@ -373,8 +373,7 @@ class PostgresSearch:
                 if _gin_state(connection) != "built":
                     return  # a rebuild under way: a search reads every row until the GIN index is built
                 connection.execute(text(_READ_ROWS), {"rows": WARMED_ROWS})
-                for request in WARMING:
-                    _plan_for_the_index(connection)
+                for request in WARMING:  # in the same transaction: its settings hold
                     self._search(connection, request)  # not kept: the results cache is left alone
         except SQLAlchemyError as error:
             log.warning("search warm-up left undone: %s", type(error).__name__)

@@ -532,7 +532,6 @@ def test_the_body_and_unplaced_lexemes_are_kept_compressed_and_read_back_whole(t
     with db.engine.connect() as connection:
         before, after = connection.execute(text(stored)).all()
         storage = dict(connection.execute(text(columns)).all())
-    with db.engine.connect() as connection:
         lz4 = connection.execute(
             text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
         ).scalar()
