@@ -429,7 +429,10 @@ def postgres_size(url: str) -> int:
     engine = create_engine(driver_url(url))
     with engine.connect() as connection:
         size = connection.execute(
-            text("SELECT pg_total_relation_size('search_index') + pg_total_relation_size('search_terms')")
+            text(
+                "SELECT pg_total_relation_size('search_index') + pg_total_relation_size('search_terms') "
+                "+ coalesce(pg_total_relation_size(to_regclass('search_spelling')), 0)"
+            )
         ).scalar()
     engine.dispose()
     return int(size)

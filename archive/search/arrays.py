@@ -328,8 +328,9 @@ class IndexArrays:
 
     # -- the query language, compiled for Whoosh: each node of language.py as arrays ----------
 
-    def evaluate(self, node) -> Evaluated:
-        """Evaluate a parsed query's tree (archive/search/language.py)."""
+    def evaluate(self, node, allowed: np.ndarray | None = None) -> Evaluated:
+        """Evaluate a parsed query's tree (archive/search/language.py); `allowed`: the documents
+        the reader may see, whose spelling words alone a wildcard stands for (None: every one)."""
         if isinstance(node, lang.Word):
             return self._any(
                 [self.term("text", lang.text_term(node.text), node.boost)]
@@ -344,11 +345,9 @@ class IndexArrays:
             )
         if isinstance(node, (lang.Prefix, lang.Fuzzy)):
             return self._any([self.term("text", t, node.boost) for t in self._expand(node)])
-        if isinstance(node, lang.Wildcard):
-            parts = [self.term("words", w, node.boost) for w in self._expand(node)]
-            for part in parts:  # highlighted as the words they are
-                part.terms = {("text", lang.text_term(w)) for _, w in part.terms}
-            return self._any(parts)
+        if isinstance(node, lang.Wildcard):  # each word it stands for, as a word is found: by its stem
+            stems = dict.fromkeys(lang.text_term(w) for w in self._expand(node, allowed))
+            return self._any([self.term("text", stem, node.boost) for stem in stems])
         if isinstance(node, lang.Field):
             return Evaluated(self.term_mask(node.facet, node.value, cache=False), self._zeros(), set())
         if isinstance(node, lang.Range):
@@ -359,15 +358,15 @@ class IndexArrays:
                 mask |= self.term_mask(node.facet, value, cache=False)
             return Evaluated(mask, self._zeros(), set())
         if isinstance(node, lang.And):
-            parts = [self.evaluate(part) for part in node.parts]
+            parts = [self.evaluate(part, allowed) for part in node.parts]
             mask = self.live.copy()
             for part in parts:
                 mask &= part.mask
             return self._scored(mask, parts)
         if isinstance(node, lang.Or):
-            return self._any([self.evaluate(part) for part in node.parts])
+            return self._any([self.evaluate(part, allowed) for part in node.parts])
         if isinstance(node, lang.Not):  # everything but: no score, no words (inside an AND, a mask)
-            return Evaluated(self.live & ~self.evaluate(node.part).mask, self._zeros(), set())
+            return Evaluated(self.live & ~self.evaluate(node.part, allowed).mask, self._zeros(), set())
         if isinstance(node, lang.Everything):
             return Evaluated(self.live.copy(), self._zeros(), set())
         if isinstance(node, lang.Nothing):
@@ -404,9 +403,10 @@ class IndexArrays:
                 found[offset + local] += sequence.counts(local, numbers)
         return found
 
-    def _expand(self, node) -> list[str]:
+    def _expand(self, node, allowed: np.ndarray | None = None) -> list[str]:
         """The terms a prefix or fuzzy term (of the text field) or a wildcard (of the words
-        field) stands for, at most lang.MAX_EXPANSION, through Whoosh's public term dictionary."""
+        field, held by a document `allowed`) stands for, at most lang.MAX_EXPANSION, through
+        Whoosh's public term dictionary."""
         reader = self.searcher.reader()
         if isinstance(node, lang.Fuzzy):
             found = reader.terms_within("text", lang.text_term(node.text), node.distance, node.prefix)
@@ -419,7 +419,10 @@ class IndexArrays:
             ]
         pattern = node.regex()
         words = (t.decode("utf-8") for t in reader.expand_prefix("words", node.literal))
-        return list(itertools.islice((w for w in words if pattern.fullmatch(w)), lang.MAX_EXPANSION))
+        matching = (w for w in words if pattern.fullmatch(w))
+        if allowed is not None:
+            matching = (w for w in matching if (self.term_mask("words", w, cache=False) & allowed).any())
+        return list(itertools.islice(matching, lang.MAX_EXPANSION))
 
     def _phrase_scored(self, field: str, words: list[str], boost: float, counts: np.ndarray) -> Evaluated:
         """A phrase's matches, scored as Whoosh scores a phrase: BM25 of the phrase itself (how

@@ -14,7 +14,6 @@ documents:
 - words stemmed by their own script's Snowball stemmer (Russian for Cyrillic, English for Latin),
   with their positions, the title's weighted A and the body's D;
 - `~key`: the script-neutral key of each capitalised word (Kadyrov finds Кадыров), positioned;
-- `!word`: folded, unstemmed words of four letters or more, the spelling-suggestion list;
 - `=field:value`: kind, language, case, year, places and tags, so that `kind:testimony` can
   sit anywhere inside a boolean query, and filters are answered by the index;
 - `=access:consent:status`: which readers may see it, so that the index alone leaves out the
@@ -36,6 +35,14 @@ written as literals. A user's query is parsed by the same parser as Whoosh's and
 `tsquery` (`&`, `|`, `!`, `<->` for phrases, `:*` for prefixes); fuzzy, wildcard and range
 terms are expanded from the `search_terms` vocabulary. One statement ranks the page, counts
 the matches and their facet values; snippets are made only for the page of results shown.
+
+The spelling words (folded, unstemmed words of four letters or more: what suggestions offer
+and wildcards match) are kept once, not in every row (migration 0031): `search_spelling`
+counts, for each word and each kind of reader's access, the rows holding it. A write adds its
+rows' words and takes out those of the rows it replaces, read again from their stored text
+(`spelling_of`, the same analysis), so a word leaves the list with the last row holding it.
+Counts made by another analysis (`search_generation.spelling`) are not used: suggestions and
+wildcards then fail closed until `archive check-index --repair` counts them again.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -57,8 +64,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from archive.errors import N_
 from archive.search import language as lang
-from archive.search.analysis import pair_terms
+from archive.search.analysis import ANALYSIS_VERSION, pair_terms
 from archive.search.backend import (
     FACETS,
     Hit,
@@ -68,6 +76,7 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
+from archive.search.errors import QueryError
 from archive.search.fields import readings
 from archive.search.snippets import snippet
 from archive.search.snippets import warm as warm_snippets
@@ -81,6 +90,8 @@ MAX_LEXEME = 2046  # bytes: a longer "word" (a run of 3,000 letters) is refused,
 PROBED = 64  # rows a term a document lost is looked for in before the GIN index (_forget_terms)
 ANALYZE_AFTER = 1000  # documents in one call after which the table's statistics are renewed
 WRITTEN = 1000  # rows sent to the server in one statement
+COUNTED_AT_ONCE = 50_000  # spelling words' counts sent in one statement
+RECOUNTED = 1000  # rows read at a time when every row's spelling words are counted again
 SENT = 250  # documents given to a process of a rebuild's pool at a time
 PROCESSES = min(len(os.sched_getaffinity(0)), 4)  # ... and so many processes
 # the matching vector: the ranking vector's placed words and names, and the row's lexemes
@@ -89,6 +100,7 @@ MATCHING = "(rank || terms)"
 GIN_INDEX = "ix_search_index_terms"
 CREATE_GIN = f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON search_index USING gin ({MATCHING})"
 GIN_BUILD_MEMORY = "512MB"  # maintenance_work_mem while it is built after a rebuild
+EMPTIED = "TRUNCATE search_index, search_terms, search_spelling RESTART IDENTITY"
 _EVERYTHING, _NOTHING = object(), object()  # a query matching every document, or none
 PAIR = "+"  # "+of the", "+~ramzan ~kadyrov": two words side by side (see analyse())
 
@@ -129,7 +141,9 @@ class Analysed:
     rank: str  # the ranking vector, as a tsvector literal
     length: int  # words in the title and body
     facets: list[str]  # "field:value"
-    vocabulary: set[str]  # the terms fuzzy, wildcard and range terms may expand to
+    vocabulary: set[str]  # the terms fuzzy and range terms may expand to
+    access: str  # who may see it (access_lexeme())
+    spelling: frozenset[str]  # its spelling words (spelling_of(), search_spelling)
     every_place: bool = True  # every place of every word is in the vectors (see add())
 
 
@@ -137,18 +151,17 @@ def analyse(doc: IndexedDocument) -> Analysed:
     """The document's vectors, facet values and vocabulary: the terms of the Whoosh fields
     (fields.readings(): the three analyzers' readings of each word, in one pass over the words,
     each distinct word read once), with their places."""
-    words = lang.words_of(f"{doc.title}\n{doc.body}")
+    words = lang.words_of(_text_of(doc.title, doc.body))
     title_tokens = len(lang.words_of(doc.title))
     placed: dict[str, list[int]] = defaultdict(list)  # lexeme -> its places, from 0
     kept = _token_lexemes()
     pairs: set[str] = set()
-    bare: dict[str, str] = {}  # spelling word -> as a literal
     previous, previous_pairable, previous_keys = "", False, ()
     for place, token in enumerate(words):
         found = kept.get(token)
         if found is None:
             found = kept[token] = _lexemes_of(token)
-        term, pairable, keys, spelled, spelled_literal = found
+        term, pairable, keys = found
         placed[term].append(place)
         if pairable and previous_pairable:
             pairs.add(f"{PAIR}{previous} {term}")
@@ -159,9 +172,7 @@ def analyse(doc: IndexedDocument) -> Analysed:
             if previous_keys:
                 pairs.update(f"{PAIR}{a} {b}" for a in previous_keys for b in keys)
         previous_keys = keys
-        if spelled is not None:
-            bare[spelled] = spelled_literal
-    entries, vocabulary, dropped = [], set(bare), False  # dropped: a place not kept (_places)
+    entries, vocabulary, dropped = [], set(), False  # dropped: a place not kept (_places)
     for lexeme, places in placed.items():
         if (quoted := _literal(lexeme)) is None:
             continue
@@ -177,9 +188,28 @@ def analyse(doc: IndexedDocument) -> Analysed:
     access = access_lexeme(doc.consent, doc.status)
     # the ranking vector: the words and names with every place (a phrase is checked there,
     # Compiler.checked); the title's marked A, the body's the default weight, D
-    unplaced = [*bare.values(), *(_literal(p) for p in pairs), *(_quote(f) for f in facet_lexemes)]
+    unplaced = [*(_literal(p) for p in pairs), *(_quote(f) for f in facet_lexemes)]
     terms = " ".join([literal for literal in unplaced if literal is not None] + [_quote(access)])
-    return Analysed(terms, " ".join(entries), max(len(words), 1), facets, vocabulary, not dropped)
+    spelling = _spelling_words(words)
+    return Analysed(terms, " ".join(entries), max(len(words), 1), facets, vocabulary, access, spelling, not dropped)
+
+
+def _text_of(title: str, body: str) -> str:
+    return f"{title}\n{body}"
+
+
+def spelling_of(title: str, body: str) -> frozenset[str]:
+    """The spelling words of a row's title and body (those search_spelling counts): the
+    folded words of four letters or more (fields.readings()), each once; none too long for an
+    index key (MAX_LEXEME, as the vectors' lexemes)."""
+    return _spelling_words(lang.words_of(_text_of(title, body)))
+
+
+def _spelling_words(words: list[str]) -> frozenset[str]:
+    read = readings()
+    found = {read(token)[2] for token in set(words)}
+    found.discard(None)
+    return frozenset(word for word in found if _fits(word))
 
 
 _TOKENS: dict[str, tuple] = {}  # token -> _lexemes_of(token)
@@ -194,12 +224,9 @@ def _token_lexemes() -> dict[str, tuple]:
 
 def _lexemes_of(token: str) -> tuple:
     """A token's lexemes (fields.readings: the analyzers' terms): its stem, whether that is
-    one of the words pairs are made of, its cross-script keys as `~key`, and its spelling
-    word as `!word` (None where it has none, or PostgreSQL would not take it) and as a
-    literal."""
-    term, keys, spelled = readings()(token)
-    bare = None if spelled is None or not _fits("!" + spelled) else "!" + spelled
-    return term, term in pair_terms(), tuple("~" + key for key in keys), bare, bare and _quote(bare)
+    one of the words pairs are made of, and its cross-script keys as `~key`."""
+    term, keys, _ = readings()(token)
+    return term, term in pair_terms(), tuple("~" + key for key in keys)
 
 
 def _places(places: list[int], title_tokens: int) -> str:
@@ -245,25 +272,37 @@ def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int]) -> d
     }
 
 
-def _write(connection, parts: Iterable[list[tuple[IndexedDocument, Analysed]]]) -> int:
+def _write(
+    connection, parts: Iterable[list[tuple[IndexedDocument, Analysed]]], rebuild: bool = False
+) -> tuple[int, Spelling]:
     """Write the parts' rows, and the vocabulary they add and take out, in the connection's
-    transaction, once no other writer's is open (_lock_writes). How many rows."""
+    transaction, once no other writer's is open (_lock_writes). How many rows, and the change
+    to the spelling words' counts: made in search_spelling, or, for a rebuild's part, left to
+    the rebuild to add once it is done (PostgresSearch.rebuilding)."""
     _plan_for_the_index(connection)
     _lock_writes(connection)
-    count, vocabulary, before = 0, set(), set()
+    state = REBUILDING if rebuild else _spelling_state(connection)
+    count, vocabulary, before, spelling = 0, set(), set(), _spelling()
     for part in parts:
         numbers = _numbered(connection, {value for _, analysed in part for value in analysed.facets})
         rows = [_row(doc, analysed, numbers) for doc, analysed in part]
         for _, analysed in part:
             vocabulary |= analysed.vocabulary
-        before |= _terms_of_rows(connection, [row["id"] for row in rows])
+        ids = [row["id"] for row in rows]
+        before |= _terms_of_rows(connection, ids)
+        if state != UNCOUNTED:  # the words of the rows replaced, then the new rows'
+            _spelling_of_rows(connection, ids, spelling)
+            for _, analysed in part:
+                spelling[analysed.access].update(analysed.spelling)
         connection.execute(text(_UPSERT), rows)
         count += len(rows)
     if count:
         _add_terms(connection, vocabulary)
         _forget_terms(connection, before - vocabulary)
+        if not rebuild:
+            _count_spelling(connection, spelling, state)
         _next_generation(connection)
-    return count
+    return count, spelling
 
 
 # terms the vocabulary lacks: numbered only those (the writers' lock keeps out any other writer
@@ -337,6 +376,7 @@ class PostgresSearch:
         the results of the latest `cache` searches are kept (migration 0013's generation)."""
         self.cache = ResultCache(cache)
         self._rebuilding = False  # within rebuilding()
+        self._spelling = _spelling()  # ... the spelling words of the rows it has written
         self._pool = None  # ... the processes analysing the documents, if any
         self._owned = not isinstance(url_or_engine, Engine)
         if self._owned:
@@ -394,10 +434,12 @@ class PostgresSearch:
             count = 0
             for part in parts:
                 with self.engine.begin() as connection:
-                    count += _write(connection, [part])
+                    written, spelling = _write(connection, [part], rebuild=True)
+                count += written
+                _add_spelling(self._spelling, spelling)  # (once its part is committed)
             return count
         with self.engine.begin() as connection:
-            count = _write(connection, parts)
+            count, _ = _write(connection, parts)
         if count >= ANALYZE_AFTER:  # a bulk load: the planner must know the new rows
             with self.engine.begin() as connection:
                 connection.execute(text("ANALYZE search_index"))
@@ -429,16 +471,22 @@ class PostgresSearch:
         of them). Searches meanwhile read every row: slow, and correct; other writers wait
         for the part being written, and for the GIN index being built. The GIN index is
         built again even when the rebuild fails (a process of the pool killed included); should
-        this process be killed before, `archive check-index` says so, and `--repair` builds it."""
+        this process be killed before, `archive check-index` says so, and `--repair` builds it.
+
+        The rows' spelling words are counted in this process and added to search_spelling once,
+        at the end (adding each part's, 55,000 words and accesses, took 0.5 s a part: as long
+        as writing it): suggestions and wildcards meanwhile wait for them (REBUILDING), as
+        they do where the rebuild is killed before (`--repair` counts them from the rows)."""
         from archive.search.analysis import warm
 
         warm()  # the word lists, loaded once, before the processes are forked
         with self.engine.begin() as connection:
             _lock_writes(connection)
-            connection.execute(text("TRUNCATE search_index, search_terms RESTART IDENTITY"))
+            connection.execute(text(EMPTIED))
+            _spelling_made(connection, REBUILDING)
             connection.execute(text("DROP INDEX IF EXISTS " + GIN_INDEX))
             _next_generation(connection)
-        self._rebuilding = True
+        self._rebuilding, self._spelling = True, _spelling()
         try:
             if threading.active_count() == 1:
                 context = multiprocessing.get_context("fork")
@@ -448,7 +496,25 @@ class PostgresSearch:
             pool, self._pool, self._rebuilding = self._pool, None, False
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-            self._build_gin()
+            try:
+                self._count_rebuilt()
+            finally:
+                self._build_gin()
+
+    def _count_rebuilt(self) -> None:
+        """Add the rebuild's spelling words to the counts other writers changed meanwhile, and
+        mark them made; where the counts were made anew meanwhile (a repair: without the rows
+        written since), mark them not made, for a repair to count them all."""
+        spelling, self._spelling = self._spelling, _spelling()
+        with self.engine.begin() as connection:
+            _lock_writes(connection)
+            if _spelling_state(connection) != REBUILDING:
+                _spelling_made(connection, None)
+                return
+            _count_spelling(connection, spelling, REBUILDING)
+            connection.execute(text("DELETE FROM search_spelling WHERE rows <= 0"))
+            _spelling_made(connection)
+            _next_generation(connection)
 
     def _build_gin(self) -> None:
         """Build the GIN index (again, where one is there but not fit: invalid, or of another
@@ -463,14 +529,34 @@ class PostgresSearch:
             _next_generation(connection)
 
     def lacking(self) -> list[str]:
-        """The GIN index, where a rebuild killed midway left none (or one not fit for use)."""
+        """The GIN index, where a rebuild killed midway left none (or one not fit for use); the
+        spelling words' counts, where another analysis made them (or none did: migration 0031),
+        or a rebuild has not added its own (under way, or killed midway)."""
         with self.engine.connect() as connection:
-            state = _gin_state(connection)
-        return [] if state == "built" else [f"the GIN index {GIN_INDEX} ({state})"]
+            state, counted = _gin_state(connection), _spelling_state(connection) == COUNTED
+        found = [] if state == "built" else [f"the GIN index {GIN_INDEX} ({state})"]
+        return found if counted else [*found, "the spelling words' counts (search_spelling)"]
 
     def build_lacking(self) -> None:
-        if self.lacking():
+        with self.engine.connect() as connection:
+            state, counted = _gin_state(connection), _spelling_state(connection) == COUNTED
+        if state != "built":
             self._build_gin()
+        if not counted:
+            self._count_all_spelling()
+
+    def _count_all_spelling(self) -> None:
+        """Count every row's spelling words again, from their text (RECOUNTED rows at a time),
+        while no other writer writes."""
+        with self.engine.begin() as connection:
+            _lock_writes(connection)
+            connection.execute(text("TRUNCATE search_spelling"))
+            counts = _spelling()
+            rows = connection.execute(text(_ROWS_TEXT).execution_options(yield_per=RECOUNTED))
+            for title, body, access in rows:
+                counts[access].update(spelling_of(title, body))
+            _count_spelling(connection, counts, COUNTED)  # (and marks them made)
+            _next_generation(connection)
 
     def delete(self, ids: Iterable[int]) -> int:
         ids = list(ids)
@@ -478,6 +564,9 @@ class PostgresSearch:
             _plan_for_the_index(connection)
             _lock_writes(connection)
             before = _terms_of_rows(connection, ids)
+            state = _spelling_state(connection)
+            if state != UNCOUNTED:
+                _count_spelling(connection, _spelling_of_rows(connection, ids, _spelling()), state)
             result = connection.execute(text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids})
             _forget_terms(connection, before)
             _next_generation(connection)
@@ -486,7 +575,8 @@ class PostgresSearch:
     def clear(self) -> None:
         with self.engine.begin() as connection:
             _lock_writes(connection)
-            connection.execute(text("TRUNCATE search_index, search_terms RESTART IDENTITY"))
+            connection.execute(text(EMPTIED))
+            _spelling_made(connection)
             _next_generation(connection)
 
     def versions(self) -> dict[int, str]:
@@ -501,7 +591,7 @@ class PostgresSearch:
             return self.cache.results(generation, request, lambda: self._search(connection, request))
 
     def _search(self, connection, request: SearchRequest) -> SearchResults:
-        compiler = Compiler(connection)
+        compiler = Compiler(connection, _allowed(request))
         tsquery = compiler.compile(lang.parse_query(request.q).tree)
         where, params = _where(request, tsquery, compiler.ranking(tsquery), compiler.checked(tsquery))
         if where is not None and "q" in params:
@@ -591,28 +681,33 @@ class PostgresSearch:
         ]
 
     def _suggest(self, connection, request: SearchRequest) -> str | None:
-        """Correct each word to the nearest word of a document the reader may see."""
-        access = _access(request)
+        """Correct each word to the nearest spelling word of a document the reader may see
+        (search_spelling); none while the counts are not this analysis's."""
+        if not _spelling_counted(connection):
+            return None
+        allowed = _allowed(request)
 
         def visible(word: str) -> bool:
-            sql = f"SELECT EXISTS (SELECT 1 FROM search_index WHERE {MATCHING} @@ CAST(:q AS tsquery))"  # noqa: S608
-            query = f"{_quote('!' + word)} & {access}"
-            return connection.execute(text(sql), {"q": query}).scalar()
+            return connection.execute(text(_VISIBLE_WORD), {"word": word, "allowed": allowed}).scalar()
 
         def near(word: str) -> list[str]:
             return connection.execute(
-                text(
-                    "SELECT substr(term, 2) AS word, levenshtein(term, :term) AS distance "
-                    "FROM search_terms WHERE term LIKE '!%' AND length(term) "
-                    "BETWEEN :low AND :high AND levenshtein_less_equal(term, :term, 2) <= 2 "
-                    "ORDER BY distance, term LIMIT 8"
-                ),
-                {"term": "!" + word, "low": len(word) - 1, "high": len(word) + 3},
+                text(_NEAR_WORDS),
+                {"word": word, "low": len(word) - 2, "high": len(word) + 2, "allowed": allowed},
             ).scalars()
 
         return lang.suggest(request.q, visible, near)
 
 
+_VISIBLE_WORD = (
+    "SELECT EXISTS (SELECT 1 FROM search_spelling WHERE word = :word AND access = ANY(CAST(:allowed AS text[])) "
+    "AND rows > 0)"
+)
+_NEAR_WORDS = (
+    "SELECT word, min(levenshtein(word, :word)) AS distance FROM search_spelling "
+    "WHERE access = ANY(CAST(:allowed AS text[])) AND rows > 0 AND length(word) BETWEEN :low AND :high "
+    "AND levenshtein_less_equal(word, :word, 2) <= 2 GROUP BY word ORDER BY distance, word LIMIT 8"
+)
 WARMED_ROWS = 250_000  # rows warm() reads (at most a gigabyte or two of the table's pages)
 # every row's page read, in the table's order (a range of places: no ring of a few buffers, as
 # a scan of the whole table would use where it is larger than a quarter of the buffers)
@@ -670,7 +765,94 @@ def _terms_of_rows(connection, ids: list[int]) -> set[str]:
     ms at 100,000 documents: GIN builds the whole list before EXISTS sees a row)."""
     sql = f"SELECT DISTINCT unnest(tsvector_to_array({MATCHING})) FROM search_index WHERE id = ANY(:ids)"  # noqa: S608
     found = connection.execute(text(sql), {"ids": ids}).scalars()
-    return {t for t in found if not t.startswith((PAIR, ACCESS))}
+    return {t for t in found if not t.startswith((PAIR, ACCESS, OLD_SPELLING))}
+
+
+OLD_SPELLING = "!"  # a spelling word in a row written before migration 0031 (never in the vocabulary)
+# a row's stored text and who may see it (its access lexeme: `terms` holds one)
+_ROWS_TEXT = (
+    "SELECT title, body, (SELECT a FROM unnest(tsvector_to_array(terms)) a "
+    "WHERE starts_with(a, '=access:') LIMIT 1) AS access FROM search_index"
+)
+
+
+# the states of search_spelling's counts (search_generation.spelling: the analysis that made
+# them, or a rebuild's mark): made by this analysis, the rebuild's own to be added, not made
+COUNTED, REBUILDING, UNCOUNTED = "counted", "rebuilding", "uncounted"
+_SPELLING_STATE = (
+    "SELECT CASE WHEN spelling = :version THEN 'counted' WHEN spelling = 'rebuilding' THEN 'rebuilding' "
+    "WHEN NOT EXISTS (SELECT 1 FROM search_index) AND NOT EXISTS (SELECT 1 FROM search_spelling) "
+    "THEN 'counted' ELSE 'uncounted' END FROM search_generation WHERE id = 1"
+)
+Spelling = defaultdict  # access lexeme -> Counter of spelling words (a change to the counts)
+
+
+def _spelling() -> Spelling:
+    return defaultdict(Counter)
+
+
+def _add_spelling(into: Spelling, change: Spelling) -> None:
+    for access, words in change.items():
+        into[access].update(words)
+
+
+def _spelling_state(connection) -> str:
+    """COUNTED: search_spelling's counts are this analysis's (a rebuild, a recount, or writes
+    since the index was empty made them): a row's words are read again from its text to be
+    taken out, which must give the words it was counted with. An empty index with no counts
+    (a new archive) is counted, whatever made it. REBUILDING: a rebuild keeps its rows' counts
+    to add once it is done; other writers meanwhile add theirs, and take out theirs below
+    nothing (a row the rebuild wrote, rewritten). UNCOUNTED: neither (another analysis made
+    them, or none did, or a rebuild was killed before it added its own)."""
+    return connection.execute(text(_SPELLING_STATE), {"version": ANALYSIS_VERSION}).scalar()
+
+
+def _spelling_counted(connection) -> bool:
+    return _spelling_state(connection) == COUNTED
+
+
+def _spelling_of_rows(connection, ids: list[int], change: Spelling) -> Spelling:
+    """Take out of `change` the spelling words of these rows, read from their text now (before
+    they are replaced or deleted)."""
+    for title, body, access in connection.execute(text(_ROWS_TEXT + " WHERE id = ANY(:ids)"), {"ids": ids}):
+        change[access].subtract(spelling_of(title, body))
+    return change
+
+
+_COUNT_SPELLING = (
+    "INSERT INTO search_spelling (word, access, rows) SELECT * FROM unnest(CAST(:words AS text[]), "
+    "CAST(:access AS text[]), CAST(:rows AS integer[])) ON CONFLICT (word, access) "
+    "DO UPDATE SET rows = search_spelling.rows + excluded.rows"
+)
+_UNCOUNTED = (
+    "DELETE FROM search_spelling WHERE rows <= 0 AND (word, access) IN "
+    "(SELECT * FROM unnest(CAST(:words AS text[]), CAST(:access AS text[])))"
+)
+
+
+def _count_spelling(connection, change: Spelling, state: str) -> None:
+    """Add to search_spelling's counts (access -> word -> rows more or fewer), COUNTED_AT_ONCE
+    at a time; where they are COUNTED, a word no row of that access holds any more leaves
+    them, and they are marked as this analysis's (they were, or the index was empty). Nothing
+    where they are UNCOUNTED."""
+    if state == UNCOUNTED:
+        return
+    changed = [(word, access, n) for access, words in change.items() for word, n in words.items() if n]
+    for start in range(0, len(changed), COUNTED_AT_ONCE):
+        part = changed[start : start + COUNTED_AT_ONCE]
+        words, access, rows = (list(column) for column in zip(*part, strict=True))
+        connection.execute(text(_COUNT_SPELLING), {"words": words, "access": access, "rows": rows})
+        fewer = [(w, a) for w, a, n in part if n < 0]
+        if fewer and state == COUNTED:
+            connection.execute(text(_UNCOUNTED), {"words": [w for w, _ in fewer], "access": [a for _, a in fewer]})
+    if state == COUNTED:
+        _spelling_made(connection)
+
+
+def _spelling_made(connection, mark: str | None = ANALYSIS_VERSION) -> None:
+    """Mark search_spelling's counts: this analysis's, a rebuild's (REBUILDING), or not made
+    (None), in the transaction that made them so."""
+    connection.execute(text("UPDATE search_generation SET spelling = :mark WHERE id = 1"), {"mark": mark})
 
 
 def _forget_terms(connection, terms: set[str]) -> None:
@@ -700,10 +882,14 @@ def _forget_terms(connection, terms: set[str]) -> None:
     )
 
 
+def _allowed(request: SearchRequest) -> list[str]:
+    """The access lexemes of the documents the reader may see."""
+    return [access_lexeme(c, s) for c in request.consents for s in request.statuses]
+
+
 def _access(request: SearchRequest) -> str:
     """What the reader may see, as a tsquery of access lexemes."""
-    allowed = [_quote(access_lexeme(c, s)) for c in request.consents for s in request.statuses]
-    return "(" + " | ".join(allowed) + ")"
+    return "(" + " | ".join(_quote(lexeme) for lexeme in _allowed(request)) + ")"
 
 
 def _where(request: SearchRequest, tsquery, ranking=None, checked=None) -> tuple[str | None, dict]:
@@ -755,13 +941,19 @@ def _where(request: SearchRequest, tsquery, ranking=None, checked=None) -> tuple
     return " AND ".join(clauses), params
 
 
+# a wildcard while search_spelling's counts are another analysis's (until a repair counts them)
+UNCOUNTED_WILDCARD = N_("cannot use * or ? inside a word until the search index is repaired")
+
+
 class Compiler:
     """The query language (archive/search/language.py) compiled for PostgreSQL: a tree as a
     tsquery literal, or _EVERYTHING/_NOTHING; it collects the terms that may match, for the
-    snippets. Prefix, wildcard and fuzzy terms are expanded from the `search_terms` vocabulary."""
+    snippets. Prefix and fuzzy terms are expanded from the `search_terms` vocabulary, wildcards
+    from the spelling words of the documents the reader may see (`allowed`: access lexemes)."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, allowed: list[str]):
         self.connection = connection
+        self.allowed = allowed
         self.highlight_terms: set[tuple[str, str]] = set()
         self.boosted: list[tuple[str, float]] = []  # (tsquery, weight) of each word^n
         self._ranked_as: list[tuple[str, str]] = []  # (pair lexemes, the phrase) for ranking
@@ -800,10 +992,10 @@ class Compiler:
             words = self._vocabulary(node)
             self._highlight(negated, *(("text", w) for w in words))
             return _combine([_quote(w) for w in words], "|")
-        if isinstance(node, lang.Wildcard):
-            words = self._vocabulary(node)
-            self._highlight(negated, *(("text", lang.text_term(w)) for w in words))
-            return _combine([_quote("!" + w) for w in words], "|")
+        if isinstance(node, lang.Wildcard):  # each word it stands for, as a word is found: by its stem
+            stems = list(dict.fromkeys(lang.text_term(w) for w in self._vocabulary(node)))
+            self._highlight(negated, *(("text", stem) for stem in stems))
+            return _combine([_lexeme(stem) for stem in stems], "|")
         if isinstance(node, lang.Field):
             return _lexeme(f"={node.facet}:{node.value}")
         if isinstance(node, lang.Range):
@@ -891,8 +1083,8 @@ class Compiler:
             self.highlight_terms.update(terms)
 
     def _vocabulary(self, node) -> list[str]:
-        """The stems of the vocabulary a prefix, wildcard or fuzzy term stands for (the terms
-        with no namespace mark: not ~keys, !words or =facets)."""
+        """The stems of the vocabulary a prefix or fuzzy term stands for (the terms with no
+        namespace mark: not ~keys or =facets), or the spelling words a wildcard does."""
         plain = "left(term, 1) NOT IN ('~', '!', '=')"
         if isinstance(node, lang.Fuzzy):
             sql = (
@@ -906,10 +1098,15 @@ class Compiler:
             start = stemmed if node.text.startswith(stemmed) else node.text
             sql = f"SELECT term FROM search_terms WHERE term LIKE :start AND {plain} ORDER BY term LIMIT :n"  # noqa: S608
             params = {"start": escape_like(start) + "%"}
-        else:  # a wildcard: the words as written ("!word"), not their stems
-            pattern = "!" + escape_like(node.pattern).replace("*", "%").replace("?", "_")
-            sql = "SELECT substr(term, 2) FROM search_terms WHERE term LIKE :start ORDER BY term LIMIT :n"
-            params = {"start": pattern}
+        else:  # a wildcard: the spelling words (as written, not stemmed) of documents the reader may see
+            if not _spelling_counted(self.connection):
+                raise QueryError(UNCOUNTED_WILDCARD)
+            pattern = escape_like(node.pattern).replace("*", "%").replace("?", "_")
+            sql = (
+                "SELECT DISTINCT word FROM search_spelling WHERE word LIKE :start "
+                "AND access = ANY(CAST(:allowed AS text[])) AND rows > 0 ORDER BY word LIMIT :n"
+            )
+            params = {"start": pattern, "allowed": self.allowed}
         return list(self.connection.execute(text(sql), {**params, "n": lang.MAX_EXPANSION}).scalars())
 
 

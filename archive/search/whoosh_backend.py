@@ -253,7 +253,7 @@ class WhooshSearch:
         query = language.parse_query(request.q).tree
         # Access is a mask: nothing outside it is scored, counted, faceted or suggested.
         allowed = arrays.any_term_mask("access", [f"{c}:{s}" for c in request.consents for s in request.statuses])
-        found = arrays.evaluate(query)
+        found = arrays.evaluate(query, allowed)
         mask = found.mask & allowed & _restrictions(arrays, request)
         total = int(np.count_nonzero(mask))
         order = found.score if request.sort == "relevance" else arrays.column("published")

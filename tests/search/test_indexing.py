@@ -434,6 +434,9 @@ def test_a_rebuild_that_fails_midway_leaves_the_engine_whole_and_the_check_finds
     assert sorted(found("three")) == sorted(three)
 
 
+SPELLING_COUNTS = "the spelling words' counts (search_spelling)"
+
+
 def test_a_rebuild_killed_midway_is_found_lacking_and_repair_rebuilds(app, three, found, backend):
     """PostgreSQL's rebuild sets the GIN index aside while it writes: a process killed then
     leaves none (and one of another expression is not fit either). Searches still answer
@@ -445,7 +448,8 @@ def test_a_rebuild_killed_midway_is_found_lacking_and_repair_rebuilds(app, three
     from archive.search.postgres_backend import GIN_INDEX
 
     with backend.rebuilding():
-        assert backend.lacking() == [f"the GIN index {GIN_INDEX} (missing)"]  # set aside while rows are written
+        # set aside while rows are written; the rows' spelling words counted once they are
+        assert backend.lacking() == [f"the GIN index {GIN_INDEX} (missing)", SPELLING_COUNTS]
         with app.app_context(), get_db(app).session() as s:
             backend.index(indexed(d) for d in s.query(Document).filter(Document.id.in_(three)))
     assert backend.lacking() == []
@@ -463,6 +467,13 @@ def test_a_rebuild_killed_midway_is_found_lacking_and_repair_rebuilds(app, three
             repair(s, make_backend(app.config, get_db(app)), drifted, CLI)
             assert check(s, backend).ok
         assert sorted(found("three")) == sorted(three)
+    with backend.engine.begin() as connection:  # what a rebuild killed before it counted them leaves
+        connection.execute(text("UPDATE search_generation SET spelling = 'rebuilding'"))
+    with app.app_context(), get_db(app).session() as s:
+        drifted = check(s, make_backend(app.config, get_db(app)))
+        assert drifted.lacking == [SPELLING_COUNTS] and not drifted.ok
+        repair(s, make_backend(app.config, get_db(app)), drifted, CLI)
+        assert check(s, backend).ok
     with backend.engine.begin() as connection:
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         plan = connection.execute(

@@ -1,0 +1,259 @@
+"""The spelling words: what suggestions offer and wildcards stand for, only ever the words of
+documents the reader may see. On PostgreSQL they are counted once for each kind of access
+(search_spelling, migration 0031), not held by every row: the counts must follow every write,
+as a count made anew from the rows' text finds them."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from archive.search.backend import SearchRequest
+from archive.search.errors import QueryError
+from tests import databases
+from tests.search.test_backends import _migrated_by_steps, doc, ids, make_search  # noqa: F401, F811 - the fixture
+
+SECRET = "researchers"  # a consent anonymous readers lack
+
+
+def test_a_wildcard_stands_for_the_words_a_reader_may_see_each_found_by_its_stem(make_search):  # noqa: F811
+    """`ru?s` is `runs`, found as the word is (its stem: running too); `run?ed` is a word only
+    a document the reader may not see holds: it stands for nothing, even though its stem is
+    in documents they may see (else the count would tell them the word is there)."""
+    search = make_search()
+    search.index(
+        [
+            doc(1, "The hotline runs daily."),
+            doc(2, "Running the shelter."),
+            doc(3, "The list of who runned the cells.", consent=SECRET),
+            doc(4, "Unrelated words only."),
+        ]
+    )
+    assert ids(search, "ru?s") == [1, 2]
+    assert ids(search, "run?ed") == [] and ids(search, "run?e*") == []
+    assert ids(search, "run?ed", consents=("public", SECRET)) == [1, 2, 3]
+    # the words as written: one in no document is nothing, though its stem is everywhere
+    assert ids(search, "runn?ng") == [1, 2] and ids(search, "runn?ngs") == []
+    (hit,) = search.search(SearchRequest(q="sh?lter")).hits
+    assert ">shelter</mark>" in hit.snippet
+
+
+def _postgres(make_search):  # noqa: F811
+    from archive.search.postgres_backend import PostgresSearch
+
+    search = make_search()
+    if not isinstance(search, PostgresSearch):
+        pytest.skip("PostgreSQL's spelling counts")
+    return search
+
+
+def _counts(search) -> dict[tuple[str, str], int]:
+    from sqlalchemy import text
+
+    with search.engine.connect() as connection:
+        found = connection.execute(text("SELECT word, access, rows FROM search_spelling"))
+        return {(word, access): rows for word, access, rows in found}
+
+
+def _expected(documents: dict) -> dict[tuple[str, str], int]:
+    """The counts as the spelling analyzer gives them, over the documents the index holds."""
+    from archive.search.analysis import spelling_analyzer
+
+    found: Counter = Counter()
+    for d in documents.values():
+        words = {t.text for t in spelling_analyzer()(f"{d.title}\n{d.body}", mode="index")}
+        found.update((word, f"=access:{d.consent}:{d.status}") for word in words)
+    return dict(found)
+
+
+def _uncounted(search, version: str | None = "0") -> None:
+    """Mark the counts as made by another analysis (or none)."""
+    from sqlalchemy import text
+
+    with search.engine.begin() as connection:
+        connection.execute(text("UPDATE search_generation SET spelling = :v"), {"v": version})
+
+
+VOCABULARY = [
+    "Ottoline",
+    "Quarrender",
+    "Kadyrov",
+    "Кадыров",
+    "Кадырова",
+    "détenu",
+    "ёлка",
+    "елка",
+    "hotline",
+    "hotlines",
+    "shelter",
+    "the",
+    "of",
+    "Grozny",
+    "Argun",
+    "2017",
+    "calls",
+    "Rainbow",
+]
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_postgres_spelling_counts_follow_every_write_as_a_count_made_anew_finds_them(make_search, seed):  # noqa: F811
+    """Documents written, rewritten with other words and other access, and deleted, in every
+    order: the counts are those of the documents held, word by word and access by access; a
+    count made anew from the rows' text (`archive check-index --repair`) finds the same."""
+    search = _postgres(make_search)
+    rng = random.Random(seed)
+    held: dict = {}
+    for _ in range(40):
+        if held and rng.random() < 0.25:
+            gone = rng.sample(sorted(held), rng.randint(1, min(3, len(held))))
+            search.delete(gone)
+            for n in gone:
+                del held[n]
+            continue
+        written = []
+        for n in rng.sample(range(1, 16), rng.randint(1, 4)):
+            body = " ".join(rng.choices(VOCABULARY, k=rng.randint(0, 12)))
+            consent, status = rng.choice([("public", "published"), (SECRET, "published"), ("public", "draft")])
+            written.append(doc(n, body, title=rng.choice(VOCABULARY), consent=consent, status=status))
+        search.index(written)
+        held.update({d.id: d for d in written})
+        assert _counts(search) == _expected(held)
+    made = _counts(search)
+    _uncounted(search)
+    assert search.lacking() == ["the spelling words' counts (search_spelling)"]
+    search.build_lacking()
+    assert search.lacking() == [] and _counts(search) == made
+
+
+def test_a_redacted_name_leaves_the_spelling_words_with_its_last_row(make_search):  # noqa: F811
+    search = _postgres(make_search)
+    search.index([doc(1, "Ottoline spoke."), doc(2, "Ottoline again.", consent=SECRET)])
+    assert ("ottoline", "=access:public:published") in _counts(search)
+    search.index([doc(1, "[redacted] spoke.")])
+    assert {key for key in _counts(search) if key[0] == "ottoline"} == {("ottoline", f"=access:{SECRET}:published")}
+    assert search.search(SearchRequest(q="Ottolinr")).suggestion is None  # only a document they may not see
+    assert search.search(SearchRequest(q="Ottolinr", consents=("public", SECRET))).suggestion == "ottoline"
+    search.delete([2])
+    assert not [key for key in _counts(search) if key[0] == "ottoline"]
+
+
+def test_counts_of_another_analysis_are_not_used_until_they_are_made_again(make_search):  # noqa: F811
+    """Counts made by another analysis (or none: migration 0031 on an index with rows) would
+    take out of them words other than those counted: no suggestion, a wildcard refused with a
+    clear error, and writes leave them alone, until a repair counts every row again."""
+    search = _postgres(make_search)
+    search.index([doc(1, "Men were detained at the hotline."), doc(2, "Quiet.")])
+    for version in ("0", None):
+        _uncounted(search, version)
+        search.index([doc(3, "Ottoline called the shelter.")])
+        search.delete([2])
+        assert search.search(SearchRequest(q="detaned")).suggestion is None
+        with pytest.raises(QueryError, match=r"\* or \?"):
+            search.search(SearchRequest(q="hotl?ne"))
+        assert search.lacking() == ["the spelling words' counts (search_spelling)"]
+        search.build_lacking()
+        kept = {1: doc(1, "Men were detained at the hotline."), 3: doc(3, "Ottoline called the shelter.")}
+        assert _counts(search) == _expected(kept)
+        assert search.search(SearchRequest(q="detaned")).suggestion == "detained"
+        assert ids(search, "hotl?ne") == [1] and search.search(SearchRequest(q="Ottolinr")).suggestion == "ottoline"
+        search.index([doc(2, "Quiet.")])
+
+
+def test_a_new_or_emptied_index_counts_from_its_first_row(make_search):  # noqa: F811
+    """An empty index with no counts is counted, whatever analysis marked it: its first write
+    counts its words, and marks the counts as this analysis's."""
+    search = _postgres(make_search)
+    _uncounted(search)
+    assert search.lacking() == []
+    search.index([doc(1, "Ottoline called.")])
+    assert search.lacking() == [] and ("ottoline", "=access:public:published") in _counts(search)
+    search.clear()
+    _uncounted(search, None)
+    search.index([doc(2, "Quarrender called.")])
+    assert _counts(search) == _expected({2: doc(2, "Quarrender called.")})
+
+
+@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own tables (migration 0031)")
+def test_spelling_words_leave_the_rows_and_the_vocabulary_and_a_repair_counts_them(tmp_path):
+    """Migration 0031: the vocabulary's `!word` terms are deleted; rows written before keep
+    theirs, unused; the counts are not made until a repair, which counts the rows' words from
+    their text; a downgrade gives the vocabulary a `!word` term for each word counted."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import _UPSERT, PostgresSearch, _row, analyse
+
+    db, migrate = _migrated_by_steps(tmp_path)
+    migrate(command.upgrade, "0030")
+    before = [doc(1, "Ottoline was held at the hotline."), doc(2, "Quarrender spoke.", consent=SECRET)]
+    with db.engine.begin() as connection:
+        for document in before:
+            analysed = analyse(document)
+            words = " ".join(f"'!{word}'" for word in sorted(analysed.spelling))
+            row = {**_row(document, analysed, dict.fromkeys(analysed.facets, 0)), "terms": f"{analysed.terms} {words}"}
+            connection.execute(text(_UPSERT), row)
+            terms = [f"!{word}" for word in analysed.spelling]
+            vocabulary = "INSERT INTO search_terms (term) SELECT unnest(CAST(:t AS text[])) ON CONFLICT DO NOTHING"
+            connection.execute(text(vocabulary), {"t": terms})
+    migrate(command.upgrade, "head")
+    search = PostgresSearch(databases.url(tmp_path), cache=0)
+    with db.engine.connect() as connection:
+        assert not connection.execute(text("SELECT term FROM search_terms WHERE term LIKE '!%'")).all()
+    assert search.lacking() == ["the spelling words' counts (search_spelling)"]
+    assert search.search(SearchRequest(q="Ottolinr")).suggestion is None
+    search.build_lacking()
+    assert _counts(search) == _expected({d.id: d for d in before})
+    assert search.search(SearchRequest(q="Ottolinr")).suggestion == "ottoline" and ids(search, "ho?line") == [1]
+    search.index([doc(1, "Nobody was held.")])  # the old row's `!word` lexemes go nowhere
+    with db.engine.connect() as connection:
+        assert not connection.execute(text("SELECT term FROM search_terms WHERE term LIKE '!%'")).all()
+    assert not [key for key in _counts(search) if key[0] == "ottoline"]
+    search.close()
+    migrate(command.downgrade, "0030")
+    with db.engine.connect() as connection:
+        vocabulary = set(connection.execute(text("SELECT term FROM search_terms WHERE term LIKE '!%'")).scalars())
+    assert vocabulary == {"!nobody", "!held", "!quarrender", "!spoke", "!title"}
+    db.dispose()
+
+
+def test_a_rebuild_adds_its_rows_words_at_the_end_and_a_writer_meanwhile_is_counted_too(make_search):  # noqa: F811
+    """A rebuild counts its rows' words in memory and adds them once it is done; meanwhile
+    suggestions and wildcards wait, and another writer's changes are counted, a row the
+    rebuild wrote and the writer rewrote or deleted included: the counts at the end are those
+    of the rows held."""
+    from archive.search.postgres_backend import PostgresSearch
+
+    search = _postgres(make_search)
+    search.index([doc(9, "Kept before the rebuild.")])
+    other = PostgresSearch(search.engine)  # another writer, as a server's worker is
+    with search.rebuilding():
+        search.index([doc(1, "Ottoline spoke."), doc(2, "Quarrender spoke.", consent=SECRET)])
+        assert search.search(SearchRequest(q="Ottolinr")).suggestion is None
+        with pytest.raises(QueryError):
+            search.search(SearchRequest(q="Otto?ine"))
+        other.index([doc(1, "Nobody spoke."), doc(3, "Ottoline again.")])
+        other.delete([2])
+        search.index([doc(4, "Lighthouse keeper."), doc(3, "Ottoline again, twice.")])
+    held = {1: doc(1, "Nobody spoke."), 3: doc(3, "Ottoline again, twice."), 4: doc(4, "Lighthouse keeper.")}
+    assert _counts(search) == _expected(held) and search.lacking() == []
+    assert search.search(SearchRequest(q="Ottolinr")).suggestion == "ottoline" and ids(search, "Otto?ine") == [3]
+
+
+def test_counts_made_anew_while_a_rebuild_writes_are_made_again_after_it(make_search):  # noqa: F811
+    """A repair counting every row while a rebuild writes counts the rows written so far: the
+    rebuild's own count, added to it, would count them twice. The rebuild then leaves the
+    counts not made, and the next repair counts them all once."""
+    from archive.search.postgres_backend import PostgresSearch
+
+    search = _postgres(make_search)
+    other = PostgresSearch(search.engine)
+    with search.rebuilding():
+        search.index([doc(1, "Ottoline spoke.")])
+        other.build_lacking()  # `archive check-index --repair` meanwhile
+        search.index([doc(2, "Quarrender spoke.")])
+    assert search.lacking() == ["the spelling words' counts (search_spelling)"]
+    search.build_lacking()
+    assert _counts(search) == _expected({1: doc(1, "Ottoline spoke."), 2: doc(2, "Quarrender spoke.")})
