@@ -942,7 +942,7 @@ def _where(request: SearchRequest, tsquery, ranking=None, checked=None) -> tuple
 
 
 # a wildcard while search_spelling's counts are another analysis's (until a repair counts them)
-UNCOUNTED_WILDCARD = N_("cannot use * or ? inside a word until the search index is repaired")
+UNCOUNTED_WILDCARD = N_("cannot use * or ? inside a word until the search index is ready; try again later")
 
 
 class Compiler:
