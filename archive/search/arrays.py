@@ -328,9 +328,9 @@ class IndexArrays:
 
     # -- the query language, compiled for Whoosh: each node of language.py as arrays ----------
 
-    def evaluate(self, node, allowed: np.ndarray | None = None) -> Evaluated:
+    def evaluate(self, node, allowed: np.ndarray) -> Evaluated:
         """Evaluate a parsed query's tree (archive/search/language.py); `allowed`: the documents
-        the reader may see, whose spelling words alone a wildcard stands for (None: every one)."""
+        the reader may see, whose spelling words alone a wildcard stands for."""
         if isinstance(node, lang.Word):
             return self._any(
                 [self.term("text", lang.text_term(node.text), node.boost)]
@@ -344,7 +344,7 @@ class IndexArrays:
                 ]
             )
         if isinstance(node, (lang.Prefix, lang.Fuzzy)):
-            return self._any([self.term("text", t, node.boost) for t in self._expand(node)])
+            return self._any([self.term("text", t, node.boost) for t in self._expand(node, allowed)])
         if isinstance(node, lang.Wildcard):  # each word it stands for, as a word is found: by its stem
             stems = dict.fromkeys(lang.text_term(w) for w in self._expand(node, allowed))
             return self._any([self.term("text", stem, node.boost) for stem in stems])
@@ -403,7 +403,7 @@ class IndexArrays:
                 found[offset + local] += sequence.counts(local, numbers)
         return found
 
-    def _expand(self, node, allowed: np.ndarray | None = None) -> list[str]:
+    def _expand(self, node, allowed: np.ndarray) -> list[str]:
         """The terms a prefix or fuzzy term (of the text field) or a wildcard (of the words
         field, held by a document `allowed`) stands for, at most lang.MAX_EXPANSION, through
         Whoosh's public term dictionary."""
@@ -419,10 +419,8 @@ class IndexArrays:
             ]
         pattern = node.regex()
         words = (t.decode("utf-8") for t in reader.expand_prefix("words", node.literal))
-        matching = (w for w in words if pattern.fullmatch(w))
-        if allowed is not None:
-            matching = (w for w in matching if (self.term_mask("words", w, cache=False) & allowed).any())
-        return list(itertools.islice(matching, lang.MAX_EXPANSION))
+        seen = (w for w in words if pattern.fullmatch(w) and (self.term_mask("words", w, cache=False) & allowed).any())
+        return list(itertools.islice(seen, lang.MAX_EXPANSION))
 
     def _phrase_scored(self, field: str, words: list[str], boost: float, counts: np.ndarray) -> Evaluated:
         """A phrase's matches, scored as Whoosh scores a phrase: BM25 of the phrase itself (how

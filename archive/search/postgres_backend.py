@@ -52,11 +52,12 @@ import logging
 import multiprocessing
 import os
 import threading
+import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -273,17 +274,27 @@ def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int]) -> d
 
 
 def _write(
-    connection, parts: Iterable[list[tuple[IndexedDocument, Analysed]]], rebuild: bool = False
-) -> tuple[int, Spelling]:
+    connection, parts: Iterable[list[tuple[IndexedDocument, Analysed]]], rebuild: Rebuild | None = None
+) -> tuple[int, Spelling | None]:
     """Write the parts' rows, and the vocabulary they add and take out, in the connection's
-    transaction, once no other writer's is open (_lock_writes). How many rows, and the change
-    to the spelling words' counts: made in search_spelling, or, for a rebuild's part, left to
-    the rebuild to add once it is done (PostgresSearch.rebuilding)."""
+    transaction, once no other writer's is open (_lock_writes). How many rows, and, for a
+    rebuild's part while the counts are still its own to make, its rows' spelling words, for
+    the rebuild to add once the part is committed (Rebuild); the words of the rows it replaces
+    are taken out of search_spelling here, as every other change to the counts is."""
     _plan_for_the_index(connection)
     _lock_writes(connection)
-    state = REBUILDING if rebuild else _spelling_state(connection)
+    state, mark = _spelling_state(connection)
+    kept = None
+    if rebuild is not None:
+        if rebuild.own and mark == rebuild.mark:
+            kept = _spelling()
+        else:  # counted otherwise since (a repair, a clear, another rebuild): as every writer
+            rebuild.own, rebuild.pending = False, _spelling()
+    if state != UNCOUNTED:
+        _keep_spelling(connection)
     count, vocabulary, before, spelling = 0, set(), set(), _spelling()
     for part in parts:
+        part = list({doc.id: (doc, analysed) for doc, analysed in part}.values())  # an id's last
         numbers = _numbered(connection, {value for _, analysed in part for value in analysed.facets})
         rows = [_row(doc, analysed, numbers) for doc, analysed in part]
         for _, analysed in part:
@@ -292,17 +303,29 @@ def _write(
         before |= _terms_of_rows(connection, ids)
         if state != UNCOUNTED:  # the words of the rows replaced, then the new rows'
             _spelling_of_rows(connection, ids, spelling)
+            added = spelling if kept is None else kept
             for _, analysed in part:
-                spelling[analysed.access].update(analysed.spelling)
+                added[analysed.access].update(analysed.spelling)
         connection.execute(text(_UPSERT), rows)
         count += len(rows)
     if count:
         _add_terms(connection, vocabulary)
         _forget_terms(connection, before - vocabulary)
-        if not rebuild:
-            _count_spelling(connection, spelling, state)
+        _count_spelling(connection, spelling, state)
         _next_generation(connection)
-    return count, spelling
+    return count, kept
+
+
+@dataclass
+class Rebuild:
+    """A rebuild's spelling counts: its rows' words, kept in memory and added to search_spelling
+    once it is done, while its mark (`rebuilding:…`, its own) stands. Should anything else
+    make the counts meanwhile (a repair counting every row, a clear, another rebuild), they
+    are dropped, and its later parts counted as every writer's are."""
+
+    mark: str
+    pending: Spelling = field(default_factory=lambda: _spelling())
+    own: bool = True
 
 
 # terms the vocabulary lacks: numbered only those (the writers' lock keeps out any other writer
@@ -375,8 +398,7 @@ class PostgresSearch:
         """Search through the archive's engine, or through an engine of its own for a URL;
         the results of the latest `cache` searches are kept (migration 0013's generation)."""
         self.cache = ResultCache(cache)
-        self._rebuilding = False  # within rebuilding()
-        self._spelling = _spelling()  # ... the spelling words of the rows it has written
+        self._rebuild: Rebuild | None = None  # within rebuilding(): its spelling counts
         self._pool = None  # ... the processes analysing the documents, if any
         self._owned = not isinstance(url_or_engine, Engine)
         if self._owned:
@@ -430,13 +452,14 @@ class PostgresSearch:
         during a rebuild, a transaction for each WRITTEN (so that another writer waits for one
         at most), analysed by the pool's processes while this one writes."""
         parts = _parts(self._analysed(documents), WRITTEN)
-        if self._rebuilding:
+        if self._rebuild is not None:
             count = 0
             for part in parts:
                 with self.engine.begin() as connection:
-                    written, spelling = _write(connection, [part], rebuild=True)
+                    written, kept = _write(connection, [part], self._rebuild)
                 count += written
-                _add_spelling(self._spelling, spelling)  # (once its part is committed)
+                if kept is not None and self._rebuild.own:  # (once its part is committed)
+                    _add_spelling(self._rebuild.pending, kept)
             return count
         with self.engine.begin() as connection:
             count, _ = _write(connection, parts)
@@ -476,42 +499,42 @@ class PostgresSearch:
         The rows' spelling words are counted in this process and added to search_spelling once,
         at the end (adding each part's, 55,000 words and accesses, took 0.5 s a part: as long
         as writing it): suggestions and wildcards meanwhile wait for them (REBUILDING), as
-        they do where the rebuild is killed before (`--repair` counts them from the rows)."""
+        they do where the rebuild is killed before (`--repair` counts them from the rows).
+        Should anything else make the counts meanwhile, the rebuild drops its own (Rebuild)."""
         from archive.search.analysis import warm
 
         warm()  # the word lists, loaded once, before the processes are forked
         with self.engine.begin() as connection:
             _lock_writes(connection)
             connection.execute(text(EMPTIED))
-            _spelling_made(connection, REBUILDING)
+            rebuild = Rebuild(f"{REBUILDING}:{uuid.uuid4().hex}")
+            _spelling_made(connection, rebuild.mark)
             connection.execute(text("DROP INDEX IF EXISTS " + GIN_INDEX))
             _next_generation(connection)
-        self._rebuilding, self._spelling = True, _spelling()
+        self._rebuild = rebuild
         try:
             if threading.active_count() == 1:
                 context = multiprocessing.get_context("fork")
                 self._pool = ProcessPoolExecutor(PROCESSES, mp_context=context)
             yield
         finally:
-            pool, self._pool, self._rebuilding = self._pool, None, False
+            pool, self._pool, self._rebuild = self._pool, None, None
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
             try:
-                self._count_rebuilt()
+                self._count_rebuilt(rebuild)
             finally:
                 self._build_gin()
 
-    def _count_rebuilt(self) -> None:
+    def _count_rebuilt(self, rebuild: Rebuild) -> None:
         """Add the rebuild's spelling words to the counts other writers changed meanwhile, and
-        mark them made; where the counts were made anew meanwhile (a repair: without the rows
-        written since), mark them not made, for a repair to count them all."""
-        spelling, self._spelling = self._spelling, _spelling()
+        mark them made, where its mark still stands; otherwise something else made them since
+        (they are this analysis's), or took the mark away (they are to be made by a repair)."""
         with self.engine.begin() as connection:
             _lock_writes(connection)
-            if _spelling_state(connection) != REBUILDING:
-                _spelling_made(connection, None)
+            if not rebuild.own or _spelling_state(connection)[1] != rebuild.mark:
                 return
-            _count_spelling(connection, spelling, REBUILDING)
+            _count_spelling(connection, rebuild.pending, REBUILDING)
             connection.execute(text("DELETE FROM search_spelling WHERE rows <= 0"))
             _spelling_made(connection)
             _next_generation(connection)
@@ -533,13 +556,13 @@ class PostgresSearch:
         spelling words' counts, where another analysis made them (or none did: migration 0031),
         or a rebuild has not added its own (under way, or killed midway)."""
         with self.engine.connect() as connection:
-            state, counted = _gin_state(connection), _spelling_state(connection) == COUNTED
+            state, counted = _gin_state(connection), _spelling_counted(connection)
         found = [] if state == "built" else [f"the GIN index {GIN_INDEX} ({state})"]
         return found if counted else [*found, "the spelling words' counts (search_spelling)"]
 
     def build_lacking(self) -> None:
         with self.engine.connect() as connection:
-            state, counted = _gin_state(connection), _spelling_state(connection) == COUNTED
+            state, counted = _gin_state(connection), _spelling_counted(connection)
         if state != "built":
             self._build_gin()
         if not counted:
@@ -547,10 +570,11 @@ class PostgresSearch:
 
     def _count_all_spelling(self) -> None:
         """Count every row's spelling words again, from their text (RECOUNTED rows at a time),
-        while no other writer writes."""
+        while no other writer writes (they wait for it: about a minute at 100,000 documents);
+        searches meanwhile read the counts before, not used (UNCOUNTED), without waiting."""
         with self.engine.begin() as connection:
             _lock_writes(connection)
-            connection.execute(text("TRUNCATE search_spelling"))
+            connection.execute(text("DELETE FROM search_spelling"))
             counts = _spelling()
             rows = connection.execute(text(_ROWS_TEXT).execution_options(yield_per=RECOUNTED))
             for title, body, access in rows:
@@ -564,8 +588,9 @@ class PostgresSearch:
             _plan_for_the_index(connection)
             _lock_writes(connection)
             before = _terms_of_rows(connection, ids)
-            state = _spelling_state(connection)
+            state, _ = _spelling_state(connection)
             if state != UNCOUNTED:
+                _keep_spelling(connection)
                 _count_spelling(connection, _spelling_of_rows(connection, ids, _spelling()), state)
             result = connection.execute(text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids})
             _forget_terms(connection, before)
@@ -778,11 +803,12 @@ _ROWS_TEXT = (
 
 # the states of search_spelling's counts (search_generation.spelling: the analysis that made
 # them, or a rebuild's mark): made by this analysis, the rebuild's own to be added, not made
-COUNTED, REBUILDING, UNCOUNTED = "counted", "rebuilding", "uncounted"
+COUNTED, REBUILDING, UNCOUNTED = "counted", "rebuilding", "uncounted"  # (a rebuild's mark: "rebuilding:…")
 _SPELLING_STATE = (
-    "SELECT CASE WHEN spelling = :version THEN 'counted' WHEN spelling = 'rebuilding' THEN 'rebuilding' "
-    "WHEN NOT EXISTS (SELECT 1 FROM search_index) AND NOT EXISTS (SELECT 1 FROM search_spelling) "
-    "THEN 'counted' ELSE 'uncounted' END FROM search_generation WHERE id = 1"
+    "SELECT CASE WHEN spelling = :version THEN 'counted' WHEN starts_with(spelling, 'rebuilding:') "
+    "THEN 'rebuilding' WHEN NOT EXISTS (SELECT 1 FROM search_index) AND NOT EXISTS "
+    "(SELECT 1 FROM search_spelling) THEN 'counted' ELSE 'uncounted' END, spelling "
+    "FROM search_generation WHERE id = 1"
 )
 Spelling = defaultdict  # access lexeme -> Counter of spelling words (a change to the counts)
 
@@ -796,19 +822,30 @@ def _add_spelling(into: Spelling, change: Spelling) -> None:
         into[access].update(words)
 
 
-def _spelling_state(connection) -> str:
-    """COUNTED: search_spelling's counts are this analysis's (a rebuild, a recount, or writes
-    since the index was empty made them): a row's words are read again from its text to be
-    taken out, which must give the words it was counted with. An empty index with no counts
-    (a new archive) is counted, whatever made it. REBUILDING: a rebuild keeps its rows' counts
+def _spelling_state(connection) -> tuple[str, str | None]:
+    """The state of search_spelling's counts, and their mark (search_generation.spelling).
+
+    COUNTED: they are this analysis's (a rebuild, a recount, or writes since the index was
+    empty made them): a row's words are read again from its text to be taken out, which must
+    give the words it was counted with. An empty index with no counts (a new archive) is
+    counted, whatever made it. REBUILDING: a rebuild (whose mark it is) keeps its rows' words
     to add once it is done; other writers meanwhile add theirs, and take out theirs below
     nothing (a row the rebuild wrote, rewritten). UNCOUNTED: neither (another analysis made
-    them, or none did, or a rebuild was killed before it added its own)."""
-    return connection.execute(text(_SPELLING_STATE), {"version": ANALYSIS_VERSION}).scalar()
+    them, or none did, or a rebuild was killed before it added its own, or a writer that does
+    not keep them changed rows: the trigger of migration 0031 took the mark away)."""
+    found = connection.execute(text(_SPELLING_STATE), {"version": ANALYSIS_VERSION}).first()
+    return (UNCOUNTED, None) if found is None else (found[0], found[1])
 
 
 def _spelling_counted(connection) -> bool:
-    return _spelling_state(connection) == COUNTED
+    return _spelling_state(connection)[0] == COUNTED
+
+
+def _keep_spelling(connection) -> None:
+    """Say, for this transaction, that its writes to search_index keep the spelling counts:
+    without it, migration 0031's trigger takes their mark away (a writer of another release,
+    or one that does not count them, would leave words counted that no row holds)."""
+    connection.execute(text("SELECT set_config('archive.spelling', 'kept', true)"))
 
 
 def _spelling_of_rows(connection, ids: list[int], change: Spelling) -> Spelling:
