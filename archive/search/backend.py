@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -82,13 +82,36 @@ class IndexCheck:
     extra: list[int]
     queued: int = 0  # documents in the outbox: index work not done yet
     lacking: list[str] = field(default_factory=list)  # the engine's own structures not built
+    outbox: list[int] = field(default_factory=list)  # its rows when the check began: a repair's to remove
 
     @property
     def ok(self) -> bool:
         return not (self.missing or self.stale or self.extra or self.queued or self.lacking)
 
 
+# Which of these document ids the database holds for the index now (reviewed, not deleted),
+# read afresh when called: a rebuild asks it under the index's write lock (rebuilding()).
+Indexable = Callable[[list[int]], set[int]]
+
+
+class IndexWriter(Protocol):
+    """Writes inside SearchBackend.writing(): committed together when it ends."""
+
+    def index(self, documents: Iterable[IndexedDocument]) -> int: ...
+    def delete(self, ids: Iterable[int]) -> int: ...
+
+
 class SearchBackend(Protocol):
+    def writing(self, purge: bool = False) -> AbstractContextManager[IndexWriter]:
+        """Hold the index's write lock (every process's writers wait) until the writes made
+        inside are committed; `purge`: rewrite what holds replaced or deleted words.
+
+        What is written inside must be read from the database inside, after the lock was
+        taken (search/indexing.py): a writer that read a document before another wrote a
+        newer copy of it would otherwise put the older one back (a consent withdrawn undone
+        in the index) when its turn came."""
+        ...
+
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int: ...
     def delete(self, ids: Iterable[int]) -> int: ...
     def search(self, request: SearchRequest) -> SearchResults: ...
@@ -102,14 +125,24 @@ class SearchBackend(Protocol):
         """Build what lacking() names (`archive check-index --repair`)."""
         ...
 
-    def rebuilding(self) -> AbstractContextManager[None]:
+    def rebuilding(self, indexable: Indexable | None = None) -> AbstractContextManager[None]:
         """The index emptied; what is indexed inside is the whole of it (`archive reindex`):
-        the backend may build its own structures once, at the end."""
+        the backend may build its own structures once, at the end.
+
+        A rebuild reads its documents before it writes them, without the lock, so that its
+        reading, analysis and writing overlap: what it writes inside is written only where,
+        under the lock, the index does not hold that document (another writer indexed a copy
+        read later since the rebuild began) and `indexable` (when given) says the database
+        still holds it (another writer may have taken it out of the index since)."""
         ...
 
 
 class NullSearch:
     """A backend that indexes nothing and finds nothing (search disabled)."""
+
+    @contextmanager
+    def writing(self, purge: bool = False) -> Iterator[NullSearch]:
+        yield self
 
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
         return 0
@@ -133,5 +166,5 @@ class NullSearch:
         pass
 
     @contextmanager
-    def rebuilding(self) -> Iterator[None]:
+    def rebuilding(self, indexable: Indexable | None = None) -> Iterator[None]:
         yield

@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from archive.auth.actors import Actor
 from archive.auth.permissions import can
 from archive.errors import NotPermitted
 from archive.search.analysis import ANALYSIS_VERSION
-from archive.search.backend import IndexCheck, IndexedDocument, NullSearch, SearchBackend
-from archive.storage.db import Database
+from archive.search.backend import Indexable, IndexCheck, IndexedDocument, NullSearch, SearchBackend
+from archive.storage.db import Database, database_of
 from archive.storage.models import Document, IndexOutbox
 
 log = logging.getLogger(__name__)
@@ -96,16 +96,8 @@ class Indexer:
         self.backend = backend
 
     def __call__(self, written: set[int], deleted: set[int], purge: bool = False) -> None:
-        with self.db.session() as session:
-            done_up_to = _outbox_top(session, written | deleted)
-            if written:
-                found = list(_documents(session, written))
-                self.backend.index((indexed(d) for d in found), purge=purge)
-                deleted = deleted | (written - {d.id for d in found})
-            if deleted:
-                self.backend.delete(deleted)
-            _outbox_done(session, written | deleted, done_up_to)
-        log.info("index updated: %d written, %d deleted", len(written), len(deleted))
+        gone = update(self.db.session, self.backend, written, deleted, purge)
+        log.info("index updated: %d written, %d deleted", len(written - gone), len(gone))
 
     def drain(self, limit: int = 5_000) -> int:
         """Do the index work left in the outbox (a failed or interrupted update); return how
@@ -133,22 +125,73 @@ def pending_index_work(session: Session) -> int:
     return session.scalar(select(func.count(func.distinct(IndexOutbox.document_id)))) or 0
 
 
-def _outbox_top(session: Session, ids: set[int]) -> int | None:
-    if not ids:
-        return None
-    return session.scalar(select(func.max(IndexOutbox.id)).where(IndexOutbox.document_id.in_(list(ids))))
+def update(
+    sessions: Callable[[], Session], backend: SearchBackend, written: set[int], deleted: set[int], purge: bool = False
+) -> set[int]:
+    """Index the documents `written` as the database holds them now (those it no longer holds
+    for the index are deleted from it), delete those `deleted`, and remove the outbox rows of
+    the work done; return the ids deleted from the index.
+
+    The documents are read in a session of their own (`sessions`) begun once the index's
+    write lock is held (SearchBackend.writing), so that of two writers of one document the
+    later reads the later copy: one that read first and wrote last would put the older copy
+    back (a consent withdrawn, a document deleted, undone in the index, with nothing queued
+    to mend it). The outbox rows removed are those read before the documents, in the same
+    session: a change still being committed meanwhile keeps its own."""
+    gone = set(deleted)
+    with backend.writing(purge=purge) as writer, sessions() as session:
+        seen = _outbox_rows(session, written | deleted)
+        if written:
+            found = list(_documents(session, written))
+            writer.index(indexed(d) for d in found)
+            gone |= written - {d.id for d in found}
+        if gone:
+            writer.delete(gone)
+    _outbox_removed(sessions, seen)
+    return gone
 
 
-def _outbox_done(session: Session, ids: set[int], up_to: int | None) -> None:
-    """Remove the outbox rows of work now done, not rows a later change wrote meanwhile."""
-    if up_to is None:
-        return
-    ids = list(ids)
+def _outbox_rows(session: Session, ids: set[int]) -> list[int]:
+    ids, rows = sorted(ids), []
     for start in range(0, len(ids), 900):
-        session.execute(
-            delete(IndexOutbox).where(IndexOutbox.document_id.in_(ids[start : start + 900]), IndexOutbox.id <= up_to)
-        )
-    session.commit()
+        rows += session.scalars(select(IndexOutbox.id).where(IndexOutbox.document_id.in_(ids[start : start + 900])))
+    return rows
+
+
+def _outbox_removed(sessions: Callable[[], Session], rows: list[int]) -> None:
+    """Remove these outbox rows (their work done), in a session of its own."""
+    if not rows:
+        return
+    with sessions() as session:
+        for start in range(0, len(rows), 900):
+            session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(rows[start : start + 900])))
+        session.commit()
+
+
+def sessions_like(session: Session) -> Callable[[], Session]:
+    """New sessions on the database of `session` (each begins its own reading)."""
+    database = database_of(session)
+    return database.session if database is not None else sessionmaker(session.get_bind())
+
+
+def indexable(sessions: Callable[[], Session]) -> Indexable:
+    """Which of some documents the database holds for the index (reviewed, not deleted) when
+    asked: a rebuild's check, under the index's lock, before it writes what it read earlier."""
+
+    def now(ids: list[int]) -> set[int]:
+        with sessions() as session:
+            found: set[int] = set()
+            for start in range(0, len(ids), 900):
+                found.update(
+                    session.scalars(
+                        select(Document.id).where(
+                            Document.id.in_(ids[start : start + 900]), Document.redaction_reviewed_at.is_not(None)
+                        )
+                    )
+                )
+            return found
+
+    return now
 
 
 def reindex(
@@ -160,23 +203,25 @@ def reindex(
     """Rebuild the whole index from the database (a derived store: not an audited change)."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator rebuilds the index")
-    queued_up_to = session.scalar(select(func.max(IndexOutbox.id)))
+    sessions = sessions_like(session)
+    queued = list(session.scalars(select(IndexOutbox.id)))  # done by this rebuild: read before the documents
     ids = list(
         session.scalars(select(Document.id).where(Document.redaction_reviewed_at.is_not(None)).order_by(Document.id))
     )
-    with backend.rebuilding():
+    with backend.rebuilding(indexable(sessions)):
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             backend.index(indexed(d) for d in _documents(session, chunk))
             session.expunge_all()
             if progress:
                 progress(len(chunk))
-    _outbox_cleared(session, queued_up_to)
+    _outbox_removed(sessions, queued)
     return len(ids)
 
 
 def check(session: Session, backend: SearchBackend) -> IndexCheck:
     """Compare the index with the database."""
+    queued = list(session.scalars(select(IndexOutbox.id)))  # read before the documents: see repair
     in_index = backend.versions()
     missing, stale, seen = [], [], set()
     for document in _documents(session, None):
@@ -187,7 +232,9 @@ def check(session: Session, backend: SearchBackend) -> IndexCheck:
         elif version != indexed(document).version:
             stale.append(document.id)
     extra = sorted(set(in_index) - seen)
-    return IndexCheck(sorted(missing), sorted(stale), extra, pending_index_work(session), backend.lacking())
+    return IndexCheck(
+        sorted(missing), sorted(stale), extra, pending_index_work(session), backend.lacking(), outbox=queued
+    )
 
 
 def repair(session: Session, backend: SearchBackend, found: IndexCheck, actor: Actor) -> None:
@@ -196,25 +243,20 @@ def repair(session: Session, backend: SearchBackend, found: IndexCheck, actor: A
         raise NotPermitted("only an administrator repairs the index")
     if found.lacking:  # the engine's own structures (PostgreSQL's GIN index)
         backend.build_lacking()
-    queued_up_to = session.scalar(select(func.max(IndexOutbox.id)))
-    todo = found.missing + found.stale
+    sessions = sessions_like(session)
+    # each read again under the index's lock (update): what changed since the check is
+    # indexed as it is now, and what the database no longer holds is deleted
+    todo = sorted(set(found.missing) | set(found.stale) | set(found.extra))
     for start in range(0, len(todo), BATCH):
-        backend.index(indexed(d) for d in _documents(session, todo[start : start + BATCH]))
+        update(sessions, backend, set(todo[start : start + BATCH]), set())
     if found.stale:
         # The stale versions' words stay in the index until rewritten (what a redaction took
         # out since, among them), and searches keep reading their deleted slots: purge once,
         # after the last batch, not every segment rewritten for each batch.
-        backend.index([], purge=True)
-    if found.extra:
-        backend.delete(found.extra)
-    _outbox_cleared(session, queued_up_to)
-
-
-def _outbox_cleared(session: Session, up_to: int | None) -> None:
-    """The work queued before a rebuild or repair began is done by it."""
-    if up_to is not None:
-        session.execute(delete(IndexOutbox).where(IndexOutbox.id <= up_to))
-        session.commit()
+        with backend.writing(purge=True):
+            pass
+    # the work queued when the check began: its changes were in what the check compared
+    _outbox_removed(sessions, found.outbox)
 
 
 def _documents(session: Session, ids: Iterable[int] | None) -> Iterator[Document]:

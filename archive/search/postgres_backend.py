@@ -71,6 +71,7 @@ from archive.search.analysis import ANALYSIS_VERSION, pair_terms
 from archive.search.backend import (
     FACETS,
     Hit,
+    Indexable,
     IndexedDocument,
     SearchRequest,
     SearchResults,
@@ -295,6 +296,8 @@ def _write(
     count, vocabulary, before, spelling = 0, set(), set(), _spelling()
     for part in parts:
         part = list({doc.id: (doc, analysed) for doc, analysed in part}.values())  # an id's last
+        if rebuild is not None:
+            part = _not_since(connection, part, rebuild.indexable)
         numbers = _numbered(connection, {value for _, analysed in part for value in analysed.facets})
         rows = [_row(doc, analysed, numbers) for doc, analysed in part]
         for _, analysed in part:
@@ -316,6 +319,33 @@ def _write(
     return count, kept
 
 
+class _Writing:
+    """The writes of one PostgresSearch.writing(), in its transaction."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.count = 0
+
+    def index(self, documents: Iterable[IndexedDocument]) -> int:
+        count, _ = _write(self.connection, _parts(((doc, analyse(doc)) for doc in documents), WRITTEN))
+        self.count += count
+        return count
+
+    def delete(self, ids: Iterable[int]) -> int:
+        """Delete the rows, their terms from the vocabulary where no other row holds them, and
+        their spelling words from the counts."""
+        connection, ids = self.connection, list(ids)
+        before = _terms_of_rows(connection, ids)
+        state, _ = _spelling_state(connection)
+        if state != UNCOUNTED:
+            _keep_spelling(connection)
+            _count_spelling(connection, _spelling_of_rows(connection, ids, _spelling()), state)
+        result = connection.execute(text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids})
+        _forget_terms(connection, before)
+        _next_generation(connection)
+        return result.rowcount
+
+
 @dataclass
 class Rebuild:
     """A rebuild's spelling counts: its rows' words, kept in memory and added to search_spelling
@@ -324,8 +354,19 @@ class Rebuild:
     are dropped, and its later parts counted as every writer's are."""
 
     mark: str
+    indexable: Indexable | None = None  # rebuilding()'s: which documents the database still holds
     pending: Spelling = field(default_factory=lambda: _spelling())
     own: bool = True
+
+
+def _not_since(connection, part: list[tuple[IndexedDocument, Analysed]], indexable: Indexable | None) -> list:
+    """A rebuild's part, less the documents another writer indexed since it began (a copy
+    read later: the row is there) and those the database no longer holds (`indexable`, asked
+    now, under the writers' lock)."""
+    ids = [doc.id for doc, _ in part]
+    held = set(connection.execute(text("SELECT id FROM search_index WHERE id = ANY(:ids)"), {"ids": ids}).scalars())
+    kept = set(ids) if indexable is None else indexable(ids)
+    return [(doc, analysed) for doc, analysed in part if doc.id in kept and doc.id not in held]
 
 
 # terms the vocabulary lacks: numbered only those (the writers' lock keeps out any other writer
@@ -447,25 +488,34 @@ class PostgresSearch:
 
     # --- writing --------------------------------------------------------------------------
 
+    @contextmanager
+    def writing(self, purge: bool = False) -> Iterator[_Writing]:
+        """One transaction, holding the writers' lock from the start (_lock_writes) until what
+        is written inside is committed (`purge`: nothing to do, a row replaced is gone)."""
+        with self.engine.begin() as connection:
+            _plan_for_the_index(connection)
+            _lock_writes(connection)
+            writing = _Writing(connection)
+            yield writing
+        if writing.count >= ANALYZE_AFTER:  # a bulk load: the planner must know the new rows
+            with self.engine.begin() as connection:
+                connection.execute(text("ANALYZE search_index"))
+
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
         """Write the documents' rows in one transaction, WRITTEN at a time as they are analysed;
         during a rebuild, a transaction for each WRITTEN (so that another writer waits for one
-        at most), analysed by the pool's processes while this one writes."""
-        parts = _parts(self._analysed(documents), WRITTEN)
-        if self._rebuild is not None:
-            count = 0
-            for part in parts:
-                with self.engine.begin() as connection:
-                    written, kept = _write(connection, [part], self._rebuild)
-                count += written
-                if kept is not None and self._rebuild.own:  # (once its part is committed)
-                    _add_spelling(self._rebuild.pending, kept)
-            return count
-        with self.engine.begin() as connection:
-            count, _ = _write(connection, parts)
-        if count >= ANALYZE_AFTER:  # a bulk load: the planner must know the new rows
+        at most), analysed by the pool's processes while this one writes, and only the rows
+        rebuilding() lets it write (_not_since)."""
+        if self._rebuild is None:
+            with self.writing(purge) as writing:
+                return writing.index(documents)
+        count = 0
+        for part in _parts(self._analysed(documents), WRITTEN):
             with self.engine.begin() as connection:
-                connection.execute(text("ANALYZE search_index"))
+                written, kept = _write(connection, [part], self._rebuild)
+            count += written
+            if kept is not None and self._rebuild.own:  # (once its part is committed)
+                _add_spelling(self._rebuild.pending, kept)
         return count
 
     def _analysed(self, documents: Iterable[IndexedDocument]) -> Iterator[tuple[IndexedDocument, Analysed]]:
@@ -486,7 +536,7 @@ class PostgresSearch:
             yield from zip(chunk, result.result(), strict=True)
 
     @contextmanager
-    def rebuilding(self) -> Iterator[None]:
+    def rebuilding(self, indexable: Indexable | None = None) -> Iterator[None]:
         """A whole rebuild: the index emptied and its GIN index set aside while the rows are
         written, then built once from them (PostgreSQL's advice for loading a table; updating
         it row by row was three quarters of the server's work), the documents analysed by
@@ -500,14 +550,18 @@ class PostgresSearch:
         at the end (adding each part's, 55,000 words and accesses, took 0.5 s a part: as long
         as writing it): suggestions and wildcards meanwhile wait for them (REBUILDING), as
         they do where the rebuild is killed before (`--repair` counts them from the rows).
-        Should anything else make the counts meanwhile, the rebuild drops its own (Rebuild)."""
+        Should anything else make the counts meanwhile, the rebuild drops its own (Rebuild).
+
+        A part's documents were read before the part's transaction took the lock: it writes
+        those no other writer indexed since the rebuild began, and `indexable` says the
+        database still holds (_not_since)."""
         from archive.search.analysis import warm
 
         warm()  # the word lists, loaded once, before the processes are forked
         with self.engine.begin() as connection:
             _lock_writes(connection)
             connection.execute(text(EMPTIED))
-            rebuild = Rebuild(f"{REBUILDING}:{uuid.uuid4().hex}")
+            rebuild = Rebuild(f"{REBUILDING}:{uuid.uuid4().hex}", indexable)
             _spelling_made(connection, rebuild.mark)
             connection.execute(text("DROP INDEX IF EXISTS " + GIN_INDEX))
             _next_generation(connection)
@@ -583,19 +637,8 @@ class PostgresSearch:
             _next_generation(connection)
 
     def delete(self, ids: Iterable[int]) -> int:
-        ids = list(ids)
-        with self.engine.begin() as connection:
-            _plan_for_the_index(connection)
-            _lock_writes(connection)
-            before = _terms_of_rows(connection, ids)
-            state, _ = _spelling_state(connection)
-            if state != UNCOUNTED:
-                _keep_spelling(connection)
-                _count_spelling(connection, _spelling_of_rows(connection, ids, _spelling()), state)
-            result = connection.execute(text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids})
-            _forget_terms(connection, before)
-            _next_generation(connection)
-        return result.rowcount
+        with self.writing() as writing:
+            return writing.delete(ids)
 
     def clear(self) -> None:
         with self.engine.begin() as connection:

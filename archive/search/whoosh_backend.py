@@ -18,7 +18,8 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from archive.search.arrays import POSTINGS, IndexArrays, top
 from archive.search.backend import (
     FACETS,
     Hit,
+    Indexable,
     IndexedDocument,
     SearchRequest,
     SearchResults,
@@ -66,6 +68,7 @@ class WhooshSearch:
         self._lock = threading.Lock()
         self._idle: list[tuple] = []  # (stamp, searcher, arrays) ready for reuse
         self._segments: dict = {}  # segment id -> SegmentArrays
+        self._rebuild: _Rebuild | None = None  # within rebuilding()
 
     @property
     def ix(self):
@@ -75,47 +78,36 @@ class WhooshSearch:
             self._ix = _open_or_create(self.folder)
         return self._ix
 
-    def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
-        """Add or replace documents; `purge` rewrites the segments so replaced words are gone.
+    def writing(self, purge: bool = False) -> AbstractContextManager[_Writing]:
+        """Hold the index's writer (its lock: every process's writers wait, up to LOCK_TIMEOUT)
+        until what is written inside is committed; a deletion or `purge` rewrites the segments
+        that held the words taken out."""
+        return self._writing(purge, None)
 
-        A large batch (a reindex, a bulk load) is analysed and written by one forked process per
-        core, each writing a segment of its own, while this process goes on reading the
-        documents and sends them on (fork() is only safe in a process with one thread, such as
-        the command line; a web server indexes in its own process)."""
-        documents = iter(documents)
-        first = list(itertools.islice(documents, BULK))
-        mergetype = _merge_purge if purge else _merge_small
-        parallel = len(first) >= BULK and PROCESSES > 1 and threading.active_count() == 1
-        writer = self._writer()
+    @contextmanager
+    def _writing(self, purge: bool, rebuild: _Rebuild | None) -> Iterator[_Writing]:
+        writing = _Writing(self.folder, self._writer(), rebuild)
         try:
-            if parallel:
-                count, segments = _write_in_processes(self.folder, writer, itertools.chain(first, documents))
-            else:
-                count = 0
-                for doc in itertools.chain(first, documents):
-                    writer.update_document(**_fields(doc))
-                    count += 1
+            yield writing
         except BaseException:
-            writer.cancel()
+            writing.writer.cancel()
             raise
-        if parallel:
-            whoosh_adapter.commit_segments(writer, segments, mergetype)
+        mergetype = _merge_purge if purge or writing.deleted else _merge_small
+        if writing.segments:
+            whoosh_adapter.commit_segments(writing.writer, writing.segments, mergetype)
         else:
-            writer.commit(mergetype=mergetype)
+            writing.writer.commit(mergetype=mergetype)
         self._complete()
-        return count
+
+    def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
+        """Add or replace documents; `purge` rewrites the segments so replaced words are gone
+        (during a rebuild, only what rebuilding() lets it write)."""
+        with self._writing(purge, self._rebuild) as writing:
+            return writing.index(documents)
 
     def delete(self, ids: Iterable[int]) -> int:
-        writer = self._writer()
-        try:
-            count = sum(writer.delete_by_term("id", str(i)) for i in ids)
-        except BaseException:
-            writer.cancel()
-            raise
-        # A deleted document's words stay in its segment until it is rewritten: rewrite it now.
-        writer.commit(mergetype=_merge_purge)
-        self._complete()
-        return count
+        with self.writing() as writing:
+            return writing.delete(ids)
 
     def optimize(self) -> None:
         self._writer().commit(optimize=True)
@@ -157,11 +149,16 @@ class WhooshSearch:
         pass
 
     @contextmanager
-    def rebuilding(self) -> Iterator[None]:
+    def rebuilding(self, indexable: Indexable | None = None) -> Iterator[None]:
         """A whole rebuild: the index emptied, then written as ever (each large batch in
-        processes of its own)."""
+        processes of its own), but only where, under the lock, no other writer has indexed
+        the document since and `indexable` says the database still holds it (backend.py)."""
         self.clear()
-        yield
+        self._rebuild = _Rebuild(indexable)
+        try:
+            yield
+        finally:
+            self._rebuild = None
 
     def clear(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -265,6 +262,66 @@ class WhooshSearch:
         if total == 0 and request.q.strip():
             suggestion = _suggest(arrays, request.q, allowed)
         return SearchResults(hits, total, request.page, request.per_page, counts, suggestion)
+
+
+@dataclass
+class _Rebuild:
+    indexable: Indexable | None
+
+
+class _Writing:
+    """The writes of one WhooshSearch.writing(): a large batch (a reindex, a bulk load) is
+    analysed and written by one forked process per core, each writing a segment of its own,
+    while this process goes on reading the documents and sends them on (fork() is only safe in
+    a process with one thread, such as the command line; a web server indexes in its own
+    process)."""
+
+    def __init__(self, folder: Path, writer, rebuild: _Rebuild | None):
+        self.folder = folder
+        self.writer = writer
+        self.rebuild = rebuild
+        self.segments: list = []  # written by other processes, committed with the writer
+        self.deleted = False
+
+    def index(self, documents: Iterable[IndexedDocument]) -> int:
+        documents = iter(documents)
+        if self.rebuild is not None:
+            documents = self._not_since(documents)
+        first = list(itertools.islice(documents, BULK))
+        documents = itertools.chain(first, documents)
+        if len(first) >= BULK and PROCESSES > 1 and threading.active_count() == 1:
+            count, segments = _write_in_processes(self.folder, self.writer, documents)
+            self.segments += segments
+            return count
+        count = 0
+        for doc in documents:
+            self.writer.update_document(**_fields(doc))
+            count += 1
+        return count
+
+    def delete(self, ids: Iterable[int]) -> int:
+        count = sum(self.writer.delete_by_term("id", str(i)) for i in ids)
+        # A deleted document's words stay in its segment until it is rewritten: rewritten at
+        # the commit.
+        self.deleted = True
+        return count
+
+    def _not_since(self, documents: Iterator[IndexedDocument]) -> Iterator[IndexedDocument]:
+        """A rebuild's documents, less those another writer indexed since it began (a copy
+        read later) and those the database no longer holds (`indexable`, asked now, under
+        the lock), SENT at a time."""
+        searcher = self.writer.searcher()
+        try:
+            held = set(searcher.reader().lexicon("id"))  # with deleted ones: checked below
+            for chunk in _chunks(documents, SENT):
+                ids = [doc.id for doc in chunk]
+                kept = set(ids) if self.rebuild.indexable is None else self.rebuild.indexable(ids)
+                for doc in chunk:
+                    key = str(doc.id)
+                    if doc.id in kept and not (key.encode() in held and searcher.document_number(id=key) is not None):
+                        yield doc
+        finally:
+            searcher.close()
 
 
 def _merge_small(writer, segments):

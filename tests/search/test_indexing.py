@@ -369,7 +369,7 @@ def three(make_document) -> list[int]:
 @pytest.mark.parametrize("drift", sorted(DRIFTS))
 def test_check_finds_each_kind_of_drift_and_repair_fixes_it(app, three, found, drift):
     # Each step opens the index anew, as each `archive check-index` run does.
-    expected = {"missing": [], "stale": [], "extra": [], "queued": 0, "lacking": []}
+    expected = {"missing": [], "stale": [], "extra": [], "queued": 0, "lacking": [], "outbox": []}
     expected |= DRIFTS[drift](app, make_backend(app.config, get_db(app)), three)
     with app.app_context(), get_db(app).session() as s:
         drifted = check(s, make_backend(app.config, get_db(app)))

@@ -1,0 +1,185 @@
+"""Two writers of one document's index entry: the later copy stays.
+
+A writer that read a document before another changed it, and wrote after the other's newer
+copy, would put the older one back: a consent withdrawn, a name redacted or a document taken
+out of review undone in the index, with nothing queued to mend it, so that counts, facets and
+suggestions would tell of it again. Every index writer reads the document once it holds the
+index's write lock (indexing.update); a rebuild, which reads ahead without the lock, writes a
+copy only where no other writer indexed that document since and the database still holds it.
+On both backends, with the real index and database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import text
+
+from archive.search.backend import SearchRequest
+from archive.search.indexing import Indexer, check, indexable, indexed, make_backend, reindex, repair, sessions_like
+from archive.services import get_db
+from archive.storage.models import Document, IndexOutbox
+from tests.conftest import CLI
+
+# a word each document's first copy carries (the one a redaction takes out below): a plain
+# word, which no automatic redaction takes out before
+NAME = "greenhouse"
+
+# what another writer changes meanwhile, behind the first's back (raw SQL: its own index
+# work not done yet), and whether the document stays in the index
+CHANGES = {
+    "consent withdrawn": ("UPDATE documents SET consent = 'custodians' WHERE id = :id", True),
+    "name redacted": (
+        "UPDATE documents SET title = 'A testimony', body_public = 'The account of [place].' WHERE id = :id",
+        True,
+    ),
+    "taken out of review": ("UPDATE documents SET redaction_reviewed_at = NULL WHERE id = :id", False),
+}
+
+
+def _change(app, doc_id: int, change: str) -> None:
+    with get_db(app).engine.begin() as connection:
+        connection.execute(text(CHANGES[change][0]), {"id": doc_id})
+
+
+def _public(backend, q: str = NAME):
+    """What an anonymous reader's search computes from the index alone (no database check)."""
+    return backend.search(SearchRequest(q=q))
+
+
+def _told(backend) -> bool:
+    """Whether the index tells an anonymous reader anything of the name: a hit, a total, a
+    facet count or a suggestion (a misspelling of it)."""
+    found, misspelt = _public(backend), _public(backend, NAME.replace("ou", "oo"))
+    return bool(found.total or found.hits or misspelt.suggestion) or any(
+        found.facets.get(name) for name in found.facets
+    )
+
+
+def _versions(app, ids: list[int]) -> dict[int, str]:
+    """The documents' versions as the database holds them for the index now."""
+    with app.app_context(), get_db(app).session() as session:
+        docs = session.query(Document).filter(Document.id.in_(ids), Document.redaction_reviewed_at.is_not(None))
+        return {d.id: indexed(d).version for d in docs}
+
+
+@pytest.fixture
+def witness(make_document):
+    return make_document(slug="witness", title=f"Held in the {NAME}", body=f"The {NAME} held them for a week.\n")
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_an_indexer_waiting_for_the_lock_writes_the_document_as_it_is_once_it_holds_it(app, witness, change):
+    """A's commit is indexed by A's indexer, which waits for another writer's lock; meanwhile
+    B commits a change (its own indexer not run yet). A's indexer, once it holds the lock,
+    writes the document as B left it: had it read before waiting, the older copy would be
+    back, the name told to every reader until `check-index --repair`."""
+    held, waiting = make_backend(app.config, get_db(app)), make_backend(app.config, get_db(app))
+    assert _told(held)
+    asked = threading.Event()
+    writing = waiting.writing
+
+    def spied(*args, **kwargs):
+        asked.set()
+        return writing(*args, **kwargs)
+
+    waiting.writing = spied
+    failed: list[BaseException] = []
+
+    def index_a() -> None:
+        try:
+            Indexer(get_db(app), waiting)({witness}, set())
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failed.append(error)
+
+    with held.writing():
+        thread = threading.Thread(target=index_a)
+        thread.start()
+        assert asked.wait(10)
+        time.sleep(0.3)  # A waits for the lock
+        assert thread.is_alive()
+        _change(app, witness, change)
+    thread.join(60)
+    assert not thread.is_alive() and not failed
+    assert held.versions().get(witness) == _versions(app, [witness]).get(witness)
+    assert (witness in held.versions()) == CHANGES[change][1]
+    assert not _told(held)
+
+
+def test_a_rebuild_writes_no_copy_read_before_another_writer_indexed_or_removed_the_document(app, make_document):
+    """A rebuild reads its documents before it writes them, without the lock. Meanwhile one
+    document's consent is withdrawn and indexed, one taken out of review and removed from the
+    index, one taken out of review with its index work still queued, one deleted: none of the
+    rebuild's copies of them is written; the one left alone is."""
+    ids = [
+        make_document(slug=f"rebuilt-{n}", title=f"Testimony {n}: the {NAME}", body=f"The {NAME}, {n}.\n")
+        for n in range(5)
+    ]
+    withdrawn, out, queued, deleted, alone = ids
+    backend = make_backend(app.config, get_db(app))
+    with app.app_context(), get_db(app).session() as session:
+        sessions = sessions_like(session)
+        with backend.rebuilding(indexable(sessions)):
+            copies = [indexed(d) for d in session.query(Document).filter(Document.id.in_(ids))]
+            _change(app, withdrawn, "consent withdrawn")
+            _change(app, out, "taken out of review")
+            Indexer(get_db(app), make_backend(app.config, get_db(app)))({withdrawn, out}, set())
+            _change(app, queued, "taken out of review")
+            with get_db(app).engine.begin() as connection:
+                connection.execute(text("DELETE FROM documents WHERE id = :id"), {"id": deleted})
+            backend.index(copies)
+    assert backend.versions() == _versions(app, ids)
+    assert set(backend.versions()) == {withdrawn, alone}
+    assert [h.id for h in _public(backend).hits] == [alone]
+    with app.app_context(), get_db(app).session() as session:
+        assert check(session, backend).ok
+
+
+def test_archive_reindex_keeps_a_consent_withdrawn_while_it_ran(app, make_document, monkeypatch):
+    """`archive reindex` end to end: the custodian withdraws a consent through the archive
+    (its commit indexed at once) after the rebuild read that document and before it wrote
+    it. The index holds the withdrawn copy, and nothing is left for check-index to find."""
+    ids = [make_document(slug=f"reindexed-{n}", title=f"The {NAME} {n}", body=f"The {NAME}, {n}.\n") for n in range(4)]
+    rebuilt = make_backend(app.config, get_db(app))
+    index = rebuilt.index
+
+    def read_then_withdrawn(documents, purge=False):
+        documents = list(documents)  # read: as a rebuild's pipeline reads ahead
+        with app.app_context(), get_db(app).session() as session:
+            session.get(Document, ids[1]).consent = "custodians"
+            session.commit()  # indexed by the app's own indexer, as the web's would be
+        return index(documents, purge)
+
+    monkeypatch.setattr(rebuilt, "index", read_then_withdrawn)
+    with app.app_context(), get_db(app).session() as session:
+        assert reindex(session, rebuilt, CLI) == 4
+        assert check(session, rebuilt).ok
+        assert session.query(IndexOutbox).count() == 0
+    assert sorted(h.id for h in _public(rebuilt).hits) == [ids[0], ids[2], ids[3]]
+    assert rebuilt.versions() == _versions(app, ids)
+
+
+def test_a_repair_leaves_the_work_queued_after_its_check_began(app, witness, make_document):
+    """The outbox rows a repair removes are those there when its check began, and those of
+    the documents it indexes (read again after them): a change to another document queued
+    since (its indexer not run) stays queued, for the drain to do."""
+    other = make_document(slug="other", title="Another account", body="Nothing of note.\n")
+    backend = make_backend(app.config, get_db(app))
+    backend.delete([witness])
+    queue = "INSERT INTO index_outbox (document_id, purge, created_at) VALUES (:id, false, CURRENT_TIMESTAMP)"
+    with get_db(app).engine.begin() as connection:
+        connection.execute(text(queue), {"id": witness})  # queued before the check: the repair's
+    with app.app_context(), get_db(app).session() as session:
+        found = check(session, backend)
+        assert (found.missing, found.queued) == ([witness], 1)
+        _change(app, witness, "consent withdrawn")
+        with get_db(app).engine.begin() as connection:
+            connection.execute(text(queue), {"id": witness})
+            connection.execute(text(queue), {"id": other})
+        repair(session, backend, found, CLI)
+    with app.app_context(), get_db(app).session() as session:
+        assert session.query(IndexOutbox.document_id).all() == [(other,)]
+    assert not _told(backend)  # the repair read the document as it is now
+    assert backend.versions() == _versions(app, [witness, other])
