@@ -24,8 +24,11 @@ def reindex_command() -> None:
     db = ensure_schema()
     with db.session() as session:
         total = queries.count_documents(session)
-        with progress(total, "indexing") as bar:
-            count = reindex(session, search_backend(), actor(), progress=bar.update)
+        try:
+            with progress(total, "indexing") as bar:
+                count = reindex(session, search_backend(), actor(), progress=bar.update)
+        except ArchiveError as exc:  # another rebuild under way, say
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"indexed {count} documents")
 
 

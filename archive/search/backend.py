@@ -95,7 +95,10 @@ Indexable = Callable[[list[int]], set[int]]
 
 
 class IndexWriter(Protocol):
-    """Writes inside SearchBackend.writing(): committed together when it ends."""
+    """Writes inside SearchBackend.writing(): committed together when it ends, rewriting what
+    holds replaced or deleted words if `purge` is set by then."""
+
+    purge: bool
 
     def index(self, documents: Iterable[IndexedDocument]) -> int: ...
     def delete(self, ids: Iterable[int]) -> int: ...
@@ -142,6 +145,7 @@ class NullSearch:
 
     @contextmanager
     def writing(self, purge: bool = False) -> Iterator[NullSearch]:
+        self.purge = purge
         yield self
 
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:

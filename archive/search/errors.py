@@ -1,8 +1,9 @@
-"""The error of a query that cannot be searched, shared by the language and every backend."""
+"""The error of a query that cannot be searched, shared by the language and every backend, and
+that of a rebuild refused while another runs."""
 
 from __future__ import annotations
 
-from archive.errors import ValidationError
+from archive.errors import ArchiveError, ValidationError
 
 
 class QueryError(ValidationError):
@@ -19,3 +20,11 @@ class QueryError(ValidationError):
     ):
         super().__init__(message, field=field, params=params)
         self.start, self.end = start, end
+
+
+class RebuildUnderWay(ArchiveError):
+    """Another process is rebuilding (or emptying) the search index: one at a time, since a
+    rebuild writes only the documents no other writer indexed since it emptied the index."""
+
+    def __init__(self):
+        super().__init__("another process is rebuilding the search index; try again once it is done")

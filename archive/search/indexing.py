@@ -139,23 +139,30 @@ def update(
     to mend it). The outbox rows removed are those read before the documents, in the same
     session: a change still being committed meanwhile keeps its own."""
     gone = set(deleted)
-    with backend.writing(purge=purge) as writer, sessions() as session:
-        seen = _outbox_rows(session, written | deleted)
-        if written:
-            found = list(_documents(session, written))
-            writer.index(indexed(d) for d in found)
-            gone |= written - {d.id for d in found}
-        if gone:
-            writer.delete(gone)
-    _outbox_removed(sessions, seen)
+    with sessions() as session:
+        session.connection()  # taken from the pool before the lock is waited for (reads nothing)
+        with backend.writing(purge=purge) as writer:
+            seen = _outbox_rows(session, written | deleted)
+            # a redaction's work whose own update failed: the words it took out are rewritten
+            # out of the index's files now
+            writer.purge = writer.purge or any(purge for _, purge in seen)
+            if written:
+                found = list(_documents(session, written))
+                writer.index(indexed(d) for d in found)
+                gone |= written - {d.id for d in found}
+            if gone:
+                writer.delete(gone)
+    _outbox_removed(sessions, [row for row, _ in seen])
     return gone
 
 
-def _outbox_rows(session: Session, ids: set[int]) -> list[int]:
+def _outbox_rows(session: Session, ids: set[int]) -> list[tuple[int, bool]]:
+    """The outbox rows of these documents: (id, purge)."""
     ids, rows = sorted(ids), []
     for start in range(0, len(ids), 900):
-        rows += session.scalars(select(IndexOutbox.id).where(IndexOutbox.document_id.in_(ids[start : start + 900])))
-    return rows
+        chunk = ids[start : start + 900]
+        rows += session.execute(select(IndexOutbox.id, IndexOutbox.purge).where(IndexOutbox.document_id.in_(chunk)))
+    return [(row, purge) for row, purge in rows]
 
 
 def _outbox_removed(sessions: Callable[[], Session], rows: list[int]) -> None:

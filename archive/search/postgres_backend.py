@@ -78,7 +78,7 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
-from archive.search.errors import QueryError
+from archive.search.errors import QueryError, RebuildUnderWay
 from archive.search.fields import readings
 from archive.search.snippets import snippet
 from archive.search.snippets import warm as warm_snippets
@@ -322,8 +322,9 @@ def _write(
 class _Writing:
     """The writes of one PostgresSearch.writing(), in its transaction."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, purge: bool):
         self.connection = connection
+        self.purge = purge  # (ignored: a replaced or deleted row is read no more; vacuum reclaims it)
         self.count = 0
 
     def index(self, documents: Iterable[IndexedDocument]) -> int:
@@ -398,6 +399,24 @@ def _numbered(connection, facets: set[str]) -> dict[str, int]:
 
 
 WRITERS_LOCK = 7_236_110_523  # the advisory lock each transaction writing the search tables takes
+
+
+REBUILD_LOCK = 7_236_110_524  # held by a rebuild for its whole length, or by an emptying
+
+
+@contextmanager
+def _alone(engine: Engine) -> Iterator[None]:
+    """Hold the rebuilds' lock, on a connection of its own, until the context ends (the
+    server releases it should this process die); RebuildUnderWay if another holds it."""
+    with engine.connect() as connection:
+        if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": REBUILD_LOCK}).scalar():
+            raise RebuildUnderWay()
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": REBUILD_LOCK})
+            connection.commit()
 
 
 def _lock_writes(connection) -> None:
@@ -495,7 +514,7 @@ class PostgresSearch:
         with self.engine.begin() as connection:
             _plan_for_the_index(connection)
             _lock_writes(connection)
-            writing = _Writing(connection)
+            writing = _Writing(connection, purge)
             yield writing
         if writing.count >= ANALYZE_AFTER:  # a bulk load: the planner must know the new rows
             with self.engine.begin() as connection:
@@ -558,6 +577,10 @@ class PostgresSearch:
         from archive.search.analysis import warm
 
         warm()  # the word lists, loaded once, before the processes are forked
+        with _alone(self.engine):
+            yield from self._rebuilt(indexable)
+
+    def _rebuilt(self, indexable: Indexable | None) -> Iterator[None]:
         with self.engine.begin() as connection:
             _lock_writes(connection)
             connection.execute(text(EMPTIED))
@@ -641,7 +664,8 @@ class PostgresSearch:
             return writing.delete(ids)
 
     def clear(self) -> None:
-        with self.engine.begin() as connection:
+        """Empty the index (not while a rebuild runs: RebuildUnderWay)."""
+        with _alone(self.engine), self.engine.begin() as connection:
             _lock_writes(connection)
             connection.execute(text(EMPTIED))
             _spelling_made(connection)

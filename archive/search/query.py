@@ -109,19 +109,24 @@ def search_documents(
         page=page,
         per_page=per_page,
     )
-    return verified(session, backend.search(request), audience)
+    # asked before the index is read too: work queued when the search began and done (its
+    # outbox rows removed) before it ended would otherwise leave figures computed from the
+    # index's copy before it unmarked
+    lagging = index_lags(session)
+    return verified(session, backend.search(request), audience, lagging)
 
 
-def verified(session: Session, results: SearchResults, audience: Audience) -> SearchResults:
+def verified(session: Session, results: SearchResults, audience: Audience, lagging: bool = False) -> SearchResults:
     """Keep the hits the database agrees the audience may see in the version indexed, each
-    with its date of publication as recorded (EDTF: `2017-09?`, not the day it begins)."""
+    with its date of publication as recorded (EDTF: `2017-09?`, not the day it begins);
+    `lagging`: the index had work queued when it was read."""
     current = _current(session, [h.id for h in results.hits], audience)
     hits = [
         replace(h, published_edtf=current[h.id][1] or "")
         for h in results.hits
         if h.version and h.id in current and current[h.id][0] == h.version
     ]
-    if len(hits) == len(results.hits) and not index_lags(session):
+    if len(hits) == len(results.hits) and not lagging and not index_lags(session):
         return replace(results, hits=hits)  # a copy: the results may be kept for other readers
     return SearchResults(
         hits=hits,

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
+from whoosh.writing import CLEAR
 
 from archive.search import analysis, language, sequences, whoosh_adapter
 from archive.search.arrays import POSTINGS, IndexArrays, top
@@ -39,6 +40,7 @@ from archive.search.backend import (
 )
 from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
+from archive.search.errors import RebuildUnderWay
 from archive.search.fields import ANALYSED, analysed_words, schema
 from archive.search.snippets import snippet
 from archive.search.snippets import warm as warm_snippets
@@ -55,6 +57,7 @@ MAX_SMALL_SEGMENTS = 24  # ... once there are this many of like size
 BULK = 1000  # batches this large are analysed in parallel ...
 PROCESSES = min(os.cpu_count() or 1, 4)  # ... by this many processes,
 SENT = 250  # sent this many at a time
+REBUILD_LOCK = ".rebuild.lock"  # held by a rebuild (or an emptying) in the index folder
 
 
 class WhooshSearch:
@@ -86,13 +89,13 @@ class WhooshSearch:
 
     @contextmanager
     def _writing(self, purge: bool, rebuild: _Rebuild | None) -> Iterator[_Writing]:
-        writing = _Writing(self.folder, self._writer(), rebuild)
+        writing = _Writing(self.folder, self._writer(), rebuild, purge)
         try:
             yield writing
         except BaseException:
             writing.writer.cancel()
             raise
-        mergetype = _merge_purge if purge or writing.deleted else _merge_small
+        mergetype = _merge_purge if writing.purge or writing.deleted else _merge_small
         if writing.segments:
             whoosh_adapter.commit_segments(writing.writer, writing.segments, mergetype)
         else:
@@ -152,22 +155,56 @@ class WhooshSearch:
     def rebuilding(self, indexable: Indexable | None = None) -> Iterator[None]:
         """A whole rebuild: the index emptied, then written as ever (each large batch in
         processes of its own), but only where, under the lock, no other writer has indexed
-        the document since and `indexable` says the database still holds it (backend.py)."""
-        self.clear()
-        self._rebuild = _Rebuild(indexable)
-        try:
-            yield
-        finally:
-            self._rebuild = None
+        the document since and `indexable` says the database still holds it (backend.py).
+        One at a time (RebuildUnderWay): another's emptying would make that rule untrue."""
+        with self._alone():
+            self._clear()
+            self._rebuild = _Rebuild(indexable)
+            try:
+                yield
+            finally:
+                self._rebuild = None
 
     def clear(self) -> None:
+        """Empty the index (not while a rebuild runs: RebuildUnderWay)."""
+        with self._alone():
+            self._clear()
+
+    @contextmanager
+    def _alone(self) -> Iterator[None]:
+        """Hold the rebuilds' lock (a file lock: released when this process ends, however)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / ".create.lock", "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(self.folder / REBUILD_LOCK, "a+b") as lock:
             try:
-                self._ix = _create(self.folder)
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RebuildUnderWay() from None
+            try:
+                yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _clear(self) -> None:
+        """Commit an index of no segment, under the writer's lock as every write (another
+        process's writer, holding it meanwhile, finishes first: the files are Whoosh's to
+        remove, its lock file among them); an index of another schema is created anew
+        (_open_or_create). One that cannot be opened at all (files lost or damaged: what a
+        rebuild is for) is created anew, under the creation lock, as no writer can use it."""
+        try:
+            writer = self._writer()
+        except whoosh_index.LockError:
+            raise
+        except Exception as error:  # noqa: BLE001 - unreadable: replaced, not mended
+            log.warning("search index unreadable (%s): created anew", type(error).__name__)
+            self._ix = None
+            with open(self.folder / ".create.lock", "a+b") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    self._ix = _create(self.folder)
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+            return
+        writer.commit(mergetype=CLEAR)
 
     def versions(self) -> dict[int, str]:
         with self._view() as (_, searcher, _):
@@ -276,9 +313,10 @@ class _Writing:
     a process with one thread, such as the command line; a web server indexes in its own
     process)."""
 
-    def __init__(self, folder: Path, writer, rebuild: _Rebuild | None):
+    def __init__(self, folder: Path, writer, rebuild: _Rebuild | None, purge: bool):
         self.folder = folder
         self.writer = writer
+        self.purge = purge  # set inside: rewrite the segments holding replaced words too
         self.rebuild = rebuild
         self.segments: list = []  # written by other processes, committed with the writer
         self.deleted = False
@@ -491,7 +529,7 @@ def _open_or_create(folder: Path):
 def _create(folder: Path):
     """Create an empty index (the caller holds the creation lock)."""
     for path in folder.iterdir():
-        if path.is_file() and path.name != ".create.lock":
+        if path.is_file() and path.name not in (".create.lock", REBUILD_LOCK):
             path.unlink()
     ix = whoosh_index.create_in(folder, schema())
     (folder / "SCHEMA_VERSION").write_text(SCHEMA_VERSION + "\n")

@@ -18,10 +18,14 @@ import pytest
 from sqlalchemy import text
 
 from archive.search.backend import SearchRequest
+from archive.search.errors import RebuildUnderWay
 from archive.search.indexing import Indexer, check, indexable, indexed, make_backend, reindex, repair, sessions_like
+from archive.search.query import search_documents
 from archive.services import get_db
 from archive.storage.models import Document, IndexOutbox
+from tests import databases
 from tests.conftest import CLI
+from tests.search.test_indexing import index_bytes, index_dir
 
 # a word each document's first copy carries (the one a redaction takes out below): a plain
 # word, which no automatic redaction takes out before
@@ -42,6 +46,15 @@ CHANGES = {
 def _change(app, doc_id: int, change: str) -> None:
     with get_db(app).engine.begin() as connection:
         connection.execute(text(CHANGES[change][0]), {"id": doc_id})
+
+
+def _queue(app, doc_id: int, purge: bool = False) -> None:
+    """An outbox row for the document, as its change's transaction writes one (storage/db.py)."""
+    with get_db(app).engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO index_outbox (document_id, purge, created_at) VALUES (:id, :purge, CURRENT_TIMESTAMP)"),
+            {"id": doc_id, "purge": purge},
+        )
 
 
 def _public(backend, q: str = NAME):
@@ -111,8 +124,9 @@ def test_an_indexer_waiting_for_the_lock_writes_the_document_as_it_is_once_it_ho
 def test_a_rebuild_writes_no_copy_read_before_another_writer_indexed_or_removed_the_document(app, make_document):
     """A rebuild reads its documents before it writes them, without the lock. Meanwhile one
     document's consent is withdrawn and indexed, one taken out of review and removed from the
-    index, one taken out of review with its index work still queued, one deleted: none of the
-    rebuild's copies of them is written; the one left alone is."""
+    index, one taken out of review with its index work still queued (its indexer has not
+    run), one deleted: none of the rebuild's copies of them is written; the one left alone
+    is. The queued work stays queued, and is done by the drain."""
     ids = [
         make_document(slug=f"rebuilt-{n}", title=f"Testimony {n}: the {NAME}", body=f"The {NAME}, {n}.\n")
         for n in range(5)
@@ -127,12 +141,17 @@ def test_a_rebuild_writes_no_copy_read_before_another_writer_indexed_or_removed_
             _change(app, out, "taken out of review")
             Indexer(get_db(app), make_backend(app.config, get_db(app)))({withdrawn, out}, set())
             _change(app, queued, "taken out of review")
+            _queue(app, queued)
             with get_db(app).engine.begin() as connection:
                 connection.execute(text("DELETE FROM documents WHERE id = :id"), {"id": deleted})
             backend.index(copies)
     assert backend.versions() == _versions(app, ids)
     assert set(backend.versions()) == {withdrawn, alone}
     assert [h.id for h in _public(backend).hits] == [alone]
+    with app.app_context(), get_db(app).session() as session:
+        found = check(session, backend)
+        assert (found.missing, found.stale, found.extra, found.queued) == ([], [], [], 1)
+    assert Indexer(get_db(app), backend).drain() == 1
     with app.app_context(), get_db(app).session() as session:
         assert check(session, backend).ok
 
@@ -168,18 +187,118 @@ def test_a_repair_leaves_the_work_queued_after_its_check_began(app, witness, mak
     other = make_document(slug="other", title="Another account", body="Nothing of note.\n")
     backend = make_backend(app.config, get_db(app))
     backend.delete([witness])
-    queue = "INSERT INTO index_outbox (document_id, purge, created_at) VALUES (:id, false, CURRENT_TIMESTAMP)"
-    with get_db(app).engine.begin() as connection:
-        connection.execute(text(queue), {"id": witness})  # queued before the check: the repair's
+    _queue(app, witness)  # queued before the check: the repair's
     with app.app_context(), get_db(app).session() as session:
         found = check(session, backend)
         assert (found.missing, found.queued) == ([witness], 1)
         _change(app, witness, "consent withdrawn")
-        with get_db(app).engine.begin() as connection:
-            connection.execute(text(queue), {"id": witness})
-            connection.execute(text(queue), {"id": other})
+        _queue(app, witness)
+        _queue(app, other)
         repair(session, backend, found, CLI)
     with app.app_context(), get_db(app).session() as session:
         assert session.query(IndexOutbox.document_id).all() == [(other,)]
     assert not _told(backend)  # the repair read the document as it is now
     assert backend.versions() == _versions(app, [witness, other])
+
+
+def test_a_second_rebuild_or_an_emptying_is_refused_while_one_runs(app, witness):
+    """One rebuild at a time: a rebuild writes only what no other writer indexed since it
+    emptied the index, which another's emptying meanwhile would make untrue (its older copy
+    of a document changed since written where the other had emptied the newer)."""
+    first, second = make_backend(app.config, get_db(app)), make_backend(app.config, get_db(app))
+    with first.rebuilding():
+        with pytest.raises(RebuildUnderWay, match="another process is rebuilding"), second.rebuilding():
+            pytest.fail("a second rebuild ran")
+        with pytest.raises(RebuildUnderWay):
+            second.clear()
+        with app.app_context(), get_db(app).session() as session:
+            with pytest.raises(RebuildUnderWay):
+                reindex(session, second, CLI)
+            first.index([indexed(session.get(Document, witness))])
+    with second.rebuilding():  # once it is done
+        pass
+    second.clear()
+    assert first.versions() == {}
+
+
+def test_the_outbox_rows_purge_is_done_by_the_update_that_takes_them(app, make_document):
+    """A redaction's index work that failed (its outbox row asks a purge) and is then taken by
+    a later change's update (which asks none): the words it took out leave the index's files."""
+    doc_id = make_document(slug="purged", title="Purged account", body="The Vyshgorodets were there.\n")
+    assert b"vyshgorodet" in index_bytes(app).lower()
+    with get_db(app).engine.begin() as connection:
+        connection.execute(
+            text("UPDATE documents SET body_public = 'The [name] were there.' WHERE id = :id"), {"id": doc_id}
+        )
+    _queue(app, doc_id, purge=True)
+    Indexer(get_db(app), make_backend(app.config, get_db(app)))({doc_id}, set())
+    assert b"vyshgorodet" not in index_bytes(app).lower()
+    with app.app_context(), get_db(app).session() as session:
+        assert session.query(IndexOutbox).count() == 0
+
+
+def test_a_search_reads_the_index_as_lagging_when_work_was_queued_as_it_began(app, witness, monkeypatch):
+    """Work queued when a search begins and done before it ends (its rows removed): the
+    figures the index computed from the copy before are not given (`partial`)."""
+    _change(app, witness, "consent withdrawn")  # the index still holds the public copy
+    _queue(app, witness)
+    backend = make_backend(app.config, get_db(app))
+    search = backend.search
+
+    def done_meanwhile(request):
+        found = search(request)
+        with get_db(app).engine.begin() as connection:  # its indexer finishes meanwhile
+            connection.execute(text("DELETE FROM index_outbox"))
+        return found
+
+    monkeypatch.setattr(backend, "search", done_meanwhile)
+    with app.app_context(), get_db(app).session() as session:
+        # (its second page: no hit of the first to fail the database's check and tell)
+        results = search_documents(backend, None, session, q="week", page=2)
+    assert results.partial and results.hits == [] and not results.facets
+
+
+@pytest.mark.skipif(databases.SEARCH_BACKEND != "whoosh", reason="Whoosh's files")
+def test_emptying_the_whoosh_index_waits_for_the_writer_of_another(app, witness):
+    """An emptying (a rebuild's first step) waits for another writer's commit, as any write
+    does, instead of deleting the files under it (its lock file among them: two writers at
+    once, and a table of contents naming segments gone)."""
+    held, emptying = make_backend(app.config, get_db(app)), make_backend(app.config, get_db(app))
+    with app.app_context(), get_db(app).session() as session:
+        copy = indexed(session.get(Document, witness))
+    done: list[BaseException | None] = []
+
+    def empty() -> None:
+        try:
+            emptying.clear()
+            done.append(None)
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            done.append(error)
+
+    with held.writing() as writer:
+        thread = threading.Thread(target=empty)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive() and not done  # waiting for the writer
+        writer.index([copy])
+    thread.join(60)
+    assert done == [None]
+    assert emptying.versions() == {} and held.versions() == {} and not _told(held)
+    held.index([copy])
+    assert emptying.versions() == {witness: copy.version}
+
+
+@pytest.mark.skipif(databases.SEARCH_BACKEND != "whoosh", reason="Whoosh's files")
+# Whoosh leaves the damaged table of contents' file open when it fails to read it
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_rebuild_replaces_a_whoosh_index_that_cannot_be_opened(app, witness):
+    """What a rebuild is for: an index whose table of contents is damaged (a disk fault, a
+    copy cut short) is created anew, and filled."""
+    folder = index_dir(app)
+    for toc in folder.glob("_MAIN_*.toc"):
+        toc.write_bytes(b"\x00" * 7)
+    rebuilt = make_backend(app.config, get_db(app))
+    with app.app_context(), get_db(app).session() as session:
+        assert reindex(session, rebuilt, CLI) == 1
+        assert check(session, rebuilt).ok
+    assert [h.id for h in _public(rebuilt).hits] == [witness]
