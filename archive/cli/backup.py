@@ -9,7 +9,7 @@ from flask import current_app
 
 from archive.backup import export_archive, import_archive
 from archive.cli.common import VIA, actor, ensure_schema, with_archive
-from archive.errors import ValidationError
+from archive.errors import ArchiveError, ValidationError
 from archive.search.indexing import reindex
 from archive.services import get_db, search_backend
 from archive.storage.anchors import load_signing_key
@@ -57,6 +57,8 @@ def import_bundle_command(path: Path, expect_manifest: str | None) -> None:
             indexed = reindex(session, search_backend(), actor())
     except ValidationError as exc:
         raise click.ClickException(f"refused: {exc}") from exc
+    except ArchiveError as exc:  # another rebuild of the index under way, say
+        raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{sum(report.rows.values())} rows and {report.files} files restored; "
         f"{indexed} documents indexed; the audit log holds"

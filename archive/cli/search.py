@@ -49,7 +49,10 @@ def check_index_command(fix: bool) -> None:
             if ids:
                 click.echo(f"  {label}: {', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}")
         if fix and not found.ok:
-            repair(session, search_backend(), found, actor())
+            try:
+                repair(session, search_backend(), found, actor())
+            except ArchiveError as exc:  # a rebuild under way, say
+                raise click.ClickException(str(exc)) from exc
             found = check(session, search_backend())
             click.echo("repaired" if found.ok else "still drifting after repair")
     sys.exit(0 if found.ok else 1)

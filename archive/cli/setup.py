@@ -19,6 +19,7 @@ from archive.config import DEV_SECRET
 from archive.documents.media import move_originals_to_document_keys
 from archive.documents.revisions import adopt_unrevised
 from archive.protection.public_text import adopt_unprotected
+from archive.search.errors import RebuildUnderWay
 from archive.search.indexing import check, repair
 from archive.services import get_db, media_store, search_backend
 from archive.storage.anchors import create_signing_key
@@ -71,10 +72,15 @@ def init_command() -> None:
     with db.session() as session:
         found = check(session, search_backend())
         if not found.ok:  # a new index format, or writes the index missed
-            repair(session, search_backend(), found, actor())
-            click.echo(
-                f"search index: {len(found.missing) + len(found.stale)} documents indexed, {len(found.extra)} removed"
-            )
+            try:
+                repair(session, search_backend(), found, actor())
+            except RebuildUnderWay:
+                click.echo("search index: another process is rebuilding it; left to that rebuild")
+            else:
+                click.echo(
+                    f"search index: {len(found.missing) + len(found.stale)} documents indexed, "
+                    f"{len(found.extra)} removed"
+                )
     with db.session() as session:
         created = ensure_first_custodian(session, actor(), VIA)
     if created:

@@ -124,6 +124,11 @@ class SearchBackend(Protocol):
         """What the engine's own structures lack (a rebuild killed midway), each named."""
         ...
 
+    def alone(self) -> AbstractContextManager[None]:
+        """Hold the rebuilds' lock, which rebuilding() and clear() hold: RebuildUnderWay
+        (search/errors.py) at once if another process holds it."""
+        ...
+
     def build_lacking(self) -> None:
         """Build what lacking() names (`archive check-index --repair`)."""
         ...
@@ -168,6 +173,10 @@ class NullSearch:
 
     def build_lacking(self) -> None:
         pass
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        yield
 
     @contextmanager
     def rebuilding(self, indexable: Indexable | None = None) -> Iterator[None]:

@@ -248,6 +248,11 @@ def repair(session: Session, backend: SearchBackend, found: IndexCheck, actor: A
     """Index what is missing or stale; remove what is extra."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator repairs the index")
+    with backend.alone():  # not while a rebuild runs (RebuildUnderWay): it builds them itself
+        _repair(session, backend, found)
+
+
+def _repair(session: Session, backend: SearchBackend, found: IndexCheck) -> None:
     if found.lacking:  # the engine's own structures (PostgreSQL's GIN index)
         backend.build_lacking()
     sessions = sessions_like(session)

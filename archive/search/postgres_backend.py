@@ -56,7 +56,7 @@ import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -406,17 +406,13 @@ REBUILD_LOCK = 7_236_110_524  # held by a rebuild for its whole length, or by an
 
 @contextmanager
 def _alone(engine: Engine) -> Iterator[None]:
-    """Hold the rebuilds' lock, on a connection of its own, until the context ends (the
-    server releases it should this process die); RebuildUnderWay if another holds it."""
-    with engine.connect() as connection:
-        if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": REBUILD_LOCK}).scalar():
+    """Hold the rebuilds' lock until the context ends, in a transaction of its own kept open
+    meanwhile (released however that ends: a commit, a rollback, the connection closed or
+    returned to the pool, this process killed); RebuildUnderWay if another holds it."""
+    with engine.begin() as connection:
+        if not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK}).scalar():
             raise RebuildUnderWay()
-        connection.commit()
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": REBUILD_LOCK})
-            connection.commit()
+        yield
 
 
 def _lock_writes(connection) -> None:
@@ -577,7 +573,7 @@ class PostgresSearch:
         from archive.search.analysis import warm
 
         warm()  # the word lists, loaded once, before the processes are forked
-        with _alone(self.engine):
+        with self.alone():
             yield from self._rebuilt(indexable)
 
     def _rebuilt(self, indexable: Indexable | None) -> Iterator[None]:
@@ -663,9 +659,13 @@ class PostgresSearch:
         with self.writing() as writing:
             return writing.delete(ids)
 
+    def alone(self) -> AbstractContextManager[None]:
+        """Hold the rebuilds' lock: RebuildUnderWay if a rebuild, an emptying or a repair holds it."""
+        return _alone(self.engine)
+
     def clear(self) -> None:
         """Empty the index (not while a rebuild runs: RebuildUnderWay)."""
-        with _alone(self.engine), self.engine.begin() as connection:
+        with self.alone(), self.engine.begin() as connection:
             _lock_writes(connection)
             connection.execute(text(EMPTIED))
             _spelling_made(connection)

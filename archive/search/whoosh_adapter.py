@@ -10,7 +10,8 @@ fields keep no positions (sequences.py holds where words stand).
 Writing, DirectWriter takes the text fields' terms already counted and fills the codec's blocks
 of postings whole (about three times as fast as Whoosh's writer); write_segment and
 commit_segments let forked processes write a segment each that one writer commits, as
-whoosh.multiproc does.
+whoosh.multiproc does. write_lock is the lock a writer takes, for an index that cannot be
+opened (whose writer cannot be asked for).
 
 These structures are whoosh3's codec ("whoosh3" in whoosh/codec/whoosh3.py) at the version
 pinned below and in pyproject.toml. tests/search/test_whoosh_adapter.py checks, against the
@@ -285,3 +286,13 @@ def length_bytes(leaf, field: str, count: int) -> np.ndarray | None:
     if column is None:
         return None
     return np.fromiter((column[n] for n in range(count)), np.uint8, count)
+
+
+def write_lock(folder: str):
+    """The lock Whoosh's writer of the index in `folder` takes (`FileIndex.lock("WRITELOCK")`:
+    the storage's lock of the index's name, MAIN, and WRITELOCK), without opening the index;
+    and the name of its file, which must outlive the index's other files."""
+    from whoosh.filedb.filestore import FileStorage
+
+    name = "MAIN_WRITELOCK"
+    return FileStorage(folder).lock(name), name

@@ -157,7 +157,7 @@ class WhooshSearch:
         processes of its own), but only where, under the lock, no other writer has indexed
         the document since and `indexable` says the database still holds it (backend.py).
         One at a time (RebuildUnderWay): another's emptying would make that rule untrue."""
-        with self._alone():
+        with self.alone():
             self._clear()
             self._rebuild = _Rebuild(indexable)
             try:
@@ -167,12 +167,13 @@ class WhooshSearch:
 
     def clear(self) -> None:
         """Empty the index (not while a rebuild runs: RebuildUnderWay)."""
-        with self._alone():
+        with self.alone():
             self._clear()
 
     @contextmanager
-    def _alone(self) -> Iterator[None]:
-        """Hold the rebuilds' lock (a file lock: released when this process ends, however)."""
+    def alone(self) -> Iterator[None]:
+        """Hold the rebuilds' lock (a file lock: released when this process ends, however):
+        RebuildUnderWay if a rebuild, an emptying or a repair holds it."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / REBUILD_LOCK, "a+b") as lock:
             try:
@@ -189,12 +190,12 @@ class WhooshSearch:
         process's writer, holding it meanwhile, finishes first: the files are Whoosh's to
         remove, its lock file among them); an index of another schema is created anew
         (_open_or_create). One that cannot be opened at all (files lost or damaged: what a
-        rebuild is for) is created anew, under the creation lock, as no writer can use it."""
+        rebuild is for) is created anew, under the creation lock and the writer's (_create)."""
         try:
             writer = self._writer()
         except whoosh_index.LockError:
             raise
-        except Exception as error:  # noqa: BLE001 - unreadable: replaced, not mended
+        except Exception as error:  # noqa: BLE001 - unreadable: replaced, not mended (an empty index either way)
             log.warning("search index unreadable (%s): created anew", type(error).__name__)
             self._ix = None
             with open(self.folder / ".create.lock", "a+b") as lock:
@@ -527,13 +528,24 @@ def _open_or_create(folder: Path):
 
 
 def _create(folder: Path):
-    """Create an empty index (the caller holds the creation lock)."""
-    for path in folder.iterdir():
-        if path.is_file() and path.name not in (".create.lock", REBUILD_LOCK):
-            path.unlink()
-    ix = whoosh_index.create_in(folder, schema())
-    (folder / "SCHEMA_VERSION").write_text(SCHEMA_VERSION + "\n")
-    return ix
+    """Create an empty index in place of whatever the folder holds (the caller holds the
+    creation lock), under Whoosh's write lock: a writer of another process (an older
+    release's, one whose index cannot be read) finishes first, and its lock file stays."""
+    lock, name = whoosh_adapter.write_lock(str(folder))
+    waited = time.monotonic() + LOCK_TIMEOUT
+    while not lock.acquire(False):
+        if time.monotonic() > waited:
+            raise whoosh_index.LockError("the index's writer is held by another process")
+        time.sleep(0.05)
+    try:
+        for path in folder.iterdir():
+            if path.is_file() and path.name not in (".create.lock", REBUILD_LOCK, name):
+                path.unlink()
+        ix = whoosh_index.create_in(folder, schema())
+        (folder / "SCHEMA_VERSION").write_text(SCHEMA_VERSION + "\n")
+        return ix
+    finally:
+        lock.release()
 
 
 def _fields(doc: IndexedDocument, words: list[str] | None = None) -> dict:

@@ -215,9 +215,13 @@ def test_a_second_rebuild_or_an_emptying_is_refused_while_one_runs(app, witness)
             with pytest.raises(RebuildUnderWay):
                 reindex(session, second, CLI)
             first.index([indexed(session.get(Document, witness))])
-    with second.rebuilding():  # once it is done
+        with app.app_context(), get_db(app).session() as session, pytest.raises(RebuildUnderWay):
+            repair(session, second, check(session, second), CLI)
+    with pytest.raises(ValueError, match="midway"), second.rebuilding():  # once it is done
+        raise ValueError("a rebuild failing midway")
+    second.clear()  # ... the lock released all the same
+    with first.rebuilding():
         pass
-    second.clear()
     assert first.versions() == {}
 
 

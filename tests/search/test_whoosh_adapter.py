@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.fields import ID, Schema
 from whoosh.util.numeric import byte_to_length
 
 from archive.search import fields, whoosh_adapter
@@ -242,3 +243,19 @@ def test_the_direct_writer_refuses_what_it_cannot_write_as_whoosh_would(tmp_path
     with pytest.raises(ValueError, match="boosts"):
         writer.add_document(id="1", _boost=2.0)
     writer.cancel()
+
+
+def test_the_write_lock_is_the_one_whooshs_writer_takes(tmp_path):
+    ix = whoosh_index.create_in(tmp_path, Schema(id=ID(stored=True)))
+    lock, name = whoosh_adapter.write_lock(str(tmp_path))
+    writer = ix.writer()
+    try:
+        assert (tmp_path / name).exists() and not lock.acquire(False)
+    finally:
+        writer.cancel()
+    assert lock.acquire(False)
+    try:
+        with pytest.raises(whoosh_index.LockError):
+            ix.writer()
+    finally:
+        lock.release()
