@@ -30,6 +30,7 @@ from archive.storage.models import Document, IndexOutbox
 
 log = logging.getLogger(__name__)
 BATCH = 25_000  # documents per index commit in bulk work (analysed in parallel; large segments)
+IN_LIMIT = 900  # ids in one statement's IN (...): under SQLite's bound-parameter limit
 
 
 def make_backend(config: dict, database: Database | None = None) -> SearchBackend:
@@ -156,13 +157,21 @@ def update(
     return gone
 
 
+def _slices(ids: Iterable[int]) -> Iterator[list[int]]:
+    """The ids, sorted, IN_LIMIT at a time (one statement's bound parameters: SQLite's limit)."""
+    ids = sorted(ids)
+    for start in range(0, len(ids), IN_LIMIT):
+        yield ids[start : start + IN_LIMIT]
+
+
 def _outbox_rows(session: Session, ids: set[int]) -> list[tuple[int, bool]]:
     """The outbox rows of these documents: (id, purge)."""
-    ids, rows = sorted(ids), []
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        rows += session.execute(select(IndexOutbox.id, IndexOutbox.purge).where(IndexOutbox.document_id.in_(chunk)))
-    return [(row, purge) for row, purge in rows]
+    select_rows = select(IndexOutbox.id, IndexOutbox.purge)
+    return [
+        (row, purge)
+        for chunk in _slices(ids)
+        for row, purge in session.execute(select_rows.where(IndexOutbox.document_id.in_(chunk)))
+    ]
 
 
 def _outbox_removed(sessions: Callable[[], Session], rows: list[int]) -> None:
@@ -170,8 +179,8 @@ def _outbox_removed(sessions: Callable[[], Session], rows: list[int]) -> None:
     if not rows:
         return
     with sessions() as session:
-        for start in range(0, len(rows), 900):
-            session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(rows[start : start + 900])))
+        for chunk in _slices(rows):
+            session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(chunk)))
         session.commit()
 
 
@@ -186,17 +195,9 @@ def indexable(sessions: Callable[[], Session]) -> Indexable:
     asked: a rebuild's check, under the index's lock, before it writes what it read earlier."""
 
     def now(ids: list[int]) -> set[int]:
+        held = select(Document.id).where(Document.redaction_reviewed_at.is_not(None))
         with sessions() as session:
-            found: set[int] = set()
-            for start in range(0, len(ids), 900):
-                found.update(
-                    session.scalars(
-                        select(Document.id).where(
-                            Document.id.in_(ids[start : start + 900]), Document.redaction_reviewed_at.is_not(None)
-                        )
-                    )
-                )
-            return found
+            return {found for chunk in _slices(ids) for found in session.scalars(held.where(Document.id.in_(chunk)))}
 
     return now
 

@@ -33,6 +33,7 @@ from operator import itemgetter
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -292,7 +293,5 @@ def write_lock(folder: str):
     """The lock Whoosh's writer of the index in `folder` takes (`FileIndex.lock("WRITELOCK")`:
     the storage's lock of the index's name, MAIN, and WRITELOCK), without opening the index;
     and the name of its file, which must outlive the index's other files."""
-    from whoosh.filedb.filestore import FileStorage
-
     name = "MAIN_WRITELOCK"
     return FileStorage(folder).lock(name), name

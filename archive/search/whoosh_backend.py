@@ -198,12 +198,8 @@ class WhooshSearch:
         except Exception as error:  # noqa: BLE001 - unreadable: replaced, not mended (an empty index either way)
             log.warning("search index unreadable (%s): created anew", type(error).__name__)
             self._ix = None
-            with open(self.folder / ".create.lock", "a+b") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                try:
-                    self._ix = _create(self.folder)
-                finally:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
+            with _creating(self.folder):
+                self._ix = _create(self.folder)
             return
         writer.commit(mergetype=CLEAR)
 
@@ -505,26 +501,33 @@ class _Refused(Exception):
     and the document's id: the parent logs it, and an error's text may quote the text)."""
 
 
-def _open_or_create(folder: Path):
-    """Open the index, creating it under a lock so that processes starting together agree."""
+@contextmanager
+def _creating(folder: Path) -> Iterator[None]:
+    """Hold the creation lock, so that processes opening or creating the index together agree."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".create.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            marker = folder / "SCHEMA_VERSION"
-            current = marker.read_text().strip() if marker.exists() else None
-            if whoosh_index.exists_in(folder) and current == SCHEMA_VERSION:
-                return whoosh_index.open_dir(folder)
-            if whoosh_index.exists_in(folder):
-                log.warning(
-                    "search index schema %s replaced by %s; it must be rebuilt "
-                    "(archive init or archive check-index --repair)",
-                    current,
-                    SCHEMA_VERSION,
-                )
-            return _create(folder)
+            yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _open_or_create(folder: Path):
+    """Open the index, creating it under the creation lock (_creating)."""
+    with _creating(folder):
+        marker = folder / "SCHEMA_VERSION"
+        current = marker.read_text().strip() if marker.exists() else None
+        if whoosh_index.exists_in(folder) and current == SCHEMA_VERSION:
+            return whoosh_index.open_dir(folder)
+        if whoosh_index.exists_in(folder):
+            log.warning(
+                "search index schema %s replaced by %s; it must be rebuilt "
+                "(archive init or archive check-index --repair)",
+                current,
+                SCHEMA_VERSION,
+            )
+        return _create(folder)
 
 
 def _create(folder: Path):
