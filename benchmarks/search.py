@@ -27,10 +27,12 @@ back, a popular query).
 
 Request types: a single term, two terms with AND, a two-word phrase found in the corpus, a
 Russian word form (stemmed), a term with a kind filter and a date range, a common term with the
-six facets counted, and the second page of a term's results; every hit carries a snippet, and
-FTS5 makes one with snippet() for every request too. Then one document added or replaced (the
-p95 of 100), and one indexed as after a commit that wrote it (indexing.update: read from the
-database under the index's lock, written, its outbox rows removed). Targets (issue 23): at
+six facets counted, and the second page of a term's results; every hit carries a snippet (for
+the backends, made of the archive's text of the page's hits, read by their ids, as a search
+makes them once its hits are checked), and FTS5 makes one with snippet() for every request
+too. Then one document added or replaced (the p95 of 100), and one indexed as after a commit
+that wrote it (indexing.update: read from the database under the index's lock, written, its
+outbox rows removed). Targets (issue 23): at
 100,000 documents every type p95 < 50 ms in a warm worker and < 100 ms in a fresh one
 (Whoosh), < 100 ms (PostgreSQL), each ≤ 3× FTS5's p95 in the same kind of worker; `archive
 reindex` ≥ 1,000 documents/s; one update p95 < 50 ms; index ≤ 2× FTS5's size.
@@ -241,14 +243,43 @@ def open_engine(kind: str, where: str, cache: int = 0):
         from archive.search.whoosh_backend import WhooshSearch
 
         backend = WhooshSearch(Path(where), cache=cache)
+        searched = Searched(backend, f"sqlite:///{Path(where).parent / 'archive.sqlite3'}")
     else:
         from archive.search.postgres_backend import PostgresSearch
 
         backend = PostgresSearch(where, cache=cache)
-    if hasattr(backend, "warm"):
-        backend.warm()
+        searched = Searched(backend)
+    backend.warm()
     gc.freeze()  # as a server's worker does once warm (archive/cli/setup.py, _warm_worker)
-    return backend
+    return searched
+
+
+class Searched:
+    """A backend's search as a reader meets it: its results, then the page's snippets, made of
+    the archive's public text (search/query.py's with_snippets(), as verified() makes them once
+    the hits are checked: the PostgreSQL index holds no text), read from the database by the
+    hits' ids as the backend read them from its own rows before (migration 0032)."""
+
+    def __init__(self, backend, archive_url: str | None = None):
+        from sqlalchemy import create_engine
+
+        self.backend = backend
+        self.engine = backend.engine if archive_url is None else create_engine(archive_url)
+
+    def search(self, request):
+        from sqlalchemy import bindparam, text
+
+        from archive.search.query import with_snippets
+
+        results = self.backend.search(request)
+        ids = [h.id for h in results.hits]
+        if not ids:
+            return results
+        read = text("SELECT id, body_public FROM documents WHERE id IN :ids")
+        read = read.bindparams(bindparam("ids", expanding=True))
+        with self.engine.connect() as connection:
+            texts = dict(connection.execute(read, {"ids": ids}).all())
+        return with_snippets(results, texts)
 
 
 def ask(engine, spec: dict):
@@ -517,7 +548,7 @@ def updates(kind: str, where: str, docs: list[dict]) -> list[float]:
         if kind == "fts5":
             engine.add(d)
         else:
-            engine.index([indexed_document(d)])
+            engine.backend.index([indexed_document(d)])
         samples.append(time.perf_counter() - began)
     return samples
 
@@ -535,7 +566,7 @@ def indexed_updates(kind: str, where: str, data: Path, docs: list[dict]) -> list
     url = where if kind == "postgres" else f"sqlite:///{data / 'archive.sqlite3'}"
     config = load_config(environ=archive_env(data, url, kind))
     db = Database(url, Sealer(parse_key(config["VAULT_KEY"])))
-    indexer = Indexer(db, open_engine(kind, where))
+    indexer = Indexer(db, open_engine(kind, where).backend)
     samples = []
     for n in range(100):
         began = time.perf_counter()

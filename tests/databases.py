@@ -86,18 +86,19 @@ def drop_created() -> None:
 
 
 def search_tables_text(engine) -> str:
-    """Everything the PostgreSQL search backend holds: each row's text and terms, its
-    vocabulary and its spelling words, as one text to scan."""
+    """Everything the PostgreSQL search backend holds: each row's title and terms, its
+    vocabulary and its spelling words (counted, and numbered), as one text to scan."""
     from sqlalchemy import text
 
     with engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT concat_ws(E'\\n', title, body, terms::text, rank::text, "
+                "SELECT concat_ws(E'\\n', title, terms::text, rank::text, encode(spelling, 'escape'), "
                 "(SELECT string_agg(t.term, E'\\n') FROM search_terms t WHERE t.id = ANY(facet_ids))) "
                 "FROM search_index "
                 "UNION ALL SELECT term FROM search_terms "
-                "UNION ALL SELECT word FROM search_spelling"
+                "UNION ALL SELECT word FROM search_spelling "
+                "UNION ALL SELECT word FROM search_words"
             )
         ).scalars()
         return "\n".join(rows)

@@ -51,7 +51,9 @@ class SearchRequest:
 class Hit:
     id: int
     title: str
-    snippet: str  # plain text of the rendered public text, escaped, with <mark> around matches
+    # plain text of the rendered public text, escaped, with <mark> around matches: made from the
+    # database's text of the version the index holds, once the hit is checked (search/query.py)
+    snippet: str
     kind: str
     language: str
     case: str
@@ -73,6 +75,9 @@ class SearchResults:
     # facet count or suggestion computed by the index alone is given
     partial: bool = False
     more: bool = False  # with partial: whether a next page may hold more
+    # the query's terms a snippet marks: (field, term), the field "text" (stemmed) or "fold"
+    # (a cross-script key); the index holds no text, snippets are made of the database's
+    terms: frozenset = frozenset()
 
 
 @dataclass

@@ -31,7 +31,7 @@ def schema() -> Schema:
         id=ID(stored=True, unique=True),
         version=STORED(),
         title=STORED(),
-        body=STORED(),  # the public text, for snippets
+        body=STORED(),  # the public text: small segments' phrase places are built from it (sequences.py)
         # title and body, stemmed per script; where words stand is in sequences.py's files
         text=TEXT(analyzer=text_analyzer(), phrase=False),
         fold=TEXT(analyzer=fold_analyzer(), phrase=False),

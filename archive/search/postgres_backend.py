@@ -1,11 +1,12 @@
 """PostgreSQL full-text search: the index is a table of the archive's own database, so several
 web servers share it and hold no search state of their own.
 
-Each indexed document is a row (migration 0011) with its public text, its facet values (as
-the numbers of their terms in the vocabulary, migration 0030), and two vectors. The ranking
-vector (`rank`, kept in the row) holds the words and names with every place PostgreSQL keeps;
-`terms` (compressed and out of the row once large, as the body: migration 0029) the lexemes
-without places.
+Each indexed document is a row (migration 0011) with its title, its facet values (as the
+numbers of their terms in the vocabulary, migration 0030), its spelling words' numbers, and
+two vectors; not its text (migration 0032): a hit's snippet is made of the database's public
+text of the version indexed, once the hit is checked (search/query.py). The ranking vector
+(`rank`, kept in the row) holds the words and names with every place PostgreSQL keeps; `terms`
+(compressed and out of the row once large: migration 0029) the lexemes without places.
 The matching vector is the two as one, `rank || terms`, under a GIN index of that expression
 (migration 0028: the placed lexemes are written once, not in both): the terms of the same
 analysis as the Whoosh backend (archive/search/analysis.py), so that both find the same
@@ -34,13 +35,14 @@ detain) and know nothing of transliteration, so the analysis is done here and th
 written as literals. A user's query is parsed by the same parser as Whoosh's and compiled to a
 `tsquery` (`&`, `|`, `!`, `<->` for phrases, `:*` for prefixes); fuzzy, wildcard and range
 terms are expanded from the `search_terms` vocabulary. One statement ranks the page, counts
-the matches and their facet values; snippets are made only for the page of results shown.
+the matches and their facet values; the page's hits are read by their ids.
 
 The spelling words (folded, unstemmed words of four letters or more: what suggestions offer
 and wildcards match) are kept once, not in every row (migration 0031): `search_spelling`
 counts, for each word and each kind of reader's access, the rows holding it. A write adds its
-rows' words and takes out those of the rows it replaces, read again from their stored text
-(`spelling_of`, the same analysis), so a word leaves the list with the last row holding it.
+rows' words and takes out those of the rows it replaces, by the numbers those rows hold
+(`search_words` numbers each word while a count holds it: migration 0032), so a word leaves the
+list, and `search_words`, with the last row holding it.
 Counts made by another analysis (`search_generation.spelling`) are not used: suggestions and
 wildcards then fail closed until `archive check-index --repair` counts them again.
 """
@@ -61,6 +63,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -80,11 +83,10 @@ from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
 from archive.search.errors import QueryError, RebuildUnderWay
 from archive.search.fields import readings
-from archive.search.snippets import snippet
 from archive.search.snippets import warm as warm_snippets
 from archive.storage.queries import escape_like
 
-_PAGE_HITS = 'SELECT id, version, title, body, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'
+_PAGE_HITS = 'SELECT id, version, title, kind, language, "case", published FROM search_index WHERE id = ANY(:ids)'
 log = logging.getLogger(__name__)
 MAX_POSITION = 16383  # PostgreSQL keeps positions up to this
 MAX_POSITIONS = 256  # ... and this many per term
@@ -102,7 +104,7 @@ MATCHING = "(rank || terms)"
 GIN_INDEX = "ix_search_index_terms"
 CREATE_GIN = f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON search_index USING gin ({MATCHING})"
 GIN_BUILD_MEMORY = "512MB"  # maintenance_work_mem while it is built after a rebuild
-EMPTIED = "TRUNCATE search_index, search_terms, search_spelling RESTART IDENTITY"
+EMPTIED = "TRUNCATE search_index, search_terms, search_spelling, search_words RESTART IDENTITY"
 _EVERYTHING, _NOTHING = object(), object()  # a query matching every document, or none
 PAIR = "+"  # "+of the", "+~ramzan ~kadyrov": two words side by side (see analyse())
 
@@ -240,21 +242,22 @@ def _places(places: list[int], title_tokens: int) -> str:
 
 _UPSERT = """
     INSERT INTO search_index (id, version, "case", kind, language, published, events_start,
-        events_end, facet_ids, length, rank, title, body, terms, every_place)
+        events_end, facet_ids, length, rank, title, spelling, terms, every_place)
     VALUES (:id, :version, :case, :kind, :language, :published, :events_start, :events_end,
-        :facet_ids, :length, CAST(:rank AS tsvector), :title, :body, CAST(:terms AS tsvector),
+        :facet_ids, :length, CAST(:rank AS tsvector), :title, :spelling, CAST(:terms AS tsvector),
         :every_place)
     ON CONFLICT (id) DO UPDATE SET version = excluded.version, "case" = excluded."case",
         kind = excluded.kind, language = excluded.language, published = excluded.published,
         events_start = excluded.events_start, events_end = excluded.events_end,
         facet_ids = excluded.facet_ids, length = excluded.length, rank = excluded.rank,
-        title = excluded.title, body = excluded.body, terms = excluded.terms,
+        title = excluded.title, spelling = excluded.spelling, terms = excluded.terms,
         every_place = excluded.every_place
 """
 
 
-def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int]) -> dict:
-    """The document's row; `numbers`: the vocabulary's number of each facet value (_numbered)."""
+def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int], words: dict[str, int]) -> dict:
+    """The document's row; `numbers`: the vocabulary's number of each facet value (_numbered),
+    `words`: search_words' of each spelling word (_word_numbers)."""
     return {
         "id": doc.id,
         "version": doc.version,
@@ -268,7 +271,7 @@ def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int]) -> d
         "length": analysed.length,
         "rank": analysed.rank,
         "title": doc.title,
-        "body": doc.body,
+        "spelling": _encoded(words[word] for word in analysed.spelling),
         "terms": analysed.terms,
         "every_place": analysed.every_place,
     }
@@ -299,13 +302,15 @@ def _write(
         if rebuild is not None:
             part = _not_since(connection, part, rebuild.indexable)
         numbers = _numbered(connection, {value for _, analysed in part for value in analysed.facets})
-        rows = [_row(doc, analysed, numbers) for doc, analysed in part]
+        words = _word_numbers(connection, {word for _, analysed in part for word in analysed.spelling})
+        rows = [_row(doc, analysed, numbers, words) for doc, analysed in part]
         for _, analysed in part:
             vocabulary |= analysed.vocabulary
         ids = [row["id"] for row in rows]
         before |= _terms_of_rows(connection, ids)
-        if state != UNCOUNTED:  # the words of the rows replaced, then the new rows'
-            _spelling_of_rows(connection, ids, spelling)
+        if state != UNCOUNTED and not _spelling_of_rows(connection, ids, spelling):
+            state = UNCOUNTED  # (a row's word not numbered: counted again by a repair)
+        if state != UNCOUNTED:  # the words of the rows replaced (above), then the new rows'
             added = spelling if kept is None else kept
             for _, analysed in part:
                 added[analysed.access].update(analysed.spelling)
@@ -340,7 +345,9 @@ class _Writing:
         state, _ = _spelling_state(connection)
         if state != UNCOUNTED:
             _keep_spelling(connection)
-            _count_spelling(connection, _spelling_of_rows(connection, ids, _spelling()), state)
+            taken = _spelling()
+            if _spelling_of_rows(connection, ids, taken):
+                _count_spelling(connection, taken, state)
         result = connection.execute(text("DELETE FROM search_index WHERE id = ANY(:ids)"), {"ids": ids})
         _forget_terms(connection, before)
         _next_generation(connection)
@@ -609,6 +616,7 @@ class PostgresSearch:
                 return
             _count_spelling(connection, rebuild.pending, REBUILDING)
             connection.execute(text("DELETE FROM search_spelling WHERE rows <= 0"))
+            connection.execute(text(_FORGET_ALL_WORDS))
             _spelling_made(connection)
             _next_generation(connection)
 
@@ -649,10 +657,12 @@ class PostgresSearch:
             _lock_writes(connection)
             connection.execute(text("DELETE FROM search_spelling"))
             counts = _spelling()
-            rows = connection.execute(text(_ROWS_TEXT).execution_options(yield_per=RECOUNTED))
-            for title, body, access in rows:
-                counts[access].update(spelling_of(title, body))
+            words = dict(connection.execute(text("SELECT id, word FROM search_words")).all())
+            rows = connection.execute(text(_ROWS_SPELLING).execution_options(yield_per=RECOUNTED))
+            for spelling, access in rows:  # (a number no word has: counted nowhere, offered never)
+                counts[access].update(words[n] for n in _decoded(spelling).tolist() if n in words)
             _count_spelling(connection, counts, COUNTED)  # (and marks them made)
+            connection.execute(text(_FORGET_ALL_WORDS))
             _next_generation(connection)
 
     def delete(self, ids: Iterable[int]) -> int:
@@ -691,11 +701,12 @@ class PostgresSearch:
         if where is None:
             return SearchResults([], 0, request.page, request.per_page)
         ranked, total, facets = self._matches(connection, request, where, params)
-        hits = self._hits(connection, ranked, compiler.highlight_terms)
+        hits = self._hits(connection, ranked)
         suggestion = None
         if total == 0 and request.q.strip():
             suggestion = self._suggest(connection, request)
-        return SearchResults(hits, total, request.page, request.per_page, facets, suggestion)
+        terms = frozenset(compiler.highlight_terms)
+        return SearchResults(hits, total, request.page, request.per_page, facets, suggestion, terms=terms)
 
     @staticmethod
     def _matches(connection, request: SearchRequest, where: str, params: dict):
@@ -747,8 +758,9 @@ class PostgresSearch:
         return [(r.id, float(r.score)) for r in ranked], total, facets_
 
     @staticmethod
-    def _hits(connection, ranked: list[tuple[int, float]], terms: set) -> list[Hit]:
-        """The page's hits, with snippets made for these documents only."""
+    def _hits(connection, ranked: list[tuple[int, float]]) -> list[Hit]:
+        """The page's hits (their snippets are made of the database's text once they are
+        checked: search/query.py)."""
         if not ranked:
             return []
         rows = connection.execute(
@@ -760,7 +772,7 @@ class PostgresSearch:
             Hit(
                 id=doc_id,
                 title=by_id[doc_id].title,
-                snippet=snippet(by_id[doc_id].body, terms),
+                snippet="",
                 kind=by_id[doc_id].kind,
                 language=by_id[doc_id].language,
                 case=by_id[doc_id].case,
@@ -861,9 +873,9 @@ def _terms_of_rows(connection, ids: list[int]) -> set[str]:
 
 
 OLD_SPELLING = "!"  # a spelling word in a row written before migration 0031 (never in the vocabulary)
-# a row's stored text and who may see it (its access lexeme: `terms` holds one)
-_ROWS_TEXT = (
-    "SELECT title, body, (SELECT a FROM unnest(tsvector_to_array(terms)) a "
+# a row's spelling words' numbers and who may see it (its access lexeme: `terms` holds one)
+_ROWS_SPELLING = (
+    "SELECT spelling, (SELECT a FROM unnest(tsvector_to_array(terms)) a "
     "WHERE starts_with(a, '=access:') LIMIT 1) AS access FROM search_index"
 )
 
@@ -915,12 +927,68 @@ def _keep_spelling(connection) -> None:
     connection.execute(text("SELECT set_config('archive.spelling', 'kept', true)"))
 
 
-def _spelling_of_rows(connection, ids: list[int], change: Spelling) -> Spelling:
-    """Take out of `change` the spelling words of these rows, read from their text now (before
-    they are replaced or deleted)."""
-    for title, body, access in connection.execute(text(_ROWS_TEXT + " WHERE id = ANY(:ids)"), {"ids": ids}):
-        change[access].subtract(spelling_of(title, body))
-    return change
+def _spelling_of_rows(connection, ids: list[int], change: Spelling) -> bool:
+    """Take out of `change` the spelling words of these rows (before they are replaced or
+    deleted), by their numbers. Whether every number was found: where one was not (never,
+    while the counts hold: a word leaves search_words with its last count), the counts are
+    marked not made, and suggestions and wildcards wait for a repair to count them again."""
+    rows = connection.execute(text(_ROWS_SPELLING + " WHERE id = ANY(:ids)"), {"ids": ids}).all()
+    numbers = sorted({int(n) for spelling, _ in rows for n in _decoded(spelling)})
+    words = dict(connection.execute(text(_WORDS_NUMBERED), {"numbers": numbers}).all()) if numbers else {}
+    if len(words) < len(numbers):
+        log.error("search_index rows hold %d spelling word numbers search_words lacks", len(numbers) - len(words))
+        _spelling_made(connection, None)
+        return False
+    for spelling, access in rows:
+        change[access].subtract(words[int(n)] for n in _decoded(spelling))
+    return True
+
+
+_WORDS_NUMBERED = "SELECT id, word FROM search_words WHERE id = ANY(CAST(:numbers AS integer[]))"
+# each word's number, the words search_words lacks numbered first (in one statement: the
+# SELECT does not see the rows the INSERT adds, so each word is in one of the two)
+_NUMBER_WORDS = (
+    "WITH added AS (INSERT INTO search_words (word) SELECT w FROM unnest(CAST(:words AS text[])) AS w "
+    "WHERE NOT EXISTS (SELECT 1 FROM search_words s WHERE s.word = w) RETURNING word, id) "
+    "SELECT word, id FROM added UNION ALL "
+    "SELECT word, id FROM search_words WHERE word = ANY(CAST(:words AS text[]))"
+)
+
+
+def _word_numbers(connection, words: set[str]) -> dict[str, int]:
+    """search_words' number of each spelling word, numbered where new (the writers' lock keeps
+    out any other writer meanwhile). A row holds its words' numbers (`spelling`: _encoded), so
+    that the words are taken out of the counts when it is replaced or deleted, without the
+    row keeping its text: a number stays its word's while any count holds the word
+    (_forget_words)."""
+    if not words:
+        return {}
+    return dict(connection.execute(text(_NUMBER_WORDS), {"words": sorted(words)}).all())
+
+
+def _encoded(numbers: Iterable[int]) -> bytes:
+    """Word numbers as a row holds them: sorted, as the differences between each and the one
+    before, two bytes each where all fit, four otherwise (the first byte says which): about
+    450 bytes for a document's 200 words, where its text took 2.2 KB compressed."""
+    gaps = np.diff(np.fromiter(sorted(numbers), dtype=np.int64), prepend=0)
+    width = 2 if not gaps.size or int(gaps.max()) < 1 << 16 else 4
+    return bytes([width]) + gaps.astype(f"<u{width}").tobytes()
+
+
+def _decoded(encoded: bytes) -> np.ndarray:
+    """The numbers _encoded() wrote."""
+    encoded = bytes(encoded)
+    return np.frombuffer(encoded, f"<u{encoded[0]}", offset=1).astype(np.int64).cumsum()
+
+
+# the words no count holds any more (of these, or of all): a redacted name must not stay
+_FORGET_WORDS = (
+    "DELETE FROM search_words w WHERE w.word = ANY(CAST(:words AS text[])) "
+    "AND NOT EXISTS (SELECT 1 FROM search_spelling s WHERE s.word = w.word)"
+)
+_FORGET_ALL_WORDS = (
+    "DELETE FROM search_words w WHERE NOT EXISTS (SELECT 1 FROM search_spelling s WHERE s.word = w.word)"
+)
 
 
 _COUNT_SPELLING = (
@@ -950,6 +1018,11 @@ def _count_spelling(connection, change: Spelling, state: str) -> None:
         if fewer and state == COUNTED:
             connection.execute(text(_UNCOUNTED), {"words": [w for w, _ in fewer], "access": [a for _, a in fewer]})
     if state == COUNTED:
+        # once every count is added: a word a row gives up under one access may be counted
+        # under another in a later part (the row rewritten), and the new row holds its number
+        fewer = sorted({word for word, _, n in changed if n < 0})
+        for start in range(0, len(fewer), COUNTED_AT_ONCE):
+            connection.execute(text(_FORGET_WORDS), {"words": fewer[start : start + COUNTED_AT_ONCE]})
         _spelling_made(connection)
 
 

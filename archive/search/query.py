@@ -18,6 +18,7 @@ from archive.search.backend import SearchBackend, SearchRequest, SearchResults
 from archive.search.errors import QueryError
 from archive.search.indexing import index_lags, indexed
 from archive.search.language import FACETS, parse_query
+from archive.search.snippets import snippet
 from archive.storage.models import Document
 
 
@@ -118,13 +119,15 @@ def search_documents(
 
 def verified(session: Session, results: SearchResults, audience: Audience, lagging: bool = False) -> SearchResults:
     """Keep the hits the database agrees the audience may see in the version indexed, each
-    with its date of publication as recorded (EDTF: `2017-09?`, not the day it begins);
-    `lagging`: the index had work queued when it was read."""
+    with its date of publication as recorded (EDTF: `2017-09?`, not the day it begins) and
+    its snippet, made of the database's public text of that very version (the PostgreSQL
+    index holds no text); `lagging`: the index had work queued when it was read."""
     current = _current(session, [h.id for h in results.hits], audience)
+    checked = [h for h in results.hits if h.version and h.id in current and current[h.id].version == h.version]
+    texts = {h.id: current[h.id].body for h in checked}
     hits = [
-        replace(h, published_edtf=current[h.id][1] or "")
-        for h in results.hits
-        if h.version and h.id in current and current[h.id][0] == h.version
+        replace(h, published_edtf=current[h.id].published_edtf or "")
+        for h in with_snippets(replace(results, hits=checked), texts).hits
     ]
     if len(hits) == len(results.hits) and not lagging and not index_lags(session):
         return replace(results, hits=hits)  # a copy: the results may be kept for other readers
@@ -135,11 +138,28 @@ def verified(session: Session, results: SearchResults, audience: Audience, laggi
         per_page=results.per_page,
         partial=True,
         more=results.total > results.page * results.per_page,
+        terms=results.terms,
     )
 
 
-def _current(session: Session, ids: list[int], audience: Audience) -> dict[int, tuple[str, str | None]]:
-    """Each visible document's current index version and recorded date of publication."""
+def with_snippets(results: SearchResults, texts: dict[int, str]) -> SearchResults:
+    """The results with a snippet for each hit whose public text `texts` gives (the text of
+    the version the index holds: verified() checks it), marking the words the query found;
+    the others' hits left out."""
+    hits = [replace(h, snippet=snippet(texts[h.id], results.terms)) for h in results.hits if h.id in texts]
+    return replace(results, hits=hits)
+
+
+@dataclass(frozen=True)
+class _Current:
+    version: str  # as the index would hold the document now (indexing.version_of)
+    published_edtf: str | None
+    body: str  # its public text now, of that version
+
+
+def _current(session: Session, ids: list[int], audience: Audience) -> dict[int, _Current]:
+    """Each visible document's current index version, recorded date of publication and
+    public text."""
     if not ids:
         return {}
     stmt = (
@@ -152,7 +172,11 @@ def _current(session: Session, ids: list[int], audience: Audience) -> dict[int, 
             Document.redaction_reviewed_at.is_not(None),
         )
     )
-    return {d.id: (indexed(d).version, d.published_edtf) for d in session.scalars(stmt)}
+    found = {}
+    for document in session.scalars(stmt):
+        doc = indexed(document)
+        found[document.id] = _Current(doc.version, document.published_edtf, doc.body)
+    return found
 
 
 def visible_languages(backend: SearchBackend, actor: Actor) -> dict[str, int]:

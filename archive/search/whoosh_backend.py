@@ -42,7 +42,6 @@ from archive.search.cache import SIZE as CACHE_SIZE
 from archive.search.cache import ResultCache
 from archive.search.errors import RebuildUnderWay
 from archive.search.fields import ANALYSED, analysed_words, schema
-from archive.search.snippets import snippet
 from archive.search.snippets import warm as warm_snippets
 
 log = logging.getLogger(__name__)
@@ -290,12 +289,13 @@ class WhooshSearch:
         order = found.score if request.sort == "relevance" else arrays.column("published")
         start = (request.page - 1) * request.per_page
         page = top(mask, order, True, start, start + request.per_page)
-        hits = [_hit(searcher.stored_fields(n), found, float(found.score[n])) for n in page]
+        hits = [_hit(searcher.stored_fields(n), float(found.score[n])) for n in page]
         counts = {n: arrays.facet_counts(n, mask) for n in FACETS} if request.facets else {}
         suggestion = None
         if total == 0 and request.q.strip():
             suggestion = _suggest(arrays, request.q, allowed)
-        return SearchResults(hits, total, request.page, request.per_page, counts, suggestion)
+        terms = frozenset(found.terms)
+        return SearchResults(hits, total, request.page, request.per_page, counts, suggestion, terms=terms)
 
 
 @dataclass
@@ -599,12 +599,12 @@ def _restrictions(arrays: IndexArrays, request: SearchRequest) -> np.ndarray:
     return mask
 
 
-def _hit(fields: dict, found, score: float) -> Hit:
+def _hit(fields: dict, score: float) -> Hit:
     published = fields.get("published_iso")
     return Hit(
         id=int(fields["id"]),
         title=fields.get("title", ""),
-        snippet=snippet(fields.get("body", ""), found.terms),
+        snippet="",  # made of the database's text once the hit is checked (search/query.py)
         kind=fields.get("kind", ""),
         language=fields.get("language", ""),
         case=fields.get("case", ""),

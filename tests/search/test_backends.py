@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from archive.errors import ValidationError
 from archive.search import whoosh_backend
 from archive.search.backend import IndexedDocument, SearchRequest
+from archive.search.query import with_snippets
 from archive.search.whoosh_backend import WhooshSearch
 from tests import databases
 
@@ -37,10 +38,11 @@ def doc(
     tags=(),
     published=date(2017, 9, 1),
     events=(date(2017, 4, 1), date(2017, 4, 30)),
+    version=None,
 ):
     return IndexedDocument(
         id_,
-        f"v{id_}",
+        version or f"v{id_}",
         "chechnya-2017",
         kind,
         language,
@@ -76,31 +78,40 @@ def make_search(request, tmp_path, _migrated_db):
         search.close()
 
 
+def sample():
+    return [
+        doc(
+            1,
+            "Его задержан был в Грозном. Рамзан Кадыров отрицал.",
+            language="ru",
+            places=("Argun",),
+            tags=("detention",),
+            events=(date(2017, 2, 1), date(2017, 2, 28)),
+        ),
+        doc(
+            2,
+            "Men were detained in Grozny; Kadyrov denied the detention.",
+            kind="news_report",
+            places=("Grozny", "Argun"),
+            tags=("denial",),
+        ),
+        doc(3, "A statement for researchers only: RESEARCHERCANARY.", consent="researchers"),
+        doc(4, "A draft nobody may see yet: DRAFTCANARY.", status="draft"),
+    ]
+
+
 @pytest.fixture
 def backend(make_search):
     search = make_search()
-    search.index(
-        [
-            doc(
-                1,
-                "Его задержан был в Грозном. Рамзан Кадыров отрицал.",
-                language="ru",
-                places=("Argun",),
-                tags=("detention",),
-                events=(date(2017, 2, 1), date(2017, 2, 28)),
-            ),
-            doc(
-                2,
-                "Men were detained in Grozny; Kadyrov denied the detention.",
-                kind="news_report",
-                places=("Grozny", "Argun"),
-                tags=("denial",),
-            ),
-            doc(3, "A statement for researchers only: RESEARCHERCANARY.", consent="researchers"),
-            doc(4, "A draft nobody may see yet: DRAFTCANARY.", status="draft"),
-        ]
-    )
+    search.index(sample())
     return search
+
+
+def found(search, request: SearchRequest, *docs: IndexedDocument):
+    """The search's results with their snippets as a reader is given them: made of each
+    document's text (search/query.py's verified(), from the database's) and the terms the
+    backend says the query found."""
+    return with_snippets(search.search(request), {d.id: d.body for d in docs})
 
 
 def ids(backend, q="", **options):
@@ -152,8 +163,8 @@ def test_date_range_matches_the_period_of_events(backend):
 
 def test_snippets_highlight_matches_and_carry_no_markup(make_search):
     search = make_search()
-    search.index([doc(1, "He said <script>alert(1)</script> & was detained")])
-    (hit,) = search.search(SearchRequest(q="detained")).hits
+    search.index(docs := [doc(1, "He said <script>alert(1)</script> & was detained")])
+    (hit,) = found(search, SearchRequest(q="detained"), *docs).hits
     assert "<script" not in hit.snippet and "script&gt;" not in hit.snippet
     assert "&amp; was" in hit.snippet
     assert "<mark" in hit.snippet and "detained</mark>" in hit.snippet
@@ -180,8 +191,8 @@ kept as written
 )
 def test_snippets_are_the_plain_text_of_the_rendered_markdown(make_search, query, marked):
     search = make_search()
-    search.index([doc(1, MARKDOWN)])
-    (hit,) = search.search(SearchRequest(q=query)).hits
+    search.index(docs := [doc(1, MARKDOWN)])
+    (hit,) = found(search, SearchRequest(q=query), *docs).hits
     assert f"{marked}</mark>" in hit.snippet
     text = re.sub(r"</?mark[^>]*>", "", hit.snippet)
     for markup in ("#", "**", "*then*", "- ", "```"):
@@ -191,16 +202,16 @@ def test_snippets_are_the_plain_text_of_the_rendered_markdown(make_search, query
 
 def test_a_snippet_without_a_match_in_the_text_is_its_plain_opening(make_search):
     search = make_search()
-    search.index([doc(1, MARKDOWN, title="Survivor accounts")])
-    (hit,) = search.search(SearchRequest(q="survivor")).hits  # in the title only
+    search.index(docs := [doc(1, MARKDOWN, title="Survivor accounts")])
+    (hit,) = found(search, SearchRequest(q="survivor"), *docs).hits  # in the title only
     assert hit.snippet.startswith("Length of detention Men were held")
     assert "#" not in hit.snippet and "**" not in hit.snippet
 
 
 def test_highlighting_reads_past_the_first_32k_characters(make_search):
     search = make_search()
-    search.index([doc(1, "filler " * 10_000 + "needleword at the end")])
-    (hit,) = search.search(SearchRequest(q="needleword")).hits
+    search.index(docs := [doc(1, "filler " * 10_000 + "needleword at the end")])
+    (hit,) = found(search, SearchRequest(q="needleword"), *docs).hits
     assert "needleword</mark>" in hit.snippet
 
 
@@ -242,7 +253,7 @@ def test_a_document_without_dates_never_matches_a_date_range(make_search):
 
 
 def test_cross_script_matches_are_highlighted(backend):
-    (hit,) = backend.search(SearchRequest(q="Kadyrov", filters={"language": "ru"})).hits
+    (hit,) = found(backend, SearchRequest(q="Kadyrov", filters={"language": "ru"}), *sample()).hits
     assert "Кадыров</mark>" in hit.snippet
 
 
@@ -421,18 +432,33 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_it_and_the_re
 
 
 def _row_before_0030(document, analysed) -> dict:
-    """A row as revisions 0011-0029 held it: its facet values as text."""
-    from archive.search.postgres_backend import _row
-
-    row = _row(document, analysed, dict.fromkeys(analysed.facets, 0))
+    """A row as revisions 0011-0029 held it: its facet values as text (and its body)."""
+    row = _row_before_0032(document, analysed, dict.fromkeys(analysed.facets, 0))
     del row["facet_ids"]
     return {**row, "facets": analysed.facets}
 
 
 def _upsert_before_0030() -> str:
+    return _upsert_before_0032().replace("facet_ids", "facets")
+
+
+def _row_before_0032(document, analysed, numbers: dict[str, int]) -> dict:
+    """A row as revisions 0011-0031 held it: its body, not its spelling words' numbers."""
+    from archive.search.postgres_backend import _row
+
+    row = _row(document, analysed, numbers, dict.fromkeys(analysed.spelling, 1))
+    del row["spelling"]
+    return {**row, "body": document.body}
+
+
+def _upsert_before_0032() -> str:
     from archive.search.postgres_backend import _UPSERT
 
-    return _UPSERT.replace("facet_ids", "facets")
+    return _UPSERT.replace("spelling", "body")
+
+
+def _ids_searched(search, queries) -> dict[str, list[int]]:
+    return {q: sorted(h.id for h in search.search(SearchRequest(q=q, page=1)).hits) for q in queries}
 
 
 def _migrated_by_steps(tmp_path):
@@ -451,6 +477,28 @@ def _migrated_by_steps(tmp_path):
     return db, migrate
 
 
+def test_a_postgresql_row_holds_no_text_and_the_snippet_is_made_of_the_text_given(make_search):
+    """Migration 0032: the row holds the document's title, terms and spelling words'
+    numbers, never its text (a sentence of it is nowhere in the search tables); the backend
+    gives the terms a snippet marks, and the snippet is made of the text the database gives
+    (search/query.py's verified(), the version checked)."""
+    from sqlalchemy import text
+
+    search = make_search()
+    if not hasattr(search, "engine"):
+        pytest.skip("PostgreSQL's own row layout")
+    sentence = "Ottoline Quarrender was questioned at the hotline on Tuesday"
+    search.index(docs := [doc(1, f"## Account\n\n{sentence}, she said.", title="Statement")])
+    with search.engine.connect() as connection:
+        rows = connection.execute(text("SELECT row_to_json(s)::text FROM search_index s")).scalars().all()
+    assert len(rows) == 1 and "Tuesday" not in rows[0] and "questioned at" not in rows[0]
+    assert "Ottoline" not in databases.search_tables_text(search.engine)  # folded and stemmed only
+    results = search.search(SearchRequest(q="questioned Ottoline"))
+    assert [h.snippet for h in results.hits] == [""] and ("text", "question") in results.terms
+    (hit,) = found(search, SearchRequest(q="questioned Ottoline"), *docs).hits
+    assert hit.snippet.count("</mark>") == 2 and ">questioned</mark>" in hit.snippet and "Tuesday" in hit.snippet
+
+
 @pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own row layout (migration 0028)")
 def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_makes_them_whole(tmp_path):
     """Migration 0028 puts the GIN index on `rank || terms`, and `terms` no longer holds the
@@ -460,7 +508,7 @@ def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_m
     from alembic import command
     from sqlalchemy import text
 
-    from archive.search.postgres_backend import PostgresSearch, analyse
+    from archive.search.postgres_backend import PostgresSearch, _numbered, analyse
 
     db, migrate = _migrated_by_steps(tmp_path)
 
@@ -477,14 +525,17 @@ def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_m
         assert "ix_search_index_terms" in str(plan)  # the GIN index of the expression
     # (checked before 0030, whose index is built again after its rows were rewritten: until
     # every transaction older than it ends, a transaction of another test included, the
-    # planner may not use it; the searches below are answered either way)
-    migrate(command.upgrade, "head")
+    # planner may not use it; the searches below are answered either way). Searched at 0031:
+    # 0032 empties the index (its rows hold no text)
+    migrate(command.upgrade, "0031")
     search = PostgresSearch(databases.url(tmp_path), cache=0)
-    search.index([doc(2, "Men were detained in Grozny; Кадыров denied it.", title="After", places=("Grozny",))])
-    found = {
-        q: sorted(h.id for h in search.search(SearchRequest(q=q, page=1)).hits)
-        for q in ("detained", "Кадыров", "place:Argun", '"were detained"', '"were detained" OR nothing', "before")
-    }
+    new = doc(2, "Men were detained in Grozny; Кадыров denied it.", title="After", places=("Grozny",))
+    with db.engine.begin() as connection:
+        numbers = _numbered(connection, set(analyse(new).facets))
+        connection.execute(text(_upsert_before_0032()), _row_before_0032(new, analyse(new), numbers))
+    found = _ids_searched(
+        search, ("detained", "Кадыров", "place:Argun", '"were detained"', '"were detained" OR nothing', "before")
+    )
     assert found == {
         "detained": [1, 2],
         "Кадыров": [1, 2],
@@ -524,9 +575,12 @@ def test_the_body_and_unplaced_lexemes_are_kept_compressed_and_read_back_whole(t
     with db.engine.begin() as connection:
         first = doc(1, body, title="Statement")
         connection.execute(text(_upsert_before_0030()), _row_before_0030(first, analyse(first)))
-    migrate(command.upgrade, "head")
+    migrate(command.upgrade, "0031")  # (0032 empties the index: its rows hold no text)
     search = PostgresSearch(databases.url(tmp_path), cache=0)
-    search.index([doc(2, body, title="Statement")])
+    with db.engine.begin() as connection:
+        second = doc(2, body, title="Statement")
+        numbers = dict.fromkeys(analyse(second).facets, 0)
+        connection.execute(text(_upsert_before_0032()), _row_before_0032(second, analyse(second), numbers))
     stored = (
         "SELECT id, pg_column_compression(body), pg_column_compression(terms), body, "
         "tsvector_to_array(terms) FROM search_index ORDER BY id"
@@ -541,8 +595,7 @@ def test_the_body_and_unplaced_lexemes_are_kept_compressed_and_read_back_whole(t
     assert before[1:3] == (None, None) and after[1:3] == (("lz4", "lz4") if lz4 else ("pglz", "pglz"))
     assert before[3] == after[3] == body and before[4] == after[4]
     assert storage["body"] == storage["terms"] == "x" and storage["rank"] == "m"
-    hits = search.search(SearchRequest(q="questioned Argun", page=1)).hits
-    assert sorted(h.id for h in hits) == [1, 2] and all("questioned" in h.snippet for h in hits)
+    assert _ids_searched(search, ["questioned Argun"]) == {"questioned Argun": [1, 2]}
     search.close()
     migrate(command.downgrade, "0028")
     with db.engine.connect() as connection:
@@ -559,7 +612,7 @@ def test_facet_values_become_the_vocabularys_numbers_and_a_downgrade_gives_their
     from alembic import command
     from sqlalchemy import text
 
-    from archive.search.postgres_backend import GIN_INDEX, PostgresSearch, analyse
+    from archive.search.postgres_backend import GIN_INDEX, PostgresSearch, _numbered, analyse
 
     db, migrate = _migrated_by_steps(tmp_path)
     migrate(command.upgrade, "0029")
@@ -571,13 +624,16 @@ def test_facet_values_become_the_vocabularys_numbers_and_a_downgrade_gives_their
     with db.engine.begin() as connection:
         for document in before:
             connection.execute(text(_upsert_before_0030()), _row_before_0030(document, analyse(document)))
-    migrate(command.upgrade, "head")
+    migrate(command.upgrade, "0031")  # (0032 empties the index: its rows hold no text)
     search = PostgresSearch(databases.url(tmp_path), cache=0)
     assert not [lacking for lacking in search.lacking() if GIN_INDEX in lacking]  # the GIN index built again
     with db.engine.connect() as connection:
         kept = "SELECT attstorage FROM pg_attribute WHERE attrelid = 'search_index'::regclass AND attname = :name"
         assert connection.execute(text(kept), {"name": "facet_ids"}).scalar() == "m"
-    search.index([doc(3, "Men were detained in Argun.", places=("Argun",), tags=("denial",), language="ru")])
+    third = doc(3, "Men were detained in Argun.", places=("Argun",), tags=("denial",), language="ru")
+    with db.engine.begin() as connection:
+        numbers = _numbered(connection, set(analyse(third).facets))
+        connection.execute(text(_upsert_before_0032()), _row_before_0032(third, analyse(third), numbers))
     facets = search.search(SearchRequest(q="detained")).facets
     with db.engine.connect() as connection:  # the long row's numbers kept in it as they are
         compressed = "SELECT pg_column_compression(facet_ids) FROM search_index WHERE id = 1"

@@ -9,11 +9,13 @@ import random
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive.search.backend import SearchRequest
 from archive.search.errors import QueryError
 from tests import databases
-from tests.search.test_backends import _migrated_by_steps, doc, ids, make_search  # noqa: F401, F811 - the fixture
+from tests.search.test_backends import _migrated_by_steps, doc, found, ids, make_search  # noqa: F401, F811 - the fixture
 
 SECRET = "researchers"  # a consent anonymous readers lack
 SPELLING_COUNTS = "the spelling words' counts (search_spelling)"
@@ -24,20 +26,19 @@ def test_a_wildcard_stands_for_the_words_a_reader_may_see_each_found_by_its_stem
     a document the reader may not see holds: it stands for nothing, even though its stem is
     in documents they may see (else the count would tell them the word is there)."""
     search = make_search()
-    search.index(
-        [
-            doc(1, "The hotline runs daily."),
-            doc(2, "Running the shelter."),
-            doc(3, "The list of who runned the cells.", consent=SECRET),
-            doc(4, "Unrelated words only."),
-        ]
-    )
+    documents = [
+        doc(1, "The hotline runs daily."),
+        doc(2, "Running the shelter."),
+        doc(3, "The list of who runned the cells.", consent=SECRET),
+        doc(4, "Unrelated words only."),
+    ]
+    search.index(documents)
     assert ids(search, "ru?s") == [1, 2]
     assert ids(search, "run?ed") == [] and ids(search, "run?e*") == []
     assert ids(search, "run?ed", consents=("public", SECRET)) == [1, 2, 3]
     # the words as written: one in no document is nothing, though its stem is everywhere
     assert ids(search, "runn?ng") == [1, 2] and ids(search, "runn?ngs") == []
-    (hit,) = search.search(SearchRequest(q="sh?lter")).hits
+    (hit,) = found(search, SearchRequest(q="sh?lter"), *documents).hits
     assert ">shelter</mark>" in hit.snippet
 
 
@@ -56,6 +57,14 @@ def _counts(search) -> dict[tuple[str, str], int]:
     with search.engine.connect() as connection:
         found = connection.execute(text("SELECT word, access, rows FROM search_spelling"))
         return {(word, access): rows for word, access, rows in found}
+
+
+def _numbered(search) -> set[str]:
+    """The words search_words numbers (a row holds its words' numbers, migration 0032)."""
+    from sqlalchemy import text
+
+    with search.engine.connect() as connection:
+        return set(connection.execute(text("SELECT word FROM search_words")).scalars())
 
 
 def _expected(documents: dict) -> dict[tuple[str, str], int]:
@@ -127,11 +136,15 @@ def test_postgres_spelling_counts_follow_every_write_as_a_count_made_anew_finds_
         search.index(written)
         held.update({d.id: d for d in written})
         assert _counts(search) == _expected(held)
+        # a word is numbered while a row holds it, and no longer (a rewrite moving it from one
+        # access to another, across the batches' edges, keeps its number)
+        assert _numbered(search) == {word for word, _ in _expected(held)}
     made = _counts(search)
     _uncounted(search)
     assert search.lacking() == [SPELLING_COUNTS]
     search.build_lacking()
     assert search.lacking() == [] and _counts(search) == made
+    assert _numbered(search) == {word for word, _ in made}
 
 
 def test_a_redacted_name_leaves_the_spelling_words_with_its_last_row(make_search):  # noqa: F811
@@ -144,6 +157,26 @@ def test_a_redacted_name_leaves_the_spelling_words_with_its_last_row(make_search
     assert search.search(SearchRequest(q="Ottolinr", consents=("public", SECRET))).suggestion == "ottoline"
     search.delete([2])
     assert not [key for key in _counts(search) if key[0] == "ottoline"]
+    assert "ottoline" not in _numbered(search) and "spoke" in _numbered(search)
+
+
+def test_a_row_holding_a_number_no_word_has_fails_closed_until_a_repair(make_search):  # noqa: F811
+    """A row's word numbers are its words (its text is not kept): should one have no word (a
+    table changed by hand), its words cannot all be taken out of the counts when it is
+    replaced, so they are marked not made, suggestions and wildcards wait, and a repair counts
+    them again from the rows' numbers."""
+    from sqlalchemy import text
+
+    search = _postgres(make_search)
+    search.index([doc(1, "Ottoline spoke."), doc(2, "Quarrender spoke.")])
+    with search.engine.begin() as connection:
+        connection.execute(text("DELETE FROM search_words WHERE word = 'ottoline'"))
+    search.index([doc(1, "Nobody spoke.")])
+    assert search.lacking() == [SPELLING_COUNTS]
+    assert search.search(SearchRequest(q="Quarrendr")).suggestion is None
+    search.build_lacking()
+    assert search.lacking() == [] and search.search(SearchRequest(q="Quarrendr")).suggestion == "quarrender"
+    assert _counts(search) == _expected({1: doc(1, "Nobody spoke."), 2: doc(2, "Quarrender spoke.")})
 
 
 def test_counts_of_another_analysis_are_not_used_until_they_are_made_again(make_search):  # noqa: F811
@@ -163,6 +196,7 @@ def test_counts_of_another_analysis_are_not_used_until_they_are_made_again(make_
         search.build_lacking()
         kept = {1: doc(1, "Men were detained at the hotline."), 3: doc(3, "Ottoline called the shelter.")}
         assert _counts(search) == _expected(kept)
+        assert _numbered(search) == {word for word, _ in _expected(kept)}  # "quiet" numbered no more
         assert search.search(SearchRequest(q="detaned")).suggestion == "detained"
         assert ids(search, "hotl?ne") == [1] and search.search(SearchRequest(q="Ottolinr")).suggestion == "ottoline"
         search.index([doc(2, "Quiet.")])
@@ -182,15 +216,18 @@ def test_a_new_or_emptied_index_counts_from_its_first_row(make_search):  # noqa:
     assert _counts(search) == _expected({2: doc(2, "Quarrender called.")})
 
 
-@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own tables (migration 0031)")
-def test_spelling_words_leave_the_rows_and_the_vocabulary_and_a_repair_counts_them(tmp_path):
-    """Migration 0031: the vocabulary's `!word` terms are deleted; rows written before keep
-    theirs, unused; the counts are not made until a repair, which counts the rows' words from
-    their text; a downgrade gives the vocabulary a `!word` term for each word counted."""
+@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own tables (migrations 0031 and 0032)")
+def test_spelling_words_leave_the_rows_and_the_vocabulary_and_the_index_is_written_anew(tmp_path):
+    """Migration 0031: the vocabulary's `!word` terms are deleted and the counts are not made
+    (suggestions wait); a downgrade gives the vocabulary a `!word` term for each word counted.
+    Migration 0032 empties the index (a row's words were read from its text, which rows no
+    longer hold): written anew, it counts from its first row, and a word leaves the counts and
+    `search_words` with its last row; a downgrade empties it again, with its body column back."""
     from alembic import command
     from sqlalchemy import text
 
-    from archive.search.postgres_backend import _UPSERT, PostgresSearch, _row, analyse
+    from archive.search.postgres_backend import PostgresSearch, analyse
+    from tests.search.test_backends import _row_before_0032, _upsert_before_0032
 
     db, migrate = _migrated_by_steps(tmp_path)
     migrate(command.upgrade, "0030")
@@ -199,29 +236,45 @@ def test_spelling_words_leave_the_rows_and_the_vocabulary_and_a_repair_counts_th
         for document in before:
             analysed = analyse(document)
             words = " ".join(f"'!{word}'" for word in sorted(analysed.spelling))
-            row = {**_row(document, analysed, dict.fromkeys(analysed.facets, 0)), "terms": f"{analysed.terms} {words}"}
-            connection.execute(text(_UPSERT), row)
+            row = {**_row_before_0032(document, analysed, dict.fromkeys(analysed.facets, 0))}
+            connection.execute(text(_upsert_before_0032()), {**row, "terms": f"{analysed.terms} {words}"})
             terms = [f"!{word}" for word in analysed.spelling]
             vocabulary = "INSERT INTO search_terms (term) SELECT unnest(CAST(:t AS text[])) ON CONFLICT DO NOTHING"
             connection.execute(text(vocabulary), {"t": terms})
-    migrate(command.upgrade, "head")
+    migrate(command.upgrade, "0031")
     search = PostgresSearch(databases.url(tmp_path), cache=0)
     with db.engine.connect() as connection:
         assert not connection.execute(text("SELECT term FROM search_terms WHERE term LIKE '!%'")).all()
     assert search.lacking() == [SPELLING_COUNTS]
-    assert search.search(SearchRequest(q="Ottolinr")).suggestion is None
-    search.build_lacking()
-    assert _counts(search) == _expected({d.id: d for d in before})
-    assert search.search(SearchRequest(q="Ottolinr")).suggestion == "ottoline" and ids(search, "ho?line") == [1]
-    search.index([doc(1, "Nobody was held.")])  # the old row's `!word` lexemes go nowhere
-    with db.engine.connect() as connection:
-        assert not connection.execute(text("SELECT term FROM search_terms WHERE term LIKE '!%'")).all()
-    assert not [key for key in _counts(search) if key[0] == "ottoline"]
-    search.close()
+    assert search.search(SearchRequest(q="Ottolinr")).suggestion is None and ids(search, "hotline") == [1]
+    with db.engine.begin() as connection:  # counts as 0031's repair made them
+        counted = "INSERT INTO search_spelling VALUES ('ottoline', '=access:public:published', 1), ('held', 'x', 0)"
+        connection.execute(text(counted))
     migrate(command.downgrade, "0030")
     with db.engine.connect() as connection:
         vocabulary = set(connection.execute(text("SELECT term FROM search_terms WHERE term LIKE '!%'")).scalars())
-    assert vocabulary == {"!nobody", "!held", "!quarrender", "!spoke", "!title"}
+    assert vocabulary == {"!ottoline"}
+    migrate(command.upgrade, "head")
+    tables = "SELECT (SELECT count(*) FROM search_index), (SELECT count(*) FROM search_words)"
+    with db.engine.connect() as connection:
+        assert tuple(connection.execute(text(tables)).one()) == (0, 0)
+    assert search.lacking() == [] and ids(search, "hotline") == []
+    search.index(before)
+    assert _counts(search) == _expected({d.id: d for d in before})
+    assert search.search(SearchRequest(q="Ottolinr")).suggestion == "ottoline" and ids(search, "ho?line") == [1]
+    search.index([doc(1, "Nobody was held.")])
+    assert not [key for key in _counts(search) if key[0] == "ottoline"]
+    with db.engine.connect() as connection:
+        words = set(connection.execute(text("SELECT word FROM search_words")).scalars())
+    assert words == {word for word, _ in _counts(search)} and "ottoline" not in words
+    search.close()
+    migrate(command.downgrade, "0031")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM search_index")).scalar() == 0
+        columns = "SELECT attname FROM pg_attribute WHERE attrelid = 'search_index'::regclass AND attnum > 0"
+        names = set(connection.execute(text(columns)).scalars())
+        assert "body" in names and "spelling" not in names
+        assert connection.execute(text("SELECT to_regclass('search_words')")).scalar() is None
     db.dispose()
 
 
@@ -246,6 +299,7 @@ def test_a_rebuild_adds_its_rows_words_at_the_end_and_a_writer_meanwhile_is_coun
         search.index([doc(4, "Lighthouse keeper."), doc(3, "Ottoline again, twice.")])
     held = {1: doc(1, "Nobody spoke."), 3: doc(3, "Ottoline again."), 4: doc(4, "Lighthouse keeper.")}
     assert _counts(search) == _expected(held) and search.lacking() == []
+    assert _numbered(search) == {word for word, _ in _expected(held)}  # "quarrender" numbered no more
     assert search.search(SearchRequest(q="Ottolinr")).suggestion == "ottoline" and ids(search, "Otto?ine") == [3]
 
 
@@ -288,6 +342,7 @@ def test_a_rebuild_begun_while_another_writes_is_refused_and_the_counts_stand(ma
         search.index([doc(3, "Lighthouse keeper.")])
     held = {1: doc(1, "Ottoline spoke."), 3: doc(3, "Lighthouse keeper.")}
     assert _counts(search) == _expected(held) and search.lacking() == []
+    assert _numbered(search) == {word for word, _ in _expected(held)}
     assert search.search(SearchRequest(q="Quarrendr")).suggestion is None
 
 
@@ -300,7 +355,7 @@ def test_a_write_that_does_not_keep_the_counts_takes_their_mark_away(make_search
     search.index([doc(1, "Ottoline spoke."), doc(2, "Quarrender spoke.")])
     assert search.lacking() == []
     for change in (
-        "UPDATE search_index SET body = 'Nobody spoke.' WHERE id = 1",
+        "UPDATE search_index SET length = length + 1 WHERE id = 1",
         "DELETE FROM search_index WHERE id = 2",
     ):
         with search.engine.begin() as connection:  # as the release before would
@@ -309,7 +364,7 @@ def test_a_write_that_does_not_keep_the_counts_takes_their_mark_away(make_search
         assert search.search(SearchRequest(q="Ottolinr")).suggestion is None
         search.build_lacking()
         assert search.lacking() == []
-    assert _counts(search) == _expected({1: doc(1, "Nobody spoke.")})
+    assert _counts(search) == _expected({1: doc(1, "Ottoline spoke.")})  # counted from its numbers
 
 
 def test_the_last_of_an_id_written_twice_at_once_is_counted(make_search):  # noqa: F811
@@ -326,3 +381,16 @@ def test_counts_made_anew_after_a_rebuilds_last_part_are_not_added_to(make_searc
         search.index([doc(1, "Ottoline spoke.")])
         PostgresSearch(search.engine).build_lacking()  # a repair after its last part
     assert _counts(search) == _expected({1: doc(1, "Ottoline spoke.")}) and search.lacking() == []
+
+
+@given(st.sets(st.integers(1, 2**31 - 1), max_size=400) | st.sets(st.integers(1, 70_000), max_size=400))
+def test_a_rows_word_numbers_read_back_as_written(numbers):
+    """_encoded/_decoded: the numbers sorted, as differences of two bytes each where every one
+    fits, of four otherwise (a number past 65,535 after a small one, or first)."""
+    from archive.search.postgres_backend import _decoded, _encoded
+
+    encoded = _encoded(numbers)
+    assert _decoded(encoded).tolist() == sorted(numbers)
+    small = all(b - a < 1 << 16 for a, b in zip([0, *sorted(numbers)], sorted(numbers), strict=False))
+    assert len(encoded) == 1 + len(numbers) * (2 if small else 4)
+    assert _decoded(memoryview(encoded)).tolist() == sorted(numbers)  # (as psycopg may give bytea)

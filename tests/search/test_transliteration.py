@@ -8,9 +8,10 @@ import itertools
 import pytest
 
 from archive.search import gazetteer
+from archive.search.backend import SearchRequest
 from archive.search.language import fold_term, fold_terms
 from tests.search.romanisations import NAMES, SYSTEMS, romanise
-from tests.search.test_backends import doc, ids, make_search  # noqa: F401, F811 - the fixture
+from tests.search.test_backends import doc, found, ids, make_search  # noqa: F401, F811 - the fixture
 
 # the share of names each system must read back (a few spellings are ambiguous in any reading:
 # German sch is ш and ж alike, French j is ж and the Latin j of English names дж)
@@ -68,14 +69,15 @@ def test_the_gazetteer_table_is_what_the_installed_data_package_gives(tmp_path):
 @pytest.fixture
 def indexed(make_search):  # noqa: F811 - the fixture imported above
     search = make_search()
-    search.index(
-        [
-            doc(1, "Магомед Гусейнов уехал из Кишинёва в Луганск.", language="ru"),
-            doc(2, "Aleksei Guseinov was held in Kharkov, then in Tiflis."),
-            doc(3, "Nobody of that name lived in Canada."),
-        ]
-    )
+    search.index(DOCUMENTS)
     return search
+
+
+DOCUMENTS = [
+    doc(1, "Магомед Гусейнов уехал из Кишинёва в Луганск.", language="ru"),
+    doc(2, "Aleksei Guseinov was held in Kharkov, then in Tiflis."),
+    doc(3, "Nobody of that name lived in Canada."),
+]
 
 
 @pytest.mark.parametrize(
@@ -97,5 +99,5 @@ def test_searches_cross_romanisations_and_exonyms(indexed, query, expected):
 
 
 def test_an_exonym_match_is_highlighted(indexed):
-    (hit,) = indexed.search(__import__("archive.search.backend").search.backend.SearchRequest(q="Tiflis")).hits
+    (hit,) = found(indexed, SearchRequest(q="Tiflis"), *DOCUMENTS).hits
     assert ">Tiflis</mark>" in hit.snippet
