@@ -20,7 +20,7 @@ from archive.documents.media import move_originals_to_document_keys
 from archive.documents.revisions import adopt_unrevised
 from archive.protection.public_text import adopt_unprotected
 from archive.search.errors import RebuildUnderWay
-from archive.search.indexing import check, repair
+from archive.search.indexing import check, reindex, repair
 from archive.services import get_db, media_store, search_backend
 from archive.storage.anchors import create_signing_key
 from archive.storage.sealed_rows import move_to_document_keys, seal_plain, sealed_tables
@@ -73,14 +73,18 @@ def init_command() -> None:
         found = check(session, search_backend())
         if not found.ok:  # a new index format, or writes the index missed
             try:
-                repair(session, search_backend(), found, actor())
+                if found.missing and not found.held:  # emptied (a new format): rebuilt at once,
+                    # the engine building its structures once (a repair writes one batch at a time)
+                    count = reindex(session, search_backend(), actor())
+                    click.echo(f"search index: {count} documents indexed")
+                else:
+                    repair(session, search_backend(), found, actor())
+                    click.echo(
+                        f"search index: {len(found.missing) + len(found.stale)} documents indexed, "
+                        f"{len(found.extra)} removed"
+                    )
             except RebuildUnderWay:
                 click.echo("search index: another process is rebuilding it; left to that rebuild")
-            else:
-                click.echo(
-                    f"search index: {len(found.missing) + len(found.stale)} documents indexed, "
-                    f"{len(found.extra)} removed"
-                )
     with db.session() as session:
         created = ensure_first_custodian(session, actor(), VIA)
     if created:

@@ -88,6 +88,7 @@ class IndexCheck:
     queued: int = 0  # documents in the outbox: index work not done yet
     lacking: list[str] = field(default_factory=list)  # the engine's own structures not built
     outbox: list[int] = field(default_factory=list)  # its rows when the check began: a repair's to remove
+    held: int = 0  # documents the index held when checked (none: emptied, or a new format)
 
     @property
     def ok(self) -> bool:

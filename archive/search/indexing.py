@@ -241,7 +241,13 @@ def check(session: Session, backend: SearchBackend) -> IndexCheck:
             stale.append(document.id)
     extra = sorted(set(in_index) - seen)
     return IndexCheck(
-        sorted(missing), sorted(stale), extra, pending_index_work(session), backend.lacking(), outbox=queued
+        sorted(missing),
+        sorted(stale),
+        extra,
+        pending_index_work(session),
+        backend.lacking(),
+        outbox=queued,
+        held=len(in_index),
     )
 
 
