@@ -318,7 +318,7 @@ def test_a_running_app_keeps_working_after_its_index_folder_is_deleted(app, clie
 
 def _lose_the_index(app, backend, doc_ids):
     lose_the_index(app)
-    return {"missing": sorted(doc_ids)}
+    return {"missing": sorted(doc_ids), "held": 0}
 
 
 def _change_a_title_behind_the_orms_back(app, backend, doc_ids):
@@ -327,7 +327,7 @@ def _change_a_title_behind_the_orms_back(app, backend, doc_ids):
             text("UPDATE documents SET title = 'Silently changed' WHERE id = :id"),
             {"id": doc_ids[1]},
         )
-    return {"stale": [doc_ids[1]]}
+    return {"stale": [doc_ids[1]], "held": 3}
 
 
 def _index_a_document_the_database_lacks(app, backend, doc_ids):
@@ -351,7 +351,7 @@ def _index_a_document_the_database_lacks(app, backend, doc_ids):
             )
         ]
     )
-    return {"extra": [9999]}
+    return {"extra": [9999], "held": 4}
 
 
 DRIFTS = {
