@@ -261,25 +261,23 @@ class Searched:
     hits' ids as the backend read them from its own rows before (migration 0032)."""
 
     def __init__(self, backend, archive_url: str | None = None):
-        from sqlalchemy import create_engine
+        from sqlalchemy import bindparam, create_engine, text
 
-        self.backend = backend
+        from archive.search.query import with_snippets  # (imported at start, as a server's app does)
+
+        self.backend, self.with_snippets = backend, with_snippets
         self.engine = backend.engine if archive_url is None else create_engine(archive_url)
+        self.read = text("SELECT id, body_public FROM documents WHERE id IN :ids")
+        self.read = self.read.bindparams(bindparam("ids", expanding=True))
 
     def search(self, request):
-        from sqlalchemy import bindparam, text
-
-        from archive.search.query import with_snippets
-
         results = self.backend.search(request)
         ids = [h.id for h in results.hits]
         if not ids:
             return results
-        read = text("SELECT id, body_public FROM documents WHERE id IN :ids")
-        read = read.bindparams(bindparam("ids", expanding=True))
         with self.engine.connect() as connection:
-            texts = dict(connection.execute(read, {"ids": ids}).all())
-        return with_snippets(results, texts)
+            texts = dict(connection.execute(self.read, {"ids": ids}).all())
+        return self.with_snippets(results, texts)
 
 
 def ask(engine, spec: dict):

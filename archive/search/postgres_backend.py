@@ -42,7 +42,8 @@ and wildcards match) are kept once, not in every row (migration 0031): `search_s
 counts, for each word and each kind of reader's access, the rows holding it. A write adds its
 rows' words and takes out those of the rows it replaces, by the numbers those rows hold
 (`search_words` numbers each word while a count holds it: migration 0032), so a word leaves the
-list, and `search_words`, with the last row holding it.
+list, and `search_words`, with the last row holding it (while the counts are made: otherwise a
+word taken out stays numbered until a repair counts them, or a rebuild's end).
 Counts made by another analysis (`search_generation.spelling`) are not used: suggestions and
 wildcards then fail closed until `archive check-index --repair` counts them again.
 """
@@ -147,7 +148,7 @@ class Analysed:
     facets: list[str]  # "field:value"
     vocabulary: set[str]  # the terms fuzzy and range terms may expand to
     access: str  # who may see it (access_lexeme())
-    spelling: frozenset[str]  # its spelling words (spelling_of(), search_spelling)
+    spelling: frozenset[str]  # its spelling words (_spelling_words(), search_spelling)
     every_place: bool = True  # every place of every word is in the vectors (see add())
 
 
@@ -202,14 +203,10 @@ def _text_of(title: str, body: str) -> str:
     return f"{title}\n{body}"
 
 
-def spelling_of(title: str, body: str) -> frozenset[str]:
-    """The spelling words of a row's title and body (those search_spelling counts): the
-    folded words of four letters or more (fields.readings()), each once; none too long for an
-    index key (MAX_LEXEME, as the vectors' lexemes)."""
-    return _spelling_words(lang.words_of(_text_of(title, body)))
-
-
 def _spelling_words(words: list[str]) -> frozenset[str]:
+    """The spelling words of a document's words (those search_spelling counts): the folded
+    words of four letters or more (fields.readings()), each once; none too long for an index
+    key (MAX_LEXEME, as the vectors' lexemes)."""
     read = readings()
     found = {read(token)[2] for token in set(words)}
     found.discard(None)
@@ -650,17 +647,27 @@ class PostgresSearch:
             self._count_all_spelling()
 
     def _count_all_spelling(self) -> None:
-        """Count every row's spelling words again, from their text (RECOUNTED rows at a time),
-        while no other writer writes (they wait for it: about a minute at 100,000 documents);
-        searches meanwhile read the counts before, not used (UNCOUNTED), without waiting."""
+        """Count every row's spelling words again, from the numbers it holds (RECOUNTED rows at
+        a time), while no other writer writes (they wait for it); searches meanwhile read the
+        counts before, not used (UNCOUNTED), without waiting. A number no word has (never, but
+        for a table changed by hand) is counted nowhere and taken out of its row, so that
+        replacing the row later takes out exactly what was counted."""
         with self.engine.begin() as connection:
             _lock_writes(connection)
+            _keep_spelling(connection)  # (the rows mended below)
             connection.execute(text("DELETE FROM search_spelling"))
-            counts = _spelling()
+            counts, mended = _spelling(), []
             words = dict(connection.execute(text("SELECT id, word FROM search_words")).all())
             rows = connection.execute(text(_ROWS_SPELLING).execution_options(yield_per=RECOUNTED))
-            for spelling, access in rows:  # (a number no word has: counted nowhere, offered never)
-                counts[access].update(words[n] for n in _decoded(spelling).tolist() if n in words)
+            for row_id, spelling, access in rows:
+                numbers = _decoded(spelling).tolist()
+                known = [n for n in numbers if n in words]
+                counts[access].update(words[n] for n in known)
+                if len(known) < len(numbers):
+                    mended.append({"id": row_id, "spelling": _encoded(known)})
+            if mended:
+                log.error("search_index: %d rows held spelling word numbers search_words lacks", len(mended))
+                connection.execute(text("UPDATE search_index SET spelling = :spelling WHERE id = :id"), mended)
             _count_spelling(connection, counts, COUNTED)  # (and marks them made)
             connection.execute(text(_FORGET_ALL_WORDS))
             _next_generation(connection)
@@ -875,7 +882,7 @@ def _terms_of_rows(connection, ids: list[int]) -> set[str]:
 OLD_SPELLING = "!"  # a spelling word in a row written before migration 0031 (never in the vocabulary)
 # a row's spelling words' numbers and who may see it (its access lexeme: `terms` holds one)
 _ROWS_SPELLING = (
-    "SELECT spelling, (SELECT a FROM unnest(tsvector_to_array(terms)) a "
+    "SELECT id, spelling, (SELECT a FROM unnest(tsvector_to_array(terms)) a "
     "WHERE starts_with(a, '=access:') LIMIT 1) AS access FROM search_index"
 )
 
@@ -886,7 +893,8 @@ COUNTED, REBUILDING, UNCOUNTED = "counted", "rebuilding", "uncounted"  # (a rebu
 _SPELLING_STATE = (
     "SELECT CASE WHEN spelling = :version THEN 'counted' WHEN starts_with(spelling, 'rebuilding:') "
     "THEN 'rebuilding' WHEN NOT EXISTS (SELECT 1 FROM search_index) AND NOT EXISTS "
-    "(SELECT 1 FROM search_spelling) THEN 'counted' ELSE 'uncounted' END, spelling "
+    "(SELECT 1 FROM search_spelling) AND NOT EXISTS (SELECT 1 FROM search_words) THEN 'counted' "
+    "ELSE 'uncounted' END, spelling "
     "FROM search_generation WHERE id = 1"
 )
 Spelling = defaultdict  # access lexeme -> Counter of spelling words (a change to the counts)
@@ -905,9 +913,10 @@ def _spelling_state(connection) -> tuple[str, str | None]:
     """The state of search_spelling's counts, and their mark (search_generation.spelling).
 
     COUNTED: they are this analysis's (a rebuild, a recount, or writes since the index was
-    empty made them): a row's words are read again from its text to be taken out, which must
-    give the words it was counted with. An empty index with no counts (a new archive) is
-    counted, whatever made it. REBUILDING: a rebuild (whose mark it is) keeps its rows' words
+    empty made them): a row's words are taken out by the numbers it holds, the words it was
+    counted with. An empty index with no counts and no numbered word (a new archive) is
+    counted, whatever made it (words numbered with no row left to hold them are not: a
+    repair takes them out of search_words). REBUILDING: a rebuild (whose mark it is) keeps its rows' words
     to add once it is done; other writers meanwhile add theirs, and take out theirs below
     nothing (a row the rebuild wrote, rewritten). UNCOUNTED: neither (another analysis made
     them, or none did, or a rebuild was killed before it added its own, or a writer that does
@@ -933,13 +942,13 @@ def _spelling_of_rows(connection, ids: list[int], change: Spelling) -> bool:
     while the counts hold: a word leaves search_words with its last count), the counts are
     marked not made, and suggestions and wildcards wait for a repair to count them again."""
     rows = connection.execute(text(_ROWS_SPELLING + " WHERE id = ANY(:ids)"), {"ids": ids}).all()
-    numbers = sorted({int(n) for spelling, _ in rows for n in _decoded(spelling)})
+    numbers = sorted({int(n) for _, spelling, _ in rows for n in _decoded(spelling)})
     words = dict(connection.execute(text(_WORDS_NUMBERED), {"numbers": numbers}).all()) if numbers else {}
     if len(words) < len(numbers):
         log.error("search_index rows hold %d spelling word numbers search_words lacks", len(numbers) - len(words))
         _spelling_made(connection, None)
         return False
-    for spelling, access in rows:
+    for _, spelling, access in rows:
         change[access].subtract(words[int(n)] for n in _decoded(spelling))
     return True
 
@@ -960,7 +969,7 @@ def _word_numbers(connection, words: set[str]) -> dict[str, int]:
     out any other writer meanwhile). A row holds its words' numbers (`spelling`: _encoded), so
     that the words are taken out of the counts when it is replaced or deleted, without the
     row keeping its text: a number stays its word's while any count holds the word
-    (_forget_words)."""
+    (_FORGET_WORDS)."""
     if not words:
         return {}
     return dict(connection.execute(text(_NUMBER_WORDS), {"words": sorted(words)}).all())
@@ -1010,6 +1019,9 @@ def _count_spelling(connection, change: Spelling, state: str) -> None:
     if state == UNCOUNTED:
         return
     changed = [(word, access, n) for access, words in change.items() for word, n in words.items() if n]
+    # the words some row gave up (a net 0 included: numbered and given up by one write, its
+    # two copies of one document in two parts)
+    given_up = sorted({word for words in change.values() for word, n in words.items() if n <= 0})
     for start in range(0, len(changed), COUNTED_AT_ONCE):
         part = changed[start : start + COUNTED_AT_ONCE]
         words, access, rows = (list(column) for column in zip(*part, strict=True))
@@ -1020,9 +1032,8 @@ def _count_spelling(connection, change: Spelling, state: str) -> None:
     if state == COUNTED:
         # once every count is added: a word a row gives up under one access may be counted
         # under another in a later part (the row rewritten), and the new row holds its number
-        fewer = sorted({word for word, _, n in changed if n < 0})
-        for start in range(0, len(fewer), COUNTED_AT_ONCE):
-            connection.execute(text(_FORGET_WORDS), {"words": fewer[start : start + COUNTED_AT_ONCE]})
+        for start in range(0, len(given_up), COUNTED_AT_ONCE):
+            connection.execute(text(_FORGET_WORDS), {"words": given_up[start : start + COUNTED_AT_ONCE]})
         _spelling_made(connection)
 
 

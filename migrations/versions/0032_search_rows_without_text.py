@@ -7,7 +7,7 @@ search_spelling's counts. A snippet is now made of the database's public text of
 indexed, once the hit is checked (archive/search/query.py), and a row holds instead the numbers
 of its spelling words (`spelling`: sorted, as differences, two or four bytes each, about 450
 bytes a row), which `search_words` gives each word while a count holds it. The index then
-holds no document's text at all.
+holds no document's text as written (its words are there stemmed, with their places, as before).
 
 Rows written before have no numbers, and their words can no longer be read from them: the
 index is emptied (search_index, its vocabulary and counts), and `archive reindex` (or
