@@ -76,7 +76,7 @@ class SearchResults:
     partial: bool = False
     more: bool = False  # with partial: whether a next page may hold more
     # the query's terms a snippet marks: (field, term), the field "text" (stemmed) or "fold"
-    # (a cross-script key); the index holds no text, snippets are made of the database's
+    # (a cross-script key); snippets are made of the database's text (search/query.py)
     terms: frozenset = frozenset()
 
 
