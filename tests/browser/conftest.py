@@ -15,11 +15,28 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+def read_whole(app):
+    """The app with each response read whole, and its body closed, before werkzeug's server
+    writes it: when a browser drops a connection (a favicon's, as a page moves on), that
+    server's clean-up reads the socket first and, when that raises, leaves the response's file
+    open (a ResourceWarning, which fails whichever test is running). The bytes are the same."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(corpus_app):
     """Serve the corpus app on a free loopback port for the duration of a test."""
     corpus_app.config["SERVER_NAME"] = None
-    server = make_server("127.0.0.1", 0, corpus_app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(corpus_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

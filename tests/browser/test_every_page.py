@@ -26,7 +26,7 @@ import pytest
 from werkzeug.exceptions import NotFound
 
 from tests import databases
-from tests.browser.conftest import ARTIFACTS, CHROMIUM
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, read_whole
 from tests.conftest import CLI, PASSWORD, ROOT, _config, store_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine_neutral]  # pages in a browser
@@ -179,7 +179,7 @@ def site(tmp_path_factory, _corpus_db):
     databases.create(folder, _corpus_db, keep=True)
     app = create_app({**_config(folder), "SERVER_NAME": None})
     ids = _sample(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", ids
