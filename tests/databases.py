@@ -94,7 +94,10 @@ def search_tables_text(engine) -> str:
         rows = connection.execute(
             text(
                 "SELECT concat_ws(E'\\n', title, terms::text, rank::text, encode(spelling, 'escape'), "
-                "(SELECT string_agg(t.term, E'\\n') FROM search_terms t WHERE t.id = ANY(facet_ids))) "
+                "(SELECT string_agg(t.term, E'\\n') FROM generate_series(0, length(facet_numbers) / 4 - 1) AS i "
+                "JOIN search_terms t ON t.id = (CAST(get_byte(facet_numbers, 4 * i) AS bigint) << 24) "
+                "| (get_byte(facet_numbers, 4 * i + 1) << 16) | (get_byte(facet_numbers, 4 * i + 2) << 8) "
+                "| get_byte(facet_numbers, 4 * i + 3))) "
                 "FROM search_index "
                 "UNION ALL SELECT term FROM search_terms "
                 "UNION ALL SELECT word FROM search_spelling "

@@ -2,7 +2,8 @@
 web servers share it and hold no search state of their own.
 
 Each indexed document is a row (migration 0011) with its title, its facet values (as the
-numbers of their terms in the vocabulary, migration 0030), its spelling words' numbers, and
+numbers of their terms in the vocabulary, migration 0030, four bytes each: 0033), its spelling
+words' numbers, and
 two vectors; not its text (migration 0032): a hit's snippet is made of the database's public
 text of the version indexed, once the hit is checked (search/query.py). The ranking vector
 (`rank`, kept in the row) holds the words and names with every place PostgreSQL keeps; `terms`
@@ -35,7 +36,8 @@ detain) and know nothing of transliteration, so the analysis is done here and th
 written as literals. A user's query is parsed by the same parser as Whoosh's and compiled to a
 `tsquery` (`&`, `|`, `!`, `<->` for phrases, `:*` for prefixes); fuzzy, wildcard and range
 terms are expanded from the `search_terms` vocabulary. One statement ranks the page, counts
-the matches and their facet values; the page's hits are read by their ids.
+the matches and joins their facet values' numbers, which this process counts; the page's hits
+are read by their ids, and the facet values named, in the same snapshot (REPEATABLE READ).
 
 The spelling words (folded, unstemmed words of four letters or more: what suggestions offer
 and wildcards match) are kept once, not in every row (migration 0031): `search_spelling`
@@ -239,17 +241,38 @@ def _places(places: list[int], title_tokens: int) -> str:
 
 _UPSERT = """
     INSERT INTO search_index (id, version, "case", kind, language, published, events_start,
-        events_end, facet_ids, length, rank, title, spelling, terms, every_place)
+        events_end, facet_numbers, length, rank, title, spelling, terms, every_place)
     VALUES (:id, :version, :case, :kind, :language, :published, :events_start, :events_end,
-        :facet_ids, :length, CAST(:rank AS tsvector), :title, :spelling, CAST(:terms AS tsvector),
+        :facet_numbers, :length, CAST(:rank AS tsvector), :title, :spelling, CAST(:terms AS tsvector),
         :every_place)
     ON CONFLICT (id) DO UPDATE SET version = excluded.version, "case" = excluded."case",
         kind = excluded.kind, language = excluded.language, published = excluded.published,
         events_start = excluded.events_start, events_end = excluded.events_end,
-        facet_ids = excluded.facet_ids, length = excluded.length, rank = excluded.rank,
+        facet_numbers = excluded.facet_numbers, length = excluded.length, rank = excluded.rank,
         title = excluded.title, spelling = excluded.spelling, terms = excluded.terms,
         every_place = excluded.every_place
 """
+
+
+FACET_NUMBER = np.dtype(">u4")  # a facet value's number as a row holds it (migration 0033)
+
+
+def _facet_bytes(numbers: Iterable[int]) -> bytes:
+    """A row's facet values' numbers, four bytes each; an archive with 4,294,967,296 terms or
+    more is refused rather than counted wrongly."""
+    found = np.fromiter(numbers, dtype=np.int64)
+    if found.size and not 0 <= int(found.min()) <= int(found.max()) <= np.iinfo(FACET_NUMBER).max:
+        raise ValueError("a facet value's number does not fit in four bytes")
+    return found.astype(FACET_NUMBER).tobytes()
+
+
+def _facet_counts(joined: bytes | None) -> dict[int, int]:
+    """How many times each number is in every match's facet_numbers joined."""
+    values, counts = np.unique(np.frombuffer(joined or b"", dtype=FACET_NUMBER), return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist(), strict=True))
+
+
+_FACET_NAMES = "SELECT id, substr(term, 2) FROM search_terms WHERE id = ANY(CAST(:ids AS bigint[]))"
 
 
 def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int], words: dict[str, int]) -> dict:
@@ -264,7 +287,7 @@ def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int], word
         "published": doc.published,
         "events_start": doc.events_start,
         "events_end": doc.events_end,
-        "facet_ids": [numbers[value] for value in analysed.facets],
+        "facet_numbers": _facet_bytes(numbers[value] for value in analysed.facets),
         "length": analysed.length,
         "rank": analysed.rank,
         "title": doc.title,
@@ -695,7 +718,12 @@ class PostgresSearch:
     # --- searching ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
+        """One snapshot for every statement of a search (REPEATABLE READ: read only, never
+        refused): the facet numbers counted are named, and the page's hits read, as the
+        matches were, whatever writers commit meanwhile (a document taken out, and its tag's
+        number with it)."""
         with self.engine.connect() as connection:
+            connection.execution_options(isolation_level="REPEATABLE READ")
             generation = _plan_for_the_index(connection)
             return self.cache.results(generation, request, lambda: self._search(connection, request))
 
@@ -731,25 +759,23 @@ class PostgresSearch:
             for n, (query, boost) in enumerate(boosts):
                 params.update({f"boost{n}": boost - 1, f"boosted{n}": query})
             score = f"(ts_rank(rank, CAST(:q AS tsquery)){extra}) / (1 + ln(length))"
-        # the facet values' numbers counted, and named from the vocabulary (migration 0030)
-        facets = (
-            "UNION ALL SELECT 2, g.n, 0, substr(t.term, 2) FROM (SELECT f, count(*) AS n FROM "
-            "(SELECT unnest(facet_ids) AS f FROM matched) x GROUP BY f) g JOIN search_terms t ON t.id = g.f"
-            if request.facets
-            else ""
-        )
+        # every match's facet values' numbers joined (counted by _facet_counts: migration 0033)
+        facets = "UNION ALL SELECT 2, 0, 0, NULL, string_agg(facet_numbers, '') FROM matched" if request.facets else ""
         # only the columns this request reads are kept of each match: copying every match's
         # facet values into the CTE made a common word's search a third slower (63 -> 44 ms
         # for 23,000 matches) when no facet is counted
-        kept = "".join((", published" if request.sort != "relevance" else "", ", facet_ids" if request.facets else ""))
+        kept = "".join(
+            (", published" if request.sort != "relevance" else "", ", facet_numbers" if request.facets else "")
+        )
         sql = f"""
             WITH matched AS MATERIALIZED (
                 SELECT id, {score} AS score{kept} FROM search_index
                 WHERE {where})
-            SELECT 0 AS part, id, score, CAST(row_number() OVER (ORDER BY {order}) AS text)
+            SELECT 0 AS part, id, score, CAST(row_number() OVER (ORDER BY {order}) AS text),
+                CAST(NULL AS bytea)
             FROM (SELECT * FROM matched ORDER BY {order}
                   LIMIT :limit OFFSET :offset) page
-            UNION ALL SELECT 1, count(*), 0, NULL FROM matched
+            UNION ALL SELECT 1, count(*), 0, NULL, NULL FROM matched
             {facets}
         """  # noqa: S608 - built from fixed fragments; values are parameters
         start = (request.page - 1) * request.per_page
@@ -757,10 +783,13 @@ class PostgresSearch:
         ranked = sorted((r for r in rows if r.part == 0), key=lambda r: int(r[3]))
         total = next(r.id for r in rows if r.part == 1)
         counts: dict[str, dict[str, int]] = {name: {} for name in FACETS} if request.facets else {}
-        for row in rows:
-            if row.part == 2:
-                name, _, value = row[3].partition(":")
-                counts[name][value] = row.id
+        if request.facets:
+            counted = _facet_counts(next(r[4] for r in rows if r.part == 2))
+            # named in the statement's snapshot (search()): a number is its term's while a row holds it
+            named = connection.execute(text(_FACET_NAMES), {"ids": list(counted)}) if counted else []
+            for number, name_value in named:
+                name, _, value = name_value.partition(":")
+                counts[name][value] = counted[number]
         facets_ = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}
         return [(r.id, float(r.score)) for r in ranked], total, facets_
 

@@ -444,21 +444,43 @@ def _upsert_before_0030() -> str:
 
 def _row_before_0032(document, analysed, numbers: dict[str, int]) -> dict:
     """A row as revisions 0011-0031 held it: its body, not its spelling words' numbers."""
-    from archive.search.postgres_backend import _row
-
-    row = _row(document, analysed, numbers, dict.fromkeys(analysed.spelling, 1))
+    row = _row_before_0033(document, analysed, numbers, dict.fromkeys(analysed.spelling, 1))
     del row["spelling"]
     return {**row, "body": document.body}
 
 
 def _upsert_before_0032() -> str:
+    """The upsert of revisions 0030-0031 (0011-0029 with _upsert_before_0030)."""
+    return _upsert_before_0033().replace("spelling", "body")
+
+
+def _row_before_0033(document, analysed, numbers: dict[str, int], words: dict[str, int]) -> dict:
+    """A row as revisions 0030-0032 held it: its facet values' numbers as an array."""
+    from archive.search.postgres_backend import _row
+
+    row = _row(document, analysed, numbers, words)
+    del row["facet_numbers"]
+    return {**row, "facet_ids": [numbers[value] for value in analysed.facets]}
+
+
+def _upsert_before_0033() -> str:
     from archive.search.postgres_backend import _UPSERT
 
-    return _UPSERT.replace("spelling", "body")
+    return _UPSERT.replace("facet_numbers", "facet_ids")
+
+
+def _facets_held(connection) -> dict[int, list[str]]:
+    """Each row's facet values, named from the numbers it holds, in its order."""
+    from sqlalchemy import text
+
+    terms = dict(connection.execute(text("SELECT id, substr(term, 2) FROM search_terms")).all())
+    held = connection.execute(text("SELECT id, facet_numbers FROM search_index")).all()
+    return {row_id: [terms[n] for n in np.frombuffer(numbers, ">u4").tolist()] for row_id, numbers in held}
 
 
 def _ids_searched(search, queries) -> dict[str, list[int]]:
-    return {q: sorted(h.id for h in search.search(SearchRequest(q=q, page=1)).hits) for q in queries}
+    """(no facet counted: asked at revisions before 0033, whose rows hold their numbers otherwise)"""
+    return {q: sorted(h.id for h in search.search(SearchRequest(q=q, page=1, facets=False)).hits) for q in queries}
 
 
 def _migrated_by_steps(tmp_path):
@@ -612,7 +634,7 @@ def test_facet_values_become_the_vocabularys_numbers_and_a_downgrade_gives_their
     from alembic import command
     from sqlalchemy import text
 
-    from archive.search.postgres_backend import PostgresSearch, _gin_state, _numbered, analyse
+    from archive.search.postgres_backend import _gin_state, _numbered, analyse
 
     db, migrate = _migrated_by_steps(tmp_path)
     migrate(command.upgrade, "0029")
@@ -625,7 +647,6 @@ def test_facet_values_become_the_vocabularys_numbers_and_a_downgrade_gives_their
         for document in before:
             connection.execute(text(_upsert_before_0030()), _row_before_0030(document, analyse(document)))
     migrate(command.upgrade, "0031")  # (0032 empties the index: its rows hold no text)
-    search = PostgresSearch(databases.url(tmp_path), cache=0)
     with db.engine.connect() as connection:  # the GIN index built again (asked as SQL: lacking() is head's)
         assert _gin_state(connection) == "built"
     with db.engine.connect() as connection:
@@ -635,20 +656,78 @@ def test_facet_values_become_the_vocabularys_numbers_and_a_downgrade_gives_their
     with db.engine.begin() as connection:
         numbers = _numbered(connection, set(analyse(third).facets))
         connection.execute(text(_upsert_before_0032()), _row_before_0032(third, analyse(third), numbers))
-    facets = search.search(SearchRequest(q="detained")).facets
+    # (head's search reads revision 0033's row: the numbers named as SQL, as a search names them)
+    named = (
+        "SELECT s.id, ARRAY(SELECT substr(t.term, 2) FROM unnest(s.facet_ids) WITH ORDINALITY AS f(n, o) "
+        "JOIN search_terms t ON t.id = f.n ORDER BY f.o) FROM search_index s"
+    )
     with db.engine.connect() as connection:  # the long row's numbers kept in it as they are
         compressed = "SELECT pg_column_compression(facet_ids) FROM search_index WHERE id = 1"
         assert connection.execute(text(compressed)).scalar() is None
-    assert facets["place"] == {"Argun": 2, "Grozny": 2}
-    assert facets["tag"] == {"detention": 2, "denial": 2}
-    assert facets["kind"] == {"testimony": 2, "report": 1} and facets["language"] == {"en": 2, "ru": 1}
-    assert search.search(SearchRequest(q="Grozny", filters={"tag": "denial"})).facets["place"] == {"Grozny": 1}
-    search.close()
+        rows = dict(connection.execute(text(named)).all())
+    assert rows == {document.id: analyse(document).facets for document in [*before, third]}
     migrate(command.downgrade, "0029")
     with db.engine.connect() as connection:
         held = dict(connection.execute(text("SELECT id, facets FROM search_index")).all())
     for document in [*before, doc(3, "x", places=("Argun",), tags=("denial",), language="ru")]:
         assert held[document.id] == analyse(document).facets
+    db.dispose()
+
+
+@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own row layout (migration 0033)")
+def test_facet_numbers_become_bytes_counted_as_before_and_a_downgrade_gives_the_arrays_back(tmp_path):
+    """Migration 0033: a row holds its facet values' numbers as four bytes each, in the row and
+    never compressed (a long row's too). Rows written before are rewritten, and counted as rows
+    written after; a downgrade gives every row its array back, in its order."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import PostgresSearch, _gin_state, _numbered, _word_numbers, analyse
+
+    db, migrate = _migrated_by_steps(tmp_path)
+    migrate(command.upgrade, "0032")
+    many = [f"tag {n}" for n in range(40)]  # (40 numbers: a value the row would compress, were it allowed)
+    long = " ".join(f"Men were detained in Argun on day {n} and questioned." for n in range(300))
+    before = [
+        doc(1, long, places=("Argun", "Grozny"), tags=("detention", *many)),
+        doc(2, "Men were detained in Grozny.", places=("Grozny",), tags=("detention", "denial"), kind="report"),
+        doc(3, "Men were detained, no facet but the kind's.", kind="report", language="ru", published=None),
+    ]
+    with db.engine.begin() as connection:
+        for document in before:
+            analysed = analyse(document)
+            numbers = _numbered(connection, set(analysed.facets))
+            words = _word_numbers(connection, set(analysed.spelling))
+            connection.execute(text(_upsert_before_0033()), _row_before_0033(document, analysed, numbers, words))
+    migrate(command.upgrade, "0033")
+    columns = "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'search_index'::regclass AND attnum > 0"
+    with db.engine.connect() as connection:
+        assert _gin_state(connection) == "built"
+        storage = dict(connection.execute(text(columns)).all())
+        compressed = connection.execute(text("SELECT pg_column_compression(facet_numbers) FROM search_index")).all()
+        assert _facets_held(connection) == {d.id: analyse(d).facets for d in before}
+    assert storage["facet_numbers"] == "m" and "facet_ids" not in storage
+    assert compressed == [(None,)] * 3
+    search = PostgresSearch(databases.url(tmp_path), cache=0)
+    fourth = doc(4, "Men were detained in Argun.", places=("Argun",), tags=("denial",), language="ru")
+    search.index([fourth])
+    facets = search.search(SearchRequest(q="detained", facets=True)).facets
+    assert facets["place"] == {"Argun": 2, "Grozny": 2}
+    assert facets["tag"] == {"detention": 2, "denial": 2, **dict.fromkeys(many, 1)}
+    assert facets["kind"] == {"testimony": 2, "report": 2} and facets["language"] == {"en": 2, "ru": 2}
+    assert facets["year"] == {"2017": 3} and facets["case"] == {"chechnya-2017": 4}
+    assert search.search(SearchRequest(q="Grozny", filters={"tag": "denial"}, facets=True)).facets["place"] == {
+        "Grozny": 1
+    }
+    search.close()
+    migrate(command.downgrade, "0032")
+    with db.engine.connect() as connection:
+        named = (
+            "SELECT s.id, ARRAY(SELECT substr(t.term, 2) FROM unnest(s.facet_ids) WITH ORDINALITY AS f(n, o) "
+            "JOIN search_terms t ON t.id = f.n ORDER BY f.o) FROM search_index s"
+        )
+        held = dict(connection.execute(text(named)).all())
+    assert held == {d.id: analyse(d).facets for d in [*before, fourth]}
     db.dispose()
 
 
@@ -1101,6 +1180,36 @@ def _postgres_vocabulary(make_search):
     return search, vocabulary
 
 
+def test_a_postgresql_search_names_its_facets_in_the_snapshot_its_matches_were_read_in(make_search):
+    """A search's statements share one snapshot (REPEATABLE READ): the facet numbers its
+    matches held are named as they were, and its page read so, while a writer takes the only
+    document holding a tag out (and the tag's number with it) between the two statements."""
+    from sqlalchemy import event
+
+    from archive.search.postgres_backend import _FACET_NAMES
+
+    search, vocabulary = _postgres_vocabulary(make_search)
+    search.index([doc(1, "Held at the base.", tags=("detention",)), doc(2, "Held.", tags=("Quarrender",))])
+    meanwhile = type(search)(search.engine, cache=0)
+    deleted = []
+
+    @event.listens_for(search.engine, "before_cursor_execute")
+    def between(conn, cursor, statement, parameters, context, executemany):
+        if "FROM search_terms WHERE id = ANY" in statement and not deleted:
+            deleted.append(meanwhile.delete([2]))  # (another connection of the pool; committed)
+
+    try:
+        results = search.search(SearchRequest(q="held", facets=True))
+    finally:
+        event.remove(search.engine, "before_cursor_execute", between)
+    assert deleted == [1] and "=tag:Quarrender" not in vocabulary()  # gone before the names were read
+    assert results.total == 2 and sorted(h.id for h in results.hits) == [1, 2]
+    assert results.facets["tag"] == {"Quarrender": 1, "detention": 1}
+    assert _FACET_NAMES.startswith("SELECT id, substr(term, 2) FROM search_terms WHERE id = ANY")
+    again = search.search(SearchRequest(q="held", facets=True))
+    assert again.total == 1 and again.facets["tag"] == {"detention": 1}
+
+
 def test_postgres_facet_numbers_follow_a_value_out_of_the_vocabulary_and_back(make_search):
     """A row holds its facet values as the vocabulary's numbers (migration 0030): a tag that
     named a person, taken off its only document, leaves the vocabulary with its number; given
@@ -1122,13 +1231,9 @@ def test_postgres_facet_numbers_follow_a_value_out_of_the_vocabulary_and_back(ma
     search.index([doc(3, "Held again.", tags=("Quarrender",), kind="report")])
     facets = search.search(SearchRequest(q="held")).facets
     assert facets["tag"] == {"detention": 2, "Quarrender": 1} and facets["kind"] == {"testimony": 2, "report": 1}
-    named = (
-        "SELECT s.id, ARRAY(SELECT substr(t.term, 2) FROM unnest(s.facet_ids) WITH ORDINALITY AS f(n, o) "
-        "JOIN search_terms t ON t.id = f.n ORDER BY f.o) FROM search_index s"
-    )
     with search.engine.connect() as connection:
         again = connection.execute(text(numbered)).scalar()
-        rows = dict(connection.execute(text(named)).all())
+        rows = _facets_held(connection)
     assert first is not None and again not in (None, first)  # a number of its own, not the forgotten one
     written = {
         1: doc(1, "Held at the base.", tags=("detention",)),
