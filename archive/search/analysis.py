@@ -44,7 +44,8 @@ def _stemmers() -> tuple:
         return _STEMMERS.pair
 
 
-TOKEN_PATTERN = r"\w+(?:[-'’]\w+)*"  # noqa: S105 - a regular expression, not a secret
+TOKEN_JOINERS = "-'’"  # noqa: S105 - one of them between two runs of word characters makes them one token
+TOKEN_PATTERN = rf"\w+(?:[{TOKEN_JOINERS}]\w+)*"  # noqa: S105 - a regular expression, not a secret
 
 
 @lru_cache(maxsize=500_000)

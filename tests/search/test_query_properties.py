@@ -78,21 +78,58 @@ def test_the_highlighters_tokens_are_the_analyzers(text):
 
 
 @given(
-    text=st.text(alphabet=st.sampled_from("aZéёЁКадыровGrozny-’' .,\n1"), max_size=80),
+    text=st.text(alphabet=st.sampled_from("aZéёЁКадыровGrozny-’'‘ .,\n1_\u0301x"), max_size=80),
     picks=st.lists(st.integers(min_value=0, max_value=40), max_size=4),
+    seen=st.text(alphabet=st.sampled_from("aZéёКадыровGrozny-’ 1"), max_size=40),
 )
-def test_snippets_find_the_same_words_as_the_analyzers(text, picks):
-    """snippets._starts analyses each distinct word once: it must find exactly the tokens the
-    analyzer finds, at the same places."""
+def test_snippets_find_the_same_words_as_the_analyzers(text, picks, seen):
+    """snippets._Seen keeps each word's term for the process, and _starts finds the matched
+    words by their text: together they must find exactly the tokens the analyzer finds, at
+    the same places, whatever other texts were read before (`seen`)."""
     from archive.search.fields import _HIGHLIGHTED
-    from archive.search.snippets import _TOKEN, _starts
+    from archive.search.snippets import _TOKEN, _Seen, _starts
 
     distinct = set(_TOKEN.findall(text))  # as snippet() reads them, once for every pass
     for _, analyzer in _HIGHLIGHTED:
+        kept = _Seen(analyzer.term)
+        kept.matching(set(_TOKEN.findall(seen)), {"x"})
         tokens = list(analyzer(text))
         words = {tokens[n % len(tokens)].text for n in picks} - {""} if tokens else set()
         expected = [t.startchar for t in analyzer(text) if t.text in words]
-        assert _starts(text, analyzer.term, words, distinct) == expected
+        matched = kept.matching(distinct, words)
+        assert matched == {t for t in distinct if analyzer.term(t) in words}
+        assert _starts(text, matched) == expected
+        assert kept.matching(distinct, words) == matched  # (read again: every word kept)
+
+
+def test_snippets_begin_again_once_they_keep_too_many_words(monkeypatch):
+    """Past KEPT_WORDS words the terms kept are dropped, and a text's words all read anew
+    (those read before it too)."""
+    from archive.search import snippets
+    from archive.search.language import text_term
+
+    monkeypatch.setattr(snippets, "KEPT_WORDS", 4)
+    kept = snippets._Seen(text_term)
+    assert kept.matching({"detained", "men", "held"}, {text_term("detained")}) == {"detained"}
+    assert kept.matching({"held", "Grozny", "Argun"}, {text_term("held")}) == {"held"}
+    assert kept.seen == {"held", "Grozny", "Argun"}
+
+
+def test_snippets_find_a_word_where_it_stands_alone_not_inside_a_joined_one():
+    """A word matched is marked where it is a token of its own: not inside `Argun-Shali`,
+    `don't` or `Argun’s` (joined by - ' ’), nor a word another text gave the same term."""
+    from archive.search.fields import _HIGHLIGHTED
+    from archive.search.snippets import _TOKEN, _Seen, _starts
+
+    text = "Argun-Shali, don't; Argun’s men. Argun, t, -Argun- and 'Argun' shali"
+    term = dict(_HIGHLIGHTED)["text"].term
+    kept = _Seen(term)
+    kept.matching({"Shali", "ARGUN"}, {"x"})  # read before: the same terms as `shali`, `Argun`
+    words = {term("Argun"), term("t"), term("shali")}
+    matched = kept.matching(set(_TOKEN.findall(text)), words)
+    assert matched == {"Argun", "t", "shali"}
+    assert _starts(text, matched) == [m.start() for m in _TOKEN.finditer(text) if m.group() in matched]
+    assert [text[at : at + 5] for at in _starts(text, matched)] == ["Argun", "t, -A", "Argun", "Argun", "shali"]
 
 
 @given(
