@@ -44,7 +44,9 @@ def _stemmers() -> tuple:
         return _STEMMERS.pair
 
 
-TOKEN_JOINERS = "-'’"  # noqa: S105 - one of them between two runs of word characters makes them one token
+# one of them between two runs of word characters makes them one token ("-" first: in the
+# pattern's class, it stands for itself; the pattern's text is the index schema's, as before)
+TOKEN_JOINERS = "-'’"  # noqa: S105 - characters, not a secret
 TOKEN_PATTERN = rf"\w+(?:[{TOKEN_JOINERS}]\w+)*"  # noqa: S105 - a regular expression, not a secret
 
 

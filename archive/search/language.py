@@ -162,7 +162,7 @@ class Query:
     periods: tuple[tuple[str, int, int], ...] = ()
 
 
-# Kept per word (snippets look up every distinct word of each hit: a cached call, in C)
+# Kept per word (snippets look up each distinct word they have not read before: a cached call, in C)
 @lru_cache(maxsize=500_000)
 def text_term(word: str) -> str:
     """A word as the text field holds it (stemmed in its own script)."""

@@ -3,8 +3,7 @@ web servers share it and hold no search state of their own.
 
 Each indexed document is a row (migration 0011) with its title, its facet values (as the
 numbers of their terms in the vocabulary, migration 0030, four bytes each: 0033), its spelling
-words' numbers, and
-two vectors; not its text (migration 0032): a hit's snippet is made of the database's public
+words' numbers, and two vectors; not its text (migration 0032): a hit's snippet is made of the database's public
 text of the version indexed, once the hit is checked (search/query.py). The ranking vector
 (`rank`, kept in the row) holds the words and names with every place PostgreSQL keeps; `terms`
 (compressed and out of the row once large: migration 0029) the lexemes without places.
@@ -267,9 +266,25 @@ def _facet_bytes(numbers: Iterable[int]) -> bytes:
 
 
 def _facet_counts(joined: bytes | None) -> dict[int, int]:
-    """How many times each number is in every match's facet_numbers joined."""
-    values, counts = np.unique(np.frombuffer(joined or b"", dtype=FACET_NUMBER), return_counts=True)
+    """How many times each number is in every match's facet_numbers joined; none where they
+    are not whole numbers (a row changed by hand): no facet shown, rather than a wrong one."""
+    joined = joined or b""
+    if len(joined) % FACET_NUMBER.itemsize:
+        log.error("search_index: facet_numbers of a length no row writes (%d bytes joined)", len(joined))
+        return {}
+    numbers = np.frombuffer(joined, dtype=FACET_NUMBER)
+    if not numbers.size:
+        return {}
+    low = int(numbers.min())
+    if int(numbers.max()) - low < COUNTED_BY_PLACE:  # a count for each number between (0.2 ms)
+        counts = np.bincount(numbers - low)
+        values = np.flatnonzero(counts)
+        return dict(zip((values + low).tolist(), counts[values].tolist(), strict=True))
+    values, counts = np.unique(numbers, return_counts=True)  # (sorted: 2.7 ms for 173,000)
     return dict(zip(values.tolist(), counts.tolist(), strict=True))
+
+
+COUNTED_BY_PLACE = 1 << 20  # facet numbers this close counted in an array of as many places
 
 
 _FACET_NAMES = "SELECT id, substr(term, 2) FROM search_terms WHERE id = ANY(CAST(:ids AS bigint[]))"

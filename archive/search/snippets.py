@@ -77,9 +77,10 @@ def warm() -> None:
 
 class _Seen:
     """The words snippets have read, by the term one analyzer gives each (for the process, up
-    to KEPT_WORDS of them, then begun again): which of a hit's distinct words have one of a
-    query's terms is then a few set operations, in C, where a call for each word was a third
-    of a page's snippets' time (20 hits: 4 of 10 ms)."""
+    to KEPT_WORDS of them, then begun again: about 17 MB each of the three analyzers' at
+    most), so that which of a hit's distinct words have one of a query's terms is a few set
+    operations, in C, where a call for each word was a third of a page's snippets' time (20
+    hits: 4 of 10 ms)."""
 
     def __init__(self, term):
         self.term = term
@@ -88,7 +89,8 @@ class _Seen:
         self.lock = threading.Lock()  # (a server's threads share it)
 
     def matching(self, tokens: set[str], words: set[str]) -> set[str]:
-        """The tokens whose term is one of `words`: {t for t in tokens if term(t) in words}."""
+        """The tokens whose term is one of `words`: {t for t in tokens if term(t) in words}, but
+        for the term "" (a word the analyzer gives none), which no query has."""
         with self.lock:
             new = tokens - self.seen
             if len(self.seen) + len(new) > KEPT_WORDS:
@@ -104,7 +106,9 @@ class _Seen:
             return found
 
 
-KEPT_WORDS = 200_000
+KEPT_WORDS = 50_000
+FOUND_APART = 8  # matched tokens found by str.find at most, ...
+SHORTEST_FOUND = 3  # ... each of this many characters at least
 _SEEN = {field: _Seen(analyzer.term) for field, analyzer in _HIGHLIGHTED}
 _WORD_CHARACTER = re.compile(r"\w").match
 
@@ -112,7 +116,11 @@ _WORD_CHARACTER = re.compile(r"\w").match
 def _starts(body: str, matched: set[str]) -> list[int]:
     """Where the tokens `matched` (each a whole token of the body) begin, as _TOKEN.finditer()
     finds them, in order: each found by str.find and kept where a token begins and ends there
-    (walking every token of the text to find a few took 1.3 ms of a page's snippets)."""
+    (walking every token of the text to find a few took 1.3 ms of a page's snippets); by
+    walking the tokens where many are matched (a wildcard's) or one is short enough to stand
+    inside many other words."""
+    if len(matched) > FOUND_APART or any(len(token) < SHORTEST_FOUND for token in matched):
+        return [m.start() for m in _TOKEN.finditer(body) if m.group() in matched]
     starts = []
     for token in matched:
         at = body.find(token)
