@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, load_only, selectinload, sessionmaker
 
 from archive.auth.actors import Actor
 from archive.auth.permissions import can
@@ -44,6 +44,35 @@ def make_backend(config: dict, database: Database | None = None) -> SearchBacken
     from archive.search.whoosh_backend import WhooshSearch
 
     return WhooshSearch(Path(config["DATA_DIR"]) / "index", config["SEARCH_CACHE"])
+
+
+# what indexed() reads of a document: its public text and description, never its original
+# (sealed: each one opened as it was read, in a rebuild's main process), its rendered page or
+# its redactions' spans (another column of a document loaded so is read when first asked for)
+INDEXED_COLUMNS = (
+    Document.id,
+    Document.case_id,
+    Document.kind,
+    Document.language,
+    Document.title,
+    Document.body_public,
+    Document.consent,
+    Document.status,
+    Document.published_start,
+    Document.published_end,
+    Document.events_start,
+    Document.events_end,
+)
+
+
+def indexed_loads(*more) -> tuple:
+    """The loader options for documents read to be indexed (`more`: other columns read too)."""
+    return (
+        load_only(*INDEXED_COLUMNS, *more),
+        selectinload(Document.places),
+        selectinload(Document.tags),
+        selectinload(Document.case),
+    )
 
 
 def indexed(document: Document) -> IndexedDocument:
@@ -279,11 +308,7 @@ def _repair(session: Session, backend: SearchBackend, found: IndexCheck) -> None
 
 
 def _documents(session: Session, ids: Iterable[int] | None) -> Iterator[Document]:
-    stmt = (
-        select(Document)
-        .options(selectinload(Document.places), selectinload(Document.tags), selectinload(Document.case))
-        .where(Document.redaction_reviewed_at.is_not(None))
-    )
+    stmt = select(Document).options(*indexed_loads()).where(Document.redaction_reviewed_at.is_not(None))
     if ids is not None:
         stmt = stmt.where(Document.id.in_(list(ids)))
     yield from session.scalars(stmt.order_by(Document.id).execution_options(yield_per=1000))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from archive.auth.actors import Actor
 from archive.auth.permissions import Audience, audience_for
@@ -16,7 +16,7 @@ from archive.dates import parse_edtf
 from archive.errors import N_, ValidationError
 from archive.search.backend import SearchBackend, SearchRequest, SearchResults
 from archive.search.errors import QueryError
-from archive.search.indexing import index_lags, indexed
+from archive.search.indexing import index_lags, indexed, indexed_loads
 from archive.search.language import FACETS, parse_query
 from archive.search.snippets import snippet
 from archive.storage.models import Document
@@ -164,7 +164,7 @@ def _current(session: Session, ids: list[int], audience: Audience) -> dict[int, 
         return {}
     stmt = (
         select(Document)
-        .options(selectinload(Document.places), selectinload(Document.tags), selectinload(Document.case))
+        .options(*indexed_loads(Document.published_edtf))
         .where(
             Document.id.in_(ids),
             Document.consent.in_(audience.consents),

@@ -305,6 +305,32 @@ def test_reindex_after_losing_the_index_gives_the_same_results(corpus_indexed_by
     assert backend.versions() == versions
 
 
+def test_indexing_and_searching_never_read_a_documents_original(corpus_indexed_by_commits, client, backend):
+    """What the index and a search's check read of a document is its public text and
+    description: no statement of a rebuild, a check or a search reads the original (sealed),
+    the original fields, the rendered page or the redactions' spans."""
+    from sqlalchemy import event
+
+    app = corpus_indexed_by_commits
+    engine = get_db(app).engine
+    statements: list[str] = []
+
+    def seen(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with app.app_context(), get_db(app).session() as s:
+            assert reindex(s, backend, CLI) > 0
+            assert not check(s, backend).missing
+        body = client.get("/api/v1/search", query_string={"q": "Chechnya", "per_page": 100}).get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert body["total"] > 0 and all(item["snippet"] for item in body["items"])
+    read = [s for s in statements if "FROM documents" in s]
+    assert read and not [s for s in read if re.search(r"body_original|fields_original|body_html|redaction_spans", s)]
+
+
 def test_a_running_app_keeps_working_after_its_index_folder_is_deleted(app, client, make_document):
     make_document(title="Before", body="Written before the loss.\n")
     client.get("/api/v1/search?q=written")  # the app has the index open
