@@ -77,10 +77,10 @@ def warm() -> None:
 
 class _Seen:
     """The words snippets have read, by the term one analyzer gives each (for the process, up
-    to KEPT_WORDS of them, then begun again: about 17 MB each of the three analyzers' at
-    most), so that which of a hit's distinct words have one of a query's terms is a few set
-    operations, in C, where a call for each word was a third of a page's snippets' time (20
-    hits: 4 of 10 ms)."""
+    to KEPT_WORDS of them, then begun again: about 18 MB for the three analyzers at most, by
+    tracemalloc over 50,000 words of the benchmark's corpus), so that which of a hit's
+    distinct words have one of a query's terms is a few set operations, in C, where a call
+    for each word was a third of a page's snippets' time (20 hits: 4 of 10 ms)."""
 
     def __init__(self, term):
         self.term = term
