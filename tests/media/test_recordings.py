@@ -290,7 +290,9 @@ def test_a_disguised_voice_has_other_pitch_and_formants_and_the_same_length(tmp_
     subprocess.run(["ffmpeg", "-v", "error", *voice(4.0, f0=130.0), "-c:a", "libopus", str(source)], check=True)
     original = _pcm(source.read_bytes())
     shifts = set()
-    for _ in range(3):
+    # three files at least; up to six while all measure the same (the pitch is measured by a
+    # whole lag, so about a dozen values each way: three draws agreed once in CI)
+    for n in range(6):
         clean = sanitise(source.read_bytes(), disguise_voice=True)
         disguised = _pcm(clean.data)
         assert abs(len(disguised) - len(original)) < 0.05 * len(original)
@@ -298,6 +300,8 @@ def test_a_disguised_voice_has_other_pitch_and_formants_and_the_same_length(tmp_
         assert abs(_formant_shift(original, disguised)) >= 2.0
         assert any("voice disguised" in a for a in clean.report.actions)
         shifts.add(round(_pitch(disguised)))
+        if n >= 2 and len(shifts) > 1:
+            break
     assert len(shifts) > 1, "the shift must be drawn afresh for every file"
 
 
