@@ -438,3 +438,15 @@ def test_a_rows_word_numbers_read_back_as_written(numbers):
     small = all(b - a < 1 << 16 for a, b in zip([0, *sorted(numbers)], sorted(numbers), strict=False))
     assert len(encoded) == 1 + len(numbers) * (2 if small else 4)
     assert _decoded(memoryview(encoded)).tolist() == sorted(numbers)  # (as psycopg may give bytea)
+
+
+def test_spelling_words_are_sent_a_word_a_line_and_one_that_could_not_be_is_refused():
+    """_word_numbers sends a part's words as one text, a word a line: a word with a line break
+    in it (never a token's) or an empty one is refused before anything is sent, rather than
+    numbered as two words, or none."""
+    from archive.search.postgres_backend import _word_numbers
+
+    for words in ({"ottoline", "quarrender\nadded"}, {"", "ottoline"}, {"ottoline\n"}):
+        with pytest.raises(ValueError, match="line break"):
+            _word_numbers(None, words)  # (refused before the connection is asked anything)
+    assert _word_numbers(None, set()) == {}
