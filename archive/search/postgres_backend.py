@@ -63,7 +63,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import create_engine, text
@@ -121,10 +120,9 @@ def _fits(lexeme: str) -> bool:
     return len(lexeme) * 4 <= MAX_LEXEME or len(lexeme.encode()) <= MAX_LEXEME
 
 
-@lru_cache(maxsize=500_000)
 def _literal(lexeme: str) -> str | None:
-    """The lexeme as a tsvector literal, None where PostgreSQL would not take it (the words of
-    the documents repeat: each is quoted once)."""
+    """The lexeme as a tsvector literal, None where PostgreSQL would not take it (kept by
+    _Numbered: each term and pair quoted once)."""
     return _quote(lexeme) if _fits(lexeme) else None
 
 
@@ -156,86 +154,197 @@ class Analysed:
 def analyse(doc: IndexedDocument) -> Analysed:
     """The document's vectors, facet values and vocabulary: the terms of the Whoosh fields
     (fields.readings(): the three analyzers' readings of each word, in one pass over the words,
-    each distinct word read once), with their places."""
+    each distinct word read once), with their places.
+
+    Each token and each term is numbered for the process (_Numbered), so that the document's
+    words are grouped by term, with their places, by numpy: reading them one by one in Python
+    was most of a rebuild's analysis (1.9 ms a document of 1,000-3,000 characters)."""
     words = lang.words_of(_text_of(doc.title, doc.body))
     title_tokens = len(lang.words_of(doc.title))
-    placed: dict[str, list[int]] = defaultdict(list)  # lexeme -> its places, from 0
-    kept = _token_lexemes()
-    pairs: set[str] = set()
-    previous, previous_pairable, previous_keys = "", False, ()
-    for place, token in enumerate(words):
-        found = kept.get(token)
-        if found is None:
-            found = kept[token] = _lexemes_of(token)
-        term, pairable, keys = found
-        placed[term].append(place)
-        if pairable and previous_pairable:
-            pairs.add(f"{PAIR}{previous} {term}")
-        previous, previous_pairable = term, pairable
-        if keys:  # a capitalised word's cross-script key, and its places' keys
-            for key in keys:
-                placed[key].append(place)
-            if previous_keys:
-                pairs.update(f"{PAIR}{a} {b}" for a in previous_keys for b in keys)
-        previous_keys = keys
-    entries, vocabulary, dropped = [], set(), False  # dropped: a place not kept (_places)
-    for lexeme, places in placed.items():
-        if (quoted := _literal(lexeme)) is None:
-            continue
-        vocabulary.add(lexeme)
-        if len(places) == 1 and places[0] >= title_tokens and places[0] < MAX_POSITION:
-            entries.append(f"{quoted}:{places[0] + 1}")  # most words: once, in the body
-            continue
-        entries.append(f"{quoted}:{_places(places, title_tokens)}")
-        dropped = dropped or len(places) > MAX_POSITIONS or places[-1] + 1 > MAX_POSITION
+    kept = _Numbered.now()
+    tokens = kept.tokens_of(words)
+    terms = kept.term[tokens]
+    pairable = kept.pairable[terms]
+    both = pairable[1:] & pairable[:-1]  # two words side by side, both among the most frequent
+    paired = (terms[:-1][both] << 32) | terms[1:][both]
+    keyed = np.flatnonzero(kept.keyed[tokens])  # capitalised words: their cross-script keys
+    key_terms, key_places, key_pairs = kept.keys_at(keyed, tokens)
+    every = np.concatenate([terms, key_terms])
+    at = np.concatenate([np.arange(len(words), dtype=np.int64), key_places])
+    entries, distinct, dropped = _placed(kept, every, at, title_tokens)
+    vocabulary = set(map(kept.name.__getitem__, distinct.tolist()))
     facets = [value for value in _facet_values(doc) if _fits("=" + value)]
     facet_lexemes = {"=" + value for value in facets}
     vocabulary |= facet_lexemes
     access = access_lexeme(doc.consent, doc.status)
-    # the ranking vector: the words and names with every place (a phrase is checked there,
-    # Compiler.checked); the title's marked A, the body's the default weight, D
-    unplaced = [*(_literal(p) for p in pairs), *(_quote(f) for f in facet_lexemes)]
-    terms = " ".join([literal for literal in unplaced if literal is not None] + [_quote(access)])
-    spelling = _spelling_words(words)
-    return Analysed(terms, " ".join(entries), max(len(words), 1), facets, vocabulary, access, spelling, not dropped)
+    pairs = kept.pairs_of(np.unique(paired).tolist())
+    pairs += [kept.pair(a, b) for a, b in dict.fromkeys(key_pairs)]
+    unplaced = [*pairs, *(_quote(f) for f in facet_lexemes)]
+    terms_literal = " ".join([*filter(None, unplaced), _quote(access)])
+    spelling = frozenset(map(kept.spelling.__getitem__, np.unique(tokens).tolist()))
+    return Analysed(
+        terms_literal,
+        " ".join(entries),
+        max(len(words), 1),
+        facets,
+        vocabulary,
+        access,
+        spelling - {None},
+        not dropped,
+    )
+
+
+def _placed(kept: _Numbered, every: np.ndarray, at: np.ndarray, title_tokens: int) -> tuple[list, np.ndarray, bool]:
+    """The ranking vector's entries of the terms `every` at the places `at` (from 0): the words
+    and names with every place (a phrase is checked there, Compiler.checked), the title's
+    marked A, the body's the default weight, D; the terms' numbers (each once, those
+    PostgreSQL takes); whether a place was not kept (every_place)."""
+    order = np.lexsort((at, every))  # by term, then place
+    every, at = every[order], at[order]
+    starts = np.flatnonzero(np.diff(every, prepend=-1))  # where each term's places begin (numbers >= 0)
+    ends = np.append(starts[1:], every.size) if starts.size else starts
+    counts = ends - starts
+    distinct = every[starts]
+    fit = kept.fits[distinct]
+    # each place as the literal gives it: counted from 1, the title's marked A, none past
+    # MAX_POSITION (PostgreSQL keeps no more)
+    shown = np.minimum(at + 1, MAX_POSITION)
+    labels = list(map(_LABEL.__getitem__, (shown + (shown <= title_tokens) * (MAX_POSITION + 1)).tolist()))
+    dropped = bool((fit & ((counts > MAX_POSITIONS) | (at[ends - 1] + 1 > MAX_POSITION))).any())
+    literal = kept.literal
+    single = fit & (counts == 1)  # most words: once
+    entries = list(
+        map(
+            "{}:{}".format,
+            map(literal.__getitem__, distinct[single].tolist()),
+            map(labels.__getitem__, starts[single].tolist()),
+        )
+    )
+    for number, begin, end in zip(*(a[fit & ~single].tolist() for a in (distinct, starts, ends)), strict=True):
+        # the first MAX_POSITIONS places (PostgreSQL keeps no more), each once
+        entries.append(f"{literal[number]}:{','.join(dict.fromkeys(labels[begin : min(end, begin + MAX_POSITIONS)]))}")
+    return entries, distinct[fit], dropped
+
+
+# a place (from 1) as a tsvector literal gives it: in the body, then, from MAX_POSITION + 1 on, in the title
+_LABEL = [str(place) for place in range(MAX_POSITION + 1)] + [f"{place}A" for place in range(MAX_POSITION + 1)]
+
+
+class _Numbered:
+    """The tokens and terms this process has read, numbered (up to KEPT tokens or pairs of
+    either kind, then begun again): each token's term, whether that is one of the words pairs are made of, its
+    cross-script keys' terms, its spelling word (None if none, or too long); each term's
+    literal (None where PostgreSQL would not take it)."""
+
+    KEPT = 100_000  # tokens, or pairs of either kind: 68 MB at most (measured with tracemalloc,
+    # every word new and capitalised, every two side by side a new pair of keys)
+    _now: _Numbered | None = None
+    _adding = threading.Lock()
+
+    def __init__(self) -> None:
+        self.token_number: dict[str, int] = {}
+        self.term_number: dict[str, int] = {}
+        self.name: list[str] = []
+        self.literal: list[str | None] = []
+        self.spelling: list[str | None] = []
+        self.keys: list[tuple[int, ...]] = []
+        self.pairs: dict[tuple[int, int], str | None] = {}
+        self.paired: dict[int, str] = {}  # pairs_of(): "" where PostgreSQL would not take it
+        self.term = np.zeros(1024, dtype=np.int64)
+        self.keyed = np.zeros(1024, dtype=bool)
+        self.pairable = np.zeros(1024, dtype=bool)
+        self.fits = np.zeros(1024, dtype=bool)
+
+    @classmethod
+    def now(cls) -> _Numbered:
+        kept = cls._now
+        if kept is None or max(len(kept.token_number), len(kept.pairs), len(kept.paired)) > cls.KEPT:
+            cls._now = cls()
+        return cls._now
+
+    def tokens_of(self, words: list[str]) -> np.ndarray:
+        """The words' token numbers, the new ones numbered (by one thread at a time: a number
+        is given out once its token's entries are written)."""
+        numbers = self.token_number
+        if new := set(words).difference(numbers):
+            with self._adding:
+                for token in new.difference(numbers):
+                    self._add_token(token)
+        return np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words))
+
+    def _add_token(self, token: str) -> None:
+        term, keys, spelled = readings()(token)
+        number = len(self.token_number)
+        self.term = _room(self.term, number)
+        self.keyed = _room(self.keyed, number)
+        self.term[number] = self._term(term, term in pair_terms())
+        self.keys.append(tuple(self._term("~" + key, False) for key in keys))
+        self.keyed[number] = bool(keys)
+        self.spelling.append(spelled if spelled is not None and _fits(spelled) else None)
+        self.token_number[token] = number
+
+    def _term(self, term: str, pairable: bool) -> int:
+        number = self.term_number.get(term)
+        if number is None:
+            number = self.term_number[term] = len(self.name)
+            self.name.append(term)
+            self.literal.append(_literal(term))
+            self.pairable = _room(self.pairable, number)
+            self.fits = _room(self.fits, number)
+            self.pairable[number] = pairable
+            self.fits[number] = self.literal[number] is not None
+        return number
+
+    def keys_at(self, keyed: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+        """The keys' terms and places of the capitalised words at `keyed`, and the pairs of
+        keys of two side by side."""
+        key_terms: list[int] = []
+        key_places: list[int] = []
+        pairs: list[tuple[int, int]] = []
+        before, before_keys = -2, ()
+        for place, token in zip(keyed.tolist(), tokens[keyed].tolist(), strict=True):
+            keys = self.keys[token]
+            key_terms.extend(keys)
+            key_places.extend([place] * len(keys))
+            if before == place - 1:
+                pairs.extend((a, b) for a in before_keys for b in keys)
+            before, before_keys = place, keys
+        return np.array(key_terms, dtype=np.int64), np.array(key_places, dtype=np.int64), pairs
+
+    def pairs_of(self, paired: list[int]) -> list[str | None]:
+        """The literals of pairs of terms side by side, each given as its two numbers in one
+        (the first's shifted left by 32 bits)."""
+        found = list(map(self.paired.get, paired))
+        if None not in found:
+            return found
+        for index, literal in enumerate(found):
+            if literal is None:
+                number = paired[index]
+                found[index] = self.paired[number] = self.pair(number >> 32, number & 0xFFFFFFFF) or ""
+        return found
+
+    def pair(self, first: int, second: int) -> str | None:
+        """The literal of the pair of two terms side by side (None if PostgreSQL would not take it)."""
+        found = self.pairs.get((first, second), _UNSEEN)
+        if found is _UNSEEN:
+            found = self.pairs[(first, second)] = _literal(f"{PAIR}{self.name[first]} {self.name[second]}")
+        return found
+
+
+_UNSEEN = object()
+
+
+def _room(array: np.ndarray, index: int) -> np.ndarray:
+    """The array, twice as long where it has no place `index`."""
+    if index < array.size:
+        return array
+    grown = np.zeros(array.size * 2, dtype=array.dtype)
+    grown[: array.size] = array
+    return grown
 
 
 def _text_of(title: str, body: str) -> str:
     return f"{title}\n{body}"
-
-
-def _spelling_words(words: list[str]) -> frozenset[str]:
-    """The spelling words of a document's words (those search_spelling counts): the folded
-    words of four letters or more (fields.readings()), each once; none too long for an index
-    key (MAX_LEXEME, as the vectors' lexemes)."""
-    read = readings()
-    found = {read(token)[2] for token in set(words)}
-    found.discard(None)
-    return frozenset(word for word in found if _fits(word))
-
-
-_TOKENS: dict[str, tuple] = {}  # token -> _lexemes_of(token)
-_TOKENS_KEPT = 200_000  # tokens: cleared when more
-
-
-def _token_lexemes() -> dict[str, tuple]:
-    if len(_TOKENS) > _TOKENS_KEPT:
-        _TOKENS.clear()
-    return _TOKENS
-
-
-def _lexemes_of(token: str) -> tuple:
-    """A token's lexemes (fields.readings: the analyzers' terms): its stem, whether that is
-    one of the words pairs are made of, and its cross-script keys as `~key`."""
-    term, keys, _ = readings()(token)
-    return term, term in pair_terms(), tuple("~" + key for key in keys)
-
-
-def _places(places: list[int], title_tokens: int) -> str:
-    """A lexeme's places as a tsvector literal: counted from 1, the title's marked A; the
-    first MAX_POSITIONS of them, none past MAX_POSITION (PostgreSQL keeps no more), each once."""
-    kept = dict.fromkeys(min(place + 1, MAX_POSITION) for place in places[:MAX_POSITIONS])
-    return ",".join(f"{place}A" if place <= title_tokens else str(place) for place in kept)
 
 
 _UPSERT = """

@@ -840,6 +840,63 @@ def test_the_postgresql_vectors_hold_what_the_analyzers_give(body, title):
     assert row.spelling == spelling
 
 
+def _held(analysed) -> tuple:
+    """An analysis as the row holds it: the vectors' lexemes in any order."""
+    return (
+        sorted(analysed.terms.split(" ")),
+        sorted(analysed.rank.split(" ")),
+        analysed.length,
+        analysed.facets,
+        analysed.vocabulary,
+        analysed.spelling,
+        analysed.every_place,
+    )
+
+
+def test_the_words_numbered_by_threads_at_once_and_begun_again_give_the_same_vectors(monkeypatch):
+    """analyse() numbers each token and term for the process (_Numbered): threads numbering new
+    words at once, and the numbers begun again while others still use them, give every
+    document the vectors one thread gives it alone."""
+    import random
+    import sys
+    import threading
+
+    from archive.search import postgres_backend as pg
+
+    rng = random.Random(7)
+    letters = "abcdefgжзиклAБZ"
+    made = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 7))) for _ in range(400)]
+    documents = [
+        doc(n, " ".join(rng.choice(made + _WORDS) for _ in range(rng.randint(0, 400))), title=rng.choice(_WORDS))
+        for n in range(60)
+    ]
+    monkeypatch.setattr(pg._Numbered, "_now", None)
+    alone = [_held(pg.analyse(d)) for d in documents]
+    monkeypatch.setattr(pg._Numbered, "_now", None)
+    monkeypatch.setattr(pg._Numbered, "KEPT", 300)  # begun again every few documents
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the threads take turns as often as they can
+    found: dict[int, list] = {}
+
+    def analyse_all(seed: int) -> None:
+        order = list(range(len(documents)))
+        random.Random(seed).shuffle(order)
+        found[seed] = [(n, _held(pg.analyse(documents[n]))) for n in order]
+
+    try:
+        threads = [threading.Thread(target=analyse_all, args=(seed,)) for seed in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switching)
+    assert sorted(found) == [0, 1, 2, 3]
+    for results in found.values():
+        for n, held in results:
+            assert held == alone[n]
+
+
 def test_a_warmed_backend_answers_as_before(backend):
     """warm() (a server's worker calls it at start) reads ahead and changes no answer."""
     before = backend.search(SearchRequest(q="Kadyrov", page=1))
