@@ -55,10 +55,11 @@ import itertools
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import uuid
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -598,6 +599,61 @@ def _parts(items: Iterator, size: int) -> Iterator[list]:
         yield part
 
 
+class _WrittenBehind:
+    """A rebuild's parts written in the order given by a thread of their own, while the caller
+    reads and analyses the next ones: this process and its server took turns, each idle while
+    the other worked. At most AHEAD parts wait. The writer's error is raised to the caller
+    (at its next part, or at the end); an error of the caller's stops the writer after the
+    part it is writing, the parts waiting left unwritten, as if the call had stopped there."""
+
+    AHEAD = 2
+
+    def __init__(self, write: Callable[[list], int]):
+        self._write = write
+        self._waiting: queue.Queue = queue.Queue(self.AHEAD)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._stopped = False
+        self.count = 0
+
+    def __enter__(self) -> _WrittenBehind:
+        return self
+
+    def put(self, part: list) -> None:
+        if self._thread is None:  # (no thread where there is nothing to write)
+            self._thread = threading.Thread(target=self._run, name="search-rebuild-writer", daemon=True)
+            self._thread.start()
+        while True:
+            self._raise()
+            try:
+                self._waiting.put(part, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        while (part := self._waiting.get()) is not None:
+            if self._stopped or self._error is not None:
+                continue  # (taken, not written, so that the caller is never kept waiting)
+            try:
+                self.count += self._write(part)
+            except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
+                self._error = error
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if self._thread is None:
+            return
+        self._stopped = kind is not None
+        self._waiting.put(None)
+        self._thread.join()
+        if kind is None:
+            self._raise()
+
+
 class PostgresSearch:
     """The PostgreSQL search backend, on the archive's database (migration 0009)."""
 
@@ -670,19 +726,24 @@ class PostgresSearch:
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
         """Write the documents' rows in one transaction, WRITTEN at a time as they are analysed;
         during a rebuild, a transaction for each WRITTEN (so that another writer waits for one
-        at most), analysed by the pool's processes while this one writes, and only the rows
-        rebuilding() lets it write (_not_since)."""
+        at most), analysed by the pool's processes and written by a thread of this one
+        (_WrittenBehind) while it reads the next, and only the rows rebuilding() lets it write
+        (_not_since)."""
         if self._rebuild is None:
             with self.writing(purge) as writing:
                 return writing.index(documents)
-        count = 0
-        for part in _parts(self._analysed(documents), WRITTEN):
-            with self.engine.begin() as connection:
-                written, kept = _write(connection, [part], self._rebuild)
-            count += written
-            if kept is not None and self._rebuild.own:  # (once its part is committed)
-                _add_spelling(self._rebuild.pending, kept)
-        return count
+        with _WrittenBehind(self._write_part) as behind:
+            for part in _parts(self._analysed(documents), WRITTEN):
+                behind.put(part)
+        return behind.count
+
+    def _write_part(self, part: list[tuple[IndexedDocument, Analysed]]) -> int:
+        """A rebuild's part, in a transaction of its own."""
+        with self.engine.begin() as connection:
+            written, kept = _write(connection, [part], self._rebuild)
+        if kept is not None and self._rebuild.own:  # (once its part is committed)
+            _add_spelling(self._rebuild.pending, kept)
+        return written
 
     def _analysed(self, documents: Iterable[IndexedDocument]) -> Iterator[tuple[IndexedDocument, Analysed]]:
         """Each document with its analysis: by this process, or, during a rebuild, by the pool's
@@ -740,6 +801,7 @@ class PostgresSearch:
             if threading.active_count() == 1:
                 context = multiprocessing.get_context("fork")
                 self._pool = ProcessPoolExecutor(PROCESSES, mp_context=context)
+                self._pool.submit(int).result()  # its processes forked now, before any thread of index()
             yield
         finally:
             pool, self._pool, self._rebuild = self._pool, None, None

@@ -1192,6 +1192,61 @@ def test_a_postgresql_rebuild_in_many_parts_answers_as_writing_one_by_one(make_s
         assert ids(rebuilt, q) == ids(one_by_one, q), q
 
 
+def test_a_rebuilds_parts_are_written_behind_in_order_and_an_error_either_side_stops_them():
+    """_WrittenBehind (a rebuild's writer thread) writes the parts in the order given, at most
+    AHEAD waiting; the writer's error reaches the caller (at its next part, or at the end) and
+    no later part is written; the caller's error leaves the parts waiting unwritten. The
+    thread is gone either way."""
+    import threading
+    import time
+
+    from archive.search.postgres_backend import _WrittenBehind
+
+    written: list[int] = []
+    gate = threading.Event()
+
+    def write(part: list) -> int:
+        gate.wait(5)
+        if part == ["bad"]:
+            raise ValueError("refused")
+        written.extend(part)
+        return len(part)
+
+    gate.set()
+    with _WrittenBehind(write) as behind:
+        for n in range(20):
+            behind.put([n, n + 100])
+    assert written == [x for n in range(20) for x in (n, n + 100)] and behind.count == 40
+    assert not [t for t in threading.enumerate() if t.name == "search-rebuild-writer"]
+
+    written.clear()
+    sent = []
+    with pytest.raises(ValueError, match="refused"), _WrittenBehind(write) as behind:
+        behind.put([1])
+        behind.put(["bad"])
+        for n in range(2, 1000):
+            behind.put([n])  # raises once the writer has failed
+            sent.append(n)
+            time.sleep(0.001)
+    assert written == [1] and len(sent) < 900
+
+    written.clear()
+    with pytest.raises(ValueError, match="refused"), _WrittenBehind(write) as behind:
+        behind.put(["bad"])  # the last part: raised at the end
+    assert written == []
+
+    written.clear()
+    gate.clear()  # the writer held at its first part while the caller fills the queue
+    with pytest.raises(KeyError), _WrittenBehind(write) as behind:
+        behind.put([1])
+        for n in range(2, 2 + _WrittenBehind.AHEAD):
+            behind.put([n])
+        threading.Timer(0.3, gate.set).start()
+        raise KeyError("the caller's")
+    assert written == [1]  # the part being written; those waiting, not
+    assert not [t for t in threading.enumerate() if t.name == "search-rebuild-writer"]
+
+
 def test_a_postgresql_writer_waits_for_one_that_has_not_committed(make_search):
     """A writer reads the terms a row held before replacing it (so that a redacted name leaves
     the vocabulary): it waits until no other transaction writing the search tables is open,

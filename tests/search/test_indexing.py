@@ -331,6 +331,44 @@ def test_indexing_and_searching_never_read_a_documents_original(corpus_indexed_b
     assert read and not [s for s in read if re.search(r"body_original|fields_original|body_html|redaction_spans", s)]
 
 
+def test_documents_read_by_sql_are_described_as_the_orm_objects_are(app, make_document, monkeypatch):
+    """A rebuild, a check and an update read the documents by SQL (described_documents), not
+    as the ORM's objects: each is described exactly as indexed() describes the object (the
+    same version), places and tags in the relationships' order, its case's slug; documents
+    not reviewed are left out, and so are ids not held; in slices of any size."""
+    from archive.search import indexing
+
+    made = [
+        make_document(
+            case=case,
+            title=f"Account {n}: Аргун",
+            body=f"Word {n}.\n\n- a list\n",
+            places=places,
+            tags=tags,
+            published=published,
+            consent=consent,
+        )
+        for n, (case, places, tags, published, consent) in enumerate(
+            [
+                ("test-case", ["Grozny", "Argun", "Аргун"], ["denial", "Detention", "ёлка"], "2017-04-01", "public"),
+                ("other-case", [], [], "2017", "researchers"),
+                ("test-case", ["Zelenograd", "argun"], ["b", "a"], "2017-05", "custodians"),
+                ("other-case", ["Grozny"], [], "2018-01-01/2018-02-01", "public"),
+            ]
+        )
+    ]
+    draft = make_document(title="Not reviewed", body="Draft.\n", redaction="pending", status="draft", places=["Grozny"])
+    with app.app_context(), get_db(app).session() as s:
+        orm = {d.id: indexed(d) for d in s.query(Document).filter(Document.redaction_reviewed_at.is_not(None))}
+        assert set(made) <= set(orm) and draft not in orm
+        assert list(indexing.described_documents(s, None)) == sorted(orm.values(), key=lambda d: d.id)
+        monkeypatch.setattr(indexing, "IN_LIMIT", 2)
+        asked = [made[3], draft, 999_999, made[0], made[2]]
+        assert list(indexing.described_documents(s, asked)) == [orm[n] for n in sorted([made[0], made[2], made[3]])]
+        assert list(indexing.described_documents(s, [])) == []
+    assert orm[made[0]].places == ("Argun", "Grozny", "Аргун") and orm[made[2]].tags == ("a", "b")
+
+
 def test_a_running_app_keeps_working_after_its_index_folder_is_deleted(app, client, make_document):
     make_document(title="Before", body="Written before the loss.\n")
     client.get("/api/v1/search?q=written")  # the app has the index open
