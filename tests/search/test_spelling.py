@@ -450,3 +450,33 @@ def test_spelling_words_are_sent_a_word_a_line_and_one_that_could_not_be_is_refu
         with pytest.raises(ValueError, match="line break"):
             _word_numbers(None, words)  # (refused before the connection is asked anything)
     assert _word_numbers(None, set()) == {}
+
+
+def test_terms_are_sent_a_term_a_line_where_they_can_be_and_as_a_list_otherwise(make_search):  # noqa: F811
+    """The vocabulary's new terms go as one text, a term a line, where none has a line break in
+    it or is empty; otherwise (a tag typed with a line break) as a list: every term numbered
+    once, none split, none lost, a term already there not numbered again."""
+    from sqlalchemy import event, text
+
+    from archive.search.postgres_backend import _add_terms
+
+    search = _postgres(make_search)
+    sent: list = []
+
+    def seen(connection, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO search_terms"):
+            sent.append(parameters)
+
+    with search.engine.begin() as connection:
+        event.listen(connection, "before_cursor_execute", seen)
+        _add_terms(connection, {"=tag:two\nlines", "ottoline", "+of the"})
+        _add_terms(connection, {"ottoline", "quarrender", "~kadyrov", "=tag:x y"})
+        _add_terms(connection, {""})
+        _add_terms(connection, {"", "lighthouse"})
+        _add_terms(connection, set())
+        held = connection.execute(text("SELECT term, count(*) FROM search_terms GROUP BY term")).all()
+    assert dict(held) == dict.fromkeys(
+        ["=tag:two\nlines", "ottoline", "+of the", "quarrender", "~kadyrov", "=tag:x y", "", "lighthouse"], 1
+    )
+    kinds = [type(next(iter(parameters.values()))) for parameters in sent]
+    assert kinds == [list, str, list, list]
