@@ -128,7 +128,7 @@ def version_of(document, case: str, places: tuple, tags: tuple) -> str:
 def described_documents(session: Session, ids: Iterable[int] | None) -> Iterator[IndexedDocument]:
     """indexed() of the documents to be indexed among `ids` (None: all), in order of id, read
     by SQL IN_LIMIT at a time, not loaded as the ORM's objects: a rebuild or a check reads every
-    document, and the objects took 0.23 ms each (23 s of a rebuild's process at 100,000)."""
+    document, and the objects took 0.17 ms each (0.11 so, at 10,000 documents)."""
     reviewed = Document.redaction_reviewed_at.is_not(None)
     if ids is None:
         ids = session.scalars(select(Document.id).where(reviewed))
@@ -146,14 +146,14 @@ def described_documents(session: Session, ids: Iterable[int] | None) -> Iterator
                 held[document_id].append(name)
             names[table.name] = held
         rows = session.execute(
-            select(*INDEXED_COLUMNS, Case.slug)
+            select(*INDEXED_COLUMNS, Case.slug.label("case_slug"))
             .join(Case, Case.id == Document.case_id)
             .where(Document.id.in_(chunk), reviewed)
             .order_by(Document.id)
         )
         for row in rows:
             places = tuple(names[document_places.name].get(row.id, ()))
-            yield described(row, row.slug, places, tuple(names[document_tags.name].get(row.id, ())))
+            yield described(row, row.case_slug, places, tuple(names[document_tags.name].get(row.id, ())))
 
 
 class Indexer:
@@ -225,8 +225,8 @@ def update(
 
 
 def _slices(ids: Iterable[int]) -> Iterator[list[int]]:
-    """The ids, sorted, IN_LIMIT at a time (one statement's bound parameters: SQLite's limit)."""
-    ids = sorted(ids)
+    """The ids, sorted, each once, IN_LIMIT at a time (one statement's bound parameters: SQLite's limit)."""
+    ids = sorted(set(ids))
     for start in range(0, len(ids), IN_LIMIT):
         yield ids[start : start + IN_LIMIT]
 

@@ -51,6 +51,8 @@ wildcards then fail closed until `archive check-index --repair` counts them agai
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import logging
 import multiprocessing
@@ -148,7 +150,7 @@ class Analysed:
     facets: list[str]  # "field:value"
     vocabulary: set[str]  # the terms fuzzy and range terms may expand to
     access: str  # who may see it (access_lexeme())
-    spelling: frozenset[str]  # its spelling words (_spelling_words(), search_spelling)
+    spelling: frozenset[str]  # its spelling words: folded, of 4 letters or more (fields.readings(), search_spelling)
     every_place: bool = True  # every place of every word is in the vectors (see add())
 
 
@@ -233,12 +235,14 @@ _LABEL = [str(place) for place in range(MAX_POSITION + 1)] + [f"{place}A" for pl
 
 class _Numbered:
     """The tokens and terms this process has read, numbered (up to KEPT tokens or pairs of
-    either kind, then begun again): each token's term, whether that is one of the words pairs are made of, its
-    cross-script keys' terms, its spelling word (None if none, or too long); each term's
-    literal (None where PostgreSQL would not take it)."""
+    either kind, then begun again): each token's term, whether that is one of the words pairs
+    are made of, its cross-script keys' terms, its spelling word (None if none, or too long);
+    each term's literal (None where PostgreSQL would not take it). Threads read it without a
+    lock: an entry is written before its number is given out, and an array that grows is
+    replaced by a longer copy, never changed in place."""
 
-    KEPT = 100_000  # tokens, or pairs of either kind: 68 MB at most (measured with tracemalloc,
-    # every word new and capitalised, every two side by side a new pair of keys)
+    KEPT = 100_000  # tokens, or pairs of either kind, counted between documents: about 68 MB
+    # (measured with tracemalloc, every word new and capitalised, every two a new pair of keys)
     _now: _Numbered | None = None
     _adding = threading.Lock()
 
@@ -264,37 +268,54 @@ class _Numbered:
         return cls._now
 
     def tokens_of(self, words: list[str]) -> np.ndarray:
-        """The words' token numbers, the new ones numbered (by one thread at a time: a number
-        is given out once its token's entries are written)."""
+        """The words' token numbers, the new ones numbered: read first, then numbered by one
+        thread at a time, each number given out once its entries are written. Should numbering
+        fail midway (an interrupt), later documents are numbered anew (_now), not by lists one
+        entry short."""
         numbers = self.token_number
         if new := set(words).difference(numbers):
+            read = readings()
+            found = {token: read(token) for token in new}
             with self._adding:
-                for token in new.difference(numbers):
-                    self._add_token(token)
+                try:
+                    for token, reading in found.items():
+                        if token not in numbers:
+                            self._add_token(token, *reading)
+                except BaseException:
+                    type(self)._now = None
+                    raise
         return np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words))
 
-    def _add_token(self, token: str) -> None:
-        term, keys, spelled = readings()(token)
-        number = len(self.token_number)
+    def _add_token(self, token: str, term: str, keys: tuple, spelled: str | None) -> None:
+        term_number = self._term(term, term in pair_terms())
+        key_numbers = tuple(self._term("~" + key, False) for key in keys)
+        number = len(self.keys)
         self.term = _room(self.term, number)
         self.keyed = _room(self.keyed, number)
-        self.term[number] = self._term(term, term in pair_terms())
-        self.keys.append(tuple(self._term("~" + key, False) for key in keys))
+        self.term[number] = term_number
         self.keyed[number] = bool(keys)
         self.spelling.append(spelled if spelled is not None and _fits(spelled) else None)
+        self.keys.append(key_numbers)
         self.token_number[token] = number
 
     def _term(self, term: str, pairable: bool) -> int:
         number = self.term_number.get(term)
         if number is None:
-            number = self.term_number[term] = len(self.name)
-            self.name.append(term)
-            self.literal.append(_literal(term))
+            literal = _literal(term)
+            number = len(self.name)
             self.pairable = _room(self.pairable, number)
             self.fits = _room(self.fits, number)
             self.pairable[number] = pairable
-            self.fits[number] = self.literal[number] is not None
+            self.fits[number] = literal is not None
+            self.literal.append(literal)
+            self.name.append(term)
+            self.term_number[term] = number
         return number
+
+    @staticmethod
+    def forked() -> None:
+        """In a forked child: a lock of its own (another thread of the parent's may have held it)."""
+        _Numbered._adding = threading.Lock()
 
     def keys_at(self, keyed: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
         """The keys' terms and places of the capitalised words at `keyed`, and the pairs of
@@ -333,6 +354,7 @@ class _Numbered:
 
 
 _UNSEEN = object()
+os.register_at_fork(after_in_child=_Numbered.forked)
 
 
 def _room(array: np.ndarray, index: int) -> np.ndarray:
@@ -614,8 +636,10 @@ class _WrittenBehind:
     """A rebuild's parts written in the order given by a thread of their own, while the caller
     reads and analyses the next ones: this process and its server took turns, each idle while
     the other worked. At most AHEAD parts wait. The writer's error is raised to the caller
-    (at its next part, or at the end); an error of the caller's stops the writer after the
-    part it is writing, the parts waiting left unwritten, as if the call had stopped there."""
+    (at its next part, or at the end; logged where the caller failed too); an error of the
+    caller's stops the writer after the part it is writing, the parts waiting left unwritten,
+    as if the call had stopped there. The caller leaves only once the writer is done, however
+    often interrupted (a second Ctrl-C): the rebuild's end must not run while a part is written."""
 
     AHEAD = 2
 
@@ -625,6 +649,7 @@ class _WrittenBehind:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._stopped = False
+        self._done = threading.Event()
         self.count = 0
 
     def __enter__(self) -> _WrittenBehind:
@@ -632,8 +657,9 @@ class _WrittenBehind:
 
     def put(self, part: list) -> None:
         if self._thread is None:  # (no thread where there is nothing to write)
-            self._thread = threading.Thread(target=self._run, name="search-rebuild-writer", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._run, name="search-rebuild-writer", daemon=True)
+            thread.start()
+            self._thread = thread
         while True:
             self._raise()
             try:
@@ -643,13 +669,16 @@ class _WrittenBehind:
                 continue
 
     def _run(self) -> None:
-        while (part := self._waiting.get()) is not None:
-            if self._stopped or self._error is not None:
-                continue  # (taken, not written, so that the caller is never kept waiting)
-            try:
-                self.count += self._write(part)
-            except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
-                self._error = error
+        try:
+            while (part := self._waiting.get()) is not None:
+                if self._stopped or self._error is not None:
+                    continue  # (taken, not written, so that the caller is never kept waiting)
+                try:
+                    self.count += self._write(part)
+                except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
+                    self._error = error
+        finally:
+            self._done.set()
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -659,10 +688,36 @@ class _WrittenBehind:
         if self._thread is None:
             return
         self._stopped = kind is not None
-        self._waiting.put(None)
+        interrupted = self._finish()
+        if kind is not None:
+            if self._error is not None and self._error is not error:
+                log.error("search rebuild: writing a part failed too", exc_info=self._error)
+            return
+        if interrupted is not None:
+            raise interrupted
+        self._raise()
+
+    def _finish(self) -> BaseException | None:
+        """Tell the writer there is no more and wait for it; the first interrupt meanwhile,
+        which stops it after its part."""
+        interrupted, told = None, False
+        while not self._done.is_set():  # (Thread.join interrupted marks the thread ended in 3.11)
+            try:
+                if not told:
+                    if self._stopped:  # the parts waiting taken out: not written
+                        with contextlib.suppress(queue.Empty):
+                            while True:
+                                self._waiting.get_nowait()
+                    self._waiting.put(None, timeout=0.1)
+                    told = True
+                self._done.wait(0.1)
+            except queue.Full:
+                continue
+            except BaseException as error:  # noqa: BLE001 - raised once the writer is done
+                interrupted = interrupted or error
+                self._stopped = True
         self._thread.join()
-        if kind is None:
-            self._raise()
+        return interrupted
 
 
 class PostgresSearch:
@@ -743,17 +798,18 @@ class PostgresSearch:
         if self._rebuild is None:
             with self.writing(purge) as writing:
                 return writing.index(documents)
-        with _WrittenBehind(self._write_part) as behind:
+        rebuild = self._rebuild
+        with _WrittenBehind(functools.partial(self._write_part, rebuild)) as behind:
             for part in _parts(self._analysed(documents), WRITTEN):
                 behind.put(part)
         return behind.count
 
-    def _write_part(self, part: list[tuple[IndexedDocument, Analysed]]) -> int:
+    def _write_part(self, rebuild: Rebuild, part: list[tuple[IndexedDocument, Analysed]]) -> int:
         """A rebuild's part, in a transaction of its own."""
         with self.engine.begin() as connection:
-            written, kept = _write(connection, [part], self._rebuild)
-        if kept is not None and self._rebuild.own:  # (once its part is committed)
-            _add_spelling(self._rebuild.pending, kept)
+            written, kept = _write(connection, [part], rebuild)
+        if kept is not None and rebuild.own:  # (once its part is committed)
+            _add_spelling(rebuild.pending, kept)
         return written
 
     def _analysed(self, documents: Iterable[IndexedDocument]) -> Iterator[tuple[IndexedDocument, Analysed]]:

@@ -1197,6 +1197,7 @@ def test_a_rebuilds_parts_are_written_behind_in_order_and_an_error_either_side_s
     AHEAD waiting; the writer's error reaches the caller (at its next part, or at the end) and
     no later part is written; the caller's error leaves the parts waiting unwritten. The
     thread is gone either way."""
+    import _thread
     import threading
     import time
 
@@ -1244,6 +1245,27 @@ def test_a_rebuilds_parts_are_written_behind_in_order_and_an_error_either_side_s
         threading.Timer(0.3, gate.set).start()
         raise KeyError("the caller's")
     assert written == [1]  # the part being written; those waiting, not
+    assert not [t for t in threading.enumerate() if t.name == "search-rebuild-writer"]
+
+    written.clear()
+    gate.clear()  # interrupted (Ctrl-C) while it waits for the writer: it waits on
+    with pytest.raises(KeyError), _WrittenBehind(write) as behind:
+        for n in range(1, 2 + _WrittenBehind.AHEAD):  # the first taken by the writer, the others waiting
+            behind.put([n])
+        threading.Timer(0.2, _thread.interrupt_main).start()
+        threading.Timer(0.6, gate.set).start()
+        raise KeyError("the caller's")
+    assert written == [1]
+    assert not [t for t in threading.enumerate() if t.name == "search-rebuild-writer"]
+
+    written.clear()
+    gate.clear()  # interrupted as it ends without error: raised once the writer is done
+    with pytest.raises(KeyboardInterrupt), _WrittenBehind(write) as behind:
+        for n in range(1, 2 + _WrittenBehind.AHEAD):  # the first taken by the writer, the others waiting
+            behind.put([n])
+        threading.Timer(0.2, _thread.interrupt_main).start()
+        threading.Timer(0.6, gate.set).start()
+    assert written == [1]
     assert not [t for t in threading.enumerate() if t.name == "search-rebuild-writer"]
 
 

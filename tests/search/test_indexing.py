@@ -363,7 +363,7 @@ def test_documents_read_by_sql_are_described_as_the_orm_objects_are(app, make_do
         assert set(made) <= set(orm) and draft not in orm
         assert list(indexing.described_documents(s, None)) == sorted(orm.values(), key=lambda d: d.id)
         monkeypatch.setattr(indexing, "IN_LIMIT", 2)
-        asked = [made[3], draft, 999_999, made[0], made[2]]
+        asked = [made[3], draft, 999_999, made[0], made[2], made[3], made[0]]  # (some twice)
         assert list(indexing.described_documents(s, asked)) == [orm[n] for n in sorted([made[0], made[2], made[3]])]
         assert list(indexing.described_documents(s, [])) == []
     assert orm[made[0]].places == ("Argun", "Grozny", "Аргун") and orm[made[2]].tags == ("a", "b")
