@@ -133,18 +133,8 @@ def described_documents(session: Session, ids: Iterable[int] | None) -> Iterator
     if ids is None:
         ids = session.scalars(select(Document.id).where(reviewed))
     for chunk in _slices(ids):
-        names = {}
-        for table, key, named in ((document_places, "place_id", Place), (document_tags, "tag_id", Tag)):
-            held = defaultdict(list)
-            rows = session.execute(
-                select(table.c.document_id, named.name)
-                .join(named, named.id == table.c[key])
-                .where(table.c.document_id.in_(chunk))
-                .order_by(table.c.document_id, named.name)  # as the relationships (Document.places)
-            )
-            for document_id, name in rows:
-                held[document_id].append(name)
-            names[table.name] = held
+        places = _names_of(session, document_places.c.place_id, Place, chunk)
+        tags = _names_of(session, document_tags.c.tag_id, Tag, chunk)
         rows = session.execute(
             select(*INDEXED_COLUMNS, Case.slug.label("case_slug"))
             .join(Case, Case.id == Document.case_id)
@@ -152,8 +142,23 @@ def described_documents(session: Session, ids: Iterable[int] | None) -> Iterator
             .order_by(Document.id)
         )
         for row in rows:
-            places = tuple(names[document_places.name].get(row.id, ()))
-            yield described(row, row.case_slug, places, tuple(names[document_tags.name].get(row.id, ())))
+            yield described(row, row.case_slug, tuple(places.get(row.id, ())), tuple(tags.get(row.id, ())))
+
+
+def _names_of(session: Session, key, named, ids: list[int]) -> dict[int, list[str]]:
+    """The names of each document's places or tags (`key`: the association table's column of
+    `named`'s ids), in order of name, as the relationships (Document.places) give them."""
+    table = key.table
+    held: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(table.c.document_id, named.name)
+        .join(named, named.id == key)
+        .where(table.c.document_id.in_(ids))
+        .order_by(table.c.document_id, named.name)
+    )
+    for document_id, name in rows:
+        held[document_id].append(name)
+    return held
 
 
 class Indexer:

@@ -180,8 +180,7 @@ def analyse(doc: IndexedDocument) -> Analysed:
     facet_lexemes = {"=" + value for value in facets}
     vocabulary |= facet_lexemes
     access = access_lexeme(doc.consent, doc.status)
-    pairs = kept.pairs_of(np.unique(paired).tolist())
-    pairs += [kept.pair(a, b) for a, b in dict.fromkeys(key_pairs)]
+    pairs = kept.pairs_of([*np.unique(paired).tolist(), *dict.fromkeys((a << 32) | b for a, b in key_pairs)])
     unplaced = [*pairs, *(_quote(f) for f in facet_lexemes)]
     terms_literal = " ".join([*filter(None, unplaced), _quote(access)])
     spelling = frozenset(map(kept.spelling.__getitem__, np.unique(tokens).tolist()))
@@ -253,7 +252,6 @@ class _Numbered:
         self.literal: list[str | None] = []
         self.spelling: list[str | None] = []
         self.keys: list[tuple[int, ...]] = []
-        self.pairs: dict[tuple[int, int], str | None] = {}
         self.paired: dict[int, str] = {}  # pairs_of(): "" where PostgreSQL would not take it
         self.term = np.zeros(1024, dtype=np.int64)
         self.keyed = np.zeros(1024, dtype=bool)
@@ -263,7 +261,7 @@ class _Numbered:
     @classmethod
     def now(cls) -> _Numbered:
         kept = cls._now
-        if kept is None or max(len(kept.token_number), len(kept.pairs), len(kept.paired)) > cls.KEPT:
+        if kept is None or max(len(kept.token_number), len(kept.paired)) > cls.KEPT:
             cls._now = cls()
         return cls._now
 
@@ -334,26 +332,20 @@ class _Numbered:
         return np.array(key_terms, dtype=np.int64), np.array(key_places, dtype=np.int64), pairs
 
     def pairs_of(self, paired: list[int]) -> list[str | None]:
-        """The literals of pairs of terms side by side, each given as its two numbers in one
-        (the first's shifted left by 32 bits)."""
+        """The literals of pairs of terms side by side (words, or keys), each given as its two
+        numbers in one (the first's shifted left by 32 bits); "" where PostgreSQL would not
+        take it."""
         found = list(map(self.paired.get, paired))
         if None not in found:
             return found
         for index, literal in enumerate(found):
             if literal is None:
                 number = paired[index]
-                found[index] = self.paired[number] = self.pair(number >> 32, number & 0xFFFFFFFF) or ""
-        return found
-
-    def pair(self, first: int, second: int) -> str | None:
-        """The literal of the pair of two terms side by side (None if PostgreSQL would not take it)."""
-        found = self.pairs.get((first, second), _UNSEEN)
-        if found is _UNSEEN:
-            found = self.pairs[(first, second)] = _literal(f"{PAIR}{self.name[first]} {self.name[second]}")
+                first, second = self.name[number >> 32], self.name[number & 0xFFFFFFFF]
+                found[index] = self.paired[number] = _literal(f"{PAIR}{first} {second}") or ""
         return found
 
 
-_UNSEEN = object()
 os.register_at_fork(after_in_child=_Numbered.forked)
 
 
@@ -556,15 +548,22 @@ _ADD_TERMS = (
 _ADD_TERM_LINES = _ADD_TERMS.replace("CAST(:terms AS text[])", "string_to_array(CAST(:terms AS text), chr(10))")
 
 
+def _lines(values: Iterable[str]) -> str | None:
+    """The values, sorted, as one text a value a line (string_to_array(…, chr(10)) gives them
+    back); None where one is empty or holds a line break."""
+    values = sorted(values)
+    lines = "\n".join(values)
+    return lines if values and values[0] and lines.count("\n") == len(values) - 1 else None
+
+
 def _add_terms(connection, terms: Iterable[str]) -> None:
-    terms = sorted(terms)
+    terms = set(terms)
     if not terms:
         return
-    lines = "\n".join(terms)
-    if terms[0] and lines.count("\n") == len(terms) - 1:  # (sorted: an empty term first)
+    if (lines := _lines(terms)) is not None:
         connection.execute(text(_ADD_TERM_LINES), {"terms": lines})
-    else:  # a facet value with a line break in it (a tag, say)
-        connection.execute(text(_ADD_TERMS), {"terms": terms})
+    else:  # a facet value with a line break in it (a tag, say), or empty
+        connection.execute(text(_ADD_TERMS), {"terms": sorted(terms)})
 
 
 def _numbered(connection, facets: set[str]) -> dict[str, int]:
@@ -1258,8 +1257,7 @@ def _word_numbers(connection, words: set[str]) -> dict[str, int]:
     (_FORGET_WORDS). A spelling word is a token's letters (TOKEN_PATTERN): never a line break."""
     if not words:
         return {}
-    lines = "\n".join(sorted(words))
-    if lines.count("\n") != len(words) - 1 or "" in words:
+    if (lines := _lines(words)) is None:
         raise ValueError("a spelling word is empty or holds a line break")
     named, numbers = connection.execute(text(_NUMBER_WORDS), {"words": lines}).one()
     return dict(zip(named.split("\n"), map(int, numbers.split(",")), strict=True))
