@@ -280,7 +280,12 @@ def reindex(
     actor: Actor,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Rebuild the whole index from the database (a derived store: not an audited change)."""
+    """Rebuild the whole index from the database (a derived store: not an audited change).
+
+    `session`'s transaction is committed before the rebuild begins, and each batch of documents
+    is read in a transaction of its own: none is left open meanwhile, holding back the
+    database's oldest snapshot (on PostgreSQL, the vacuum at a rebuild's end could then not mark
+    its rows visible to every transaction)."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator rebuilds the index")
     sessions = sessions_like(session)
@@ -288,10 +293,12 @@ def reindex(
     ids = list(
         session.scalars(select(Document.id).where(Document.redaction_reviewed_at.is_not(None)).order_by(Document.id))
     )
+    session.commit()
     with backend.rebuilding(indexable(sessions)):
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            backend.index(described_documents(session, chunk))
+            with sessions() as reading:
+                backend.index(described_documents(reading, chunk))
             if progress:
                 progress(len(chunk))
     _outbox_removed(sessions, queued)

@@ -223,6 +223,11 @@ def test_a_second_rebuild_or_an_emptying_is_refused_while_one_runs(app, witness)
     with first.rebuilding():
         pass
     assert first.versions() == {}
+    if app.config["SEARCH_BACKEND"] == "postgres":  # no connection left holding it, in the pool or not
+        held = """SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+        with first.engine.connect() as connection:
+            assert connection.execute(text(held)).scalar() == 0
 
 
 def test_the_outbox_rows_purge_is_done_by_the_update_that_takes_them(app, make_document):

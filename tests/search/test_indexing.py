@@ -511,18 +511,22 @@ def test_a_rebuild_killed_midway_is_found_lacking_and_repair_rebuilds(app, three
         return
     from archive.search.postgres_backend import GIN_INDEX
 
+    _commit_synchronously(backend)
     with backend.rebuilding():
         # set aside while rows are written; the rows' spelling words counted once they are
         assert backend.lacking() == [f"the GIN index {GIN_INDEX} (missing)", SPELLING_COUNTS]
         with app.app_context(), get_db(app).session() as s:
             backend.index(indexed(d) for d in s.query(Document).filter(Document.id.in_(three)))
     assert backend.lacking() == []
+    _assert_vacuumed(backend)
     for state, leave in (
         ("missing", f"DROP INDEX {GIN_INDEX}"),  # what a rebuild killed midway leaves
         ("unfit", f"DROP INDEX {GIN_INDEX}; CREATE INDEX {GIN_INDEX} ON search_index USING gin (terms)"),
     ):
         with backend.engine.begin() as connection:
             connection.exec_driver_sql(leave)
+            connection.execute(text("SELECT set_config('archive.spelling', 'kept', true)"))  # (words unchanged)
+            connection.execute(text("UPDATE search_index SET length = length"))  # rows not all visible
         assert sorted(found("three")) == sorted(three)
         with app.app_context(), get_db(app).session() as s:
             drifted = check(s, make_backend(app.config, get_db(app)))
@@ -531,6 +535,7 @@ def test_a_rebuild_killed_midway_is_found_lacking_and_repair_rebuilds(app, three
             repair(s, make_backend(app.config, get_db(app)), drifted, CLI)
             assert check(s, backend).ok
         assert sorted(found("three")) == sorted(three)
+        _assert_vacuumed(backend)
     with backend.engine.begin() as connection:  # what a rebuild killed before it counted them leaves
         connection.execute(text("UPDATE search_generation SET spelling = 'rebuilding'"))
     with app.app_context(), get_db(app).session() as s:
@@ -544,6 +549,43 @@ def test_a_rebuild_killed_midway_is_found_lacking_and_repair_rebuilds(app, three
             text("EXPLAIN SELECT id FROM search_index WHERE (rank || terms) @@ 'three'::tsquery")
         ).all()
     assert GIN_INDEX in str(plan)
+
+
+def test_a_rebuild_leaves_its_rows_marked_visible_to_every_transaction(app, three, backend):
+    """PostgreSQL's vacuum at a rebuild's end marks the rows visible to all before a search reads
+    them: no transaction is left open meanwhile to hold it back, neither the rebuilds' lock's,
+    nor one reading documents, nor the caller's session's (its snapshot held since its first
+    read)."""
+    if app.config["SEARCH_BACKEND"] != "postgres":
+        pytest.skip("PostgreSQL's vacuum")
+    _commit_synchronously(backend)
+    with app.app_context(), get_db(app).session() as s:
+        s.connection(execution_options={"isolation_level": "REPEATABLE READ"})  # its snapshot held...
+        assert s.query(Document).count() == len(three)  # ... from its first read
+        assert reindex(s, backend, CLI) == len(three)
+        _assert_vacuumed(backend)
+
+
+def _commit_synchronously(backend) -> None:
+    """The tests' cluster commits asynchronously, and a row is marked visible to every
+    transaction only once its commit is on disk: not so in this test's database."""
+    with backend.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I SET synchronous_commit = on', current_database()); END $$"
+        )
+    backend.engine.dispose()  # (its connections opened again, with it)
+
+
+def _assert_vacuumed(backend) -> None:
+    """Every page of the rows marked visible to every transaction (by the vacuum after the GIN
+    index is built), before a search reads them."""
+    with backend.engine.begin() as connection:
+        connection.execute(text("ANALYZE search_index"))  # pg_class: the visibility map counted now
+    with backend.engine.connect() as connection:
+        pages, visible = connection.execute(
+            text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'search_index'")
+        ).one()
+    assert pages == visible > 0
 
 
 def test_an_index_in_step_passes_the_check(app, three, backend):
