@@ -282,10 +282,10 @@ def reindex(
 ) -> int:
     """Rebuild the whole index from the database (a derived store: not an audited change).
 
-    `session`'s transaction is committed before the rebuild begins, and each batch of documents
-    is read in a transaction of its own: none is left open meanwhile, holding back the
-    database's oldest snapshot (on PostgreSQL, the vacuum at a rebuild's end could then not mark
-    its rows visible to every transaction)."""
+    `session`'s transaction (whatever it holds) is committed before the rebuild begins, and
+    each batch of documents is read in a transaction of its own: none is left open meanwhile,
+    holding back the database's oldest snapshot (on PostgreSQL, the vacuum at a rebuild's end
+    could then not mark its rows visible to every transaction)."""
     if not can(actor, "index:rebuild"):
         raise NotPermitted("only an administrator rebuilds the index")
     sessions = sessions_like(session)

@@ -11,8 +11,13 @@ On both backends, with the real index and database.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -228,6 +233,85 @@ def test_a_second_rebuild_or_an_emptying_is_refused_while_one_runs(app, witness)
             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
         with first.engine.connect() as connection:
             assert connection.execute(text(held)).scalar() == 0
+
+
+_REBUILDING_TILL_KILLED = """
+import multiprocessing, sys, time
+from archive.search.postgres_backend import PostgresSearch
+with PostgresSearch(sys.argv[1], cache=0).rebuilding():
+    print(" ".join(str(process.pid) for process in multiprocessing.active_children()), flush=True)
+    time.sleep(300)
+"""
+
+
+def test_a_rebuild_killed_leaves_neither_its_lock_nor_its_processes(app, witness):
+    """A rebuild's command killed (SIGKILL: no code of its runs) midway: the server releases
+    the rebuilds' lock with its connection, which no process of its pool holds (forked before
+    it), and the pool's processes die with the command (they would otherwise wait for work for
+    ever): the next rebuild is not refused."""
+    if app.config["SEARCH_BACKEND"] != "postgres":
+        pytest.skip("PostgreSQL's advisory lock (Whoosh's is a file lock, gone with the process)")
+    backend = make_backend(app.config, get_db(app))
+    url = backend.engine.url.render_as_string(hide_password=False)
+    command = subprocess.Popen([sys.executable, "-c", _REBUILDING_TILL_KILLED, url], stdout=subprocess.PIPE, text=True)
+    pool = [int(pid) for pid in command.stdout.readline().split()]
+    try:
+        assert pool, "the rebuild's pool was not forked"
+        with pytest.raises(RebuildUnderWay):
+            backend.clear()
+        command.kill()
+        command.wait()
+        assert _eventually(lambda: not any(_alive(pid) for pid in pool)), "the pool outlived its command"
+        assert _eventually(lambda: _lock_free(backend)), "the rebuilds' lock outlived its command"
+    finally:
+        command.kill()
+        for pid in filter(_alive, pool):
+            os.kill(pid, signal.SIGKILL)
+        command.stdout.close()
+
+
+def test_a_rebuild_whose_lock_connection_was_lost_ends_and_says_so(app, witness, caplog):
+    """The rebuilds' lock's connection closed midway (a server restarted, an administrator's
+    pg_terminate_backend): the rebuild still ends whole, and the lost lock is logged, not
+    raised in place of what the rebuild did."""
+    if app.config["SEARCH_BACKEND"] != "postgres":
+        pytest.skip("PostgreSQL's advisory lock")
+    backend = make_backend(app.config, get_db(app))
+    lock = """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND query LIKE 'SELECT pg_try_advisory_lock%'"""
+    with backend.rebuilding():
+        with app.app_context(), get_db(app).session() as session:
+            backend.index([indexed(session.get(Document, witness))])
+        with backend.engine.begin() as connection:
+            assert connection.execute(text(lock)).scalars().all() == [True]
+    assert "the rebuilds' lock was not released" in caplog.text
+    assert backend.lacking() == [] and list(backend.versions()) == [witness]
+    assert _lock_free(backend)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # (a zombie is dead, not yet waited for)
+
+
+def _lock_free(backend) -> bool:
+    try:
+        with backend.alone():
+            return True
+    except RebuildUnderWay:
+        return False
+
+
+def _eventually(condition, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_the_outbox_rows_purge_is_done_by_the_update_that_takes_them(app, make_document):
