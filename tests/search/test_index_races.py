@@ -12,6 +12,7 @@ On both backends, with the real index and database.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -254,8 +255,11 @@ def test_a_rebuild_killed_leaves_neither_its_lock_nor_its_processes(app, witness
     backend = make_backend(app.config, get_db(app))
     url = backend.engine.url.render_as_string(hide_password=False)
     command = subprocess.Popen([sys.executable, "-c", _REBUILDING_TILL_KILLED, url], stdout=subprocess.PIPE, text=True)
-    pool = [int(pid) for pid in command.stdout.readline().split()]
+    pool: list[int] = []
     try:
+        ready, _, _ = select.select([command.stdout], [], [], 120)
+        assert ready, "the rebuild did not begin"
+        pool = [int(pid) for pid in command.stdout.readline().split()]
         assert pool, "the rebuild's pool was not forked"
         with pytest.raises(RebuildUnderWay):
             backend.clear()
