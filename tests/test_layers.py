@@ -66,6 +66,7 @@ LAYERS = _table(
             archive.storage: vault document_keys corroboration
             archive.search: __init__ analysis arrays backend cache fields postgres_backend
             archive.search: whoosh_backend snippets language errors whoosh_adapter gazetteer sequences
+            archive.search: whoosh_merge
         """,
         "pure": """
             archive.media: __init__ av containers detect ffmpeg gif icc inspect jbig2 jpeg jpx pdf

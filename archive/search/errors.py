@@ -28,3 +28,11 @@ class RebuildUnderWay(ArchiveError):
 
     def __init__(self):
         super().__init__("another process is rebuilding the search index; try again once it is done")
+
+
+class IndexChanging(ArchiveError):
+    """The index changed under every reader opened of it, one after another (whoosh_backend:
+    VIEW_ATTEMPTS): nothing was read from a version already replaced."""
+
+    def __init__(self):
+        super().__init__("the search index changed while it was being read; try again")

@@ -32,7 +32,7 @@ from itertools import chain, groupby
 from operator import itemgetter
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
@@ -287,6 +287,12 @@ def length_bytes(leaf, field: str, count: int) -> np.ndarray | None:
     if column is None:
         return None
     return np.fromiter((column[n] for n in range(count)), np.uint8, count)
+
+
+def open_stored(leaf) -> bool:
+    """Open a segment's stored fields (Whoosh opens its column file at the first document
+    read); False if its file is gone."""
+    return leaf._perdoc._cached_reader("_stored", STORED_COLUMN) is not None  # noqa: SLF001
 
 
 def write_lock(folder: str):

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.errors import ValidationError
-from archive.search import whoosh_backend
+from archive.search import whoosh_merge
 from archive.search.backend import IndexedDocument, SearchRequest
 from archive.search.query import with_snippets
 from archive.search.whoosh_backend import WhooshSearch
@@ -326,23 +326,10 @@ def _index_bytes(folder) -> bytes:
     return b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
 
 
-def test_many_single_writes_keep_the_number_of_segments_bounded(tmp_path):
-    search = WhooshSearch(tmp_path / "index")
-    for n in range(1, 61):
-        search.index([doc(n, f"entry{n}")])
-    sizes = sorted(s.doc_count_all() for s in search.ix._segments())
-    small = whoosh_backend.MAX_SMALL_SEGMENTS
-    # two dozen single writes merged with the next one into one segment, twice; the second
-    # merge did not rewrite the first merged segment (a merge costs two dozen segments, not all)
-    assert sizes == [1] * (60 - 2 * (small + 1)) + [small + 1, small + 1]
-    assert ids(search, "entry") == [] and len(ids(search, "entry1")) == 1
-    assert search.search(SearchRequest(q="")).total == 60
-
-
 def test_a_purge_rewrites_only_the_segments_that_held_the_old_words(tmp_path):
     folder = tmp_path / "index"
     search = WhooshSearch(folder)
-    size = whoosh_backend.SMALL_SEGMENT + 10
+    size = whoosh_merge.SMALL_SEGMENT + 10
     search.index([doc(n, f"ordinary words oldsecret{n}x") for n in range(1, size)])
     search.index([doc(n, f"other words keptword{n}") for n in range(size, 2 * size)])
     untouched = [s.segment_id() for s in search.ix._segments()][1]

@@ -325,7 +325,7 @@ def test_merged_segments_take_their_files_with_them(tmp_path):
     search.optimize()
     after = _files(tmp_path / "index")
     assert len(after) == 1 and after[0] not in first
-    assert {p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(".")} <= {".create.lock"}
+    assert {p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(".")} <= {".create.lock", ".turn.lock"}
     search.close()
 
 
