@@ -216,15 +216,16 @@ class IndexArrays:
 
     def hold(self, columns) -> bool:
         """Read now what searches would read from the segments' column files later (the field
-        lengths and `columns`, kept per segment) and open each one's stored fields: once read
-        or open, they stay readable after a commit removes the files of a segment merged away
-        (its postings' files are open already). False if a segment's stored fields were gone
-        (this version is already replaced)."""
+        lengths and `columns`, kept per segment) and open each one's stored fields and field
+        lengths (a sequence built later reads both): once read or open, they stay readable
+        after a commit removes the files of a segment merged away (its postings' files are
+        open already). False if a segment's stored fields were gone (this version is already
+        replaced)."""
         for field in SCORED:
             self.lengths(field)
         for field in columns:
             self.column(field)
-        return all(whoosh_adapter.open_stored(leaf) for leaf, _, _ in self.leaves)
+        return all(whoosh_adapter.open_columns(leaf, SCORED) for leaf, _, _ in self.leaves)
 
     def warm(self, facets, columns) -> None:
         """Read every segment's field lengths, columns, facet values, access postings and

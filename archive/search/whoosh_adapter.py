@@ -289,10 +289,13 @@ def length_bytes(leaf, field: str, count: int) -> np.ndarray | None:
     return np.fromiter((column[n] for n in range(count)), np.uint8, count)
 
 
-def open_stored(leaf) -> bool:
-    """Open a segment's stored fields (Whoosh opens its column file at the first document
-    read); False if its file is gone."""
-    return leaf._perdoc._cached_reader("_stored", STORED_COLUMN) is not None  # noqa: SLF001
+def open_columns(leaf, scored: tuple[str, ...]) -> bool:
+    """Open a segment's stored fields and the `scored` fields' lengths (Whoosh opens each
+    column file when it is first read); False if the stored fields' file is gone."""
+    perdoc = leaf._perdoc  # noqa: SLF001
+    for field in scored:  # (a field no document of the segment holds has none)
+        perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)  # noqa: SLF001
+    return perdoc._cached_reader("_stored", STORED_COLUMN) is not None  # noqa: SLF001
 
 
 def write_lock(folder: str):

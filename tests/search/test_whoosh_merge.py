@@ -231,21 +231,32 @@ def test_a_background_merge_that_failed_is_logged_by_the_next_write(tmp_path, ca
     search.settle()
 
 
-def test_a_reader_opened_before_a_merge_reads_on_once_the_merged_files_are_gone(tmp_path):
+def test_a_reader_opened_before_a_merge_reads_on_once_the_merged_files_are_gone(tmp_path, caplog):
     """A merge's commit removes the merged segments' files: a searcher opened before it must
-    still read every hit's stored fields and the dates (opened or read when it was made)."""
+    still read every hit's stored fields, the dates, and build the segments' phrase sequences
+    (from their stored text, checked against their field lengths), though an earlier reader
+    had read the same segments' lengths and dates already."""
     folder = tmp_path / "index"
     search = WhooshSearch(folder)
     with _merging_held(folder):
         _single_writes(search, range(1, MAX + 1))
+        assert search.search(SearchRequest(q="common")).total == MAX  # their arrays kept
+        search.index([doc(MAX + 1, "entry common")])  # a new version: a new reader
         with search._view() as (_, searcher, arrays):
             assert WhooshSearch(folder).merge_small() == 1
-            assert not [
-                s for s in searcher.reader().leaf_readers() if (folder / f"{s[0].segment().segment_id()}.trm").exists()
+            leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+            still = [
+                leaf.doc_count_all() for leaf in leaves if (folder / f"{leaf.segment().segment_id()}.trm").exists()
             ]
-            assert sorted(int(f["id"]) for f in searcher.all_stored_fields()) == list(range(1, MAX + 1))
+            assert len(leaves) == MAX + 1 and still == [1]  # the merged ones' files are gone
+            assert sorted(int(f["id"]) for f in searcher.all_stored_fields()) == list(range(1, MAX + 2))
             assert (arrays.column("published") > 0).all()
-    assert search.search(SearchRequest(q="common")).total == MAX
+            with caplog.at_level("WARNING"):
+                for leaf, kept, _ in arrays.leaves:
+                    for field in sequences.FIELDS:
+                        assert len(kept.sequence(leaf, field).starts) == 2
+            assert not caplog.records  # (no sequence disagreed with the index)
+    assert search.search(SearchRequest(q="common")).total == MAX + 1
     search.close()
 
 
