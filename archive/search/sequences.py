@@ -32,9 +32,11 @@ sequence built in memory by the reader, the same way: slower the first time, nev
 from __future__ import annotations
 
 import bisect
+import contextlib
 import logging
 import mmap
 import os
+import re
 import struct
 from functools import partial
 from pathlib import Path
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 MIN_DOCUMENTS = 200  # a smaller segment has no file: its readers build its sequences
 # MAIN_<segment id>.<suffix>: Whoosh's pattern for a segment's files, one per field
 SUFFIXES = {"text": ".wseq", "fold": ".wfsq"}
+# write()'s temporary files: "." + a segment's file name + "." + the writing process's id
+_TEMPORARY = re.compile(r"\.[A-Za-z0-9_]+(?:" + "|".join(map(re.escape, SUFFIXES.values())) + r")\.[0-9]+")
 SUFFIX = SUFFIXES["text"]
 _EVERY = b"WASEQ2\n\0"  # every place (the text field)
 _KEPT = b"WASEQ3\n\0"  # the places holding a word, each with its place: 4 bytes, after the codes
@@ -431,6 +435,26 @@ def record(folder: Path, leaf, words: Words) -> int:
     if count < MIN_DOCUMENTS or len(words.parts) != count:
         return 0
     return _written(folder, leaf.segment().segment_id(), partial(_sequences, leaf, count, FIELDS, [(0, words)]))
+
+
+def store(folder: Path, segment_id: str, made: dict[str, tuple[Sequence, bool]]) -> int:
+    """Write sequences already built (build()) that agree with the index; how many."""
+    return _written(folder, segment_id, lambda: made)
+
+
+def sweep(folder: Path) -> int:
+    """Remove the temporary files of sequence writes that never ended (a process killed while
+    writing one: its name begins with a dot, which Whoosh's clean-up passes over, and it holds a
+    segment's words, which a purge must not leave behind). Called under the writer's lock, when
+    no such write can be under way (they are all made under it); how many were removed."""
+    removed = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if _TEMPORARY.fullmatch(entry.name):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
 
 
 def _written(folder: Path, segment_id: str, made) -> int:

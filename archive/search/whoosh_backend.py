@@ -103,6 +103,8 @@ class WhooshSearch:
             whoosh_adapter.commit_segments(writing.writer, writing.segments, mergetype)
         else:
             writing.writer.commit(mergetype=mergetype)
+        if mergetype is _merge_purge:
+            self._holders.close()
         self._complete()
 
     def index(self, documents: Iterable[IndexedDocument], purge: bool = False) -> int:
@@ -172,9 +174,14 @@ class WhooshSearch:
         compound file is copied whole into memory each time it is opened)."""
         try:
             with whoosh_merge.turn(self.folder, LOCK_TIMEOUT):
-                return _retry(lambda: _writer_of(self.ix))
+                writer = _retry(lambda: _writer_of(self.ix))
         except TimeoutError:
             raise whoosh_index.LockError("another process is waiting for the index's writer") from None
+        try:  # what a process killed while writing sequences left (none write them now)
+            sequences.sweep(self.folder)
+        except OSError as error:
+            log.warning("unfinished sequence files not removed: %s", type(error).__name__)
+        return writer
 
     def lacking(self) -> list[str]:
         return []  # a segment is written whole, with its sequence files, or not at all
@@ -291,6 +298,8 @@ class WhooshSearch:
                 held = {leaf.segment().segment_id() for leaf, _, _ in arrays.leaves}
                 if whole and held <= {s.segment_id() for s in self._latest_segments()}:
                     return stamp, searcher, arrays
+            except FileNotFoundError:  # removed between Whoosh's look for a file and its opening
+                pass
             except BaseException:
                 searcher.close()
                 raise
@@ -361,7 +370,10 @@ class _Holders:
     delete_by_term open a reader of every segment each time (reading each one's term table):
     a third of a one-document write's time at 100,000 documents in 40 segments. A segment
     never changes, so one reader is kept for each (closed once it is merged away); which of
-    its documents are deleted is the writer's version's, not the reader's."""
+    its documents are deleted is the writer's version's, not the reader's (whose segment the
+    writer's deletions change before they are committed, or not, if the write fails). After a
+    purge or a deletion they are all closed: a reader kept open keeps the rewritten segment's
+    words on the disk."""
 
     def __init__(self):
         self._readers: dict[str, SegmentReader] = {}
@@ -374,9 +386,8 @@ class _Holders:
         with self._lock:
             segments = writer.segments
             for segment in segments:
-                reader = self._reader(writer, segment)
-                if ("id", key) in reader:
-                    found += [base + n for n in reader.postings("id", key).all_ids() if not segment.is_deleted(n)]
+                numbers, _ = whoosh_adapter.postings(self._reader(writer, segment), "id", key)
+                found += [base + n for n in numbers.tolist() if not segment.is_deleted(n)]
                 base += segment.doc_count_all()
             self._forget({s.segment_id() for s in segments})
         return found

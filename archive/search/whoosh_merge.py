@@ -11,20 +11,22 @@ full tier in turn (Merge):
 
 1. It reads the index's latest version, without the writer's lock: the segments to merge, and
    which of their documents are deleted.
-2. It writes the merged segment in memory: no file of it reaches the folder before it is
-   committed (another writer's commit removes the files of no version; a purge must not find
-   a merged copy of the words it removes left behind by a merge it outran).
+2. It writes the merged segment in memory (at most MERGE_BYTES of segments at a time), with
+   its phrase sequences if it is large enough to have files of them: no file of it reaches
+   the folder before it is committed (another writer's commit removes the files of no
+   version; a purge must not find a merged copy of the words it removes left behind by a
+   merge it outran), and no heavy work is done under the lock.
 3. It takes the writer's lock. If any segment it merged has gone meanwhile (a purge or a
    deletion rewrote it, a rebuild emptied the index, a write merged it inline), the merge is
    dropped. Documents deleted since it read them (a replaced document's old copy) are deleted
-   in the merged segment too. Its files are copied in, the new version committed, and the
-   lock released; then the phrase sequence files of a merged segment large enough to have them
-   are written, as after any write.
+   in the merged segment too. Its files and sequence files are copied in, the new version
+   committed, and the lock released.
 
 A merging process that fails or is killed leaves the index as it was (files of no version go
-at the next commit). Should merges not keep up (a process that cannot start, a lock held by a
-stuck one), a write merges a tier itself once it holds INLINE times MAX_SMALL_SEGMENTS, so the
-number of segments stays bounded whatever happens.
+at the next commit, unfinished sequence files when the next writer takes the lock). Should
+merges not keep up (a process that cannot start, a lock held by a stuck one), a write merges a
+tier itself once it holds INLINE times MAX_SMALL_SEGMENTS, so the number of segments stays
+bounded whatever happens.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import logging
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -42,7 +45,7 @@ from pathlib import Path
 from whoosh.filedb.filestore import RamStorage
 from whoosh.reading import SegmentReader
 
-from archive.search import whoosh_adapter
+from archive.search import sequences, whoosh_adapter
 from archive.search.fields import ANALYSED
 
 log = logging.getLogger(__name__)
@@ -55,10 +58,13 @@ MERGE_LOG = ".merge.log"  # its warnings (kinds of failure only), passed on by t
 LOCKS = (MERGE_LOCK, TURN_LOCK)
 NICENESS = 10  # the merging process's lower priority
 ROUNDS = 8  # merges one process makes at most (a tier filled while it worked, the next one)
-WRITER_MB = 256
+WRITER_MB = 64  # the merge's sorting buffer (in memory too, as its runs are)
+MERGE_BYTES = 128 * 2**20  # a merge's segments' files at most (two at least): its memory bound
+COPIED = 2**20  # bytes copied at a time
 POLL = 0.002  # seconds between tries of a lock (the writer's, or the turn to wait for it)
 LOCK_FD = 3  # the merge lock's descriptor in the merging process
 _STARTED: list[int] = []  # merging processes this one started, until reaped
+_REAPING = threading.Lock()
 
 
 def retry(opener, attempts: int = 5):
@@ -138,6 +144,7 @@ class Merge:
         self.live: dict[str, list[int]] = {}
         self.memory = RamStorage()
         self.segment = None
+        self.sequences: dict = {}  # its phrase sequences (sequences.py), if it is large enough
 
     @classmethod
     def plan(cls, ix) -> Merge | None:
@@ -151,9 +158,17 @@ class Merge:
         if not chosen:
             return None
         tier = min(_tier(s) for s in chosen)
-        # MAX_SMALL_SEGMENTS at a time (those that fell behind, in the next rounds): a merge's
-        # memory stays bounded
-        return cls(ix, [s for s in chosen if _tier(s) == tier][:MAX_SMALL_SEGMENTS])
+        # MAX_SMALL_SEGMENTS at a time (those that fell behind, in the next rounds), and no
+        # more than MERGE_BYTES of files: a merge's memory stays bounded
+        files = ix.storage.list()
+        taken, total = [], 0
+        for segment in [s for s in chosen if _tier(s) == tier][:MAX_SMALL_SEGMENTS]:
+            size = sum(ix.storage.file_length(n) for n in files if n.startswith(segment.segment_id() + "."))
+            if len(taken) >= 2 and total + size > MERGE_BYTES:
+                break
+            taken.append(segment)
+            total += size
+        return cls(ix, taken)
 
     def write(self) -> None:
         """Write the merged segment into memory (no lock is held: segments are never changed in
@@ -173,6 +188,13 @@ class Merge:
         except BaseException:
             writer.cancel()
             raise
+        count = self.segment.doc_count_all()
+        if count >= sequences.MIN_DOCUMENTS:  # built here, not under the writer's lock
+            reader = SegmentReader(self.memory, self.ix.schema, self.segment)
+            try:
+                self.sequences = sequences.build(reader, count)
+            finally:
+                reader.close()
 
     def commit(self, open_writer: Callable) -> bool:
         """Commit the merged segment in place of those it merged, under the writer's lock
@@ -193,6 +215,7 @@ class Merge:
                         self.segment.delete_document(base + rank)
                 base += len(self.live[identity])
             self._copy(writer.storage)
+            sequences.store(Path(writer.storage.folder), self.segment.segment_id(), self.sequences)
         except BaseException:
             writer.cancel()
             raise
@@ -211,7 +234,8 @@ class Merge:
             if name.startswith(prefix):
                 source, target = self.memory.open_file(name), storage.create_file(name)
                 try:
-                    target.write(source.read())
+                    while chunk := source.read(COPIED):
+                        target.write(chunk)
                 finally:
                     source.close()
                     target.close()
@@ -254,12 +278,11 @@ def start(folder: Path) -> int | None:
     background gc writes gc.log), not to this process's stderr, which a caller reading this
     process's output until it closes would wait on; the next start logs them here."""
     _reap()
-    _pass_on(Path(folder) / MERGE_LOG)
     if not sys.executable:
         log.warning("small segments not merged in the background: no Python executable known")
         return None
     try:
-        lock = os.open(Path(folder) / MERGE_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        lock = _above_standard(os.open(Path(folder) / MERGE_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
     except OSError as error:
         log.warning("small segments not merged in the background: %s", type(error).__name__)
         return None
@@ -268,6 +291,7 @@ def start(folder: Path) -> int | None:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return None
+        _pass_on(Path(folder) / MERGE_LOG)  # (once: the process started now empties it)
         package = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(p for p in (package, os.environ.get("PYTHONPATH")) if p)
         actions = [
@@ -304,11 +328,23 @@ def _pass_on(path: Path) -> None:
 
 
 def _reap() -> None:
-    for pid in list(_STARTED):
-        with suppress(ChildProcessError):
-            if os.waitpid(pid, os.WNOHANG)[0] == 0:
-                continue  # still at work
-        _STARTED.remove(pid)
+    with _REAPING:  # (a web worker's request threads and its index queue's write at once)
+        for pid in list(_STARTED):
+            with suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    continue  # still at work
+            _STARTED.remove(pid)
+
+
+def _above_standard(fd: int) -> int:
+    """The descriptor, moved to 3 or above if it is 0, 1 or 2 (a process started with one of
+    them closed): the spawned process's first three are opened anew, over it."""
+    if fd > 2:
+        return fd
+    try:
+        return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    finally:
+        os.close(fd)
 
 
 def settle(folder: Path, timeout: float = 120.0) -> bool:

@@ -162,17 +162,21 @@ def test_one_merging_process_at_a_time(tmp_path):
 
 
 def _strays(search: WhooshSearch, folder: Path) -> set[str]:
+    """Files of no segment of the latest version, and unfinished sequence files."""
     live = {s.segment_id() for s in search.ix._segments()}
-    return {p.name for p in folder.glob("MAIN_*") if p.name.split(".")[0] not in live}
+    return {p.name for p in folder.glob("*MAIN_*") if p.name.lstrip(".").split(".")[0] not in live}
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.6, 1.0, 1.4])
+@pytest.mark.parametrize("delay", [0.3, 0.8, 1.5, 2.5])
 def test_a_killed_merging_process_leaves_the_index_as_it_was(tmp_path, delay):
+    """Killed while it starts, merges in memory, or commits (its segment of 480 documents
+    has phrase sequence files, written under the writer's lock with its other files)."""
     folder = tmp_path / "index"
     search = WhooshSearch(folder)
+    words = " ".join(f"word{k}" for k in range(300))
     with _merging_held(folder):
         for n in range(MAX):
-            search.index([doc(n * 20 + k, f"entry{n * 20 + k} common") for k in range(1, 21)])
+            search.index([doc(n * 20 + k, f"entry{n * 20 + k} common {words}") for k in range(1, 21)])
     process = subprocess.Popen([sys.executable, "-m", "archive.search.whoosh_merge", str(folder)])
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
@@ -308,4 +312,67 @@ def test_a_writer_waits_its_turn_behind_a_merge_waiting_for_the_lock(tmp_path):
     assert done.wait(30)
     writer.join()
     assert ids(search, "common") == [1, 2]
+    search.close()
+
+
+def test_unfinished_sequence_files_are_removed_by_the_next_writer(tmp_path):
+    """A process killed while writing a sequence file leaves its temporary file (a dot file,
+    which Whoosh's clean-up passes over) holding a segment's words: the next writer, alone
+    under the lock, removes it."""
+    folder = tmp_path / "index"
+    search = WhooshSearch(folder)
+    search.index([doc(1, "entry1 common")])
+    left = folder / f".{search.ix._segments()[0].segment_id()}.wseq.4194304"
+    left.write_bytes(b"witnesssecret")
+    kept = folder / ".MAIN_notours.wseq"  # not a temporary file's name: left alone
+    kept.write_bytes(b"")
+    search.index([doc(1, "entry1 common, redacted")], purge=True)
+    assert not left.exists() and kept.exists()
+    assert b"witnesssecret" not in _index_bytes(folder)
+    search.close()
+
+
+def test_a_replacement_after_a_failed_write_finds_the_old_copy(tmp_path):
+    """The failed write deleted the old copy in its writer's segments, and did not commit: the
+    next write must still find it live (the readers kept per segment share those segments)."""
+    WhooshSearch(tmp_path / "index").index([doc(1, "entry1 oldword"), doc(2, "entry2 common")])
+    search = WhooshSearch(tmp_path / "index")  # its first write, the failed one, opens its readers
+    with pytest.raises(RuntimeError), search.writing() as writing:
+        writing.index([doc(1, "entry1 failedword")])
+        raise RuntimeError("the write fails")
+    search.index([doc(1, "entry1 newword")])
+    assert ids(search, "entry1") == [1] and ids(search, "oldword") == [] and ids(search, "newword") == [1]
+    assert search.search(SearchRequest(q="")).total == 2
+    search.close()
+
+
+def test_a_reader_whose_file_is_removed_while_it_is_made_is_made_again(tmp_path, monkeypatch):
+    from archive.search.arrays import IndexArrays
+
+    search = WhooshSearch(tmp_path / "index")
+    search.index([doc(1, "entry1 common")])
+    hold, calls = IndexArrays.hold, []
+
+    def removed_once(arrays, columns):  # Whoosh found the file, then could not open it
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError("removed meanwhile")
+        return hold(arrays, columns)
+
+    monkeypatch.setattr(IndexArrays, "hold", removed_once)
+    assert ids(search, "common") == [1] and len(calls) == 2
+    search.close()
+
+
+def test_a_merge_takes_no_more_than_its_bytes(tmp_path, monkeypatch):
+    folder = tmp_path / "index"
+    search = WhooshSearch(folder)
+    with _merging_held(folder):
+        _single_writes(search, range(1, MAX + 1))
+        monkeypatch.setattr(whoosh_merge, "MERGE_BYTES", 1)
+        merge = whoosh_merge.Merge.plan(search.ix)
+        assert merge is not None and len(merge.chosen) == 2  # two at least, however large
+        merge.write()
+        assert merge.commit(search._writer)
+    assert _sizes(search) == [1] * (MAX - 2) + [2]
     search.close()
