@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 
 import click
 
@@ -25,8 +26,14 @@ def reindex_command() -> None:
     with db.session() as session:
         total = queries.count_documents(session)
         try:
-            with progress(total, "indexing") as bar:
-                count = reindex(session, search_backend(), actor(), progress=bar.update)
+            with ExitStack() as shown:
+                bar = shown.enter_context(progress(total, "indexing"))
+
+                def ending(note: str) -> None:  # the bar done, what the backend does meanwhile
+                    shown.close()
+                    click.echo(f"{note}…", err=True)
+
+                count = reindex(session, search_backend(), actor(), progress=bar.update, ending=ending)
         except ArchiveError as exc:  # another rebuild under way, say
             raise click.ClickException(str(exc)) from exc
     click.echo(f"indexed {count} documents")

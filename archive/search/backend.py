@@ -111,6 +111,10 @@ class IndexWriter(Protocol):
 
 
 class SearchBackend(Protocol):
+    # what a rebuild does once its documents are written, for `archive reindex` to say before
+    # it (a long step with no progress of its own to show); None: nothing that takes long
+    rebuild_ending: str | None
+
     def writing(self, purge: bool = False) -> AbstractContextManager[IndexWriter]:
         """Hold the index's write lock (every process's writers wait) until the writes made
         inside are committed; `purge`: rewrite what holds replaced or deleted words.
@@ -153,6 +157,8 @@ class SearchBackend(Protocol):
 
 class NullSearch:
     """A backend that indexes nothing and finds nothing (search disabled)."""
+
+    rebuild_ending = None
 
     @contextmanager
     def writing(self, purge: bool = False) -> Iterator[NullSearch]:

@@ -279,8 +279,11 @@ def reindex(
     backend: SearchBackend,
     actor: Actor,
     progress: Callable[[int], None] | None = None,
+    ending: Callable[[str], None] | None = None,
 ) -> int:
     """Rebuild the whole index from the database (a derived store: not an audited change).
+    `progress` is told of each batch of documents written; `ending`, once they all are, what
+    the backend still does before the rebuild is done (its rebuild_ending), if anything.
 
     `session`'s transaction (whatever it holds) is committed before the rebuild begins, and
     each batch of documents is read in a transaction of its own: none is left open meanwhile,
@@ -301,6 +304,8 @@ def reindex(
                 backend.index(described_documents(reading, chunk))
             if progress:
                 progress(len(chunk))
+        if ending and backend.rebuild_ending:
+            ending(backend.rebuild_ending)
     _outbox_removed(sessions, queued)
     return len(ids)
 

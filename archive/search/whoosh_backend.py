@@ -65,6 +65,8 @@ _SCHEMA = schema()  # the tables of contents read by this code hold this schema 
 class WhooshSearch:
     """The embedded search backend."""
 
+    rebuild_ending = None  # each segment is written whole as the documents come
+
     def __init__(self, folder: Path, cache: int = CACHE_SIZE):
         """The index in `folder`; the results of the latest `cache` searches are kept."""
         self.folder = Path(folder)

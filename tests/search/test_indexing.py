@@ -26,6 +26,7 @@ from archive.documents.submission import validate_document
 from archive.protection.identities import protect_identity
 from archive.search.backend import IndexedDocument
 from archive.search.indexing import check, indexed, make_backend, reindex, repair
+from archive.search.postgres_backend import PostgresSearch
 from archive.search.whoosh_backend import WhooshSearch
 from archive.services import get_db
 from archive.storage import queries
@@ -299,10 +300,21 @@ def test_reindex_after_losing_the_index_gives_the_same_results(corpus_indexed_by
     versions = backend.versions()
     assert all(total for total, _ in before.values()), before
     lose_the_index(app)
+    written, endings = [], []
+
+    def ending(note: str) -> None:  # once every document is written, before the backend's end
+        endings.append((note, sum(written), backend.lacking()))
+
     with app.app_context(), get_db(app).session() as s:
-        assert reindex(s, backend, CLI) == len(versions)
+        assert reindex(s, backend, CLI, progress=written.append, ending=ending) == len(versions)
     assert _answers(client) == before
     assert backend.versions() == versions
+    if isinstance(backend, PostgresSearch):  # said before the GIN index is built, not after
+        ((note, done, lacking),) = endings
+        assert "building the GIN index" in note and done == len(versions)
+        assert any("GIN index" in what for what in lacking) and not backend.lacking()
+    else:
+        assert not endings  # nothing long once the documents are written
 
 
 def test_indexing_and_searching_never_read_a_documents_original(corpus_indexed_by_commits, client, backend):
