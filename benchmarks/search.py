@@ -461,7 +461,9 @@ def postgres_size(url: str) -> int:
     with engine.connect() as connection:
         size = connection.execute(
             text(
-                "SELECT pg_total_relation_size('search_index') + pg_total_relation_size('search_terms') "
+                # (search_index's partitions, migration 0034: the partitioned table itself holds none)
+                "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('search_index')) "
+                "+ pg_total_relation_size('search_terms') "
                 "+ coalesce(pg_total_relation_size(to_regclass('search_spelling')), 0)"
             )
         ).scalar()
@@ -660,16 +662,19 @@ def prewarm(url: str) -> None:
     engine = create_engine(driver_url(url))
     # the out-of-line values first: where the cache is smaller than the tables, what searches
     # read most (the rows, the GIN index, the vocabulary) is read last and stays
-    toast = "SELECT reltoastrelid FROM pg_class WHERE relname = 'search_index'"
-    relations = f"""
-        SELECT oid FROM pg_class WHERE oid = ({toast})
-        UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ({toast})
-        UNION ALL SELECT CAST(name AS regclass) FROM unnest(CAST(:names AS text[])) AS name
-        UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ANY(CAST(:names AS regclass[]))"""  # noqa: S608
-    names = ["search_index", "search_terms"]  # and each one's indexes
+    # the tables: search_index's partitions (migration 0034) and search_terms
+    relations = """
+        WITH tables AS (SELECT relid AS oid FROM pg_partition_tree('search_index') WHERE isleaf
+            UNION ALL SELECT CAST('search_terms' AS regclass)),
+        toasts AS (SELECT reltoastrelid AS oid FROM pg_class WHERE oid IN (SELECT oid FROM tables)
+            AND reltoastrelid <> 0)
+        SELECT oid FROM toasts
+        UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM toasts)
+        UNION ALL SELECT oid FROM tables
+        UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM tables)"""
     with engine.begin() as connection:
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
-        connection.execute(text(f"SELECT pg_prewarm(oid) FROM ({relations}) AS r(oid)"), {"names": names})  # noqa: S608
+        connection.execute(text(f"SELECT pg_prewarm(oid) FROM ({relations}) AS r(oid)"))  # noqa: S608
     engine.dispose()
 
 

@@ -719,6 +719,96 @@ def test_facet_numbers_become_bytes_counted_as_before_and_a_downgrade_gives_the_
     db.dispose()
 
 
+@pytest.mark.skipif(not databases.SERVER, reason="PostgreSQL's own table (migration 0034)")
+def test_the_search_rows_move_into_two_partitions_built_at_once_and_a_downgrade_puts_them_back(tmp_path):
+    """Migration 0034: search_index partitioned by its id's hash in two, with its rows, key,
+    columns' storage, GIN index and the trigger that takes the spelling counts' mark away (on
+    each partition too). A rebuild then builds each half's GIN index on a connection of its own
+    (named so) and the table's takes them; one a killed build left is dropped before the rows
+    are written. A downgrade gives one table back, its rows with it."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import _PARTITIONS, GIN_INDEX, PostgresSearch, _gin_state
+
+    db, migrate = _migrated_by_steps(tmp_path)
+    migrate(command.upgrade, "0033")
+    search = PostgresSearch(databases.url(tmp_path), cache=0)
+    try:
+        before = [doc(n, f"Men were detained in Argun, day {n}.", places=("Argun",)) for n in range(1, 41)]
+        search.index(before)
+        queries = ["detained", "Argun", '"detained in Argun"', "day"]
+        found = _ids_searched(search, queries)
+        storage = (
+            "SELECT attname, attstorage, attcompression FROM pg_attribute "
+            "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"
+        )
+        triggers = "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'search_index_spelling'"
+        counted = "SELECT tableoid::regclass::text, count(*) FROM search_index GROUP BY 1"
+        with db.engine.connect() as connection:
+            columns = set(connection.execute(text(storage), {"t": "search_index"}).all())
+        migrate(command.upgrade, "0034")
+        with db.engine.connect() as connection:
+            parts = [part for part, _ in connection.execute(text(_PARTITIONS)).all()]
+            assert parts == ["search_index_0", "search_index_1"]
+            assert dict(connection.execute(text(counted)).all()).keys() == set(parts)  # rows in each
+            assert connection.execute(text("SELECT count(*) FROM search_index")).scalar() == len(before)
+            for table in ["search_index", *parts]:
+                assert set(connection.execute(text(storage), {"t": table}).all()) == columns
+            assert sorted(connection.execute(text(triggers)).scalars()) == ["search_index", *parts]
+            assert _gin_state(connection) == "built"
+        assert _ids_searched(search, queries) == found
+        search.index([doc(1, "Men were detained in Grozny.", places=("Grozny",), version="v1b")])  # replaced
+        assert _ids_searched(search, ["Grozny", "detained"]) == {"Grozny": [1], "detained": found["detained"]}
+        with db.engine.begin() as connection:  # a write not through the backend, to a partition itself
+            connection.execute(text("UPDATE search_generation SET spelling = 'x'"))
+            connection.execute(text("UPDATE search_index_1 SET length = length"))
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT spelling FROM search_generation")).scalar() is None
+        with db.engine.begin() as connection:  # what a build killed after one half's index leaves
+            connection.execute(text(f"DROP INDEX {GIN_INDEX}"))
+            connection.execute(text("CREATE INDEX search_index_0_terms ON search_index_0 USING gin (terms)"))
+        indexes = "SELECT indexname FROM pg_indexes WHERE tablename = ANY(:parts) ORDER BY 1"
+        with search.rebuilding():
+            with db.engine.connect() as connection:  # none but the keys while the rows are written
+                assert connection.execute(text(indexes), {"parts": parts}).scalars().all() == [
+                    "search_index_0_pkey",
+                    "search_index_1_pkey",
+                ]
+            search.index(before)
+        assert search.lacking() == []
+        with db.engine.connect() as connection:
+            attached = (
+                "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = CAST(:i AS regclass) ORDER BY 1"
+            )
+            assert connection.execute(text(attached), {"i": GIN_INDEX}).scalars().all() == [
+                "search_index_0_terms",
+                "search_index_1_terms",
+            ]
+            assert (
+                "(rank || terms)"
+                in connection.execute(
+                    text("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_index_0_terms'")
+                ).scalar()
+            )
+        assert _ids_searched(search, queries) == found
+        search.close()
+        migrate(command.downgrade, "0033")
+        with db.engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT relkind FROM pg_class WHERE relname = 'search_index'")).scalar() == "r"
+            )
+            assert connection.execute(text(_PARTITIONS)).all() == []
+            assert connection.execute(text("SELECT count(*) FROM search_index")).scalar() == len(before)
+            assert set(connection.execute(text(storage), {"t": "search_index"}).all()) == columns
+            assert connection.execute(text(triggers)).scalars().all() == ["search_index"]
+            assert _gin_state(connection) == "built"
+        migrate(command.upgrade, "0034")  # (again, on the same connection's session)
+    finally:  # (closed however it ends: a connection left open fails a later test)
+        search.close()
+        db.dispose()
+
+
 _WORDS = [
     "the",
     "of",
