@@ -387,13 +387,13 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_it_and_the_re
 
     body = "Kadyrov denied it. " + "detained " * 10 + "in Grozny."
     row = analyse(doc(1, body, title="Detained men", places=("Argun",), tags=("denial",), consent="researchers"))
-    rank = dict(part.split(":", 1) for part in row.rank.replace("'", "").split(" "))
+    rank = _vector(row.rank)
     assert len(rank["detain"].split(",")) == 11  # the title's and the body's ten
     assert rank["detain"].startswith("1A,")
     assert not any(lexeme.startswith(("!", "=", "+")) for lexeme in rank)  # words and names only
     assert any(lexeme.startswith("~") for lexeme in rank)  # Kadyrov's cross-script key
     # the matching vector is rank || terms (migration 0028): terms holds no placed lexeme
-    assert not [p for p in row.terms.split(" ") if ":" in p.rsplit("'", 1)[-1]]
+    assert not [p for p in _vector(row.terms).values() if p]
     assert row.every_place
     # PostgreSQL keeps 256 places of a word, none past the 16,383rd: such a row says so
     assert not analyse(doc(2, "detained " * 257 + "once")).every_place
@@ -403,15 +403,14 @@ def test_the_postgresql_row_ranks_on_a_small_vector_and_matches_on_it_and_the_re
     # the title's word is place 1: the body's 16,382nd word is the 16,383rd, the last kept
     assert analyse(doc(6, " ".join(many.split()[:16382]))).every_place
     assert not analyse(doc(7, " ".join(many.split()[:16383]))).every_place
-    for lexeme in (
-        "'=access:researchers:published'",
-        "'=place:Argun'",
-        "'=tag:denial'",
-        "'=kind:testimony'",
-    ):
-        assert lexeme in row.terms
+    for lexeme in ("=access:researchers:published", "=place:Argun", "=tag:denial", "=kind:testimony"):
+        assert lexeme in _vector(row.terms)
     # the spelling words are counted once for the archive, not held by the row (migration 0031)
-    assert "!" not in row.terms and "kadyrov" in row.spelling and "detained" in row.spelling
+    assert (
+        not [t for t in _vector(row.terms) if t.startswith("!")]
+        and "kadyrov" in row.spelling
+        and "detained" in row.spelling
+    )
     assert row.access == "=access:researchers:published"
     assert "place:Argun" in row.facets and "year:2017" in row.facets
     assert row.length == 2 + 15  # the words of the title and the body
@@ -442,12 +441,16 @@ def _upsert_before_0032() -> str:
 
 
 def _row_before_0033(document, analysed, numbers: dict[str, int], words: dict[str, int]) -> dict:
-    """A row as revisions 0030-0032 held it: its facet values' numbers as an array."""
+    """A row as revisions 0030-0032 held it: its facet values' numbers as an array; its
+    vectors as literals, as its releases wrote them."""
     from archive.search.postgres_backend import _row
 
     row = _row(document, analysed, numbers, words)
     del row["facet_numbers"]
-    return {**row, "facet_ids": [numbers[value] for value in analysed.facets]}
+    literals = {
+        name: value if isinstance(value, str) else _literal(value) for name in ("rank", "terms") if (value := row[name])
+    }
+    return {**row, **literals, "facet_ids": [numbers[value] for value in analysed.facets]}
 
 
 def _upsert_before_0033() -> str:
@@ -524,7 +527,7 @@ def test_rows_written_before_the_matching_expression_are_found_and_a_downgrade_m
     migrate(command.upgrade, "0027")
     old = doc(1, "Men were detained in Argun; Kadyrov denied it.", title="Before", places=("Argun",))
     analysed = analyse(old)
-    analysed.terms = f"{analysed.rank} {analysed.terms}"  # as 0027 wrote it: placed lexemes too
+    analysed.terms = f"{_literal(analysed.rank)} {_literal(analysed.terms)}"  # as 0027 wrote it: placed too
     with db.engine.begin() as connection:
         connection.execute(text(_upsert_before_0030()), _row_before_0030(old, analysed))
     migrate(command.upgrade, "0028")
@@ -885,9 +888,36 @@ def _expected_row(body: str, title: str) -> tuple[dict[str, str], set[str], set[
     return written, unplaced, spelling, len(terms)
 
 
-def _vector(literal: str) -> dict[str, str | None]:
+def _vector(vector: bytes) -> dict[str, str | None]:
+    """A Vector read as its literal gives it, lexeme -> places ("1A,4"; None without): read
+    strictly by PostgreSQL's binary form (tsvectorrecv), each lexeme once, its places rising."""
+    count, at, found = int.from_bytes(vector[:4], "big"), 4, {}
+    for _ in range(count):
+        end = vector.index(b"\0", at)
+        lexeme = vector[at:end].decode()
+        places = int.from_bytes(vector[end + 1 : end + 3], "big")
+        words = [int.from_bytes(vector[i : i + 2], "big") for i in range(end + 3, end + 3 + 2 * places, 2)]
+        assert lexeme and lexeme not in found and len(words) == places <= 256
+        assert all(a & 0x3FFF < b & 0x3FFF for a, b in itertools.pairwise(words))
+        assert all(w >> 14 in (0, 3) and 1 <= w & 0x3FFF <= 16383 for w in words)
+        found[lexeme] = ",".join(f"{w & 0x3FFF}{'A' if w >> 14 else ''}" for w in words) or None
+        at = end + 3 + 2 * places
+    assert at == len(vector)
+    return found
+
+
+def _literal(vector: bytes) -> str:
+    """A Vector as a tsvector literal."""
+    from archive.search.postgres_backend import _quote
+
+    return " ".join(_quote(lexeme) + (f":{places}" if places else "") for lexeme, places in _vector(vector).items())
+
+
+def _literal_read(literal: str) -> dict[str, str | None]:
+    """A tsvector's text (as PostgreSQL writes it) read as _vector() reads a Vector."""
     return {
-        m.group(1).replace("''", "'"): m.group(2) for m in re.finditer(r"'((?:[^']|'')*)'(?::([0-9A,]+))?", literal)
+        m.group(1).replace("''", "'").replace("\\\\", "\\"): m.group(2)
+        for m in re.finditer(r"'((?:[^']|'')*)'(?::([0-9A,]+))?", literal)
     }
 
 
@@ -917,11 +947,53 @@ def test_the_postgresql_vectors_hold_what_the_analyzers_give(body, title):
     assert row.spelling == spelling
 
 
+def test_the_postgresql_vectors_sent_in_binary_are_what_their_literals_give(make_search):
+    """The vectors are sent in PostgreSQL's binary form (Vector): the server holds what the
+    same vectors written as literals give it, for words with quotes and backslashes, in two
+    scripts, a word more often than PostgreSQL keeps places of, places past the last it keeps,
+    a word too long for it, and facet values it could not take (a NUL)."""
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import analyse
+
+    search = make_search()
+    if not hasattr(search, "engine"):
+        pytest.skip("PostgreSQL's vectors")
+    long_body = " ".join(f"w{n}" for n in range(17_000)) + " O'Brien" * 3  # (each at the last place kept)
+    documents = [
+        doc(1, "O'Brien and d'Artagnan met Кадыров's aide; back\\slash", title="O'Hara's \\ note"),
+        doc(2, "detained " * 300 + "x" * 3000 + " Грозный", tags=("tag with 'quote'", "back\\slash", "nul\0tag")),
+        doc(3, long_body, title="Long", places=("Argun",)),
+        doc(4, "", title=""),
+    ]
+    search.index(documents)
+    with search.engine.connect() as connection:
+        held = {
+            row[0]: row[1:]
+            for row in connection.execute(text("SELECT id, rank::text, terms::text FROM search_index")).all()
+        }
+        for document in documents:
+            analysed = analyse(document)
+            assert held[document.id] == tuple(
+                connection.execute(
+                    text("SELECT CAST(:rank AS tsvector)::text, CAST(:terms AS tsvector)::text"),
+                    {"rank": _literal(analysed.rank), "terms": _literal(analysed.terms)},
+                ).one()
+            )
+            assert _literal_read(held[document.id][0]) == _vector(analysed.rank)
+            assert _literal_read(held[document.id][1]) == _vector(analysed.terms)
+    assert _vector(analyse(documents[1]).rank)["detain"].count(",") == 255  # 256 places kept
+    assert "=tag:nul\0tag" not in _vector(analyse(documents[1]).terms)
+    assert "=tag:back\\slash" in _vector(analyse(documents[1]).terms)
+    assert _vector(analyse(documents[2]).rank)["o'brien"] == "16383"
+    assert ids(search, "O'Brien") == [1, 3] and ids(search, "tag:\"tag with 'quote'\"") == [2]
+
+
 def _held(analysed) -> tuple:
     """An analysis as the row holds it: the vectors' lexemes in any order."""
     return (
-        sorted(analysed.terms.split(" ")),
-        sorted(analysed.rank.split(" ")),
+        _vector(analysed.terms),
+        _vector(analysed.rank),
         analysed.length,
         analysed.facets,
         analysed.vocabulary,

@@ -282,7 +282,7 @@ def test_spelling_words_leave_the_rows_and_the_vocabulary_and_the_index_is_writt
             analysed = analyse(document)
             words = " ".join(f"'!{word}'" for word in sorted(analysed.spelling))
             row = {**_row_before_0032(document, analysed, dict.fromkeys(analysed.facets, 0))}
-            connection.execute(text(_upsert_before_0032()), {**row, "terms": f"{analysed.terms} {words}"})
+            connection.execute(text(_upsert_before_0032()), {**row, "terms": f"{row['terms']} {words}"})
             terms = [f"!{word}" for word in analysed.spelling]
             vocabulary = "INSERT INTO search_terms (term) SELECT unnest(CAST(:t AS text[])) ON CONFLICT DO NOTHING"
             connection.execute(text(vocabulary), {"t": terms})
