@@ -1341,6 +1341,55 @@ def test_a_postgresql_rebuild_in_many_parts_answers_as_writing_one_by_one(make_s
         assert ids(rebuilt, q) == ids(one_by_one, q), q
 
 
+def _words_held(search) -> tuple:
+    """A PostgreSQL index's vocabulary, its spelling counts, its numbered words, and each
+    row's spelling words (named from the numbers it holds)."""
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import _decoded
+
+    with search.engine.connect() as connection:
+        terms = set(connection.execute(text("SELECT term FROM search_terms")).scalars())
+        counts = set(connection.execute(text("SELECT word, access, rows FROM search_spelling")).all())
+        numbered = dict(connection.execute(text("SELECT id, word FROM search_words")).all())
+        rows = connection.execute(text("SELECT id, spelling FROM search_index")).all()
+    return terms, counts, set(numbered.values()), {i: {numbered[n] for n in _decoded(s).tolist()} for i, s in rows}
+
+
+def test_a_postgresql_rebuild_holds_the_words_of_the_documents_it_writes_and_no_others(make_search, monkeypatch):
+    """A rebuild's parts leave out the documents the database no longer holds (_not_since),
+    after their pool analysed them: the vocabulary, the spelling counts under each access, the
+    numbered words and each row's words are those of writing the documents kept one by one,
+    and no word only a document left out held is anywhere in the search tables."""
+    from archive.search import postgres_backend
+
+    one_by_one, rebuilt = make_search(), make_search()
+    if not isinstance(rebuilt, postgres_backend.PostgresSearch):
+        pytest.skip("PostgreSQL's rebuild")
+    monkeypatch.setattr(postgres_backend, "SENT", 3)
+    monkeypatch.setattr(postgres_backend, "WRITTEN", 7)
+    names = ["Kadyrov", "Кадыров", "Grozny", "Argun", "Ottoline"]
+    docs = [
+        doc(
+            n,
+            f"Witness Canary{n}x named {names[n % 5]} in report {n}; {'Quarrender ' * (n % 3)}was detained.",
+            title=f"Report {names[(n + 1) % 5]}",
+            consent=("public", "researchers")[n % 2],
+            tags=(f"tag{n % 4}",),
+        )
+        for n in range(1, 50)
+    ]
+    for document in docs:
+        if document.id % 4:
+            one_by_one.index([document])
+    with rebuilt.rebuilding(lambda ids: {i for i in ids if i % 4}):
+        assert rebuilt.index(iter(docs)) == len([d for d in docs if d.id % 4])
+    assert _words_held(rebuilt) == _words_held(one_by_one)
+    held = databases.search_tables_text(rebuilt.engine).lower()
+    assert "canary5x" in held and not [n for n in range(4, 50, 4) if f"canary{n}x" in held]
+    assert "tag0" not in held and "tag1" in held
+
+
 def test_a_rebuilds_parts_are_written_behind_in_order_and_an_error_either_side_stops_them():
     """_WrittenBehind (a rebuild's writer thread) writes the parts in the order given, at most
     AHEAD waiting; the writer's error reaches the caller (at its next part, or at the end) and
