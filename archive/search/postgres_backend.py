@@ -204,10 +204,74 @@ class Analysed:
     rank: Vector  # the ranking vector
     length: int  # words in the title and body
     facets: list[str]  # "field:value"
-    vocabulary: set[str]  # the terms fuzzy and range terms may expand to
+    vocabulary: Words  # the terms fuzzy and range terms may expand to
     access: str  # who may see it (access_lexeme())
-    spelling: frozenset[str]  # its spelling words: folded, of 4 letters or more (fields.readings(), search_spelling)
+    spelling: Words  # its spelling words: folded, of 4 letters or more (fields.readings(), search_spelling)
     every_place: bool = True  # every place of every word is in the vectors (see add())
+
+
+class Words:
+    """A document's words as their places in a table: the process's (_Numbered's), or, from a
+    rebuild's pool, one its chunk's analyses share (_retabled), each place once, sorted. A
+    part's words are gathered, numbered and counted by numpy (_write): as a set for each
+    document, pickled, unpickled and read word by word, they were a third of the command's
+    work in a rebuild."""
+
+    __slots__ = ("at", "table")
+
+    def __init__(self, table: list[str], at: np.ndarray):
+        self.table, self.at = table, at
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self.table.__getitem__, self.at.tolist())
+
+    def __len__(self) -> int:
+        return self.at.size
+
+
+Used = list[tuple[list[str], np.ndarray]]  # tables, with the places in each some Words hold (_used)
+
+
+def _used(held: Iterable[Words]) -> Used:
+    """Each table the Words are of, with the places in it any of them holds, each once, sorted."""
+    tables: dict[int, tuple[list[str], list[np.ndarray]]] = {}
+    for words in held:
+        tables.setdefault(id(words.table), (words.table, []))[1].append(words.at)
+    return [(table, _distinct(np.concatenate(places))) for table, places in tables.values()]
+
+
+def _words_of(used: Used) -> set[str]:
+    found: set[str] = set()
+    for table, places in used:
+        found.update(table if places.size == len(table) else map(table.__getitem__, places.tolist()))
+    return found
+
+
+def _retabled(analyses: list[Analysed]) -> list[Analysed]:
+    """The analyses with their Words in two tables of the words they hold only (a rebuild's
+    pool's chunk: not the whole of its process's, pickled with each)."""
+    for name in ("vocabulary", "spelling"):
+        for table, places in _used(getattr(analysed, name) for analysed in analyses):
+            chunk = list(map(table.__getitem__, places.tolist()))
+            for analysed in analyses:
+                words = getattr(analysed, name)
+                if words.table is table:
+                    setattr(analysed, name, Words(chunk, np.searchsorted(places, words.at).astype(np.int32)))
+    return analyses
+
+
+def _counted(held: Iterable[tuple[str, Words]]) -> Spelling:
+    """Each access's words, with how many documents of that access hold each."""
+    groups: dict[tuple[str, int], tuple[list[str], list[np.ndarray]]] = {}
+    for access, words in held:
+        groups.setdefault((access, id(words.table)), (words.table, []))[1].append(words.at)
+    counted = _spelling()
+    for (access, _), (table, places) in groups.items():
+        every = np.sort(np.concatenate(places))
+        starts = np.flatnonzero(np.append(True, every[1:] != every[:-1])) if every.size else every
+        counts = np.diff(np.append(starts, every.size))
+        counted[access].update(dict(zip(map(table.__getitem__, every[starts].tolist()), counts.tolist(), strict=True)))
+    return counted
 
 
 def analyse(doc: IndexedDocument) -> Analysed:
@@ -231,22 +295,21 @@ def analyse(doc: IndexedDocument) -> Analysed:
     every = np.concatenate([terms, key_terms])
     at = np.concatenate([np.arange(len(words), dtype=np.int64), key_places])
     rank, distinct, dropped = _placed(kept, every, at, title_tokens)
-    vocabulary = set(map(kept.name.__getitem__, distinct.tolist()))
     facets = [value for value in _facet_values(doc) if _fits("=" + value)]
     facet_lexemes = {"=" + value for value in facets}
-    vocabulary |= facet_lexemes
+    vocabulary = _distinct(np.append(distinct, kept.terms_of(facet_lexemes)))
     access = access_lexeme(doc.consent, doc.status)
     pairs = kept.pairs_of([*_distinct(paired).tolist(), *dict.fromkeys((a << 32) | b for a, b in key_pairs)])
     unplaced = _unplaced([*filter(None, pairs), *map(_entry, sorted(facet_lexemes)), _entry(access)])
-    spelling = frozenset(map(kept.spelling.__getitem__, _distinct(tokens).tolist()))
+    spelling = _distinct(kept.spelling[tokens])
     return Analysed(
         unplaced,
         rank,
         max(len(words), 1),
         facets,
-        vocabulary,
+        Words(kept.name, vocabulary),
         access,
-        spelling - {None},
+        Words(kept.spelled, spelling[1:] if spelling.size and spelling[0] < 0 else spelling),
         not dropped,
     )
 
@@ -307,7 +370,8 @@ def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 class _Numbered:
     """The tokens and terms this process has read, numbered (up to KEPT tokens or pairs of
     either kind, then begun again): each token's term, whether that is one of the words pairs
-    are made of, its cross-script keys' terms, its spelling word (None if none, or too long);
+    are made of, its cross-script keys' terms, its spelling word's number (-1 if none, or too
+    long; the words in `spelled`);
     whether PostgreSQL takes each term, and its bytes and NUL, one after the other in
     `lexemes` (at lexeme_start, lexeme_length long). Threads read it without a
     lock: an entry is written before its number is given out, and an array that grows is
@@ -322,10 +386,12 @@ class _Numbered:
         self.token_number: dict[str, int] = {}
         self.term_number: dict[str, int] = {}
         self.name: list[str] = []
-        self.spelling: list[str | None] = []
+        self.spelled: list[str] = []
+        self.spelled_number: dict[str, int] = {}
         self.keys: list[tuple[int, ...]] = []
         self.paired: dict[int, bytes] = {}  # pairs_of(): b"" where PostgreSQL would not take it
         self.term = np.zeros(1024, dtype=np.int64)
+        self.spelling = np.zeros(1024, dtype=np.int64)
         self.keyed = np.zeros(1024, dtype=bool)
         self.pairable = np.zeros(1024, dtype=bool)
         self.fits = np.zeros(1024, dtype=bool)
@@ -366,11 +432,32 @@ class _Numbered:
         number = len(self.keys)
         self.term = _room(self.term, number)
         self.keyed = _room(self.keyed, number)
+        self.spelling = _room(self.spelling, number)
         self.term[number] = term_number
         self.keyed[number] = bool(keys)
-        self.spelling.append(spelled if spelled is not None and _fits(spelled) else None)
+        self.spelling[number] = self._spelled(spelled) if spelled is not None and _fits(spelled) else -1
         self.keys.append(key_numbers)
         self.token_number[token] = number
+
+    def _spelled(self, word: str) -> int:
+        number = self.spelled_number.get(word)
+        if number is None:
+            number = self.spelled_number[word] = len(self.spelled)
+            self.spelled.append(word)
+        return number
+
+    def terms_of(self, terms: Iterable[str]) -> np.ndarray:
+        """The terms' numbers (of a document's facet values), the new ones numbered."""
+        numbers = self.term_number
+        if new := [term for term in terms if term not in numbers]:
+            with self._adding:
+                try:
+                    for term in new:
+                        self._term(term, False)
+                except BaseException:
+                    type(self)._now = None
+                    raise
+        return np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64)
 
     def _term(self, term: str, pairable: bool) -> int:
         number = self.term_number.get(term)
@@ -501,9 +588,9 @@ COUNTED_BY_PLACE = 1 << 20  # facet numbers this close counted in an array of as
 _FACET_NAMES = "SELECT id, substr(term, 2) FROM search_terms WHERE id = ANY(CAST(:ids AS bigint[]))"
 
 
-def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int], words: dict[str, int]) -> dict:
+def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int], spelling: bytes) -> dict:
     """The document's row; `numbers`: the vocabulary's number of each facet value (_numbered),
-    `words`: search_words' of each spelling word (_word_numbers)."""
+    `spelling`: search_words' numbers of its spelling words, _encoded()."""
     return {
         "id": doc.id,
         "version": doc.version,
@@ -517,7 +604,7 @@ def _row(doc: IndexedDocument, analysed: Analysed, numbers: dict[str, int], word
         "length": analysed.length,
         "rank": analysed.rank,
         "title": doc.title,
-        "spelling": _encoded(map(words.__getitem__, analysed.spelling)),
+        "spelling": spelling,
         "terms": analysed.terms,
         "every_place": analysed.every_place,
     }
@@ -548,19 +635,20 @@ def _write(
         part = list({doc.id: (doc, analysed) for doc, analysed in part}.values())  # an id's last
         if rebuild is not None:
             part = _not_since(connection, part, rebuild.indexable)
+        if not part:
+            continue
         numbers = _numbered(connection, {value for _, analysed in part for value in analysed.facets})
-        words = _word_numbers(connection, {word for _, analysed in part for word in analysed.spelling})
-        rows = [_row(doc, analysed, numbers, words) for doc, analysed in part]
-        for _, analysed in part:
-            vocabulary |= analysed.vocabulary
+        spelled = _used(analysed.spelling for _, analysed in part)
+        words = _word_numbers(connection, _words_of(spelled))
+        known = {id(table): (places, _numbers_of(table, places, words)) for table, places in spelled}
+        rows = [_row(doc, analysed, numbers, _spelling_of(analysed.spelling, known)) for doc, analysed in part]
+        vocabulary |= _words_of(_used(analysed.vocabulary for _, analysed in part))
         ids = [row["id"] for row in rows]
         before |= _terms_of_rows(connection, ids)
         if state != UNCOUNTED and not _spelling_of_rows(connection, ids, spelling):
             state = UNCOUNTED  # (a row's word not numbered: counted again by a repair)
         if state != UNCOUNTED:  # the words of the rows replaced (above), then the new rows'
-            added = spelling if kept is None else kept
-            for _, analysed in part:
-                added[analysed.access].update(analysed.spelling)
+            _add_spelling(spelling if kept is None else kept, _counted((a.access, a.spelling) for _, a in part))
         connection.execute(text(_UPSERT), rows)
         count += len(rows)
     if count:
@@ -778,8 +866,8 @@ PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _analyse_all(documents: list[IndexedDocument]) -> list[Analysed]:
-    """A chunk's analyses (in a process of a rebuild's pool)."""
-    return [analyse(doc) for doc in documents]
+    """A chunk's analyses (in a process of a rebuild's pool), with tables of their own (_retabled)."""
+    return _retabled([analyse(doc) for doc in documents])
 
 
 def _parts(items: Iterator, size: int) -> Iterator[list]:
@@ -1461,12 +1549,23 @@ def _word_numbers(connection, words: set[str]) -> dict[str, int]:
     return dict(zip(named.split("\n"), map(int, numbers.split(",")), strict=True))
 
 
-def _encoded(numbers: Iterable[int]) -> bytes:
+def _numbers_of(table: list[str], places: np.ndarray, words: dict[str, int]) -> np.ndarray:
+    """search_words' numbers (`words`: _word_numbers()) of the table's words at the places."""
+    return np.fromiter(map(words.__getitem__, map(table.__getitem__, places.tolist())), np.int64, places.size)
+
+
+def _spelling_of(held: Words, known: dict[int, tuple[np.ndarray, np.ndarray]]) -> bytes:
+    """A row's spelling words' numbers, _encoded(): `known` gives, for each table by its id,
+    the places some row of the part holds, sorted, and their words' numbers."""
+    places, numbers = known[id(held.table)]
+    return _encoded(numbers[np.searchsorted(places, held.at)])
+
+
+def _encoded(numbers: Iterable[int] | np.ndarray) -> bytes:
     """Word numbers as a row holds them: sorted, as the differences between each and the one
     before, two bytes each where all fit, four otherwise (the first byte says which): about
     450 bytes for a document's 200 words, where its text took 2.2 KB compressed."""
-    found = np.fromiter(numbers, dtype=np.int64)
-    found.sort()
+    found = np.sort(numbers if isinstance(numbers, np.ndarray) else np.fromiter(numbers, dtype=np.int64))
     gaps = found.copy()
     gaps[1:] -= found[:-1]  # (np.diff with prepend=0, in a fifth of its time)
     width = 2 if not gaps.size or int(gaps.max()) < 1 << 16 else 4
