@@ -38,9 +38,9 @@ sent in PostgreSQL's binary form of a tsvector (Vector), which the server copies
 than as literals it parses (a literal took it 0.20 ms a row, the binary form 0.12). A user's
 query is parsed by the same parser as Whoosh's and compiled to a `tsquery` (`&`, `|`, `!`,
 `<->` for phrases, `:*` for prefixes); fuzzy, wildcard and range terms are expanded from the
-`search_terms` vocabulary. One statement ranks the page, counts
-the matches and joins their facet values' numbers, which this process counts; the page's hits
-are read by their ids, and the facet values named, in the same snapshot (REPEATABLE READ).
+`search_terms` vocabulary. One statement ranks the page, counts the matches and joins their
+facet values' numbers, which this process counts; the page's hits are read by their ids, and
+the facet values named, in the same snapshot (REPEATABLE READ).
 
 The spelling words (folded, unstemmed words of four letters or more: what suggestions offer
 and wildcards match) are kept once, not in every row (migration 0031): `search_spelling`
@@ -232,12 +232,18 @@ class Words:
 Used = list[tuple[list[str], np.ndarray]]  # tables, with the places in each some Words hold (_used)
 
 
+def _grouped(held: Iterable[tuple[str, Words]]) -> list[tuple[str, list[str], np.ndarray]]:
+    """The Words, by key and table: each key and table, with the places the key's Words hold
+    in it, one after the other."""
+    groups: dict[tuple[str, int], tuple[list[str], list[np.ndarray]]] = {}
+    for key, words in held:
+        groups.setdefault((key, id(words.table)), (words.table, []))[1].append(words.at)
+    return [(key, table, np.concatenate(places)) for (key, _), (table, places) in groups.items()]
+
+
 def _used(held: Iterable[Words]) -> Used:
     """Each table the Words are of, with the places in it any of them holds, each once, sorted."""
-    tables: dict[int, tuple[list[str], list[np.ndarray]]] = {}
-    for words in held:
-        tables.setdefault(id(words.table), (words.table, []))[1].append(words.at)
-    return [(table, _distinct(np.concatenate(places))) for table, places in tables.values()]
+    return [(table, _distinct(places)) for _, table, places in _grouped(("", words) for words in held)]
 
 
 def _words_of(used: Used) -> set[str]:
@@ -262,12 +268,9 @@ def _retabled(analyses: list[Analysed]) -> list[Analysed]:
 
 def _counted(held: Iterable[tuple[str, Words]]) -> Spelling:
     """Each access's words, with how many documents of that access hold each."""
-    groups: dict[tuple[str, int], tuple[list[str], list[np.ndarray]]] = {}
-    for access, words in held:
-        groups.setdefault((access, id(words.table)), (words.table, []))[1].append(words.at)
     counted = _spelling()
-    for (access, _), (table, places) in groups.items():
-        every = np.sort(np.concatenate(places))
+    for access, table, places in _grouped(held):
+        every = np.sort(places)
         starts = np.flatnonzero(np.append(True, every[1:] != every[:-1])) if every.size else every
         counts = np.diff(np.append(starts, every.size))
         counted[access].update(dict(zip(map(table.__getitem__, every[starts].tolist()), counts.tolist(), strict=True)))
@@ -409,22 +412,27 @@ class _Numbered:
 
     def tokens_of(self, words: list[str]) -> np.ndarray:
         """The words' token numbers, the new ones numbered: read first, then numbered by one
-        thread at a time, each number given out once its entries are written. Should numbering
-        fail midway (an interrupt), later documents are numbered anew (_now), not by lists one
-        entry short."""
+        thread at a time (_numbering), each number given out once its entries are written."""
         numbers = self.token_number
         if new := set(words).difference(numbers):
             read = readings()
             found = {token: read(token) for token in new}
-            with self._adding:
-                try:
-                    for token, reading in found.items():
-                        if token not in numbers:
-                            self._add_token(token, *reading)
-                except BaseException:
-                    type(self)._now = None
-                    raise
+            with self._numbering():
+                for token, reading in found.items():
+                    if token not in numbers:
+                        self._add_token(token, *reading)
         return np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words))
+
+    @contextmanager
+    def _numbering(self) -> Iterator[None]:
+        """Number new entries, one thread at a time. Should numbering fail midway (an
+        interrupt), later documents are numbered anew (_now), not by lists one entry short."""
+        with self._adding:
+            try:
+                yield
+            except BaseException:
+                type(self)._now = None
+                raise
 
     def _add_token(self, token: str, term: str, keys: tuple, spelled: str | None) -> None:
         term_number = self._term(term, term in pair_terms())
@@ -450,13 +458,9 @@ class _Numbered:
         """The terms' numbers (of a document's facet values), the new ones numbered."""
         numbers = self.term_number
         if new := [term for term in terms if term not in numbers]:
-            with self._adding:
-                try:
-                    for term in new:
-                        self._term(term, False)
-                except BaseException:
-                    type(self)._now = None
-                    raise
+            with self._numbering():
+                for term in new:
+                    self._term(term, False)
         return np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64)
 
     def _term(self, term: str, pairable: bool) -> int:

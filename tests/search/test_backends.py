@@ -1313,10 +1313,9 @@ def test_a_word_too_long_for_an_index_is_left_out_not_the_document(make_search):
     assert ids(search, "щажю" * 150 + " OR walrus") == [1, 2]
 
 
-def test_a_postgresql_rebuild_in_many_parts_answers_as_writing_one_by_one(make_search, monkeypatch):
-    """A rebuild analyses in its pool a few chunks ahead of the part it writes, each part in a
-    transaction of its own (chunks and parts made small here, so that there are many): the
-    index answers as one written document by document does, and the GIN index is built."""
+def _written_one_by_one_and_rebuilt(make_search, monkeypatch) -> tuple:
+    """Two PostgreSQL indexes, to be written document by document and rebuilt, a rebuild's
+    chunks and parts made small, so that there are many (skipped on Whoosh)."""
     from archive.search import postgres_backend
 
     one_by_one, rebuilt = make_search(), make_search()
@@ -1324,6 +1323,14 @@ def test_a_postgresql_rebuild_in_many_parts_answers_as_writing_one_by_one(make_s
         pytest.skip("PostgreSQL's rebuild")
     monkeypatch.setattr(postgres_backend, "SENT", 3)
     monkeypatch.setattr(postgres_backend, "WRITTEN", 7)
+    return one_by_one, rebuilt
+
+
+def test_a_postgresql_rebuild_in_many_parts_answers_as_writing_one_by_one(make_search, monkeypatch):
+    """A rebuild analyses in its pool a few chunks ahead of the part it writes, each part in a
+    transaction of its own (chunks and parts made small here, so that there are many): the
+    index answers as one written document by document does, and the GIN index is built."""
+    one_by_one, rebuilt = _written_one_by_one_and_rebuilt(make_search, monkeypatch)
     names = ["Kadyrov", "Кадыров", "Grozny", "Argun", "Ottoline"]
     docs = [
         doc(
@@ -1363,13 +1370,7 @@ def test_a_postgresql_rebuild_holds_the_words_of_the_documents_it_writes_and_no_
     after their pool analysed them: the vocabulary, the spelling counts under each access, the
     numbered words and each row's words are those of writing the documents kept one by one,
     and no word only a document left out held is anywhere in the search tables."""
-    from archive.search import postgres_backend
-
-    one_by_one, rebuilt = make_search(), make_search()
-    if not isinstance(rebuilt, postgres_backend.PostgresSearch):
-        pytest.skip("PostgreSQL's rebuild")
-    monkeypatch.setattr(postgres_backend, "SENT", 3)
-    monkeypatch.setattr(postgres_backend, "WRITTEN", 7)
+    one_by_one, rebuilt = _written_one_by_one_and_rebuilt(make_search, monkeypatch)
     names = ["Kadyrov", "Кадыров", "Grozny", "Argun", "Ottoline"]
     docs = [
         doc(
