@@ -113,14 +113,15 @@ $(VENV)/.installed-test: $(BIN)/python requirements-test.lock pyproject.toml
 # need Debian's ffmpeg (ffmpeg and ffprobe, run as separate processes: archive/media/ffmpeg.py);
 # scans are read by Debian's tesseract with its Russian and English models (archive/media/ocr.py);
 # OpenCV, which runs the face detector (archive/media/faces.py), loads libGL.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core ffmpeg tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng libgl1
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core ffmpeg tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng libgl1
 system-libs:
-	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu \
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset \
+		&& fc-list 2>/dev/null | grep -qi dejavu \
 		&& command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 \
 		&& tesseract --list-langs 2>/dev/null | grep -qx rus && tesseract --list-langs 2>/dev/null | grep -qx eng \
 		&& ldconfig -p 2>/dev/null | grep -q libGL.so.1 || { \
 		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing Pango, DejaVu fonts (PDF exports), ffmpeg (audio and video), tesseract (scans), libGL (faces)"; \
+			echo "installing Pango, HarfBuzz's subsetter, DejaVu fonts (PDF exports), ffmpeg (audio and video), tesseract (scans), libGL (faces)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 		else \
 			echo "PDF exports need Pango, recordings ffmpeg, scans tesseract: sudo apt-get install $(SYSTEM_PACKAGES)" >&2; \
