@@ -622,14 +622,14 @@ def _write(
     rebuild's part while the counts are still its own to make, its rows' spelling words, for
     the rebuild to add once the part is committed (Rebuild); the words of the rows it replaces
     are taken out of search_spelling here, as every other change to the counts is."""
-    _plan_for_the_index(connection)
     _lock_writes(connection)
+    generation = _plan_for_the_index(connection)  # (under the lock: no other writer's since)
     _sending_vectors(connection)
     state, mark = _spelling_state(connection)
-    kept = None
+    kept, known = None, None
     if rebuild is not None:
         if rebuild.own and mark == rebuild.mark:
-            kept = _spelling()
+            kept, known = _spelling(), rebuild.known.at(generation)
         else:  # counted otherwise since (a repair, a clear, another rebuild): as every writer
             rebuild.own, rebuild.pending = False, _spelling()
     if state != UNCOUNTED:
@@ -643,9 +643,9 @@ def _write(
             continue
         numbers = _numbered(connection, {value for _, analysed in part for value in analysed.facets})
         spelled = _used(analysed.spelling for _, analysed in part)
-        words = _word_numbers(connection, _words_of(spelled))
-        known = {id(table): (places, _numbers_of(table, places, words)) for table, places in spelled}
-        rows = [_row(doc, analysed, numbers, _spelling_of(analysed.spelling, known)) for doc, analysed in part]
+        words = _word_numbers(connection, _words_of(spelled), known)
+        numbered = {id(table): (places, _numbers_of(table, places, words)) for table, places in spelled}
+        rows = [_row(doc, analysed, numbers, _spelling_of(analysed.spelling, numbered)) for doc, analysed in part]
         vocabulary |= _words_of(_used(analysed.vocabulary for _, analysed in part))
         ids = [row["id"] for row in rows]
         before |= _terms_of_rows(connection, ids)
@@ -656,10 +656,12 @@ def _write(
         connection.execute(text(_UPSERT), rows)
         count += len(rows)
     if count:
-        _add_terms(connection, vocabulary)
-        _forget_terms(connection, before - vocabulary)
+        _add_terms(connection, vocabulary if known is None else known.adding(vocabulary))
+        _forget_terms(connection, forgotten := before - vocabulary)
         _count_spelling(connection, spelling, state)
-        _next_generation(connection)
+        generation = _next_generation(connection)
+        if known is not None:
+            known.written(generation, forgotten)
     return count, kept
 
 
@@ -704,6 +706,54 @@ class Rebuild:
     indexable: Indexable | None = None  # rebuilding()'s: which documents the database still holds
     pending: Spelling = field(default_factory=lambda: _spelling())
     own: bool = True
+    known: _Known = field(default_factory=lambda: _Known())
+
+
+class _Known:
+    """The spelling words a rebuild's parts have numbered in search_words, and the terms they
+    have added to search_terms, kept from part to part, so that a part asks the server only for
+    the words and terms no part before it held: each part sent all of its own (35,000 words
+    and 27,000 terms), which the server looked up one by one, nearly all of them found.
+
+    They are kept while the index is the rebuild's alone: they are dropped where its
+    generation (read under the writers' lock) is not the one the rebuild's last part left,
+    since another writer may have taken words or terms out meanwhile, and they are not used
+    once the spelling counts are no longer the rebuild's own (Rebuild.own), where a word no
+    count holds is taken out as it is given up. A part adds its own as it writes them; should
+    it not be committed (committed()), they are all dropped at the next part."""
+
+    MOST = 2_000_000  # words, or terms, kept (about 250 MB): begun anew past that
+
+    def __init__(self) -> None:
+        self.generation: int | None = None
+        self.words: dict[str, int] = {}
+        self.terms: set[str] = set()
+        self._writing = False  # a part began (at()) and was not committed
+        self._after: int | None = None  # the generation the part leaves
+
+    def at(self, generation: int) -> _Known:
+        """These, for a part written where the index's generation is `generation`."""
+        if self._writing or generation != self.generation or max(len(self.words), len(self.terms)) > self.MOST:
+            self.words, self.terms = {}, set()
+        self.generation = self._after = generation
+        self._writing = True
+        return self
+
+    def adding(self, terms: set[str]) -> set[str]:
+        """Of this part's terms, those no part before it added (the vocabulary may lack them)."""
+        new = terms.difference(self.terms)
+        self.terms |= new
+        return new
+
+    def written(self, generation: int, forgotten: set[str]) -> None:
+        """The part is written, leaving the index at `generation`, the terms `forgotten` taken
+        out of the vocabulary where no row holds them any more."""
+        self.terms -= forgotten
+        self._after = generation
+
+    def committed(self) -> None:
+        """The part is committed: what it numbered and added is there for the parts after it."""
+        self.generation, self._writing = self._after, False
 
 
 def _not_since(connection, part: list[tuple[IndexedDocument, Analysed]], indexable: Indexable | None) -> list:
@@ -1063,6 +1113,7 @@ class PostgresSearch:
             written, kept = _write(connection, [part], rebuild)
         if kept is not None and rebuild.own:  # (once its part is committed)
             _add_spelling(rebuild.pending, kept)
+            rebuild.known.committed()
         return written
 
     def _analysed(self, documents: Iterable[IndexedDocument]) -> Iterator[tuple[IndexedDocument, Analysed]]:
@@ -1430,13 +1481,14 @@ def _plan_for_the_index(connection) -> int:
     ).one()[3]
 
 
-NEXT_GENERATION = "UPDATE search_generation SET value = value + 1 WHERE id = 1"
+NEXT_GENERATION = "UPDATE search_generation SET value = value + 1 WHERE id = 1 RETURNING value"
 
 
-def _next_generation(connection) -> None:
+def _next_generation(connection) -> int:
     """Mark the index changed, in the writer's transaction: every process's kept results of
-    the version before are of no more use from its commit on (archive/search/cache.py)."""
-    connection.execute(text(NEXT_GENERATION))
+    the version before are of no more use from its commit on (archive/search/cache.py). The
+    index's generation now."""
+    return connection.execute(text(NEXT_GENERATION)).scalar_one()
 
 
 def _terms_of_rows(connection, ids: list[int]) -> set[str]:
@@ -1539,18 +1591,23 @@ _NUMBER_WORDS = (
 )
 
 
-def _word_numbers(connection, words: set[str]) -> dict[str, int]:
+def _word_numbers(connection, words: set[str], known: _Known | None = None) -> dict[str, int]:
     """search_words' number of each spelling word, numbered where new (the writers' lock keeps
     out any other writer meanwhile). A row holds its words' numbers (`spelling`: _encoded), so
     that the words are taken out of the counts when it is replaced or deleted, without the
     row keeping its text: a number stays its word's while any count holds the word
-    (_FORGET_WORDS). A spelling word is a token's letters (TOKEN_PATTERN): never a line break."""
-    if not words:
-        return {}
-    if (lines := _lines(words)) is None:
+    (_FORGET_WORDS). A spelling word is a token's letters (TOKEN_PATTERN): never a line break.
+    A rebuild's part asks only for the words no part before it numbered (`known`), and gives
+    back every word known so far."""
+    found = {} if known is None else known.words
+    asked = words.difference(found)
+    if not asked:
+        return found
+    if (lines := _lines(asked)) is None:
         raise ValueError("a spelling word is empty or holds a line break")
     named, numbers = connection.execute(text(_NUMBER_WORDS), {"words": lines}).one()
-    return dict(zip(named.split("\n"), map(int, numbers.split(",")), strict=True))
+    found.update(zip(named.split("\n"), map(int, numbers.split(",")), strict=True))
+    return found
 
 
 def _numbers_of(table: list[str], places: np.ndarray, words: dict[str, int]) -> np.ndarray:
@@ -1558,10 +1615,10 @@ def _numbers_of(table: list[str], places: np.ndarray, words: dict[str, int]) -> 
     return np.fromiter(map(words.__getitem__, map(table.__getitem__, places.tolist())), np.int64, places.size)
 
 
-def _spelling_of(held: Words, known: dict[int, tuple[np.ndarray, np.ndarray]]) -> bytes:
-    """A row's spelling words' numbers, _encoded(): `known` gives, for each table by its id,
+def _spelling_of(held: Words, numbered: dict[int, tuple[np.ndarray, np.ndarray]]) -> bytes:
+    """A row's spelling words' numbers, _encoded(): `numbered` gives, for each table by its id,
     the places some row of the part holds, sorted, and their words' numbers."""
-    places, numbers = known[id(held.table)]
+    places, numbers = numbered[id(held.table)]
     return _encoded(numbers[np.searchsorted(places, held.at)])
 
 

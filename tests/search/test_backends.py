@@ -1393,6 +1393,37 @@ def test_a_postgresql_rebuild_holds_the_words_of_the_documents_it_writes_and_no_
     assert "tag0" not in held and "tag1" in held
 
 
+def test_a_postgresql_rebuild_asks_again_for_what_another_writer_changed_between_its_parts(make_search, monkeypatch):
+    """A rebuild's parts ask the server only for the spelling words and terms no part before
+    them numbered or added (_Known). Another writer deletes, between two parts, a row the
+    rebuild wrote, whose name no other row held, so that the vocabulary gives the name up: the
+    later parts ask for all of theirs again, and the tables hold what writing the documents
+    kept one by one gives them, the name a later row holds included."""
+    from archive.search.postgres_backend import PostgresSearch
+
+    one_by_one, rebuilt = _written_one_by_one_and_rebuilt(make_search, monkeypatch)
+    other = PostgresSearch(rebuilt.engine)  # (another writer on the same index)
+    docs = [
+        doc(
+            n,
+            f"Report {n}: {'Quarrender' if n in (3, 30) else 'Ottoline'} was detained in Argun.",
+            consent=("public", "researchers")[n % 2],
+            tags=(f"tag{n % 3}",),
+        )
+        for n in range(1, 40)
+    ]
+    for document in docs:
+        if document.id != 3:
+            one_by_one.index([document])
+    with rebuilt.rebuilding():
+        assert rebuilt.index(iter(docs[:20])) == 20
+        assert other.delete([3]) == 1
+        assert rebuilt.index(iter(docs[20:])) == 19
+    assert _words_held(rebuilt) == _words_held(one_by_one)
+    assert ids(rebuilt, "Quarrender") == ids(one_by_one, "Quarrender") == [30]
+    assert ids(rebuilt, "quarender~1") == [30]
+
+
 def test_a_rebuilds_parts_are_written_behind_in_order_and_an_error_either_side_stops_them():
     """_WrittenBehind (a rebuild's writer thread) writes the parts in the order given, at most
     AHEAD waiting; the writer's error reaches the caller (at its next part, or at the end) and
