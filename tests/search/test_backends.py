@@ -1424,6 +1424,30 @@ def test_a_postgresql_rebuild_asks_again_for_what_another_writer_changed_between
     assert ids(rebuilt, "quarender~1") == [30]
 
 
+def test_a_postgresql_rebuild_leaves_the_statistics_searches_are_planned_by(make_search):
+    """Once a rebuild has built the GIN index, the planner has each partition's statistics,
+    those of its index's expression (MATCHING, by which it estimates how many rows a search
+    matches) among them, each made on the partition's connection once its index is built, and
+    the table's own, of its columns but the vectors (_TABLE_STATISTICS). 30 documents: fewer
+    rows than the autovacuum would analyse a partition for."""
+    from sqlalchemy import text
+
+    search = make_search()
+    if not hasattr(search, "engine"):
+        pytest.skip("PostgreSQL's statistics")
+    with search.rebuilding():
+        search.index(
+            [doc(n, f"Men were detained in Argun, day {n}.", kind=("report", "testimony")[n % 2]) for n in range(1, 31)]
+        )
+    made = "SELECT tablename, attname, inherited FROM pg_stats WHERE tablename LIKE 'search_index%'"
+    with search.engine.connect() as connection:
+        found = set(connection.execute(text(made)).all())
+    for part in ("search_index_0", "search_index_1"):
+        assert {(f"{part}_terms", "expr", False), (part, "rank", False), (part, "kind", False)} <= found
+    assert ("search_index", "kind", True) in found and ("search_index", "published", True) in found
+    assert not {(table, column) for table, column, inherited in found if inherited and column in ("rank", "terms")}
+
+
 def test_a_rebuilds_parts_are_written_behind_in_order_and_an_error_either_side_stops_them():
     """_WrittenBehind (a rebuild's writer thread) writes the parts in the order given, at most
     AHEAD waiting; the writer's error reaches the caller (at its next part, or at the end) and
