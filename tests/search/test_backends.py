@@ -1450,6 +1450,36 @@ def test_a_postgresql_rebuild_leaves_the_statistics_searches_are_planned_by(make
     assert not {(table, column) for table, column, inherited in found if inherited and column in ("rank", "terms")}
 
 
+def test_a_postgresql_rebuild_copies_every_column_of_the_table_in_its_own_type(make_search):
+    """A rebuild's rows go by binary COPY (_COPIED, _copy), each column in the binary form of
+    the type it names: every column of search_index must be among them, in its type, or a
+    rebuild's rows would lack what a later migration adds. The rows copied are the ones
+    written: the rebuild's vectors, dates and bytes read back as given."""
+    from sqlalchemy import text
+
+    from archive.search.postgres_backend import _COPIED, PostgresSearch
+
+    search = make_search()
+    if not isinstance(search, PostgresSearch):
+        pytest.skip("PostgreSQL's COPY")
+    columns = (
+        "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'search_index'::regclass "
+        "AND attnum > 0 AND NOT attisdropped"
+    )
+    names = {"integer": "int4", "boolean": "bool"}
+    with search.engine.connect() as connection:
+        held = {name: names.get(kind, kind) for name, kind in connection.execute(text(columns)).all()}
+    assert held == _COPIED
+    given = doc(7, "Men were detained in Argun in April.", published=date(2017, 4, 2))
+    with search.rebuilding():
+        search.index([given, doc(8, "Officials denied it.")])
+    read = "SELECT published, length, rank::text, title FROM search_index WHERE id = 7"
+    with search.engine.connect() as connection:
+        row = connection.execute(text(read)).one()
+    assert row.published == date(2017, 4, 2) and row.length == 8 and row.title == given.title
+    assert "'argun':" in row.rank and [h.id for h in search.search(SearchRequest(q="argun", page=1)).hits] == [7]
+
+
 def test_a_rebuilds_parts_are_written_behind_in_order_and_an_error_either_side_stops_them():
     """_WrittenBehind (a rebuild's writer thread) writes the parts in the order given, at most
     AHEAD waiting; the writer's error reaches the caller (at its next part, or at the end) and
