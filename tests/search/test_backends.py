@@ -1480,6 +1480,27 @@ def test_a_postgresql_rebuild_copies_every_column_of_the_table_in_its_own_type(m
     assert "'argun':" in row.rank and [h.id for h in search.search(SearchRequest(q="argun", page=1)).hits] == [7]
 
 
+def test_a_postgresql_rebuild_runs_the_cyclic_collector_seldom_and_sets_it_back(make_search):
+    """While a rebuild runs, what the process held before is frozen and the collector's young
+    pass comes every YOUNG new objects (_collected_seldom); after it, as it was, whether the
+    rebuild ended well or not."""
+    import gc
+
+    from archive.search.postgres_backend import YOUNG, PostgresSearch
+
+    search = make_search()
+    if not isinstance(search, PostgresSearch):
+        pytest.skip("PostgreSQL's rebuild")
+    before, seen = gc.get_threshold(), []
+    with search.rebuilding():
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0))
+        search.index([doc(1, "Men were detained in Argun.")])
+    assert seen == [(YOUNG, True)] and gc.get_threshold() == before and gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), search.rebuilding():
+        raise RuntimeError("stopped")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
 def test_a_rebuilds_parts_are_written_behind_in_order_and_an_error_either_side_stops_them():
     """_WrittenBehind (a rebuild's writer thread) writes the parts in the order given, at most
     AHEAD waiting; the writer's error reaches the caller (at its next part, or at the end) and
