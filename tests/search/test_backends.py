@@ -1006,8 +1006,8 @@ def _held(analysed) -> tuple:
 
 def test_the_words_numbered_by_threads_at_once_and_begun_again_give_the_same_vectors(monkeypatch):
     """analyse() numbers each token and term for the process (_Numbered): threads numbering new
-    words at once, and the numbers begun again while others still use them, give every
-    document the vectors one thread gives it alone."""
+    words at once, and the numbers begun again (the pairs alone, or all) while others still use
+    them, give every document the vectors one thread gives it alone."""
     import random
     import sys
     import threading
@@ -1025,6 +1025,7 @@ def test_the_words_numbered_by_threads_at_once_and_begun_again_give_the_same_vec
     alone = [_held(pg.analyse(d)) for d in documents]
     monkeypatch.setattr(pg._Numbered, "_now", None)
     monkeypatch.setattr(pg._Numbered, "KEPT", 300)  # begun again every few documents
+    monkeypatch.setattr(pg._Numbered, "PAIRS_KEPT", 20)  # the pairs alone, more often
     switching = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # the threads take turns as often as they can
     found: dict[int, list] = {}
