@@ -559,19 +559,37 @@ def _text_of(title: str, body: str) -> str:
     return f"{title}\n{body}"
 
 
-_UPSERT = """
-    INSERT INTO search_index (id, version, "case", kind, language, published, events_start,
-        events_end, facet_numbers, length, rank, title, spelling, terms, every_place)
-    VALUES (:id, :version, :case, :kind, :language, :published, :events_start, :events_end,
-        :facet_numbers, :length, CAST(:rank AS tsvector), :title, :spelling, CAST(:terms AS tsvector),
-        :every_place)
-    ON CONFLICT (id) DO UPDATE SET version = excluded.version, "case" = excluded."case",
-        kind = excluded.kind, language = excluded.language, published = excluded.published,
-        events_start = excluded.events_start, events_end = excluded.events_end,
-        facet_numbers = excluded.facet_numbers, length = excluded.length, rank = excluded.rank,
-        title = excluded.title, spelling = excluded.spelling, terms = excluded.terms,
-        every_place = excluded.every_place
-"""
+# a row's columns, each with its type (the binary form COPY sends it in): the one list both
+# statements that write rows are made from
+_COLUMNS = {
+    "id": "int4",
+    "version": "text",
+    "case": "text",
+    "kind": "text",
+    "language": "text",
+    "published": "date",
+    "events_start": "date",
+    "events_end": "date",
+    "facet_numbers": "bytea",
+    "length": "int4",
+    "rank": "tsvector",
+    "title": "text",
+    "spelling": "bytea",
+    "terms": "tsvector",
+    "every_place": "bool",
+}
+_NAMED = ", ".join(f'"{name}"' for name in _COLUMNS)
+_UPSERT = (
+    f"INSERT INTO search_index ({_NAMED}) VALUES ("  # noqa: S608 - the fixed column names; values are parameters
+    + ", ".join(f"CAST(:{name} AS tsvector)" if kind == "tsvector" else f":{name}" for name, kind in _COLUMNS.items())
+    + ") ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f'"{name}" = excluded."{name}"' for name in _COLUMNS if name != "id")
+)
+# a rebuild's rows, none of them in the table yet (_not_since, under the writers' lock), sent by
+# binary COPY, each column in its type's binary form (the Vectors by _VectorDumper): 10,000 rows
+# of the benchmark's corpus took 0.08-0.17 s of the command's time and 1.2-1.5 s of the
+# server's, against 0.4-0.8 and 1.7-1.8 by _UPSERT (timed apart, in one transaction)
+_COPY = f"COPY search_index ({_NAMED}) FROM STDIN (FORMAT BINARY)"
 
 
 FACET_NUMBER = np.dtype(">u4")  # a facet value's number as a row holds it (migration 0033)
@@ -608,37 +626,14 @@ def _facet_counts(joined: bytes | None) -> dict[int, int]:
 
 COUNTED_BY_PLACE = 1 << 20  # facet numbers this close counted in an array of as many places
 
-# a rebuild's rows, none of them in the table yet (_not_since, under the writers' lock), sent by
-# binary COPY, each column in its type's binary form (the Vectors by _VectorDumper): 10,000 rows
-# of the benchmark's corpus took 0.08-0.17 s of the command's time and 1.2-1.5 s of the
-# server's, against 0.4-0.8 and 1.7-1.8 by _UPSERT (timed apart, in one transaction)
-_COPIED = {
-    "id": "int4",
-    "version": "text",
-    "case": "text",
-    "kind": "text",
-    "language": "text",
-    "published": "date",
-    "events_start": "date",
-    "events_end": "date",
-    "facet_numbers": "bytea",
-    "length": "int4",
-    "rank": "tsvector",
-    "title": "text",
-    "spelling": "bytea",
-    "terms": "tsvector",
-    "every_place": "bool",
-}
-_COPY = "COPY search_index (" + ", ".join(f'"{name}"' for name in _COPIED) + ") FROM STDIN (FORMAT BINARY)"
-
 
 def _copy(connection, rows: list[dict]) -> None:
-    """Write rows none of which the table holds, by binary COPY (_COPIED), in the connection's
+    """Write rows none of which the table holds, by binary COPY (_COPY), in the connection's
     transaction; the table's statement trigger fires as for an INSERT."""
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(_COPY) as copy:
-        copy.set_types(list(_COPIED.values()))
+        copy.set_types(list(_COLUMNS.values()))
         for row in rows:
-            copy.write_row([row[name] for name in _COPIED])
+            copy.write_row([row[name] for name in _COLUMNS])
 
 
 _FACET_NAMES = "SELECT id, substr(term, 2) FROM search_terms WHERE id = ANY(CAST(:ids AS bigint[]))"

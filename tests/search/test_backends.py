@@ -1452,13 +1452,13 @@ def test_a_postgresql_rebuild_leaves_the_statistics_searches_are_planned_by(make
 
 
 def test_a_postgresql_rebuild_copies_every_column_of_the_table_in_its_own_type(make_search):
-    """A rebuild's rows go by binary COPY (_COPIED, _copy), each column in the binary form of
-    the type it names: every column of search_index must be among them, in its type, or a
-    rebuild's rows would lack what a later migration adds. The rows copied are the ones
+    """A rebuild's rows go by binary COPY (_copy), each column in the binary form of the type
+    _COLUMNS names (the list _UPSERT is made from too): every column of search_index must be
+    among them, in its type, or a row would lack what a later migration adds. The rows copied are the ones
     written: the rebuild's vectors, dates and bytes read back as given."""
     from sqlalchemy import text
 
-    from archive.search.postgres_backend import _COPIED, PostgresSearch
+    from archive.search.postgres_backend import _COLUMNS, PostgresSearch
 
     search = make_search()
     if not isinstance(search, PostgresSearch):
@@ -1470,7 +1470,7 @@ def test_a_postgresql_rebuild_copies_every_column_of_the_table_in_its_own_type(m
     names = {"integer": "int4", "boolean": "bool"}
     with search.engine.connect() as connection:
         held = {name: names.get(kind, kind) for name, kind in connection.execute(text(columns)).all()}
-    assert held == _COPIED
+    assert held == _COLUMNS
     given = doc(7, "Men were detained in Argun in April.", published=date(2017, 4, 2))
     with search.rebuilding():
         search.index([given, doc(8, "Officials denied it.")])
