@@ -1273,8 +1273,9 @@ class PostgresSearch:
 
     def _count_rebuilt(self, rebuild: Rebuild) -> None:
         """Add the rebuild's spelling words to the counts other writers changed meanwhile, and
-        mark them made, where its mark still stands; otherwise something else made them since
-        (they are this analysis's), or took the mark away (they are to be made by a repair)."""
+        mark them made, where its mark still stands (not made, where a number it holds lacks
+        its word: _count_held); otherwise something else made them since (they are this
+        analysis's), or took the mark away (they are to be made by a repair)."""
         with self.engine.begin() as connection:
             _lock_writes(connection)
             if not rebuild.own or _spelling_state(connection)[1] != rebuild.mark:
