@@ -315,13 +315,22 @@ class WhooshSearch:
     def warm(self) -> None:
         """Read what every search needs before the first reader asks (a server's worker calls
         it at start): the analysis's word lists, a snippet's code, and each segment's lengths,
-        date columns, facet values and access postings, and where its stored texts are."""
+        date columns, facet values and access postings, and where its stored texts are.
+
+        Warming is for speed only: should the index's files refuse it (changing under every
+        reader, a file gone or unreadable, the writer's lock held past its wait where the
+        index is made), the worker starts all the same (gunicorn would stop the whole server
+        on a worker failing to start), and says so in the log by the error's kind alone; a
+        search meets the same error, and answers for it."""
         analysis.warm()
         warm_snippets()
-        with self._view() as (_, _, arrays):
-            arrays.warm(FACETS, DATE_COLUMNS)
-            for leaf, _, _ in arrays.leaves:
-                leaf.stored_fields(0)  # its stored texts' offsets read
+        try:
+            with self._view() as (_, _, arrays):
+                arrays.warm(FACETS, DATE_COLUMNS)
+                for leaf, _, _ in arrays.leaves:
+                    leaf.stored_fields(0)  # its stored texts' offsets read
+        except (OSError, IndexChanging, whoosh_index.IndexError, whoosh_index.LockError) as error:
+            log.warning("search warm-up left undone: %s", type(error).__name__)
 
     def close(self) -> None:
         """Close the searchers and segment readers kept for reuse."""
@@ -597,13 +606,18 @@ def _creating(folder: Path) -> Iterator[None]:
 
 
 def _open_or_create(folder: Path):
-    """Open the index, creating it under the creation lock (_creating)."""
+    """Open the index, creating it under the creation lock (_creating). Whoosh reads the
+    latest table of contents without the writer's lock: another process's commit may remove
+    it between Whoosh finding it and opening it (a server's worker starting while `archive
+    ingest` writes failed so, and gunicorn stopped the server), so each opening is tried
+    again then (_retry)."""
     with _creating(folder):
         marker = folder / "SCHEMA_VERSION"
         current = marker.read_text().strip() if marker.exists() else None
-        if whoosh_index.exists_in(folder) and current == SCHEMA_VERSION:
-            return whoosh_index.open_dir(folder)
-        if whoosh_index.exists_in(folder):
+        exists = _retry(lambda: whoosh_index.exists_in(folder))
+        if exists and current == SCHEMA_VERSION:
+            return _retry(lambda: whoosh_index.open_dir(folder))
+        if exists:
             log.warning(
                 "search index schema %s replaced by %s; it must be rebuilt "
                 "(archive init or archive check-index --repair)",

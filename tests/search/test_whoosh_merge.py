@@ -364,6 +364,33 @@ def test_a_reader_whose_file_is_removed_while_it_is_made_is_made_again(tmp_path,
     search.close()
 
 
+def test_an_index_opened_while_another_process_commits_is_opened_at_its_latest(tmp_path, monkeypatch):
+    """Whoosh finds the latest table of contents, then opens it, without the writer's lock: a
+    commit between the two removes it (a server's worker starting while `archive ingest`
+    wrote failed so, and gunicorn stopped the server). The opening is tried again, and opens
+    the commit's version. Here the other writer commits for real, at that very moment."""
+    from whoosh.filedb.filestore import FileStorage
+
+    folder = tmp_path / "index"
+    WhooshSearch(folder).index([doc(1, "entry1 common")])
+    other = WhooshSearch(folder)
+    other.ix  # noqa: B018 - opened before: the commit below must not wait for the creation lock
+    open_file, committed = FileStorage.open_file, []
+
+    def committed_first(storage, name, **kwargs):
+        if name.endswith(".toc") and not committed:
+            committed.append(name)
+            other.index([doc(2, "entry2 common")])  # ... after Whoosh chose `name`
+        return open_file(storage, name, **kwargs)
+
+    monkeypatch.setattr(FileStorage, "open_file", committed_first)
+    search = WhooshSearch(folder)
+    assert ids(search, "common") == [1, 2]
+    assert committed and not (folder / committed[0]).exists()  # the table of contents it first chose
+    search.close()
+    other.close()
+
+
 def test_a_merge_takes_no_more_than_its_bytes(tmp_path, monkeypatch):
     folder = tmp_path / "index"
     search = WhooshSearch(folder)
