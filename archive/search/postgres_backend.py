@@ -693,15 +693,15 @@ def _write(
         spelled = _used(analysed.spelling for _, analysed in part)
         words = _word_numbers(connection, _words_of(spelled), known)
         numbered = {id(table): (places, _numbers_of(table, places, words)) for table, places in spelled}
-        held = [_spelling_of(analysed.spelling, numbered) for _, analysed in part]
-        rows = [_row(doc, analysed, numbers, _encoded(n)) for (doc, analysed), n in zip(part, held, strict=True)]
+        word_numbers = [_spelling_of(analysed.spelling, numbered) for _, analysed in part]
+        rows = [_row(doc, a, numbers, _encoded(n)) for (doc, a), n in zip(part, word_numbers, strict=True)]
         vocabulary |= _words_of(_used(analysed.vocabulary for _, analysed in part))
         ids = [row["id"] for row in rows]
         before |= _terms_of_rows(connection, ids)
         if state != UNCOUNTED and not _spelling_of_rows(connection, ids, spelling):
             state = UNCOUNTED  # (a row's word not numbered: counted again by a repair)
         if state != UNCOUNTED and kept is not None:  # (no row replaced: _not_since)
-            _hold(kept, ((analysed.access, n) for (_, analysed), n in zip(part, held, strict=True)))
+            _hold(kept, ((analysed.access, n) for (_, analysed), n in zip(part, word_numbers, strict=True)))
         elif state != UNCOUNTED:  # the words of the rows replaced (above), then the new rows'
             _add_spelling(spelling, _counted((analysed.access, analysed.spelling) for _, analysed in part))
         if rebuild is None:
@@ -1755,11 +1755,11 @@ def _count_held(connection, held: Held) -> bool:
     every number was a word's: where one was not, the counts are marked not made (suggestions
     and wildcards wait for a repair to count them from the rows)."""
     numbers, access, rows = [], [], []
-    for key, counts in held.items():
-        found = np.flatnonzero(counts)
+    for key, by_number in held.items():
+        found = np.flatnonzero(by_number)
         numbers.append(found)
         access.extend([key] * found.size)
-        rows.append(counts[found])
+        rows.append(by_number[found])
     every, counts = (np.concatenate(a) if a else np.empty(0, np.int64) for a in (numbers, rows))
     added = 0
     for start in range(0, every.size, COUNTED_AT_ONCE):
